@@ -1,0 +1,88 @@
+import type { CommandSpec, RunSpec } from './command-spec.js';
+import { DEFAULTS } from './defaults.js';
+import { UsageError } from './errors.js';
+import type { HostEntry } from './host-entry.js';
+import type { JobType } from './job.js';
+import { validateJobName } from './job-selector.js';
+
+/** What `start` and `invoke` ask for, as the CLI or a library caller gives it. */
+export interface JobRequestOptions {
+  type: JobType;
+  command: CommandSpec;
+  /** One child per entry for `remote` jobs; ignored for `process` jobs, which run locally. */
+  hosts?: HostEntry[];
+  /** @defaultValue `Job<id>` */
+  name?: string | undefined;
+  /** @defaultValue the home directory of the user the command runs as */
+  workdir?: string | undefined;
+  /** `K=V` assignments. @defaultValue none */
+  env?: readonly string[] | undefined;
+  /** Per-host limit on the command, in seconds. @defaultValue none */
+  timeoutSeconds?: number | undefined;
+  /** @defaultValue 10 */
+  connectTimeoutSeconds?: number | undefined;
+  /** At most this many children run at once, across all agents. @defaultValue 32 */
+  throttle?: number | undefined;
+}
+
+/** A job request with every default applied and every value checked. */
+export interface JobRequest {
+  type: JobType;
+  name: string | null;
+  hosts: HostEntry[];
+  run: RunSpec;
+  throttle: number;
+}
+
+export function resolveJobRequest(options: JobRequestOptions): JobRequest {
+  if (options.command.kind === 'shell' && options.command.line.trim() === '') {
+    throw new UsageError('the command is empty', { hint: 'give a command after --, or --script FILE' });
+  }
+  const hosts = options.hosts ?? [];
+  if (options.type === 'remote' && hosts.length === 0) {
+    throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE or -c host1,host2' });
+  }
+  if (options.workdir !== undefined && options.workdir.trim() === '') throw new UsageError('--workdir cannot be empty');
+  return {
+    type: options.type,
+    name: options.name === undefined ? null : validateJobName(options.name),
+    hosts,
+    run: {
+      command: options.command,
+      workdir: options.workdir ?? null,
+      env: parseEnvAssignments(options.env ?? []),
+      timeoutMs: options.timeoutSeconds === undefined ? null : secondsToMs(options.timeoutSeconds, '--timeout'),
+      connectTimeoutMs:
+        options.connectTimeoutSeconds === undefined
+          ? DEFAULTS.connectTimeoutMs
+          : secondsToMs(options.connectTimeoutSeconds, '--connect-timeout'),
+    },
+    throttle: options.throttle === undefined ? DEFAULTS.throttle : checkThrottle(options.throttle),
+  };
+}
+
+/** Parses `--env K=V` assignments into a map; the last of a repeated key wins. */
+export function parseEnvAssignments(assignments: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    const key = eq === -1 ? assignment : assignment.slice(0, eq);
+    if (eq === -1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new UsageError(`--env ${JSON.stringify(assignment)} is not NAME=VALUE`, {
+        hint: 'a name is letters, digits and _, not starting with a digit',
+      });
+    }
+    env[key] = assignment.slice(eq + 1);
+  }
+  return env;
+}
+
+function secondsToMs(seconds: number, flag: string): number {
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a number of seconds above 0`);
+  return Math.round(seconds * 1000);
+}
+
+function checkThrottle(throttle: number): number {
+  if (!Number.isInteger(throttle) || throttle < 1) throw new UsageError('--throttle must be a whole number of at least 1');
+  return throttle;
+}

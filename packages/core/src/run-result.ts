@@ -1,0 +1,47 @@
+import type { JobState } from './job-state.js';
+
+/** Why a command was cut short by fleet rather than ending by itself. */
+export type Interruption = 'stop' | 'timeout' | 'shutdown';
+
+/**
+ * The result of running one command, locally or over SSH. Executors all return
+ * this, so nothing after them needs to know where a command ran.
+ */
+export interface RunResult {
+  /** The exit status, when the command exited by itself. */
+  exitCode: number | null;
+  /** The signal that ended the command, if one did. */
+  signal: string | null;
+  durationMs: number;
+  /** Output dropped past the per-job cap. */
+  bytesDropped: number;
+  interruption: Interruption | null;
+  /** Why the command could not be started or reached at all, in words. */
+  failure: string | null;
+}
+
+/** How a job ended, as its record holds it. */
+export interface Outcome {
+  state: JobState;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+/** Turns a run result into the job's final state and a reason a person understands. */
+export function judgeOutcome(result: RunResult, timeoutMs: number | null): Outcome {
+  const exitCode = result.exitCode;
+  if (result.interruption === 'stop') return { state: 'Stopped', exitCode, reason: 'stopped' };
+  if (result.interruption === 'timeout') {
+    return { state: 'Failed', exitCode, reason: `timed out after ${formatSeconds(timeoutMs ?? result.durationMs)}` };
+  }
+  if (result.interruption === 'shutdown') return { state: 'Failed', exitCode, reason: 'agent shut down' };
+  if (result.failure !== null) return { state: 'Failed', exitCode, reason: result.failure };
+  if (result.signal !== null) return { state: 'Failed', exitCode, reason: `killed by signal ${result.signal}` };
+  if (exitCode === 0) return { state: 'Completed', exitCode: 0, reason: null };
+  return { state: 'Failed', exitCode, reason: `exit code ${exitCode ?? 'unknown'}` };
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
+}

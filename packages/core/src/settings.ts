@@ -1,0 +1,85 @@
+import { DEFAULTS } from './defaults.js';
+import { parseBytes, parseDurationMs } from './duration.js';
+import { UsageError } from './errors.js';
+
+/** Settings that come from the environment (SPEC §6), resolved and checked. */
+export interface FleetSettings {
+  /** An explicit Redis URL (`--redis` or FLEET_REDIS_URL), or null to use the default and the embedded fallback. */
+  redisUrl: string | null;
+  /** Seed nodes of a Redis Cluster (FLEET_REDIS_CLUSTER), or null. */
+  redisCluster: string[] | null;
+  prefix: string;
+  retentionMs: number;
+  maxOutputBytes: number;
+  stopGraceMs: number;
+  agentIdleMs: number;
+  threadLimit: number;
+  /** Where fleet keeps its own files: the embedded Redis, the agent's log. */
+  stateDir: string;
+}
+
+export interface SettingsInput {
+  env: Readonly<Record<string, string | undefined>>;
+  homeDir: string;
+  /** `--redis URL`, which wins over FLEET_REDIS_URL. */
+  redisUrl?: string | undefined;
+}
+
+/** Reads FLEET_* variables, applies defaults and refuses malformed values. */
+export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): FleetSettings {
+  const url = redisUrl ?? nonEmpty(env.FLEET_REDIS_URL);
+  if (url !== undefined) checkRedisUrl(url);
+  const cluster = nonEmpty(env.FLEET_REDIS_CLUSTER);
+  const prefix = nonEmpty(env.FLEET_PREFIX) ?? DEFAULTS.prefix;
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\x00-\x1f]/.test(prefix)) throw new UsageError(`FLEET_PREFIX ${JSON.stringify(prefix)} contains white space`);
+  return {
+    redisUrl: url ?? null,
+    redisCluster: cluster === undefined ? null : parseClusterNodes(cluster),
+    prefix,
+    retentionMs: optional(env.FLEET_RETENTION, DEFAULTS.retentionMs, (v) => parseDurationMs(v, 'FLEET_RETENTION')),
+    maxOutputBytes: optional(env.FLEET_MAX_OUTPUT, DEFAULTS.maxOutputBytes, (v) => parseBytes(v, 'FLEET_MAX_OUTPUT')),
+    stopGraceMs: optional(env.FLEET_STOP_GRACE, DEFAULTS.stopGraceMs, (v) => parseDurationMs(v, 'FLEET_STOP_GRACE')),
+    agentIdleMs: optional(env.FLEET_AGENT_IDLE, DEFAULTS.agentIdleMs, (v) => parseDurationMs(v, 'FLEET_AGENT_IDLE')),
+    threadLimit: optional(env.FLEET_THREAD_LIMIT, DEFAULTS.threadLimit, (v) => positiveInteger(v, 'FLEET_THREAD_LIMIT')),
+    stateDir:
+      nonEmpty(env.FLEET_STATE_DIR) ??
+      `${nonEmpty(env.XDG_STATE_HOME) ?? `${homeDir}/.local/state`}/fleet`,
+  };
+}
+
+/** Checks that a Redis URL has a scheme fleet can use. */
+export function checkRedisUrl(url: string): void {
+  if (!/^(redis|rediss|unix):\/\/./.test(url)) {
+    throw new UsageError(`Redis URL ${JSON.stringify(url)} is not a redis://, rediss:// or unix:// URL`, {
+      hint: 'for example redis://127.0.0.1:6379 or rediss://user:password@host:6380',
+    });
+  }
+}
+
+function parseClusterNodes(text: string): string[] {
+  const nodes = text.split(',').map((node) => node.trim()).filter(Boolean);
+  for (const node of nodes) {
+    if (!/^[^\s:]+:\d+$/.test(node)) {
+      throw new UsageError(`FLEET_REDIS_CLUSTER: ${JSON.stringify(node)} is not host:port`);
+    }
+  }
+  return nodes;
+}
+
+/** Parses a whole number of at least 1. */
+export function positiveInteger(text: string, what: string): number {
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1) {
+    throw new UsageError(`${what}: ${JSON.stringify(text)} is not a whole number of at least 1`);
+  }
+  return Number(text);
+}
+
+function optional<T>(value: string | undefined, fallback: T, parse: (text: string) => T): T {
+  const text = nonEmpty(value);
+  return text === undefined ? fallback : parse(text);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}

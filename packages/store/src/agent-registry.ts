@@ -1,0 +1,55 @@
+import type { FleetKeys } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
+
+/** What `fleet agents` shows of a live agent. */
+export interface AgentInfo {
+  id: string;
+  host: string;
+  version: string;
+  pid: number;
+  concurrency: number;
+  /** Jobs running on it now. */
+  running: number;
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+/**
+ * Live agents. Each agent refreshes a key with a time-to-live; an agent whose
+ * heartbeat stops drops out once the key expires, and the jobs it was running
+ * are then failed as `agent lost` by the reaper.
+ */
+export class AgentRegistry {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: FleetKeys,
+    private readonly ttlMs: number,
+  ) {}
+
+  async beat(info: AgentInfo): Promise<void> {
+    await this.client
+      .multi()
+      .set(this.keys.agent(info.id), JSON.stringify(info), 'PX', this.ttlMs)
+      .sadd(this.keys.agents, info.id)
+      .exec();
+  }
+
+  async remove(agentId: string): Promise<void> {
+    await this.client.multi().del(this.keys.agent(agentId)).srem(this.keys.agents, agentId).exec();
+  }
+
+  /** Every agent whose heartbeat has not expired, oldest first. */
+  async list(): Promise<AgentInfo[]> {
+    const ids = await this.client.smembers(this.keys.agents);
+    if (ids.length === 0) return [];
+    const values = await this.client.mget(...ids.map((id) => this.keys.agent(id)));
+    const agents: AgentInfo[] = [];
+    const gone: string[] = [];
+    values.forEach((value, index) => {
+      if (value === null) gone.push(ids[index] as string);
+      else agents.push(JSON.parse(value) as AgentInfo);
+    });
+    if (gone.length > 0) await this.client.srem(this.keys.agents, ...gone);
+    return agents.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+}

@@ -1,0 +1,46 @@
+import { AgentRegistry } from './agent-registry.js';
+import { Dispatcher } from './dispatcher.js';
+import { JobStore } from './job-store.js';
+import { fleetKeys, type FleetKeys } from './keys.js';
+import { OutputStore } from './output-store.js';
+import type { RedisClient } from './redis-connection.js';
+import { Transitions } from './transitions.js';
+
+export interface FleetStoreOptions {
+  client: RedisClient;
+  prefix: string;
+  retentionMs: number;
+  heartbeatTtlMs: number;
+}
+
+/** Everything fleet keeps in Redis, over one connection. */
+export class FleetStore {
+  readonly keys: FleetKeys;
+  readonly jobs: JobStore;
+  readonly transitions: Transitions;
+  readonly output: OutputStore;
+  readonly agents: AgentRegistry;
+  readonly dispatcher: Dispatcher;
+
+  constructor(readonly options: FleetStoreOptions) {
+    this.keys = fleetKeys(options.prefix);
+    this.jobs = new JobStore(options.client, this.keys);
+    this.transitions = new Transitions(options.client, this.keys, options.retentionMs);
+    this.output = new OutputStore(options.client, this.keys);
+    this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);
+    this.dispatcher = new Dispatcher(options.client, options.prefix);
+  }
+
+  get client(): RedisClient {
+    return this.options.client;
+  }
+
+  /** Fails jobs of lost agents and dispatches the siblings that frees. */
+  async reap(): Promise<void> {
+    await this.dispatcher.dispatch(await this.transitions.reap());
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  isJobState,
+  orderJobView,
+  rollUpReason,
+  rollUpState,
+  type ChildCounts,
+  type JobType,
+  type JobView,
+  type RunSpec,
+} from '@fleet/core';
+
+/**
+ * A job as its Redis hash holds it. Leaves (children and `start` jobs) store
+ * their state; a parent stores how many children ended in each way, and its
+ * state is rolled up from those counts when read.
+ */
+export interface JobRecord {
+  view: JobView;
+  /** The id of the top-level job this one belongs to (itself when it has no parent). */
+  rootId: number;
+  isParent: boolean;
+  /** Id of the agent running (or that ran) this leaf. */
+  agentId: string | null;
+  stopRequested: boolean;
+}
+
+/** Fields written when a job is created. */
+export interface NewJobFields {
+  id: number;
+  name: string;
+  type: JobType;
+  location: string;
+  command: string;
+  parentId: number | null;
+  childIds: number[];
+  createdAt: string;
+  /** The run spec, stored once on the top-level job. */
+  spec?: RunSpec;
+}
+
+export function newJobHash(fields: NewJobFields): Record<string, string> {
+  const isParent = fields.childIds.length > 0;
+  const hash: Record<string, string> = {
+    id: String(fields.id),
+    name: fields.name,
+    type: fields.type,
+    location: fields.location,
+    command: fields.command,
+    parentId: fields.parentId === null ? '' : String(fields.parentId),
+    childIds: isParent ? JSON.stringify(fields.childIds) : '',
+    createdAt: fields.createdAt,
+    unread: '0',
+  };
+  if (isParent) {
+    Object.assign(hash, {
+      kind: 'parent',
+      beganAt: fields.createdAt,
+      total: String(fields.childIds.length),
+      completed: '0',
+      failed: '0',
+      stopped: '0',
+      unreadTotal: '0',
+    });
+  } else {
+    Object.assign(hash, { kind: 'leaf', state: 'NotStarted' });
+  }
+  if (fields.spec !== undefined) hash.spec = JSON.stringify(fields.spec);
+  return hash;
+}
+
+/** Reads a job hash; returns null for a hash that is gone or not a job. */
+export function parseJobHash(hash: Record<string, string>): JobRecord | null {
+  if (hash.id === undefined || hash.kind === undefined) return null;
+  const id = Number(hash.id);
+  const isParent = hash.kind === 'parent';
+  const parentId = hash.parentId ? Number(hash.parentId) : null;
+  let state = hash.state ?? 'NotStarted';
+  let reason = emptyToNull(hash.reason);
+  if (isParent) {
+    const counts: ChildCounts = {
+      total: Number(hash.total ?? 0),
+      completed: Number(hash.completed ?? 0),
+      failed: Number(hash.failed ?? 0),
+      stopped: Number(hash.stopped ?? 0),
+    };
+    state = rollUpState(counts);
+    reason = rollUpReason(counts);
+  }
+  const view: JobView = orderJobView({
+    id,
+    name: hash.name ?? '',
+    type: (hash.type ?? 'process') as JobType,
+    state: isJobState(state) ? state : 'NotStarted',
+    hasMoreData: Number(isParent ? (hash.unreadTotal ?? 0) : 0) + Number(hash.unread ?? 0) > 0,
+    location: hash.location ?? '',
+    command: hash.command ?? '',
+    parentId,
+    childIds: hash.childIds ? (JSON.parse(hash.childIds) as number[]) : [],
+    beganAt: emptyToNull(hash.beganAt),
+    endedAt: emptyToNull(hash.endedAt),
+    exitCode: hash.exitCode ? Number(hash.exitCode) : null,
+    reason,
+  });
+  return {
+    view,
+    rootId: parentId ?? id,
+    isParent,
+    agentId: emptyToNull(hash.agentId),
+    stopRequested: hash.stopRequested === '1',
+  };
+}
+
+function emptyToNull(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}

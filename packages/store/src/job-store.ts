@@ -1,0 +1,161 @@
+import {
+  ChildJobError,
+  defaultJobName,
+  describeCommand,
+  JobNotFoundError,
+  type JobRequest,
+  type JobSelector,
+  type JobView,
+} from '@fleet/core';
+import { newJobHash, parseJobHash, type JobRecord } from './job-record.js';
+import type { FleetKeys } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
+
+/** A job just created, and the leaf ids to hand to the queue now. */
+export interface CreatedJob {
+  job: JobView;
+  dispatchIds: number[];
+}
+
+/** Job records in Redis: creation, lookup by id and name, listing and removal. */
+export class JobStore {
+  constructor(
+    private readonly client: RedisClient,
+    readonly keys: FleetKeys,
+  ) {}
+
+  /**
+   * Creates a job in one transaction: a `start` job is one leaf; an `invoke` is
+   * a parent and one child per host, ids N, N+1, … in host-list order. Children
+   * beyond the throttle wait in a pending list and are dispatched as slots free.
+   */
+  async create(request: JobRequest, now = new Date()): Promise<CreatedJob> {
+    const isRemote = request.type === 'remote';
+    const count = isRemote ? 1 + request.hosts.length : 1;
+    const lastId = await this.client.incrby(this.keys.ids, count);
+    const rootId = lastId - count + 1;
+    const createdAt = now.toISOString();
+    const command = describeCommand(request.run.command);
+    const name = request.name ?? defaultJobName(rootId);
+    const childIds = isRemote ? request.hosts.map((_, index) => rootId + 1 + index) : [];
+
+    const tx = this.client.multi();
+    tx.hset(
+      this.keys.job(rootId),
+      newJobHash({
+        id: rootId,
+        name,
+        type: request.type,
+        location: isRemote ? request.hosts.map((host) => host.raw).join(',') : 'localhost',
+        command,
+        parentId: null,
+        childIds,
+        createdAt,
+        spec: request.run,
+      }),
+    );
+    tx.zadd(this.keys.roots, rootId, String(rootId));
+    const names: (string | number)[] = [0, nameMember(name, rootId)];
+    request.hosts.forEach((host, index) => {
+      if (!isRemote) return;
+      const id = childIds[index] as number;
+      tx.hset(
+        this.keys.job(id),
+        newJobHash({ id, name: defaultJobName(id), type: 'remote', location: host.raw, command, parentId: rootId, childIds: [], createdAt }),
+      );
+      names.push(0, nameMember(defaultJobName(id), id));
+    });
+    tx.zadd(this.keys.names, ...names);
+    const dispatchIds = isRemote ? childIds.slice(0, request.throttle) : [rootId];
+    const pending = isRemote ? childIds.slice(request.throttle) : [];
+    if (pending.length > 0) tx.rpush(this.keys.pending(rootId), ...pending.map(String));
+    await tx.exec();
+
+    const record = await this.record(rootId);
+    if (!record) throw new Error(`job ${rootId} vanished right after it was created`);
+    return { job: record.view, dispatchIds };
+  }
+
+  /** Records of the given ids, in the same order, skipping ids that no longer exist. */
+  async records(ids: readonly number[]): Promise<JobRecord[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.job(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const records: JobRecord[] = [];
+    replies.forEach(([error, hash]) => {
+      if (error) throw error;
+      const record = parseJobHash(hash as Record<string, string>);
+      if (record) records.push(record);
+    });
+    return records;
+  }
+
+  async record(id: number): Promise<JobRecord | null> {
+    return (await this.records([id]))[0] ?? null;
+  }
+
+  /** Every job that is not a child, oldest first. Expired entries are dropped from the index. */
+  async roots(): Promise<JobRecord[]> {
+    const ids = (await this.client.zrange(this.keys.roots, 0, '-1')).map((id) => Number(id));
+    const records = await this.records(ids);
+    const alive = new Set(records.map((record) => record.view.id));
+    const gone = ids.filter((id) => !alive.has(id));
+    if (gone.length > 0) await this.client.zrem(this.keys.roots, ...gone.map(String));
+    return records;
+  }
+
+  /** The children of a parent, in host-list order. */
+  async children(parent: JobRecord): Promise<JobRecord[]> {
+    return this.records(parent.view.childIds);
+  }
+
+  /**
+   * Resolves `JOB` arguments: an id selects that job (child or not); a name
+   * selects every job bearing it. Throws {@link JobNotFoundError} for one that
+   * matches nothing. The result is ordered by id, without repeats.
+   */
+  async select(selectors: readonly JobSelector[]): Promise<JobRecord[]> {
+    const byId = new Map<number, JobRecord>();
+    for (const selector of selectors) {
+      const ids = selector.kind === 'id' ? [selector.id] : await this.idsNamed(selector.name);
+      const found = await this.records(ids);
+      if (found.length === 0) throw new JobNotFoundError(selector.kind === 'id' ? String(selector.id) : selector.name);
+      for (const record of found) byId.set(record.view.id, record);
+    }
+    return [...byId.values()].sort((a, b) => a.view.id - b.view.id);
+  }
+
+  private async idsNamed(name: string): Promise<number[]> {
+    // Names hold no control characters, so `name\n` is a prefix no other name shares.
+    const members = await this.client.zrangebylex(this.keys.names, `[${name}\n`, `(${name}\u000b`);
+    return members.map((member) => Number(member.slice(member.lastIndexOf('\n') + 1)));
+  }
+
+  /** The leaf ids under some jobs: a parent's children, or the leaf itself. */
+  leafIds(records: readonly JobRecord[]): number[] {
+    return [...new Set(records.flatMap((record) => (record.isParent ? record.view.childIds : [record.view.id])))];
+  }
+
+  /** Deletes top-level jobs with their children and output. Children cannot be removed alone. */
+  async remove(records: readonly JobRecord[]): Promise<void> {
+    for (const record of records) {
+      if (record.view.parentId !== null) throw new ChildJobError(record.view.id, record.view.parentId);
+    }
+    for (const record of records) {
+      const id = record.view.id;
+      const children = await this.children(record);
+      const tx = this.client.multi();
+      tx.del(this.keys.job(id), this.keys.output(id), this.keys.pending(id), ...children.map((child) => this.keys.job(child.view.id)));
+      tx.zrem(this.keys.roots, String(id));
+      tx.zrem(this.keys.names, nameMember(record.view.name, id), ...children.map((child) => nameMember(child.view.name, child.view.id)));
+      const leaves = [id, ...record.view.childIds].map(String);
+      tx.hdel(this.keys.running, ...leaves);
+      await tx.exec();
+    }
+  }
+}
+
+function nameMember(name: string, id: number): string {
+  return `${name}\n${id}`;
+}

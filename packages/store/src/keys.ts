@@ -1,0 +1,49 @@
+/**
+ * Every Redis key and channel fleet uses. The prefix carries a hash tag
+ * (`{fleet}` by default) so that all of them live in one Redis Cluster slot and
+ * Lua scripts may touch any of them. Ids are integers, never user text, so no
+ * job name can reach another key.
+ */
+export interface FleetKeys {
+  prefix: string;
+  ids: string;
+  job(id: number | string): string;
+  /** Sorted set of the ids of jobs that are not children. */
+  roots: string;
+  /** Sorted set `name\nid`, searched by lexical range. */
+  names: string;
+  /** The output stream of a top-level job and all its children. */
+  output(rootId: number | string): string;
+  /** Children of a job not yet handed to the queue (the throttle window). */
+  pending(rootId: number | string): string;
+  /** Hash: id of every running job → id of the agent running it. */
+  running: string;
+  agent(agentId: string): string;
+  agents: string;
+  agentSpawnLock: string;
+  /** Pub/sub: stop requests for agents. */
+  controlChannel: string;
+  /** Pub/sub: the id of every job that reaches a final state. */
+  finishedChannel: string;
+}
+
+export function fleetKeys(prefix: string): FleetKeys {
+  return {
+    prefix,
+    ids: `${prefix}:ids`,
+    job: (id) => `${prefix}:job:${id}`,
+    roots: `${prefix}:roots`,
+    names: `${prefix}:names`,
+    output: (rootId) => `${prefix}:out:${rootId}`,
+    pending: (rootId) => `${prefix}:pending:${rootId}`,
+    running: `${prefix}:running`,
+    agent: (agentId) => `${prefix}:agent:${agentId}`,
+    agents: `${prefix}:agents`,
+    agentSpawnLock: `${prefix}:agent-spawn`,
+    controlChannel: `${prefix}:control`,
+    finishedChannel: `${prefix}:finished`,
+  };
+}
+
+/** The BullMQ queue every agent without a queue of its own takes jobs from. */
+export const SHARED_QUEUE = 'run';

@@ -1,0 +1,98 @@
+import { RedisUnavailableError } from '@fleet/core';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** Any Redis fleet talks to: one server, or a cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: a URL, a unix socket, or the seed nodes of a cluster. */
+export type RedisTarget =
+  | { kind: 'url'; url: string }
+  | { kind: 'socket'; path: string }
+  | { kind: 'cluster'; nodes: string[] };
+
+/**
+ * Who the connection is for. A CLI gives up quickly when Redis is gone; an
+ * agent reconnects for ever, and BullMQ's workers need requests that wait for
+ * the reconnection instead of failing (`maxRetriesPerRequest: null`).
+ */
+export type ConnectionRole = 'cli' | 'agent';
+
+/** Makes connections; passed in so that tests and embedders can choose how. */
+export type RedisFactory = () => RedisClient;
+
+/** The URL form of a target, to hand to another process (a detached agent). */
+export function targetToUrl(target: RedisTarget): string {
+  if (target.kind === 'url') return target.url;
+  if (target.kind === 'socket') return `unix://${target.path}`;
+  return target.nodes.join(',');
+}
+
+/** Parses a `redis://`, `rediss://` or `unix://` URL into a target. */
+export function targetFromUrl(url: string): RedisTarget {
+  if (url.startsWith('unix://')) return { kind: 'socket', path: decodeURIComponent(url.slice('unix://'.length)) };
+  return { kind: 'url', url };
+}
+
+/** A printable name for a target, with any password left out. */
+export function describeTarget(target: RedisTarget): string {
+  if (target.kind === 'socket') return target.path;
+  if (target.kind === 'cluster') return `cluster ${target.nodes.join(',')}`;
+  try {
+    const url = new URL(target.url);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return target.url;
+  }
+}
+
+/** A factory of unconnected clients for a target. */
+export function redisFactory(target: RedisTarget, role: ConnectionRole, connectTimeoutMs = 3000): RedisFactory {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    protocol: 2,
+    connectTimeout: connectTimeoutMs,
+    maxRetriesPerRequest: role === 'agent' ? null : 2,
+    // The first connection fails fast; once up, reconnect (for ever for agents).
+    retryStrategy: () => null,
+  };
+  return () => {
+    if (target.kind === 'cluster') {
+      const nodes = target.nodes.map((node) => {
+        const colon = node.lastIndexOf(':');
+        return { host: node.slice(0, colon), port: Number(node.slice(colon + 1)) };
+      });
+      return new Cluster(nodes, { lazyConnect: true, redisOptions: options, clusterRetryStrategy: () => null });
+    }
+    if (target.kind === 'socket') return new Redis({ ...options, path: target.path });
+    return new Redis(target.url, options);
+  };
+}
+
+/**
+ * Connects a client, failing with {@link RedisUnavailableError} if Redis does not
+ * answer, then lets it reconnect on its own from then on.
+ */
+export async function connectClient(client: RedisClient, target: RedisTarget, role: ConnectionRole): Promise<RedisClient> {
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    client.disconnect();
+    throw new RedisUnavailableError(`cannot reach Redis at ${describeTarget(target)}: ${messageOf(error)}`, {
+      hint: 'start redis-server there, or point FLEET_REDIS_URL (or --redis) at a running one',
+      cause: error,
+    });
+  }
+  const reconnect = (times: number) => (role === 'agent' || times <= 10 ? Math.min(times * 200, 2000) : null);
+  if (client instanceof Cluster) client.options.clusterRetryStrategy = reconnect;
+  else client.options.retryStrategy = reconnect;
+  // An error event without a listener would crash the process; reconnection handles it.
+  client.on('error', () => {});
+  return client;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
+  return String(error);
+}

@@ -1,0 +1,148 @@
+/**
+ * The state transitions of leaf jobs (children and `start` jobs), as one Lua
+ * script so that each is atomic and they share `finish`. A command runs at most
+ * once because only `claim` moves a job out of NotStarted, and only once.
+ *
+ * ARGV[1] is the operation, ARGV[2] the key prefix; KEYS[1] is any key of the
+ * prefix, so that a Redis Cluster routes the script to the right slot.
+ */
+export const TRANSITIONS_LUA = `
+local op = ARGV[1]
+local prefix = ARGV[2]
+
+local function jobKey(id) return prefix .. ':job:' .. id end
+
+local function isFinal(state)
+  return state == 'Completed' or state == 'Failed' or state == 'Stopped'
+end
+
+local function expireTree(rootId, seconds)
+  local rootKey = jobKey(rootId)
+  redis.call('EXPIRE', rootKey, seconds)
+  redis.call('EXPIRE', prefix .. ':out:' .. rootId, seconds)
+  redis.call('DEL', prefix .. ':pending:' .. rootId)
+  local childIds = redis.call('HGET', rootKey, 'childIds')
+  if childIds and childIds ~= '' then
+    for _, childId in ipairs(cjson.decode(childIds)) do
+      redis.call('EXPIRE', jobKey(childId), seconds)
+    end
+  end
+end
+
+-- Ends a leaf job. Returns false when it had already ended (or belongs to
+-- another agent), else the id of the next pending sibling to dispatch, or ''.
+local function finish(id, state, exitCode, reason, nowIso, retention, guardAgent, dispatchNext)
+  local key = jobKey(id)
+  local current = redis.call('HGET', key, 'state')
+  if not current or isFinal(current) then return false end
+  if guardAgent ~= '' and redis.call('HGET', key, 'agentId') ~= guardAgent then return false end
+  redis.call('HSET', key, 'state', state, 'endedAt', nowIso, 'exitCode', exitCode, 'reason', reason)
+  redis.call('HDEL', prefix .. ':running', id)
+  local parentId = redis.call('HGET', key, 'parentId')
+  local rootId = id
+  if parentId and parentId ~= '' then rootId = parentId end
+  local rootKey = jobKey(rootId)
+  if state ~= 'Completed' then
+    redis.call('XADD', prefix .. ':out:' .. rootId, '*',
+      'j', id, 'h', redis.call('HGET', key, 'location'), 's', 'error', 'd', reason, 't', nowIso)
+    redis.call('HINCRBY', key, 'unread', 1)
+    if rootId ~= id then redis.call('HINCRBY', rootKey, 'unreadTotal', 1) end
+  end
+  redis.call('PUBLISH', prefix .. ':finished', id)
+  if rootId == id then
+    expireTree(rootId, retention)
+    return ''
+  end
+  local counter = 'completed'
+  if state == 'Failed' then counter = 'failed' elseif state == 'Stopped' then counter = 'stopped' end
+  redis.call('HINCRBY', rootKey, counter, 1)
+  local counts = redis.call('HMGET', rootKey, 'total', 'completed', 'failed', 'stopped')
+  local done = tonumber(counts[2] or '0') + tonumber(counts[3] or '0') + tonumber(counts[4] or '0')
+  if done >= tonumber(counts[1] or '0') then
+    redis.call('HSET', rootKey, 'endedAt', nowIso)
+    expireTree(rootId, retention)
+    redis.call('PUBLISH', prefix .. ':finished', rootId)
+    return ''
+  end
+  if dispatchNext then
+    local nextId = redis.call('LPOP', prefix .. ':pending:' .. rootId)
+    if nextId then return nextId end
+  end
+  return ''
+end
+
+if op == 'claim' then
+  -- ARGV: id, agentId, nowIso. Returns {spec, location, rootId} or false.
+  local id, agentId, nowIso = ARGV[3], ARGV[4], ARGV[5]
+  local key = jobKey(id)
+  if redis.call('HGET', key, 'state') ~= 'NotStarted' then return false end
+  redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
+  redis.call('HSET', prefix .. ':running', id, agentId)
+  local parentId = redis.call('HGET', key, 'parentId')
+  local rootId = id
+  if parentId and parentId ~= '' then rootId = parentId end
+  return {redis.call('HGET', jobKey(rootId), 'spec'), redis.call('HGET', key, 'location'), rootId}
+end
+
+if op == 'finish' then
+  -- ARGV: id, state, exitCode, reason, nowIso, retentionSeconds, agentId.
+  local result = finish(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], true)
+  if result == false then return false end
+  return result
+end
+
+if op == 'stop' then
+  -- ARGV: nowIso, retentionSeconds, leaf ids... Returns the ids still running.
+  local nowIso, retention = ARGV[3], tonumber(ARGV[4])
+  local running = {}
+  for i = 5, #ARGV do
+    local id = ARGV[i]
+    local key = jobKey(id)
+    local state = redis.call('HGET', key, 'state')
+    if state == 'NotStarted' then
+      local parentId = redis.call('HGET', key, 'parentId')
+      if parentId and parentId ~= '' then redis.call('LREM', prefix .. ':pending:' .. parentId, 0, id) end
+      finish(id, 'Stopped', '', 'stopped', nowIso, retention, '', false)
+    elseif state == 'Running' then
+      redis.call('HSET', key, 'stopRequested', '1')
+      table.insert(running, id)
+    end
+  end
+  return running
+end
+
+if op == 'reap' then
+  -- ARGV: nowIso, retentionSeconds. Fails jobs whose agent stopped sending
+  -- heartbeats. Returns the ids of pending siblings to dispatch.
+  local nowIso, retention = ARGV[3], tonumber(ARGV[4])
+  local entries = redis.call('HGETALL', prefix .. ':running')
+  local dispatch = {}
+  for i = 1, #entries, 2 do
+    local id, agentId = entries[i], entries[i + 1]
+    if redis.call('EXISTS', prefix .. ':agent:' .. agentId) == 0 then
+      local nextId = finish(id, 'Failed', '', 'agent lost', nowIso, retention, '', true)
+      if nextId and nextId ~= '' then table.insert(dispatch, nextId) end
+    end
+  end
+  return dispatch
+end
+
+if op == 'ack' then
+  -- ARGV: rootId, then pairs of stream entry id and job id. Deletes received
+  -- records and lowers the unread counts that hasMoreData is read from.
+  local rootId = ARGV[3]
+  local rootKey = jobKey(rootId)
+  local rootExists = redis.call('EXISTS', rootKey) == 1
+  for i = 4, #ARGV, 2 do
+    local entryId, id = ARGV[i], ARGV[i + 1]
+    if redis.call('XDEL', prefix .. ':out:' .. rootId, entryId) == 1 then
+      local key = jobKey(id)
+      if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'unread', -1) end
+      if id ~= rootId and rootExists then redis.call('HINCRBY', rootKey, 'unreadTotal', -1) end
+    end
+  end
+  return 1
+end
+
+return redis.error_reply('fleet: unknown transition ' .. tostring(op))
+`;

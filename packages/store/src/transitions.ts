@@ -1,0 +1,82 @@
+import type { Outcome } from '@fleet/core';
+import type { FleetKeys } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
+import { TRANSITIONS_LUA } from './transitions-lua.js';
+
+type TransitionCommand = (key: string, ...args: string[]) => Promise<unknown>;
+
+/** A leaf job an agent has claimed: what to run and where its output goes. */
+export interface ClaimedJob {
+  id: number;
+  rootId: number;
+  location: string;
+  /** The stored run spec (JSON), parsed by the caller. */
+  spec: string;
+}
+
+/**
+ * Typed calls of the transition script. Every method is one atomic round trip.
+ * Times are passed in (not read from Redis) so that records carry ISO strings.
+ */
+export class Transitions {
+  private readonly command: TransitionCommand;
+
+  constructor(
+    client: RedisClient,
+    private readonly keys: FleetKeys,
+    private readonly retentionMs: number,
+  ) {
+    if (!('fleetTransition' in client)) {
+      client.defineCommand('fleetTransition', { numberOfKeys: 1, lua: TRANSITIONS_LUA });
+    }
+    this.command = (client as unknown as { fleetTransition: TransitionCommand }).fleetTransition.bind(client);
+  }
+
+  private call(op: string, ...args: (string | number)[]): Promise<unknown> {
+    return this.command(this.keys.ids, op, this.keys.prefix, ...args.map(String));
+  }
+
+  private get retentionSeconds(): number {
+    return Math.max(1, Math.round(this.retentionMs / 1000));
+  }
+
+  /** Moves a NotStarted job to Running for this agent; null if it is not NotStarted. */
+  async claim(id: number, agentId: string, now = new Date()): Promise<ClaimedJob | null> {
+    const reply = (await this.call('claim', id, agentId, now.toISOString())) as [string, string, string] | null;
+    if (!reply) return null;
+    return { id, spec: reply[0], location: reply[1], rootId: Number(reply[2]) };
+  }
+
+  /**
+   * Ends a running job with its outcome. Returns the id of a pending sibling to
+   * dispatch now that a slot is free, or null.
+   */
+  async finish(id: number, outcome: Outcome, agentId: string, now = new Date()): Promise<number | null> {
+    const reply = await this.call(
+      'finish', id, outcome.state, outcome.exitCode ?? '', outcome.reason ?? '', now.toISOString(), this.retentionSeconds, agentId,
+    );
+    return typeof reply === 'string' && reply !== '' ? Number(reply) : null;
+  }
+
+  /** Stops leaf jobs: NotStarted ones end now as Stopped; returns the ids still running. */
+  async stop(ids: readonly number[], now = new Date()): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const reply = (await this.call('stop', now.toISOString(), this.retentionSeconds, ...ids)) as string[];
+    return reply.map(Number);
+  }
+
+  /** Fails running jobs whose agent is gone (`agent lost`); returns siblings to dispatch. */
+  async reap(now = new Date()): Promise<number[]> {
+    const reply = (await this.call('reap', now.toISOString(), this.retentionSeconds)) as string[];
+    return reply.map(Number);
+  }
+
+  /** Deletes received output entries of one top-level job and lowers the unread counts. */
+  async acknowledge(rootId: number, entries: readonly { entryId: string; jobId: number }[]): Promise<void> {
+    // Bounded batches keep each script call short.
+    for (let start = 0; start < entries.length; start += 1000) {
+      const batch = entries.slice(start, start + 1000).flatMap((entry) => [entry.entryId, String(entry.jobId)]);
+      await this.call('ack', rootId, ...batch);
+    }
+  }
+}
