@@ -15,3 +15,4 @@ export * from './run-result.js';
 export * from './settings.js';
 export * from './shell-quote.js';
 export * from './state-rollup.js';
+export * from './version.js';

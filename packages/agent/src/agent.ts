@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DEFAULTS, FLEET_VERSION } from '@fleet/core';
+import {
+  parseControlMessage,
+  SHARED_QUEUE,
+  type AgentInfo,
+  type FleetStore,
+  type QueuedJobData,
+  type RedisClient,
+} from '@fleet/store';
+import type { Worker } from 'bullmq';
+import { JobRunner } from './job-runner.js';
+
+export interface AgentOptions {
+  store: FleetStore;
+  /** Opens another connection to the same Redis (for pub/sub). */
+  connectAnother: () => Promise<RedisClient>;
+  /** Jobs run at once. @defaultValue 64 */
+  concurrency?: number;
+  /** Exit after this long with no job running; null never. @defaultValue null */
+  idleTimeoutMs?: number | null;
+  /** @defaultValue 5 s */
+  stopGraceMs?: number;
+  /** @defaultValue 16 MiB */
+  maxOutputBytes?: number;
+  /** @defaultValue 2 s */
+  heartbeatIntervalMs?: number;
+  /** Where diagnostics go. @defaultValue nowhere */
+  log?: (line: string) => void;
+}
+
+/** A started agent. */
+export interface RunningAgent {
+  readonly id: string;
+  /** Resolves once the agent has stopped, for whatever reason. */
+  readonly closed: Promise<void>;
+  /**
+   * Stops taking jobs, interrupts the running ones (they end as Failed with
+   * `agent shut down`, never left Running), and releases every connection.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an agent: a BullMQ worker on the shared queue that runs jobs, says it
+ * is alive every couple of seconds, acts on stop requests, fails the jobs of
+ * agents that died (`agent lost`), and exits when idle if asked to.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { store } = options;
+  const concurrency = options.concurrency ?? DEFAULTS.agentConcurrency;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs;
+  const log = options.log ?? (() => {});
+  const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const runner = new JobRunner({
+    store,
+    agentId: id,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
+    stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
+  });
+  const startedAt = new Date().toISOString();
+  const info = (): AgentInfo => ({
+    id,
+    host: hostname(),
+    version: FLEET_VERSION,
+    pid: process.pid,
+    concurrency,
+    running: runner.runningIds.length,
+    startedAt,
+    heartbeatAt: new Date().toISOString(),
+  });
+  await store.agents.beat(info());
+
+  const subscriber = await options.connectAnother();
+  await subscriber.subscribe(store.keys.controlChannel);
+  subscriber.on('message', (_channel: string, text: string) => {
+    const message = parseControlMessage(text);
+    if (message?.op === 'stop') for (const jobId of message.ids) runner.interrupt(jobId, 'stop');
+  });
+
+  let lastBusy = Date.now();
+  const { Worker } = await import('bullmq');
+  const worker: Worker<QueuedJobData> = new Worker<QueuedJobData>(
+    SHARED_QUEUE,
+    async (job) => {
+      lastBusy = Date.now();
+      try {
+        await runner.run(job.data.id);
+      } finally {
+        lastBusy = Date.now();
+      }
+    },
+    {
+      connection: store.client,
+      prefix: store.keys.prefix,
+      concurrency,
+      // At most once: a job whose agent died is failed (`agent lost`), never retried.
+      maxStalledCount: 0,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 0 },
+    },
+  );
+  worker.on('error', (error) => log(`worker error: ${error.message}`));
+
+  let closing: Promise<void> | null = null;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+
+  const tick = async () => {
+    await store.agents.beat(info());
+    await store.reap();
+    await actOnStopRequests(store, runner);
+    if (options.idleTimeoutMs != null && runner.runningIds.length === 0 && Date.now() - lastBusy > options.idleTimeoutMs) {
+      log(`idle for ${Math.round(options.idleTimeoutMs / 1000)}s, exiting`);
+      void close();
+    }
+  };
+  const heartbeat = setInterval(() => {
+    tick().catch((error: unknown) => log(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`));
+  }, heartbeatIntervalMs);
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(heartbeat);
+      runner.interruptAll('shutdown');
+      await worker.close();
+      await store.agents.remove(id).catch(() => {});
+      subscriber.disconnect();
+      resolveClosed();
+    })();
+    return closing;
+  };
+
+  log(`agent ${id} started (concurrency ${concurrency})`);
+  return { id, closed, close };
+}
+
+/** Belt and braces for a stop message missed while reconnecting: the record says so too. */
+async function actOnStopRequests(store: FleetStore, runner: JobRunner): Promise<void> {
+  const ids = runner.runningIds;
+  if (ids.length === 0) return;
+  for (const record of await store.jobs.records(ids)) {
+    if (record.stopRequested) runner.interrupt(record.view.id, 'stop');
+  }
+}

@@ -1,0 +1,22 @@
+import type { Interruption, RunResult, RunSpec } from '@fleet/core';
+
+/** Output as it arrives; a returned promise asks the executor to pause the stream until it settles. */
+export type OutputSink = (stream: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined;
+
+export interface ExecutionRequest {
+  spec: RunSpec;
+  /** Aborted with an {@link Interruption} as its reason to stop the command. */
+  signal: AbortSignal;
+  /** Between SIGTERM and SIGKILL. */
+  stopGraceMs: number;
+  onOutput: OutputSink;
+}
+
+/** Runs one command somewhere; local and SSH executors share this shape and {@link RunResult}. */
+export type Executor = (request: ExecutionRequest) => Promise<Omit<RunResult, 'bytesDropped'>>;
+
+export function interruptionOf(signal: AbortSignal): Interruption | null {
+  if (!signal.aborted) return null;
+  const reason: unknown = signal.reason;
+  return reason === 'stop' || reason === 'timeout' || reason === 'shutdown' ? reason : 'stop';
+}

@@ -1,0 +1,100 @@
+import {
+  describeDroppedOutput,
+  judgeOutcome,
+  LineSplitter,
+  OutputBudget,
+  type Interruption,
+  type Outcome,
+  type RunSpec,
+} from '@fleet/core';
+import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
+import type { Executor, OutputSink } from './executor.js';
+import { runLocally } from './local-executor.js';
+
+export interface JobRunnerOptions {
+  store: FleetStore;
+  agentId: string;
+  maxOutputBytes: number;
+  stopGraceMs: number;
+  /** Chooses how to reach a host; the default runs `localhost` locally and refuses the rest. */
+  executorFor?: (location: string) => Executor | null;
+}
+
+/**
+ * Runs one leaf job end to end: claim it (at most once), run it, stream its
+ * output into Redis under the cap, record how it ended, and dispatch the next
+ * pending sibling into the slot it frees.
+ */
+export class JobRunner {
+  private readonly running = new Map<number, AbortController>();
+
+  constructor(private readonly options: JobRunnerOptions) {}
+
+  get runningIds(): number[] {
+    return [...this.running.keys()];
+  }
+
+  /** Interrupts a running job; a no-op for one this runner is not running. */
+  interrupt(id: number, reason: Interruption): void {
+    const controller = this.running.get(id);
+    if (controller && !controller.signal.aborted) controller.abort(reason);
+  }
+
+  interruptAll(reason: Interruption): void {
+    for (const id of this.running.keys()) this.interrupt(id, reason);
+  }
+
+  async run(id: number): Promise<void> {
+    const { store, agentId } = this.options;
+    const claimed = await store.transitions.claim(id, agentId);
+    if (claimed === null) return; // stopped before it started, or already run: never run twice
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    let outcome: Outcome;
+    try {
+      outcome = await this.execute(claimed, controller);
+    } catch (error) {
+      outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      this.running.delete(id);
+    }
+    const next = await store.transitions.finish(id, outcome, agentId);
+    if (next !== null) await store.dispatcher.dispatch([next]);
+  }
+
+  private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {
+    const { store, maxOutputBytes, stopGraceMs } = this.options;
+    const spec = JSON.parse(claimed.spec) as RunSpec;
+    const executor = (this.options.executorFor ?? defaultExecutorFor)(claimed.location);
+    if (executor === null) {
+      return { state: 'Failed', exitCode: null, reason: `no way to reach ${claimed.location} from this agent (SSH is not available)` };
+    }
+    const writer = new OutputWriter(store.client, store.keys, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
+    const budget = new OutputBudget(maxOutputBytes);
+    const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+    const keep = (stream: 'stdout' | 'stderr', lines: string[]): Promise<void> | undefined => {
+      let wait: Promise<void> | undefined;
+      for (const line of lines) {
+        if (budget.take(Buffer.byteLength(line) + 1)) wait = writer.write(stream, line) ?? wait;
+      }
+      return wait;
+    };
+    const onOutput: OutputSink = (stream, chunk) => keep(stream, splitters[stream].push(chunk));
+
+    const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
+    try {
+      const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput });
+      await keep('stdout', splitters.stdout.end());
+      await keep('stderr', splitters.stderr.end());
+      if (budget.dropped > 0) await writer.write('error', describeDroppedOutput(budget.dropped, budget.capBytes));
+      await writer.flush();
+      return judgeOutcome({ ...result, bytesDropped: budget.dropped }, spec.timeoutMs);
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+    }
+  }
+}
+
+function defaultExecutorFor(location: string): Executor | null {
+  return location === 'localhost' ? runLocally : null;
+}

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { hasShebang, type RunSpec } from '@fleet/core';
+import { interruptionOf, type Executor } from './executor.js';
+
+/**
+ * Runs a command on this machine. The command is the leader of its own process
+ * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
+ * every process it started, not just the shell.
+ */
+export const runLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput }) => {
+  const began = Date.now();
+  const done = (fields: { exitCode?: number | null; signal?: string | null; failure?: string | null }) => ({
+    exitCode: fields.exitCode ?? null,
+    signal: fields.signal ?? null,
+    failure: fields.failure ?? null,
+    durationMs: Date.now() - began,
+    interruption: interruptionOf(signal),
+  });
+
+  const cwd = spec.workdir ?? homedir();
+  const cwdInfo = await stat(cwd).catch(() => null);
+  if (!cwdInfo?.isDirectory()) return done({ failure: `working directory ${cwd} does not exist` });
+  if (signal.aborted) return done({});
+
+  const scriptDir = spec.command.kind === 'script' ? await mkdtemp(join(tmpdir(), 'fleet-script-')) : null;
+  try {
+    const [file, args] = await commandFor(spec, scriptDir);
+    const child = spawn(file, args, {
+      cwd,
+      env: { ...process.env, ...spec.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exit = waitForExit(child);
+    pipe(child.stdout, 'stdout', onOutput);
+    pipe(child.stderr, 'stderr', onOutput);
+    const stopGroup = () => terminateGroup(child, stopGraceMs);
+    signal.addEventListener('abort', stopGroup, { once: true });
+    try {
+      const result = await exit;
+      if (signal.aborted) killGroup(child, 'SIGKILL'); // leftovers of an interrupted command
+      return done(result);
+    } finally {
+      signal.removeEventListener('abort', stopGroup);
+    }
+  } finally {
+    if (scriptDir !== null) await rm(scriptDir, { recursive: true, force: true });
+  }
+};
+
+async function commandFor(spec: RunSpec, scriptDir: string | null): Promise<[string, string[]]> {
+  const command = spec.command;
+  if (command.kind === 'shell') return ['/bin/sh', ['-c', command.line]];
+  const path = join(scriptDir as string, 'script');
+  await writeFile(path, command.content, { mode: 0o700 });
+  await chmod(path, 0o700);
+  return hasShebang(command.content) ? [path, command.args] : ['/bin/sh', [path, ...command.args]];
+}
+
+function waitForExit(child: ChildProcess): Promise<{ exitCode?: number | null; signal?: string | null; failure?: string }> {
+  return new Promise((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ failure: `cannot start the command: ${error.message}` }));
+    // 'close' waits for the output pipes too, so no line is lost.
+    child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));
+  });
+}
+
+function pipe(stream: Readable, name: 'stdout' | 'stderr', onOutput: (name: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined): void {
+  stream.on('data', (chunk: Buffer) => {
+    const wait = onOutput(name, chunk);
+    if (wait) {
+      stream.pause();
+      void wait.finally(() => stream.resume());
+    }
+  });
+}
+
+function terminateGroup(child: ChildProcess, graceMs: number): void {
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+  timer.unref();
+  child.once('close', () => {
+    clearTimeout(timer);
+    // The leader may have gone while others in its group ignored SIGTERM.
+    killGroup(child, 'SIGKILL');
+  });
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}

@@ -1,0 +1,54 @@
+import { DEFAULTS, positiveInteger } from '@fleet/core';
+import { startAgent } from '@fleet/agent';
+import { FleetStore, openRedis } from '@fleet/store';
+import type { Argv } from 'yargs';
+import { settingsFrom, type GlobalArgs } from '../context.js';
+
+interface AgentArgs extends GlobalArgs {
+  concurrency: number;
+  'idle-timeout'?: number;
+}
+
+export const agentCommand = {
+  command: 'agent',
+  describe: 'Run an agent in the foreground: it takes jobs from the queue and runs them',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .option('concurrency', { type: 'number', default: DEFAULTS.agentConcurrency, describe: 'Jobs to run at once' })
+      .option('idle-timeout', { type: 'number', describe: 'Exit after this many seconds without work (default: never)' })
+      .example('$0 agent --concurrency 16', 'run up to 16 jobs at once until Ctrl-C'),
+  handler: async (argv: AgentArgs) => {
+    const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
+    const settings = settingsFrom(argv);
+    const redis = await openRedis(settings, 'agent');
+    const store = new FleetStore({
+      client: redis.client,
+      prefix: settings.prefix,
+      retentionMs: settings.retentionMs,
+      heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
+    });
+    const agent = await startAgent({
+      store,
+      connectAnother: redis.connectAnother,
+      concurrency,
+      idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
+      stopGraceMs: settings.stopGraceMs,
+      maxOutputBytes: settings.maxOutputBytes,
+      log: (line) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`),
+    });
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) process.exit(130); // a second Ctrl-C: leave now
+      process.stderr.write(`fleet agent: ${signal}: stopping the jobs it runs and exiting\n`);
+      void agent.close();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    await agent.closed;
+    await store.close();
+    await redis.client.quit().catch(() => redis.client.disconnect());
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  },
+};

@@ -1,0 +1,22 @@
+import type { Argv } from 'yargs';
+import { withContext, type GlobalArgs } from '../context.js';
+
+export const agentsCommand = {
+  command: 'agents',
+  describe: 'List live agents',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs.option('json', { type: 'boolean', default: false, describe: 'Print a JSON array' }).example('$0 agents', 'who is taking jobs'),
+  handler: async (argv: GlobalArgs & { json: boolean }) => {
+    const agents = await withContext(argv, ({ store }) => store.agents.list());
+    if (argv.json) {
+      process.stdout.write(`${JSON.stringify(agents)}\n`);
+      return;
+    }
+    const rows = [
+      ['Id', 'Host', 'Pid', 'Version', 'Concurrency', 'Running', 'LastHeartbeat'],
+      ...agents.map((agent) => [agent.id, agent.host, String(agent.pid), agent.version, String(agent.concurrency), String(agent.running), agent.heartbeatAt]),
+    ];
+    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+    for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`);
+  },
+};

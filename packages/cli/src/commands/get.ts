@@ -1,0 +1,53 @@
+import { JOB_STATES, parseJobState, UsageError } from '@fleet/core';
+import type { JobRecord } from '@fleet/store';
+import type { Argv } from 'yargs';
+import { selectorsFromArgs } from '../command-args.js';
+import { withContext, type GlobalArgs } from '../context.js';
+import { printJobs, type JobFormat } from '../format/job-output.js';
+
+interface GetArgs extends GlobalArgs {
+  job?: (string | number)[];
+  state?: string;
+  children: boolean;
+  format: JobFormat;
+  json: boolean;
+}
+
+export const getCommand = {
+  command: 'get [job..]',
+  aliases: ['get-job', 'jobs'],
+  describe: 'List jobs (Get-Job)',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .positional('job', { describe: 'Job ids or names (default: every job that is not a child)', type: 'string', array: true })
+      .option('state', { type: 'string', describe: `Only jobs in this state (${JOB_STATES.join(', ')})` })
+      .option('children', { type: 'boolean', default: false, describe: 'Also list the children of the jobs listed' })
+      .option('format', { choices: ['table', 'list'] as const, default: 'table' as const, describe: 'Output layout' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print a JSON array of jobs' })
+      .example('$0 get', 'list every job')
+      .example('$0 get 7 --children --format list', 'job 7 and its children, one field a line'),
+  handler: async (argv: GetArgs) => {
+    const state = argv.state === undefined ? undefined : checkState(argv.state);
+    const jobs = await withContext(argv, async ({ store }) => {
+      await store.reap();
+      const selectors = selectorsFromArgs(argv.job);
+      let records = selectors.length > 0 ? await store.jobs.select(selectors) : await store.jobs.roots();
+      if (argv.children) {
+        const expanded: JobRecord[] = [];
+        for (const record of records) {
+          expanded.push(record);
+          if (record.isParent) expanded.push(...(await store.jobs.children(record)));
+        }
+        records = expanded;
+      }
+      return records.map((record) => record.view).filter((job) => state === undefined || job.state === state);
+    });
+    printJobs(jobs, { json: argv.json, format: argv.format });
+  },
+};
+
+export function checkState(text: string) {
+  const state = parseJobState(text);
+  if (state === undefined) throw new UsageError(`unknown state ${JSON.stringify(text)}`, { hint: `one of ${JOB_STATES.join(', ')}` });
+  return state;
+}

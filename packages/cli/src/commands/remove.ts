@@ -1,0 +1,48 @@
+import { ChildJobError, isFinalState, JobStateError, UsageError } from '@fleet/core';
+import type { JobRecord } from '@fleet/store';
+import type { Argv } from 'yargs';
+import { selectorsFromArgs } from '../command-args.js';
+import { withContext, type GlobalArgs } from '../context.js';
+import { stopJobs } from '../stop-jobs.js';
+import { checkState } from './get.js';
+
+interface RemoveArgs extends GlobalArgs {
+  job?: (string | number)[];
+  state?: string;
+  force: boolean;
+}
+
+export const removeCommand = {
+  command: 'remove [job..]',
+  aliases: ['remove-job'],
+  describe: 'Delete jobs, their children and their output (Remove-Job)',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .positional('job', { describe: 'Job ids or names', type: 'string', array: true })
+      .option('state', { type: 'string', describe: 'Remove every job in this state' })
+      .option('force', { type: 'boolean', default: false, describe: 'Stop jobs that have not finished, then remove them' })
+      .example('$0 remove 7', 'remove job 7')
+      .example('$0 remove --state Completed', 'clear away every completed job'),
+  handler: async (argv: RemoveArgs) => {
+    const selectors = selectorsFromArgs(argv.job);
+    const state = argv.state === undefined ? undefined : checkState(argv.state);
+    if (selectors.length === 0 && state === undefined) {
+      throw new UsageError('name the jobs to remove', { hint: 'give job ids or names, or --state STATE' });
+    }
+    await withContext(argv, async (context) => {
+      const { store } = context;
+      await store.reap();
+      let records: JobRecord[] = selectors.length > 0 ? await store.jobs.select(selectors) : await store.jobs.roots();
+      if (state !== undefined) records = records.filter((record) => record.view.state === state);
+      const child = records.find((record) => record.view.parentId !== null);
+      if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
+      const unfinished = records.filter((record) => !isFinalState(record.view.state));
+      if (unfinished.length > 0 && !argv.force) {
+        const list = unfinished.map((record) => `job ${record.view.id} is ${record.view.state}`).join(', ');
+        throw new JobStateError(`not removed: ${list}`, unfinished[0]!.view.id, { hint: 'stop it first, or use --force' });
+      }
+      if (unfinished.length > 0) await stopJobs(context, unfinished);
+      await store.jobs.remove(records);
+    });
+  },
+};

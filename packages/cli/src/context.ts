@@ -1,0 +1,51 @@
+import { homedir } from 'node:os';
+import { DEFAULTS, resolveSettings, type FleetSettings } from '@fleet/core';
+import { FleetStore, openRedis, type RedisClient, type RedisTarget } from '@fleet/store';
+
+/** What every command that talks to Redis works with. */
+export interface CliContext {
+  settings: FleetSettings;
+  store: FleetStore;
+  target: RedisTarget;
+  /** Opens another connection (blocking reads, pub/sub); closed with the context. */
+  connectAnother(): Promise<RedisClient>;
+}
+
+/** Global options every command accepts. */
+export interface GlobalArgs {
+  redis?: string | undefined;
+}
+
+export function settingsFrom(args: GlobalArgs): FleetSettings {
+  return resolveSettings({ env: process.env, homeDir: homedir(), redisUrl: args.redis });
+}
+
+/** Opens Redis for one command, runs it, and always releases every connection. */
+export async function withContext<T>(args: GlobalArgs, run: (context: CliContext) => Promise<T>): Promise<T> {
+  const settings = settingsFrom(args);
+  const redis = await openRedis(settings, 'cli');
+  const extra: RedisClient[] = [];
+  const store = new FleetStore({
+    client: redis.client,
+    prefix: settings.prefix,
+    retentionMs: settings.retentionMs,
+    heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
+  });
+  const context: CliContext = {
+    settings,
+    store,
+    target: redis.target,
+    connectAnother: async () => {
+      const client = await redis.connectAnother();
+      extra.push(client);
+      return client;
+    },
+  };
+  try {
+    return await run(context);
+  } finally {
+    await store.close().catch(() => {});
+    for (const client of extra) client.disconnect();
+    await redis.client.quit().catch(() => redis.client.disconnect());
+  }
+}

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { AgentUnavailableError } from '@fleet/core';
+import { targetToUrl } from '@fleet/store';
+import type { CliContext } from './context.js';
+
+const CLI_BIN = fileURLToPath(new URL('../bin/fleet.js', import.meta.url));
+
+/**
+ * Makes sure some agent is alive before a job is queued (SPEC §6): when none
+ * is, starts a detached local agent that outlives this CLI and exits on its
+ * own after FLEET_AGENT_IDLE without work. A lock in Redis keeps concurrent
+ * CLIs from starting one each.
+ */
+export async function ensureAgent(context: CliContext): Promise<void> {
+  const { store, settings } = context;
+  if ((await store.agents.list()).length > 0) return;
+  const logFile = join(settings.stateDir, 'agent.log');
+  const won = await store.client.set(store.keys.agentSpawnLock, String(process.pid), 'PX', 20_000, 'NX');
+  if (won === 'OK') await spawnAgent(context, logFile);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if ((await store.agents.list()).length > 0) {
+      if (won === 'OK') await store.client.del(store.keys.agentSpawnLock);
+      return;
+    }
+    await delay(50);
+  }
+  throw new AgentUnavailableError('no agent is running and the one fleet started did not come up', {
+    hint: `see ${logFile}, or run 'fleet agent' yourself`,
+  });
+}
+
+async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
+  await mkdir(context.settings.stateDir, { recursive: true, mode: 0o700 });
+  const log = await open(logFile, 'a');
+  try {
+    const child = spawn(process.execPath, [CLI_BIN, 'agent', '--idle-timeout', String(context.settings.agentIdleMs / 1000)], {
+      detached: true,
+      cwd: homedir(),
+      stdio: ['ignore', log.fd, log.fd],
+      env: {
+        ...process.env,
+        // A cluster is named by FLEET_REDIS_CLUSTER, which the agent inherits as it is.
+        ...(context.target.kind === 'cluster' ? {} : { FLEET_REDIS_URL: targetToUrl(context.target) }),
+        FLEET_PREFIX: context.settings.prefix,
+      },
+    });
+    child.unref();
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error) =>
+        reject(new AgentUnavailableError(`cannot start an agent: ${error.message}`, { cause: error })),
+      );
+    });
+  } finally {
+    await log.close();
+  }
+}

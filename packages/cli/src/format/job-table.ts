@@ -1,0 +1,40 @@
+import type { JobView } from '@fleet/core';
+
+const COLUMNS: [string, (job: JobView) => string][] = [
+  ['Id', (job) => String(job.id)],
+  ['Name', (job) => job.name],
+  ['Type', (job) => job.type],
+  ['State', (job) => job.state],
+  ['HasMoreData', (job) => (job.hasMoreData ? 'True' : 'False')],
+  ['Location', (job) => job.location],
+  ['Command', (job) => job.command],
+];
+
+/** Jobs as Get-Job's table shows them. Long cells are cut so each job stays one line. */
+export function formatJobTable(jobs: readonly JobView[]): string {
+  if (jobs.length === 0) return '';
+  const rows = jobs.map((job) => COLUMNS.map(([, cell]) => oneLine(cell(job))));
+  const widths = COLUMNS.map(([title], index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
+  return [line(COLUMNS.map(([title]) => title)), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Jobs as Format-List shows them: one `Key : value` line per field. */
+export function formatJobList(jobs: readonly JobView[]): string {
+  const fields: [string, (job: JobView) => string][] = [
+    ...COLUMNS,
+    ['ParentId', (job) => (job.parentId === null ? '' : String(job.parentId))],
+    ['ChildJobs', (job) => job.childIds.join(', ')],
+    ['BeganAt', (job) => job.beganAt ?? ''],
+    ['EndedAt', (job) => job.endedAt ?? ''],
+    ['ExitCode', (job) => (job.exitCode === null ? '' : String(job.exitCode))],
+    ['Reason', (job) => job.reason ?? ''],
+  ];
+  const width = Math.max(...fields.map(([title]) => title.length));
+  return jobs.map((job) => fields.map(([title, cell]) => `${title.padEnd(width)} : ${cell(job)}`).join('\n') + '\n').join('\n');
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s*\n\s*/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+}

@@ -1,0 +1,44 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { isFinalState, WaitTimeoutError } from '@fleet/core';
+import type { JobRecord } from '@fleet/store';
+import type { CliContext } from './context.js';
+
+export interface WaitOptions {
+  /** Return once one job has finished instead of all. */
+  any?: boolean;
+  timeoutMs?: number | null;
+}
+
+/**
+ * Waits until the jobs have finished (or one has, with `any`) and returns their
+ * final records. It wakes on the finish events agents publish, and re-reads at
+ * least every second in case one was missed; each round also fails the jobs of
+ * agents that died, so a wait never hangs on a lost agent.
+ */
+export async function waitForJobs(context: CliContext, ids: readonly number[], options: WaitOptions = {}): Promise<JobRecord[]> {
+  const { store } = context;
+  const deadline = options.timeoutMs == null ? Infinity : Date.now() + options.timeoutMs;
+  const subscriber = await context.connectAnother();
+  let wake: () => void = () => {};
+  subscriber.on('message', () => wake());
+  await subscriber.subscribe(store.keys.finishedChannel);
+  try {
+    for (;;) {
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      await store.reap();
+      const records = await store.jobs.records(ids);
+      const finished = records.filter((record) => isFinalState(record.view.state));
+      if (options.any ? finished.length > 0 : finished.length === records.length) return options.any ? finished : records;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        const pending = records.filter((record) => !isFinalState(record.view.state)).map((record) => record.view.id);
+        throw new WaitTimeoutError((options.timeoutMs ?? 0) / 1000, pending);
+      }
+      const pause = new AbortController();
+      await Promise.race([woken, delay(Math.min(1000, remaining), undefined, { signal: pause.signal }).catch(() => {})]);
+      pause.abort();
+    }
+  } finally {
+    subscriber.disconnect();
+  }
+}

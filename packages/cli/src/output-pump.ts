@@ -1,0 +1,101 @@
+import { isFinalState, parseHostEntry, type JobType, type OutputRecord } from '@fleet/core';
+import type { JobRecord, StoredRecord } from '@fleet/store';
+import type { CliContext } from './context.js';
+
+export interface PumpOptions {
+  /** Keep records after printing them (`--keep`). */
+  keep: boolean;
+  /** Only this host's records (`--host`). */
+  host?: string | undefined;
+  /** A parent gives its children's records too (default); false gives the parent's own. */
+  recurse: boolean;
+}
+
+interface Source {
+  rootId: number;
+  jobType: JobType;
+  jobIds: Set<number>;
+  lastEntryId: string | null;
+}
+
+/**
+ * Moves output records from Redis to the caller: what `receive` prints. Each
+ * top-level job has one stream holding all its children's records in arrival
+ * order; the pump reads it page by page, keeps the selected jobs' (and host's)
+ * records, hands them on, and deletes them unless told to keep them.
+ */
+export class OutputPump {
+  private readonly sources = new Map<number, Source>();
+
+  constructor(
+    private readonly context: CliContext,
+    private readonly selected: readonly JobRecord[],
+    private readonly options: PumpOptions,
+    private readonly emit: (record: OutputRecord, jobType: JobType) => void,
+  ) {
+    for (const job of selected) {
+      const source = this.sources.get(job.rootId) ?? { rootId: job.rootId, jobType: job.view.type, jobIds: new Set(), lastEntryId: null };
+      const ids = job.isParent && options.recurse ? [job.view.id, ...job.view.childIds] : [job.view.id];
+      for (const id of ids) source.jobIds.add(id);
+      this.sources.set(job.rootId, source);
+    }
+  }
+
+  /** Hands on every selected record written so far. */
+  async drain(): Promise<void> {
+    for (const source of this.sources.values()) {
+      for (;;) {
+        const page = await this.context.store.output.read(source.rootId, source.lastEntryId);
+        if (page.length === 0) break;
+        source.lastEntryId = page[page.length - 1]?.entryId ?? source.lastEntryId;
+        const mine = page.filter((entry) => this.wanted(source, entry));
+        for (const entry of mine) this.emit(entry.record, source.jobType);
+        if (!this.options.keep && mine.length > 0) {
+          await this.context.store.transitions.acknowledge(
+            source.rootId,
+            mine.map((entry) => ({ entryId: entry.entryId, jobId: entry.record.jobId })),
+          );
+        }
+      }
+    }
+  }
+
+  /** Hands on records as they arrive until every selected job has finished; returns their final records. */
+  async follow(): Promise<JobRecord[]> {
+    const { store } = this.context;
+    const ids = this.selected.map((job) => job.view.id);
+    const reader = await this.context.connectAnother();
+    for (;;) {
+      await this.drain();
+      await store.reap();
+      const records = await store.jobs.records(ids);
+      if (records.every((record) => isFinalState(record.view.state))) {
+        // Agents write all output before they record the end: this drain gets the rest.
+        await this.drain();
+        return records;
+      }
+      const streams = [...this.sources.values()];
+      await reader.xread(
+        'COUNT', 1, 'BLOCK', 250, 'STREAMS',
+        ...streams.map((source) => store.keys.output(source.rootId)),
+        ...streams.map((source) => source.lastEntryId ?? '0-0'),
+      );
+    }
+  }
+
+  private wanted(source: Source, entry: StoredRecord): boolean {
+    const { record } = entry;
+    if (!source.jobIds.has(record.jobId)) return false;
+    const host = this.options.host;
+    return host === undefined || record.host === host || hostOf(record.host) === host;
+  }
+}
+
+/** `alice@web1:2222` → `web1`, so that `--host web1` finds it. */
+function hostOf(location: string): string | null {
+  try {
+    return parseHostEntry(location).host;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,15 @@
+import { publishControl, type JobRecord } from '@fleet/store';
+import type { CliContext } from './context.js';
+import { waitForJobs } from './job-watch.js';
+
+/**
+ * Stops jobs (SPEC §4): children not yet started become Stopped at once;
+ * running ones are signalled on their agents (SIGTERM, then SIGKILL after the
+ * grace period). Resolves once every one of them has finished.
+ */
+export async function stopJobs(context: CliContext, records: readonly JobRecord[]): Promise<JobRecord[]> {
+  const { store } = context;
+  const running = await store.transitions.stop(store.jobs.leafIds(records));
+  if (running.length > 0) await publishControl(store.client, store.keys, { op: 'stop', ids: running });
+  return waitForJobs(context, records.map((record) => record.view.id));
+}
