@@ -22,8 +22,6 @@ export interface AgentOptions {
   idleTimeoutMs?: number | null;
   /** @defaultValue 5 s */
   stopGraceMs?: number;
-  /** @defaultValue 16 MiB */
-  maxOutputBytes?: number;
   /** @defaultValue 2 s */
   heartbeatIntervalMs?: number;
   /** Where diagnostics go. @defaultValue nowhere */
@@ -56,7 +54,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const runner = new JobRunner({
     store,
     agentId: id,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
   });
   const startedAt = new Date().toISOString();

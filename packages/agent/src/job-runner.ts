@@ -14,7 +14,6 @@ import { runLocally } from './local-executor.js';
 export interface JobRunnerOptions {
   store: FleetStore;
   agentId: string;
-  maxOutputBytes: number;
   stopGraceMs: number;
   /** Chooses how to reach a host; the default runs `localhost` locally and refuses the rest. */
   executorFor?: (location: string) => Executor | null;
@@ -63,14 +62,14 @@ export class JobRunner {
   }
 
   private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {
-    const { store, maxOutputBytes, stopGraceMs } = this.options;
+    const { store, stopGraceMs } = this.options;
     const spec = JSON.parse(claimed.spec) as RunSpec;
     const executor = (this.options.executorFor ?? defaultExecutorFor)(claimed.location);
     if (executor === null) {
       return { state: 'Failed', exitCode: null, reason: `no way to reach ${claimed.location} from this agent (SSH is not available)` };
     }
     const writer = new OutputWriter(store.client, store.keys, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
-    const budget = new OutputBudget(maxOutputBytes);
+    const budget = new OutputBudget(spec.maxOutputBytes);
     const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
     const keep = (stream: 'stdout' | 'stderr', lines: string[]): Promise<void> | undefined => {
       let wait: Promise<void> | undefined;

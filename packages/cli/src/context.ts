@@ -21,8 +21,11 @@ export function settingsFrom(args: GlobalArgs): FleetSettings {
 }
 
 /** Opens Redis for one command, runs it, and always releases every connection. */
-export async function withContext<T>(args: GlobalArgs, run: (context: CliContext) => Promise<T>): Promise<T> {
-  const settings = settingsFrom(args);
+export async function withContext<T>(
+  args: GlobalArgs,
+  run: (context: CliContext) => Promise<T>,
+  settings: FleetSettings = settingsFrom(args),
+): Promise<T> {
   const redis = await openRedis(settings, 'cli');
   const extra: RedisClient[] = [];
   const store = new FleetStore({

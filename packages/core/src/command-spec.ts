@@ -25,6 +25,8 @@ export interface RunSpec {
   /** Per-host limit on the command; null means none. */
   timeoutMs: number | null;
   connectTimeoutMs: number;
+  /** Output kept per child; the rest is dropped and counted (FLEET_MAX_OUTPUT). */
+  maxOutputBytes: number;
 }
 
 /** The `command` field of a job: what a person would type to run it. */

@@ -23,6 +23,8 @@ export interface JobRequestOptions {
   connectTimeoutSeconds?: number | undefined;
   /** At most this many children run at once, across all agents. @defaultValue 32 */
   throttle?: number | undefined;
+  /** Output kept per child. @defaultValue 16 MiB */
+  maxOutputBytes?: number | undefined;
 }
 
 /** A job request with every default applied and every value checked. */
@@ -56,6 +58,7 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
         options.connectTimeoutSeconds === undefined
           ? DEFAULTS.connectTimeoutMs
           : secondsToMs(options.connectTimeoutSeconds, '--connect-timeout'),
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
     },
     throttle: options.throttle === undefined ? DEFAULTS.throttle : checkThrottle(options.throttle),
   };

@@ -33,7 +33,6 @@ export const agentCommand = {
       concurrency,
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
       stopGraceMs: settings.stopGraceMs,
-      maxOutputBytes: settings.maxOutputBytes,
       log: (line) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`),
     });
     let signals = 0;

@@ -1,7 +1,7 @@
 import { resolveJobRequest, type JobView } from '@fleet/core';
 import type { Argv } from 'yargs';
 import { commandFromArgs, hostsFromArgs } from '../command-args.js';
-import { withContext, type CliContext, type GlobalArgs } from '../context.js';
+import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
@@ -48,6 +48,7 @@ export const invokeCommand = {
   handler: async (argv: InvokeArgs) => {
     const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
     const command = await commandFromArgs(argv.script, argv['--'] ?? []);
+    const settings = settingsFrom(argv);
     const request = resolveJobRequest({
       type: 'remote',
       command,
@@ -56,6 +57,7 @@ export const invokeCommand = {
       workdir: argv.workdir,
       env: argv.env,
       timeoutSeconds: argv.timeout,
+      maxOutputBytes: settings.maxOutputBytes,
       connectTimeoutSeconds: argv['connect-timeout'],
       throttle: argv.throttle,
     });
@@ -66,7 +68,7 @@ export const invokeCommand = {
         return;
       }
       process.exitCode = await runToEnd(context, job, argv.json);
-    });
+    }, settings);
   },
 };
 

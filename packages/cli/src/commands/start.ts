@@ -1,7 +1,7 @@
 import { resolveJobRequest } from '@fleet/core';
 import type { Argv } from 'yargs';
 import { commandFromArgs } from '../command-args.js';
-import { withContext, type GlobalArgs } from '../context.js';
+import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
 
@@ -22,6 +22,7 @@ export const startCommand = {
       .example('$0 start --name backup --script ./backup.sh -- --full', 'run a script with arguments'),
   handler: async (argv: GlobalArgs & { name?: string; workdir?: string; script?: string; env?: string[]; timeout?: number; json: boolean; '--'?: string[] }) => {
     const command = await commandFromArgs(argv.script, argv['--'] ?? []);
+    const settings = settingsFrom(argv);
     const request = resolveJobRequest({
       type: 'process',
       command,
@@ -29,8 +30,9 @@ export const startCommand = {
       workdir: argv.workdir,
       env: argv.env,
       timeoutSeconds: argv.timeout,
+      maxOutputBytes: settings.maxOutputBytes,
     });
-    const job = await withContext(argv, (context) => launchJob(context, request));
+    const job = await withContext(argv, (context) => launchJob(context, request), settings);
     printJobs([job], { json: argv.json, single: true });
   },
 };

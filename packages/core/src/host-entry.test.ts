@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { HostEntryError } from './errors.js';
+import { parseHostEntry } from './host-entry.js';
+import { parseComputerNames, parseHostList } from './host-list.js';
+
+describe('parseHostEntry', () => {
+  it.each([
+    ['web1', { user: null, host: 'web1', port: null, local: false }],
+    ['alice@web1.example.com:2222', { user: 'alice', host: 'web1.example.com', port: 2222, local: false }],
+    ['127.0.1.5', { user: null, host: '127.0.1.5', port: null, local: false }],
+    ['root@[::1]:22', { user: 'root', host: '::1', port: 22, local: false }],
+    ['[fe80::1%eth0]', { user: null, host: 'fe80::1%eth0', port: null, local: false }],
+    ['::1', { user: null, host: '::1', port: null, local: false }],
+    ['localhost', { user: null, host: 'localhost', port: null, local: true }],
+  ])('parses %s', (text, expected) => {
+    expect(parseHostEntry(text)).toEqual({ raw: text, ...expected });
+  });
+
+  it('runs only the bare entry localhost locally', () => {
+    for (const text of ['user@localhost', 'localhost:22', '127.0.0.1']) expect(parseHostEntry(text).local).toBe(false);
+  });
+
+  it.each([
+    ['-oProxyCommand=x', /not a host name/],
+    ['a;b', /not a host name/],
+    ['$(x)', /not a host name/],
+    ['host name', /white space/],
+    ['a\u0000b', /control character/],
+    ['@web1', /empty user/],
+    ['-l@web1', /not a valid login name/],
+    ['web1:0', /between 1 and 65535/],
+    ['web1:70000', /between 1 and 65535/],
+    ['web1:ssh', /not a number/],
+    ['[::1', /missing \]/],
+    ['web1.', /not a host name/],
+    ['`id`', /not a host name/],
+  ])('refuses %j', (text, problem) => {
+    expect(() => parseHostEntry(text)).toThrow(problem);
+  });
+});
+
+describe('parseHostList', () => {
+  it('skips blanks and comments and keeps duplicates in order', () => {
+    const hosts = parseHostList('# fleet\nweb1\n\n  web2  # rack 2\nweb1\n', 'computers.txt');
+    expect(hosts.map((host) => host.raw)).toEqual(['web1', 'web2', 'web1']);
+  });
+
+  it('names the file, line and entry of a bad entry', () => {
+    const error = (() => {
+      try {
+        parseHostList('web1\n\nweb 2\n', 'hosts.txt');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(HostEntryError);
+    expect(error).toMatchObject({ source: 'hosts.txt', line: 3, entry: 'web 2' });
+    expect((error as Error).message).toContain('hosts.txt:3');
+  });
+
+  it('reads comma-separated names', () => {
+    expect(parseComputerNames('a, b,,c').map((host) => host.raw)).toEqual(['a', 'b', 'c']);
+  });
+});

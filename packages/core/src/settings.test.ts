@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { resolveJobRequest } from './job-request.js';
+import { parseJobSelector } from './job-selector.js';
+import { resolveSettings } from './settings.js';
+
+describe('resolveSettings', () => {
+  it('applies the defaults', () => {
+    const settings = resolveSettings({ env: {}, homeDir: '/home/a' });
+    expect(settings).toMatchObject({ redisUrl: null, prefix: '{fleet}', retentionMs: 7 * 86400_000, maxOutputBytes: 16 * 1024 * 1024 });
+    expect(settings.stateDir).toBe('/home/a/.local/state/fleet');
+  });
+
+  it('reads the environment, and --redis wins', () => {
+    const settings = resolveSettings({
+      env: { FLEET_REDIS_URL: 'redis://a:1', FLEET_RETENTION: '2h', FLEET_MAX_OUTPUT: '1M', XDG_STATE_HOME: '/s' },
+      homeDir: '/h',
+      redisUrl: 'rediss://b:2',
+    });
+    expect(settings).toMatchObject({ redisUrl: 'rediss://b:2', retentionMs: 7200_000, maxOutputBytes: 1048576, stateDir: '/s/fleet' });
+  });
+
+  it('refuses malformed values with the variable named', () => {
+    expect(() => resolveSettings({ env: { FLEET_RETENTION: 'soon' }, homeDir: '/h' })).toThrow(/FLEET_RETENTION/);
+    expect(() => resolveSettings({ env: { FLEET_REDIS_URL: 'http://x' }, homeDir: '/h' })).toThrow(/redis:\/\//);
+  });
+});
+
+describe('resolveJobRequest', () => {
+  it('applies defaults and converts seconds', () => {
+    const request = resolveJobRequest({ type: 'process', command: { kind: 'shell', line: 'true' }, env: ['A=1', 'B=x=y'], timeoutSeconds: 1.5 });
+    expect(request).toMatchObject({ name: null, throttle: 32, run: { workdir: null, env: { A: '1', B: 'x=y' }, timeoutMs: 1500, connectTimeoutMs: 10_000 } });
+  });
+
+  it('refuses an empty command, bad env and names that look like ids', () => {
+    expect(() => resolveJobRequest({ type: 'process', command: { kind: 'shell', line: '  ' } })).toThrow(/empty/);
+    expect(() => resolveJobRequest({ type: 'process', command: { kind: 'shell', line: 'x' }, env: ['1A=2'] })).toThrow(/NAME=VALUE/);
+    expect(() => resolveJobRequest({ type: 'process', command: { kind: 'shell', line: 'x' }, name: '42' })).toThrow(/looks like an id/);
+    expect(() => resolveJobRequest({ type: 'remote', command: { kind: 'shell', line: 'x' }, hosts: [] })).toThrow(/no hosts/);
+  });
+
+  it('parses job selectors', () => {
+    expect(parseJobSelector('7')).toEqual({ kind: 'id', id: 7 });
+    expect(parseJobSelector('backup')).toEqual({ kind: 'name', name: 'backup' });
+  });
+});

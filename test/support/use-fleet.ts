@@ -1,0 +1,78 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { createFleetEnv, type FleetEnv } from './fleet-env.js';
+import { until } from './poll.js';
+import { startRedis, type TestRedis } from './redis-server.js';
+
+/**
+ * Hooks for a test file: one redis-server for the file, a fresh FleetEnv (own
+ * prefix, own HOME) for each test, and the leak check after each.
+ */
+export function useFleet(extraEnv: NodeJS.ProcessEnv = {}) {
+  let redis: TestRedis | undefined;
+  let current: FleetEnv | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  beforeEach(async () => {
+    current = await createFleetEnv(redis ?? null, extraEnv);
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+  });
+  return {
+    get env(): FleetEnv {
+      if (!current) throw new Error('no fleet environment outside a test');
+      return current;
+    },
+    get redis(): TestRedis {
+      if (!redis) throw new Error('no redis-server outside a test');
+      return redis;
+    },
+  };
+}
+
+export interface JobJson {
+  id: number;
+  name: string;
+  type: string;
+  state: string;
+  hasMoreData: boolean;
+  location: string;
+  command: string;
+  parentId: number | null;
+  childIds: number[];
+  beganAt: string | null;
+  endedAt: string | null;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+export interface RecordJson {
+  jobId: number;
+  host: string;
+  stream: string;
+  data: unknown;
+  ts?: string;
+}
+
+/** Polls `fleet get JOB --json` until the job reaches one of the states. */
+export async function untilState(env: FleetEnv, id: number, states: string[], timeoutMs = 30_000): Promise<JobJson> {
+  return until(
+    async () => {
+      const [job] = await env.json<JobJson[]>(['get', String(id)]);
+      return job && states.includes(job.state) ? job : undefined;
+    },
+    { timeoutMs, what: `job ${id} to be ${states.join(' or ')}` },
+  );
+}
+
+/** Parses newline-delimited JSON records. */
+export function parseRecords(stdout: string): RecordJson[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as RecordJson);
+}
