@@ -15,6 +15,8 @@ export interface RunOptions {
   cwd?: string;
   /** Kill the CLI if it has not exited by then, so a hang fails the test instead of stalling it. */
   timeoutMs?: number;
+  /** A command to run fleet under, such as `unshare --net`. */
+  wrap?: string[];
 }
 
 /** Runs the real `fleet` binary, as a user would, and collects what it printed. */
@@ -37,7 +39,8 @@ export function runFleet(args: string[], options: RunOptions): Promise<FleetResu
 
 /** Starts the `fleet` binary without waiting for it (a foreground agent, a long receive). */
 export function spawnFleet(args: string[], options: RunOptions): ChildProcess {
-  return spawn(process.execPath, [FLEET_BIN, ...args], {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  return spawn(command as string, [...prefix, FLEET_BIN, ...args], {
     env: options.env,
     cwd: options.cwd ?? options.env.HOME,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -19,7 +19,7 @@ export interface FleetEnv {
   prefix: string;
   /** A unique word to put in commands, so leftover processes can be found. */
   marker: string;
-  fleet(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<FleetResult>;
+  fleet(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; wrap?: string[] }): Promise<FleetResult>;
   /** `fleet ... --json`, parsed. */
   json<T = unknown>(args: string[]): Promise<T>;
   spawn(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof spawnFleet>;
@@ -44,7 +44,8 @@ export async function createFleetEnv(redis: TestRedis | null, extraEnv: NodeJS.P
     home,
     prefix,
     marker,
-    fleet: (args, options = {}) => runFleet(args, { env: { ...env, ...options.env }, input: options.input, timeoutMs: options.timeoutMs }),
+    fleet: (args, options = {}) =>
+      runFleet(args, { env: { ...env, ...options.env }, input: options.input, timeoutMs: options.timeoutMs, wrap: options.wrap }),
     async json<T>(args: string[]) {
       // --json must come before `--`, after which every word belongs to the command.
       const dashes = args.indexOf('--');

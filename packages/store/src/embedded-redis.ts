@@ -95,7 +95,15 @@ async function takeLock(lock: string): Promise<boolean> {
 }
 
 async function answers(socket: string): Promise<boolean> {
-  const probe = new Redis({ path: socket, lazyConnect: true, protocol: 2, connectTimeout: 1000, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const probe = new Redis({
+    path: socket,
+    lazyConnect: true,
+    protocol: 2,
+    connectTimeout: 1000,
+    disconnectTimeout: 100,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   probe.on('error', () => {});
   try {
     await probe.connect();

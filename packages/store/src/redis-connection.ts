@@ -55,6 +55,10 @@ export function redisFactory(target: RedisTarget, role: ConnectionRole, connectT
     maxRetriesPerRequest: role === 'agent' ? null : 2,
     // The first connection fails fast; once up, reconnect (for ever for agents).
     retryStrategy: () => null,
+    // ioredis 6 arms a 2 s timer when it drops a socket that never connected,
+    // which kept a failed CLI alive for 2 s; a socket still open after 100 ms
+    // of shutting down has nothing left worth waiting for.
+    disconnectTimeout: 100,
   };
   return () => {
     if (target.kind === 'cluster') {
@@ -74,12 +78,16 @@ export function redisFactory(target: RedisTarget, role: ConnectionRole, connectT
  * answer, then lets it reconnect on its own from then on.
  */
 export async function connectClient(client: RedisClient, target: RedisTarget, role: ConnectionRole): Promise<RedisClient> {
+  // The socket's own error (ECONNREFUSED, ETIMEDOUT) says more than connect()'s rejection.
+  let firstError: unknown = null;
+  const onError = (error: unknown) => (firstError ??= error);
+  client.on('error', onError);
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
     client.disconnect();
-    throw new RedisUnavailableError(`cannot reach Redis at ${describeTarget(target)}: ${messageOf(error)}`, {
+    throw new RedisUnavailableError(`cannot reach Redis at ${describeTarget(target)}: ${messageOf(firstError ?? error)}`, {
       hint: 'start redis-server there, or point FLEET_REDIS_URL (or --redis) at a running one',
       cause: error,
     });
@@ -87,7 +95,8 @@ export async function connectClient(client: RedisClient, target: RedisTarget, ro
   const reconnect = (times: number) => (role === 'agent' || times <= 10 ? Math.min(times * 200, 2000) : null);
   if (client instanceof Cluster) client.options.clusterRetryStrategy = reconnect;
   else client.options.retryStrategy = reconnect;
-  // An error event without a listener would crash the process; reconnection handles it.
+  // Later errors are handled by reconnecting; the listener stays so that none is unhandled.
+  client.off('error', onError);
   client.on('error', () => {});
   return client;
 }

@@ -1,0 +1,88 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { processesWith } from './support/fleet-env.js';
+import { isAlive, until } from './support/poll.js';
+import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
+
+const fleet = useFleet();
+
+interface AgentJson {
+  id: string;
+  pid: number;
+  concurrency: number;
+  running: number;
+}
+
+/** Starts `fleet agent` in the foreground and waits until it has registered. */
+async function foregroundAgent(args: string[] = []) {
+  const child = fleet.env.spawn(['agent', ...args]);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await until(async () => (await fleet.env.json<AgentJson[]>(['agents'])).some((agent) => agent.pid === child.pid), {
+    what: 'the agent to register',
+  });
+  return { child, exited, stderr: () => stderr };
+}
+
+describe('fleet agent', () => {
+  it('runs at most --concurrency jobs at once', async () => {
+    await foregroundAgent(['--concurrency', '1']);
+    const gate = join(fleet.env.home, 'gate');
+    const command = `while [ ! -e '${gate}' ]; do sleep 0.05; done # ${fleet.env.marker}`;
+    const first = await fleet.env.json<JobJson>(['start', '--', command]);
+    const second = await fleet.env.json<JobJson>(['start', '--', command]);
+    await untilState(fleet.env, first.id, ['Running']);
+    const agents = await fleet.env.json<AgentJson[]>(['agents']);
+    expect(agents).toHaveLength(1);
+    expect(agents[0]).toMatchObject({ concurrency: 1 });
+    expect((await fleet.env.json<JobJson[]>(['get', String(second.id)]))[0]?.state).toBe('NotStarted');
+    await appendFile(gate, '');
+    await untilState(fleet.env, first.id, ['Completed']);
+    await untilState(fleet.env, second.id, ['Completed']);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('shuts down cleanly on %s, failing the jobs it was running', async (signal) => {
+    const agent = await foregroundAgent();
+    const job = await fleet.env.json<JobJson>(['start', '--', `echo up; sleep 300 # ${fleet.env.marker}`]);
+    await untilState(fleet.env, job.id, ['Running']);
+    agent.child.kill(signal);
+    expect(await agent.exited).toBe(0);
+    const ended = (await fleet.env.json<JobJson[]>(['get', String(job.id)]))[0];
+    expect(ended).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
+    expect(await processesWith(fleet.env.marker)).toEqual([]);
+    expect(await fleet.env.json<AgentJson[]>(['agents'])).toEqual([]);
+    expect(agent.stderr()).toContain(`${signal}: stopping the jobs it runs`);
+  });
+});
+
+describe('at most once', () => {
+  it('fails a job whose agent died mid-command as agent lost, and never runs it again', async () => {
+    const agent = await foregroundAgent();
+    const counter = join(fleet.env.home, 'runs');
+    const job = await fleet.env.json<JobJson>(['start', '--', `echo run >> '${counter}'; sleep 300 # ${fleet.env.marker}`]);
+    await until(async () => (await readFile(counter, 'utf8').catch(() => '')) === 'run\n', { what: 'the command to start' });
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+
+    // The heartbeat expires, and the next look at the job finds its agent gone.
+    const lost = await untilState(fleet.env, job.id, ['Failed'], 60_000);
+    expect(lost).toMatchObject({ reason: 'agent lost', exitCode: null });
+
+    // A new agent takes new work but never the lost job.
+    await foregroundAgent();
+    const next = await fleet.env.json<JobJson>(['start', '--', 'echo next']);
+    await untilState(fleet.env, next.id, ['Completed']);
+    expect(await readFile(counter, 'utf8')).toBe('run\n');
+    expect((await fleet.env.json<JobJson[]>(['get', String(job.id)]))[0]).toMatchObject({ state: 'Failed', reason: 'agent lost' });
+    const records = await fleet.env.fleet(['receive', String(job.id)]);
+    expect(records.stderr).toBe('error: agent lost\n');
+
+    // A SIGKILLed agent cannot take its command down with it: that command is
+    // an orphan now (see docs/design.md). End it so the leak check passes.
+    const orphans = await processesWith(fleet.env.marker);
+    for (const pid of orphans) process.kill(pid, 'SIGKILL');
+    await until(() => orphans.every((pid) => !isAlive(pid)), { what: 'orphans to exit' });
+  });
+});
