@@ -1,3 +1,4 @@
+import type { JobView } from '@fleet/core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './fleet-env.js';
 import { until } from './poll.js';
@@ -34,21 +35,8 @@ export function useFleet(extraEnv: NodeJS.ProcessEnv = {}) {
   };
 }
 
-export interface JobJson {
-  id: number;
-  name: string;
-  type: string;
-  state: string;
-  hasMoreData: boolean;
-  location: string;
-  command: string;
-  parentId: number | null;
-  childIds: number[];
-  beganAt: string | null;
-  endedAt: string | null;
-  exitCode: number | null;
-  reason: string | null;
-}
+/** A job as `--json` prints it: the SPEC's shape, which is JobView's. */
+export type JobJson = JobView;
 
 export interface RecordJson {
   jobId: number;

@@ -1,12 +1,4 @@
-import {
-  AgentUnavailableError,
-  FleetError,
-  JobsFailedError,
-  JobStateError,
-  RedisUnavailableError,
-  UsageError,
-  WaitTimeoutError,
-} from '@fleet/core';
+import { AgentUnavailableError, FleetError, RedisUnavailableError, UsageError, WaitTimeoutError } from '@fleet/core';
 
 /** SPEC §5. */
 export const EXIT = {
@@ -18,13 +10,14 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** The one place where an error becomes an exit code. */
+/**
+ * The one place where an error becomes an exit code. Everything else, refusals
+ * such as removing a running job included, is 1.
+ */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof RedisUnavailableError || error instanceof AgentUnavailableError) return EXIT.infrastructure;
   if (error instanceof WaitTimeoutError) return EXIT.timeout;
-  if (error instanceof JobStateError || error instanceof JobsFailedError) return EXIT.failed;
-  if (error instanceof FleetError) return EXIT.failed;
   return EXIT.failed;
 }
 

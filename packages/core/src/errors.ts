@@ -92,8 +92,3 @@ export class WaitTimeoutError extends FleetError {
     );
   }
 }
-
-/** One or more jobs or hosts did not complete; the command itself did its work. */
-export class JobsFailedError extends FleetError {
-  override name = 'JobsFailedError';
-}

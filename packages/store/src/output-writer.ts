@@ -40,7 +40,7 @@ export class OutputWriter {
   write(stream: OutputStream, data: unknown): Promise<void> | undefined {
     const fields = encodeRecord(stream, data, new Date().toISOString(), this.options.jobId, this.options.host);
     this.buffer.push(fields);
-    this.bufferedBytes += (fields[7] as string).length + 64;
+    this.bufferedBytes += fields.reduce((bytes, field) => bytes + field.length, 0);
     if (this.buffer.length >= this.batchRecords || this.bufferedBytes >= this.highWaterBytes / 4) {
       this.kick();
     } else if (this.timer === null) {
