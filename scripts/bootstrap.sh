@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # redis-server: fleet's embedded default and every integration test.
-# util-linux: unshare, which the embedded-Redis test runs fleet under.
-packages=(redis-server util-linux)
+# openssh-server, openssh-client: the tests' loopback fleet of sshd hosts.
+# util-linux, procps: unshare and pgrep, which the tests use.
+packages=(redis-server openssh-server openssh-client util-linux procps)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -19,6 +20,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The tests' sshd hosts log in as this unprivileged user.
+test_user=fleet-test
+if ! id "$test_user" >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "bootstrap: creating the test login user $test_user" >&2
+  $sudo useradd --create-home --shell /bin/bash "$test_user"
+  # "*" (no password) rather than the locked "!": sshd without PAM refuses locked accounts.
+  $sudo usermod -p "*" "$test_user"
 fi
 
 export TURBO_TELEMETRY_DISABLED=1

@@ -1,0 +1,179 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pMap from 'p-map';
+import { until } from './poll.js';
+import { freePort } from './redis-server.js';
+
+const run = promisify(execFile);
+
+/** The unprivileged user every test host logs in as (scripts/bootstrap.sh creates it). */
+export const TEST_USER = 'fleet-test';
+
+export interface SshHost {
+  index: number;
+  /** Its own loopback address, e.g. 127.0.1.7. */
+  address: string;
+  /** The host key's public line (`ssh-ed25519 AAAA...`). */
+  publicKey: string;
+  process: ChildProcess | null;
+}
+
+/**
+ * A fleet of real OpenSSH sshd processes, each on its own loopback address and
+ * one shared port, with its own host key; a client key, a known_hosts file, an
+ * ssh_config and a computers.txt for them. Hosts can be taken down, frozen
+ * (SIGSTOP: a hung host) and brought back.
+ */
+export interface SshFleet {
+  dir: string;
+  port: number;
+  hosts: SshHost[];
+  clientKey: string;
+  knownHosts: string;
+  sshConfig: string;
+  computersFile: string;
+  /** Entries as they appear in computers.txt. */
+  entries: string[];
+  stopHost(index: number): Promise<void>;
+  startHost(index: number): Promise<void>;
+  freeze(index: number): void;
+  thaw(index: number): void;
+  /** Runs a command on a host with the OpenSSH client, over a fresh connection. */
+  ssh(index: number, command: string): Promise<{ stdout: string; code: number }>;
+  close(): Promise<void>;
+}
+
+export function addressOf(index: number): string {
+  // 127.0.1.1 ... 127.0.1.254, then 127.0.2.1 ...: never outside 127.0.0.0/8.
+  return `127.0.${1 + Math.floor(index / 254)}.${1 + (index % 254)}`;
+}
+
+export async function startSshFleet(count: number, options: { sshdOptions?: string[] } = {}): Promise<SshFleet> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleet-ssh-'));
+  await chmod(dir, 0o755); // sshd reads authorized_keys as the login user
+  await mkdir('/run/sshd', { recursive: true });
+  const port = await freePort();
+  const clientKey = join(dir, 'client_key');
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test-client', '-f', clientKey]);
+  const authorizedKeys = join(dir, 'authorized_keys');
+  await writeFile(authorizedKeys, await readFile(`${clientKey}.pub`, 'utf8'), { mode: 0o644 });
+
+  const baseConfig = join(dir, 'sshd_config');
+  await writeFile(
+    baseConfig,
+    [
+      `Port ${port}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin no',
+      `AllowUsers ${TEST_USER}`,
+      'LogLevel ERROR',
+      'Subsystem sftp internal-sftp',
+      '',
+    ].join('\n'),
+  );
+
+  const hosts: SshHost[] = await pMap(
+    Array.from({ length: count }, (_, index) => index),
+    async (index) => {
+      const key = join(dir, `host_${index}`);
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', key]);
+      const publicKey = (await readFile(`${key}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+      return { index, address: addressOf(index), publicKey, process: null };
+    },
+    { concurrency: 8 },
+  );
+
+  const knownHosts = join(dir, 'known_hosts');
+  await writeFile(knownHosts, hosts.map((host) => `[${host.address}]:${port} ${host.publicKey}\n`).join(''));
+  const sshConfig = join(dir, 'ssh_config');
+  await writeFile(
+    sshConfig,
+    [
+      'Host 127.0.*',
+      `  Port ${port}`,
+      `  User ${TEST_USER}`,
+      `  IdentityFile ${clientKey}`,
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  StrictHostKeyChecking yes',
+      '  ConnectTimeout 5',
+      '',
+    ].join('\n'),
+  );
+  const entries = hosts.map((host) => host.address);
+  const computersFile = join(dir, 'computers.txt');
+  await writeFile(computersFile, `# the test fleet\n${entries.join('\n')}\n`);
+
+  const startHost = async (index: number) => {
+    const host = hosts[index] as SshHost;
+    host.process = spawn(
+      '/usr/sbin/sshd',
+      [
+        '-D', '-e', '-f', baseConfig,
+        '-o', `ListenAddress=${host.address}:${port}`,
+        '-o', `HostKey=${join(dir, `host_${index}`)}`,
+        '-o', `PidFile=${join(dir, `sshd_${index}.pid`)}`,
+        ...(options.sshdOptions ?? []).flatMap((option) => ['-o', option]),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    host.process.stderr?.resume();
+    await until(() => accepts(host.address, port), { what: `sshd on ${host.address}:${port}`, intervalMs: 20 });
+  };
+  await pMap(hosts, (host) => startHost(host.index), { concurrency: 16 });
+
+  const stopHost = async (index: number) => {
+    const child = hosts[index]?.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  };
+
+  return {
+    dir,
+    port,
+    hosts,
+    clientKey,
+    knownHosts,
+    sshConfig,
+    computersFile,
+    entries,
+    stopHost,
+    startHost,
+    freeze: (index) => hosts[index]?.process?.kill('SIGSTOP'),
+    thaw: (index) => hosts[index]?.process?.kill('SIGCONT'),
+    async ssh(index, command) {
+      try {
+        const { stdout } = await run('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', addressOf(index), command]);
+        return { stdout, code: 0 };
+      } catch (error) {
+        const failed = error as { stdout?: string; code?: number };
+        return { stdout: failed.stdout ?? '', code: typeof failed.code === 'number' ? failed.code : 255 };
+      }
+    },
+    async close() {
+      await pMap(hosts, (host) => stopHost(host.index), { concurrency: 32 });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
