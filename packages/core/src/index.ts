@@ -16,3 +16,6 @@ export * from './settings.js';
 export * from './shell-quote.js';
 export * from './state-rollup.js';
 export * from './version.js';
+export * from './known-hosts.js';
+export * from './remote-command.js';
+export * from './ssh-config.js';

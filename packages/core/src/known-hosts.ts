@@ -1,0 +1,73 @@
+import { createHmac } from 'node:crypto';
+import { hostMatches } from './ssh-config.js';
+
+/** One line of a known_hosts file. */
+export interface KnownHostLine {
+  marker: '@revoked' | '@cert-authority' | null;
+  /** Comma-separated patterns, or one hashed entry `|1|salt|hash`. */
+  hosts: string;
+  keyType: string;
+  /** The public key blob, base64, as the server sends it. */
+  key: string;
+}
+
+export type HostKeyStatus = 'match' | 'mismatch' | 'unknown' | 'revoked';
+
+export function parseKnownHosts(text: string): KnownHostLine[] {
+  const lines: KnownHostLine[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const words = line.split(/\s+/);
+    const marker = words[0] === '@revoked' || words[0] === '@cert-authority' ? (words.shift() as KnownHostLine['marker']) : null;
+    const [hosts, keyType, key] = words;
+    if (hosts && keyType && key) lines.push({ marker, hosts, keyType, key });
+  }
+  return lines;
+}
+
+/** How known_hosts names a host: `host` on port 22, else `[host]:port`. */
+export function knownHostName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/**
+ * Checks a server's key against known_hosts lines, hashed ones included:
+ * `match` when a line holds this key; `revoked` when it is marked so;
+ * `mismatch` when the host is known with other keys (a changed key: always
+ * refused); `unknown` when the host is not there at all.
+ */
+export function checkHostKey(lines: readonly KnownHostLine[], name: string, key: string): HostKeyStatus {
+  let known = false;
+  for (const line of lines) {
+    if (line.marker === '@cert-authority' || !lineNamesHost(line.hosts, name)) continue;
+    if (line.key === key) {
+      if (line.marker === '@revoked') return 'revoked';
+      return 'match';
+    }
+    if (line.marker === null) known = true;
+  }
+  return known ? 'mismatch' : 'unknown';
+}
+
+/** A line to append for a host accepted on first sight (StrictHostKeyChecking accept-new). */
+export function formatKnownHostLine(name: string, keyType: string, key: string): string {
+  return `${name} ${keyType} ${key}\n`;
+}
+
+/** The key type inside an SSH public key blob (its first string). */
+export function keyTypeOfBlob(blob: Uint8Array): string {
+  const buffer = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (buffer.length < 4) return 'unknown';
+  const length = buffer.readUInt32BE(0);
+  return buffer.subarray(4, 4 + length).toString('ascii');
+}
+
+function lineNamesHost(hosts: string, name: string): boolean {
+  if (hosts.startsWith('|1|')) {
+    const [, , salt, hash] = hosts.split('|');
+    if (!salt || !hash) return false;
+    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
+  }
+  return hostMatches(hosts.split(','), name);
+}
