@@ -10,7 +10,9 @@ import {
   type RedisClient,
 } from '@fleet/store';
 import type { Worker } from 'bullmq';
+import { executorRouter } from './executor-router.js';
 import { JobRunner } from './job-runner.js';
+import { SshPool } from './ssh-pool.js';
 
 export interface AgentOptions {
   store: FleetStore;
@@ -51,9 +53,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs;
   const log = options.log ?? (() => {});
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const sshPool = new SshPool();
   const runner = new JobRunner({
     store,
     agentId: id,
+    executorFor: executorRouter(sshPool),
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
   });
   const startedAt = new Date().toISOString();
@@ -122,6 +126,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       clearInterval(heartbeat);
       runner.interruptAll('shutdown');
       await worker.close();
+      sshPool.close();
       await store.agents.remove(id).catch(() => {});
       subscriber.disconnect();
       resolveClosed();

@@ -9,14 +9,13 @@ import {
 } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 import type { Executor, OutputSink } from './executor.js';
-import { runLocally } from './local-executor.js';
 
 export interface JobRunnerOptions {
   store: FleetStore;
   agentId: string;
   stopGraceMs: number;
-  /** Chooses how to reach a host; the default runs `localhost` locally and refuses the rest. */
-  executorFor?: (location: string) => Executor | null;
+  /** Chooses how to reach a host: `localhost` locally, everything else over SSH. */
+  executorFor: (location: string) => Executor | null;
 }
 
 /**
@@ -64,10 +63,8 @@ export class JobRunner {
   private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {
     const { store, stopGraceMs } = this.options;
     const spec = JSON.parse(claimed.spec) as RunSpec;
-    const executor = (this.options.executorFor ?? defaultExecutorFor)(claimed.location);
-    if (executor === null) {
-      return { state: 'Failed', exitCode: null, reason: `no way to reach ${claimed.location} from this agent (SSH is not available)` };
-    }
+    const executor = this.options.executorFor(claimed.location);
+    if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
     const writer = new OutputWriter(store.client, store.keys, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
     const budget = new OutputBudget(spec.maxOutputBytes);
     const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
@@ -92,8 +89,4 @@ export class JobRunner {
       if (timer !== null) clearTimeout(timer);
     }
   }
-}
-
-function defaultExecutorFor(location: string): Executor | null {
-  return location === 'localhost' ? runLocally : null;
 }

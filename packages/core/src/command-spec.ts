@@ -24,7 +24,8 @@ export interface RunSpec {
   env: Record<string, string>;
   /** Per-host limit on the command; null means none. */
   timeoutMs: number | null;
-  connectTimeoutMs: number;
+  /** null: the SSH configuration's ConnectTimeout, else 10 s. */
+  connectTimeoutMs: number | null;
   /** Output kept per child; the rest is dropped and counted (FLEET_MAX_OUTPUT). */
   maxOutputBytes: number;
 }

@@ -19,7 +19,7 @@ export interface JobRequestOptions {
   env?: readonly string[] | undefined;
   /** Per-host limit on the command, in seconds. @defaultValue none */
   timeoutSeconds?: number | undefined;
-  /** @defaultValue 10 */
+  /** @defaultValue ConnectTimeout from the SSH configuration, else 10 */
   connectTimeoutSeconds?: number | undefined;
   /** At most this many children run at once, across all agents. @defaultValue 32 */
   throttle?: number | undefined;
@@ -55,9 +55,7 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
       env: parseEnvAssignments(options.env ?? []),
       timeoutMs: options.timeoutSeconds === undefined ? null : secondsToMs(options.timeoutSeconds, '--timeout'),
       connectTimeoutMs:
-        options.connectTimeoutSeconds === undefined
-          ? DEFAULTS.connectTimeoutMs
-          : secondsToMs(options.connectTimeoutSeconds, '--connect-timeout'),
+        options.connectTimeoutSeconds === undefined ? null : secondsToMs(options.connectTimeoutSeconds, '--connect-timeout'),
       maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
     },
     throttle: options.throttle === undefined ? DEFAULTS.throttle : checkThrottle(options.throttle),

@@ -1,5 +1,4 @@
 import { DEFAULTS, positiveInteger } from '@fleet/core';
-import { startAgent } from '@fleet/agent';
 import { FleetStore, openRedis } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { settingsFrom, type GlobalArgs } from '../context.js';
@@ -27,6 +26,8 @@ export const agentCommand = {
       retentionMs: settings.retentionMs,
       heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
     });
+    // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
+    const { startAgent } = await import('@fleet/agent');
     const agent = await startAgent({
       store,
       connectAnother: redis.connectAnother,

@@ -1,0 +1,164 @@
+import {
+  buildRemoteCommand,
+  buildRemoteKill,
+  parseRemoteMarker,
+  type HostEntry,
+  type RunResult,
+} from '@fleet/core';
+import type { ClientChannel } from 'ssh2';
+import { interruptionOf, type Executor, type OutputSink } from './executor.js';
+import { SshConnectError, type SshLease, type SshPool } from './ssh-pool.js';
+import { resolveSshTarget } from './ssh-target.js';
+
+/**
+ * Runs commands on a host over SSH, on a pooled connection. Closing a channel
+ * does not end a remote command, so a stop or a timeout signals the command's
+ * whole session on the host (SIGTERM, then SIGKILL after the grace period)
+ * through a second channel on the same connection.
+ */
+export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
+  return async ({ spec, signal, stopGraceMs, onOutput }) => {
+    const began = Date.now();
+    const result = (fields: Partial<RunResult>): Omit<RunResult, 'bytesDropped'> => ({
+      exitCode: fields.exitCode ?? null,
+      signal: fields.signal ?? null,
+      failure: fields.failure ?? null,
+      durationMs: Date.now() - began,
+      interruption: interruptionOf(signal),
+    });
+    let lease: SshLease;
+    try {
+      const target = await resolveSshTarget(entry, spec.connectTimeoutMs);
+      if (signal.aborted) return result({});
+      lease = await pool.acquire(target);
+    } catch (error) {
+      return result({ failure: error instanceof SshConnectError ? error.message : `cannot connect: ${String(error)}` });
+    }
+    try {
+      if (signal.aborted) return result({});
+      const channel = await lease.exec(buildRemoteCommand(spec));
+      if (spec.command.kind === 'script') channel.end(spec.command.content);
+      else channel.end();
+      return result(await watchChannel(channel, lease, signal, stopGraceMs, onOutput));
+    } catch (error) {
+      return result({ failure: `cannot run the command: ${error instanceof Error ? error.message : String(error)}` });
+    } finally {
+      lease.release();
+    }
+  };
+}
+
+function watchChannel(
+  channel: ClientChannel,
+  lease: SshLease,
+  signal: AbortSignal,
+  stopGraceMs: number,
+  onOutput: OutputSink,
+): Promise<Partial<RunResult>> {
+  return new Promise((resolve) => {
+    let pid: number | null = null;
+    let wrapperError: string | null = null;
+    let exit: { code: number | null; signal: string | null } | null = null;
+    const preamble = new PreambleFilter((marker) => {
+      if (marker.kind === 'pid') {
+        pid = marker.pid;
+        if (signal.aborted) interrupt();
+      } else if (marker.kind === 'error') {
+        wrapperError = marker.message;
+      }
+    });
+
+    const forward = (stream: 'stdout' | 'stderr', source: NodeJS.ReadableStream, chunk: Buffer) => {
+      const wait = onOutput(stream, chunk);
+      if (wait) {
+        source.pause();
+        void wait.finally(() => source.resume());
+      }
+    };
+    channel.on('data', (chunk: Buffer) => forward('stdout', channel, chunk));
+    channel.stderr.on('data', (chunk: Buffer) => {
+      const rest = preamble.push(chunk);
+      if (rest.length > 0) forward('stderr', channel.stderr, rest);
+    });
+
+    let killTimer: NodeJS.Timeout | null = null;
+    const sendKill = (which: 'TERM' | 'KILL') => {
+      if (pid === null || lease.lost) return;
+      lease
+        .exec(buildRemoteKill(pid, which))
+        .then((kill) => {
+          kill.on('data', () => {});
+          kill.stderr.on('data', () => {});
+          kill.end();
+        })
+        .catch(() => {});
+    };
+    let interrupted = false;
+    const interrupt = () => {
+      if (pid === null) return; // sent as soon as the pid is known
+      if (interrupted) return;
+      interrupted = true;
+      sendKill('TERM');
+      killTimer = setTimeout(() => sendKill('KILL'), stopGraceMs);
+    };
+    signal.addEventListener('abort', interrupt, { once: true });
+
+    channel.on('exit', (code: number | null, signalName?: string) => {
+      exit = { code: typeof code === 'number' ? code : null, signal: signalName ? `SIG${signalName}` : null };
+    });
+    channel.on('close', () => {
+      signal.removeEventListener('abort', interrupt);
+      if (killTimer) clearTimeout(killTimer);
+      // Whatever the command left behind in its session goes too.
+      if (signal.aborted) sendKill('KILL');
+      const tail = preamble.end();
+      if (tail.length > 0) void onOutput('stderr', tail);
+      if (wrapperError !== null) resolve({ failure: wrapperError, exitCode: exit?.code ?? null });
+      else if (exit === null) resolve({ failure: signal.aborted ? null : 'connection lost while the command was running' });
+      else resolve({ exitCode: exit.code, signal: exit.signal });
+    });
+  });
+}
+
+/**
+ * Takes the wrapper's marker lines off the front of stderr: everything up to
+ * its `start` line is the wrapper's (non-marker lines there, such as a login
+ * shell's warnings, are passed on); everything after belongs to the command.
+ */
+class PreambleFilter {
+  private done = false;
+  private pending = Buffer.alloc(0);
+
+  constructor(private readonly onMarker: (marker: NonNullable<ReturnType<typeof parseRemoteMarker>>) => void) {}
+
+  push(chunk: Buffer): Buffer {
+    if (this.done) return chunk;
+    this.pending = Buffer.concat([this.pending, chunk]);
+    const passed: Buffer[] = [];
+    for (;;) {
+      const newline = this.pending.indexOf(0x0a);
+      if (newline === -1) break;
+      const line = this.pending.subarray(0, newline);
+      this.pending = this.pending.subarray(newline + 1);
+      const marker = parseRemoteMarker(line.toString('utf8'));
+      if (marker === null) {
+        passed.push(line, Buffer.from('\n'));
+        continue;
+      }
+      this.onMarker(marker);
+      if (marker.kind === 'start') {
+        this.done = true;
+        passed.push(this.pending);
+        this.pending = Buffer.alloc(0);
+        break;
+      }
+    }
+    return Buffer.concat(passed);
+  }
+
+  end(): Buffer {
+    const rest = this.pending;
+    this.pending = Buffer.alloc(0);
+    return rest;
+  }
+}

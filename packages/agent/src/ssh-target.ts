@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshOptions } from '@fleet/core';
+// ssh2 is CommonJS: its named exports are reached through the default one.
+import ssh2, { type AuthMethod } from 'ssh2';
+
+/** Everything needed to open an SSH connection to one host entry. */
+export interface SshTarget {
+  /** Pool key: one set of connections per (user, address, port). */
+  key: string;
+  options: SshOptions;
+  auth: AuthMethod[];
+  connectTimeoutMs: number;
+}
+
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+/**
+ * Resolves a host entry the way `ssh` would for the agent's user: their
+ * ssh_config (or FLEET_SSH_CONFIG), ssh-agent through SSH_AUTH_SOCK, and the
+ * identity files the config names or the default ones. Keys are read here, in
+ * the agent; nothing of them ever reaches Redis.
+ */
+export async function resolveSshTarget(
+  entry: HostEntry,
+  connectTimeoutMs: number | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SshTarget> {
+  const home = homedir();
+  const configPath = env.FLEET_SSH_CONFIG || join(home, '.ssh', 'config');
+  const configText = await readFile(configPath, 'utf8').catch(() => '');
+  const options = resolveSshOptions(parseSshConfig(configText), entry.host, entry, { localUser: userInfo().username, homeDir: home });
+  const identityFiles = options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  const auth: AuthMethod[] = [];
+  if (env.SSH_AUTH_SOCK && !options.identitiesOnly) {
+    auth.push({ type: 'agent', username: options.user, agent: env.SSH_AUTH_SOCK } as AuthMethod);
+  }
+  for (const file of identityFiles) {
+    const key = await readFile(file).catch(() => null);
+    if (key === null) continue;
+    const parsed = ssh2.utils.parseKey(key);
+    // An encrypted key cannot be used without its passphrase; ssh-agent covers that case.
+    if (parsed instanceof Error) continue;
+    auth.push({ type: 'publickey', username: options.user, key } as AuthMethod);
+  }
+  return {
+    key: `${options.user}@${options.hostName}:${options.port}`,
+    options,
+    auth,
+    connectTimeoutMs: connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+  };
+}
