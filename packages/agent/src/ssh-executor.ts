@@ -104,7 +104,8 @@ function watchChannel(
     signal.addEventListener('abort', interrupt, { once: true });
 
     channel.on('exit', (code: number | null, signalName?: string) => {
-      exit = { code: typeof code === 'number' ? code : null, signal: signalName ? `SIG${signalName}` : null };
+      // ssh2 reports 'SIGKILL'; the SSH protocol itself says 'KILL'.
+      exit = { code: typeof code === 'number' ? code : null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null };
     });
     channel.on('close', () => {
       signal.removeEventListener('abort', interrupt);
