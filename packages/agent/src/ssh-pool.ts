@@ -129,7 +129,7 @@ export class SshPool {
   }
 
   private open(target: SshTarget): Connection {
-    const connection: Connection = { client: new ssh2.Client(), ready: Promise.resolve(), sessions: 0, dead: false, idleTimer: null };
+    const connection: Connection = { client: newClient(), ready: Promise.resolve(), sessions: 0, dead: false, idleTimer: null };
     connection.ready = this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () => this.connectWithRetry(target, connection));
     connection.ready.catch(() => {});
     return connection;
@@ -138,25 +138,22 @@ export class SshPool {
   private async connectWithRetry(target: SshTarget, connection: Connection): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.connect(target, connection.client);
-        break;
+        await this.connect(target, connection.client, () => {
+          connection.dead = true;
+          this.forget(target.key, connection);
+        });
+        return;
       } catch (error) {
         // sshd drops connections beyond MaxStartups before the handshake: try again, spread out.
         if (!(error instanceof DroppedBeforeHandshake) || attempt >= 6) throw toConnectError(error, target);
-        connection.client = new ssh2.Client();
+        connection.client = newClient();
         await delay(50 * attempt + Math.random() * 200 * attempt);
       }
     }
-    const client = connection.client;
-    const markDead = () => {
-      connection.dead = true;
-      this.forget(target.key, connection);
-    };
-    client.on('close', markDead);
-    client.on('error', markDead);
   }
 
-  private connect(target: SshTarget, client: Client): Promise<void> {
+  /** Connects; `onLost` is attached the moment the connection is up, so no loss goes unseen. */
+  private connect(target: SshTarget, client: Client, onLost: () => void): Promise<void> {
     const { options } = target;
     let refusedKey: string | null = null;
     const config: ConnectConfig = {
@@ -192,6 +189,8 @@ export class SshPool {
       };
       const onReady = () => {
         client.removeListener('error', onError);
+        client.on('close', onLost);
+        client.on('error', onLost);
         resolve();
       };
       client.once('ready', onReady);
@@ -217,6 +216,17 @@ export class SshPool {
 }
 
 class DroppedBeforeHandshake extends Error {}
+
+/**
+ * A client that can never crash the agent: ssh2 may emit more than one
+ * 'error' for a connection sshd dropped, and an 'error' without a listener
+ * would throw. Specific handling is layered on top.
+ */
+function newClient(): Client {
+  const client = new ssh2.Client();
+  client.on('error', () => {});
+  return client;
+}
 
 function toConnectError(error: unknown, target: SshTarget): Error {
   if (error instanceof SshConnectError) return error;
