@@ -75,7 +75,11 @@ export class JobRunner {
       }
       return wait;
     };
-    const onOutput: OutputSink = (stream, chunk) => keep(stream, splitters[stream].push(chunk));
+    const onOutput: OutputSink = (stream, chunk) => {
+      // Past the cap, nothing is kept: count the bytes instead of decoding lines only to drop them.
+      if (budget.exhausted) return void budget.drop(chunk.length);
+      return keep(stream, splitters[stream].push(chunk));
+    };
 
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {

@@ -27,6 +27,9 @@ describe('OutputBudget', () => {
     const budget = new OutputBudget(10);
     expect([budget.take(6), budget.take(4), budget.take(1), budget.take(2)]).toEqual([true, true, false, false]);
     expect(budget.dropped).toBe(3);
+    expect(budget.exhausted).toBe(true);
+    budget.drop(100);
+    expect(budget.dropped).toBe(103);
     expect(describeDroppedOutput(3 * 1024 * 1024, 16 * 1024 * 1024)).toContain('dropped the remaining 3 MiB');
   });
 });

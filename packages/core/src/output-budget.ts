@@ -18,6 +18,16 @@ export class OutputBudget {
     return false;
   }
 
+  /** Counts bytes dropped without looking at them: once the cap is reached, everything after is dropped. */
+  drop(bytes: number): void {
+    this.droppedBytes += bytes;
+  }
+
+  /** True once anything has been dropped; from then on nothing more is kept. */
+  get exhausted(): boolean {
+    return this.droppedBytes > 0;
+  }
+
   get dropped(): number {
     return this.droppedBytes;
   }
