@@ -40,8 +40,8 @@ export interface SshFleet {
   entries: string[];
   stopHost(index: number): Promise<void>;
   startHost(index: number): Promise<void>;
-  freeze(index: number): void;
-  thaw(index: number): void;
+  freeze(index: number): Promise<void>;
+  thaw(index: number): Promise<void>;
   /** Runs a command on a host with the OpenSSH client, over a fresh connection. */
   ssh(index: number, command: string): Promise<{ stdout: string; code: number }>;
   close(): Promise<void>;
@@ -157,8 +157,9 @@ export async function startSshFleet(count: number, options: { sshdOptions?: stri
     entries,
     stopHost,
     startHost,
-    freeze: (index) => hosts[index]?.process?.kill('SIGSTOP'),
-    thaw: (index) => hosts[index]?.process?.kill('SIGCONT'),
+    // A hung host: the listening sshd and every session under it stop answering.
+    freeze: (index) => signalTree(hosts[index]?.process, 'SIGSTOP'),
+    thaw: (index) => signalTree(hosts[index]?.process, 'SIGCONT'),
     async ssh(index, command) {
       try {
         const { stdout } = await run('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', addressOf(index), command]);
@@ -203,4 +204,15 @@ async function descendantsOf(pid: number): Promise<number[]> {
     queue.push(...children);
   }
   return found;
+}
+
+async function signalTree(child: ChildProcess | null | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  for (const pid of [child.pid, ...(await descendantsOf(child.pid))]) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -30,7 +30,7 @@ export function useSshFleet(count: number, options: { sshConfig?: boolean; sshdO
       if (fleet) {
         for (const host of fleet.hosts) {
           if (host.process?.exitCode !== null || host.process?.signalCode !== null) await fleet.startHost(host.index);
-          else fleet.thaw(host.index);
+          else await fleet.thaw(host.index);
         }
       }
     }
