@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { formatSeconds } from '@fleet/core';
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { verifyHostKey } from './host-key-check.js';
 import type { SshTarget } from './ssh-target.js';
@@ -249,9 +250,4 @@ function toConnectError(error: unknown, target: SshTarget): Error {
 function describeAuthFailure(target: SshTarget): string {
   const tried = target.auth.map((method) => method.type).join(', ');
   return `authentication failed for ${target.options.user}@${target.options.hostName} (tried: ${tried || 'no keys found'})`;
-}
-
-function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
 }

@@ -41,7 +41,8 @@ export function judgeOutcome(result: RunResult, timeoutMs: number | null): Outco
   return { state: 'Failed', exitCode, reason: `exit code ${exitCode ?? 'unknown'}` };
 }
 
-function formatSeconds(ms: number): string {
+/** A duration as people write it in reasons: `5s`, `1.5s`. */
+export function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
   return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
 }
