@@ -45,7 +45,7 @@ describe('fleet agent', () => {
 
   it.each(['SIGTERM', 'SIGINT'] as const)('shuts down cleanly on %s, failing the jobs it was running', async (signal) => {
     const agent = await foregroundAgent();
-    const job = await fleet.env.json<JobJson>(['start', '--', `echo up; sleep 300 # ${fleet.env.marker}`]);
+    const job = await fleet.env.json<JobJson>(['start', '--', `echo up; ${fleet.env.sleep} 300`]);
     await untilState(fleet.env, job.id, ['Running']);
     agent.child.kill(signal);
     expect(await agent.exited).toBe(0);
@@ -61,7 +61,7 @@ describe('at most once', () => {
   it('fails a job whose agent died mid-command as agent lost, and never runs it again', async () => {
     const agent = await foregroundAgent();
     const counter = join(fleet.env.home, 'runs');
-    const job = await fleet.env.json<JobJson>(['start', '--', `echo run >> '${counter}'; sleep 300 # ${fleet.env.marker}`]);
+    const job = await fleet.env.json<JobJson>(['start', '--', `echo run >> '${counter}'; ${fleet.env.sleep} 300`]);
     await until(async () => (await readFile(counter, 'utf8').catch(() => '')) === 'run\n', { what: 'the command to start' });
     agent.child.kill('SIGKILL');
     await agent.exited;

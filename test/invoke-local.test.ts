@@ -82,7 +82,7 @@ describe('fleet invoke on localhost', () => {
 describe('Ctrl-C on a synchronous invoke', () => {
   it('stops the command on every host, removes the job and exits 130', async () => {
     const marker = fleet.env.marker;
-    const invoke = fleet.env.spawn(['invoke', '-c', 'localhost,localhost', '--', `echo up; sleep 300 # ${marker}`]);
+    const invoke = fleet.env.spawn(['invoke', '-c', 'localhost,localhost', '--', `echo up; ${fleet.env.sleep} 300`]);
     let stdout = '';
     let stderr = '';
     invoke.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

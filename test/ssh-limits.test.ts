@@ -39,7 +39,7 @@ describe('--timeout and --connect-timeout', () => {
     const marker = ssh.env.marker;
     const parent = await ssh.env.json<JobJson>([
       'invoke', '-c', `${ssh.fleet.entries[0]},${ssh.fleet.entries[1]}`, '--timeout', '1', '--as-job', '--',
-      `if [ "$(echo $SSH_CONNECTION | cut -d' ' -f3)" = ${ssh.fleet.entries[0]} ]; then sleep 300 & sleep 300; fi # ${marker}`,
+      `if [ "$(echo $SSH_CONNECTION | cut -d' ' -f3)" = ${ssh.fleet.entries[0]} ]; then ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300; fi`,
     ]);
     await untilState(ssh.env, parent.id, ['Failed'], 60_000);
     const [slow, quick] = await children(parent.id);
@@ -105,7 +105,7 @@ describe('failures per host', () => {
   });
 
   it('fails a host that goes down mid-command as connection lost', async () => {
-    const parent = await ssh.env.json<JobJson>(['invoke', '-c', `${ssh.fleet.entries[0]},${ssh.fleet.entries[2]}`, '--as-job', '--', `echo up; sleep 300 # ${ssh.env.marker}`]);
+    const parent = await ssh.env.json<JobJson>(['invoke', '-c', `${ssh.fleet.entries[0]},${ssh.fleet.entries[2]}`, '--as-job', '--', `echo up; ${ssh.env.sleep} 300`]);
     await until(async () => (await children(parent.id)).every((child) => child.hasMoreData), { what: 'both hosts to start' });
     await ssh.fleet.stopHost(2);
     await until(async () => (await children(parent.id))[1]?.state === 'Failed', { what: 'the lost host to fail' });
@@ -116,7 +116,7 @@ describe('failures per host', () => {
   });
   it('notices through keepalives a host that hangs mid-command, and frees the slot', async () => {
     const host = ssh.fleet.entries[3] as string;
-    const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', `echo up; sleep 300 # ${ssh.env.marker}`]);
+    const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', `echo up; ${ssh.env.sleep} 300`]);
     await until(async () => (await children(parent.id))[0]?.hasMoreData, { what: 'the command to start' });
     await ssh.fleet.freeze(3);
     // Keepalives every 5 s, three missed: the agent gives up on the connection within ~20 s.
@@ -137,7 +137,7 @@ describe('stop', () => {
   it('ends every remote process tree, stops unstarted children, and keeps the output so far', async () => {
     const marker = ssh.env.marker;
     const parent = await ssh.env.json<JobJson>([
-      'invoke', '-f', ssh.fleet.computersFile, '--throttle', '3', '--as-job', '--', `echo up; sleep 300 & sleep 300 # ${marker}`,
+      'invoke', '-f', ssh.fleet.computersFile, '--throttle', '3', '--as-job', '--', `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`,
     ]);
     await until(async () => (await children(parent.id)).filter((child) => child.hasMoreData).length === 3, { what: 'three hosts to start' });
     expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);

@@ -59,7 +59,7 @@ describe('fleet start', () => {
 
   it('passes --env and fails a job past --timeout', async () => {
     const env = await fleet.env.json<JobJson>(['start', '--env', 'GREETING=hi there', '--', 'echo "$GREETING"']);
-    const slow = await fleet.env.json<JobJson>(['start', '--timeout', '1', '--', `sleep 60 # ${fleet.env.marker}`]);
+    const slow = await fleet.env.json<JobJson>(['start', '--timeout', '1', '--', `${fleet.env.sleep} 60`]);
     await untilState(fleet.env, env.id, ['Completed']);
     expect((await fleet.env.fleet(['receive', String(env.id)])).stdout).toBe('hi there\n');
     expect(await untilState(fleet.env, slow.id, ['Failed'])).toMatchObject({ reason: 'timed out after 1s' });

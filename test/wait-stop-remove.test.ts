@@ -8,7 +8,7 @@ const fleet = useFleet();
 /** A job that prints a line, then sleeps until stopped; its processes carry the test's marker. */
 function sleeper(extra: string[] = []): Promise<JobJson> {
   const marker = fleet.env.marker;
-  return fleet.env.json<JobJson>(['start', ...extra, '--', `echo started; sh -c 'sleep 300 # ${marker}' & sleep 300 # ${marker}`]);
+  return fleet.env.json<JobJson>(['start', ...extra, '--', `echo started; ${fleet.env.sleep} 300 & ${fleet.env.sleep} 300`]);
 }
 
 describe('fleet wait', () => {
@@ -64,7 +64,7 @@ describe('fleet stop', () => {
     // The grace period is the agent's setting: this test's agent gets 1 s.
     const quick = await createFleetEnv(fleet.redis, { FLEET_STOP_GRACE: '1' });
     try {
-      const job = await quick.json<JobJson>(['start', '--', `trap '' TERM; echo armed; sleep 300 # ${quick.marker}`]);
+      const job = await quick.json<JobJson>(['start', '--', `trap '' TERM; echo armed; ${quick.sleep} 300`]);
       await until(async () => (await quick.json<JobJson[]>(['get', String(job.id)]))[0]?.hasMoreData, { what: 'trap armed' });
       expect((await quick.fleet(['stop', String(job.id)])).code).toBe(0);
       expect((await quick.json<JobJson[]>(['get', String(job.id)]))[0]?.state).toBe('Stopped');
@@ -77,7 +77,7 @@ describe('fleet stop', () => {
   it('stops children not yet started without running them', async () => {
     const marker = fleet.env.marker;
     const parent = await fleet.env.json<JobJson>([
-      'invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', `echo ran; sleep 300 # ${marker}`,
+      'invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', `echo ran; ${fleet.env.sleep} 300`,
     ]);
     await untilState(fleet.env, parent.id + 1, ['Running']);
     await fleet.env.fleet(['stop', String(parent.id)]);

@@ -1,4 +1,4 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +19,12 @@ export interface FleetEnv {
   prefix: string;
   /** A unique word to put in commands, so leftover processes can be found. */
   marker: string;
+  /**
+   * `sleep` under a name that carries the marker (a symlink in /tmp, which the
+   * SSH hosts' user can run too). A `# marker` comment is not enough: sh execs
+   * the last command of a line, and the comment never reaches its argv.
+   */
+  sleep: string;
   fleet(args: string[], options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; wrap?: string[] }): Promise<FleetResult>;
   /** `fleet ... --json`, parsed. */
   json<T = unknown>(args: string[]): Promise<T>;
@@ -30,6 +36,8 @@ export async function createFleetEnv(redis: TestRedis | null, extraEnv: NodeJS.P
   const home = await realpath(await mkdtemp(join(tmpdir(), 'fleet-home-')));
   const marker = `fleetmark${randomBytes(4).toString('hex')}`;
   const prefix = `{t-${marker}}`;
+  const sleep = join(tmpdir(), `${marker}-sleep`);
+  await symlink('/bin/sleep', sleep);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: home,
@@ -44,6 +52,7 @@ export async function createFleetEnv(redis: TestRedis | null, extraEnv: NodeJS.P
     home,
     prefix,
     marker,
+    sleep,
     fleet: (args, options = {}) =>
       runFleet(args, { env: { ...env, ...options.env }, input: options.input, timeoutMs: options.timeoutMs, wrap: options.wrap }),
     async json<T>(args: string[]) {
@@ -68,6 +77,7 @@ export async function createFleetEnv(redis: TestRedis | null, extraEnv: NodeJS.P
       const leftovers = await processesWith(marker);
       for (const pid of leftovers) process.kill(pid, 'SIGKILL');
       await rm(home, { recursive: true, force: true });
+      await rm(sleep, { force: true });
       expect(leftovers, `processes left running with marker ${marker}`).toEqual([]);
     },
   };

@@ -36,10 +36,13 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     }
     try {
       if (signal.aborted) return result({});
-      const channel = await lease.exec(buildRemoteCommand(spec));
-      if (spec.command.kind === 'script') channel.end(spec.command.content);
-      else channel.end();
-      return result(await watchChannel(channel, lease, signal, stopGraceMs, onOutput));
+      const outcome = await lease.exec(buildRemoteCommand(spec), (channel) => {
+        const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
+        if (spec.command.kind === 'script') channel.end(spec.command.content);
+        else channel.end();
+        return watched;
+      });
+      return result(await outcome);
     } catch (error) {
       return result({ failure: `cannot run the command: ${error instanceof Error ? error.message : String(error)}` });
     } finally {
@@ -48,6 +51,7 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
   };
 }
 
+/** Attaches every listener synchronously (inside the Promise executor): see SshLease.exec. */
 function watchChannel(
   channel: ClientChannel,
   lease: SshLease,
@@ -85,8 +89,7 @@ function watchChannel(
     const sendKill = (which: 'TERM' | 'KILL') => {
       if (pid === null || lease.lost) return;
       lease
-        .exec(buildRemoteKill(pid, which))
-        .then((kill) => {
+        .exec(buildRemoteKill(pid, which), (kill) => {
           kill.on('data', () => {});
           kill.stderr.on('data', () => {});
           kill.end();

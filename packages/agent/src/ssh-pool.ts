@@ -31,8 +31,13 @@ interface Connection {
 /** A channel slot on a live connection. */
 export interface SshLease {
   client: Client;
-  /** Runs a command on a new channel of this connection. */
-  exec(command: string): Promise<ClientChannel>;
+  /**
+   * Runs a command on a new channel of this connection. `onOpen` runs inside
+   * ssh2's callback, before any event of the channel can fire: a fast command's
+   * exit status may arrive in the same read as the channel itself, and a
+   * listener attached a microtask later would miss it.
+   */
+  exec<T>(command: string, onOpen: (channel: ClientChannel) => T): Promise<T>;
   /** True once the connection has gone. */
   readonly lost: boolean;
   release(): void;
@@ -88,9 +93,12 @@ export class SshPool {
       get lost() {
         return held.dead;
       },
-      exec: (command) =>
+      exec: (command, onOpen) =>
         new Promise((resolve, reject) => {
-          held.client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+          held.client.exec(command, (error, channel) => {
+            if (error) reject(error);
+            else resolve(onOpen(channel));
+          });
         }),
       release: () => {
         if (released) return;
