@@ -1,6 +1,8 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createFleetEnv } from './support/fleet-env.js';
+import { until } from './support/poll.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
@@ -123,5 +125,23 @@ describe('fleet get', () => {
     expect(result.stdout).toMatch(/^State\s+: Failed$/m);
     expect(result.stdout).toMatch(/^ExitCode\s+: 3$/m);
     expect(result.stdout).toMatch(/^Reason\s+: exit code 3$/m);
+  });
+});
+
+describe('retention', () => {
+  it('expires finished jobs, their children and their output after FLEET_RETENTION', async () => {
+    const short = await createFleetEnv(fleet.redis, { FLEET_RETENTION: '1' });
+    try {
+      const job = await short.json<JobJson>(['start', '--', 'echo bye']);
+      const parent = await short.json<JobJson>(['invoke', '-c', 'localhost,localhost', '--as-job', '--', 'echo bye']);
+      await untilState(short, job.id, ['Completed']);
+      await untilState(short, parent.id, ['Completed']);
+      await until(async () => (await short.json<JobJson[]>(['get'])).length === 0, { what: 'the jobs to expire' });
+      for (const id of [job.id, parent.id, ...parent.childIds]) expect((await short.fleet(['get', String(id)])).code).toBe(2);
+      const keys = await fleet.redis.client().keys(`${short.prefix}:*`);
+      expect(keys.filter((key) => /:(job|out|pending):/.test(key))).toEqual([]);
+    } finally {
+      await short.cleanup();
+    }
   });
 });

@@ -31,7 +31,6 @@ export async function withContext<T>(
   const store = new FleetStore({
     client: redis.client,
     prefix: settings.prefix,
-    retentionMs: settings.retentionMs,
     heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
   });
   const context: CliContext = {

@@ -25,6 +25,8 @@ export interface JobRequestOptions {
   throttle?: number | undefined;
   /** Output kept per child. @defaultValue 16 MiB */
   maxOutputBytes?: number | undefined;
+  /** How long the job is kept once finished. @defaultValue 7 days */
+  retentionMs?: number | undefined;
 }
 
 /** A job request with every default applied and every value checked. */
@@ -34,6 +36,7 @@ export interface JobRequest {
   hosts: HostEntry[];
   run: RunSpec;
   throttle: number;
+  retentionMs: number;
 }
 
 export function resolveJobRequest(options: JobRequestOptions): JobRequest {
@@ -59,6 +62,7 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
       maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
     },
     throttle: options.throttle === undefined ? DEFAULTS.throttle : checkThrottle(options.throttle),
+    retentionMs: options.retentionMs ?? DEFAULTS.retentionMs,
   };
 }
 

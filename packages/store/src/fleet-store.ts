@@ -9,7 +9,6 @@ import { Transitions } from './transitions.js';
 export interface FleetStoreOptions {
   client: RedisClient;
   prefix: string;
-  retentionMs: number;
   heartbeatTtlMs: number;
 }
 
@@ -25,7 +24,7 @@ export class FleetStore {
   constructor(readonly options: FleetStoreOptions) {
     this.keys = fleetKeys(options.prefix);
     this.jobs = new JobStore(options.client, this.keys);
-    this.transitions = new Transitions(options.client, this.keys, options.retentionMs);
+    this.transitions = new Transitions(options.client, this.keys);
     this.output = new OutputStore(options.client, this.keys);
     this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);
     this.dispatcher = new Dispatcher(options.client, options.prefix);

@@ -36,6 +36,8 @@ export interface NewJobFields {
   createdAt: string;
   /** The run spec, stored once on the top-level job. */
   spec?: RunSpec;
+  /** How long the job is kept once finished, stored on the top-level job. */
+  retentionMs?: number;
 }
 
 export function newJobHash(fields: NewJobFields): Record<string, string> {
@@ -65,6 +67,7 @@ export function newJobHash(fields: NewJobFields): Record<string, string> {
     Object.assign(hash, { kind: 'leaf', state: 'NotStarted' });
   }
   if (fields.spec !== undefined) hash.spec = JSON.stringify(fields.spec);
+  if (fields.retentionMs !== undefined) hash.retention = String(Math.max(1, Math.round(fields.retentionMs / 1000)));
   return hash;
 }
 

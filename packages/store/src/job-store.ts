@@ -52,6 +52,7 @@ export class JobStore {
         childIds,
         createdAt,
         spec: request.run,
+        retentionMs: request.retentionMs,
       }),
     );
     tx.zadd(this.keys.roots, rootId, String(rootId));

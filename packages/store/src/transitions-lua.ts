@@ -16,8 +16,11 @@ local function isFinal(state)
   return state == 'Completed' or state == 'Failed' or state == 'Stopped'
 end
 
-local function expireTree(rootId, seconds)
+-- Finished jobs are kept for the retention their creator chose (seconds).
+local function expireTree(rootId)
   local rootKey = jobKey(rootId)
+  -- Every job gets a retention when it is created; 7 days covers records from before that.
+  local seconds = tonumber(redis.call('HGET', rootKey, 'retention') or '') or 604800
   redis.call('EXPIRE', rootKey, seconds)
   redis.call('EXPIRE', prefix .. ':out:' .. rootId, seconds)
   redis.call('DEL', prefix .. ':pending:' .. rootId)
@@ -31,7 +34,7 @@ end
 
 -- Ends a leaf job. Returns false when it had already ended (or belongs to
 -- another agent), else the id of the next pending sibling to dispatch, or ''.
-local function finish(id, state, exitCode, reason, nowIso, retention, guardAgent, dispatchNext)
+local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchNext)
   local key = jobKey(id)
   local current = redis.call('HGET', key, 'state')
   if not current or isFinal(current) then return false end
@@ -50,7 +53,7 @@ local function finish(id, state, exitCode, reason, nowIso, retention, guardAgent
   end
   redis.call('PUBLISH', prefix .. ':finished', id)
   if rootId == id then
-    expireTree(rootId, retention)
+    expireTree(rootId)
     return ''
   end
   local counter = 'completed'
@@ -60,7 +63,7 @@ local function finish(id, state, exitCode, reason, nowIso, retention, guardAgent
   local done = tonumber(counts[2] or '0') + tonumber(counts[3] or '0') + tonumber(counts[4] or '0')
   if done >= tonumber(counts[1] or '0') then
     redis.call('HSET', rootKey, 'endedAt', nowIso)
-    expireTree(rootId, retention)
+    expireTree(rootId)
     redis.call('PUBLISH', prefix .. ':finished', rootId)
     return ''
   end
@@ -85,24 +88,24 @@ if op == 'claim' then
 end
 
 if op == 'finish' then
-  -- ARGV: id, state, exitCode, reason, nowIso, retentionSeconds, agentId.
-  local result = finish(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], true)
+  -- ARGV: id, state, exitCode, reason, nowIso, agentId.
+  local result = finish(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], true)
   if result == false then return false end
   return result
 end
 
 if op == 'stop' then
-  -- ARGV: nowIso, retentionSeconds, leaf ids... Returns the ids still running.
-  local nowIso, retention = ARGV[3], tonumber(ARGV[4])
+  -- ARGV: nowIso, leaf ids... Returns the ids still running.
+  local nowIso = ARGV[3]
   local running = {}
-  for i = 5, #ARGV do
+  for i = 4, #ARGV do
     local id = ARGV[i]
     local key = jobKey(id)
     local state = redis.call('HGET', key, 'state')
     if state == 'NotStarted' then
       local parentId = redis.call('HGET', key, 'parentId')
       if parentId and parentId ~= '' then redis.call('LREM', prefix .. ':pending:' .. parentId, 0, id) end
-      finish(id, 'Stopped', '', 'stopped', nowIso, retention, '', false)
+      finish(id, 'Stopped', '', 'stopped', nowIso, '', false)
     elseif state == 'Running' then
       redis.call('HSET', key, 'stopRequested', '1')
       table.insert(running, id)
@@ -112,15 +115,15 @@ if op == 'stop' then
 end
 
 if op == 'reap' then
-  -- ARGV: nowIso, retentionSeconds. Fails jobs whose agent stopped sending
-  -- heartbeats. Returns the ids of pending siblings to dispatch.
-  local nowIso, retention = ARGV[3], tonumber(ARGV[4])
+  -- ARGV: nowIso. Fails jobs whose agent stopped sending heartbeats.
+  -- Returns the ids of pending siblings to dispatch.
+  local nowIso = ARGV[3]
   local entries = redis.call('HGETALL', prefix .. ':running')
   local dispatch = {}
   for i = 1, #entries, 2 do
     local id, agentId = entries[i], entries[i + 1]
     if redis.call('EXISTS', prefix .. ':agent:' .. agentId) == 0 then
-      local nextId = finish(id, 'Failed', '', 'agent lost', nowIso, retention, '', true)
+      local nextId = finish(id, 'Failed', '', 'agent lost', nowIso, '', true)
       if nextId and nextId ~= '' then table.insert(dispatch, nextId) end
     end
   end

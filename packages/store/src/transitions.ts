@@ -24,7 +24,6 @@ export class Transitions {
   constructor(
     client: RedisClient,
     private readonly keys: FleetKeys,
-    private readonly retentionMs: number,
   ) {
     if (!('fleetTransition' in client)) {
       client.defineCommand('fleetTransition', { numberOfKeys: 1, lua: TRANSITIONS_LUA });
@@ -34,10 +33,6 @@ export class Transitions {
 
   private call(op: string, ...args: (string | number)[]): Promise<unknown> {
     return this.command(this.keys.ids, op, this.keys.prefix, ...args.map(String));
-  }
-
-  private get retentionSeconds(): number {
-    return Math.max(1, Math.round(this.retentionMs / 1000));
   }
 
   /** Moves a NotStarted job to Running for this agent; null if it is not NotStarted. */
@@ -53,7 +48,7 @@ export class Transitions {
    */
   async finish(id: number, outcome: Outcome, agentId: string, now = new Date()): Promise<number | null> {
     const reply = await this.call(
-      'finish', id, outcome.state, outcome.exitCode ?? '', outcome.reason ?? '', now.toISOString(), this.retentionSeconds, agentId,
+      'finish', id, outcome.state, outcome.exitCode ?? '', outcome.reason ?? '', now.toISOString(), agentId,
     );
     return typeof reply === 'string' && reply !== '' ? Number(reply) : null;
   }
@@ -61,13 +56,13 @@ export class Transitions {
   /** Stops leaf jobs: NotStarted ones end now as Stopped; returns the ids still running. */
   async stop(ids: readonly number[], now = new Date()): Promise<number[]> {
     if (ids.length === 0) return [];
-    const reply = (await this.call('stop', now.toISOString(), this.retentionSeconds, ...ids)) as string[];
+    const reply = (await this.call('stop', now.toISOString(), ...ids)) as string[];
     return reply.map(Number);
   }
 
   /** Fails running jobs whose agent is gone (`agent lost`); returns siblings to dispatch. */
   async reap(now = new Date()): Promise<number[]> {
-    const reply = (await this.call('reap', now.toISOString(), this.retentionSeconds)) as string[];
+    const reply = (await this.call('reap', now.toISOString())) as string[];
     return reply.map(Number);
   }
 

@@ -23,7 +23,6 @@ export const agentCommand = {
     const store = new FleetStore({
       client: redis.client,
       prefix: settings.prefix,
-      retentionMs: settings.retentionMs,
       heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
     });
     // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.

@@ -58,6 +58,7 @@ export const invokeCommand = {
       env: argv.env,
       timeoutSeconds: argv.timeout,
       maxOutputBytes: settings.maxOutputBytes,
+      retentionMs: settings.retentionMs,
       connectTimeoutSeconds: argv['connect-timeout'],
       throttle: argv.throttle,
     });

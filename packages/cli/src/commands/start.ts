@@ -31,6 +31,7 @@ export const startCommand = {
       env: argv.env,
       timeoutSeconds: argv.timeout,
       maxOutputBytes: settings.maxOutputBytes,
+      retentionMs: settings.retentionMs,
     });
     const job = await withContext(argv, (context) => launchJob(context, request), settings);
     printJobs([job], { json: argv.json, single: true });
