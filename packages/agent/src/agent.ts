@@ -12,6 +12,7 @@ import {
 import type { Worker } from 'bullmq';
 import { executorRouter } from './executor-router.js';
 import { JobRunner } from './job-runner.js';
+import { Slots } from './slots.js';
 import { SshPool } from './ssh-pool.js';
 
 export interface AgentOptions {
@@ -20,6 +21,8 @@ export interface AgentOptions {
   connectAnother: () => Promise<RedisClient>;
   /** Jobs run at once. @defaultValue 64 */
   concurrency?: number;
+  /** Thread jobs run at once; the rest wait as NotStarted. @defaultValue 5 */
+  threadLimit?: number;
   /** Exit after this long with no job running; null never. @defaultValue null */
   idleTimeoutMs?: number | null;
   /** @defaultValue 5 s */
@@ -81,13 +84,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
 
   let lastBusy = Date.now();
+  const threadSlots = new Slots(options.threadLimit ?? DEFAULTS.threadLimit);
   const { Worker } = await import('bullmq');
   const worker: Worker<QueuedJobData> = new Worker<QueuedJobData>(
     SHARED_QUEUE,
     async (job) => {
       lastBusy = Date.now();
       try {
-        await runner.run(job.data.id);
+        // A thread job takes its slot before it is claimed, so that it waits as NotStarted.
+        if (job.data.thread) await threadSlots.run(() => runner.run(job.data.id));
+        else await runner.run(job.data.id);
       } finally {
         lastBusy = Date.now();
       }

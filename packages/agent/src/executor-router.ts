@@ -1,12 +1,17 @@
-import { parseHostEntry } from '@fleet/core';
+import { parseHostEntry, type RunSpec } from '@fleet/core';
 import type { Executor } from './executor.js';
 import { runLocally } from './local-executor.js';
 import { sshExecutor } from './ssh-executor.js';
+import { runInThread } from './thread-executor.js';
 import type { SshPool } from './ssh-pool.js';
 
-/** Picks how a child reaches its host: the bare entry `localhost` runs here; every other entry goes over SSH. */
-export function executorRouter(pool: SshPool): (location: string) => Executor | null {
-  return (location) => {
+/**
+ * Picks how a job runs: JavaScript in a worker thread of this agent; on the
+ * bare entry `localhost`, a process here; on every other entry, over SSH.
+ */
+export function executorRouter(pool: SshPool): (location: string, spec: RunSpec) => Executor | null {
+  return (location, spec) => {
+    if (spec.command.kind === 'thread') return runInThread;
     let entry;
     try {
       entry = parseHostEntry(location);

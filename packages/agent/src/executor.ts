@@ -10,6 +10,8 @@ export interface ExecutionRequest {
   /** Between SIGTERM and SIGKILL. */
   stopGraceMs: number;
   onOutput: OutputSink;
+  /** A value a thread job produced (an `output` record); a returned promise asks the executor to wait. */
+  onValue: (value: unknown) => Promise<void> | undefined;
 }
 
 /** Runs one command somewhere; local and SSH executors share this shape and {@link RunResult}. */

@@ -6,3 +6,4 @@ export * from './executor-router.js';
 export * from './ssh-executor.js';
 export * from './ssh-pool.js';
 export * from './ssh-target.js';
+export * from './thread-executor.js';

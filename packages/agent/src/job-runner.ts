@@ -14,8 +14,8 @@ export interface JobRunnerOptions {
   store: FleetStore;
   agentId: string;
   stopGraceMs: number;
-  /** Chooses how to reach a host: `localhost` locally, everything else over SSH. */
-  executorFor: (location: string) => Executor | null;
+  /** Chooses how a job runs: in a thread, locally, or over SSH. */
+  executorFor: (location: string, spec: RunSpec) => Executor | null;
 }
 
 /**
@@ -63,7 +63,7 @@ export class JobRunner {
   private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {
     const { store, stopGraceMs } = this.options;
     const spec = JSON.parse(claimed.spec) as RunSpec;
-    const executor = this.options.executorFor(claimed.location);
+    const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
     const writer = new OutputWriter(store.client, store.keys, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
     const budget = new OutputBudget(spec.maxOutputBytes);
@@ -75,6 +75,10 @@ export class JobRunner {
       }
       return wait;
     };
+    const onValue = (value: unknown): Promise<void> | undefined => {
+      const bytes = Buffer.byteLength(JSON.stringify(value)) + 1;
+      return budget.take(bytes) ? writer.write('output', value) : undefined;
+    };
     const onOutput: OutputSink = (stream, chunk) => {
       // Past the cap, nothing is kept: count the bytes instead of decoding lines only to drop them.
       if (budget.exhausted) return void budget.drop(chunk.length);
@@ -83,7 +87,7 @@ export class JobRunner {
 
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
-      const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput });
+      const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput, onValue });
       await keep('stdout', splitters.stdout.end());
       await keep('stderr', splitters.stderr.end());
       if (budget.dropped > 0) await writer.write('error', describeDroppedOutput(budget.dropped, budget.capBytes));

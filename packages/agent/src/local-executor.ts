@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { hasShebang, type RunSpec } from '@fleet/core';
+import { hasShebang, hostRunSpec, type HostCommandSpec, type RunSpec } from '@fleet/core';
 import { interruptionOf, type Executor } from './executor.js';
 
 /**
@@ -11,7 +11,7 @@ import { interruptionOf, type Executor } from './executor.js';
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
  * every process it started, not just the shell.
  */
-export const runLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput }) => {
+export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
   const began = Date.now();
   const done = (fields: { exitCode?: number | null; signal?: string | null; failure?: string | null }) => ({
     exitCode: fields.exitCode ?? null,
@@ -21,6 +21,8 @@ export const runLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput
     interruption: interruptionOf(signal),
   });
 
+  const spec = hostRunSpec(anySpec);
+  if (spec === null) return done({ failure: 'a thread job cannot run as a process' });
   const cwd = spec.workdir ?? homedir();
   const cwdInfo = await stat(cwd).catch(() => null);
   if (!cwdInfo?.isDirectory()) return done({ failure: `working directory ${cwd} does not exist` });
@@ -52,7 +54,7 @@ export const runLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput
   }
 };
 
-async function commandFor(spec: RunSpec, scriptDir: string | null): Promise<[string, string[]]> {
+async function commandFor(spec: RunSpec<HostCommandSpec>, scriptDir: string | null): Promise<[string, string[]]> {
   const command = spec.command;
   if (command.kind === 'shell') return ['/bin/sh', ['-c', command.line]];
   const path = join(scriptDir as string, 'script');

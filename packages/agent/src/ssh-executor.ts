@@ -1,6 +1,7 @@
 import {
   buildRemoteCommand,
   buildRemoteKill,
+  hostRunSpec,
   parseRemoteMarker,
   type HostEntry,
   type RunResult,
@@ -17,7 +18,7 @@ import { resolveSshTarget } from './ssh-target.js';
  * through a second channel on the same connection.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec, signal, stopGraceMs, onOutput }) => {
+  return async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
     const began = Date.now();
     const result = (fields: Partial<RunResult>): Omit<RunResult, 'bytesDropped'> => ({
       exitCode: fields.exitCode ?? null,
@@ -26,6 +27,8 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
       durationMs: Date.now() - began,
       interruption: interruptionOf(signal),
     });
+    const spec = hostRunSpec(anySpec);
+    if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
     let lease: SshLease;
     try {
       const target = await resolveSshTarget(entry, spec.connectTimeoutMs);

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { formatSeconds } from '@fleet/core';
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { verifyHostKey } from './host-key-check.js';
+import { Slots } from './slots.js';
 import type { SshTarget } from './ssh-target.js';
 
 /** Why an SSH connection could not be made, in words a person understands. */
@@ -53,7 +54,8 @@ export interface SshLease {
  */
 export class SshPool {
   private readonly connections = new Map<string, Connection[]>();
-  private readonly handshakes = new Map<string, { active: number; waiting: (() => void)[] }>();
+  /** Handshakes in flight per sshd address. */
+  private readonly handshakes = new Map<string, Slots>();
   private readonly maxSessions: number;
   private readonly maxHandshakes: number;
   private readonly idleMs: number;
@@ -208,19 +210,13 @@ export class SshPool {
     });
   }
 
-  private async withHandshakeSlot<T>(address: string, run: () => Promise<T>): Promise<T> {
-    const slot = this.handshakes.get(address) ?? { active: 0, waiting: [] };
-    this.handshakes.set(address, slot);
-    if (slot.active >= this.maxHandshakes) await new Promise<void>((resolve) => slot.waiting.push(resolve));
-    slot.active += 1;
-    try {
-      return await run();
-    } finally {
-      slot.active -= 1;
-      const next = slot.waiting.shift();
-      if (next) next();
-      else if (slot.active === 0) this.handshakes.delete(address);
+  private withHandshakeSlot<T>(address: string, run: () => Promise<T>): Promise<T> {
+    let slots = this.handshakes.get(address);
+    if (!slots) {
+      slots = new Slots(this.maxHandshakes);
+      this.handshakes.set(address, slots);
     }
+    return slots.run(run);
   }
 }
 

@@ -6,7 +6,7 @@ import { getCommand } from './commands/get.js';
 import { invokeCommand } from './commands/invoke.js';
 import { receiveCommand } from './commands/receive.js';
 import { removeCommand } from './commands/remove.js';
-import { startCommand } from './commands/start.js';
+import { startCommand, startThreadJobCommand } from './commands/start.js';
 import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
@@ -19,6 +19,7 @@ export async function main(args: string[]): Promise<void> {
       .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false })
       .option('redis', { type: 'string', global: true, describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)' })
       .command(startCommand)
+      .command(startThreadJobCommand)
       .command(invokeCommand)
       .command(getCommand)
       .command(receiveCommand)

@@ -14,11 +14,23 @@ export type CommandSpec =
       /** The script's text, sent to the host and run there. */
       content: string;
       args: string[];
+    }
+  | {
+      kind: 'thread';
+      /** `eval`: the body of an async function; `module`: an ES module whose default export is one. */
+      source: 'eval' | 'module';
+      /** The module's file name, for display (empty for `eval`). */
+      name: string;
+      code: string;
+      args: string[];
     };
 
+/** A command that runs on a host: everything but thread jobs, which run inside an agent. */
+export type HostCommandSpec = Exclude<CommandSpec, { kind: 'thread' }>;
+
 /** Everything an executor needs to run a command for one job. */
-export interface RunSpec {
-  command: CommandSpec;
+export interface RunSpec<Command extends CommandSpec = CommandSpec> {
+  command: Command;
   /** Working directory; null means the home directory of the user the command runs as. */
   workdir: string | null;
   env: Record<string, string>;
@@ -33,7 +45,14 @@ export interface RunSpec {
 /** The `command` field of a job: what a person would type to run it. */
 export function describeCommand(command: CommandSpec): string {
   if (command.kind === 'shell') return command.line;
+  if (command.kind === 'thread' && command.source === 'eval') return command.code;
   return [command.name, ...command.args].map(quoteShellWord).join(' ');
+}
+
+/** Narrows a run spec to a command that runs on a host, or null for a thread job. */
+export function hostRunSpec(spec: RunSpec): RunSpec<HostCommandSpec> | null {
+  const command = spec.command;
+  return command.kind === 'thread' ? null : { ...spec, command };
 }
 
 /** True when a script names its own interpreter with `#!`. */

@@ -43,6 +43,17 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
   if (options.command.kind === 'shell' && options.command.line.trim() === '') {
     throw new UsageError('the command is empty', { hint: 'give a command after --, or --script FILE' });
   }
+  if ((options.command.kind === 'thread') !== (options.type === 'thread')) {
+    throw new UsageError('a thread job runs JavaScript (--eval or a module), and only a thread job does');
+  }
+  if (options.command.kind === 'thread' && options.command.code.trim() === '') {
+    throw new UsageError('the JavaScript to run is empty', { hint: "give --eval 'return 1 + 1' or --script module.mjs" });
+  }
+  if (options.type === 'thread' && options.workdir !== undefined) {
+    throw new UsageError('a thread job runs inside an agent and has no working directory of its own', {
+      hint: 'leave out --workdir, or use a process job',
+    });
+  }
   const hosts = options.hosts ?? [];
   if (options.type === 'remote' && hosts.length === 0) {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE or -c host1,host2' });

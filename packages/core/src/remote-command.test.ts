@@ -3,14 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSpec } from './command-spec.js';
+import type { HostCommandSpec, RunSpec } from './command-spec.js';
 import { buildRemoteCommand, parseRemoteMarker } from './remote-command.js';
 import { commandLineFromArgv } from './shell-quote.js';
 
-const base: RunSpec = { command: { kind: 'shell', line: 'true' }, workdir: null, env: {}, timeoutMs: null, connectTimeoutMs: 10_000, maxOutputBytes: 1 << 20 };
+const base: RunSpec<HostCommandSpec> = { command: { kind: 'shell', line: 'true' }, workdir: null, env: {}, timeoutMs: null, connectTimeoutMs: 10_000, maxOutputBytes: 1 << 20 };
 
 /** Runs the wrapper as a login shell would: `SHELL -c <command line>`. */
-function runAs(shell: string, spec: RunSpec, input = '') {
+function runAs(shell: string, spec: RunSpec<HostCommandSpec>, input = '') {
   const result = spawnSync(shell, ['-c', buildRemoteCommand(spec)], { input });
   const stderr = result.stderr.toString('utf8').split('\n');
   return {

@@ -1,4 +1,4 @@
-import { hasShebang, type RunSpec } from './command-spec.js';
+import { hasShebang, type HostCommandSpec, type RunSpec } from './command-spec.js';
 import { quoteShellWord } from './shell-quote.js';
 
 /**
@@ -16,7 +16,7 @@ export const REMOTE_MARKER = '\u001efleet:';
  * runs the command. A script arrives on standard input and is written to a
  * private temporary file first.
  */
-export function buildRemoteCommand(spec: RunSpec): string {
+export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
   const steps = [`printf '${REMOTE_MARKER}pid:%s\\n' "$$" >&2`];
   const command = spec.command;
   if (command.kind === 'script') {

@@ -2,9 +2,11 @@ import type { Queue } from 'bullmq';
 import { SHARED_QUEUE } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
-/** BullMQ job data: only the id; the agent reads what to run from the job record. */
+/** BullMQ job data: the id (the agent reads what to run from the job record), and whether it is a thread job. */
 export interface QueuedJobData {
   id: number;
+  /** Thread jobs wait for one of the agent's thread slots before they are claimed. */
+  thread?: boolean;
 }
 
 /** The BullMQ job id of a fleet job. BullMQ refuses integer custom ids, hence the letter. */
@@ -24,12 +26,13 @@ export class Dispatcher {
     private readonly prefix: string,
   ) {}
 
-  async dispatch(ids: readonly number[]): Promise<void> {
+  async dispatch(ids: readonly number[], options: { thread?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
     const queue = await this.open();
     // BullMQ ignores an id it already holds, so dispatching twice is harmless;
     // and a job runs only if it can be claimed from NotStarted.
-    await queue.addBulk(ids.map((id) => ({ name: 'run', data: { id }, opts: { jobId: queueJobId(id) } })));
+    const data = (id: number): QueuedJobData => (options.thread ? { id, thread: true } : { id });
+    await queue.addBulk(ids.map((id) => ({ name: 'run', data: data(id), opts: { jobId: queueJobId(id) } })));
   }
 
   async close(): Promise<void> {

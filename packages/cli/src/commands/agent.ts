@@ -33,6 +33,7 @@ export const agentCommand = {
       concurrency,
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
       stopGraceMs: settings.stopGraceMs,
+      threadLimit: settings.threadLimit,
       log: (line) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`),
     });
     let signals = 0;

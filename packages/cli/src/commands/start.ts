@@ -1,39 +1,91 @@
-import { resolveJobRequest } from '@fleet/core';
+import { readFile } from 'node:fs/promises';
+import { resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
 import type { Argv } from 'yargs';
 import { commandFromArgs } from '../command-args.js';
 import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
 
+interface StartArgs extends GlobalArgs {
+  thread?: boolean;
+  eval?: string;
+  name?: string;
+  workdir?: string;
+  script?: string;
+  env?: string[];
+  timeout?: number;
+  json: boolean;
+  '--'?: string[];
+}
+
+const builder = (yargs: Argv<GlobalArgs>) =>
+  yargs
+    .usage('$0 start [--name N] [--workdir D] (--script FILE | -- CMD [ARG...])\n$0 start --thread [--name N] (--eval JS | --script MODULE.mjs) [-- ARG...]')
+    .option('thread', { type: 'boolean', describe: 'Run JavaScript in a worker thread of an agent (Start-ThreadJob)' })
+    .option('eval', { type: 'string', describe: 'With --thread: the body of an async function of { args, emit }' })
+    .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
+    .option('workdir', { type: 'string', describe: 'Working directory (default: your home directory)' })
+    .option('script', {
+      alias: 'file-path',
+      type: 'string',
+      describe: 'Run this script (with --thread: an ES module whose default export is an async function); words after -- are its arguments',
+    })
+    .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
+    .option('timeout', { type: 'number', describe: 'Fail the job if it runs longer than this many seconds' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print the job as JSON' })
+    .example('$0 start -- tar czf /tmp/home.tgz .', 'archive your home directory in the background')
+    .example('$0 start --name backup --script ./backup.sh -- --full', 'run a script with arguments')
+    .example(`$0 start --thread --eval 'return { pid: process.pid, args }' -- a b`, 'a thread job whose result is an object');
+
+async function handler(argv: StartArgs, thread: boolean): Promise<void> {
+  const rest = argv['--'] ?? [];
+  const command = thread ? await threadCommand(argv.eval, argv.script, rest) : await processCommand(argv, rest);
+  const settings = settingsFrom(argv);
+  const request = resolveJobRequest({
+    type: thread ? 'thread' : 'process',
+    command,
+    name: argv.name,
+    workdir: argv.workdir,
+    env: argv.env,
+    timeoutSeconds: argv.timeout,
+    maxOutputBytes: settings.maxOutputBytes,
+    retentionMs: settings.retentionMs,
+  });
+  const job = await withContext(argv, (context) => launchJob(context, request), settings);
+  printJobs([job], { json: argv.json, single: true });
+}
+
+function processCommand(argv: StartArgs, rest: string[]): Promise<CommandSpec> {
+  if (argv.eval !== undefined) throw new UsageError('--eval goes with --thread', { hint: `fleet start --thread --eval 'return 1 + 1'` });
+  return commandFromArgs(argv.script, rest);
+}
+
+/** JavaScript for a thread job: `--eval` code, or a module file read here and sent to the agent. */
+async function threadCommand(code: string | undefined, module: string | undefined, args: string[]): Promise<CommandSpec> {
+  if ((code === undefined) === (module === undefined)) {
+    throw new UsageError('a thread job needs --eval JS or --script MODULE.mjs, one of them', {
+      hint: `fleet start --thread --eval 'return 1 + 1'`,
+    });
+  }
+  if (code !== undefined) return { kind: 'thread', source: 'eval', name: '', code, args };
+  const path = module as string;
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read the module ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  return { kind: 'thread', source: 'module', name: path, code: text, args };
+}
+
 export const startCommand = {
   command: 'start',
   aliases: ['start-job'],
-  describe: 'Start a background job on this machine (Start-Job)',
-  builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
-      .usage('$0 start [--name N] [--workdir D] (--script FILE | -- CMD [ARG...])')
-      .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
-      .option('workdir', { type: 'string', describe: 'Working directory (default: your home directory)' })
-      .option('script', { alias: 'file-path', type: 'string', describe: 'Run this script; words after -- are its arguments' })
-      .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
-      .option('timeout', { type: 'number', describe: 'Fail the job if it runs longer than this many seconds' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print the job as JSON' })
-      .example('$0 start -- tar czf /tmp/home.tgz .', 'archive your home directory in the background')
-      .example('$0 start --name backup --script ./backup.sh -- --full', 'run a script with arguments'),
-  handler: async (argv: GlobalArgs & { name?: string; workdir?: string; script?: string; env?: string[]; timeout?: number; json: boolean; '--'?: string[] }) => {
-    const command = await commandFromArgs(argv.script, argv['--'] ?? []);
-    const settings = settingsFrom(argv);
-    const request = resolveJobRequest({
-      type: 'process',
-      command,
-      name: argv.name,
-      workdir: argv.workdir,
-      env: argv.env,
-      timeoutSeconds: argv.timeout,
-      maxOutputBytes: settings.maxOutputBytes,
-      retentionMs: settings.retentionMs,
-    });
-    const job = await withContext(argv, (context) => launchJob(context, request), settings);
-    printJobs([job], { json: argv.json, single: true });
-  },
+  describe: 'Start a background job on this machine (Start-Job, or Start-ThreadJob with --thread)',
+  builder,
+  handler: (argv: StartArgs) => handler(argv, argv.thread === true),
+};
+
+export const startThreadJobCommand = {
+  command: 'start-threadjob',
+  describe: 'Start a thread job: the same as start --thread (Start-ThreadJob)',
+  builder,
+  handler: (argv: StartArgs) => handler(argv, true),
 };
