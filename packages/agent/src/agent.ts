@@ -14,6 +14,7 @@ import { executorRouter } from './executor-router.js';
 import { JobRunner } from './job-runner.js';
 import { Slots } from './slots.js';
 import { SshPool } from './ssh-pool.js';
+import { ThreadPool } from './thread-pool.js';
 
 export interface AgentOptions {
   store: FleetStore;
@@ -57,10 +58,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? (() => {});
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const sshPool = new SshPool();
+  const threadLimit = options.threadLimit ?? DEFAULTS.threadLimit;
+  // Two warm workers cover a burst's first jobs; the pool refills as they are taken.
+  const threadPool = new ThreadPool(Math.min(2, threadLimit));
+  threadPool.fill();
   const runner = new JobRunner({
     store,
     agentId: id,
-    executorFor: executorRouter(sshPool),
+    executorFor: executorRouter(sshPool, threadPool),
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
   });
   const startedAt = new Date().toISOString();
@@ -84,7 +89,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
 
   let lastBusy = Date.now();
-  const threadSlots = new Slots(options.threadLimit ?? DEFAULTS.threadLimit);
+  const threadSlots = new Slots(threadLimit);
   const { Worker } = await import('bullmq');
   const worker: Worker<QueuedJobData> = new Worker<QueuedJobData>(
     SHARED_QUEUE,
@@ -133,6 +138,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       runner.interruptAll('shutdown');
       await worker.close();
       sshPool.close();
+      await threadPool.close();
       await store.agents.remove(id).catch(() => {});
       subscriber.disconnect();
       resolveClosed();

@@ -2,14 +2,16 @@ import { parseHostEntry, type RunSpec } from '@fleet/core';
 import type { Executor } from './executor.js';
 import { runLocally } from './local-executor.js';
 import { sshExecutor } from './ssh-executor.js';
-import { runInThread } from './thread-executor.js';
+import { threadExecutor } from './thread-executor.js';
+import type { ThreadPool } from './thread-pool.js';
 import type { SshPool } from './ssh-pool.js';
 
 /**
  * Picks how a job runs: JavaScript in a worker thread of this agent; on the
  * bare entry `localhost`, a process here; on every other entry, over SSH.
  */
-export function executorRouter(pool: SshPool): (location: string, spec: RunSpec) => Executor | null {
+export function executorRouter(pool: SshPool, threads: ThreadPool): (location: string, spec: RunSpec) => Executor | null {
+  const runInThread = threadExecutor(threads);
   return (location, spec) => {
     if (spec.command.kind === 'thread') return runInThread;
     let entry;

@@ -7,3 +7,4 @@ export * from './ssh-executor.js';
 export * from './ssh-pool.js';
 export * from './ssh-target.js';
 export * from './thread-executor.js';
+export * from './thread-pool.js';

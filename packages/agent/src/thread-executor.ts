@@ -2,14 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import { interruptionOf, type Executor } from './executor.js';
+import { THREAD_RESOURCE_LIMITS, type ThreadPool } from './thread-pool.js';
 import type { ThreadMessage, ThreadWorkerData } from './thread-worker.js';
-
-const WORKER = new URL('./thread-worker.js', import.meta.url);
-
-/** Heap limits of one thread job, so a runaway job dies alone, not with the agent. */
-export const THREAD_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 } as const;
 
 /**
  * Runs a thread job's JavaScript in a worker thread of the agent: no process
@@ -17,7 +12,7 @@ export const THREAD_RESOURCE_LIMITS = { maxOldGenerationSizeMb: 256, maxYoungGen
  * lines; the return value and each `emit(value)` become `output` records.
  * Stop and timeout terminate the worker, whatever it is doing.
  */
-export const runInThread: Executor = async ({ spec, signal, onOutput, onValue }) => {
+export const threadExecutor = (pool: ThreadPool): Executor => async ({ spec, signal, onOutput, onValue }) => {
   const began = Date.now();
   const done = (fields: { exitCode?: number | null; failure?: string | null }) => ({
     exitCode: fields.exitCode ?? null,
@@ -34,14 +29,10 @@ export const runInThread: Executor = async ({ spec, signal, onOutput, onValue })
   try {
     const modulePath = moduleDir === null ? null : join(moduleDir, 'module.mjs');
     if (modulePath !== null) await writeFile(modulePath, command.code, { mode: 0o600 });
-    const workerData: ThreadWorkerData = { source: command.source, code: command.code, modulePath, args: command.args };
-    const worker = new Worker(WORKER, {
-      workerData,
-      stdout: true,
-      stderr: true,
-      env: { ...process.env, ...spec.env },
-      resourceLimits: THREAD_RESOURCE_LIMITS,
-    });
+    const job: ThreadWorkerData = { source: command.source, code: command.code, modulePath, args: command.args, env: spec.env };
+    const worker = pool.take();
+    worker.ref();
+    worker.postMessage(job);
     let failure: string | null = null;
     let finished = false;
     const pending: Promise<void>[] = [];
@@ -77,6 +68,7 @@ export const runInThread: Executor = async ({ spec, signal, onOutput, onValue })
     // The code ended its thread itself (process.exit in a worker ends only the worker).
     return done({ exitCode });
   } finally {
+    pool.fill();
     if (moduleDir !== null) await rm(moduleDir, { recursive: true, force: true });
   }
 };

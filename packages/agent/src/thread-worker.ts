@@ -5,15 +5,17 @@
  * arriving changed.
  */
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 
-/** What the agent hands the worker. */
+/** What the agent hands the worker, in its one message. */
 export interface ThreadWorkerData {
   source: 'eval' | 'module';
   code: string;
   /** Where the agent wrote the module (for `module`). */
   modulePath: string | null;
   args: string[];
+  /** Added to this worker's own copy of the environment. */
+  env: Record<string, string>;
 }
 
 /** What the worker tells the agent. */
@@ -50,14 +52,21 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
-async function main(): Promise<void> {
-  const data = workerData as ThreadWorkerData;
+async function main(data: ThreadWorkerData): Promise<void> {
+  Object.assign(process.env, data.env);
   const emit = (value: unknown) => post({ type: 'output', json: toJson(value, 'a value passed to emit') });
   const result = await (await load(data))({ args: data.args, emit });
   if (result !== undefined) post({ type: 'output', json: toJson(result, 'the return value') });
 }
 
-main()
+// The worker starts ahead of need (see ThreadPool) and waits here for its one job.
+parentPort?.once('message', (data: ThreadWorkerData) => {
+  void runJob(data);
+});
+
+function runJob(data: ThreadWorkerData): Promise<void> {
+  return main(data)
   .catch((error: unknown) => post({ type: 'error', message: error instanceof Error ? error.message : String(error) }))
   .then(() => Promise.all([flushed(process.stdout), flushed(process.stderr)]))
   .then(() => post({ type: 'done' }));
+}
