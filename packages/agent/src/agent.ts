@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULTS, FLEET_VERSION } from '@fleet/core';
+import { DEFAULTS, FLEET_VERSION, nodeQueueName, type RunSpec } from '@fleet/core';
 import {
   parseControlMessage,
   SHARED_QUEUE,
@@ -11,6 +11,8 @@ import {
 } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { executorRouter } from './executor-router.js';
+import type { Executor } from './executor.js';
+import { runLocally } from './local-executor.js';
 import { JobRunner } from './job-runner.js';
 import { Slots } from './slots.js';
 import { SshPool } from './ssh-pool.js';
@@ -22,6 +24,12 @@ export interface AgentOptions {
   connectAnother: () => Promise<RedisClient>;
   /** Jobs run at once. @defaultValue 64 */
   concurrency?: number;
+  /**
+   * The host entry this agent serves, when it is deployed on that node: it
+   * then takes only that node's queue and runs everything locally, without
+   * SSH. @defaultValue null (the shared queue)
+   */
+  serves?: string | null;
   /** Thread jobs run at once; the rest wait as NotStarted. @defaultValue 5 */
   threadLimit?: number;
   /** Exit after this long with no job running; null never. @defaultValue null */
@@ -57,15 +65,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs;
   const log = options.log ?? (() => {});
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const serves = options.serves ?? null;
   const sshPool = new SshPool();
   const threadLimit = options.threadLimit ?? DEFAULTS.threadLimit;
-  // Two warm workers cover a burst's first jobs; the pool refills as they are taken.
-  const threadPool = new ThreadPool(Math.min(2, threadLimit));
+  // Two warm workers cover a burst's first jobs; a node's own agent runs no thread jobs.
+  const threadPool = new ThreadPool(serves === null ? Math.min(2, threadLimit) : 0);
   threadPool.fill();
   const runner = new JobRunner({
     store,
     agentId: id,
-    executorFor: executorRouter(sshPool, threadPool),
+    executorFor: serves === null ? executorRouter(sshPool, threadPool) : onThisNode,
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
   });
   const startedAt = new Date().toISOString();
@@ -75,6 +84,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     version: FLEET_VERSION,
     pid: process.pid,
     concurrency,
+    serves,
     running: runner.runningIds.length,
     startedAt,
     heartbeatAt: new Date().toISOString(),
@@ -92,7 +102,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const threadSlots = new Slots(threadLimit);
   const { Worker } = await import('bullmq');
   const worker: Worker<QueuedJobData> = new Worker<QueuedJobData>(
-    SHARED_QUEUE,
+    serves === null ? SHARED_QUEUE : nodeQueueName(serves),
     async (job) => {
       lastBusy = Date.now();
       try {
@@ -146,8 +156,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     return closing;
   };
 
-  log(`agent ${id} started (concurrency ${concurrency})`);
+  log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`})`);
   return { id, closed, close };
+}
+
+/** What a node's own agent runs: every child routed to it, on this machine, without SSH. */
+function onThisNode(_location: string, spec: RunSpec): Executor | null {
+  return spec.command.kind === 'thread' ? null : runLocally;
 }
 
 /** Belt and braces for a stop message missed while reconnecting: the record says so too. */

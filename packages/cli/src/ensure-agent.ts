@@ -11,20 +11,22 @@ import type { CliContext } from './context.js';
 const CLI_BIN = fileURLToPath(new URL('../bin/fleet.js', import.meta.url));
 
 /**
- * Makes sure some agent is alive before a job is queued (SPEC §6): when none
+ * Makes sure an agent on the shared queue is alive before a job is queued (SPEC §6): when none
  * is, starts a detached local agent that outlives this CLI and exits on its
  * own after FLEET_AGENT_IDLE without work. A lock in Redis keeps concurrent
  * CLIs from starting one each.
  */
 export async function ensureAgent(context: CliContext): Promise<void> {
   const { store, settings } = context;
-  if ((await store.agents.list()).length > 0) return;
+  // Only an agent on the shared queue counts: one deployed on a node runs that node's children only.
+  const sharedAgentAlive = async () => (await store.agents.list()).some((agent) => agent.serves === null);
+  if (await sharedAgentAlive()) return;
   const logFile = join(settings.stateDir, 'agent.log');
   const won = await store.client.set(store.keys.agentSpawnLock, String(process.pid), 'PX', 20_000, 'NX');
   if (won === 'OK') await spawnAgent(context, logFile);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if ((await store.agents.list()).length > 0) {
+    if (await sharedAgentAlive()) {
       if (won === 'OK') await store.client.del(store.keys.agentSpawnLock);
       return;
     }

@@ -19,3 +19,4 @@ export * from './version.js';
 export * from './known-hosts.js';
 export * from './remote-command.js';
 export * from './ssh-config.js';
+export * from './node-queue.js';

@@ -8,6 +8,8 @@ export interface AgentInfo {
   version: string;
   pid: number;
   concurrency: number;
+  /** The host entry it serves, for an agent deployed on a node; null for one that takes the shared queue. */
+  serves: string | null;
   /** Jobs running on it now. */
   running: number;
   startedAt: string;

@@ -1,5 +1,7 @@
+import { nodeQueueName } from '@fleet/core';
 import type { Queue } from 'bullmq';
-import { SHARED_QUEUE } from './keys.js';
+import type { AgentRegistry } from './agent-registry.js';
+import { SHARED_QUEUE, type FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
 /** BullMQ job data: the id (the agent reads what to run from the job record), and whether it is a thread job. */
@@ -14,40 +16,96 @@ export function queueJobId(id: number): string {
   return `j${id}`;
 }
 
+/** How long the list of node agents is reused between dispatches. */
+const NODE_AGENTS_TTL_MS = 1000;
+
 /**
- * Hands leaf jobs to the BullMQ queue. bullmq is imported on first use so that
- * commands which never dispatch (`get`, `receive`) do not pay for loading it.
+ * Hands leaf jobs to BullMQ. A child whose host has a live agent of its own
+ * (deployed there) goes to that agent's queue and runs on the node; every
+ * other job goes to the shared queue, where agents run it locally or over
+ * SSH. Each job's record says which way it went (`via`). bullmq is imported
+ * on first use, so commands that never dispatch do not pay for loading it.
  */
 export class Dispatcher {
-  private queue: Promise<Queue<QueuedJobData>> | null = null;
+  private readonly queues = new Map<string, Promise<Queue<QueuedJobData>>>();
+  private nodeAgents: { at: number; byEntry: Map<string, string> } | null = null;
 
   constructor(
     private readonly client: RedisClient,
-    private readonly prefix: string,
+    private readonly keys: FleetKeys,
+    private readonly agents: AgentRegistry,
   ) {}
 
-  async dispatch(ids: readonly number[], options: { thread?: boolean } = {}): Promise<void> {
+  /**
+   * Dispatches jobs. `thread` marks thread jobs (never routed to a node);
+   * `shared` sends children to the shared queue whatever their host (failover).
+   */
+  async dispatch(ids: readonly number[], options: { thread?: boolean; shared?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
-    const queue = await this.open();
-    // BullMQ ignores an id it already holds, so dispatching twice is harmless;
-    // and a job runs only if it can be claimed from NotStarted.
-    const data = (id: number): QueuedJobData => (options.thread ? { id, thread: true } : { id });
-    await queue.addBulk(ids.map((id) => ({ name: 'run', data: data(id), opts: { jobId: queueJobId(id) } })));
+    const routes = new Map<string, number[]>();
+    const via = this.client.pipeline();
+    const add = (queue: string, id: number) => routes.set(queue, [...(routes.get(queue) ?? []), id]);
+    if (options.thread) {
+      for (const id of ids) add(SHARED_QUEUE, id);
+    } else {
+      const locations = await this.locations(ids);
+      const nodeAgents = options.shared ? new Map<string, string>() : await this.liveNodeAgents();
+      ids.forEach((id, index) => {
+        const location = locations[index] ?? '';
+        const agentId = nodeAgents.get(location);
+        if (agentId !== undefined) {
+          add(nodeQueueName(location), id);
+          via.hset(this.keys.job(id), 'via', `agent ${agentId}`);
+          via.hset(this.keys.routed, String(id), agentId);
+        } else {
+          add(SHARED_QUEUE, id);
+          if (!options.shared) via.hset(this.keys.job(id), 'via', location === 'localhost' ? 'local' : 'ssh');
+        }
+      });
+    }
+    // Recorded before the jobs are queued, so that a claim always finds it.
+    if (via.length > 0) await via.exec();
+    for (const [name, queued] of routes) {
+      const queue = await this.open(name);
+      // BullMQ ignores an id it already holds, so dispatching twice is harmless;
+      // and a job runs only if it can be claimed from NotStarted.
+      const data = (id: number): QueuedJobData => (options.thread ? { id, thread: true } : { id });
+      await queue.addBulk(queued.map((id) => ({ name: 'run', data: data(id), opts: { jobId: queueJobId(id) } })));
+    }
   }
 
   async close(): Promise<void> {
-    if (this.queue !== null) await (await this.queue).close();
+    for (const queue of this.queues.values()) await (await queue).close();
   }
 
-  private open(): Promise<Queue<QueuedJobData>> {
-    this.queue ??= import('bullmq').then(
-      ({ Queue }) =>
-        new Queue<QueuedJobData>(SHARED_QUEUE, {
-          connection: this.client,
-          prefix: this.prefix,
-          defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
-        }),
-    );
-    return this.queue;
+  private async locations(ids: readonly number[]): Promise<(string | null)[]> {
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.job(id), 'location');
+    return ((await pipeline.exec()) ?? []).map(([, value]) => (typeof value === 'string' ? value : null));
+  }
+
+  private async liveNodeAgents(): Promise<Map<string, string>> {
+    if (this.nodeAgents === null || Date.now() - this.nodeAgents.at > NODE_AGENTS_TTL_MS) {
+      const byEntry = new Map<string, string>();
+      for (const agent of await this.agents.list()) if (agent.serves !== null) byEntry.set(agent.serves, agent.id);
+      this.nodeAgents = { at: Date.now(), byEntry };
+    }
+    return this.nodeAgents.byEntry;
+  }
+
+  private open(name: string): Promise<Queue<QueuedJobData>> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = import('bullmq').then(
+        ({ Queue }) =>
+          new Queue<QueuedJobData>(name, {
+            connection: this.client,
+            prefix: this.keys.prefix,
+            defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+          }),
+      );
+      this.queues.set(name, queue);
+    }
+    return queue;
   }
 }

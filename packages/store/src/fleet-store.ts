@@ -27,16 +27,21 @@ export class FleetStore {
     this.transitions = new Transitions(options.client, this.keys);
     this.output = new OutputStore(options.client, this.keys);
     this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);
-    this.dispatcher = new Dispatcher(options.client, options.prefix);
+    this.dispatcher = new Dispatcher(options.client, this.keys, this.agents);
   }
 
   get client(): RedisClient {
     return this.options.client;
   }
 
-  /** Fails jobs of lost agents and dispatches the siblings that frees. */
+  /**
+   * Fails jobs of lost agents and dispatches the siblings that frees; children
+   * that waited for a node agent that is gone go over SSH instead.
+   */
   async reap(): Promise<void> {
-    await this.dispatcher.dispatch(await this.transitions.reap());
+    const { dispatch, failover } = await this.transitions.reap();
+    await this.dispatcher.dispatch(dispatch);
+    await this.dispatcher.dispatch(failover, { shared: true });
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,8 @@ export interface JobRecord {
   /** Id of the agent running (or that ran) this leaf. */
   agentId: string | null;
   stopRequested: boolean;
+  /** Which way a leaf went: `local`, `ssh`, `agent <id>` (run by the agent on its node), or why it changed. */
+  via: string | null;
 }
 
 /** Fields written when a job is created. */
@@ -110,6 +112,7 @@ export function parseJobHash(hash: Record<string, string>): JobRecord | null {
     isParent,
     agentId: emptyToNull(hash.agentId),
     stopRequested: hash.stopRequested === '1',
+    via: emptyToNull(hash.via),
   };
 }
 

@@ -152,6 +152,7 @@ export class JobStore {
       tx.zrem(this.keys.names, nameMember(record.view.name, id), ...children.map((child) => nameMember(child.view.name, child.view.id)));
       const leaves = [id, ...record.view.childIds].map(String);
       tx.hdel(this.keys.running, ...leaves);
+      tx.hdel(this.keys.routed, ...leaves);
       await tx.exec();
     }
   }

@@ -18,6 +18,8 @@ export interface FleetKeys {
   pending(rootId: number | string): string;
   /** Hash: id of every running job → id of the agent running it. */
   running: string;
+  /** Hash: id of every child handed to a node's own queue and not yet started → that node agent's id. */
+  routed: string;
   agent(agentId: string): string;
   agents: string;
   agentSpawnLock: string;
@@ -37,6 +39,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     output: (rootId) => `${prefix}:out:${rootId}`,
     pending: (rootId) => `${prefix}:pending:${rootId}`,
     running: `${prefix}:running`,
+    routed: `${prefix}:routed`,
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agents: `${prefix}:agents`,
     agentSpawnLock: `${prefix}:agent-spawn`,

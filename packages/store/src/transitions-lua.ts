@@ -41,6 +41,7 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
   if guardAgent ~= '' and redis.call('HGET', key, 'agentId') ~= guardAgent then return false end
   redis.call('HSET', key, 'state', state, 'endedAt', nowIso, 'exitCode', exitCode, 'reason', reason)
   redis.call('HDEL', prefix .. ':running', id)
+  redis.call('HDEL', prefix .. ':routed', id)
   local parentId = redis.call('HGET', key, 'parentId')
   local rootId = id
   if parentId and parentId ~= '' then rootId = parentId end
@@ -81,6 +82,7 @@ if op == 'claim' then
   if redis.call('HGET', key, 'state') ~= 'NotStarted' then return false end
   redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
   redis.call('HSET', prefix .. ':running', id, agentId)
+  redis.call('HDEL', prefix .. ':routed', id)
   local parentId = redis.call('HGET', key, 'parentId')
   local rootId = id
   if parentId and parentId ~= '' then rootId = parentId end
@@ -115,8 +117,9 @@ if op == 'stop' then
 end
 
 if op == 'reap' then
-  -- ARGV: nowIso. Fails jobs whose agent stopped sending heartbeats.
-  -- Returns the ids of pending siblings to dispatch.
+  -- ARGV: nowIso. Fails jobs whose agent stopped sending heartbeats, and
+  -- takes back children waiting in the queue of a node agent that is gone.
+  -- Returns {siblings to dispatch, children to send over SSH instead}.
   local nowIso = ARGV[3]
   local entries = redis.call('HGETALL', prefix .. ':running')
   local dispatch = {}
@@ -127,7 +130,19 @@ if op == 'reap' then
       if nextId and nextId ~= '' then table.insert(dispatch, nextId) end
     end
   end
-  return dispatch
+  local routed = redis.call('HGETALL', prefix .. ':routed')
+  local failover = {}
+  for i = 1, #routed, 2 do
+    local id, agentId = routed[i], routed[i + 1]
+    if redis.call('EXISTS', prefix .. ':agent:' .. agentId) == 0 then
+      redis.call('HDEL', prefix .. ':routed', id)
+      if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
+        redis.call('HSET', jobKey(id), 'via', 'ssh (the node agent ' .. agentId .. ' was lost before it started)')
+        table.insert(failover, id)
+      end
+    end
+  end
+  return {dispatch, failover}
 end
 
 if op == 'ack' then

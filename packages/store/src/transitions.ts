@@ -60,10 +60,14 @@ export class Transitions {
     return reply.map(Number);
   }
 
-  /** Fails running jobs whose agent is gone (`agent lost`); returns siblings to dispatch. */
-  async reap(now = new Date()): Promise<number[]> {
-    const reply = (await this.call('reap', now.toISOString())) as string[];
-    return reply.map(Number);
+  /**
+   * Fails running jobs whose agent is gone (`agent lost`), and takes back
+   * children queued for a node agent that is gone. Returns the siblings to
+   * dispatch, and the children to send over SSH instead.
+   */
+  async reap(now = new Date()): Promise<{ dispatch: number[]; failover: number[] }> {
+    const [dispatch, failover] = (await this.call('reap', now.toISOString())) as [string[], string[]];
+    return { dispatch: dispatch.map(Number), failover: failover.map(Number) };
   }
 
   /** Deletes received output entries of one top-level job and lowers the unread counts. */

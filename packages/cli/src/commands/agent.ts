@@ -1,10 +1,11 @@
-import { DEFAULTS, positiveInteger } from '@fleet/core';
+import { DEFAULTS, parseComputerNames, positiveInteger, UsageError } from '@fleet/core';
 import { FleetStore, openRedis } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { settingsFrom, type GlobalArgs } from '../context.js';
 
 interface AgentArgs extends GlobalArgs {
   concurrency: number;
+  serve?: string;
   'idle-timeout'?: number;
 }
 
@@ -14,10 +15,14 @@ export const agentCommand = {
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('concurrency', { type: 'number', default: DEFAULTS.agentConcurrency, describe: 'Jobs to run at once' })
+      .option('serve', { type: 'string', describe: 'Serve one host entry: run its children on this node (what fleet deploy starts)' })
       .option('idle-timeout', { type: 'number', describe: 'Exit after this many seconds without work (default: never)' })
       .example('$0 agent --concurrency 16', 'run up to 16 jobs at once until Ctrl-C'),
   handler: async (argv: AgentArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
+    const served = argv.serve === undefined ? [] : parseComputerNames(argv.serve, '--serve');
+    if (served.length > 1) throw new UsageError('--serve takes one host entry');
+    const serves = served[0]?.raw ?? null;
     const settings = settingsFrom(argv);
     const redis = await openRedis(settings, 'agent');
     const store = new FleetStore({
@@ -31,6 +36,7 @@ export const agentCommand = {
       store,
       connectAnother: redis.connectAnother,
       concurrency,
+      serves,
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
       stopGraceMs: settings.stopGraceMs,
       threadLimit: settings.threadLimit,

@@ -28,7 +28,7 @@ export const getCommand = {
       .example('$0 get 7 --children --format list', 'job 7 and its children, one field a line'),
   handler: async (argv: GetArgs) => {
     const state = argv.state === undefined ? undefined : checkState(argv.state);
-    const jobs = await withContext(argv, async ({ store }) => {
+    const listed = await withContext(argv, async ({ store }) => {
       await store.reap();
       const selectors = selectorsFromArgs(argv.job);
       let records = selectors.length > 0 ? await store.jobs.select(selectors) : await store.jobs.roots();
@@ -40,9 +40,13 @@ export const getCommand = {
         }
         records = expanded;
       }
-      return records.map((record) => record.view).filter((job) => state === undefined || job.state === state);
+      return records.filter((record) => state === undefined || record.view.state === state);
     });
-    printJobs(jobs, { json: argv.json, format: argv.format });
+    const via = new Map(listed.flatMap((record) => (record.via === null ? [] : [[record.view.id, record.via] as const])));
+    printJobs(
+      listed.map((record) => record.view),
+      { json: argv.json, format: argv.format, via },
+    );
   },
 };
 

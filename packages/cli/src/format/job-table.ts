@@ -19,8 +19,11 @@ export function formatJobTable(jobs: readonly JobView[]): string {
   return [line(COLUMNS.map(([title]) => title)), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** Jobs as Format-List shows them: one `Key : value` line per field. */
-export function formatJobList(jobs: readonly JobView[]): string {
+/**
+ * Jobs as Format-List shows them: one `Key : value` line per field, and for
+ * a leaf which way it ran (`Via`: local, ssh, agent <id>).
+ */
+export function formatJobList(jobs: readonly JobView[], via: ReadonlyMap<number, string> = new Map()): string {
   const fields: [string, (job: JobView) => string][] = [
     ...COLUMNS,
     ['ParentId', (job) => (job.parentId === null ? '' : String(job.parentId))],
@@ -29,6 +32,7 @@ export function formatJobList(jobs: readonly JobView[]): string {
     ['EndedAt', (job) => job.endedAt ?? ''],
     ['ExitCode', (job) => (job.exitCode === null ? '' : String(job.exitCode))],
     ['Reason', (job) => job.reason ?? ''],
+    ['Via', (job) => via.get(job.id) ?? ''],
   ];
   const width = Math.max(...fields.map(([title]) => title.length));
   return jobs.map((job) => fields.map(([title, cell]) => `${title.padEnd(width)} : ${cell(job)}`).join('\n') + '\n').join('\n');
