@@ -12,6 +12,8 @@ export interface TestRedis {
   port: number;
   dir: string;
   client(): Redis;
+  /** Stops redis-server as a restart would (SIGTERM: the AOF is flushed) and starts it again on the same port and files. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -29,14 +31,11 @@ export async function freePort(): Promise<number> {
 export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-redis-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', ...extraArgs],
-    { stdio: 'ignore' },
-  );
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', ...extraArgs];
+  let child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   const clients: Redis[] = [];
   const url = `redis://127.0.0.1:${port}`;
-  await until(
+  const answers = () => until(
     async () => {
       const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       probe.on('error', () => {});
@@ -51,6 +50,8 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
     },
     { what: `redis-server on port ${port}` },
   );
+  await answers();
+  const exited = (server: ChildProcess) => until(() => server.exitCode !== null || server.signalCode !== null, { what: 'redis-server to exit' });
   return {
     url,
     port,
@@ -60,10 +61,16 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
       clients.push(client);
       return client;
     },
+    async restart() {
+      child.kill('SIGTERM');
+      await exited(child);
+      child = spawn('redis-server', args, { stdio: 'ignore' });
+      await answers();
+    },
     async stop() {
       for (const client of clients) client.disconnect();
       child.kill('SIGKILL');
-      await until(() => child.exitCode !== null || child.signalCode !== null, { what: 'redis-server to exit' });
+      await exited(child);
       await rm(dir, { recursive: true, force: true });
     },
   };

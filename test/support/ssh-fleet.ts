@@ -15,6 +15,8 @@ export const TEST_USER = 'fleet-test';
 
 export interface SshHost {
   index: number;
+  /** Its own HOME for the login user (sshd SetEnv), as a separate machine would have. */
+  home: string;
   /** Its own loopback address, e.g. 127.0.1.7. */
   address: string;
   /** The host key's public line (`ssh-ed25519 AAAA...`). */
@@ -86,7 +88,10 @@ export async function startSshFleet(count: number, options: { sshdOptions?: stri
       const key = join(dir, `host_${index}`);
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', key]);
       const publicKey = (await readFile(`${key}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
-      return { index, address: addressOf(index), publicKey, process: null };
+      const home = join(dir, `home-${index}`);
+      await mkdir(home);
+      await run('chown', [TEST_USER, home]);
+      return { index, address: addressOf(index), home, publicKey, process: null };
     },
     { concurrency: 8 },
   );
@@ -120,6 +125,7 @@ export async function startSshFleet(count: number, options: { sshdOptions?: stri
         '-o', `ListenAddress=${host.address}:${port}`,
         '-o', `HostKey=${join(dir, `host_${index}`)}`,
         '-o', `PidFile=${join(dir, `sshd_${index}.pid`)}`,
+        '-o', `SetEnv=HOME=${host.home}`,
         ...(options.sshdOptions ?? []).flatMap((option) => ['-o', option]),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },

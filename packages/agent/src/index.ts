@@ -8,3 +8,4 @@ export * from './ssh-pool.js';
 export * from './ssh-target.js';
 export * from './thread-executor.js';
 export * from './thread-pool.js';
+export * from './node-deploy.js';

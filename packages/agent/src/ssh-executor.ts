@@ -45,7 +45,7 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
         else channel.end();
         return watched;
       });
-      return result(await outcome);
+      return result(outcome);
     } catch (error) {
       return result({ failure: `cannot run the command: ${error instanceof Error ? error.message : String(error)}` });
     } finally {

@@ -38,7 +38,7 @@ export interface SshLease {
    * exit status may arrive in the same read as the channel itself, and a
    * listener attached a microtask later would miss it.
    */
-  exec<T>(command: string, onOpen: (channel: ClientChannel) => T): Promise<T>;
+  exec<T>(command: string, onOpen: (channel: ClientChannel) => T | Promise<T>): Promise<T>;
   /** True once the connection has gone. */
   readonly lost: boolean;
   release(): void;

@@ -2,6 +2,7 @@ import { UsageError } from '@fleet/core';
 import yargs from 'yargs';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
+import { deployCommand, undeployCommand } from './commands/deploy.js';
 import { getCommand } from './commands/get.js';
 import { invokeCommand } from './commands/invoke.js';
 import { receiveCommand } from './commands/receive.js';
@@ -28,6 +29,8 @@ export async function main(args: string[]): Promise<void> {
       .command(removeCommand)
       .command(agentCommand)
       .command(agentsCommand)
+      .command(deployCommand)
+      .command(undeployCommand)
       .demandCommand(1, 'name a command; fleet --help lists them')
       .strict()
       .help()

@@ -20,3 +20,4 @@ export * from './known-hosts.js';
 export * from './remote-command.js';
 export * from './ssh-config.js';
 export * from './node-queue.js';
+export * from './deploy-plan.js';

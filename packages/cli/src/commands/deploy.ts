@@ -1,0 +1,160 @@
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DEFAULTS, FLEET_VERSION, positiveInteger, type HostEntry } from '@fleet/core';
+import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '@fleet/store';
+import pMap from 'p-map';
+import type { Argv } from 'yargs';
+import { hostsFromArgs } from '../command-args.js';
+import { withContext, type GlobalArgs } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+
+// Built beside dist/main.js by scripts/bundle-agent.mjs.
+const BUNDLE = fileURLToPath(new URL('../fleet-agent.mjs', import.meta.url));
+
+interface DeployArgs extends GlobalArgs {
+  'hosts-file'?: string;
+  'computer-name'?: string[];
+  concurrency: number;
+  'ship-node': boolean;
+  'connect-timeout'?: number;
+}
+
+const hostOptions = (yargs: Argv<GlobalArgs>) =>
+  yargs
+    .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line; - reads standard input' })
+    .option('computer-name', { alias: 'c', type: 'string', array: true, describe: 'Hosts separated by commas' })
+    .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds' });
+
+/** One line per host, then a summary on stderr, as `invoke` reports. */
+function report(results: { entry: string; ok: boolean; words: string }[], verb: string): number {
+  for (const result of results) (result.ok ? process.stdout : process.stderr).write(`${result.entry}: ${result.words}\n`);
+  const failed = results.filter((result) => !result.ok);
+  const head = `${results.length - failed.length} of ${results.length} ${results.length === 1 ? 'host' : 'hosts'} ${verb}`;
+  process.stderr.write(`${failed.length === 0 ? head : `${head}; failed: ${failed.map((result) => `${result.entry} (${result.words})`).join(', ')}`}\n`);
+  return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+export const deployCommand = {
+  command: 'deploy',
+  describe: 'Install an agent on each node over SSH and start it; children for those nodes then run there, without SSH',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    hostOptions(yargs)
+      .option('concurrency', { type: 'number', default: DEFAULTS.agentConcurrency, describe: "Jobs each node's agent runs at once" })
+      .option('ship-node', { type: 'boolean', default: false, describe: "Send this machine's Node binary even if the node has Node.js 20+" })
+      .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis'),
+  handler: async (argv: DeployArgs) => {
+    const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name']));
+    process.exitCode = await withContext(argv, async (context) => {
+      const { SshPool, deployAgent } = await import('@fleet/agent');
+      const pool = new SshPool();
+      try {
+        const results = await pMap(
+          hosts,
+          async (entry) => {
+            try {
+              const agentEnv = { ...redisSettingFor(context.target, entry), FLEET_PREFIX: context.settings.prefix };
+              const outcome = await deployAgent({
+                pool,
+                entry,
+                bundlePath: BUNDLE,
+                agentEnv,
+                concurrency,
+                shipNode: argv['ship-node'],
+                controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
+                connectTimeoutMs: argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000,
+              });
+              const agent = await agentServing(context.store, entry.raw, 20_000);
+              if (agent === null) return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
+              if (outcome.status === 'current') return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
+              const what = outcome.status === 'installed' ? `installed ${outcome.version}` : `upgraded ${outcome.from} to ${outcome.version}`;
+              const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
+              return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id})` };
+            } catch (error) {
+              return { entry: entry.raw, ok: false, words: error instanceof Error ? error.message : String(error) };
+            }
+          },
+          { concurrency: 16 },
+        );
+        return report(results, 'deployed');
+      } finally {
+        pool.close();
+      }
+    });
+  },
+};
+
+export const undeployCommand = {
+  command: 'undeploy',
+  describe: 'Stop and remove the agent fleet deploy put on each node',
+  builder: (yargs: Argv<GlobalArgs>) => hostOptions(yargs).example('$0 undeploy -c web1,web2', 'take the agents off two nodes'),
+  handler: async (argv: Omit<DeployArgs, 'concurrency' | 'ship-node'>) => {
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name']));
+    process.exitCode = await withContext(argv, async (context) => {
+      const { SshPool, undeployAgent } = await import('@fleet/agent');
+      const pool = new SshPool();
+      try {
+        const results = await pMap(
+          hosts,
+          async (entry) => {
+            try {
+              if (entry.local) throw new Error('localhost runs on this machine; there is no agent to remove');
+              const present = await undeployAgent(pool, entry, argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000);
+              const deadline = Date.now() + 15_000;
+              while ((await agentServing(context.store, entry.raw, 0)) !== null) {
+                if (Date.now() > deadline) return { entry: entry.raw, ok: false, words: 'removed, but its agent still reports in' };
+                await delay(200);
+              }
+              return { entry: entry.raw, ok: true, words: present ? 'agent stopped and removed' : 'no agent was deployed there' };
+            } catch (error) {
+              return { entry: entry.raw, ok: false, words: error instanceof Error ? error.message : String(error) };
+            }
+          },
+          { concurrency: 16 },
+        );
+        return report(results, 'undeployed');
+      } finally {
+        pool.close();
+      }
+    });
+  },
+};
+
+/**
+ * The Redis a node's agent is given: the controller's own. A unix socket or a
+ * loopback address only works for a node that is this machine, so for any
+ * other node deploy refuses and says what to pass instead.
+ */
+function redisSettingFor(target: RedisTarget, entry: HostEntry): Record<string, string> {
+  if (entry.local) throw new Error('localhost runs on this machine already; deploy is for other nodes');
+  if (target.kind === 'cluster') return { FLEET_REDIS_CLUSTER: target.nodes.join(',') };
+  const url = targetToUrl(target);
+  if (isLoopback(entry.host)) return { FLEET_REDIS_URL: url };
+  const local = target.kind === 'socket' || /^rediss?:\/\/([^@/]*@)?(127\.|localhost|\[::1\])/.test(url);
+  if (local) {
+    throw new Error(
+      `this machine's Redis is ${target.kind === 'socket' ? `a unix socket (${target.path})` : 'on a loopback address'}, which ${entry.host} cannot reach: deploy with --redis redis://ADDRESS:6379, an address ${entry.host} can reach`,
+    );
+  }
+  return { FLEET_REDIS_URL: url };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1';
+}
+
+function unique(hosts: HostEntry[]): HostEntry[] {
+  const seen = new Set<string>();
+  return hosts.filter((host) => !seen.has(host.raw) && seen.add(host.raw));
+}
+
+/** The live agent serving an entry at this version, waiting up to `waitMs` for it to report in. */
+async function agentServing(store: FleetStore, entry: string, waitMs: number): Promise<AgentInfo | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const agent = (await store.agents.list()).find((candidate) => candidate.serves === entry);
+    if (agent !== undefined && (waitMs === 0 || agent.version === FLEET_VERSION)) return agent;
+    if (Date.now() >= deadline) return waitMs === 0 ? (agent ?? null) : null;
+    await delay(200);
+  }
+}

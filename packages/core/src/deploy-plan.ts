@@ -1,0 +1,97 @@
+/** Where fleet keeps its agent on a node, relative to the login user's home. */
+export const NODE_AGENT_DIR = '.local/share/fleet';
+
+/** A POSIX sh script that describes a node as `key=value` lines: what deploy decides from. */
+export const NODE_PROBE_SCRIPT = [
+  `d="$HOME/${NODE_AGENT_DIR}"`,
+  'echo "os=$(uname -s)"',
+  'echo "arch=$(uname -m)"',
+  'echo "home=$HOME"',
+  'n=$(command -v node 2>/dev/null) && echo "node=$n" && echo "nodeversion=$("$n" -p process.versions.node 2>/dev/null)"',
+  'if command -v systemctl >/dev/null 2>&1 && systemctl --user show-environment >/dev/null 2>&1; then echo systemd=yes; else echo systemd=no; fi',
+  '[ -f "$d/version" ] && echo "deployed=$(cat "$d/version")"',
+  '[ -f "$d/agent.pid" ] && kill -0 "$(cat "$d/agent.pid")" 2>/dev/null && echo running=yes',
+  'systemctl --user is-active fleet-agent >/dev/null 2>&1 && echo running=yes',
+  'true',
+].join('\n');
+
+/** What the probe found on a node. */
+export interface NodeProbe {
+  os: string;
+  arch: string;
+  home: string;
+  nodePath: string | null;
+  nodeVersion: string | null;
+  systemd: boolean;
+  deployedVersion: string | null;
+  running: boolean;
+}
+
+export function parseNodeProbe(text: string): NodeProbe {
+  const values = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1).trim());
+  }
+  const optional = (key: string) => values.get(key) || null;
+  return {
+    os: values.get('os') ?? '',
+    arch: values.get('arch') ?? '',
+    home: values.get('home') ?? '',
+    nodePath: optional('node'),
+    nodeVersion: optional('nodeversion'),
+    systemd: values.get('systemd') === 'yes',
+    deployedVersion: optional('deployed'),
+    running: values.get('running') === 'yes',
+  };
+}
+
+/** This machine, as deploy compares nodes with it. */
+export interface ControllerInfo {
+  /** `process.platform`. */
+  platform: string;
+  /** `process.arch`. */
+  arch: string;
+  version: string;
+}
+
+export type DeployPlan =
+  | { action: 'none'; version: string }
+  | { action: 'install' | 'upgrade'; from: string | null; shipNode: boolean; systemd: boolean };
+
+/** Thrown when a node cannot take an agent; the message says why and what to do. */
+export class DeployRefused extends Error {
+  override name = 'DeployRefused';
+}
+
+const UNAME_OS: Record<string, string> = { Linux: 'linux', Darwin: 'darwin', FreeBSD: 'freebsd' };
+const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm' };
+
+/**
+ * Decides what deploy does on a node: nothing when the same version already
+ * runs; else install or upgrade, with the node's own Node.js when it is 20 or
+ * newer, or this machine's Node binary when the node's OS and CPU match.
+ */
+export function planDeploy(probe: NodeProbe, controller: ControllerInfo, options: { shipNode?: boolean } = {}): DeployPlan {
+  if (probe.deployedVersion === controller.version && probe.running && !options.shipNode) {
+    return { action: 'none', version: controller.version };
+  }
+  const major = Number((probe.nodeVersion ?? '').split('.')[0]);
+  const usable = probe.nodePath !== null && Number.isInteger(major) && major >= 20;
+  const shipNode = options.shipNode === true || !usable;
+  if (shipNode) {
+    const os = UNAME_OS[probe.os] ?? probe.os.toLowerCase();
+    const arch = UNAME_ARCH[probe.arch] ?? probe.arch;
+    if (os !== controller.platform || arch !== controller.arch) {
+      throw new DeployRefused(
+        `no Node.js 20 or newer there (${probe.nodeVersion ? `found ${probe.nodeVersion}` : 'none found'}), and its system (${probe.os} ${probe.arch}) differs from this machine's (${controller.platform} ${controller.arch}), so this machine's Node cannot be sent: install Node.js 20+ on it`,
+      );
+    }
+  }
+  return {
+    action: probe.deployedVersion === null ? 'install' : 'upgrade',
+    from: probe.deployedVersion,
+    shipNode,
+    systemd: probe.systemd,
+  };
+}

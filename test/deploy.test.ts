@@ -1,0 +1,168 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { processesWith } from './support/fleet-env.js';
+import { isAlive, until } from './support/poll.js';
+import { untilState, type JobJson } from './support/use-fleet.js';
+import { useSshFleet } from './support/use-ssh-fleet.js';
+
+const ssh = useSshFleet(4);
+
+interface AgentJson {
+  id: string;
+  pid: number;
+  version: string;
+  concurrency: number;
+  serves: string | null;
+  running: number;
+  heartbeatAt: string;
+}
+
+async function deploy(hosts: string[], extra: string[] = []) {
+  return ssh.env.fleet(['deploy', '-c', hosts.join(','), ...extra], { timeoutMs: 90_000 });
+}
+
+async function nodeAgents(): Promise<AgentJson[]> {
+  return (await ssh.env.json<AgentJson[]>(['agents'])).filter((agent) => agent.serves !== null);
+}
+
+/** What each child printed for `echo [$SSH_CONNECTION]`, and which way it went. */
+async function runEverywhere(hosts: string[]): Promise<{ location: string; via: string; ssh: boolean }[]> {
+  const parent = await ssh.env.json<JobJson>(['invoke', '-c', hosts.join(','), '--as-job', '--', 'echo "[$SSH_CONNECTION]"']);
+  await untilState(ssh.env, parent.id, ['Completed'], 60_000);
+  const list = (await ssh.env.fleet(['get', String(parent.id), '--children', '--format', 'list'])).stdout;
+  const vias = [...list.matchAll(/^Via\s+: (.*)$/gm)].map((match) => match[1] ?? '').slice(1);
+  const output = (await ssh.env.fleet(['receive', String(parent.id)])).stdout;
+  return hosts.map((location, index) => ({
+    location,
+    via: vias[index] ?? '',
+    ssh: !output.includes(`${location}: []`),
+  }));
+}
+
+describe('fleet deploy', () => {
+  it('installs and starts an agent that outlives the SSH session, and does nothing the second time', async () => {
+    const [a, b] = ssh.fleet.entries as [string, string];
+    const first = await deploy([a, b]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^${a.replaceAll('.', '\\.')}: installed 0\\.1\\.0 \\(detached process; agent \\S+\\)$`, 'm'));
+    expect(first.stderr).toBe('2 of 2 hosts deployed\n');
+    // The deploying CLI and its SSH sessions are gone; the agents run on, one per node.
+    const agents = await nodeAgents();
+    expect(agents.map((agent) => agent.serves).sort()).toEqual([a, b].sort());
+    for (const agent of agents) expect(agent).toMatchObject({ version: '0.1.0', concurrency: 64, running: 0 });
+    const home = ssh.fleet.hosts[0]?.home as string;
+    expect((await readdir(join(home, '.local/share/fleet'))).sort()).toEqual(
+      ['agent.env', 'agent.log', 'agent.pid', 'fleet-agent.mjs', 'start.sh', 'version'].sort(),
+    );
+
+    const again = await deploy([a]);
+    expect(again.stdout).toMatch(/already at 0\.1\.0, running/);
+    expect((await nodeAgents()).map((agent) => agent.pid).sort()).toEqual(agents.map((agent) => agent.pid).sort());
+
+    // Another version on the node: deploy replaces it in place.
+    await writeFile(join(home, '.local/share/fleet/version'), '0.0.9');
+    const upgraded = await deploy([a]);
+    expect(upgraded.stdout).toMatch(/upgraded 0\.0\.9 to 0\.1\.0/);
+    const before = agents.find((agent) => agent.serves === a);
+    expect(isAlive(before?.pid ?? 0)).toBe(false);
+    await expect(ssh.env.fleet(['undeploy', '-c', `${a},${b}`])).resolves.toMatchObject({ code: 0 });
+  });
+
+  it("sends this machine's Node when asked (or when the node has none), and reports each host like invoke", async () => {
+    const [, , c, d] = ssh.fleet.entries as [string, string, string, string];
+    await ssh.fleet.stopHost(3);
+    const result = await deploy([c, d], ['--ship-node']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^${c.replaceAll('.', '\\.')}: installed 0\\.1\\.0 \\(detached process, this machine's Node sent; agent`, 'm'));
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`1 of 2 hosts deployed; failed: ${d} (connection refused)`);
+    const start = await readFile(join(ssh.fleet.hosts[2]?.home as string, '.local/share/fleet/start.sh'), 'utf8');
+    expect(start).toContain(`exec ${ssh.fleet.hosts[2]?.home}/.local/share/fleet/node ./fleet-agent.mjs agent --serve ${c}`);
+    await ssh.env.fleet(['undeploy', '-c', c]);
+  });
+
+  it('refuses to hand a node a Redis it cannot reach', async () => {
+    const config = join(ssh.env.home, 'ssh_config');
+    await writeFile(config, `Host web1\n  HostName ${ssh.fleet.hosts[0]?.address}\n${(await readFile(ssh.fleet.sshConfig, 'utf8')).replace('Host 127.0.*', 'Host *')}`);
+    const result = await ssh.env.fleet(['deploy', '-c', 'web1,localhost'], { env: { FLEET_SSH_CONFIG: config } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("web1: this machine's Redis is on a loopback address, which web1 cannot reach: deploy with --redis redis://ADDRESS:6379");
+    expect(result.stderr).toContain('localhost: localhost runs on this machine already');
+  });
+});
+
+describe('routing', () => {
+  it("runs a deployed node's children on the node without SSH, the others over SSH, in one job", async () => {
+    const entries = ssh.fleet.entries;
+    expect((await deploy(entries.slice(0, 2))).code).toBe(0);
+    const agents = await nodeAgents();
+    const ran = await runEverywhere(entries);
+    expect(ran).toEqual([
+      { location: entries[0], via: `agent ${agents.find((agent) => agent.serves === entries[0])?.id}`, ssh: false },
+      { location: entries[1], via: `agent ${agents.find((agent) => agent.serves === entries[1])?.id}`, ssh: false },
+      { location: entries[2], via: 'ssh', ssh: true },
+      { location: entries[3], via: 'ssh', ssh: true },
+    ]);
+    await ssh.env.fleet(['undeploy', '-c', entries.slice(0, 2).join(',')]);
+  });
+
+  it('sends a child over SSH when its node agent dies before taking it', async () => {
+    const host = ssh.fleet.entries[0] as string;
+    await deploy([host]);
+    const [agent] = await nodeAgents();
+    process.kill(agent?.pid as number, 'SIGSTOP'); // hung: no heartbeat, takes nothing
+    try {
+      const [ran] = await runEverywhere([host]);
+      expect(ran).toEqual({ location: host, via: `ssh (the node agent ${agent?.id} was lost before it started)`, ssh: true });
+      // A silent agent drops out of the list.
+      await until(async () => (await nodeAgents()).length === 0, { what: 'the hung agent to drop out' });
+    } finally {
+      process.kill(agent?.pid as number, 'SIGCONT');
+    }
+    await ssh.env.fleet(['undeploy', '-c', host]);
+  });
+
+  it('stops and times out node-run children as it does SSH-run ones', async () => {
+    const host = ssh.fleet.entries[1] as string;
+    await deploy([host]);
+    const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`]);
+    await until(async () => (await ssh.env.json<JobJson[]>(['get', String(parent.id + 1)]))[0]?.hasMoreData, { what: 'the command to start' });
+    await ssh.env.fleet(['stop', String(parent.id)]);
+    expect((await ssh.env.json<JobJson[]>(['get', String(parent.id + 1)]))[0]).toMatchObject({ state: 'Stopped' });
+    expect(await processesWith(ssh.env.marker)).toEqual([]);
+    const slow = await ssh.env.json<JobJson>(['invoke', '-c', host, '--timeout', '1', '--as-job', '--', `${ssh.env.sleep} 300`]);
+    expect(await untilState(ssh.env, slow.id + 1, ['Failed'])).toMatchObject({ reason: 'timed out after 1s' });
+    expect(await processesWith(ssh.env.marker)).toEqual([]);
+    await ssh.env.fleet(['undeploy', '-c', host]);
+  });
+});
+
+describe('fleet undeploy', () => {
+  it('stops the agent and leaves the node as it was', async () => {
+    const host = ssh.fleet.entries[2] as string;
+    const home = ssh.fleet.hosts[2]?.home as string;
+    const before = await readdir(home);
+    await deploy([host]);
+    const [agent] = await nodeAgents();
+    const result = await ssh.env.fleet(['undeploy', '-c', host]);
+    expect([result.code, result.stdout]).toEqual([0, `${host}: agent stopped and removed\n`]);
+    expect(isAlive(agent?.pid ?? 0)).toBe(false);
+    expect(await nodeAgents()).toEqual([]);
+    expect(await readdir(home)).toEqual(before);
+    expect((await ssh.env.fleet(['undeploy', '-c', host])).stdout).toBe(`${host}: no agent was deployed there\n`);
+  });
+});
+
+describe('Redis restarts', () => {
+  it('a deployed agent reconnects by itself and keeps taking work', async () => {
+    const host = ssh.fleet.entries[3] as string;
+    await deploy([host]);
+    const [agent] = await nodeAgents();
+    await ssh.redis.restart();
+    // The agent's heartbeat comes back on the restarted server.
+    await until(async () => (await nodeAgents()).some((candidate) => candidate.id === agent?.id), { what: 'the agent to report in again' });
+    const [ran] = await runEverywhere([host]);
+    expect(ran).toEqual({ location: host, via: `agent ${agent?.id}`, ssh: false });
+    await ssh.env.fleet(['undeploy', '-c', host]);
+  });
+});
