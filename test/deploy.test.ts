@@ -166,3 +166,27 @@ describe('Redis restarts', () => {
     await ssh.env.fleet(['undeploy', '-c', host]);
   });
 });
+
+describe('node-run children behave as SSH-run ones', () => {
+  it('keep the output cap and fail as agent lost, never re-run, when their agent dies', async () => {
+    const host = ssh.fleet.entries[0] as string;
+    await deploy([host]);
+    const capped = await ssh.env.fleet(['invoke', '-c', host, '--json', '--', 'seq 1000000 1000999'], { env: { FLEET_MAX_OUTPUT: '1K' } });
+    const records = capped.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { stream: string; data: string });
+    expect(records.filter((record) => record.stream === 'stdout')).toHaveLength(128);
+    expect(records.filter((record) => record.stream === 'error').map((record) => record.data)).toEqual([
+      expect.stringMatching(/^output exceeded 1 KiB: dropped the remaining 6\.8 KiB/),
+    ]);
+
+    const counter = join(ssh.fleet.hosts[0]?.home as string, 'runs');
+    const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', `echo run >> ${counter}; ${ssh.env.sleep} 300`]);
+    await until(async () => (await readFile(counter, 'utf8').catch(() => '')) === 'run\n', { what: 'the command to start' });
+    const [agent] = await nodeAgents();
+    process.kill(agent?.pid as number, 'SIGKILL');
+    expect(await untilState(ssh.env, parent.id + 1, ['Failed'], 60_000)).toMatchObject({ reason: 'agent lost' });
+    expect(await readFile(counter, 'utf8')).toBe('run\n');
+    // The orphaned command of the killed agent (see docs/design.md), then the deploy's files.
+    for (const pid of await processesWith(ssh.env.marker)) process.kill(pid, 'SIGKILL');
+    await ssh.env.fleet(['undeploy', '-c', host]);
+  });
+});
