@@ -1,12 +1,25 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
-const ssh = useSshFleet(4);
+// Host 3 has no Node.js, as a bare node would: its PATH is a directory of the
+// usual tools, without node (which is in /usr/bin here, with everything else).
+const bareBin = join(tmpdir(), `fleet-bare-bin-${process.pid}`);
+const TOOLS = ['sh', 'uname', 'cat', 'sleep', 'setsid', 'mkdir', 'chmod', 'rm', 'rmdir', 'id', 'dirname', 'printf', 'true', 'ls', 'env', 'pgrep', 'pkill'];
+const ssh = useSshFleet(4, { hostEnv: (index): Record<string, string> => (index === 3 ? { PATH: bareBin } : {}) });
+beforeAll(async () => {
+  await mkdir(bareBin, { recursive: true });
+  for (const tool of TOOLS) await symlink(execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim(), join(bareBin, tool));
+});
+afterAll(async () => {
+  await rm(bareBin, { recursive: true, force: true });
+});
 
 interface AgentJson {
   id: string;
@@ -79,6 +92,16 @@ describe('fleet deploy', () => {
     const start = await readFile(join(ssh.fleet.hosts[2]?.home as string, '.local/share/fleet/start.sh'), 'utf8');
     expect(start).toContain(`exec ${ssh.fleet.hosts[2]?.home}/.local/share/fleet/node ./fleet-agent.mjs agent --serve ${c}`);
     await ssh.env.fleet(['undeploy', '-c', c]);
+  });
+
+  it("sends this machine's Node by itself to a node that has none", async () => {
+    const bare = ssh.fleet.entries[3] as string;
+    expect((await ssh.fleet.ssh(3, 'command -v node || echo none')).stdout.trim()).toBe('none');
+    const result = await deploy([bare]);
+    expect(result.stdout).toMatch(/installed 0\.1\.0 \(detached process, this machine's Node sent; agent/);
+    const [ran] = await runEverywhere([bare]);
+    expect(ran).toMatchObject({ via: expect.stringMatching(/^agent /), ssh: false });
+    await ssh.env.fleet(['undeploy', '-c', bare]);
   });
 
   it('refuses to hand a node a Redis it cannot reach', async () => {

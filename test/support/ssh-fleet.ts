@@ -54,7 +54,14 @@ export function addressOf(index: number): string {
   return `127.0.${1 + Math.floor(index / 254)}.${1 + (index % 254)}`;
 }
 
-export async function startSshFleet(count: number, options: { sshdOptions?: string[] } = {}): Promise<SshFleet> {
+export interface SshFleetOptions {
+  /** Extra sshd options for every host. */
+  sshdOptions?: string[];
+  /** Extra environment for one host's sessions, e.g. a PATH without Node.js. */
+  hostEnv?: (index: number) => Record<string, string>;
+}
+
+export async function startSshFleet(count: number, options: SshFleetOptions = {}): Promise<SshFleet> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-ssh-'));
   await chmod(dir, 0o755); // sshd reads authorized_keys as the login user
   await mkdir('/run/sshd', { recursive: true });
@@ -125,7 +132,8 @@ export async function startSshFleet(count: number, options: { sshdOptions?: stri
         '-o', `ListenAddress=${host.address}:${port}`,
         '-o', `HostKey=${join(dir, `host_${index}`)}`,
         '-o', `PidFile=${join(dir, `sshd_${index}.pid`)}`,
-        '-o', `SetEnv=HOME=${host.home}`,
+        // One SetEnv line: sshd keeps only the first of a repeated option.
+        '-o', `SetEnv=${Object.entries({ HOME: host.home, ...options.hostEnv?.(index) }).map(([key, value]) => `${key}=${value}`).join(' ')}`,
         ...(options.sshdOptions ?? []).flatMap((option) => ['-o', option]),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './fleet-env.js';
 import { startRedis, type TestRedis } from './redis-server.js';
-import { startSshFleet, type SshFleet } from './ssh-fleet.js';
+import { startSshFleet, type SshFleet, type SshFleetOptions } from './ssh-fleet.js';
 
 /**
  * Hooks for a test file on the loopback sshd fleet: `count` hosts and one
@@ -10,12 +10,12 @@ import { startSshFleet, type SshFleet } from './ssh-fleet.js';
  * stopped or froze are brought back after it. The hosts are processes of this
  * machine, so the FleetEnv leak check sees what a test left running on them.
  */
-export function useSshFleet(count: number, options: { sshConfig?: boolean; sshdOptions?: string[] } = {}) {
+export function useSshFleet(count: number, options: { sshConfig?: boolean } & SshFleetOptions = {}) {
   let redis: TestRedis | undefined;
   let fleet: SshFleet | undefined;
   let current: FleetEnv | undefined;
   beforeAll(async () => {
-    [redis, fleet] = await Promise.all([startRedis(), startSshFleet(count, { sshdOptions: options.sshdOptions })]);
+    [redis, fleet] = await Promise.all([startRedis(), startSshFleet(count, options)]);
   });
   afterAll(async () => {
     await Promise.all([redis?.stop(), fleet?.close()]);
