@@ -17,6 +17,21 @@ export interface ExecutionRequest {
 /** Runs one command somewhere; local and SSH executors share this shape and {@link RunResult}. */
 export type Executor = (request: ExecutionRequest) => Promise<Omit<RunResult, 'bytesDropped'>>;
 
+/** How an executor says how a run ended: what it knows, plus the duration and whether it was interrupted. */
+export type ResultMaker = (fields: { exitCode?: number | null; signal?: string | null; failure?: string | null }) => Omit<RunResult, 'bytesDropped'>;
+
+/** Starts the clock for one run; the maker it returns fills in the duration and the interruption. */
+export function startRun(signal: AbortSignal): ResultMaker {
+  const began = Date.now();
+  return (fields) => ({
+    exitCode: fields.exitCode ?? null,
+    signal: fields.signal ?? null,
+    failure: fields.failure ?? null,
+    durationMs: Date.now() - began,
+    interruption: interruptionOf(signal),
+  });
+}
+
 export function interruptionOf(signal: AbortSignal): Interruption | null {
   if (!signal.aborted) return null;
   const reason: unknown = signal.reason;

@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hasShebang, hostRunSpec, type HostCommandSpec, type RunSpec } from '@fleet/core';
-import { interruptionOf, type Executor } from './executor.js';
+import { startRun, type Executor } from './executor.js';
 
 /**
  * Runs a command on this machine. The command is the leader of its own process
@@ -12,14 +12,7 @@ import { interruptionOf, type Executor } from './executor.js';
  * every process it started, not just the shell.
  */
 export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
-  const began = Date.now();
-  const done = (fields: { exitCode?: number | null; signal?: string | null; failure?: string | null }) => ({
-    exitCode: fields.exitCode ?? null,
-    signal: fields.signal ?? null,
-    failure: fields.failure ?? null,
-    durationMs: Date.now() - began,
-    interruption: interruptionOf(signal),
-  });
+  const done = startRun(signal);
 
   const spec = hostRunSpec(anySpec);
   if (spec === null) return done({ failure: 'a thread job cannot run as a process' });

@@ -7,7 +7,7 @@ import {
   type RunResult,
 } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
-import { interruptionOf, type Executor, type OutputSink } from './executor.js';
+import { startRun, type Executor, type OutputSink } from './executor.js';
 import { SshConnectError, type SshLease, type SshPool } from './ssh-pool.js';
 import { resolveSshTarget } from './ssh-target.js';
 
@@ -19,14 +19,7 @@ import { resolveSshTarget } from './ssh-target.js';
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
   return async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
-    const began = Date.now();
-    const result = (fields: Partial<RunResult>): Omit<RunResult, 'bytesDropped'> => ({
-      exitCode: fields.exitCode ?? null,
-      signal: fields.signal ?? null,
-      failure: fields.failure ?? null,
-      durationMs: Date.now() - began,
-      interruption: interruptionOf(signal),
-    });
+    const result = startRun(signal);
     const spec = hostRunSpec(anySpec);
     if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
     let lease: SshLease;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { interruptionOf, type Executor } from './executor.js';
+import { startRun, type Executor } from './executor.js';
 import { THREAD_RESOURCE_LIMITS, type ThreadPool } from './thread-pool.js';
 import type { ThreadMessage, ThreadWorkerData } from './thread-worker.js';
 
@@ -13,14 +13,7 @@ import type { ThreadMessage, ThreadWorkerData } from './thread-worker.js';
  * Stop and timeout terminate the worker, whatever it is doing.
  */
 export const threadExecutor = (pool: ThreadPool): Executor => async ({ spec, signal, onOutput, onValue }) => {
-  const began = Date.now();
-  const done = (fields: { exitCode?: number | null; failure?: string | null }) => ({
-    exitCode: fields.exitCode ?? null,
-    signal: null,
-    failure: fields.failure ?? null,
-    durationMs: Date.now() - began,
-    interruption: interruptionOf(signal),
-  });
+  const done = startRun(signal);
   const command = spec.command;
   if (command.kind !== 'thread') return done({ failure: 'only JavaScript runs in a thread' });
   if (signal.aborted) return done({});

@@ -25,8 +25,23 @@ const hostOptions = (yargs: Argv<GlobalArgs>) =>
     .option('computer-name', { alias: 'c', type: 'string', array: true, describe: 'Hosts separated by commas' })
     .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds' });
 
+interface HostResult {
+  entry: string;
+  ok: boolean;
+  words: string;
+}
+
+/** Runs `work` for every host, 16 at a time; a host whose work throws fails with the error's words. */
+function perHost(hosts: HostEntry[], work: (entry: HostEntry) => Promise<HostResult>): Promise<HostResult[]> {
+  return pMap(
+    hosts,
+    (entry) => work(entry).catch((error: unknown) => ({ entry: entry.raw, ok: false, words: error instanceof Error ? error.message : String(error) })),
+    { concurrency: 16 },
+  );
+}
+
 /** One line per host, then a summary on stderr, as `invoke` reports. */
-function report(results: { entry: string; ok: boolean; words: string }[], verb: string): number {
+function report(results: HostResult[], verb: string): number {
   for (const result of results) (result.ok ? process.stdout : process.stderr).write(`${result.entry}: ${result.words}\n`);
   const failed = results.filter((result) => !result.ok);
   const head = `${results.length - failed.length} of ${results.length} ${results.length === 1 ? 'host' : 'hosts'} ${verb}`;
@@ -49,33 +64,25 @@ export const deployCommand = {
       const { SshPool, deployAgent } = await import('@fleet/agent');
       const pool = new SshPool();
       try {
-        const results = await pMap(
-          hosts,
-          async (entry) => {
-            try {
-              const agentEnv = { ...redisSettingFor(context.target, entry), FLEET_PREFIX: context.settings.prefix };
-              const outcome = await deployAgent({
-                pool,
-                entry,
-                bundlePath: BUNDLE,
-                agentEnv,
-                concurrency,
-                shipNode: argv['ship-node'],
-                controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
-                connectTimeoutMs: argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000,
-              });
-              const agent = await agentServing(context.store, entry.raw, 20_000);
-              if (agent === null) return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
-              if (outcome.status === 'current') return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
-              const what = outcome.status === 'installed' ? `installed ${outcome.version}` : `upgraded ${outcome.from} to ${outcome.version}`;
-              const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
-              return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id})` };
-            } catch (error) {
-              return { entry: entry.raw, ok: false, words: error instanceof Error ? error.message : String(error) };
-            }
-          },
-          { concurrency: 16 },
-        );
+        const results = await perHost(hosts, async (entry) => {
+          const agentEnv = { ...redisSettingFor(context.target, entry), FLEET_PREFIX: context.settings.prefix };
+          const outcome = await deployAgent({
+            pool,
+            entry,
+            bundlePath: BUNDLE,
+            agentEnv,
+            concurrency,
+            shipNode: argv['ship-node'],
+            controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
+            connectTimeoutMs: argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000,
+          });
+          const agent = await agentServing(context.store, entry.raw, 20_000);
+          if (agent === null) return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
+          if (outcome.status === 'current') return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
+          const what = outcome.status === 'installed' ? `installed ${outcome.version}` : `upgraded ${outcome.from} to ${outcome.version}`;
+          const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
+          return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id})` };
+        });
         return report(results, 'deployed');
       } finally {
         pool.close();
@@ -94,24 +101,16 @@ export const undeployCommand = {
       const { SshPool, undeployAgent } = await import('@fleet/agent');
       const pool = new SshPool();
       try {
-        const results = await pMap(
-          hosts,
-          async (entry) => {
-            try {
-              if (entry.local) throw new Error('localhost runs on this machine; there is no agent to remove');
-              const present = await undeployAgent(pool, entry, argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000);
-              const deadline = Date.now() + 15_000;
-              while ((await agentServing(context.store, entry.raw, 0)) !== null) {
-                if (Date.now() > deadline) return { entry: entry.raw, ok: false, words: 'removed, but its agent still reports in' };
-                await delay(200);
-              }
-              return { entry: entry.raw, ok: true, words: present ? 'agent stopped and removed' : 'no agent was deployed there' };
-            } catch (error) {
-              return { entry: entry.raw, ok: false, words: error instanceof Error ? error.message : String(error) };
-            }
-          },
-          { concurrency: 16 },
-        );
+        const results = await perHost(hosts, async (entry) => {
+          if (entry.local) throw new Error('localhost runs on this machine; there is no agent to remove');
+          const present = await undeployAgent(pool, entry, argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000);
+          const deadline = Date.now() + 15_000;
+          while ((await agentServing(context.store, entry.raw, 0)) !== null) {
+            if (Date.now() > deadline) return { entry: entry.raw, ok: false, words: 'removed, but its agent still reports in' };
+            await delay(200);
+          }
+          return { entry: entry.raw, ok: true, words: present ? 'agent stopped and removed' : 'no agent was deployed there' };
+        });
         return report(results, 'undeployed');
       } finally {
         pool.close();
