@@ -44,7 +44,7 @@ try {
     const began = performance.now();
     const { job, dispatchIds } = await store.jobs.create(request);
     const done = new Promise((resolve) => finished.set(job.id, resolve));
-    await store.dispatcher.dispatch(dispatchIds, { thread: kind === 'thread' });
+    await store.dispatcher.dispatch(dispatchIds);
     await done;
     const ms = performance.now() - began;
     const [record] = await store.jobs.records([job.id]);

@@ -6,6 +6,6 @@ import { ensureAgent } from './ensure-agent.js';
 export async function launchJob(context: CliContext, request: JobRequest): Promise<JobView> {
   await ensureAgent(context);
   const { job, dispatchIds } = await context.store.jobs.create(request);
-  await context.store.dispatcher.dispatch(dispatchIds, { thread: request.type === 'thread' });
+  await context.store.dispatcher.dispatch(dispatchIds);
   return job;
 }

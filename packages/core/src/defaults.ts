@@ -22,6 +22,11 @@ export const DEFAULTS = {
   /** How often an agent says it is alive, and how long it counts as alive after. */
   heartbeatIntervalMs: 2_000,
   heartbeatTtlMs: 10_000,
+  /**
+   * A job noted for dispatch but still not handed to BullMQ after this long
+   * (its dispatcher died in between) is dispatched again by the reaper.
+   */
+  redispatchAfterMs: 10_000,
   /** How long a CLI waits for Redis to answer before giving up. */
   redisConnectTimeoutMs: 3_000,
 } as const;

@@ -37,51 +37,56 @@ export class Dispatcher {
   ) {}
 
   /**
-   * Dispatches jobs. `thread` marks thread jobs (never routed to a node);
-   * `shared` sends children to the shared queue whatever their host (failover).
+   * Dispatches jobs. Thread jobs (read from their records) are never routed to
+   * a node; `shared` sends children to the shared queue whatever their host
+   * (failover).
    */
-  async dispatch(ids: readonly number[], options: { thread?: boolean; shared?: boolean } = {}): Promise<void> {
+  async dispatch(ids: readonly number[], options: { shared?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
     const routes = new Map<string, number[]>();
+    const threads = new Set<number>();
     const via = this.client.pipeline();
     const add = (queue: string, id: number) => routes.set(queue, [...(routes.get(queue) ?? []), id]);
-    if (options.thread) {
-      for (const id of ids) add(SHARED_QUEUE, id);
-    } else {
-      const locations = await this.locations(ids);
-      const nodeAgents = options.shared ? new Map<string, string>() : await this.liveNodeAgents();
-      ids.forEach((id, index) => {
-        const location = locations[index] ?? '';
-        const agentId = nodeAgents.get(location);
-        if (agentId !== undefined) {
+    const leaves = await this.leaves(ids);
+    const nodeAgents = options.shared ? new Map<string, string>() : await this.liveNodeAgents();
+    ids.forEach((id, index) => {
+      const { location, type } = leaves[index] ?? { location: '', type: '' };
+      const agentId = nodeAgents.get(location);
+      if (type === 'thread') {
+        threads.add(id);
+        add(SHARED_QUEUE, id);
+      } else if (agentId !== undefined) {
           add(nodeQueueName(location), id);
           via.hset(this.keys.job(id), 'via', `agent ${agentId}`);
           via.hset(this.keys.routed, String(id), agentId);
-        } else {
-          add(SHARED_QUEUE, id);
-          if (!options.shared) via.hset(this.keys.job(id), 'via', location === 'localhost' ? 'local' : 'ssh');
-        }
-      });
-    }
+      } else {
+        add(SHARED_QUEUE, id);
+        if (!options.shared) via.hset(this.keys.job(id), 'via', location === 'localhost' ? 'local' : 'ssh');
+      }
+    });
     // Recorded before the jobs are queued, so that a claim always finds it.
     if (via.length > 0) await via.exec();
     for (const [name, queued] of routes) {
       const queue = await this.open(name);
       // BullMQ ignores an id it already holds, so dispatching twice is harmless;
       // and a job runs only if it can be claimed from NotStarted.
-      const data = (id: number): QueuedJobData => (options.thread ? { id, thread: true } : { id });
+      const data = (id: number): QueuedJobData => (threads.has(id) ? { id, thread: true } : { id });
       await queue.addBulk(queued.map((id) => ({ name: 'run', data: data(id), opts: { jobId: queueJobId(id) } })));
     }
+    await this.client.zrem(this.keys.dispatching, ...ids.map(String));
   }
 
   async close(): Promise<void> {
     for (const queue of this.queues.values()) await (await queue).close();
   }
 
-  private async locations(ids: readonly number[]): Promise<(string | null)[]> {
+  private async leaves(ids: readonly number[]): Promise<{ location: string; type: string }[]> {
     const pipeline = this.client.pipeline();
-    for (const id of ids) pipeline.hget(this.keys.job(id), 'location');
-    return ((await pipeline.exec()) ?? []).map(([, value]) => (typeof value === 'string' ? value : null));
+    for (const id of ids) pipeline.hmget(this.keys.job(id), 'location', 'type');
+    return ((await pipeline.exec()) ?? []).map(([, value]) => {
+      const [location, type] = (value as (string | null)[] | null) ?? [];
+      return { location: location ?? '', type: type ?? '' };
+    });
   }
 
   private async liveNodeAgents(): Promise<Map<string, string>> {

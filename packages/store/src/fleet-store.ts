@@ -36,11 +36,13 @@ export class FleetStore {
 
   /**
    * Fails jobs of lost agents and dispatches the siblings that frees; children
-   * that waited for a node agent that is gone go over SSH instead.
+   * that waited for a node agent that is gone go over SSH instead; jobs whose
+   * dispatch never reached BullMQ are dispatched again, so that no job (and no
+   * parent) waits for ever.
    */
   async reap(): Promise<void> {
-    const { dispatch, failover } = await this.transitions.reap();
-    await this.dispatcher.dispatch(dispatch);
+    const { dispatch, failover, redispatch } = await this.transitions.reap();
+    await this.dispatcher.dispatch([...dispatch, ...redispatch]);
     await this.dispatcher.dispatch(failover, { shared: true });
   }
 

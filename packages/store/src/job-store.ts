@@ -70,6 +70,8 @@ export class JobStore {
     const dispatchIds = isRemote ? childIds.slice(0, request.throttle) : [rootId];
     const pending = isRemote ? childIds.slice(request.throttle) : [];
     if (pending.length > 0) tx.rpush(this.keys.pending(rootId), ...pending.map(String));
+    // Noted in the same transaction: if this process dies before BullMQ has them, the reaper dispatches them.
+    tx.zadd(this.keys.dispatching, ...dispatchIds.flatMap((id) => [now.getTime(), String(id)]));
     await tx.exec();
 
     const record = await this.record(rootId);
@@ -153,6 +155,7 @@ export class JobStore {
       const leaves = [id, ...record.view.childIds].map(String);
       tx.hdel(this.keys.running, ...leaves);
       tx.hdel(this.keys.routed, ...leaves);
+      tx.zrem(this.keys.dispatching, ...leaves);
       await tx.exec();
     }
   }

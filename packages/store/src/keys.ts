@@ -18,6 +18,8 @@ export interface FleetKeys {
   pending(rootId: number | string): string;
   /** Hash: id of every running job → id of the agent running it. */
   running: string;
+  /** Sorted set: leaves about to be handed to BullMQ, scored by when (ms); removed once BullMQ has them. */
+  dispatching: string;
   /** Hash: id of every child handed to a node's own queue and not yet started → that node agent's id. */
   routed: string;
   agent(agentId: string): string;
@@ -40,6 +42,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     pending: (rootId) => `${prefix}:pending:${rootId}`,
     running: `${prefix}:running`,
     routed: `${prefix}:routed`,
+    dispatching: `${prefix}:dispatching`,
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agents: `${prefix}:agents`,
     agentSpawnLock: `${prefix}:agent-spawn`,

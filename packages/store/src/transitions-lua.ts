@@ -12,6 +12,16 @@ local prefix = ARGV[2]
 
 local function jobKey(id) return prefix .. ':job:' .. id end
 
+local function nowMs()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+-- A leaf about to be handed to BullMQ; the dispatcher removes it once BullMQ has it.
+local function noteDispatch(id)
+  redis.call('ZADD', prefix .. ':dispatching', nowMs(), id)
+end
+
 local function isFinal(state)
   return state == 'Completed' or state == 'Failed' or state == 'Stopped'
 end
@@ -42,6 +52,7 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
   redis.call('HSET', key, 'state', state, 'endedAt', nowIso, 'exitCode', exitCode, 'reason', reason)
   redis.call('HDEL', prefix .. ':running', id)
   redis.call('HDEL', prefix .. ':routed', id)
+  redis.call('ZREM', prefix .. ':dispatching', id)
   local parentId = redis.call('HGET', key, 'parentId')
   local rootId = id
   if parentId and parentId ~= '' then rootId = parentId end
@@ -70,7 +81,10 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
   end
   if dispatchNext then
     local nextId = redis.call('LPOP', prefix .. ':pending:' .. rootId)
-    if nextId then return nextId end
+    if nextId then
+      noteDispatch(nextId)
+      return nextId
+    end
   end
   return ''
 end
@@ -83,6 +97,7 @@ if op == 'claim' then
   redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
   redis.call('HSET', prefix .. ':running', id, agentId)
   redis.call('HDEL', prefix .. ':routed', id)
+  redis.call('ZREM', prefix .. ':dispatching', id)
   local parentId = redis.call('HGET', key, 'parentId')
   local rootId = id
   if parentId and parentId ~= '' then rootId = parentId end
@@ -117,9 +132,10 @@ if op == 'stop' then
 end
 
 if op == 'reap' then
-  -- ARGV: nowIso. Fails jobs whose agent stopped sending heartbeats, and
-  -- takes back children waiting in the queue of a node agent that is gone.
-  -- Returns {siblings to dispatch, children to send over SSH instead}.
+  -- ARGV: nowIso, redispatchAfterMs. Fails jobs whose agent stopped sending
+  -- heartbeats, takes back children waiting in the queue of a node agent that
+  -- is gone, and finds dispatches that never reached BullMQ.
+  -- Returns {siblings to dispatch, children to send over SSH, to dispatch again}.
   local nowIso = ARGV[3]
   local entries = redis.call('HGETALL', prefix .. ':running')
   local dispatch = {}
@@ -138,11 +154,24 @@ if op == 'reap' then
       redis.call('HDEL', prefix .. ':routed', id)
       if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
         redis.call('HSET', jobKey(id), 'via', 'ssh (the node agent ' .. agentId .. ' was lost before it started)')
+        noteDispatch(id)
         table.insert(failover, id)
       end
     end
   end
-  return {dispatch, failover}
+  -- Leaves noted for dispatch that BullMQ never got (their dispatcher died):
+  -- dispatch them again. BullMQ ignores an id it holds; the claim runs a job once.
+  local overdue = redis.call('ZRANGEBYSCORE', prefix .. ':dispatching', '-inf', nowMs() - tonumber(ARGV[4]))
+  local redispatch = {}
+  for _, id in ipairs(overdue) do
+    if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
+      noteDispatch(id)
+      table.insert(redispatch, id)
+    else
+      redis.call('ZREM', prefix .. ':dispatching', id)
+    end
+  end
+  return {dispatch, failover, redispatch}
 end
 
 if op == 'ack' then

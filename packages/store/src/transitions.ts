@@ -1,4 +1,4 @@
-import type { Outcome } from '@fleet/core';
+import { DEFAULTS, type Outcome } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 import { TRANSITIONS_LUA } from './transitions-lua.js';
@@ -61,13 +61,14 @@ export class Transitions {
   }
 
   /**
-   * Fails running jobs whose agent is gone (`agent lost`), and takes back
-   * children queued for a node agent that is gone. Returns the siblings to
-   * dispatch, and the children to send over SSH instead.
+   * Fails running jobs whose agent is gone (`agent lost`), takes back children
+   * queued for a node agent that is gone, and finds dispatches that never
+   * reached BullMQ. Returns the siblings to dispatch, the children to send
+   * over SSH instead, and the jobs to dispatch again.
    */
-  async reap(now = new Date()): Promise<{ dispatch: number[]; failover: number[] }> {
-    const [dispatch, failover] = (await this.call('reap', now.toISOString())) as [string[], string[]];
-    return { dispatch: dispatch.map(Number), failover: failover.map(Number) };
+  async reap(now = new Date()): Promise<{ dispatch: number[]; failover: number[]; redispatch: number[] }> {
+    const reply = (await this.call('reap', now.toISOString(), DEFAULTS.redispatchAfterMs)) as [string[], string[], string[]];
+    return { dispatch: reply[0].map(Number), failover: reply[1].map(Number), redispatch: reply[2].map(Number) };
   }
 
   /** Deletes received output entries of one top-level job and lowers the unread counts. */
