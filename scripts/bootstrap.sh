@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # redis-server: fleet's embedded default and every integration test.
 # openssh-server, openssh-client: the tests' loopback fleet of sshd hosts.
 # util-linux, procps: unshare and pgrep, which the tests use.
-packages=(redis-server openssh-server openssh-client util-linux procps)
+# openssl: the TLS test makes its own CA.
+packages=(redis-server openssh-server openssh-client util-linux procps openssl)
 
 missing=()
 for package in "${packages[@]}"; do

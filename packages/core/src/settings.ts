@@ -8,6 +8,8 @@ export interface FleetSettings {
   redisUrl: string | null;
   /** Seed nodes of a Redis Cluster (FLEET_REDIS_CLUSTER), or null. */
   redisCluster: string[] | null;
+  /** A CA bundle (PEM file) to check a `rediss://` server against (FLEET_REDIS_CA), or null for the system's. */
+  redisCa: string | null;
   prefix: string;
   retentionMs: number;
   maxOutputBytes: number;
@@ -36,6 +38,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
   return {
     redisUrl: url ?? null,
     redisCluster: cluster === undefined ? null : parseClusterNodes(cluster),
+    redisCa: nonEmpty(env.FLEET_REDIS_CA) ?? null,
     prefix,
     retentionMs: optional(env.FLEET_RETENTION, DEFAULTS.retentionMs, (v) => parseDurationMs(v, 'FLEET_RETENTION')),
     maxOutputBytes: optional(env.FLEET_MAX_OUTPUT, DEFAULTS.maxOutputBytes, (v) => parseBytes(v, 'FLEET_MAX_OUTPUT')),

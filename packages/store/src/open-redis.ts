@@ -1,4 +1,5 @@
-import { DEFAULTS, RedisUnavailableError, type FleetSettings } from '@fleet/core';
+import { readFile } from 'node:fs/promises';
+import { DEFAULTS, RedisUnavailableError, UsageError, type FleetSettings } from '@fleet/core';
 import { ensureEmbeddedRedis } from './embedded-redis.js';
 import {
   connectClient,
@@ -8,7 +9,16 @@ import {
   type RedisClient,
   type RedisFactory,
   type RedisTarget,
+  type RedisTls,
 } from './redis-connection.js';
+
+async function tlsFrom(settings: FleetSettings): Promise<RedisTls | null> {
+  if (settings.redisCa === null) return null;
+  const ca = await readFile(settings.redisCa).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read FLEET_REDIS_CA ${settings.redisCa}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  return { ca };
+}
 
 /** A live connection, the target it reached, and a way to open more connections to it. */
 export interface OpenedRedis {
@@ -24,8 +34,9 @@ export interface OpenedRedis {
  * embedded redis-server, started on first use.
  */
 export async function openRedis(settings: FleetSettings, role: ConnectionRole): Promise<OpenedRedis> {
-  if (settings.redisCluster !== null) return open({ kind: 'cluster', nodes: settings.redisCluster }, role);
-  if (settings.redisUrl !== null) return open(targetFromUrl(settings.redisUrl), role);
+  const tls = await tlsFrom(settings);
+  if (settings.redisCluster !== null) return open({ kind: 'cluster', nodes: settings.redisCluster }, role, undefined, tls);
+  if (settings.redisUrl !== null) return open(targetFromUrl(settings.redisUrl), role, undefined, tls);
   try {
     return await open({ kind: 'url', url: DEFAULTS.redisUrl }, role, 1000);
   } catch (error) {
@@ -35,8 +46,8 @@ export async function openRedis(settings: FleetSettings, role: ConnectionRole): 
   return open({ kind: 'socket', path: socket }, role);
 }
 
-async function open(target: RedisTarget, role: ConnectionRole, timeoutMs?: number): Promise<OpenedRedis> {
-  const factory: RedisFactory = redisFactory(target, role, timeoutMs);
+async function open(target: RedisTarget, role: ConnectionRole, timeoutMs?: number, tls: RedisTls | null = null): Promise<OpenedRedis> {
+  const factory: RedisFactory = redisFactory(target, role, timeoutMs, tls);
   const client = await connectClient(factory(), target, role);
   return { client, target, connectAnother: () => connectClient(factory(), target, role) };
 }

@@ -46,9 +46,16 @@ export function describeTarget(target: RedisTarget): string {
   }
 }
 
+/** TLS settings for `rediss://`: the CA to trust, when not the system's. */
+export interface RedisTls {
+  ca?: Buffer;
+}
+
 /** A factory of unconnected clients for a target. */
-export function redisFactory(target: RedisTarget, role: ConnectionRole, connectTimeoutMs = 3000): RedisFactory {
+export function redisFactory(target: RedisTarget, role: ConnectionRole, connectTimeoutMs = 3000, tls: RedisTls | null = null): RedisFactory {
   const options: RedisOptions = {
+    // ioredis turns TLS on for rediss:// and keeps these options (the CA) when it does.
+    ...(tls === null ? {} : { tls }),
     lazyConnect: true,
     protocol: 2,
     connectTimeout: connectTimeoutMs,
@@ -87,8 +94,11 @@ export async function connectClient(client: RedisClient, target: RedisTarget, ro
     await client.ping();
   } catch (error) {
     client.disconnect();
+    const tlsTrouble = target.kind === 'url' && target.url.startsWith('rediss://');
     throw new RedisUnavailableError(`cannot reach Redis at ${describeTarget(target)}: ${messageOf(firstError ?? error)}`, {
-      hint: 'start redis-server there, or point FLEET_REDIS_URL (or --redis) at a running one',
+      hint: tlsTrouble
+        ? 'check the server, and give FLEET_REDIS_CA the CA that signed its certificate'
+        : 'start redis-server there, or point FLEET_REDIS_URL (or --redis) at a running one',
       cause: error,
     });
   }
