@@ -130,12 +130,13 @@ describe('fleet get', () => {
 
 describe('retention', () => {
   it('expires finished jobs, their children and their output after FLEET_RETENTION', async () => {
-    const short = await createFleetEnv(fleet.redis, { FLEET_RETENTION: '1' });
+    const short = await createFleetEnv(fleet.redis, { FLEET_RETENTION: '3' });
     try {
       const job = await short.json<JobJson>(['start', '--', 'echo bye']);
       const parent = await short.json<JobJson>(['invoke', '-c', 'localhost,localhost', '--as-job', '--', 'echo bye']);
-      await untilState(short, job.id, ['Completed']);
-      await untilState(short, parent.id, ['Completed']);
+      // They finish at once and are kept 3 s: wait sees them finished, then they go.
+      const waited = await short.fleet(['wait', String(job.id), String(parent.id), '--json']);
+      expect((JSON.parse(waited.stdout) as JobJson[]).map((done) => done.state)).toEqual(['Completed', 'Completed']);
       await until(async () => (await short.json<JobJson[]>(['get'])).length === 0, { what: 'the jobs to expire' });
       for (const id of [job.id, parent.id, ...parent.childIds]) expect((await short.fleet(['get', String(id)])).code).toBe(2);
       const keys = await fleet.redis.client().keys(`${short.prefix}:*`);

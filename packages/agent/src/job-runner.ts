@@ -44,8 +44,10 @@ export class JobRunner {
 
   async run(id: number): Promise<void> {
     const { store, agentId } = this.options;
+    // Stopped before it started, or already run (or running here): never run twice.
+    if (this.running.has(id)) return;
     const claimed = await store.transitions.claim(id, agentId);
-    if (claimed === null) return; // stopped before it started, or already run: never run twice
+    if (claimed === null) return;
     const controller = new AbortController();
     this.running.set(id, controller);
     let outcome: Outcome;
@@ -65,7 +67,7 @@ export class JobRunner {
     const spec = JSON.parse(claimed.spec) as RunSpec;
     const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
-    const writer = new OutputWriter(store.client, store.keys, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
+    const writer = new OutputWriter(store.transitions, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
     const budget = new OutputBudget(spec.maxOutputBytes);
     const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
     const keep = (stream: 'stdout' | 'stderr', lines: string[]): Promise<void> | undefined => {

@@ -22,9 +22,13 @@ export class OutputStore {
   }
 }
 
-/** Field names are one letter to keep millions of records small. */
-export function encodeRecord(stream: OutputStream, data: unknown, ts: string, jobId: number, host: string): string[] {
-  return ['j', String(jobId), 'h', host, 's', stream, 'd', stream === 'output' ? JSON.stringify(data) : String(data), 't', ts];
+/**
+ * A record's data as the stream holds it: `output` values as JSON, lines as
+ * they are. Field names (`j`, `h`, `s`, `d`, `t`) are one letter to keep
+ * millions of records small; the transition script writes them.
+ */
+export function encodeData(stream: OutputStream, data: unknown): string {
+  return stream === 'output' ? JSON.stringify(data) : String(data);
 }
 
 export function decodeRecord(fields: string[]): OutputRecord {

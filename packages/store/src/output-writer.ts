@@ -1,7 +1,6 @@
 import type { OutputStream } from '@fleet/core';
-import type { FleetKeys } from './keys.js';
-import { encodeRecord } from './output-store.js';
-import type { RedisClient } from './redis-connection.js';
+import { encodeData } from './output-store.js';
+import type { Transitions } from './transitions.js';
 
 export interface OutputWriterOptions {
   jobId: number;
@@ -14,12 +13,14 @@ export interface OutputWriterOptions {
 }
 
 /**
- * Writes one job's output records to Redis in pipelined batches: one round
- * trip per batch rather than per line, and at most one batch in flight, so a
- * fast producer is slowed down instead of filling the agent's memory.
+ * Writes one job's output records to Redis in numbered batches: one round
+ * trip per batch rather than per line, at most one batch in flight (a fast
+ * producer is slowed down instead of filling the agent's memory), and each
+ * batch written exactly once even if a reconnection resends it.
  */
 export class OutputWriter {
-  private buffer: string[][] = [];
+  private buffer: [string, string, string][] = [];
+  private batch = 0;
   private bufferedBytes = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -28,8 +29,7 @@ export class OutputWriter {
   private readonly highWaterBytes: number;
 
   constructor(
-    private readonly client: RedisClient,
-    private readonly keys: FleetKeys,
+    private readonly transitions: Transitions,
     private readonly options: OutputWriterOptions,
   ) {
     this.batchRecords = options.batchRecords ?? 500;
@@ -38,9 +38,9 @@ export class OutputWriter {
 
   /** Buffers a record; resolves at once unless the buffer is over its high-water mark. */
   write(stream: OutputStream, data: unknown): Promise<void> | undefined {
-    const fields = encodeRecord(stream, data, new Date().toISOString(), this.options.jobId, this.options.host);
-    this.buffer.push(fields);
-    this.bufferedBytes += fields.reduce((bytes, field) => bytes + field.length, 0);
+    const record: [string, string, string] = [stream, encodeData(stream, data), new Date().toISOString()];
+    this.buffer.push(record);
+    this.bufferedBytes += recordBytes(record);
     if (this.buffer.length >= this.batchRecords || this.bufferedBytes >= this.highWaterBytes / 4) {
       this.kick();
     } else if (this.timer === null) {
@@ -65,9 +65,10 @@ export class OutputWriter {
       this.timer = null;
     }
     if (this.inFlight !== null || this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.bufferedBytes = 0;
+    // At most batchRecords a call: the buffer grows while a batch is in flight,
+    // and one script call with tens of thousands of arguments overflows the stack.
+    const batch = this.buffer.splice(0, this.batchRecords);
+    for (const record of batch) this.bufferedBytes -= recordBytes(record);
     this.inFlight = this.send(batch)
       .catch((error: unknown) => {
         this.failure ??= error;
@@ -78,15 +79,14 @@ export class OutputWriter {
       });
   }
 
-  private async send(batch: string[][]): Promise<void> {
-    const { jobId, rootId } = this.options;
-    const pipeline = this.client.pipeline();
-    const stream = this.keys.output(rootId);
-    for (const fields of batch) pipeline.xadd(stream, '*', ...fields);
-    pipeline.hincrby(this.keys.job(jobId), 'unread', batch.length);
-    if (rootId !== jobId) pipeline.hincrby(this.keys.job(rootId), 'unreadTotal', batch.length);
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error);
-    if (failed) throw failed[0];
+  private async send(records: [string, string, string][]): Promise<void> {
+    this.batch += 1;
+    const { jobId, rootId, host } = this.options;
+    await this.transitions.append(jobId, rootId, host, this.batch, records);
   }
+}
+
+/** What a buffered record is counted as, for the high-water mark. */
+function recordBytes(record: [string, string, string]): number {
+  return record[1].length + 40;
 }

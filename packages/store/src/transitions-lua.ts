@@ -91,9 +91,19 @@ end
 
 if op == 'claim' then
   -- ARGV: id, agentId, nowIso. Returns {spec, location, rootId} or false.
+  -- A claim resent after a reconnection (its reply lost) finds its own agent
+  -- already holding the job, and gets the same answer: the agent has not run
+  -- it yet, so that is still the first and only run.
   local id, agentId, nowIso = ARGV[3], ARGV[4], ARGV[5]
   local key = jobKey(id)
-  if redis.call('HGET', key, 'state') ~= 'NotStarted' then return false end
+  local state = redis.call('HGET', key, 'state')
+  if state == 'Running' and redis.call('HGET', key, 'agentId') == agentId then
+    local parentId = redis.call('HGET', key, 'parentId')
+    local rootId = id
+    if parentId and parentId ~= '' then rootId = parentId end
+    return {redis.call('HGET', jobKey(rootId), 'spec'), redis.call('HGET', key, 'location'), rootId}
+  end
+  if state ~= 'NotStarted' then return false end
   redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
   redis.call('HSET', prefix .. ':running', id, agentId)
   redis.call('HDEL', prefix .. ':routed', id)
@@ -172,6 +182,27 @@ if op == 'reap' then
     end
   end
   return {dispatch, failover, redispatch}
+end
+
+if op == 'append' then
+  -- ARGV: id, rootId, host, batch number, then (stream, data, ts) per record.
+  -- Each batch of a job has a number; a batch resent after a reconnection
+  -- (its reply lost) is recognised and not written twice. Nothing is written
+  -- for a job that has been removed.
+  local id, rootId, host, batch = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+  local key = jobKey(id)
+  if redis.call('EXISTS', key) == 0 then return 0 end
+  if batch <= (tonumber(redis.call('HGET', key, 'batch') or '0') or 0) then return 0 end
+  redis.call('HSET', key, 'batch', batch)
+  local stream = prefix .. ':out:' .. rootId
+  local count = 0
+  for i = 7, #ARGV, 3 do
+    redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', ARGV[i], 'd', ARGV[i + 1], 't', ARGV[i + 2])
+    count = count + 1
+  end
+  redis.call('HINCRBY', key, 'unread', count)
+  if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'unreadTotal', count) end
+  return count
 end
 
 if op == 'ack' then

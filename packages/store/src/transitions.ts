@@ -71,6 +71,14 @@ export class Transitions {
     return { dispatch: reply[0].map(Number), failover: reply[1].map(Number), redispatch: reply[2].map(Number) };
   }
 
+  /**
+   * Appends one numbered batch of a job's output records (stream, data, ts);
+   * a batch number already written is skipped, so a resend cannot duplicate.
+   */
+  async append(jobId: number, rootId: number, host: string, batch: number, records: readonly [string, string, string][]): Promise<void> {
+    await this.call('append', jobId, rootId, host, batch, ...records.flat());
+  }
+
   /** Deletes received output entries of one top-level job and lowers the unread counts. */
   async acknowledge(rootId: number, entries: readonly { entryId: string; jobId: number }[]): Promise<void> {
     // Bounded batches keep each script call short.
