@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './support/fleet-env.js';
 import { until } from './support/poll.js';
-import { freePort } from './support/redis-server.js';
+import { freePort, redisAnswers } from './support/redis-server.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 
 const run = promisify(execFile);
@@ -24,19 +23,6 @@ async function startServer(args: string[], ready: () => Promise<boolean>): Promi
   await until(ready, { what: 'redis-server' });
 }
 
-async function pings(options: RedisOptions, url?: string): Promise<boolean> {
-  const base: RedisOptions = { lazyConnect: true, retryStrategy: () => null, ...options };
-  const probe = url ? new Redis(url, base) : new Redis(base);
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 /** Runs a job, a fan-out, a stop and a remove through one environment: the whole life cycle. */
 async function lifeCycle(env: FleetEnv): Promise<void> {
@@ -66,7 +52,7 @@ describe('Redis with an ACL user restricted to fleet’s prefix', () => {
   it('works end to end, and a wrong password is a clear exit 3', async () => {
     const port = await freePort();
     await startServer(['--port', String(port), '--bind', '127.0.0.1', '--user', 'default', 'off', '--user', ...ACL], () =>
-      pings({ host: '127.0.0.1', port, username: 'fleet', password: 's3cret' }),
+      redisAnswers(null, { host: '127.0.0.1', port, username: 'fleet', password: 's3cret' }),
     );
     const env = await createFleetEnv(null, { FLEET_REDIS_URL: `redis://fleet:s3cret@127.0.0.1:${port}`, FLEET_PREFIX: '{fleet}' });
     try {
@@ -96,7 +82,7 @@ describe('Redis over TLS', () => {
     await startServer(
       ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', join(dir, 'server.crt'),
         '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no'],
-      () => pings({ tls: { ca: caPem } }, `rediss://127.0.0.1:${port}`),
+      () => redisAnswers(`rediss://127.0.0.1:${port}`, { tls: { ca: caPem } }),
     );
     const url = `rediss://127.0.0.1:${port}`;
     const env = await createFleetEnv(null, { FLEET_REDIS_URL: url, FLEET_REDIS_CA: ca });

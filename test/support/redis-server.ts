@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { until } from './poll.js';
 
 /** A real redis-server on a free loopback port in a temporary directory, for one test file. */
@@ -28,6 +28,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when a Redis at `url` (or at `options` alone) answers PING. */
+export async function redisAnswers(url: string | null, options: RedisOptions = {}): Promise<boolean> {
+  const base: RedisOptions = { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...options };
+  const probe = url === null ? new Redis(base) : new Redis(url, base);
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-redis-'));
   const port = await freePort();
@@ -36,18 +51,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   const clients: Redis[] = [];
   const url = `redis://127.0.0.1:${port}`;
   const answers = () => until(
-    async () => {
-      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    },
+    () => redisAnswers(url),
     { what: `redis-server on port ${port}` },
   );
   await answers();
