@@ -48,7 +48,9 @@ export class Dispatcher {
     const via = this.client.pipeline();
     const add = (queue: string, id: number) => routes.set(queue, [...(routes.get(queue) ?? []), id]);
     const leaves = await this.leaves(ids);
-    const nodeAgents = options.shared ? new Map<string, string>() : await this.liveNodeAgents();
+    // Only a child on another host can have a node agent: `start` jobs and thread jobs skip the lookup.
+    const routable = !options.shared && leaves.some(({ location, type }) => type === 'remote' && location !== 'localhost');
+    const nodeAgents = routable ? await this.liveNodeAgents() : new Map<string, string>();
     ids.forEach((id, index) => {
       const { location, type } = leaves[index] ?? { location: '', type: '' };
       const agentId = nodeAgents.get(location);
