@@ -57,4 +57,13 @@ describe('bad input', () => {
     const viaFlag = await fleet.env.fleet(['start', '--redis', url, '--', 'true'], { timeoutMs: 20_000 });
     expect(viaFlag.code).toBe(3);
   });
+
+  it('exits 3 and says why when no agent can be started', async () => {
+    const file = join(fleet.env.home, 'not-a-directory');
+    await writeFile(file, '');
+    const result = await fleet.env.fleet(['start', '--', 'true'], { env: { FLEET_STATE_DIR: join(file, 'state') } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/cannot start an agent: .*not-a-directory.*\n.*FLEET_STATE_DIR/s);
+    expect(await fleet.env.json<JobJson[]>(['get'])).toEqual([]);
+  });
 });

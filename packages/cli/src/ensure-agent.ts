@@ -38,8 +38,15 @@ export async function ensureAgent(context: CliContext): Promise<void> {
 }
 
 async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
-  await mkdir(context.settings.stateDir, { recursive: true, mode: 0o700 });
-  const log = await open(logFile, 'a');
+  // Without its log there is nowhere to say why an agent failed: no agent, exit 3.
+  const log = await mkdir(context.settings.stateDir, { recursive: true, mode: 0o700 })
+    .then(() => open(logFile, 'a'))
+    .catch((error: unknown) => {
+      throw new AgentUnavailableError(`cannot start an agent: ${error instanceof Error ? error.message : String(error)}`, {
+        hint: "check FLEET_STATE_DIR, or run 'fleet agent' yourself",
+        cause: error,
+      });
+    });
   try {
     const child = spawn(process.execPath, [CLI_BIN, 'agent', '--idle-timeout', String(context.settings.agentIdleMs / 1000)], {
       detached: true,
