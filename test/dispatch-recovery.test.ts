@@ -2,6 +2,7 @@ import { parseComputerNames, resolveJobRequest } from '@fleet/core';
 import { FleetStore } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
+import { userSigner } from './support/signing.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
@@ -20,7 +21,7 @@ async function createWithoutDispatch(hosts: string, throttle: number): Promise<n
     hosts: parseComputerNames(hosts),
     throttle,
   });
-  const { job } = await store.jobs.create(request);
+  const { job } = await store.jobs.create(request, await userSigner(fleet.env));
   await store.close();
   return job.id;
 }

@@ -11,7 +11,10 @@ import { parse } from 'yaml';
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const compose = parse(readFileSync(`${root}/docker-compose.yml`, 'utf8')) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown>; profiles?: string[] }>;
+  services: Record<
+    string,
+    { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown>; profiles?: string[]; volumes?: string[] }
+  >;
   volumes: Record<string, unknown>;
 };
 
@@ -30,6 +33,10 @@ describe('docker-compose.yml', () => {
     expect(agent?.command?.[0]).toBe('agent');
     expect(agent?.environment?.FLEET_REDIS_URL).toBe('redis://redis:6379');
     expect(Object.keys(agent?.depends_on ?? {})).toEqual(['redis']);
+    // It trusts the user's public signing key, and is never handed the private one.
+    const trusted = agent?.environment?.FLEET_TRUSTED_KEYS;
+    expect(agent?.volumes).toContain(`\${HOME}/.config/fleet/signing-key.pub:${trusted}:ro`);
+    expect((agent?.volumes ?? []).some((volume) => /signing-key:|\.config\/fleet:/.test(volume))).toBe(false);
     const dockerfile = readFileSync(`${root}/Dockerfile`, 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toMatch(/ENTRYPOINT \["fleet"\]/);

@@ -1,6 +1,7 @@
 import { resolveJobRequest } from '@fleet/core';
 import { FleetStore } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
+import { userSigner } from './support/signing.js';
 import { useFleet } from './support/use-fleet.js';
 
 const fleet = useFleet();
@@ -12,7 +13,10 @@ const fleet = useFleet();
 describe('commands resent after a reconnection', () => {
   async function storeWithJob() {
     const store = new FleetStore({ client: fleet.redis.client(), prefix: fleet.env.prefix, heartbeatTtlMs: 10_000 });
-    const { job } = await store.jobs.create(resolveJobRequest({ type: 'process', command: { kind: 'shell', line: 'true' } }));
+    const { job } = await store.jobs.create(
+      resolveJobRequest({ type: 'process', command: { kind: 'shell', line: 'true' } }),
+      await userSigner(fleet.env),
+    );
     return { store, id: job.id };
   }
 

@@ -17,9 +17,12 @@ import { JobRunner } from './job-runner.js';
 import { Slots } from './slots.js';
 import { SshPool } from './ssh-pool.js';
 import { ThreadPool } from './thread-pool.js';
+import type { TrustStore } from './trust-store.js';
 
 export interface AgentOptions {
   store: FleetStore;
+  /** The keys whose signed jobs this agent runs; it refuses every other job. */
+  trust: TrustStore;
   /** Opens another connection to the same Redis (for pub/sub). */
   connectAnother: () => Promise<RedisClient>;
   /** Jobs run at once. @defaultValue 64 */
@@ -76,6 +79,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     agentId: id,
     executorFor: serves === null ? executorRouter(sshPool, threadPool) : onThisNode,
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
+    verify: (claimed) =>
+      options.trust.verify(claimed.signature, {
+        prefix: store.keys.prefix,
+        jobId: claimed.id,
+        location: claimed.location,
+        spec: claimed.spec,
+      }),
+    log,
   });
   const startedAt = new Date().toISOString();
   const info = (): AgentInfo => ({

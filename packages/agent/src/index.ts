@@ -9,3 +9,5 @@ export * from './ssh-target.js';
 export * from './thread-executor.js';
 export * from './thread-pool.js';
 export * from './node-deploy.js';
+export * from './signing-key-file.js';
+export * from './trust-store.js';

@@ -6,6 +6,7 @@ import {
   type Interruption,
   type Outcome,
   type RunSpec,
+  type SignatureVerdict,
 } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 import type { Executor, OutputSink } from './executor.js';
@@ -16,10 +17,14 @@ export interface JobRunnerOptions {
   stopGraceMs: number;
   /** Chooses how a job runs: in a thread, locally, or over SSH. */
   executorFor: (location: string, spec: RunSpec) => Executor | null;
+  /** Whether a claimed job carries a valid signature from a trusted key; nothing runs unless it does. */
+  verify: (claimed: ClaimedJob) => Promise<SignatureVerdict>;
+  log?: (line: string) => void;
 }
 
 /**
- * Runs one leaf job end to end: claim it (at most once), run it, stream its
+ * Runs one leaf job end to end: claim it (at most once), check its signature,
+ * run it, stream its
  * output into Redis under the cap, record how it ended, and dispatch the next
  * pending sibling into the slot it frees.
  */
@@ -48,6 +53,15 @@ export class JobRunner {
     if (this.running.has(id)) return;
     const claimed = await store.transitions.claim(id, agentId);
     if (claimed === null) return;
+    const verdict = await this.options.verify(claimed).catch(
+      (error: unknown): SignatureVerdict => ({ ok: false, reason: `refused: the signature could not be checked: ${(error as Error).message}` }),
+    );
+    if (!verdict.ok) {
+      this.options.log?.(`job ${id} for ${claimed.location}: ${verdict.reason}`);
+      const next = await store.transitions.finish(id, { state: 'Failed', exitCode: null, reason: verdict.reason }, agentId);
+      if (next !== null) await store.dispatcher.dispatch([next]);
+      return;
+    }
     const controller = new AbortController();
     this.running.set(id, controller);
     let outcome: Outcome;

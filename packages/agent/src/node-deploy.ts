@@ -18,6 +18,8 @@ export interface DeployAgentOptions {
   bundlePath: string;
   /** The node agent's settings (FLEET_REDIS_URL or FLEET_REDIS_CLUSTER, FLEET_PREFIX), kept in a file only its user reads. */
   agentEnv: Record<string, string>;
+  /** The deploying user's public key line: the node's agent runs the jobs it signs. */
+  trustedKey: string;
   concurrency: number;
   /** Send this machine's Node even when the node has its own. */
   shipNode: boolean;
@@ -40,17 +42,23 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
   const lease = await options.pool.acquire(await resolveSshTarget(options.entry, options.connectTimeoutMs));
   try {
     const probe = parseNodeProbe((await runRemote(lease, NODE_PROBE_SCRIPT)).stdout);
+    const dir = `${probe.home}/${NODE_AGENT_DIR}`;
+    // Also when the agent is current: a running agent reads the file again on meeting a key it does not know.
+    const trustFile = `${dir}/trusted-keys`;
+    await runChecked(
+      lease,
+      `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(dir)} && touch ${quoteShellWord(trustFile)} && ` +
+        `{ grep -qxF ${quoteShellWord(options.trustedKey)} ${quoteShellWord(trustFile)} || printf '%s\n' ${quoteShellWord(options.trustedKey)} >> ${quoteShellWord(trustFile)}; }`,
+    );
     const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
 
-    const dir = `${probe.home}/${NODE_AGENT_DIR}`;
-    await runChecked(lease, `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(dir)}`);
     await stopAgent(lease, dir);
     const sftp = await openSftp(lease);
     try {
       await upload(sftp, options.bundlePath, `${dir}/fleet-agent.mjs`, 0o600);
       if (plan.shipNode) await upload(sftp, process.execPath, `${dir}/node`, 0o700);
-      const env = Object.entries(options.agentEnv).map(([key, value]) => `${key}=${quoteShellWord(value)}\n`).join('');
+      const env = Object.entries({ ...options.agentEnv, FLEET_TRUSTED_KEYS: trustFile }).map(([key, value]) => `${key}=${quoteShellWord(value)}\n`).join('');
       await writeRemote(sftp, `${dir}/agent.env`, env, 0o600);
       const node = plan.shipNode ? `${dir}/node` : (probe.nodePath as string);
       const start = [

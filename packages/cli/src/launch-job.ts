@@ -1,11 +1,19 @@
-import type { JobRequest, JobView } from '@fleet/core';
+import { jobSigner, type JobRequest, type JobView } from '@fleet/core';
+// Not the agent's main entry: that would load ssh2 and BullMQ into every CLI start.
+import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
 import { ensureAgent } from './ensure-agent.js';
 
-/** Creates a job and hands its first children to the queue, making sure an agent will take them. */
+/**
+ * Creates a job, signed with this user's key so that agents will run it, and
+ * hands its first children to the queue, making sure an agent will take them.
+ */
 export async function launchJob(context: CliContext, request: JobRequest): Promise<JobView> {
+  // The key first: an agent this CLI starts trusts it only if it exists.
+  const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
   await ensureAgent(context);
-  const { job, dispatchIds } = await context.store.jobs.create(request);
+  const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs);
+  const { job, dispatchIds } = await context.store.jobs.create(request, signer);
   await context.store.dispatcher.dispatch(dispatchIds);
   return job;
 }

@@ -5,6 +5,7 @@ import { agentsCommand } from './commands/agents.js';
 import { deployCommand, undeployCommand } from './commands/deploy.js';
 import { getCommand } from './commands/get.js';
 import { invokeCommand } from './commands/invoke.js';
+import { keyCommand } from './commands/key.js';
 import { receiveCommand } from './commands/receive.js';
 import { removeCommand } from './commands/remove.js';
 import { startCommand, startThreadJobCommand } from './commands/start.js';
@@ -31,6 +32,7 @@ export async function main(args: string[]): Promise<void> {
       .command(agentsCommand)
       .command(deployCommand)
       .command(undeployCommand)
+      .command(keyCommand)
       .demandCommand(1, 'name a command; fleet --help lists them')
       .strict()
       .help()

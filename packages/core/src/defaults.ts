@@ -27,6 +27,12 @@ export const DEFAULTS = {
    * (its dispatcher died in between) is dispatched again by the reaper.
    */
   redispatchAfterMs: 10_000,
+  /**
+   * How long after it was created a job may still start. Long enough for a
+   * throttled fan-out's last wave; short enough that a signed job copied
+   * back into the queue later is refused.
+   */
+  signatureTtlMs: 24 * 3600 * 1000,
   /** How long a CLI waits for Redis to answer before giving up. */
   redisConnectTimeoutMs: 3_000,
 } as const;

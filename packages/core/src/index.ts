@@ -21,3 +21,4 @@ export * from './remote-command.js';
 export * from './ssh-config.js';
 export * from './node-queue.js';
 export * from './deploy-plan.js';
+export * from './job-signature.js';

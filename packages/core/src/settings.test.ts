@@ -19,6 +19,18 @@ describe('resolveSettings', () => {
     expect(settings).toMatchObject({ redisUrl: 'rediss://b:2', retentionMs: 7200_000, maxOutputBytes: 1048576, stateDir: '/s/fleet' });
   });
 
+  it('keeps the signing key and the trusted keys in the config directory, unless told otherwise', () => {
+    expect(resolveSettings({ env: {}, homeDir: '/h' })).toMatchObject({
+      signingKeyPath: '/h/.config/fleet/signing-key',
+      trustedKeysPath: '/h/.config/fleet/trusted-keys',
+      signatureTtlMs: 86400_000,
+    });
+    expect(
+      resolveSettings({ env: { XDG_CONFIG_HOME: '/c', FLEET_TRUSTED_KEYS: '/t', FLEET_SIGNATURE_TTL: '2h' }, homeDir: '/h' }),
+    ).toMatchObject({ signingKeyPath: '/c/fleet/signing-key', trustedKeysPath: '/t', signatureTtlMs: 7200_000 });
+    expect(() => resolveSettings({ env: { FLEET_SIGNATURE_TTL: 'later' }, homeDir: '/h' })).toThrow(/FLEET_SIGNATURE_TTL/);
+  });
+
   it('refuses malformed values with the variable named', () => {
     expect(() => resolveSettings({ env: { FLEET_RETENTION: 'soon' }, homeDir: '/h' })).toThrow(/FLEET_RETENTION/);
     expect(() => resolveSettings({ env: { FLEET_REDIS_URL: 'http://x' }, homeDir: '/h' })).toThrow(/redis:\/\//);

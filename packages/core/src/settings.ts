@@ -18,6 +18,12 @@ export interface FleetSettings {
   threadLimit: number;
   /** Where fleet keeps its own files: the embedded Redis, the agent's log. */
   stateDir: string;
+  /** This user's Ed25519 key that signs every job it creates (FLEET_SIGNING_KEY); made on first use. */
+  signingKeyPath: string;
+  /** Public keys an agent runs jobs from, besides its own user's (FLEET_TRUSTED_KEYS). */
+  trustedKeysPath: string;
+  /** How long after its creation a job may still start; past it, agents refuse it (FLEET_SIGNATURE_TTL). */
+  signatureTtlMs: number;
 }
 
 export interface SettingsInput {
@@ -35,6 +41,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
   const prefix = nonEmpty(env.FLEET_PREFIX) ?? DEFAULTS.prefix;
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f]/.test(prefix)) throw new UsageError(`FLEET_PREFIX ${JSON.stringify(prefix)} contains white space`);
+  const configDir = `${nonEmpty(env.XDG_CONFIG_HOME) ?? `${homeDir}/.config`}/fleet`;
   return {
     redisUrl: url ?? null,
     redisCluster: cluster === undefined ? null : parseClusterNodes(cluster),
@@ -48,6 +55,9 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     stateDir:
       nonEmpty(env.FLEET_STATE_DIR) ??
       `${nonEmpty(env.XDG_STATE_HOME) ?? `${homeDir}/.local/state`}/fleet`,
+    signingKeyPath: nonEmpty(env.FLEET_SIGNING_KEY) ?? `${configDir}/signing-key`,
+    trustedKeysPath: nonEmpty(env.FLEET_TRUSTED_KEYS) ?? `${configDir}/trusted-keys`,
+    signatureTtlMs: optional(env.FLEET_SIGNATURE_TTL, DEFAULTS.signatureTtlMs, (v) => parseDurationMs(v, 'FLEET_SIGNATURE_TTL')),
   };
 }
 

@@ -6,7 +6,6 @@ import {
   type ChildCounts,
   type JobType,
   type JobView,
-  type RunSpec,
 } from '@fleet/core';
 
 /**
@@ -36,8 +35,10 @@ export interface NewJobFields {
   parentId: number | null;
   childIds: number[];
   createdAt: string;
-  /** The run spec, stored once on the top-level job. */
-  spec?: RunSpec;
+  /** The run spec as JSON text, stored once on the top-level job; signatures cover these exact bytes. */
+  spec?: string;
+  /** A leaf's signature (see `signJob`), which agents check before running it. */
+  signature?: string;
   /** How long the job is kept once finished, stored on the top-level job. */
   retentionMs?: number;
 }
@@ -68,7 +69,8 @@ export function newJobHash(fields: NewJobFields): Record<string, string> {
   } else {
     Object.assign(hash, { kind: 'leaf', state: 'NotStarted' });
   }
-  if (fields.spec !== undefined) hash.spec = JSON.stringify(fields.spec);
+  if (fields.spec !== undefined) hash.spec = fields.spec;
+  if (fields.signature !== undefined) hash.signature = fields.signature;
   if (fields.retentionMs !== undefined) hash.retention = String(Math.max(1, Math.round(fields.retentionMs / 1000)));
   return hash;
 }

@@ -4,6 +4,7 @@ import {
   describeCommand,
   JobNotFoundError,
   type JobRequest,
+  type JobSigner,
   type JobSelector,
   type JobView,
 } from '@fleet/core';
@@ -28,8 +29,9 @@ export class JobStore {
    * Creates a job in one transaction: a `start` job is one leaf; an `invoke` is
    * a parent and one child per host, ids N, N+1, … in host-list order. Children
    * beyond the throttle wait in a pending list and are dispatched as slots free.
+   * Every leaf is signed with `signer`: agents run nothing unsigned.
    */
-  async create(request: JobRequest, now = new Date()): Promise<CreatedJob> {
+  async create(request: JobRequest, signer: JobSigner, now = new Date()): Promise<CreatedJob> {
     const isRemote = request.type === 'remote';
     const count = isRemote ? 1 + request.hosts.length : 1;
     const lastId = await this.client.incrby(this.keys.ids, count);
@@ -38,6 +40,9 @@ export class JobStore {
     const command = describeCommand(request.run.command);
     const name = request.name ?? defaultJobName(rootId);
     const childIds = isRemote ? request.hosts.map((_, index) => rootId + 1 + index) : [];
+    const spec = JSON.stringify(request.run);
+    const prefix = this.keys.prefix;
+    const signature = (jobId: number, location: string) => signer.sign({ prefix, jobId, location, spec });
 
     const tx = this.client.multi();
     tx.hset(
@@ -51,7 +56,8 @@ export class JobStore {
         parentId: null,
         childIds,
         createdAt,
-        spec: request.run,
+        spec,
+        ...(isRemote ? {} : { signature: signature(rootId, 'localhost') }),
         retentionMs: request.retentionMs,
       }),
     );
@@ -62,7 +68,17 @@ export class JobStore {
       const id = childIds[index] as number;
       tx.hset(
         this.keys.job(id),
-        newJobHash({ id, name: defaultJobName(id), type: 'remote', location: host.raw, command, parentId: rootId, childIds: [], createdAt }),
+        newJobHash({
+          id,
+          name: defaultJobName(id),
+          type: 'remote',
+          location: host.raw,
+          command,
+          parentId: rootId,
+          childIds: [],
+          createdAt,
+          signature: signature(id, host.raw),
+        }),
       );
       names.push(0, nameMember(defaultJobName(id), id));
     });
@@ -72,6 +88,9 @@ export class JobStore {
     if (pending.length > 0) tx.rpush(this.keys.pending(rootId), ...pending.map(String));
     // Noted in the same transaction: if this process dies before BullMQ has them, the reaper dispatches them.
     tx.zadd(this.keys.dispatching, ...dispatchIds.flatMap((id) => [now.getTime(), String(id)]));
+    // The watchdog's deadline: a leaf not started by then never will be, and is failed.
+    const leaves = isRemote ? childIds : [rootId];
+    tx.zadd(this.keys.deadlines, ...leaves.flatMap((id) => [signer.expiresAt, String(id)]));
     await tx.exec();
 
     const record = await this.record(rootId);
@@ -156,6 +175,7 @@ export class JobStore {
       tx.hdel(this.keys.running, ...leaves);
       tx.hdel(this.keys.routed, ...leaves);
       tx.zrem(this.keys.dispatching, ...leaves);
+      tx.zrem(this.keys.deadlines, ...leaves);
       await tx.exec();
     }
   }

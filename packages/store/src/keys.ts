@@ -20,6 +20,8 @@ export interface FleetKeys {
   running: string;
   /** Sorted set: leaves about to be handed to BullMQ, scored by when (ms); removed once BullMQ has them. */
   dispatching: string;
+  /** Sorted set: leaves not yet started, scored by when their signature expires (ms); the watchdog fails overdue ones. */
+  deadlines: string;
   /** Hash: id of every child handed to a node's own queue and not yet started → that node agent's id. */
   routed: string;
   agent(agentId: string): string;
@@ -43,6 +45,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     running: `${prefix}:running`,
     routed: `${prefix}:routed`,
     dispatching: `${prefix}:dispatching`,
+    deadlines: `${prefix}:deadlines`,
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agents: `${prefix}:agents`,
     agentSpawnLock: `${prefix}:agent-spawn`,

@@ -53,6 +53,7 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
   redis.call('HDEL', prefix .. ':running', id)
   redis.call('HDEL', prefix .. ':routed', id)
   redis.call('ZREM', prefix .. ':dispatching', id)
+  redis.call('ZREM', prefix .. ':deadlines', id)
   local parentId = redis.call('HGET', key, 'parentId')
   local rootId = id
   if parentId and parentId ~= '' then rootId = parentId end
@@ -90,28 +91,27 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
 end
 
 if op == 'claim' then
-  -- ARGV: id, agentId, nowIso. Returns {spec, location, rootId} or false.
+  -- ARGV: id, agentId, nowIso. Returns {spec, location, rootId, signature} or false.
   -- A claim resent after a reconnection (its reply lost) finds its own agent
   -- already holding the job, and gets the same answer: the agent has not run
   -- it yet, so that is still the first and only run.
   local id, agentId, nowIso = ARGV[3], ARGV[4], ARGV[5]
   local key = jobKey(id)
   local state = redis.call('HGET', key, 'state')
-  if state == 'Running' and redis.call('HGET', key, 'agentId') == agentId then
-    local parentId = redis.call('HGET', key, 'parentId')
-    local rootId = id
-    if parentId and parentId ~= '' then rootId = parentId end
-    return {redis.call('HGET', jobKey(rootId), 'spec'), redis.call('HGET', key, 'location'), rootId}
+  local resent = state == 'Running' and redis.call('HGET', key, 'agentId') == agentId
+  if not resent then
+    if state ~= 'NotStarted' then return false end
+    redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
+    redis.call('HSET', prefix .. ':running', id, agentId)
+    redis.call('HDEL', prefix .. ':routed', id)
+    redis.call('ZREM', prefix .. ':dispatching', id)
+    redis.call('ZREM', prefix .. ':deadlines', id)
   end
-  if state ~= 'NotStarted' then return false end
-  redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
-  redis.call('HSET', prefix .. ':running', id, agentId)
-  redis.call('HDEL', prefix .. ':routed', id)
-  redis.call('ZREM', prefix .. ':dispatching', id)
   local parentId = redis.call('HGET', key, 'parentId')
   local rootId = id
   if parentId and parentId ~= '' then rootId = parentId end
-  return {redis.call('HGET', jobKey(rootId), 'spec'), redis.call('HGET', key, 'location'), rootId}
+  return {redis.call('HGET', jobKey(rootId), 'spec') or '', redis.call('HGET', key, 'location') or '', rootId,
+    redis.call('HGET', key, 'signature') or ''}
 end
 
 if op == 'finish' then
@@ -179,6 +179,18 @@ if op == 'reap' then
       table.insert(redispatch, id)
     else
       redis.call('ZREM', prefix .. ':dispatching', id)
+    end
+  end
+  -- The watchdog: a leaf still NotStarted when its signature expires can never
+  -- run (agents refuse it), whatever kept it from starting: fail it, so that
+  -- its parent finishes. Siblings share one expiry, so none is dispatched.
+  local expired = redis.call('ZRANGEBYSCORE', prefix .. ':deadlines', '-inf', nowMs(), 'LIMIT', 0, 1000)
+  for _, id in ipairs(expired) do
+    redis.call('ZREM', prefix .. ':deadlines', id)
+    if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
+      local parentId = redis.call('HGET', jobKey(id), 'parentId')
+      if parentId and parentId ~= '' then redis.call('LREM', prefix .. ':pending:' .. parentId, 0, id) end
+      finish(id, 'Failed', '', 'never started: no agent took it before its signature expired (FLEET_SIGNATURE_TTL)', nowIso, '', false)
     end
   end
   return {dispatch, failover, redispatch}

@@ -10,8 +10,10 @@ export interface ClaimedJob {
   id: number;
   rootId: number;
   location: string;
-  /** The stored run spec (JSON), parsed by the caller. */
+  /** The stored run spec (JSON), parsed by the caller once its signature is checked. */
   spec: string;
+  /** The leaf's stored signature, or null when it has none. */
+  signature: string | null;
 }
 
 /**
@@ -37,9 +39,9 @@ export class Transitions {
 
   /** Moves a NotStarted job to Running for this agent; null if it is not NotStarted. */
   async claim(id: number, agentId: string, now = new Date()): Promise<ClaimedJob | null> {
-    const reply = (await this.call('claim', id, agentId, now.toISOString())) as [string, string, string] | null;
+    const reply = (await this.call('claim', id, agentId, now.toISOString())) as [string, string, string, string] | null;
     if (!reply) return null;
-    return { id, spec: reply[0], location: reply[1], rootId: Number(reply[2]) };
+    return { id, spec: reply[0], location: reply[1], rootId: Number(reply[2]), signature: reply[3] === '' ? null : reply[3] };
   }
 
   /**

@@ -24,23 +24,30 @@ export const agentCommand = {
     if (served.length > 1) throw new UsageError('--serve takes one host entry');
     const serves = served[0]?.raw ?? null;
     const settings = settingsFrom(argv);
+    const log = (line: string) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`);
+    // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
+    const { startAgent, TrustStore } = await import('@fleet/agent');
+    // Before Redis: an agent whose trust list cannot be read must not start.
+    const trust = await TrustStore.open({ signingKeyPath: settings.signingKeyPath, trustedKeysPath: settings.trustedKeysPath, log });
+    if (trust.trustedKeyIds.length === 0) {
+      log(`no key is trusted yet: jobs are refused until ${settings.trustedKeysPath} lists one, or this user runs fleet once`);
+    }
     const redis = await openRedis(settings, 'agent');
     const store = new FleetStore({
       client: redis.client,
       prefix: settings.prefix,
       heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
     });
-    // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
-    const { startAgent } = await import('@fleet/agent');
     const agent = await startAgent({
       store,
+      trust,
       connectAnother: redis.connectAnother,
       concurrency,
       serves,
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
       stopGraceMs: settings.stopGraceMs,
       threadLimit: settings.threadLimit,
-      log: (line) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`),
+      log,
     });
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {

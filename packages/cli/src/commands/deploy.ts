@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULTS, FLEET_VERSION, positiveInteger, type HostEntry } from '@fleet/core';
+import { DEFAULTS, FLEET_VERSION, formatPublicKey, positiveInteger, type HostEntry } from '@fleet/core';
 import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '@fleet/store';
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
@@ -61,7 +61,9 @@ export const deployCommand = {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
     const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name']));
     process.exitCode = await withContext(argv, async (context) => {
-      const { SshPool, deployAgent } = await import('@fleet/agent');
+      const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
+      const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
+      const trustedKey = formatPublicKey(key.publicKey, keyComment());
       const pool = new SshPool();
       try {
         const results = await perHost(hosts, async (entry) => {
@@ -71,6 +73,7 @@ export const deployCommand = {
             entry,
             bundlePath: BUNDLE,
             agentEnv,
+            trustedKey,
             concurrency,
             shipNode: argv['ship-node'],
             controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },

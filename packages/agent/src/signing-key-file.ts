@@ -1,0 +1,56 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { userInfo, hostname } from 'node:os';
+import { formatPrivateKey, formatPublicKey, generateSigningKey, parsePrivateKey, UsageError, type SigningKey } from '@fleet/core';
+
+/**
+ * Reads this user's signing key, or null when there is none yet. A file that
+ * is there but is not a key is an error: fleet never replaces a key silently,
+ * since every agent that trusts it would then refuse this user's jobs.
+ */
+export async function readSigningKey(path: string): Promise<SigningKey | null> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UsageError(`cannot read the signing key ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return parsePrivateKey(pem);
+  } catch (error) {
+    throw new UsageError(`${path} is not a fleet signing key: ${(error as Error).message}`, {
+      hint: 'move it away and fleet makes a new key; agents must then be given the new public key (fleet key)',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * This user's signing key, made on first use: an Ed25519 private key (mode
+ * 600, in a directory only the user can enter) and its public line beside it
+ * as `PATH.pub`. Two processes making it at once both end with the same key.
+ */
+export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> {
+  const existing = await readSigningKey(path);
+  if (existing !== null) return existing;
+  const key = generateSigningKey();
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(path, formatPrivateKey(key), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another fleet process made it first: use that one.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readSigningKey(path)) as SigningKey;
+    throw new UsageError(`cannot create the signing key ${path}: ${(error as Error).message}`, {
+      hint: 'set FLEET_SIGNING_KEY to a file fleet may create',
+      cause: error,
+    });
+  }
+  await writeFile(`${path}.pub`, `${formatPublicKey(key.publicKey, keyComment())}\n`, { mode: 0o644 }).catch(() => {});
+  return key;
+}
+
+/** `user@host`, so that a trusted-keys file says whose each key is. */
+export function keyComment(): string {
+  return `${userInfo().username}@${hostname()}`;
+}
