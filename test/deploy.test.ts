@@ -66,11 +66,16 @@ describe('fleet deploy', () => {
     for (const agent of agents) expect(agent).toMatchObject({ version: '0.1.0', concurrency: 64, running: 0 });
     const home = ssh.fleet.hosts[0]?.home as string;
     expect((await readdir(join(home, '.local/share/fleet'))).sort()).toEqual(
-      ['agent.env', 'agent.log', 'agent.pid', 'fleet-agent.mjs', 'start.sh', 'version'].sort(),
+      ['agent.env', 'agent.log', 'agent.pid', 'fleet-agent.mjs', 'start.sh', 'trusted-keys', 'version'].sort(),
     );
+    // The node's agent trusts the deploying user's key: it runs the jobs that user signs.
+    const userKey = (await ssh.env.fleet(['key'])).stdout;
+    const trusted = join(home, '.local/share/fleet/trusted-keys');
+    expect(await readFile(trusted, 'utf8')).toBe(userKey);
 
     const again = await deploy([a]);
     expect(again.stdout).toMatch(/already at 0\.1\.0, running/);
+    expect(await readFile(trusted, 'utf8')).toBe(userKey);
     expect((await nodeAgents()).map((agent) => agent.pid).sort()).toEqual(agents.map((agent) => agent.pid).sort());
 
     // Another version on the node: deploy replaces it in place.

@@ -45,10 +45,16 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     const dir = `${probe.home}/${NODE_AGENT_DIR}`;
     // Also when the agent is current: a running agent reads the file again on meeting a key it does not know.
     const trustFile = `${dir}/trusted-keys`;
+    // Shell built-ins only: a bare node may have no grep.
     await runChecked(
       lease,
-      `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(dir)} && touch ${quoteShellWord(trustFile)} && ` +
-        `{ grep -qxF ${quoteShellWord(options.trustedKey)} ${quoteShellWord(trustFile)} || printf '%s\n' ${quoteShellWord(options.trustedKey)} >> ${quoteShellWord(trustFile)}; }`,
+      [
+        `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(dir)} || exit 1`,
+        `f=${quoteShellWord(trustFile)}; k=${quoteShellWord(options.trustedKey)}; found=0`,
+        'if [ -f "$f" ]; then while IFS= read -r line; do [ "$line" = "$k" ] && found=1; done < "$f"; fi',
+        `[ "$found" = 1 ] || printf '%s\\n' "$k" >> "$f"`,
+        'chmod 600 "$f"',
+      ].join('\n'),
     );
     const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
