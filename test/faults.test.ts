@@ -1,8 +1,13 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
+import { parseComputerNames, resolveJobRequest } from '@fleet/core';
+import { FleetStore, SHARED_QUEUE } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
+import { userSigner } from './support/signing.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
@@ -85,5 +90,41 @@ describe('the CLI killed while invoke --as-job creates a job', () => {
     client.disconnect();
     const strays = keys.map((key) => Number(key.slice(key.lastIndexOf(':') + 1))).filter((id) => !known.has(id));
     expect(strays).toEqual([]);
+  });
+});
+
+describe('an agent killed after BullMQ handed it a job, before it claimed it', () => {
+  it('leaves the job to another agent, which runs it once', async () => {
+    const store = new FleetStore({ client: fleet.redis.client(), prefix: fleet.env.prefix, heartbeatTtlMs: 10_000 });
+    const runs = join(fleet.env.home, 'runs');
+    const request = resolveJobRequest({
+      type: 'remote',
+      command: { kind: 'shell', line: `echo run >> '${runs}'` },
+      hosts: parseComputerNames('localhost'),
+    });
+    const { job, dispatchIds } = await store.jobs.create(request, await userSigner(fleet.env));
+    // A BullMQ worker that takes the job and dies holding it: an agent killed between the two steps.
+    const taker = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { Worker } from 'bullmq';
+         new Worker(${JSON.stringify(SHARED_QUEUE)}, async () => { console.log('taken'); await new Promise(() => {}); },
+           { connection: { host: '127.0.0.1', port: ${fleet.redis.port}, maxRetriesPerRequest: null }, prefix: ${JSON.stringify(fleet.env.prefix)}, lockDuration: 2000 });`,
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const taken = new Promise<void>((resolve) => taker.stdout?.on('data', () => resolve()));
+    await store.dispatcher.dispatch(dispatchIds);
+    await taken;
+    taker.kill('SIGKILL');
+    await store.close();
+
+    expect((await fleet.env.json<JobJson[]>(['get', String(job.id), '--children']))[1]?.state).toBe('NotStarted');
+    await foregroundAgent([]);
+    const done = await untilState(fleet.env, job.id, ['Completed'], 90_000);
+    expect(done.state).toBe('Completed');
+    expect(await readFile(runs, 'utf8')).toBe('run\n');
   });
 });

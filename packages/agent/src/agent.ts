@@ -128,8 +128,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       connection: store.client,
       prefix: store.keys.prefix,
       concurrency,
-      // At most once: a job whose agent died is failed (`agent lost`), never retried.
-      maxStalledCount: 0,
+      // A job whose agent died is handed out again, which is safe: the claim
+      // refuses one that had started (it fails as `agent lost`), and one whose
+      // agent died before claiming it runs now instead of waiting for ever.
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+      // How soon such a job is handed out again (BullMQ's default is 30 s).
+      stalledInterval: 10_000,
       removeOnComplete: { count: 0 },
       removeOnFail: { count: 0 },
     },
