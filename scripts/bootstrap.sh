@@ -23,16 +23,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The tests' sshd hosts log in as this unprivileged user.
-test_user=fleet-test
-if ! id "$test_user" >/dev/null 2>&1; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "bootstrap: creating the test login user $test_user" >&2
-  $sudo useradd --create-home --shell /bin/bash "$test_user"
-  # "*" (no password) rather than the locked "!": sshd without PAM refuses locked accounts.
-  $sudo usermod -p "*" "$test_user"
-fi
+# The tests' sshd hosts log in as these unprivileged users: one with bash as
+# its login shell, one with dash, so that commands are tested under both.
+for user_shell in fleet-test:/bin/bash fleet-test-dash:/bin/dash; do
+  test_user=${user_shell%%:*}
+  if ! id "$test_user" >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "bootstrap: creating the test login user $test_user" >&2
+    $sudo useradd --create-home --shell "${user_shell#*:}" "$test_user"
+    # "*" (no password) rather than the locked "!": sshd without PAM refuses locked accounts.
+    $sudo usermod -p "*" "$test_user"
+  fi
+done
 
 export TURBO_TELEMETRY_DISABLED=1
 npm ci --no-audit --no-fund

@@ -10,8 +10,10 @@ import { freePort } from './redis-server.js';
 
 const run = promisify(execFile);
 
-/** The unprivileged user every test host logs in as (scripts/bootstrap.sh creates it). */
+/** The unprivileged user every test host logs in as (scripts/bootstrap.sh creates it); bash is its login shell. */
 export const TEST_USER = 'fleet-test';
+/** A second login user whose login shell is dash, for commands that must survive either shell. */
+export const DASH_TEST_USER = 'fleet-test-dash';
 
 export interface SshHost {
   index: number;
@@ -82,7 +84,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
       'UsePAM no',
       'StrictModes no',
       'PermitRootLogin no',
-      `AllowUsers ${TEST_USER}`,
+      `AllowUsers ${TEST_USER} ${DASH_TEST_USER}`,
       'LogLevel ERROR',
       'Subsystem sftp internal-sftp',
       '',
