@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { userSigningKey } from './support/signing.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
@@ -23,7 +24,7 @@ async function everything(client: Redis, pattern: string): Promise<string> {
 }
 
 describe('what Redis holds', () => {
-  it('never the private key, nor a password, after a fan-out over SSH', async () => {
+  it('never a private key (SSH or signing), nor a password, after a fan-out over SSH', async () => {
     const parent = await ssh.env.json<JobJson>(['invoke', '-f', ssh.fleet.computersFile, '--as-job', '--env', 'GREETING=hello', '--', 'echo "$GREETING"']);
     await untilState(ssh.env, parent.id, ['Completed']);
     const stored = await everything(ssh.redis.client(), `${ssh.env.prefix}*`);
@@ -33,6 +34,11 @@ describe('what Redis holds', () => {
     expect(body.length).toBeGreaterThan(2);
     for (const line of body) expect(stored).not.toContain(line);
     expect(stored).not.toContain('PRIVATE KEY');
+    // Nor the signing key: its raw 32-byte seed, in any encoding the store might use.
+    const signing = await userSigningKey(ssh.env);
+    const seed = Buffer.from(signing.privateKey.export({ format: 'jwk' }).d as string, 'base64url');
+    expect(stored).toContain(signing.id); // the signatures are there, naming the key
+    for (const encoding of ['base64', 'base64url', 'hex'] as const) expect(stored).not.toContain(seed.toString(encoding).replace(/=+$/, ''));
   });
 
   it('keeps job names out of key names: any name finds only its own jobs', async () => {
