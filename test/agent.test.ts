@@ -2,29 +2,13 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
+import { startForegroundAgent, type AgentJson } from './support/agents.js';
 import { isAlive, until } from './support/poll.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
 
-interface AgentJson {
-  id: string;
-  pid: number;
-  concurrency: number;
-  running: number;
-}
-
-/** Starts `fleet agent` in the foreground and waits until it has registered. */
-async function foregroundAgent(args: string[] = []) {
-  const child = fleet.env.spawn(['agent', ...args]);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await until(async () => (await fleet.env.json<AgentJson[]>(['agents'])).some((agent) => agent.pid === child.pid), {
-    what: 'the agent to register',
-  });
-  return { child, exited, stderr: () => stderr };
-}
+const foregroundAgent = (args: string[] = []) => startForegroundAgent(fleet.env, args);
 
 describe('fleet agent', () => {
   it('runs at most --concurrency jobs at once', async () => {

@@ -6,20 +6,14 @@ import { spawn } from 'node:child_process';
 import { parseComputerNames, resolveJobRequest } from '@fleet/core';
 import { FleetStore, SHARED_QUEUE } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
+import { startForegroundAgent } from './support/agents.js';
 import { until } from './support/poll.js';
 import { userSigner } from './support/signing.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
 
-async function foregroundAgent(args: string[]) {
-  const child = fleet.env.spawn(['agent', ...args]);
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await until(async () => (await fleet.env.json<{ pid: number }[]>(['agents'])).some((agent) => agent.pid === child.pid), {
-    what: 'the agent to register',
-  });
-  return { child, exited };
-}
+const foregroundAgent = (args: string[]) => startForegroundAgent(fleet.env, args);
 
 describe('an agent killed with SIGKILL mid-command', () => {
   it('fails its children as agent lost without running them again; the parent finishes and the other agent goes on', async () => {

@@ -1,16 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { agentPeakMiB } from './support/agents.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
-
-/** The agent's peak resident memory, from /proc (VmHWM), in MiB. */
-async function agentPeakMiB(): Promise<number> {
-  const [agent] = await ssh.env.json<{ pid: number }[]>(['agents']);
-  const status = await readFile(`/proc/${agent?.pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
 
 describe('output no one should have to trust', () => {
   it('keeps NUL bytes, turns invalid UTF-8 into U+FFFD, and corrupts nothing around binary noise', async () => {
@@ -34,7 +27,7 @@ describe('output no one should have to trust', () => {
     const parent = JSON.parse(created.stdout) as JobJson;
     const done = await untilState(ssh.env, parent.id, ['Failed'], 60_000);
     expect(done.reason).toBeTruthy();
-    expect(await agentPeakMiB()).toBeLessThan(400);
+    expect(await agentPeakMiB(ssh.env)).toBeLessThan(400);
     const records = parseRecords((await ssh.env.fleet(['receive', String(parent.id), '--json'])).stdout);
     for (const child of parent.childIds) {
       const mine = records.filter((record) => record.jobId === child);

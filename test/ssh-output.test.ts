@@ -1,16 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { agentPeakMiB } from './support/agents.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
-
-/** The agent's peak resident memory, from /proc (VmHWM), in MiB. */
-async function agentPeakMiB(): Promise<number> {
-  const [agent] = await ssh.env.json<{ pid: number }[]>(['agents']);
-  const status = await readFile(`/proc/${agent?.pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
 
 describe('large output over SSH', () => {
   it('streams 100 MB through the agent in bounded memory, keeping the cap and saying what it dropped', async () => {
@@ -21,7 +14,7 @@ describe('large output over SSH', () => {
     // 100 MB of zeros is 135 MB of base64 in 76-byte lines; each host keeps the first 16 MiB.
     // Measured: ~300 MiB peak for two hosts at full speed (an idle agent is ~100 MiB); it does not
     // grow with the output, which is what this guards. See docs/design.md.
-    expect(await agentPeakMiB()).toBeLessThan(400);
+    expect(await agentPeakMiB(ssh.env)).toBeLessThan(400);
     const records = parseRecords((await ssh.env.fleet(['receive', String(parent.id), '--json'])).stdout);
     for (const child of parent.childIds) {
       const mine = records.filter((record) => record.jobId === child);
