@@ -113,6 +113,10 @@ describe('failures per host', () => {
     expect(lost?.reason).toBe('connection lost while the command was running');
     expect((await children(parent.id))[0]?.state).toBe('Running');
     await ssh.env.fleet(['stop', String(parent.id)]);
+    // Its slot is free, and the host is reached afresh once its sshd is back.
+    await ssh.fleet.startHost(2);
+    const next = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[2] as string, '--', 'echo back']);
+    expect(next.stdout).toBe(`${ssh.fleet.entries[2]}: back\n`);
   });
   it('notices through keepalives a host that hangs mid-command, and frees the slot', async () => {
     const host = ssh.fleet.entries[3] as string;
