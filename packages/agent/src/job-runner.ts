@@ -23,10 +23,10 @@ export interface JobRunnerOptions {
 }
 
 /**
- * Runs one leaf job end to end: claim it (at most once), check its signature,
- * run it, stream its
- * output into Redis under the cap, record how it ended, and dispatch the next
- * pending sibling into the slot it frees.
+ * Runs one leaf job end to end: claim it (at most once), check its signature
+ * (a refused job fails and runs nothing), run it, stream its output into
+ * Redis under the cap, record how it ended, and dispatch the next pending
+ * sibling into the slot it frees.
  */
 export class JobRunner {
   private readonly running = new Map<number, AbortController>();

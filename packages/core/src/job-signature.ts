@@ -1,5 +1,5 @@
-import { UsageError } from './errors.js';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { UsageError } from './errors.js';
 
 /**
  * Job signing: what keeps someone who can write to Redis from making agents
@@ -48,7 +48,7 @@ export interface JobSignature {
   signature: string;
 }
 
-/** Why an agent refused a job, or null when it may run it. */
+/** Whether an agent may run a job: which key vouched for it, or why it is refused. */
 export type SignatureVerdict = { ok: true; keyId: string } | { ok: false; reason: string };
 
 export function generateSigningKey(): SigningKey {

@@ -37,7 +37,8 @@ export class FleetStore {
   /**
    * Fails jobs of lost agents and dispatches the siblings that frees; children
    * that waited for a node agent that is gone go over SSH instead; jobs whose
-   * dispatch never reached BullMQ are dispatched again, so that no job (and no
+   * dispatch never reached BullMQ are dispatched again, and jobs still not
+   * started when their signature expires are failed, so that no job (and no
    * parent) waits for ever.
    */
   async reap(): Promise<void> {

@@ -64,8 +64,9 @@ export class Transitions {
 
   /**
    * Fails running jobs whose agent is gone (`agent lost`), takes back children
-   * queued for a node agent that is gone, and finds dispatches that never
-   * reached BullMQ. Returns the siblings to dispatch, the children to send
+   * queued for a node agent that is gone, finds dispatches that never
+   * reached BullMQ, and fails leaves that never started before their
+   * signature expired (the watchdog). Returns the siblings to dispatch, the children to send
    * over SSH instead, and the jobs to dispatch again.
    */
   async reap(now = new Date()): Promise<{ dispatch: number[]; failover: number[]; redispatch: number[] }> {
