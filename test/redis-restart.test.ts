@@ -1,6 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runFleet } from './support/fleet-cli.js';
+import { processesWith } from './support/fleet-env.js';
 import { until } from './support/poll.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
@@ -15,6 +17,9 @@ describe('Redis restarted during a 50-host fan-out', () => {
     const hosts = Array.from({ length: 50 }, (_, index) => ssh.fleet.entries[index % 5]).join(',');
     const parent = await ssh.env.json<JobJson>(['invoke', '-c', hosts, '--throttle', '20', '--as-job', '--', command]);
     await until(async () => (await readdir(runs).catch(() => [])).length >= 10, { what: 'the fan-out to be under way' });
+    // A CLI waiting through the restart reconnects by itself too.
+    const waiting = runFleet(['wait', String(parent.id), '--json'], { env: ssh.env.env, timeoutMs: 120_000 });
+    await until(async () => (await processesWith(`wait\u0000${parent.id}\u0000`)).length > 0, { what: 'the waiting CLI to start' });
     await ssh.redis.restart();
 
     const done = await untilState(ssh.env, parent.id, ['Completed', 'Failed'], 120_000);
@@ -22,6 +27,9 @@ describe('Redis restarted during a 50-host fan-out', () => {
     expect(children).toHaveLength(50);
     expect(children.filter((child) => !['Completed', 'Failed'].includes(child.state))).toEqual([]);
     expect(done.state).toBe('Completed');
+    const waited = await waiting;
+    expect(waited.code).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject([{ id: parent.id, state: 'Completed' }]);
     expect(await readdir(runs)).toHaveLength(50);
     const records = parseRecords((await ssh.env.fleet(['receive', String(parent.id), '--json'])).stdout);
     const stdout = records.filter((record) => record.stream === 'stdout');
