@@ -12,7 +12,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { resolveJobRequest } from '@fleet/core';
+import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
+import { jobSigner, resolveJobRequest, resolveSettings } from '@fleet/core';
 import { FleetStore } from '@fleet/store';
 import { Redis } from 'ioredis';
 import { freeRedis, median, range, until } from './support.mjs';
@@ -25,6 +26,8 @@ const CLI_ROUNDS = Number(process.env.BENCH_CLI_ROUNDS ?? 10);
 const redis = await freeRedis();
 const prefix = '{bench-thread}';
 const env = { ...process.env, FLEET_REDIS_URL: redis.url, FLEET_PREFIX: prefix, HOME: await mkdtemp(join(tmpdir(), 'fleet-bench-')) };
+// Signed as the CLI signs: the agent runs as the same user (HOME) and trusts this key.
+const signingKey = await loadOrCreateSigningKey(resolveSettings({ env, homeDir: env.HOME }).signingKeyPath);
 const agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
 const client = new Redis(redis.url);
 const subscriber = new Redis(redis.url);
@@ -42,7 +45,7 @@ try {
   const queuePath = async (kind) => {
     const request = resolveJobRequest(kinds[kind]);
     const began = performance.now();
-    const { job, dispatchIds } = await store.jobs.create(request);
+    const { job, dispatchIds } = await store.jobs.create(request, jobSigner(signingKey, Date.now() + 60_000));
     const done = new Promise((resolve) => finished.set(job.id, resolve));
     await store.dispatcher.dispatch(dispatchIds);
     await done;
