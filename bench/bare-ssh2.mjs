@@ -1,0 +1,48 @@
+// The limit of fleet's own stack over SSH: ssh2 connections opened with
+// p-map at concurrency 32, `true` run on each, no queue, no Redis, no output
+// handling. Usage: node bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm
+//  - cold: connect, run, disconnect; the caller times the whole process.
+//  - warm: connect to all first, then time one more round of `true` over the
+//    kept connections, and print that time (ms) on stdout.
+import { readFileSync } from 'node:fs';
+import pMap from 'p-map';
+import ssh2 from 'ssh2';
+
+const [hostsFile, port, username, keyFile, mode] = process.argv.slice(2);
+const hosts = readFileSync(hostsFile, 'utf8').split('\n').filter(Boolean);
+const privateKey = readFileSync(keyFile);
+
+function connect(host) {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client.once('ready', () => resolve(client)).once('error', reject);
+    client.connect({ host, port: Number(port), username, privateKey, readyTimeout: 30_000 });
+  });
+}
+
+function runTrue(client) {
+  return new Promise((resolve, reject) => {
+    client.exec('true', (error, channel) => {
+      if (error) return reject(error);
+      let code = null;
+      channel.on('exit', (exitCode) => (code = exitCode)).on('close', () => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+      channel.resume();
+      channel.stderr.resume();
+    });
+  });
+}
+
+if (mode === 'cold') {
+  await pMap(hosts, async (host) => {
+    const client = await connect(host);
+    await runTrue(client);
+    client.end();
+  }, { concurrency: 32 });
+} else {
+  const clients = await pMap(hosts, connect, { concurrency: 32 });
+  await pMap(clients, runTrue, { concurrency: 32 }); // the first round, as every warm tool gets
+  const began = performance.now();
+  await pMap(clients, runTrue, { concurrency: 32 });
+  process.stdout.write(`${(performance.now() - began).toFixed(1)}\n`);
+  for (const client of clients) client.end();
+}

@@ -1,0 +1,385 @@
+// fleet against pssh, clush, Ansible and the bare limits of its own stack, on
+// the tests' loopback sshd fleet, in one run, tools alternating. Writes
+// bench/RESULTS.md and bench/fanout.svg. Not part of npm test.
+//
+// Settings (environment): BENCH_HOSTS (host counts, default 100,500,1000),
+// BENCH_ROUNDS (runs per tool and phase, default 5), BENCH_ANSIBLE_MAX (the
+// largest fleet Ansible is run on, default 100: it takes minutes beyond),
+// BENCH_LOCAL (local children, default 1000), BENCH_OUTPUT_HOSTS and
+// BENCH_OUTPUT_MB (default 100 hosts x 10 MB).
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
+import { fanoutChart, median, targetTable, timeTable, type Series, type Target } from './report.js';
+import { freeRedis, until } from './support.mjs';
+
+const run = promisify(execFile);
+const here = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
+const FLEET = fileURLToPath(new URL('../../packages/cli/bin/fleet.js', import.meta.url));
+const HOST_COUNTS = (process.env.BENCH_HOSTS ?? '100,500,1000').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ANSIBLE_MAX = Number(process.env.BENCH_ANSIBLE_MAX ?? 100);
+const LOCAL = Number(process.env.BENCH_LOCAL ?? 1000);
+const OUTPUT_HOSTS = Number(process.env.BENCH_OUTPUT_HOSTS ?? 100);
+const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 10);
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+installPeers();
+const work = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
+const maxHosts = Math.max(...HOST_COUNTS, OUTPUT_HOSTS);
+log(`starting ${maxHosts} sshd hosts`);
+const fleet: SshFleet = await startSshFleet(maxHosts, { sshdOptions: ['MaxStartups=100:30:200'] });
+const redis = await freeRedis();
+// However the run ends, no sshd, agent or redis-server outlives it.
+process.once('exit', () => {
+  agent?.kill('SIGKILL');
+  for (const host of fleet.hosts) host.process?.kill('SIGKILL');
+  spawnSync('pkill', ['-f', `ControlPath=/tmp/cm-`]);
+});
+const home = join(work, 'home');
+await mkdir(home);
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  HOME: home,
+  FLEET_REDIS_URL: redis.url,
+  FLEET_PREFIX: '{bench}',
+  FLEET_SSH_CONFIG: fleet.sshConfig,
+  FLEET_STATE_DIR: join(work, 'state'),
+  ANSIBLE_HOST_KEY_CHECKING: 'False',
+  ANSIBLE_LOCALHOST_WARNING: 'False',
+  ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+  ANSIBLE_NOCOLOR: '1',
+};
+const hostsFile = async (count: number) => {
+  const file = join(work, `hosts-${count}`);
+  await writeFile(file, `${fleet.entries.slice(0, count).join('\n')}\n`);
+  return file;
+};
+
+let agent: ChildProcess | null = null;
+async function restartAgent(): Promise<number> {
+  if (agent) {
+    const exited = new Promise((resolve) => agent?.once('exit', resolve));
+    agent.kill('SIGTERM');
+    await exited;
+  }
+  agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
+  const pid = agent.pid as number;
+  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`));
+  return pid;
+}
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+/** Runs a command; returns its wall time in seconds, and fails the bench if it did. */
+async function timed(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<number> {
+  const began = performance.now();
+  const child = spawn(command, args, { env: options.env ?? env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const seconds = (performance.now() - began) / 1000;
+  if (code !== 0) throw new Error(`${command} ${args.slice(0, 6).join(' ')} ... exited ${code}: ${stderr}`);
+  return seconds;
+}
+
+/** `/usr/bin/time` around the fleet CLI, for its peak RSS. */
+async function timedFleet(args: string[]): Promise<{ seconds: number; cliRssMb: number }> {
+  const rssFile = join(work, 'cli-rss');
+  const seconds = await timed('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, FLEET, ...args]);
+  return { seconds, cliRssMb: Number((await readFile(rssFile, 'utf8')).trim().split('\n').pop()) / 1024 };
+}
+
+const controlDir = async (tool: string) => mkdtemp(join('/tmp', `cm-${tool}-`));
+const controlOptions = (dir: string) => ['-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/%C`, '-o', 'ControlPersist=300'];
+function closeMasters(dir: string): void {
+  spawnSync('pkill', ['-f', `ControlPath=${dir}`]);
+}
+
+interface Phases {
+  cold: number;
+  warm: number;
+}
+type Tool = { name: string; maxHosts?: number; run: (count: number, file: string) => Promise<Partial<Phases>> };
+
+const memory = new Map<number, { agentMb: number; cliMb: number }>();
+const tools: Tool[] = [
+  {
+    name: 'fleet',
+    async run(count, file) {
+      const pid = await restartAgent();
+      const cold = await timedFleet(['invoke', '-f', file, '--throttle', '32', '--', 'true']);
+      const warm = await timedFleet(['invoke', '-f', file, '--throttle', '32', '--', 'true']);
+      const seen = memory.get(count) ?? { agentMb: 0, cliMb: 0 };
+      memory.set(count, { agentMb: Math.max(seen.agentMb, await peakRssMb(pid)), cliMb: Math.max(seen.cliMb, cold.cliRssMb, warm.cliRssMb) });
+      return { cold: cold.seconds, warm: warm.seconds };
+    },
+  },
+  {
+    name: 'bare ssh2 loop',
+    async run(count, file) {
+      const args = [here('bare-ssh2.mjs'), file, String(fleet.port), TEST_USER, fleet.clientKey];
+      const cold = await timed(process.execPath, [...args, 'cold']);
+      const { stdout } = await run(process.execPath, [...args, 'warm'], { env, maxBuffer: 1 << 20 });
+      return { cold, warm: Number(stdout.trim()) / 1000 };
+    },
+  },
+  {
+    name: 'pssh',
+    async run(_count, file) {
+      const base = ['-h', file, '-p', '32', '-t', '0'];
+      const cold = await timed('parallel-ssh', [...base, '-x', `-F ${fleet.sshConfig}`, 'true']);
+      const dir = await controlDir('pssh');
+      const viaMaster = [...base, '-x', [`-F ${fleet.sshConfig}`, ...controlOptions(dir)].join(' '), 'true'];
+      await timed('parallel-ssh', viaMaster);
+      const warm = await timed('parallel-ssh', viaMaster);
+      closeMasters(dir);
+      return { cold, warm };
+    },
+  },
+  {
+    name: 'clush',
+    async run(count) {
+      const nodes = fleet.entries.slice(0, count).join(',');
+      const base = ['-f', '32', '-w', nodes, '-q'];
+      const cold = await timed('clush', [...base, '-o', `-F ${fleet.sshConfig}`, 'true']);
+      const dir = await controlDir('clush');
+      // clush reads -o through Python's ConfigParser: a literal % is %%.
+      const viaMaster = [...base, '-o', [`-F ${fleet.sshConfig}`, ...controlOptions(dir)].join(' ').replace(/%/g, '%%'), 'true'];
+      await timed('clush', viaMaster);
+      const warm = await timed('clush', viaMaster);
+      closeMasters(dir);
+      return { cold, warm };
+    },
+  },
+  {
+    name: 'ansible',
+    maxHosts: ANSIBLE_MAX,
+    async run(count) {
+      const inventory = join(work, `inventory-${count}`);
+      await writeFile(inventory, `[fleet]\n${fleet.entries.slice(0, count).join('\n')}\n[fleet:vars]\nansible_ssh_common_args='-F ${fleet.sshConfig}'\n`);
+      const args = ['fleet', '-i', inventory, '-f', '32', '-m', 'command', '-a', 'true'];
+      // Ansible's own ControlPersist: a fresh control directory is a cold start, the same one warm.
+      const dir = await controlDir('ansible');
+      const cold = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: await controlDir('ansible-cold') } });
+      await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: dir } });
+      const warm = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: dir } });
+      closeMasters(dir);
+      spawnSync('pkill', ['-f', 'cm-ansible']);
+      return { cold, warm };
+    },
+  },
+  {
+    name: 'xargs + ssh ControlMaster',
+    async run(_count, file) {
+      const dir = await controlDir('xargs');
+      const ssh = ['ssh', '-F', fleet.sshConfig, ...controlOptions(dir), '{}', 'true'];
+      const args = ['-a', file, '-P', '32', '-I{}', ...ssh];
+      await timed('xargs', args);
+      const warm = await timed('xargs', args);
+      closeMasters(dir);
+      return { warm };
+    },
+  },
+];
+
+// Fan-out: each round runs every tool once, in an order that rotates.
+const results = new Map<number, Map<string, { cold: number[]; warm: number[] }>>();
+for (const count of HOST_COUNTS) {
+  const file = await hostsFile(count);
+  const byTool = new Map<string, { cold: number[]; warm: number[] }>();
+  results.set(count, byTool);
+  const eligible = tools.filter((tool) => count <= (tool.maxHosts ?? Infinity));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = [...eligible.slice(round % eligible.length), ...eligible.slice(0, round % eligible.length)];
+    for (const tool of order) {
+      const phases = await tool.run(count, file);
+      const entry = byTool.get(tool.name) ?? { cold: [], warm: [] };
+      if (phases.cold !== undefined) entry.cold.push(phases.cold);
+      if (phases.warm !== undefined) entry.warm.push(phases.warm);
+      byTool.set(tool.name, entry);
+      log(`${count} hosts, round ${round + 1}: ${tool.name} cold ${phases.cold?.toFixed(2) ?? '-'} s, warm ${phases.warm?.toFixed(2) ?? '-'} s`);
+    }
+  }
+}
+
+// Local children: fleet against a bare spawn loop and xargs.
+const localFile = join(work, 'local');
+await writeFile(localFile, 'localhost\n'.repeat(LOCAL));
+await restartAgent();
+const local: Series[] = [
+  { tool: 'fleet', runs: [] },
+  { tool: 'bare Node spawn loop', runs: [] },
+  { tool: 'xargs -P 32 sh -c true', runs: [] },
+];
+const sequence = Array.from({ length: LOCAL }, (_, index) => String(index)).join('\n');
+for (let round = 0; round < ROUNDS; round += 1) {
+  local[0]?.runs.push((await timedFleet(['invoke', '-f', localFile, '--throttle', '32', '--', 'true'])).seconds);
+  local[1]?.runs.push(await timed(process.execPath, [here('bare-spawn.mjs'), String(LOCAL)]));
+  local[2]?.runs.push(await timed('xargs', ['-P', '32', '-n1', 'sh', '-c', 'true'], { input: sequence }));
+  log(`local round ${round + 1} done`);
+}
+
+// CLI latency on an idle system.
+const latency: Series[] = [
+  { tool: 'fleet', runs: [] },
+  { tool: 'node -e 0', runs: [] },
+];
+for (let round = 0; round < Math.max(10, ROUNDS * 2); round += 1) {
+  latency[0]?.runs.push(await timed(process.execPath, [FLEET, 'get']));
+  latency[1]?.runs.push(await timed(process.execPath, ['-e', '0']));
+}
+
+// Output: every host writes OUTPUT_MB of 100-byte lines, through to the CLI's stdout.
+const outputAgent = await restartAgent();
+const outputFile = await hostsFile(OUTPUT_HOSTS);
+const bytesPerHost = OUTPUT_MB * 1_000_000;
+const outputSeconds = await timed('sh', [
+  '-c',
+  `"$0" "$1" invoke -f "$2" --throttle 32 -- "head -c ${bytesPerHost} /dev/zero | tr '\\\\0' x | fold -w 99" | wc -c > "$3"`,
+  process.execPath,
+  FLEET,
+  outputFile,
+  join(work, 'output-bytes'),
+]);
+const receivedBytes = Number((await readFile(join(work, 'output-bytes'), 'utf8')).trim());
+// Lines of 99 bytes and a newline, each printed after `HOST: `.
+const linesPerHost = Math.ceil(bytesPerHost / 99);
+const expectedBytes = fleet.entries.slice(0, OUTPUT_HOSTS).reduce((sum, host) => sum + bytesPerHost + linesPerHost * (host.length + 3), 0);
+const outputAgentMb = await peakRssMb(outputAgent);
+const throughput = (OUTPUT_HOSTS * bytesPerHost) / 1e6 / outputSeconds;
+log(`output: ${receivedBytes} bytes printed in ${outputSeconds.toFixed(1)} s`);
+
+agent?.kill('SIGTERM');
+await redis.stop();
+await fleet.close();
+await rm(work, { recursive: true, force: true });
+
+// The report.
+const series = (count: number, phase: 'cold' | 'warm'): Series[] =>
+  [...(results.get(count) ?? new Map()).entries()]
+    .filter(([, runs]) => runs[phase].length > 0)
+    .map(([tool, runs]) => ({ tool, runs: runs[phase] }));
+const ratio = (count: number, phase: 'cold' | 'warm', tool: string) => {
+  const all = series(count, phase);
+  const of = (name: string) => median(all.find((entry) => entry.tool === name)?.runs ?? [NaN]);
+  return of('fleet') / of(tool);
+};
+const targets: Target[] = [];
+for (const count of HOST_COUNTS.filter((n) => n === 100 || n === 500)) {
+  targets.push({ what: `cold ${count}: fleet / clush`, value: ratio(count, 'cold', 'clush'), bound: 0.4, unit: '×' });
+  targets.push({ what: `cold ${count}: fleet / pssh`, value: ratio(count, 'cold', 'pssh'), bound: 0.4, unit: '×' });
+  targets.push({ what: `cold ${count}: fleet / bare ssh2 loop`, value: ratio(count, 'cold', 'bare ssh2 loop'), bound: 1.3, unit: '×' });
+}
+if (HOST_COUNTS.includes(100)) {
+  targets.push({ what: 'warm 100: fleet / xargs + ssh ControlMaster', value: ratio(100, 'warm', 'xargs + ssh ControlMaster'), bound: 0.75, unit: '×' });
+  targets.push({ what: 'warm 100: fleet / bare loop, kept connections', value: ratio(100, 'warm', 'bare ssh2 loop'), bound: 2, unit: '×' });
+}
+targets.push({ what: `${LOCAL} local children: fleet / bare spawn loop`, value: median(local[0]?.runs ?? []) / median(local[1]?.runs ?? []), bound: 1.5, unit: '×' });
+targets.push({ what: '`fleet get` median', value: median(latency[0]?.runs ?? []) * 1000, bound: 200, unit: 'ms' });
+targets.push({ what: '`fleet get` / `node -e 0`', value: median(latency[0]?.runs ?? []) / median(latency[1]?.runs ?? []), bound: 3, unit: '×' });
+const largest = Math.max(...HOST_COUNTS);
+const largestMemory = memory.get(largest);
+if (largestMemory) {
+  targets.push({ what: `${largest} hosts: agent peak RSS`, value: largestMemory.agentMb, bound: 300, unit: 'MB' });
+  targets.push({ what: `${largest} hosts: CLI peak RSS`, value: largestMemory.cliMb, bound: 150, unit: 'MB' });
+}
+targets.push({ what: `output ${OUTPUT_HOSTS} x ${OUTPUT_MB} MB: throughput`, value: throughput, bound: 100, unit: 'MB/s', kind: 'min' });
+
+const version = (command: string, args: string[]) => {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return `${result.stdout}${result.stderr}`.trim().split('\n')[0];
+};
+const sections = HOST_COUNTS.flatMap((count) => [
+  `### ${count} hosts, cold (no connection kept)\n\n${timeTable(series(count, 'cold'))}`,
+  `### ${count} hosts, warm (each tool's best connection reuse)\n\n${timeTable(series(count, 'warm'))}`,
+]);
+const memoryRows = [...memory.entries()].map(([count, mb]) => `| ${count} | ${mb.agentMb.toFixed(0)} MB | ${mb.cliMb.toFixed(0)} MB |`);
+const report = `# fleet against pssh, clush and Ansible
+
+One run of \`npm run bench\` on the tests' loopback sshd fleet (one OpenSSH
+sshd per host on 127.0.x.y, all on this machine), every tool at parallelism
+32, tools alternating round by round. Absolute times on a shared 2-core
+machine drift; the ratios within one run are what to compare. "tool / fleet"
+above 1 means fleet was faster.
+
+- Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.
+- Versions: Node ${process.version}; ${version('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}; ${version('ssh', ['-V'])}; pssh ${version('parallel-ssh', ['--version'])}; ${version('clush', ['--version'])}; ${version('ansible', ['--version'])}.
+- Run: ${new Date().toISOString()}, ${ROUNDS} rounds (Ansible only up to ${ANSIBLE_MAX} hosts: it takes minutes beyond).
+- fleet: \`fleet invoke -f HOSTS --throttle 32 -- true\`, the CLI's whole life, through an agent
+  restarted before each cold run (so it holds no connections); warm is the run right after.
+- Bare ssh2 loop: \`bench/bare-ssh2.mjs\` (p-map 32, no queue, no Redis, no output handling); cold
+  is its whole process, warm one round over connections it keeps.
+- pssh and clush: cold with plain \`ssh\`; warm through an OpenSSH ControlMaster made by a run
+  before. xargs: \`xargs -P 32 ssh\` over a ControlMaster. Ansible: \`ansible -f 32 -m command\`,
+  cold with a fresh ControlPersist directory, warm with the one a run before made.
+
+![cold and warm fan-out time against host count](fanout.svg)
+
+## Targets
+
+${targetTable(targets)}
+
+## Fan-out of \`true\`
+
+${sections.join('\n\n')}
+
+### Peak memory (fleet)
+
+| hosts | agent | CLI |
+|---|---|---|
+${memoryRows.join('\n')}
+
+## ${LOCAL} \`localhost\` children running \`true\`
+
+${timeTable(local)}
+
+## CLI latency: \`fleet get\` on an idle system
+
+${timeTable(latency)}
+
+## Output: ${OUTPUT_HOSTS} hosts x ${OUTPUT_MB} MB of 100-byte lines, through to the CLI's stdout
+
+${(OUTPUT_HOSTS * OUTPUT_MB).toFixed(0)} MB in ${outputSeconds.toFixed(1)} s: **${throughput.toFixed(1)} MB/s**; ${receivedBytes === expectedBytes ? 'every byte printed' : `**${receivedBytes} bytes printed, ${expectedBytes} expected**`} (with the \`HOST: \` prefixes); the agent's peak RSS ${outputAgentMb.toFixed(0)} MB.
+`;
+const chart = fanoutChart(
+  (['cold', 'warm'] as const).map((phase) => ({
+    title: `${phase} fan-out of true (median s)`,
+    lines: [...new Set(HOST_COUNTS.flatMap((count) => series(count, phase).map((entry) => entry.tool)))].map((tool) => ({
+      tool,
+      points: HOST_COUNTS.flatMap((count): [number, number][] => {
+        const entry = series(count, phase).find((candidate) => candidate.tool === tool);
+        return entry ? [[count, median(entry.runs)]] : [];
+      }),
+    })),
+  })),
+);
+await writeFile(here('RESULTS.md'), report);
+await writeFile(here('fanout.svg'), chart);
+process.stdout.write(report);
+
+/** The peers, from Debian, when missing (with sudo unless root). */
+function installPeers(): void {
+  const missing = [
+    ['parallel-ssh', 'pssh'],
+    ['clush', 'clustershell'],
+    ['ansible', 'ansible-core'],
+  ].filter(([command]) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0).map(([, pkg]) => pkg as string);
+  if (missing.length === 0) return;
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  log(`installing ${missing.join(' ')}`);
+  for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+    const result = spawnSync(sudo[0] ?? (args[0] as string), sudo.length ? args : args.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    if (result.status !== 0) throw new Error(`${args.join(' ')} failed`);
+  }
+}
