@@ -170,6 +170,12 @@ describe('signing keys', () => {
     expect((await fleet.env.fleet(['key'])).stdout).toBe(printed.stdout);
   });
 
+  it('is made once when many fleet commands start at the same moment, and none of them sees half a key', async () => {
+    const printed = await Promise.all(Array.from({ length: 12 }, () => fleet.env.fleet(['key'])));
+    expect(printed.map((result) => result.code)).toEqual(Array(12).fill(0));
+    expect(new Set(printed.map((result) => result.stdout)).size).toBe(1);
+  });
+
   it('refuses to start an agent whose trusted-keys file holds something that is not a key', async () => {
     await mkdir(join(fleet.env.home, '.config/fleet'), { recursive: true });
     await appendFile(join(fleet.env.home, '.config/fleet/trusted-keys'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI me@there\n');

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { userInfo, hostname } from 'node:os';
 import { formatPrivateKey, formatPublicKey, generateSigningKey, parsePrivateKey, UsageError, type SigningKey } from '@fleet/core';
@@ -29,15 +30,19 @@ export async function readSigningKey(path: string): Promise<SigningKey | null> {
 /**
  * This user's signing key, made on first use: an Ed25519 private key (mode
  * 600, in a directory only the user can enter) and its public line beside it
- * as `PATH.pub`. Two processes making it at once both end with the same key.
+ * as `PATH.pub`. The key is written whole to a file of its own and then
+ * linked into place, which fails if the key already exists: so processes
+ * making it at once all end with the one key, and none ever reads half of it.
  */
 export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> {
   const existing = await readSigningKey(path);
   if (existing !== null) return existing;
   const key = generateSigningKey();
+  const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFile(path, formatPrivateKey(key), { mode: 0o600, flag: 'wx' });
+    await writeFile(partial, formatPrivateKey(key), { mode: 0o600, flag: 'wx' });
+    await link(partial, path);
   } catch (error) {
     // Another fleet process made it first: use that one.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readSigningKey(path)) as SigningKey;
@@ -45,6 +50,8 @@ export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> 
       hint: 'set FLEET_SIGNING_KEY to a file fleet may create',
       cause: error,
     });
+  } finally {
+    await unlink(partial).catch(() => {});
   }
   await writeFile(`${path}.pub`, `${formatPublicKey(key.publicKey, keyComment())}\n`, { mode: 0o644 }).catch(() => {});
   return key;

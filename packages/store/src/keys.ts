@@ -14,6 +14,8 @@ export interface FleetKeys {
   names: string;
   /** The output stream of a top-level job and all its children. */
   output(rootId: number | string): string;
+  /** A stream that gets one entry when a top-level job finishes: wakes those following its output. */
+  done(rootId: number | string): string;
   /** Children of a job not yet handed to the queue (the throttle window). */
   pending(rootId: number | string): string;
   /** Hash: id of every running job → id of the agent running it. */
@@ -41,6 +43,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     roots: `${prefix}:roots`,
     names: `${prefix}:names`,
     output: (rootId) => `${prefix}:out:${rootId}`,
+    done: (rootId) => `${prefix}:done:${rootId}`,
     pending: (rootId) => `${prefix}:pending:${rootId}`,
     running: `${prefix}:running`,
     routed: `${prefix}:routed`,

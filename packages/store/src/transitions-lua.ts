@@ -42,6 +42,16 @@ local function expireTree(rootId)
   end
 end
 
+-- A top-level job has finished: keep it for its retention, and wake anyone
+-- following its output (an XREAD on this stream returns at once), so that a
+-- job ending without a last line is noticed without a poll.
+local function treeFinished(rootId)
+  expireTree(rootId)
+  local done = prefix .. ':done:' .. rootId
+  redis.call('XADD', done, 'MAXLEN', 1, '*', 'id', rootId)
+  redis.call('EXPIRE', done, tonumber(redis.call('HGET', jobKey(rootId), 'retention') or '') or 604800)
+end
+
 -- Ends a leaf job. Returns false when it had already ended (or belongs to
 -- another agent), else the id of the next pending sibling to dispatch, or ''.
 local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchNext)
@@ -66,7 +76,7 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
   end
   redis.call('PUBLISH', prefix .. ':finished', id)
   if rootId == id then
-    expireTree(rootId)
+    treeFinished(rootId)
     return ''
   end
   local counter = 'completed'
@@ -76,7 +86,7 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
   local done = tonumber(counts[2] or '0') + tonumber(counts[3] or '0') + tonumber(counts[4] or '0')
   if done >= tonumber(counts[1] or '0') then
     redis.call('HSET', rootKey, 'endedAt', nowIso)
-    expireTree(rootId)
+    treeFinished(rootId)
     redis.call('PUBLISH', prefix .. ':finished', rootId)
     return ''
   end
