@@ -3,7 +3,7 @@
 // bench/RESULTS.md and bench/fanout.svg. Not part of npm test.
 //
 // Settings (environment): BENCH_HOSTS (host counts, default 100,500,1000),
-// BENCH_ROUNDS (runs per tool and phase, default 5), BENCH_ANSIBLE_MAX (the
+// BENCH_ROUNDS (runs per tool and phase, default 3), BENCH_ANSIBLE_MAX (the
 // largest fleet Ansible is run on, default 100: it takes minutes beyond),
 // BENCH_LOCAL (local children, default 1000), BENCH_OUTPUT_HOSTS and
 // BENCH_OUTPUT_MB (default 100 hosts x 10 MB).
@@ -21,7 +21,7 @@ const run = promisify(execFile);
 const here = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
 const FLEET = fileURLToPath(new URL('../../packages/cli/bin/fleet.js', import.meta.url));
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? '100,500,1000').split(',').map(Number);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ANSIBLE_MAX = Number(process.env.BENCH_ANSIBLE_MAX ?? 100);
 const LOCAL = Number(process.env.BENCH_LOCAL ?? 1000);
 const OUTPUT_HOSTS = Number(process.env.BENCH_OUTPUT_HOSTS ?? 100);
