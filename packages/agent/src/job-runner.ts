@@ -56,21 +56,20 @@ export class JobRunner {
     const verdict = await this.options.verify(claimed).catch(
       (error: unknown): SignatureVerdict => ({ ok: false, reason: `refused: the signature could not be checked: ${(error as Error).message}` }),
     );
-    if (!verdict.ok) {
-      this.options.log?.(`job ${id} for ${claimed.location}: ${verdict.reason}`);
-      const next = await store.transitions.finish(id, { state: 'Failed', exitCode: null, reason: verdict.reason }, agentId);
-      if (next !== null) await store.dispatcher.dispatch([next]);
-      return;
-    }
-    const controller = new AbortController();
-    this.running.set(id, controller);
     let outcome: Outcome;
-    try {
-      outcome = await this.execute(claimed, controller);
-    } catch (error) {
-      outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${error instanceof Error ? error.message : String(error)}` };
-    } finally {
-      this.running.delete(id);
+    if (verdict.ok) {
+      const controller = new AbortController();
+      this.running.set(id, controller);
+      try {
+        outcome = await this.execute(claimed, controller);
+      } catch (error) {
+        outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${error instanceof Error ? error.message : String(error)}` };
+      } finally {
+        this.running.delete(id);
+      }
+    } else {
+      this.options.log?.(`job ${id} for ${claimed.location}: ${verdict.reason}`);
+      outcome = { state: 'Failed', exitCode: null, reason: verdict.reason };
     }
     const next = await store.transitions.finish(id, outcome, agentId);
     if (next !== null) await store.dispatcher.dispatch([next]);

@@ -33,6 +33,7 @@ local function expireTree(rootId)
   local seconds = tonumber(redis.call('HGET', rootKey, 'retention') or '') or 604800
   redis.call('EXPIRE', rootKey, seconds)
   redis.call('EXPIRE', prefix .. ':out:' .. rootId, seconds)
+  redis.call('EXPIRE', prefix .. ':done:' .. rootId, seconds)
   redis.call('DEL', prefix .. ':pending:' .. rootId)
   local childIds = redis.call('HGET', rootKey, 'childIds')
   if childIds and childIds ~= '' then
@@ -42,14 +43,12 @@ local function expireTree(rootId)
   end
 end
 
--- A top-level job has finished: keep it for its retention, and wake anyone
--- following its output (an XREAD on this stream returns at once), so that a
--- job ending without a last line is noticed without a poll.
+-- A top-level job has finished: wake anyone following its output (an XREAD
+-- on this stream returns at once), so that a job ending without a last line
+-- is noticed without a poll; then keep it all for its retention.
 local function treeFinished(rootId)
+  redis.call('XADD', prefix .. ':done:' .. rootId, 'MAXLEN', 1, '*', 'id', rootId)
   expireTree(rootId)
-  local done = prefix .. ':done:' .. rootId
-  redis.call('XADD', done, 'MAXLEN', 1, '*', 'id', rootId)
-  redis.call('EXPIRE', done, tonumber(redis.call('HGET', jobKey(rootId), 'retention') or '') or 604800)
 end
 
 -- Ends a leaf job. Returns false when it had already ended (or belongs to
