@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js';
+// The CLI bundled by scripts/bundle.mjs: one file and the chunks a command needs,
+// which starts in a fraction of the time of loading dist/main.js's module graph.
+import { main } from '../dist/fleet-cli.js';
 
 main(process.argv.slice(2));

@@ -2,13 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentUnavailableError } from '@fleet/core';
 import { targetToUrl } from '@fleet/store';
 import type { CliContext } from './context.js';
-
-const CLI_BIN = fileURLToPath(new URL('../bin/fleet.js', import.meta.url));
+import { CLI_BIN } from './package-files.js';
 
 /**
  * Makes sure an agent on the shared queue is alive before a job is queued (SPEC §6): when none

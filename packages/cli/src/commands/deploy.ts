@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULTS, FLEET_VERSION, formatPublicKey, positiveInteger, type HostEntry } from '@fleet/core';
 import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '@fleet/store';
@@ -7,9 +6,7 @@ import type { Argv } from 'yargs';
 import { hostsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-
-// Built beside dist/main.js by scripts/bundle-agent.mjs.
-const BUNDLE = fileURLToPath(new URL('../fleet-agent.mjs', import.meta.url));
+import { AGENT_BUNDLE } from '../package-files.js';
 
 interface DeployArgs extends GlobalArgs {
   'hosts-file'?: string;
@@ -71,7 +68,7 @@ export const deployCommand = {
           const outcome = await deployAgent({
             pool,
             entry,
-            bundlePath: BUNDLE,
+            bundlePath: AGENT_BUNDLE,
             agentEnv,
             trustedKey,
             concurrency,
