@@ -31,6 +31,19 @@ describe('fleet receive', () => {
     expect((await fleet.env.json<JobJson[]>(['get', id]))[0]?.hasMoreData).toBe(false);
   });
 
+  it('stores many lines in few entries and gives every one back as its own record, in order', async () => {
+    const job = await fleet.env.json<JobJson>(['start', '--', "seq 1 20000; echo '' ; printf 'last'"]);
+    await untilState(fleet.env, job.id, ['Completed']);
+    // Packed: 20,002 lines of about 100 KiB take a few stream entries, not one each.
+    expect(await fleet.redis.client().xlen(`${fleet.env.prefix}:out:${job.id}`)).toBeLessThan(50);
+    const json = await fleet.env.fleet(['receive', String(job.id), '--json', '--keep']);
+    const lines = parseRecords(json.stdout).map((record) => record.data);
+    expect(lines).toEqual([...Array.from({ length: 20000 }, (_, index) => String(index + 1)), '', 'last']);
+    const text = await fleet.env.fleet(['receive', String(job.id)]);
+    expect(text.stdout).toBe(`${lines.join('\n')}\n`);
+    expect((await fleet.env.json<JobJson[]>(['get', String(job.id)]))[0]?.hasMoreData).toBe(false);
+  });
+
   it('keeps everything with --keep', async () => {
     const job = await fleet.env.json<JobJson>(['start', '--', 'echo a; echo b']);
     await untilState(fleet.env, job.id, ['Completed']);

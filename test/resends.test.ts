@@ -1,5 +1,5 @@
 import { resolveJobRequest } from '@fleet/core';
-import { FleetStore } from '@fleet/store';
+import { entryRecords, FleetStore } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
 import { userSigner } from './support/signing.js';
 import { useFleet } from './support/use-fleet.js';
@@ -26,8 +26,8 @@ describe('commands resent after a reconnection', () => {
     await store.transitions.append(id, id, 'localhost', 1, batch);
     await store.transitions.append(id, id, 'localhost', 1, batch);
     await store.transitions.append(id, id, 'localhost', 2, [['stderr', 'three', 't']]);
-    const records = await store.output.read(id, null);
-    expect(records.map((entry) => entry.record.data)).toEqual(['one', 'two', 'three']);
+    const entries = await store.output.read(id, null);
+    expect(entries.flatMap((entry) => entryRecords(entry).map((record) => record.data))).toEqual(['one', 'two', 'three']);
     expect((await store.jobs.record(id))?.view.hasMoreData).toBe(true);
     await store.close();
   });

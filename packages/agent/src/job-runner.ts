@@ -1,4 +1,5 @@
 import {
+  blockText,
   describeDroppedOutput,
   judgeOutcome,
   LineSplitter,
@@ -83,12 +84,10 @@ export class JobRunner {
     const writer = new OutputWriter(store.transitions, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
     const budget = new OutputBudget(spec.maxOutputBytes);
     const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
-    const keep = (stream: 'stdout' | 'stderr', lines: string[]): Promise<void> | undefined => {
-      let wait: Promise<void> | undefined;
-      for (const line of lines) {
-        if (budget.take(Buffer.byteLength(line) + 1)) wait = writer.write(stream, line) ?? wait;
-      }
-      return wait;
+    // A block of whole lines goes to Redis as one record (readers split it into lines again).
+    const keep = (stream: 'stdout' | 'stderr', block: Buffer): Promise<void> | undefined => {
+      const kept = budget.takeLines(block);
+      return kept === 0 ? undefined : writer.write(stream, blockText(block, kept));
     };
     const onValue = (value: unknown): Promise<void> | undefined => {
       const bytes = Buffer.byteLength(JSON.stringify(value)) + 1;

@@ -1,5 +1,5 @@
-import { isFinalState, parseHostEntry, type JobType, type OutputRecord } from '@fleet/core';
-import type { JobRecord, StoredRecord } from '@fleet/store';
+import { isFinalState, parseHostEntry, type JobType } from '@fleet/core';
+import type { JobRecord, StoredEntry } from '@fleet/store';
 import type { CliContext } from './context.js';
 
 export interface PumpOptions {
@@ -31,7 +31,8 @@ export class OutputPump {
     private readonly context: CliContext,
     private readonly selected: readonly JobRecord[],
     private readonly options: PumpOptions,
-    private readonly emit: (record: OutputRecord, jobType: JobType) => void,
+    /** Takes a page of entries; may return a promise to hold the next page back (a slow reader). */
+    private readonly emit: (entries: StoredEntry[], jobType: JobType) => Promise<void> | void,
   ) {
     for (const job of selected) {
       const source = this.sources.get(job.rootId) ?? { rootId: job.rootId, jobType: job.view.type, jobIds: new Set(), lastEntryId: null };
@@ -49,11 +50,11 @@ export class OutputPump {
         if (page.length === 0) break;
         source.lastEntryId = page[page.length - 1]?.entryId ?? source.lastEntryId;
         const mine = page.filter((entry) => this.wanted(source, entry));
-        for (const entry of mine) this.emit(entry.record, source.jobType);
+        if (mine.length > 0) await this.emit(mine, source.jobType);
         if (!this.options.keep && mine.length > 0) {
           await this.context.store.transitions.acknowledge(
             source.rootId,
-            mine.map((entry) => ({ entryId: entry.entryId, jobId: entry.record.jobId })),
+            mine.map((entry) => ({ entryId: entry.entryId, jobId: entry.jobId })),
           );
         }
       }
@@ -86,11 +87,10 @@ export class OutputPump {
     }
   }
 
-  private wanted(source: Source, entry: StoredRecord): boolean {
-    const { record } = entry;
-    if (!source.jobIds.has(record.jobId)) return false;
+  private wanted(source: Source, entry: StoredEntry): boolean {
+    if (!source.jobIds.has(entry.jobId)) return false;
     const host = this.options.host;
-    return host === undefined || record.host === host || hostOf(record.host) === host;
+    return host === undefined || entry.host === host || hostOf(entry.host) === host;
   }
 }
 

@@ -1,52 +1,57 @@
+const NEWLINE = Buffer.from('\n');
+
 /**
- * Splits a byte stream into lines. Multi-byte UTF-8 characters never contain
- * the newline byte, so splitting bytes first and decoding each line after is
- * safe; invalid UTF-8 decodes to U+FFFD rather than failing. A line longer than
- * `maxLineBytes` is cut into pieces so that memory stays bounded on output that
- * never writes a newline.
+ * Cuts a byte stream into whole lines, handed on in blocks: every complete
+ * line of a chunk at once, each ending in a newline, so that output moves a
+ * chunk at a time rather than a line at a time. Multi-byte UTF-8 characters
+ * never contain the newline byte, so a block decodes exactly as its lines
+ * would one by one; invalid UTF-8 decodes to U+FFFD rather than failing. A
+ * line longer than `maxLineBytes` is cut into pieces (each its own line) so
+ * that memory stays bounded on output that never writes a newline.
  */
 export class LineSplitter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private pending: Buffer = Buffer.alloc(0);
 
   constructor(private readonly maxLineBytes = 64 * 1024) {}
 
-  /** Feeds a chunk; returns the lines it completed, without their newlines. */
-  push(chunk: Uint8Array): string[] {
-    const lines: string[] = [];
-    let buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  /**
+   * Feeds a chunk; returns the lines it completed as one block, every line
+   * newline-terminated (empty when it completed none). The block may share
+   * memory with `chunk`: decode it before the caller reuses its chunk.
+   */
+  push(chunk: Uint8Array): Buffer {
+    const input = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buffer = this.pending.length === 0 ? input : Buffer.concat([this.pending, input]);
+    const pieces: Buffer[] = [];
+    let blockStart = 0;
+    let lineStart = 0;
     for (;;) {
-      const newline = buffer.indexOf(0x0a);
-      const room = this.maxLineBytes - this.pendingBytes;
-      if (newline !== -1 && newline <= room) {
-        lines.push(this.take(buffer.subarray(0, newline)));
-        buffer = buffer.subarray(newline + 1);
+      const newline = buffer.indexOf(0x0a, lineStart);
+      const lineEnd = newline === -1 ? buffer.length : newline;
+      if (lineEnd - lineStart > this.maxLineBytes) {
+        const cut = lineStart + this.maxLineBytes;
+        pieces.push(buffer.subarray(blockStart, cut), NEWLINE);
+        blockStart = lineStart = cut;
         continue;
       }
-      if (buffer.length > room) {
-        lines.push(this.take(buffer.subarray(0, room)));
-        buffer = buffer.subarray(room);
-        continue;
-      }
-      if (buffer.length > 0) {
-        // Copy: the caller may reuse its chunk.
-        this.pending.push(Buffer.from(buffer));
-        this.pendingBytes += buffer.length;
-      }
-      return lines;
+      if (newline === -1) break;
+      lineStart = newline + 1;
     }
+    pieces.push(buffer.subarray(blockStart, lineStart));
+    // Copy: the caller may reuse its chunk. At most maxLineBytes.
+    this.pending = Buffer.from(buffer.subarray(lineStart));
+    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
   }
 
-  /** The last line, when the stream ended without a newline. */
-  end(): string[] {
-    if (this.pendingBytes === 0) return [];
-    return [this.take(Buffer.alloc(0))];
+  /** The last line, newline-terminated, when the stream ended without a newline (else empty). */
+  end(): Buffer {
+    const last = this.pending.length === 0 ? this.pending : Buffer.concat([this.pending, NEWLINE]);
+    this.pending = Buffer.alloc(0);
+    return last;
   }
+}
 
-  private take(tail: Buffer): string {
-    const line = this.pendingBytes === 0 ? tail : Buffer.concat([...this.pending, tail]);
-    this.pending = [];
-    this.pendingBytes = 0;
-    return line.toString('utf8');
-  }
+/** A block's lines as text, joined by newlines (the block's last newline dropped). */
+export function blockText(block: Buffer, bytes = block.length): string {
+  return block.toString('utf8', 0, bytes - 1);
 }

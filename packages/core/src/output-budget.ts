@@ -18,6 +18,22 @@ export class OutputBudget {
     return false;
   }
 
+  /**
+   * Takes a block of newline-terminated lines: returns how many of its bytes
+   * are kept, always whole lines (the longest run from the start that fits),
+   * exactly as taking its lines one by one would.
+   */
+  takeLines(block: Uint8Array): number {
+    if (this.take(block.length)) return block.length;
+    if (this.droppedBytes > block.length) return 0; // something was dropped before: keep nothing more
+    // This block crossed the cap: keep the whole lines that fit in the room left.
+    const room = this.capBytes - this.used;
+    const kept = room === 0 ? 0 : Buffer.from(block.buffer, block.byteOffset, block.byteLength).lastIndexOf(0x0a, room - 1) + 1;
+    this.used += kept;
+    this.droppedBytes -= kept;
+    return kept;
+  }
+
   /** Counts bytes dropped without looking at them: once the cap is reached, everything after is dropped. */
   drop(bytes: number): void {
     this.droppedBytes += bytes;

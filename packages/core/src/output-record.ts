@@ -14,7 +14,11 @@ export interface OutputRecord {
   ts?: string;
 }
 
-/** How a record reads on a terminal, and whether it belongs on stderr. */
+/**
+ * How a record reads on a terminal, and whether it belongs on stderr. The
+ * data of a stdout or stderr record may be a run of lines joined by newlines
+ * (as output is stored): each of them gets the host prefix.
+ */
 export function formatRecordText(record: OutputRecord, jobType: JobType): { line: string; toStderr: boolean } {
   const text =
     record.stream === 'output'
@@ -22,6 +26,8 @@ export function formatRecordText(record: OutputRecord, jobType: JobType): { line
       : record.stream === 'error'
         ? `error: ${String(record.data)}`
         : String(record.data);
-  const line = jobType === 'remote' ? `${record.host}: ${text}` : text;
-  return { line, toStderr: record.stream === 'stderr' || record.stream === 'error' };
+  if (jobType !== 'remote') return { line: text, toStderr: record.stream === 'stderr' || record.stream === 'error' };
+  const prefix = `${record.host}: `;
+  const lines = record.stream === 'stdout' || record.stream === 'stderr' ? text.replaceAll('\n', `\n${prefix}`) : text;
+  return { line: `${prefix}${lines}`, toStderr: record.stream === 'stderr' || record.stream === 'error' };
 }

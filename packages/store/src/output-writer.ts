@@ -36,11 +36,23 @@ export class OutputWriter {
     this.highWaterBytes = options.highWaterBytes ?? 1024 * 1024;
   }
 
-  /** Buffers a record; resolves at once unless the buffer is over its high-water mark. */
+  /**
+   * Buffers a record; resolves at once unless the buffer is over its
+   * high-water mark. For stdout and stderr, `data` is one or more lines joined
+   * by newlines: consecutive ones of a stream share a record while it stays
+   * under MAX_PACKED_CHARS, and readers split them into lines again.
+   */
   write(stream: OutputStream, data: unknown): Promise<void> | undefined {
-    const record: [string, string, string] = [stream, encodeData(stream, data), new Date().toISOString()];
-    this.buffer.push(record);
-    this.bufferedBytes += recordBytes(record);
+    const text = encodeData(stream, data);
+    const last = this.buffer[this.buffer.length - 1];
+    if (last !== undefined && last[0] === stream && isLines(stream) && last[1].length + text.length < MAX_PACKED_CHARS) {
+      last[1] = `${last[1]}\n${text}`;
+      this.bufferedBytes += text.length + 1;
+    } else {
+      const record: [string, string, string] = [stream, text, new Date().toISOString()];
+      this.buffer.push(record);
+      this.bufferedBytes += recordBytes(record);
+    }
     if (this.buffer.length >= this.batchRecords || this.bufferedBytes >= this.highWaterBytes / 4) {
       this.kick();
     } else if (this.timer === null) {
@@ -84,6 +96,13 @@ export class OutputWriter {
     const { jobId, rootId, host } = this.options;
     await this.transitions.append(jobId, rootId, host, this.batch, records);
   }
+}
+
+/** A record of lines packs at most this much text (a single longer block stays whole). */
+const MAX_PACKED_CHARS = 64 * 1024;
+
+function isLines(stream: OutputStream): boolean {
+  return stream === 'stdout' || stream === 'stderr';
 }
 
 /** What a buffered record is counted as, for the high-water mark. */
