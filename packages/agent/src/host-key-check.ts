@@ -1,9 +1,13 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { checkHostKey, formatKnownHostLine, keyTypeOfBlob, knownHostName, parseKnownHosts, type SshOptions } from '@fleet/core';
+import { formatKnownHostLine, KnownHostsIndex, keyTypeOfBlob, knownHostName, parseKnownHosts, type HostKeyStatus, type SshOptions } from '@fleet/core';
+import { ChangedFileCache } from './changed-file-cache.js';
 
 /** Why a host key was refused, in words; null when it was accepted. */
 export type HostKeyVerdict = null | string;
+
+// Parsed once per change of the file, not once per connection.
+const knownHostsFiles = new ChangedFileCache((text) => new KnownHostsIndex(parseKnownHosts(text?.toString('utf8') ?? '')));
 
 /**
  * Checks a server's host key as OpenSSH does: against every known_hosts file
@@ -14,11 +18,7 @@ export type HostKeyVerdict = null | string;
 export async function verifyHostKey(options: SshOptions, blob: Buffer): Promise<HostKeyVerdict> {
   const name = knownHostName(options.hostName, options.port);
   const key = blob.toString('base64');
-  const lines = [];
-  for (const file of options.userKnownHostsFiles) {
-    lines.push(...parseKnownHosts(await readFile(file, 'utf8').catch(() => '')));
-  }
-  const status = checkHostKey(lines, name, key);
+  const status = await knownHostsStatus(options.userKnownHostsFiles, name, key);
   if (status === 'match') return null;
   if (status === 'revoked') return `host key for ${name} is revoked`;
   if (status === 'mismatch') return `host key mismatch for ${name}: it differs from known_hosts (possible man-in-the-middle)`;
@@ -32,4 +32,15 @@ export async function verifyHostKey(options: SshOptions, blob: Buffer): Promise<
     return null;
   }
   return `unknown host key for ${name}: not in known_hosts (add it, or set StrictHostKeyChecking accept-new)`;
+}
+
+/** The files' answer taken together, as if they were one file in the order given. */
+async function knownHostsStatus(files: readonly string[], name: string, key: string): Promise<HostKeyStatus> {
+  let known = false;
+  for (const file of files) {
+    const status = (await knownHostsFiles.get(file)).check(name, key);
+    if (status === 'match' || status === 'revoked') return status;
+    if (status === 'mismatch') known = true;
+  }
+  return known ? 'mismatch' : 'unknown';
 }

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshOptions } from '@fleet/core';
+import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshConfigBlock, type SshOptions } from '@fleet/core';
 // ssh2 is CommonJS: its named exports are reached through the default one.
 import ssh2, { type AuthMethod } from 'ssh2';
+import { ChangedFileCache } from './changed-file-cache.js';
 
 /** Everything needed to open an SSH connection to one host entry. */
 export interface SshTarget {
@@ -15,6 +15,14 @@ export interface SshTarget {
 }
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+// Read once per change, not once per job: a fleet's ssh_config can hold a block per host,
+// and parsing it for each of a thousand children costs seconds.
+const sshConfigs = new ChangedFileCache((text) => parseSshConfig(text?.toString('utf8') ?? ''));
+// An encrypted key cannot be used without its passphrase (ssh-agent covers that case): null, like a missing one.
+const identities = new ChangedFileCache((key) => (key === null || ssh2.utils.parseKey(key) instanceof Error ? null : key));
+// Options resolved per host entry, for as long as the parsed config they came from is current.
+const resolved = new WeakMap<readonly SshConfigBlock[], Map<string, SshOptions>>();
 
 /**
  * Resolves a host entry the way `ssh` would for the agent's user: their
@@ -29,19 +37,22 @@ export async function resolveSshTarget(
 ): Promise<SshTarget> {
   const home = homedir();
   const configPath = env.FLEET_SSH_CONFIG || join(home, '.ssh', 'config');
-  const configText = await readFile(configPath, 'utf8').catch(() => '');
-  const options = resolveSshOptions(parseSshConfig(configText), entry.host, entry, { localUser: userInfo().username, homeDir: home });
+  const config = await sshConfigs.get(configPath);
+  const byEntry = resolved.get(config) ?? new Map<string, SshOptions>();
+  resolved.set(config, byEntry);
+  let options = byEntry.get(entry.raw);
+  if (options === undefined) {
+    options = resolveSshOptions(config, entry.host, entry, { localUser: userInfo().username, homeDir: home });
+    byEntry.set(entry.raw, options);
+  }
   const identityFiles = options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
   const auth: AuthMethod[] = [];
   if (env.SSH_AUTH_SOCK && !options.identitiesOnly) {
     auth.push({ type: 'agent', username: options.user, agent: env.SSH_AUTH_SOCK } as AuthMethod);
   }
   for (const file of identityFiles) {
-    const key = await readFile(file).catch(() => null);
+    const key = await identities.get(file);
     if (key === null) continue;
-    const parsed = ssh2.utils.parseKey(key);
-    // An encrypted key cannot be used without its passphrase; ssh-agent covers that case.
-    if (parsed instanceof Error) continue;
     auth.push({ type: 'publickey', username: options.user, key } as AuthMethod);
   }
   return {

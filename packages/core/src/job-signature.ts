@@ -119,15 +119,16 @@ export function signJob(key: SigningKey, fields: SignedJobFields, expiresAt: num
 /**
  * Decides whether an agent may run a job: signed, by a trusted key, over
  * exactly these fields, and not expired. The reasons are what `get` shows.
+ * The check itself runs on libuv's thread pool, off the agent's event loop.
  */
-export function verifyJob(
+export async function verifyJob(
   stored: string | null,
   fields: SignedJobFields,
   trusted: (keyId: string) => PublicSigningKey | undefined,
   now: number,
   /** Where to add a key, said when one is not trusted. */
   trustHint = '',
-): SignatureVerdict {
+): Promise<SignatureVerdict> {
   if (stored === null || stored === '') {
     return { ok: false, reason: 'refused: the job is not signed (it was not made by fleet; was it written straight into Redis?)' };
   }
@@ -140,7 +141,10 @@ export function verifyJob(
       reason: `refused: signed by key ${signature.keyId}, which this agent does not trust${trustHint === '' ? '' : ` (${trustHint})`}`,
     };
   }
-  const valid = verify(null, signedPayload(fields, signature.expiresAt), key.key, Buffer.from(signature.signature, 'base64'));
+  const payload = signedPayload(fields, signature.expiresAt);
+  const valid = await new Promise<boolean>((resolve, reject) =>
+    verify(null, payload, key.key, Buffer.from(signature.signature, 'base64'), (error, ok) => (error ? reject(error) : resolve(ok))),
+  );
   if (!valid) {
     return {
       ok: false,

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkHostKey, knownHostName, parseKnownHosts } from './known-hosts.js';
+import { checkHostKey, KnownHostsIndex, knownHostName, parseKnownHosts } from './known-hosts.js';
 
 const KEY = 'AAAAC3NzaC1lZDI1NTE5AAAAIBc0ZmFrZWtleWZha2VrZXlmYWtla2V5ZmFrZWtleQ==';
 const OTHER = 'AAAAC3NzaC1lZDI1NTE5AAAAIG90aGVya2V5b3RoZXJrZXlvdGhlcmtleW90aGVyaw==';
@@ -27,5 +27,28 @@ describe('checkHostKey', () => {
     expect(checkHostKey(lines, 'web1', OTHER)).toBe('revoked');
     expect(checkHostKey(parseKnownHosts(`web1 ssh-ed25519 ${KEY}`), 'web1', OTHER)).toBe('mismatch');
     expect(checkHostKey(lines, 'web2', KEY)).toBe('unknown');
+  });
+});
+
+describe('KnownHostsIndex', () => {
+  it('answers as checkHostKey over every line does, for plain, wildcard, negated, hashed and revoked lines', () => {
+    const lines = parseKnownHosts(
+      [
+        `Web1,10.0.0.1 ssh-ed25519 ${KEY}`,
+        `@revoked web2 ssh-ed25519 ${OTHER}`,
+        `web2 ssh-ed25519 ${OTHER}`,
+        `*.example.com,!bad.example.com ssh-ed25519 ${KEY}`,
+        `[127.0.1.2]:2222 ssh-ed25519 ${KEY}`,
+        `${hashed('[db]:2200')} ssh-ed25519 ${OTHER}`,
+        `@cert-authority * ssh-ed25519 ${OTHER}`,
+        `db? ssh-ed25519 ${KEY}`,
+      ].join('\n'),
+    );
+    const index = new KnownHostsIndex(lines);
+    const names = ['web1', 'WEB1', '10.0.0.1', 'web2', 'a.example.com', 'bad.example.com', knownHostName('127.0.1.2', 2222), '127.0.1.2', knownHostName('db', 2200), 'db1', 'nowhere'];
+    for (const name of names) {
+      for (const key of [KEY, OTHER]) expect(index.check(name, key), `${name} ${key === KEY ? 'KEY' : 'OTHER'}`).toBe(checkHostKey(lines, name, key));
+    }
+    expect(index.check('web2', OTHER)).toBe('revoked');
   });
 });

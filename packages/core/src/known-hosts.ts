@@ -50,6 +50,40 @@ export function checkHostKey(lines: readonly KnownHostLine[], name: string, key:
   return known ? 'mismatch' : 'unknown';
 }
 
+/**
+ * known_hosts lines ready for many lookups: a line naming plain hosts is
+ * found by name instead of being matched against every host checked, so a
+ * thousand connections do not each scan a thousand-line file. Hashed lines
+ * and lines with wildcards or negations are still tried one by one, as
+ * OpenSSH tries them. Answers exactly as `checkHostKey` over all the lines.
+ */
+export class KnownHostsIndex {
+  private readonly byName = new Map<string, number[]>();
+  private readonly scanned: number[] = [];
+
+  constructor(private readonly lines: readonly KnownHostLine[]) {
+    lines.forEach((line, index) => {
+      const patterns = line.hosts.split(',');
+      if (line.hosts.startsWith('|') || patterns.some((pattern) => /[*?!]/.test(pattern))) {
+        this.scanned.push(index);
+        return;
+      }
+      for (const name of new Set(patterns.map((pattern) => pattern.toLowerCase()))) {
+        const list = this.byName.get(name);
+        if (list === undefined) this.byName.set(name, [index]);
+        else list.push(index);
+      }
+    });
+  }
+
+  check(name: string, key: string): HostKeyStatus {
+    const named = this.byName.get(name.toLowerCase()) ?? [];
+    // File order decides between a key's plain and @revoked lines, as it does in checkHostKey.
+    const candidates = [...named, ...this.scanned].sort((a, b) => a - b).map((index) => this.lines[index] as KnownHostLine);
+    return checkHostKey(candidates, name, key);
+  }
+}
+
 /** A line to append for a host accepted on first sight (StrictHostKeyChecking accept-new). */
 export function formatKnownHostLine(name: string, keyType: string, key: string): string {
   return `${name} ${keyType} ${key}\n`;
