@@ -16,6 +16,17 @@ export function queueJobId(id: number): string {
   return `j${id}`;
 }
 
+let queueLibrary: Promise<typeof import('bullmq')> | null = null;
+
+/**
+ * Starts loading BullMQ (2 MB of JavaScript) without waiting for it, so that a
+ * command about to dispatch overlaps that load with its Redis round trips.
+ */
+export function preloadQueueLibrary(): Promise<typeof import('bullmq')> {
+  queueLibrary ??= import('bullmq');
+  return queueLibrary;
+}
+
 /** How long the list of node agents is reused between dispatches. */
 const NODE_AGENTS_TTL_MS = 1000;
 
@@ -103,7 +114,7 @@ export class Dispatcher {
   private open(name: string): Promise<Queue<QueuedJobData>> {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = import('bullmq').then(
+      queue = preloadQueueLibrary().then(
         ({ Queue }) =>
           new Queue<QueuedJobData>(name, {
             connection: this.client,

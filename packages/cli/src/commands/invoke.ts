@@ -1,4 +1,5 @@
 import { resolveJobRequest, type JobView } from '@fleet/core';
+import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { commandFromArgs, hostsFromArgs } from '../command-args.js';
 import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
@@ -46,6 +47,7 @@ export const invokeCommand = {
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later'),
   handler: async (argv: InvokeArgs) => {
+    preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
     const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
     const command = await commandFromArgs(argv.script, argv['--'] ?? []);
     const settings = settingsFrom(argv);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
+import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { commandFromArgs } from '../command-args.js';
 import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
@@ -38,6 +39,7 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .example(`$0 start --thread --eval 'return { pid: process.pid, args }' -- a b`, 'a thread job whose result is an object');
 
 async function handler(argv: StartArgs, thread: boolean): Promise<void> {
+  preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
   const rest = argv['--'] ?? [];
   const command = thread ? await threadCommand(argv.eval, argv.script, rest) : await processCommand(argv, rest);
   const settings = settingsFrom(argv);
