@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { formatRecordText, type JobType, type OutputRecord } from '@fleet/core';
+import { formatRecordText, prefixLines, type JobType, type OutputRecord } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
 
 /**
@@ -14,22 +14,38 @@ export function recordPrinter(json: boolean): (entries: StoredEntry[], jobType: 
     let run = '';
     let runStream: Writable = process.stdout;
     for (const entry of entries) {
-      const { line, toStderr } = json ? { line: entryJson(entry), toStderr: false } : formatRecordText(textRecord(entry), jobType);
+      const { bytes, toStderr } = json ? { bytes: latin1(`${entryJson(entry)}\n`), toStderr: false } : entryText(entry, jobType);
       const stream = toStderr ? process.stderr : process.stdout;
       if (stream !== runStream) {
         await write(runStream, run);
         run = '';
         runStream = stream;
       }
-      run += `${line}\n`;
+      run += bytes;
     }
     await write(runStream, run);
   };
 }
 
-/** Lines stay packed (formatRecordText prefixes each); a value is decoded from its JSON. */
-function textRecord(entry: StoredEntry): OutputRecord {
-  return entry.stream === 'output' ? (entryRecords(entry)[0] as OutputRecord) : entry;
+/**
+ * An entry as text, in bytes held as a Latin-1 string (one character a byte).
+ * Lines go through without being decoded: a newline byte is never part of a
+ * UTF-8 character, so prefixing each line works on the bytes as they are, and
+ * megabytes of output cost no decoding and encoding.
+ */
+function entryText(entry: StoredEntry, jobType: JobType): { bytes: string; toStderr: boolean } {
+  if (entry.stream === 'stdout' || entry.stream === 'stderr') {
+    const lines = entry.data.toString('latin1');
+    const text = jobType === 'remote' ? prefixLines(lines, latin1(`${entry.host}: `)) : lines;
+    return { bytes: `${text}\n`, toStderr: entry.stream === 'stderr' };
+  }
+  const { line, toStderr } = formatRecordText(entryRecords(entry)[0] as OutputRecord, jobType);
+  return { bytes: latin1(`${line}\n`), toStderr };
+}
+
+/** Text as its UTF-8 bytes, one Latin-1 character a byte. */
+function latin1(text: string): string {
+  return Buffer.from(text).toString('latin1');
 }
 
 function entryJson(entry: StoredEntry): string {
@@ -38,6 +54,6 @@ function entryJson(entry: StoredEntry): string {
     .join('\n');
 }
 
-async function write(stream: Writable, text: string): Promise<void> {
-  if (text !== '' && !stream.write(text)) await once(stream, 'drain');
+async function write(stream: Writable, bytes: string): Promise<void> {
+  if (bytes !== '' && !stream.write(bytes, 'latin1')) await once(stream, 'drain');
 }

@@ -28,6 +28,11 @@ export function formatRecordText(record: OutputRecord, jobType: JobType): { line
         : String(record.data);
   if (jobType !== 'remote') return { line: text, toStderr: record.stream === 'stderr' || record.stream === 'error' };
   const prefix = `${record.host}: `;
-  const lines = record.stream === 'stdout' || record.stream === 'stderr' ? text.replaceAll('\n', `\n${prefix}`) : text;
-  return { line: `${prefix}${lines}`, toStderr: record.stream === 'stderr' || record.stream === 'error' };
+  const line = record.stream === 'stdout' || record.stream === 'stderr' ? prefixLines(text, prefix) : `${prefix}${text}`;
+  return { line, toStderr: record.stream === 'stderr' || record.stream === 'error' };
+}
+
+/** Puts `prefix` before each of the lines in `text` (joined by newlines). */
+export function prefixLines(text: string, prefix: string): string {
+  return `${prefix}${text.replaceAll('\n', `\n${prefix}`)}`;
 }

@@ -4,7 +4,8 @@ import type { RedisClient } from './redis-connection.js';
 
 /**
  * A stream entry of one job's output: one record, or for stdout and stderr a
- * run of lines joined by newlines (`data` as stored; `entryRecords` splits it).
+ * run of lines joined by newlines. `data` is the stored bytes (UTF-8), so that
+ * a printer can pass lines on without decoding them; `entryRecords` decodes.
  */
 export interface StoredEntry {
   /** The stream entry id that deletes it. */
@@ -12,7 +13,7 @@ export interface StoredEntry {
   jobId: number;
   host: string;
   stream: OutputStream;
-  data: string;
+  data: Buffer;
   ts?: string;
 }
 
@@ -28,8 +29,8 @@ export class OutputStore {
    * entry holds up to 64 KiB of lines, so a page stays within 2 MiB.
    */
   async read(rootId: number, afterEntryId: string | null, count = 32): Promise<StoredEntry[]> {
-    const entries = await this.client.xrange(this.keys.output(rootId), afterEntryId === null ? '-' : `(${afterEntryId}`, '+', 'COUNT', count);
-    return entries.map(([entryId, fields]) => decodeEntry(entryId, fields));
+    const entries = await this.client.xrangeBuffer(this.keys.output(rootId), afterEntryId === null ? '-' : `(${afterEntryId}`, '+', 'COUNT', count);
+    return entries.map(([entryId, fields]) => decodeEntry(entryId.toString(), fields));
   }
 }
 
@@ -44,16 +45,18 @@ export function encodeData(stream: OutputStream, data: unknown): string {
 }
 
 /** A stream entry as a reader sees it. */
-export function decodeEntry(entryId: string, fields: string[]): StoredEntry {
-  const map: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i] as string] = fields[i + 1] as string;
-  const stream = (map.s ?? 'stdout') as OutputStream;
-  return { entryId, jobId: Number(map.j), host: map.h ?? '', stream, data: map.d ?? '', ...(map.t ? { ts: map.t } : {}) };
+export function decodeEntry(entryId: string, fields: Buffer[]): StoredEntry {
+  const map: Record<string, Buffer> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) map[String(fields[i])] = fields[i + 1] as Buffer;
+  const text = (name: string) => map[name]?.toString() ?? '';
+  const stream = (text('s') || 'stdout') as OutputStream;
+  return { entryId, jobId: Number(text('j')), host: text('h'), stream, data: map.d ?? Buffer.alloc(0), ...(map.t ? { ts: text('t') } : {}) };
 }
 
 /** An entry's records: its value, or its lines split apart again (a line never holds a newline). */
 export function entryRecords(entry: StoredEntry): OutputRecord[] {
-  const { jobId, host, stream, data } = entry;
+  const { jobId, host, stream } = entry;
+  const data = entry.data.toString();
   const ts = entry.ts === undefined ? {} : { ts: entry.ts };
   const values: unknown[] = stream === 'output' ? [JSON.parse(data)] : stream === 'error' ? [data] : data.split('\n');
   return values.map((value) => ({ jobId, host, stream, data: value, ...ts }));
