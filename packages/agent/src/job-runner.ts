@@ -1,5 +1,5 @@
 import {
-  blockText,
+  blockBytes,
   describeDroppedOutput,
   judgeOutcome,
   LineSplitter,
@@ -87,7 +87,7 @@ export class JobRunner {
     // A block of whole lines goes to Redis as one record (readers split it into lines again).
     const keep = (stream: 'stdout' | 'stderr', block: Buffer): Promise<void> | undefined => {
       const kept = budget.takeLines(block);
-      return kept === 0 ? undefined : writer.write(stream, blockText(block, kept));
+      return kept === 0 ? undefined : writer.writeLines(stream, blockBytes(block, kept));
     };
     const onValue = (value: unknown): Promise<void> | undefined => {
       const bytes = Buffer.byteLength(JSON.stringify(value)) + 1;

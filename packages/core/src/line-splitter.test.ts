@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockText, LineSplitter } from './line-splitter.js';
+import { blockBytes, blockText, LineSplitter } from './line-splitter.js';
 import { OutputBudget, describeDroppedOutput } from './output-budget.js';
 
 /** Feeds chunks and returns every line, as the agent would store them. */
@@ -40,6 +40,17 @@ describe('LineSplitter', () => {
     splitter.push(chunk);
     chunk.fill(0x21);
     expect(blockText(splitter.end())).toBe('part');
+  });
+});
+
+describe('blockBytes', () => {
+  it('gives valid UTF-8 as it is, in memory of its own, and replaces invalid sequences as decoding does', () => {
+    const block = Buffer.from('héllo\nwörld\n');
+    const bytes = blockBytes(block);
+    expect(bytes.toString()).toBe('héllo\nwörld');
+    block.fill(0);
+    expect(bytes.toString()).toBe('héllo\nwörld');
+    expect(blockBytes(Buffer.from([0x61, 0xff, 0x0a, 0xe2, 0x82, 0x0a])).toString()).toBe('a\ufffd\n\ufffd');
   });
 });
 

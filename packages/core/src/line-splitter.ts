@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 const NEWLINE = Buffer.from('\n');
 
 /**
@@ -54,4 +56,16 @@ export class LineSplitter {
 /** A block's lines as text, joined by newlines (the block's last newline dropped). */
 export function blockText(block: Buffer, bytes = block.length): string {
   return block.toString('utf8', 0, bytes - 1);
+}
+
+/**
+ * A block's lines as UTF-8 bytes of their own (the block may share its
+ * caller's chunk), joined by newlines, the block's last newline dropped: a
+ * copy when they are valid UTF-8, as they nearly always are, so nothing is
+ * decoded; else decoded and encoded again, which turns each invalid sequence
+ * into U+FFFD.
+ */
+export function blockBytes(block: Buffer, bytes = block.length): Buffer {
+  const lines = block.subarray(0, bytes - 1);
+  return isUtf8(lines) ? Buffer.from(lines) : Buffer.from(lines.toString('utf8'));
 }

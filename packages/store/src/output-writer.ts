@@ -12,14 +12,29 @@ export interface OutputWriterOptions {
   highWaterBytes?: number;
 }
 
+/** A record being buffered: its data in pieces, joined by newlines when it is sent. */
+interface PendingRecord {
+  stream: OutputStream;
+  parts: Buffer[];
+  bytes: number;
+  ts: string;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** A record of lines packs at most this many bytes (a single longer block stays whole). */
+const MAX_PACKED_BYTES = 64 * 1024;
+
 /**
  * Writes one job's output records to Redis in numbered batches: one round
  * trip per batch rather than per line, at most one batch in flight (a fast
  * producer is slowed down instead of filling the agent's memory), and each
- * batch written exactly once even if a reconnection resends it.
+ * batch written exactly once even if a reconnection resends it. Lines are
+ * packed: consecutive lines of a stream share a record of up to 64 KiB,
+ * joined by newlines, which readers split again.
  */
 export class OutputWriter {
-  private buffer: [string, string, string][] = [];
+  private buffer: PendingRecord[] = [];
   private batch = 0;
   private bufferedBytes = 0;
   private inFlight: Promise<void> | null = null;
@@ -37,29 +52,27 @@ export class OutputWriter {
   }
 
   /**
-   * Buffers a record; resolves at once unless the buffer is over its
-   * high-water mark. For stdout and stderr, `data` is one or more lines joined
-   * by newlines: consecutive ones of a stream share a record while it stays
-   * under MAX_PACKED_CHARS, and readers split them into lines again.
+   * Buffers lines of stdout or stderr: `lines` is UTF-8, one or more lines
+   * joined by newlines. Resolves at once unless the buffer is over its
+   * high-water mark.
    */
-  write(stream: OutputStream, data: unknown): Promise<void> | undefined {
-    const text = encodeData(stream, data);
+  writeLines(stream: 'stdout' | 'stderr', lines: Buffer): Promise<void> | undefined {
     const last = this.buffer[this.buffer.length - 1];
-    if (last !== undefined && last[0] === stream && isLines(stream) && last[1].length + text.length < MAX_PACKED_CHARS) {
-      last[1] = `${last[1]}\n${text}`;
-      this.bufferedBytes += text.length + 1;
+    if (last !== undefined && last.stream === stream && last.bytes + lines.length < MAX_PACKED_BYTES) {
+      last.parts.push(lines);
+      last.bytes += lines.length + 1;
+      this.bufferedBytes += lines.length + 1;
     } else {
-      const record: [string, string, string] = [stream, text, new Date().toISOString()];
-      this.buffer.push(record);
-      this.bufferedBytes += recordBytes(record);
+      this.push({ stream, parts: [lines], bytes: lines.length, ts: new Date().toISOString() });
     }
-    if (this.buffer.length >= this.batchRecords || this.bufferedBytes >= this.highWaterBytes / 4) {
-      this.kick();
-    } else if (this.timer === null) {
-      this.timer = setTimeout(() => this.kick(), 5);
-    }
-    if (this.bufferedBytes >= this.highWaterBytes) return this.flush();
-    return undefined;
+    return this.settle();
+  }
+
+  /** Buffers one record: a line, an `error` reason or an `output` value. */
+  write(stream: OutputStream, data: unknown): Promise<void> | undefined {
+    const bytes = Buffer.from(encodeData(stream, data));
+    this.push({ stream, parts: [bytes], bytes: bytes.length, ts: new Date().toISOString() });
+    return this.settle();
   }
 
   /** Writes everything buffered; rejects if Redis refused a batch. */
@@ -71,6 +84,21 @@ export class OutputWriter {
     if (this.failure !== null) throw this.failure;
   }
 
+  private push(record: PendingRecord): void {
+    this.buffer.push(record);
+    this.bufferedBytes += record.bytes + 40;
+  }
+
+  private settle(): Promise<void> | undefined {
+    if (this.buffer.length >= this.batchRecords || this.bufferedBytes >= this.highWaterBytes / 4) {
+      this.kick();
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => this.kick(), 5);
+    }
+    if (this.bufferedBytes >= this.highWaterBytes) return this.flush();
+    return undefined;
+  }
+
   private kick(): void {
     if (this.timer !== null) {
       clearTimeout(this.timer);
@@ -80,7 +108,7 @@ export class OutputWriter {
     // At most batchRecords a call: the buffer grows while a batch is in flight,
     // and one script call with tens of thousands of arguments overflows the stack.
     const batch = this.buffer.splice(0, this.batchRecords);
-    for (const record of batch) this.bufferedBytes -= recordBytes(record);
+    for (const record of batch) this.bufferedBytes -= record.bytes + 40;
     this.inFlight = this.send(batch)
       .catch((error: unknown) => {
         this.failure ??= error;
@@ -91,21 +119,14 @@ export class OutputWriter {
       });
   }
 
-  private async send(records: [string, string, string][]): Promise<void> {
+  private async send(records: PendingRecord[]): Promise<void> {
     this.batch += 1;
     const { jobId, rootId, host } = this.options;
-    await this.transitions.append(jobId, rootId, host, this.batch, records);
+    const joined = records.map(({ stream, parts, ts }): [string, Buffer, string] => [
+      stream,
+      parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.flatMap((part, index) => (index === 0 ? [part] : [NEWLINE, part]))),
+      ts,
+    ]);
+    await this.transitions.append(jobId, rootId, host, this.batch, joined);
   }
-}
-
-/** A record of lines packs at most this much text (a single longer block stays whole). */
-const MAX_PACKED_CHARS = 64 * 1024;
-
-function isLines(stream: OutputStream): boolean {
-  return stream === 'stdout' || stream === 'stderr';
-}
-
-/** What a buffered record is counted as, for the high-water mark. */
-function recordBytes(record: [string, string, string]): number {
-  return record[1].length + 40;
 }

@@ -3,7 +3,7 @@ import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 import { TRANSITIONS_LUA } from './transitions-lua.js';
 
-type TransitionCommand = (key: string, ...args: string[]) => Promise<unknown>;
+type TransitionCommand = (key: string, ...args: (string | Buffer)[]) => Promise<unknown>;
 
 /** A leaf job an agent has claimed: what to run and where its output goes. */
 export interface ClaimedJob {
@@ -33,8 +33,8 @@ export class Transitions {
     this.command = (client as unknown as { fleetTransition: TransitionCommand }).fleetTransition.bind(client);
   }
 
-  private call(op: string, ...args: (string | number)[]): Promise<unknown> {
-    return this.command(this.keys.ids, op, this.keys.prefix, ...args.map(String));
+  private call(op: string, ...args: (string | number | Buffer)[]): Promise<unknown> {
+    return this.command(this.keys.ids, op, this.keys.prefix, ...args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg))));
   }
 
   /** Moves a NotStarted job to Running for this agent; null if it is not NotStarted. */
@@ -78,7 +78,7 @@ export class Transitions {
    * Appends one numbered batch of a job's output records (stream, data, ts);
    * a batch number already written is skipped, so a resend cannot duplicate.
    */
-  async append(jobId: number, rootId: number, host: string, batch: number, records: readonly [string, string, string][]): Promise<void> {
+  async append(jobId: number, rootId: number, host: string, batch: number, records: readonly [string, string | Buffer, string][]): Promise<void> {
     await this.call('append', jobId, rootId, host, batch, ...records.flat());
   }
 
