@@ -54,23 +54,25 @@ export class JobRunner {
     if (this.running.has(id)) return;
     const claimed = await store.transitions.claim(id, agentId);
     if (claimed === null) return;
-    const verdict = await this.options.verify(claimed).catch(
-      (error: unknown): SignatureVerdict => ({ ok: false, reason: `refused: the signature could not be checked: ${(error as Error).message}` }),
-    );
+    // Interruptible from the claim on: a stop or a shutdown that comes while the
+    // signature is being checked (on the thread pool) must still reach it.
+    const controller = new AbortController();
+    this.running.set(id, controller);
     let outcome: Outcome;
-    if (verdict.ok) {
-      const controller = new AbortController();
-      this.running.set(id, controller);
-      try {
+    try {
+      const verdict = await this.options.verify(claimed).catch(
+        (error: unknown): SignatureVerdict => ({ ok: false, reason: `refused: the signature could not be checked: ${(error as Error).message}` }),
+      );
+      if (verdict.ok) {
         outcome = await this.execute(claimed, controller);
-      } catch (error) {
-        outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${error instanceof Error ? error.message : String(error)}` };
-      } finally {
-        this.running.delete(id);
+      } else {
+        this.options.log?.(`job ${id} for ${claimed.location}: ${verdict.reason}`);
+        outcome = { state: 'Failed', exitCode: null, reason: verdict.reason };
       }
-    } else {
-      this.options.log?.(`job ${id} for ${claimed.location}: ${verdict.reason}`);
-      outcome = { state: 'Failed', exitCode: null, reason: verdict.reason };
+    } catch (error) {
+      outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      this.running.delete(id);
     }
     const next = await store.transitions.finish(id, outcome, agentId);
     if (next !== null) await store.dispatcher.dispatch([next]);
