@@ -257,7 +257,12 @@ const outputAgentMb = await peakRssMb(outputAgent);
 const throughput = (OUTPUT_HOSTS * bytesPerHost) / 1e6 / outputSeconds;
 log(`output: ${receivedBytes} bytes printed in ${outputSeconds.toFixed(1)} s`);
 
-agent?.kill('SIGTERM');
+// The agent needs Redis to shut down cleanly: let it go first.
+if (agent) {
+  const exited = new Promise((resolve) => agent?.once('exit', resolve));
+  agent.kill('SIGTERM');
+  await exited;
+}
 await redis.stop();
 await fleet.close();
 await rm(work, { recursive: true, force: true });
