@@ -1,0 +1,37 @@
+import { UsageError, type JobType, type JobView } from '@fleet/core';
+import type { StoredEntry } from '@fleet/store';
+import { OutputGrouper } from './group-output.js';
+import { OutdirWriter } from './outdir-writer.js';
+import { recordPrinter } from './print-records.js';
+
+/** Where `receive` and `invoke` send output: printed as it comes, grouped at the end, or into per-host files. */
+export interface OutputSink {
+  emit: (entries: StoredEntry[], jobType: JobType) => Promise<void> | void;
+  /** Once the output has all been read: prints the groups, or closes the files (one pair per leaf's host). */
+  finish(leaves: readonly JobView[]): Promise<void>;
+}
+
+export interface OutputSinkArgs {
+  json: boolean;
+  group?: boolean;
+  outdir?: string | undefined;
+}
+
+/** The sink the flags ask for; `fresh` empties per-host files first (a new job's output). */
+export async function outputSinkFromArgs(args: OutputSinkArgs, options: { fresh: boolean }): Promise<OutputSink> {
+  if (args.json && (args.group || args.outdir !== undefined)) {
+    throw new UsageError('--json prints every record; it does not go with --group or --outdir');
+  }
+  if (args.group && args.outdir !== undefined) throw new UsageError('choose one of --group and --outdir');
+  const printer = recordPrinter(args.json);
+  if (args.group) {
+    const grouper = new OutputGrouper();
+    return { emit: grouper.emit, finish: async (leaves) => grouper.print(leaves) };
+  }
+  if (args.outdir !== undefined) {
+    if (args.outdir === '') throw new UsageError('--outdir needs a directory');
+    const writer = await OutdirWriter.open(args.outdir, options.fresh, printer);
+    return { emit: writer.emit, finish: (leaves) => writer.close(leaves.map((leaf) => leaf.location)) };
+  }
+  return { emit: printer, finish: async () => {} };
+}
