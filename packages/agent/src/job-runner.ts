@@ -75,7 +75,7 @@ export class JobRunner {
       this.running.delete(id);
     }
     const next = await store.transitions.finish(id, outcome, agentId);
-    if (next !== null) await store.dispatcher.dispatch([next]);
+    if (next.length > 0) await store.dispatcher.dispatch(next);
   }
 
   private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {

@@ -23,6 +23,14 @@ export interface JobRequestOptions {
   connectTimeoutSeconds?: number | undefined;
   /** At most this many children run at once, across all agents. @defaultValue 32 */
   throttle?: number | undefined;
+  /**
+   * The error budget (`--max-errors`): `N` or `N%` of the hosts. Once more
+   * children than that have failed, those not yet started are Stopped.
+   * @defaultValue none
+   */
+  maxErrors?: string | number | undefined;
+  /** Rolling waves (`--batch`): `N` or `N%` of the hosts; a wave starts once the one before has finished. @defaultValue none */
+  batch?: string | number | undefined;
   /** Output kept per child. @defaultValue 16 MiB */
   maxOutputBytes?: number | undefined;
   /** How long the job is kept once finished. @defaultValue 7 days */
@@ -36,6 +44,10 @@ export interface JobRequest {
   hosts: HostEntry[];
   run: RunSpec;
   throttle: number;
+  /** How many children may fail before the rest are stopped, or null for no limit. */
+  maxErrors: number | null;
+  /** How many children make one wave, or null to run them all as the throttle allows. */
+  batch: number | null;
   retentionMs: number;
 }
 
@@ -59,6 +71,9 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE or -c host1,host2' });
   }
   if (options.workdir !== undefined && options.workdir.trim() === '') throw new UsageError('--workdir cannot be empty');
+  if (options.type !== 'remote' && (options.maxErrors !== undefined || options.batch !== undefined)) {
+    throw new UsageError('--max-errors and --batch are for a fan-out over hosts (invoke)');
+  }
   return {
     type: options.type,
     name: options.name === undefined ? null : validateJobName(options.name),
@@ -73,6 +88,8 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
       maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
     },
     throttle: options.throttle === undefined ? DEFAULTS.throttle : checkThrottle(options.throttle),
+    maxErrors: options.maxErrors === undefined ? null : countOfHosts(options.maxErrors, hosts.length, '--max-errors', 0),
+    batch: options.batch === undefined ? null : countOfHosts(options.batch, hosts.length, '--batch', 1),
     retentionMs: options.retentionMs ?? DEFAULTS.retentionMs,
   };
 }
@@ -101,4 +118,21 @@ function secondsToMs(seconds: number, flag: string): number {
 function checkThrottle(throttle: number): number {
   if (!Number.isInteger(throttle) || throttle < 1) throw new UsageError('--throttle must be a whole number of at least 1');
   return throttle;
+}
+
+/**
+ * `N` or `N%` of `hosts`, as a count: a percentage is rounded down, and never
+ * below `least` (so `--batch 1%` of 50 hosts is waves of 1).
+ */
+export function countOfHosts(value: string | number, hosts: number, flag: string, least: number): number {
+  const text = String(value).trim();
+  const match = /^(\d+)(%?)$/.exec(text);
+  if (match === null) throw new UsageError(`${flag} must be a whole number or a percentage, like 5 or 10%; got ${JSON.stringify(text)}`);
+  const number = Number(match[1]);
+  if (match[2] === '%') {
+    if (number > 100) throw new UsageError(`${flag} cannot be over 100%`);
+    return Math.max(least, Math.floor((hosts * number) / 100));
+  }
+  if (number < least) throw new UsageError(`${flag} must be at least ${least}`);
+  return number;
 }

@@ -1,11 +1,13 @@
 import {
   isJobState,
+  leafProgress,
   orderJobView,
   rollUpReason,
   rollUpState,
   type ChildCounts,
   type JobType,
   type JobView,
+  type LeafProgress,
 } from '@fleet/core';
 
 /**
@@ -23,6 +25,8 @@ export interface JobRecord {
   stopRequested: boolean;
   /** Which way a leaf went: `local`, `ssh`, `agent <id>` (run by the agent on its node), or why it changed. */
   via: string | null;
+  /** How the leaves under this job stand (itself, for a leaf): what a progress line counts. */
+  progress: LeafProgress;
 }
 
 /** Fields written when a job is created. */
@@ -41,6 +45,8 @@ export interface NewJobFields {
   signature?: string;
   /** How long the job is kept once finished, stored on the top-level job. */
   retentionMs?: number;
+  /** A parent's dispatch rules, read by the transition script as children end (see JobRequest). */
+  fanOut?: { throttle: number; maxErrors: number | null; batch: number | null };
 }
 
 export function newJobHash(fields: NewJobFields): Record<string, string> {
@@ -72,6 +78,13 @@ export function newJobHash(fields: NewJobFields): Record<string, string> {
   if (fields.spec !== undefined) hash.spec = fields.spec;
   if (fields.signature !== undefined) hash.signature = fields.signature;
   if (fields.retentionMs !== undefined) hash.retention = String(Math.max(1, Math.round(fields.retentionMs / 1000)));
+  if (fields.fanOut !== undefined) {
+    const { throttle, maxErrors, batch } = fields.fanOut;
+    hash.throttle = String(throttle);
+    if (maxErrors !== null) hash.maxErrors = String(maxErrors);
+    // The first wave ends after `batch` children; the transition script moves it on.
+    if (batch !== null) Object.assign(hash, { batch: String(batch), waveEnd: String(Math.min(batch, fields.childIds.length)) });
+  }
   return hash;
 }
 
@@ -83,8 +96,9 @@ export function parseJobHash(hash: Record<string, string>): JobRecord | null {
   const parentId = hash.parentId ? Number(hash.parentId) : null;
   let state = hash.state ?? 'NotStarted';
   let reason = emptyToNull(hash.reason);
+  let counts: ChildCounts | null = null;
   if (isParent) {
-    const counts: ChildCounts = {
+    counts = {
       total: Number(hash.total ?? 0),
       completed: Number(hash.completed ?? 0),
       failed: Number(hash.failed ?? 0),
@@ -115,6 +129,8 @@ export function parseJobHash(hash: Record<string, string>): JobRecord | null {
     agentId: emptyToNull(hash.agentId),
     stopRequested: hash.stopRequested === '1',
     via: emptyToNull(hash.via),
+    // `running` is counted by the claim and finish transitions; parents from before it have none.
+    progress: counts === null ? leafProgress(view.state) : { ...counts, running: Math.max(0, Number(hash.running ?? 0)) },
   };
 }
 

@@ -57,7 +57,9 @@ export class JobStore {
         childIds,
         createdAt,
         spec,
-        ...(isRemote ? {} : { signature: signature(rootId, 'localhost') }),
+        ...(isRemote
+          ? { fanOut: { throttle: request.throttle, maxErrors: request.maxErrors, batch: request.batch } }
+          : { signature: signature(rootId, 'localhost') }),
         retentionMs: request.retentionMs,
       }),
     );
@@ -83,8 +85,10 @@ export class JobStore {
       names.push(0, nameMember(defaultJobName(id), id));
     });
     tx.zadd(this.keys.names, ...names);
-    const dispatchIds = isRemote ? childIds.slice(0, request.throttle) : [rootId];
-    const pending = isRemote ? childIds.slice(request.throttle) : [];
+    // The first children, up to the throttle (and within the first wave, with --batch); the rest wait.
+    const first = Math.min(request.throttle, request.batch ?? Number.POSITIVE_INFINITY);
+    const dispatchIds = isRemote ? childIds.slice(0, first) : [rootId];
+    const pending = isRemote ? childIds.slice(first) : [];
     if (pending.length > 0) tx.rpush(this.keys.pending(rootId), ...pending.map(String));
     // Noted in the same transaction: if this process dies before BullMQ has them, the reaper dispatches them.
     tx.zadd(this.keys.dispatching, ...dispatchIds.flatMap((id) => [now.getTime(), String(id)]));
@@ -125,6 +129,11 @@ export class JobStore {
     const gone = ids.filter((id) => !alive.has(id));
     if (gone.length > 0) await this.client.zrem(this.keys.roots, ...gone.map(String));
     return records;
+  }
+
+  /** The run spec a job was created with (JSON text, as its signatures cover it), or null. */
+  async runSpec(record: JobRecord): Promise<string | null> {
+    return this.client.hget(this.keys.job(record.rootId), 'spec');
   }
 
   /** The children of a parent, in host-list order. */

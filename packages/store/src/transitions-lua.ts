@@ -51,8 +51,40 @@ local function treeFinished(rootId)
   expireTree(rootId)
 end
 
+-- The children to dispatch now that one has ended: the next pending one; or
+-- with --batch, the next pending one of the current wave, none once the wave
+-- is all let go until it has finished, then the next wave up to the throttle.
+local function nextToDispatch(rootId, rootKey, done, total)
+  local pendingKey = prefix .. ':pending:' .. rootId
+  local batch = tonumber(redis.call('HGET', rootKey, 'batch') or '')
+  local count = 1
+  if batch then
+    local waveEnd = tonumber(redis.call('HGET', rootKey, 'waveEnd') or '') or total
+    -- Children let go so far (dispatched, or stopped while pending), in list order.
+    local released = total - redis.call('LLEN', pendingKey)
+    if released >= waveEnd then
+      if done < waveEnd then return {} end
+      waveEnd = math.min(total, waveEnd + batch)
+      redis.call('HSET', rootKey, 'waveEnd', waveEnd)
+      local throttle = tonumber(redis.call('HGET', rootKey, 'throttle') or '') or batch
+      count = math.min(throttle, waveEnd - released)
+    end
+  end
+  local ids = {}
+  for _ = 1, count do
+    local nextId = redis.call('LPOP', pendingKey)
+    if not nextId then break end
+    noteDispatch(nextId)
+    table.insert(ids, nextId)
+  end
+  return ids
+end
+
+local stopForErrors
+
 -- Ends a leaf job. Returns false when it had already ended (or belongs to
--- another agent), else the id of the next pending sibling to dispatch, or ''.
+-- another agent), else the ids of pending siblings to dispatch now (with
+-- dispatchNext; else none).
 local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchNext)
   local key = jobKey(id)
   local current = redis.call('HGET', key, 'state')
@@ -76,27 +108,41 @@ local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchN
   redis.call('PUBLISH', prefix .. ':finished', id)
   if rootId == id then
     treeFinished(rootId)
-    return ''
+    return {}
   end
   local counter = 'completed'
   if state == 'Failed' then counter = 'failed' elseif state == 'Stopped' then counter = 'stopped' end
   redis.call('HINCRBY', rootKey, counter, 1)
+  if current == 'Running' then redis.call('HINCRBY', rootKey, 'running', -1) end
   local counts = redis.call('HMGET', rootKey, 'total', 'completed', 'failed', 'stopped')
+  local total = tonumber(counts[1] or '0')
   local done = tonumber(counts[2] or '0') + tonumber(counts[3] or '0') + tonumber(counts[4] or '0')
-  if done >= tonumber(counts[1] or '0') then
+  if done >= total then
     redis.call('HSET', rootKey, 'endedAt', nowIso)
     treeFinished(rootId)
     redis.call('PUBLISH', prefix .. ':finished', rootId)
-    return ''
+    return {}
   end
-  if dispatchNext then
-    local nextId = redis.call('LPOP', prefix .. ':pending:' .. rootId)
-    if nextId then
-      noteDispatch(nextId)
-      return nextId
+  if state == 'Failed' and stopForErrors(rootId, rootKey, tonumber(counts[3] or '0'), nowIso) then return {} end
+  if dispatchNext then return nextToDispatch(rootId, rootKey, done, total) end
+  return {}
+end
+
+-- The error budget (--max-errors): once more children have failed than it
+-- allows, every child not yet started is Stopped (those queued for an agent
+-- too: their claim will find them ended); running ones finish. Returns
+-- whether it stopped them.
+stopForErrors = function(rootId, rootKey, failed, nowIso)
+  local maxErrors = tonumber(redis.call('HGET', rootKey, 'maxErrors') or '')
+  if maxErrors == nil or failed <= maxErrors then return false end
+  redis.call('DEL', prefix .. ':pending:' .. rootId)
+  for _, childId in ipairs(cjson.decode(redis.call('HGET', rootKey, 'childIds'))) do
+    local child = tostring(childId)
+    if redis.call('HGET', jobKey(child), 'state') == 'NotStarted' then
+      finish(child, 'Stopped', '', 'max errors exceeded', nowIso, '', false)
     end
   end
-  return ''
+  return true
 end
 
 if op == 'claim' then
@@ -119,6 +165,8 @@ if op == 'claim' then
   local parentId = redis.call('HGET', key, 'parentId')
   local rootId = id
   if parentId and parentId ~= '' then rootId = parentId end
+  -- How many children run now, for the progress line (finish counts them down).
+  if not resent and rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'running', 1) end
   return {redis.call('HGET', jobKey(rootId), 'spec') or '', redis.call('HGET', key, 'location') or '', rootId,
     redis.call('HGET', key, 'signature') or ''}
 end
@@ -161,8 +209,7 @@ if op == 'reap' then
   for i = 1, #entries, 2 do
     local id, agentId = entries[i], entries[i + 1]
     if redis.call('EXISTS', prefix .. ':agent:' .. agentId) == 0 then
-      local nextId = finish(id, 'Failed', '', 'agent lost', nowIso, '', true)
-      if nextId and nextId ~= '' then table.insert(dispatch, nextId) end
+      for _, nextId in ipairs(finish(id, 'Failed', '', 'agent lost', nowIso, '', true) or {}) do table.insert(dispatch, nextId) end
     end
   end
   local routed = redis.call('HGETALL', prefix .. ':routed')

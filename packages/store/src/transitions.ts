@@ -45,14 +45,15 @@ export class Transitions {
   }
 
   /**
-   * Ends a running job with its outcome. Returns the id of a pending sibling to
-   * dispatch now that a slot is free, or null.
+   * Ends a running job with its outcome. Returns the pending siblings to
+   * dispatch now: the next one into the slot it frees, a whole wave when it
+   * ended one (--batch), or none.
    */
-  async finish(id: number, outcome: Outcome, agentId: string, now = new Date()): Promise<number | null> {
+  async finish(id: number, outcome: Outcome, agentId: string, now = new Date()): Promise<number[]> {
     const reply = await this.call(
       'finish', id, outcome.state, outcome.exitCode ?? '', outcome.reason ?? '', now.toISOString(), agentId,
     );
-    return typeof reply === 'string' && reply !== '' ? Number(reply) : null;
+    return Array.isArray(reply) ? reply.map(Number) : [];
   }
 
   /** Stops leaf jobs: NotStarted ones end now as Stopped; returns the ids still running. */
