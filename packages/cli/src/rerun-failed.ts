@@ -1,0 +1,40 @@
+import { parseHostEntry, parseJobSelector, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions, type RunSpec } from '@fleet/core';
+import type { CliContext } from './context.js';
+
+/**
+ * `invoke --rerun-failed JOB`: the same command, run as JOB ran it (script,
+ * working directory, environment, time limits), on exactly the hosts whose
+ * child in JOB failed, as a new job. `options` carries what this invoke sets
+ * of its own (name, throttle, error budget, waves).
+ */
+export async function rerunFailedRequest(
+  context: CliContext,
+  job: string,
+  options: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
+): Promise<JobRequest> {
+  const { store } = context;
+  const selected = await store.jobs.select([parseJobSelector(job)]);
+  if (selected.length !== 1) throw new UsageError(`${job} names ${selected.length} jobs; give the id of the one to rerun`);
+  const [parent] = selected as [(typeof selected)[number]];
+  if (!parent.isParent || parent.view.type !== 'remote') {
+    throw new UsageError(`job ${parent.view.id} is not a fan-out over hosts (invoke); --rerun-failed reruns one of those`);
+  }
+  const failed = (await store.jobs.children(parent)).filter((child) => child.view.state === 'Failed');
+  if (failed.length === 0) {
+    throw new UsageError(`no host failed in job ${parent.view.id} (${parent.view.state}): nothing to rerun`);
+  }
+  const specText = await store.jobs.runSpec(parent);
+  if (specText === null) throw new UsageError(`job ${parent.view.id} has no command on record to rerun`);
+  const spec = JSON.parse(specText) as RunSpec;
+  return resolveJobRequest({
+    ...options,
+    type: 'remote',
+    command: spec.command,
+    hosts: failed.map((child) => parseHostEntry(child.view.location)),
+    workdir: spec.workdir ?? undefined,
+    env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    timeoutSeconds: spec.timeoutMs === null ? undefined : spec.timeoutMs / 1000,
+    connectTimeoutSeconds: spec.connectTimeoutMs === null ? undefined : spec.connectTimeoutMs / 1000,
+    maxOutputBytes: spec.maxOutputBytes,
+  });
+}
