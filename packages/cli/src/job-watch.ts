@@ -7,6 +7,8 @@ export interface WaitOptions {
   /** Return once one job has finished instead of all. */
   any?: boolean;
   timeoutMs?: number | null;
+  /** Sees the jobs as read each round (a progress line). */
+  onRound?: (records: JobRecord[]) => void;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function waitForJobs(context: CliContext, ids: readonly number[], o
       const woken = new Promise<void>((resolve) => (wake = resolve));
       await store.reap();
       const records = await store.jobs.records(ids);
+      options.onRound?.(records);
       const finished = records.filter((record) => isFinalState(record.view.state));
       if (options.any ? finished.length > 0 : finished.length === records.length) return options.any ? finished : records;
       const remaining = deadline - Date.now();

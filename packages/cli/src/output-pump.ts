@@ -61,8 +61,12 @@ export class OutputPump {
     }
   }
 
-  /** Hands on records as they arrive until every selected job has finished; returns their final records. */
-  async follow(): Promise<JobRecord[]> {
+  /**
+   * Hands on records as they arrive until every selected job has finished;
+   * returns their final records. `onRound` sees the jobs as read each round
+   * (a progress line).
+   */
+  async follow(onRound: (records: JobRecord[]) => void = () => {}): Promise<JobRecord[]> {
     const { store } = this.context;
     const ids = this.selected.map((job) => job.view.id);
     const reader = await this.context.connectAnother();
@@ -70,6 +74,7 @@ export class OutputPump {
       await this.drain();
       await store.reap();
       const records = await store.jobs.records(ids);
+      onRound(records);
       if (records.every((record) => isFinalState(record.view.state))) {
         // Agents write all output before they record the end: this drain gets the rest.
         await this.drain();
@@ -89,9 +94,13 @@ export class OutputPump {
 
   private wanted(source: Source, entry: StoredEntry): boolean {
     if (!source.jobIds.has(entry.jobId)) return false;
-    const host = this.options.host;
-    return host === undefined || entry.host === host || hostOf(entry.host) === host;
+    return this.options.host === undefined || matchesHost(entry.host, this.options.host);
   }
+}
+
+/** Whether `--host HOST` picks a child at `location`: the entry as written, or its host name alone. */
+export function matchesHost(location: string, host: string): boolean {
+  return location === host || hostOf(location) === host;
 }
 
 /** `alice@web1:2222` → `web1`, so that `--host web1` finds it. */

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { formatRecordText, prefixLines, type JobType, type OutputRecord } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
+import { colourHost, coloursOn } from './format/host-colour.js';
 
 /**
  * Prints output as `receive` does: one JSON object a record, or text on
@@ -10,11 +11,13 @@ import { entryRecords, type StoredEntry } from '@fleet/store';
  * next page waits while a slow reader has not taken this one.
  */
 export function recordPrinter(json: boolean): (entries: StoredEntry[], jobType: JobType) => Promise<void> {
+  // Host prefixes in colour where they land on a terminal (and NO_COLOR is not set).
+  const colours = { stdout: coloursOn(process.stdout), stderr: coloursOn(process.stderr) };
   return async (entries, jobType) => {
     let run = '';
     let runStream: Writable = process.stdout;
     for (const entry of entries) {
-      const { bytes, toStderr } = json ? { bytes: latin1(`${entryJson(entry)}\n`), toStderr: false } : entryText(entry, jobType);
+      const { bytes, toStderr } = json ? { bytes: latin1(`${entryJson(entry)}\n`), toStderr: false } : entryText(entry, jobType, colours);
       const stream = toStderr ? process.stderr : process.stdout;
       if (stream !== runStream) {
         await write(runStream, run);
@@ -33,13 +36,15 @@ export function recordPrinter(json: boolean): (entries: StoredEntry[], jobType: 
  * UTF-8 character, so prefixing each line works on the bytes as they are, and
  * megabytes of output cost no decoding and encoding.
  */
-function entryText(entry: StoredEntry, jobType: JobType): { bytes: string; toStderr: boolean } {
+function entryText(entry: StoredEntry, jobType: JobType, colours: { stdout: boolean; stderr: boolean }): { bytes: string; toStderr: boolean } {
+  const toStderr = entry.stream !== 'stdout' && entry.stream !== 'output';
+  const host = colours[toStderr ? 'stderr' : 'stdout'] ? colourHost(entry.host) : entry.host;
   if (entry.stream === 'stdout' || entry.stream === 'stderr') {
     const lines = entry.data.toString('latin1');
-    const text = jobType === 'remote' ? prefixLines(lines, latin1(`${entry.host}: `)) : lines;
-    return { bytes: `${text}\n`, toStderr: entry.stream === 'stderr' };
+    const text = jobType === 'remote' ? prefixLines(lines, latin1(`${host}: `)) : lines;
+    return { bytes: `${text}\n`, toStderr };
   }
-  const { line, toStderr } = formatRecordText(entryRecords(entry)[0] as OutputRecord, jobType);
+  const { line } = formatRecordText({ ...(entryRecords(entry)[0] as OutputRecord), host }, jobType);
   return { bytes: latin1(`${line}\n`), toStderr };
 }
 
