@@ -25,8 +25,9 @@ export async function withContext<T>(
   args: GlobalArgs,
   run: (context: CliContext) => Promise<T>,
   settings: FleetSettings = settingsFrom(args),
+  options: { startEmbedded?: boolean } = {},
 ): Promise<T> {
-  const redis = await openRedis(settings, 'cli');
+  const redis = await openRedis(settings, 'cli', options);
   const extra: RedisClient[] = [];
   const store = new FleetStore({
     client: redis.client,

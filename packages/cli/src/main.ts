@@ -11,32 +11,43 @@ import { removeCommand } from './commands/remove.js';
 import { startCommand, startThreadJobCommand } from './commands/start.js';
 import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
+import { completeFleet, completionCommand, COMPLETION_KEY, COMPLETION_REQUEST } from './completion.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
 
 /** The `fleet` command line. Errors are turned into messages and exit codes here and nowhere else. */
 export async function main(args: string[]): Promise<void> {
+  // A TAB asks what may come next on a half-typed line: nothing is refused then, and
+  // no command runs (job completion reads Redis, and meanwhile `fleet stop 7<TAB>`
+  // must not stop job 7).
+  const completing = args.includes(COMPLETION_REQUEST);
   try {
     const parser = yargs(args);
     skipHelpCaching(parser);
-    await parser
+    parser
       .scriptName('fleet')
       .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false })
-      .option('redis', { type: 'string', global: true, describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)' })
-      .command(startCommand)
-      .command(startThreadJobCommand)
-      .command(invokeCommand)
-      .command(getCommand)
-      .command(receiveCommand)
-      .command(waitCommand)
-      .command(stopCommand)
-      .command(removeCommand)
-      .command(agentCommand)
-      .command(agentsCommand)
-      .command(deployCommand)
-      .command(undeployCommand)
-      .command(keyCommand)
+      .option('redis', { type: 'string', global: true, describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)' });
+    const runnable = <T extends { handler: unknown }>(command: T): T => (completing ? { ...command, handler: () => {} } : command);
+    await parser
+      .command(runnable(startCommand))
+      .command(runnable(startThreadJobCommand))
+      .command(runnable(invokeCommand))
+      .command(runnable(getCommand))
+      .command(runnable(receiveCommand))
+      .command(runnable(waitCommand))
+      .command(runnable(stopCommand))
+      .command(runnable(removeCommand))
+      .command(runnable(agentCommand))
+      .command(runnable(agentsCommand))
+      .command(runnable(deployCommand))
+      .command(runnable(undeployCommand))
+      .command(runnable(keyCommand))
+      .command(runnable(completionCommand(parser)))
+      .completion(COMPLETION_KEY, false, completeFleet)
+      .example('$0 invoke -f computers.txt -- uptime', 'run uptime on every host in computers.txt')
+      .example('source <($0 completion)', 'in ~/.bashrc or ~/.zshrc: tab-complete commands, flags and jobs')
       .demandCommand(1, 'name a command; fleet --help lists them')
-      .strict()
+      .strict(!completing)
       .help()
       .version(false)
       .wrap(Math.min(110, process.stdout.columns ?? 110))
@@ -45,6 +56,7 @@ export async function main(args: string[]): Promise<void> {
       })
       .parseAsync();
   } catch (error) {
+    if (completing) return;
     process.stderr.write(`${describeError(error)}\n`);
     process.exitCode = exitCodeFor(error);
   }

@@ -22,3 +22,7 @@ export * from './ssh-config.js';
 export * from './node-queue.js';
 export * from './deploy-plan.js';
 export * from './job-signature.js';
+export * from './host-ranges.js';
+export * from './output-groups.js';
+export * from './host-file-name.js';
+export * from './progress.js';

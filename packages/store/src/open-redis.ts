@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULTS, RedisUnavailableError, UsageError, type FleetSettings } from '@fleet/core';
-import { ensureEmbeddedRedis } from './embedded-redis.js';
+import { embeddedRedisPaths, ensureEmbeddedRedis } from './embedded-redis.js';
 import {
   connectClient,
   redisFactory,
@@ -31,9 +31,10 @@ export interface OpenedRedis {
 /**
  * Connects to the Redis the settings name (SPEC §6): a cluster, an explicit
  * URL, or else the default address, and when nothing answers there the
- * embedded redis-server, started on first use.
+ * embedded redis-server, started on first use (unless `startEmbedded` is
+ * false: then only one already running will do, as for shell completion).
  */
-export async function openRedis(settings: FleetSettings, role: ConnectionRole): Promise<OpenedRedis> {
+export async function openRedis(settings: FleetSettings, role: ConnectionRole, options: { startEmbedded?: boolean } = {}): Promise<OpenedRedis> {
   const tls = await tlsFrom(settings);
   if (settings.redisCluster !== null) return open({ kind: 'cluster', nodes: settings.redisCluster }, role, undefined, tls);
   if (settings.redisUrl !== null) return open(targetFromUrl(settings.redisUrl), role, undefined, tls);
@@ -42,7 +43,7 @@ export async function openRedis(settings: FleetSettings, role: ConnectionRole): 
   } catch (error) {
     if (!(error instanceof RedisUnavailableError)) throw error;
   }
-  const socket = await ensureEmbeddedRedis(settings.stateDir);
+  const socket = options.startEmbedded === false ? embeddedRedisPaths(settings.stateDir).socket : await ensureEmbeddedRedis(settings.stateDir);
   return open({ kind: 'socket', path: socket }, role);
 }
 

@@ -1,4 +1,4 @@
-import { resolveJobRequest, type JobView } from '@fleet/core';
+import { resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { commandFromArgs, hostsFromArgs } from '../command-args.js';
@@ -8,7 +8,9 @@ import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
 import { OutputPump } from '../output-pump.js';
-import { recordPrinter } from '../print-records.js';
+import { outputSinkFromArgs, type OutputSink } from '../output-sink.js';
+import { ProgressLine } from '../progress-line.js';
+import { rerunFailedRequest } from '../rerun-failed.js';
 import { stopJobs } from '../stop-jobs.js';
 
 interface InvokeArgs extends GlobalArgs {
@@ -17,12 +19,18 @@ interface InvokeArgs extends GlobalArgs {
   'as-job': boolean;
   name?: string;
   throttle?: number;
+  'max-errors'?: string;
+  batch?: string;
+  'rerun-failed'?: string;
+  quiet: boolean;
   timeout?: number;
   'connect-timeout'?: number;
   workdir?: string;
   env?: string[];
   script?: string;
   json: boolean;
+  group: boolean;
+  outdir?: string;
   '--'?: string[];
 }
 
@@ -38,49 +46,90 @@ export const invokeCommand = {
       .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting (Invoke-Command -AsJob)' })
       .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
       .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
+      .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
+      .option('batch', { type: 'string', describe: 'Run in waves of N (or N%) hosts, each once the one before has finished' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
+      .option('rerun-failed', { type: 'string', describe: "Run job JOB's command again, as a new job, on exactly the hosts that failed in it" })
       .option('timeout', { type: 'number', describe: 'Fail a host whose command runs longer than this many seconds' })
       .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
       .option('workdir', { type: 'string', describe: 'Working directory on each host (default: the home directory)' })
       .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
       .option('script', { alias: 'file-path', type: 'string', describe: 'Send this local script and run it on each host' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
+      .option('group', { type: 'boolean', default: false, describe: 'At the end, print each distinct output once, under the hosts that wrote it (like clush -b)' })
+      .option('outdir', { type: 'string', describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)" })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
-      .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later'),
+      .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
+      .example('$0 invoke -f computers.txt --group -- cat /etc/debian_version', 'each distinct answer once: web[1-3,7] (4)')
+      .example('$0 invoke -f computers.txt --batch 10% --max-errors 2 -- ./upgrade.sh', 'a rolling upgrade that halts after a third failure')
+      .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed'),
   handler: async (argv: InvokeArgs) => {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
-    const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
-    const command = await commandFromArgs(argv.script, argv['--'] ?? []);
+    const rerun = argv['rerun-failed'];
     const settings = settingsFrom(argv);
-    const request = resolveJobRequest({
-      type: 'remote',
-      command,
-      hosts,
+    const own = {
       name: argv.name,
-      workdir: argv.workdir,
-      env: argv.env,
-      timeoutSeconds: argv.timeout,
-      maxOutputBytes: settings.maxOutputBytes,
-      retentionMs: settings.retentionMs,
-      connectTimeoutSeconds: argv['connect-timeout'],
       throttle: argv.throttle,
-    });
+      maxErrors: argv['max-errors'],
+      batch: argv.batch,
+      retentionMs: settings.retentionMs,
+    };
+    // Bad input is refused before anything is created: a fresh request is resolved here, a rerun once its job is read.
+    const request = rerun === undefined ? await requestFromArgs(argv, own, settings.maxOutputBytes) : null;
+    const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
+    if (conflicts.length > 0) throw new UsageError(`--rerun-failed takes the hosts and the command from the job; leave out ${conflicts.join(', ')}`);
+    if (argv['as-job'] && (argv.group || argv.outdir !== undefined)) {
+      throw new UsageError('--group and --outdir shape the output of a synchronous invoke; with --as-job, give them to receive');
+    }
+    const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
     await withContext(argv, async (context) => {
-      const job = await launchJob(context, request);
-      if (argv['as-job']) {
+      const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
+      if (sink === null) {
         printJobs([job], { json: argv.json, single: true });
         return;
       }
-      process.exitCode = await runToEnd(context, job, argv.json);
+      process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet));
     }, settings);
   },
 };
+
+async function requestFromArgs(argv: InvokeArgs, own: Omit<JobRequestOptions, 'type' | 'command'>, maxOutputBytes: number): Promise<JobRequest> {
+  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
+  const command = await commandFromArgs(argv.script, argv['--'] ?? []);
+  return resolveJobRequest({
+    ...own,
+    type: 'remote',
+    command,
+    hosts,
+    workdir: argv.workdir,
+    env: argv.env,
+    timeoutSeconds: argv.timeout,
+    maxOutputBytes,
+    connectTimeoutSeconds: argv['connect-timeout'],
+  });
+}
+
+/** What a rerun cannot also be given: it reruns the job's own hosts and command, as the job ran it. */
+function rerunConflicts(argv: InvokeArgs): string[] {
+  const given: [string, boolean][] = [
+    ['-f', argv['hosts-file'] !== undefined],
+    ['-c', argv['computer-name'] !== undefined],
+    ['--script', argv.script !== undefined],
+    ['the command after --', (argv['--'] ?? []).length > 0],
+    ['--workdir', argv.workdir !== undefined],
+    ['--env', argv.env !== undefined],
+    ['--timeout', argv.timeout !== undefined],
+    ['--connect-timeout', argv['connect-timeout'] !== undefined],
+  ];
+  return given.filter(([, present]) => present).map(([flag]) => flag);
+}
 
 /**
  * The synchronous form: streams every host's lines as they arrive, ends with a
  * summary line on stderr, and removes the job. Ctrl-C stops the job on every
  * host before leaving.
  */
-async function runToEnd(context: CliContext, job: JobView, json: boolean): Promise<number> {
+async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, progress: ProgressLine): Promise<number> {
   const { store } = context;
   const parent = await store.jobs.record(job.id);
   if (parent === null) throw new Error(`job ${job.id} disappeared`);
@@ -93,9 +142,15 @@ async function runToEnd(context: CliContext, job: JobView, json: boolean): Promi
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const pump = new OutputPump(context, [parent], { keep: false, recurse: true }, recordPrinter(json));
-    await pump.follow();
+    const emit: OutputSink['emit'] = (entries, jobType) => progress.around(() => sink.emit(entries, jobType));
+    const pump = new OutputPump(context, [parent], { keep: false, recurse: true }, emit);
+    try {
+      await pump.follow((records) => progress.update(records));
+    } finally {
+      progress.end();
+    }
     const children = (await store.jobs.children(parent)).map((child) => child.view);
+    await sink.finish(children);
     process.stderr.write(`${formatHostSummary(children)}\n`);
     await store.jobs.remove([parent]);
     if (interrupted) return EXIT.interrupted;

@@ -1,10 +1,12 @@
-import { ChildJobError, isFinalState, UsageError } from '@fleet/core';
+import { ChildJobError, isFinalState, UsageError, type JobView } from '@fleet/core';
+import type { FleetStore, JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { OutputPump } from '../output-pump.js';
-import { recordPrinter } from '../print-records.js';
+import { outputSinkFromArgs, type OutputSink } from '../output-sink.js';
+import { ProgressLine } from '../progress-line.js';
+import { matchesHost, OutputPump } from '../output-pump.js';
 
 interface ReceiveArgs extends GlobalArgs {
   job?: (string | number)[];
@@ -14,6 +16,9 @@ interface ReceiveArgs extends GlobalArgs {
   host?: string;
   recurse: boolean;
   json: boolean;
+  group: boolean;
+  outdir?: string;
+  quiet: boolean;
 }
 
 export const receiveCommand = {
@@ -29,11 +34,16 @@ export const receiveCommand = {
       .option('host', { type: 'string', describe: "Only this host's output" })
       .option('recurse', { type: 'boolean', default: true, describe: "A parent's children's output (--no-recurse: the parent's own)" })
       .option('json', { type: 'boolean', default: false, describe: 'One JSON output record a line' })
+      .option('group', { type: 'boolean', default: false, describe: 'Print each distinct output once, under the hosts that wrote it (like clush -b)' })
+      .option('outdir', { type: 'string', describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)" })
+      .option('quiet', { type: 'boolean', default: false, describe: 'With --wait: no progress line on the terminal' })
       .example('$0 receive 7', "print what job 7's hosts wrote since the last receive")
+      .example('$0 receive 7 --group', 'the same, each distinct output once: web[1-3,7] (4)')
       .example('$0 receive backup --wait --auto-remove', 'follow a job to its end, then remove it'),
   handler: async (argv: ReceiveArgs) => {
     if (argv['auto-remove'] && !argv.wait) throw new UsageError('--auto-remove goes with --wait');
     const selectors = selectorsFromArgs(argv.job);
+    const sink = await outputSinkFromArgs(argv, { fresh: false });
     process.exitCode = await withContext(argv, async (context) => {
       const { store } = context;
       await store.reap();
@@ -42,16 +52,34 @@ export const receiveCommand = {
         const child = selected.find((record) => record.view.parentId !== null);
         if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
       }
-      const pump = new OutputPump(context, selected, { keep: argv.keep, host: argv.host, recurse: argv.recurse }, recordPrinter(argv.json));
+      const progress = new ProgressLine(argv.quiet || !argv.wait);
+      const emit: OutputSink['emit'] = (entries, jobType) => progress.around(() => sink.emit(entries, jobType));
+      const pump = new OutputPump(context, selected, { keep: argv.keep, host: argv.host, recurse: argv.recurse }, emit);
       let final = selected;
       if (argv.wait) {
-        final = await pump.follow();
-        if (argv['auto-remove']) await store.jobs.remove(final);
+        try {
+          final = await pump.follow((records) => progress.update(records));
+        } finally {
+          progress.end();
+        }
       } else {
         await pump.drain();
       }
+      const leaves = await leavesOf(store, final, argv.recurse);
+      await sink.finish(argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.location, argv.host as string)));
+      if (argv['auto-remove']) await store.jobs.remove(final);
       const failed = final.some((record) => isFinalState(record.view.state) && record.view.state !== 'Completed');
       return failed ? EXIT.failed : EXIT.ok;
     });
   },
 };
+
+/** The jobs that ran on hosts: a parent's children (unless --no-recurse), or the job itself. */
+async function leavesOf(store: FleetStore, records: readonly JobRecord[], recurse: boolean): Promise<JobView[]> {
+  const leaves: JobView[] = [];
+  for (const record of records) {
+    if (record.isParent && recurse) leaves.push(...(await store.jobs.children(record)).map((child) => child.view));
+    else leaves.push(record.view);
+  }
+  return leaves;
+}

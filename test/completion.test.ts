@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { FLEET_BIN } from './support/fleet-cli.js';
+import { useFleet, type JobJson } from './support/use-fleet.js';
+
+const run = promisify(execFile);
+const fleet = useFleet();
+
+/** What bash offers for `words` (the last one being completed), with fleet's completion script loaded. */
+async function bashCompletes(words: string[]): Promise<string[]> {
+  const bin = join(fleet.env.home, 'bin');
+  await mkdir(bin, { recursive: true });
+  await symlink(FLEET_BIN, join(bin, 'fleet')).catch(() => undefined);
+  const script = [
+    'source <(fleet completion)',
+    `COMP_WORDS=(${words.map((word) => `'${word}'`).join(' ')})`,
+    `COMP_CWORD=${words.length - 1}`,
+    '_fleet_yargs_completions',
+    `printf '%s\\n' "\${COMPREPLY[@]}"`,
+  ].join('\n');
+  const { stdout } = await run('bash', ['-c', script], {
+    env: { ...fleet.env.env, SHELL: '/bin/bash', PATH: `${bin}:${process.env.PATH}` },
+  });
+  return stdout.split('\n').filter(Boolean);
+}
+
+describe('fleet completion', () => {
+  it('prints a bash script, or a zsh one under zsh', async () => {
+    const bash = await fleet.env.fleet(['completion'], { env: { SHELL: '/bin/bash' } });
+    expect(bash.stdout).toContain('complete -o bashdefault -o default -F _fleet_yargs_completions fleet');
+    const zsh = await fleet.env.fleet(['completion'], { env: { SHELL: '/usr/bin/zsh' } });
+    expect(zsh.stdout).toContain('compdef _fleet_yargs_completions fleet');
+  });
+
+  it('completes commands and flags in bash', async () => {
+    expect(await bashCompletes(['fleet', 'rec'])).toEqual(['receive']);
+    expect(await bashCompletes(['fleet', 'invoke', '--max-'])).toEqual(['--max-errors']);
+  });
+
+  it('offers the ids and names of the jobs in Redis to the commands that take jobs', async () => {
+    const job = await fleet.env.json<JobJson>(['start', '--name', 'nightly-backup', '--', 'true']);
+    expect(await bashCompletes(['fleet', 'receive', 'night'])).toEqual(['nightly-backup']);
+    expect(await bashCompletes(['fleet', 'wait', ''])).toEqual(expect.arrayContaining([String(job.id), 'nightly-backup']));
+    expect(await bashCompletes(['fleet', 'invoke', 'night'])).toEqual([]);
+  });
+});
