@@ -9,22 +9,22 @@ import { entryRecords, type StoredEntry } from '@fleet/store';
  * part of it but of the failure lines.
  */
 export class OutputGrouper {
-  private readonly byHost = new Map<string, string[]>();
+  private readonly byJob = new Map<number, string[]>();
 
   readonly emit = (entries: StoredEntry[], _jobType: JobType): void => {
     for (const entry of entries) {
       if (entry.stream === 'error') continue;
-      const lines = this.byHost.get(entry.host) ?? [];
+      const lines = this.byJob.get(entry.jobId) ?? [];
       for (const record of entryRecords(entry)) {
         lines.push(`${record.stream === 'output' ? JSON.stringify(record.data) : String(record.data)}\n`);
       }
-      this.byHost.set(entry.host, lines);
+      this.byJob.set(entry.jobId, lines);
     }
   };
 
   /** Prints the groups on stdout and the failures on stderr; `leaves` are the jobs whose hosts count. */
   print(leaves: readonly JobView[]): void {
-    const outputs = leaves.map((leaf) => ({ host: leaf.location, text: (this.byHost.get(leaf.location) ?? []).join('') }));
+    const outputs = leaves.map((leaf) => ({ host: leaf.location, text: (this.byJob.get(leaf.id) ?? []).join('') }));
     process.stdout.write(formatOutputGroups(groupByOutput(outputs)));
     const failures = leaves
       .filter((leaf) => leaf.state === 'Failed' || leaf.state === 'Stopped')
