@@ -48,7 +48,7 @@ export async function openRedis(settings: FleetSettings, role: ConnectionRole, o
 }
 
 async function open(target: RedisTarget, role: ConnectionRole, timeoutMs?: number, tls: RedisTls | null = null): Promise<OpenedRedis> {
-  const factory: RedisFactory = redisFactory(target, role, timeoutMs, tls);
+  const factory: RedisFactory = redisFactory(target, timeoutMs, tls);
   const client = await connectClient(factory(), target, role);
   return { client, target, connectAnother: () => connectClient(factory(), target, role) };
 }

@@ -11,9 +11,11 @@ export type RedisTarget =
   | { kind: 'cluster'; nodes: string[] };
 
 /**
- * Who the connection is for. A CLI gives up quickly when Redis is gone; an
- * agent reconnects for ever, and BullMQ's workers need requests that wait for
- * the reconnection instead of failing (`maxRetriesPerRequest: null`).
+ * Who the connection is for. A CLI gives up quickly when Redis is not there to
+ * begin with, and once connected rides out a restart for ~11 s (10 reconnect
+ * attempts) before it gives up; an agent reconnects for ever. Requests wait
+ * for the reconnection instead of failing (`maxRetriesPerRequest: null`), as
+ * BullMQ's workers need, and as a `wait` caught by a restart mid-command does.
  */
 export type ConnectionRole = 'cli' | 'agent';
 
@@ -52,14 +54,14 @@ export interface RedisTls {
 }
 
 /** A factory of unconnected clients for a target. */
-export function redisFactory(target: RedisTarget, role: ConnectionRole, connectTimeoutMs = 3000, tls: RedisTls | null = null): RedisFactory {
+export function redisFactory(target: RedisTarget, connectTimeoutMs = 3000, tls: RedisTls | null = null): RedisFactory {
   const options: RedisOptions = {
     // ioredis turns TLS on for rediss:// and keeps these options (the CA) when it does.
     ...(tls === null ? {} : { tls }),
     lazyConnect: true,
     protocol: 2,
     connectTimeout: connectTimeoutMs,
-    maxRetriesPerRequest: role === 'agent' ? null : 2,
+    maxRetriesPerRequest: null,
     // The first connection fails fast; once up, reconnect (for ever for agents).
     retryStrategy: () => null,
     // ioredis 6 arms a 2 s timer when it drops a socket that never connected,
