@@ -19,7 +19,11 @@ describe('Redis restarted during a 50-host fan-out', () => {
     await until(async () => (await readdir(runs).catch(() => [])).length >= 10, { what: 'the fan-out to be under way' });
     // A CLI waiting through the restart reconnects by itself too.
     const waiting = runFleet(['wait', String(parent.id), '--json'], { env: ssh.env.env, timeoutMs: 120_000 });
+    // Restart once it is connected and waiting (subscribed to the finish events): a CLI
+    // that finds no Redis to begin with gives up at once, by design.
     await until(async () => (await processesWith(`wait\u0000${parent.id}\u0000`)).length > 0, { what: 'the waiting CLI to start' });
+    const subscribers = async () => Number((await ssh.redis.client().pubsub('NUMSUB', `${ssh.env.prefix}:finished`))[1] ?? 0);
+    await until(async () => (await subscribers()) > 0, { what: 'the waiting CLI to be connected' });
     await ssh.redis.restart();
 
     const done = await untilState(ssh.env, parent.id, ['Completed', 'Failed'], 120_000);
