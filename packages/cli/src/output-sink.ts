@@ -7,8 +7,11 @@ import { recordPrinter } from './print-records.js';
 /** Where `receive` and `invoke` send output: printed as it comes, grouped at the end, or into per-host files. */
 export interface OutputSink {
   emit: (entries: StoredEntry[], jobType: JobType) => Promise<void> | void;
-  /** Once the output has all been read: prints the groups, or closes the files (one pair per leaf's host). */
-  finish(leaves: readonly JobView[]): Promise<void>;
+  /**
+   * Once the output has all been read: prints the groups, or closes the files
+   * (one pair per leaf's host). The leaves are read only by a sink that needs them.
+   */
+  finish(leaves: () => Promise<readonly JobView[]>): Promise<void>;
 }
 
 export interface OutputSinkArgs {
@@ -26,12 +29,12 @@ export async function outputSinkFromArgs(args: OutputSinkArgs, options: { fresh:
   const printer = recordPrinter(args.json);
   if (args.group) {
     const grouper = new OutputGrouper();
-    return { emit: grouper.emit, finish: async (leaves) => grouper.print(leaves) };
+    return { emit: grouper.emit, finish: async (leaves) => grouper.print(await leaves()) };
   }
   if (args.outdir !== undefined) {
     if (args.outdir === '') throw new UsageError('--outdir needs a directory');
     const writer = await OutdirWriter.open(args.outdir, options.fresh, printer);
-    return { emit: writer.emit, finish: (leaves) => writer.close(leaves.map((leaf) => leaf.location)) };
+    return { emit: writer.emit, finish: async (leaves) => writer.close((await leaves()).map((leaf) => leaf.location)) };
   }
   return { emit: printer, finish: async () => {} };
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { blockBytes, blockText, LineSplitter } from './line-splitter.js';
+import { blockBytes, LineSplitter } from './line-splitter.js';
+
+/** A block's lines as text, as readers see them. */
+const blockText = (block: Buffer) => blockBytes(block).toString();
 import { OutputBudget, describeDroppedOutput } from './output-budget.js';
 
 /** Feeds chunks and returns every line, as the agent would store them. */

@@ -53,11 +53,6 @@ export class LineSplitter {
   }
 }
 
-/** A block's lines as text, joined by newlines (the block's last newline dropped). */
-export function blockText(block: Buffer, bytes = block.length): string {
-  return block.toString('utf8', 0, bytes - 1);
-}
-
 /**
  * A block's lines as UTF-8 bytes of their own (the block may share its
  * caller's chunk), joined by newlines, the block's last newline dropped: a

@@ -65,8 +65,11 @@ export const receiveCommand = {
       } else {
         await pump.drain();
       }
-      const leaves = await leavesOf(store, final, argv.recurse);
-      await sink.finish(argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.location, argv.host as string)));
+      // Only --group and --outdir read the leaves (for a parent, every child's record).
+      await sink.finish(async () => {
+        const leaves = await leavesOf(store, final, argv.recurse);
+        return argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.location, argv.host as string));
+      });
       if (argv['auto-remove']) await store.jobs.remove(final);
       const failed = final.some((record) => isFinalState(record.view.state) && record.view.state !== 'Completed');
       return failed ? EXIT.failed : EXIT.ok;
