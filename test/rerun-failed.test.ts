@@ -9,7 +9,7 @@ const HOST = `$(echo $SSH_CONNECTION | cut -d' ' -f3)`;
 
 describe('invoke --rerun-failed', () => {
   it('runs the same command again, as a new job, on exactly the hosts that failed', async () => {
-    const [a, b, c, d] = ssh.fleet.entries as [string, string, string, string];
+    const [, b, , d] = ssh.fleet.entries as [string, string, string, string];
     const fixed = `/tmp/${ssh.env.marker}-fixed`;
     // b and d fail until the fix is in; the working directory and environment must come along.
     const command = `[ -e '${fixed}' ] || [ "${HOST}" != ${b} -a "${HOST}" != ${d} ] || exit 7; echo "$(pwd) $GREETING"`;

@@ -9,7 +9,7 @@ const ssh = useSshFleet(2, { sshdOptions: ['MaxStartups=3:50:6'] });
 /** The client port each child's connection came from (SSH_CONNECTION), one per line of output. */
 async function sourcePorts(hosts: string[], throttle = 32, command = 'echo $SSH_CONNECTION'): Promise<string[]> {
   const parent = await ssh.env.json<JobJson>(['invoke', '-c', hosts.join(','), '--throttle', String(throttle), '--as-job', '--', command]);
-  const done = await untilState(ssh.env, parent.id, ['Completed', 'Failed'], 60_000);
+  await untilState(ssh.env, parent.id, ['Completed', 'Failed'], 60_000);
   const failed = (await ssh.env.json<JobJson[]>(['get', String(parent.id), '--children'])).filter((child) => child.state !== 'Completed');
   expect(failed.map((child) => child.reason)).toEqual([]);
   const output = (await ssh.env.fleet(['receive', String(parent.id)])).stdout;

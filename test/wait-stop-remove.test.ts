@@ -7,7 +7,6 @@ const fleet = useFleet();
 
 /** A job that prints a line, then sleeps until stopped; its processes carry the test's marker. */
 function sleeper(extra: string[] = []): Promise<JobJson> {
-  const marker = fleet.env.marker;
   return fleet.env.json<JobJson>(['start', ...extra, '--', `echo started; ${fleet.env.sleep} 300 & ${fleet.env.sleep} 300`]);
 }
 
@@ -75,7 +74,6 @@ describe('fleet stop', () => {
   });
 
   it('stops children not yet started without running them', async () => {
-    const marker = fleet.env.marker;
     const parent = await fleet.env.json<JobJson>([
       'invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', `echo ran; ${fleet.env.sleep} 300`,
     ]);

@@ -40,7 +40,7 @@ export function runFleet(args: string[], options: RunOptions): Promise<FleetResu
 /** Starts the `fleet` binary without waiting for it (a foreground agent, a long receive). */
 export function spawnFleet(args: string[], options: RunOptions): ChildProcess {
   const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
-  return spawn(command as string, [...prefix, FLEET_BIN, ...args], {
+  return spawn(command, [...prefix, FLEET_BIN, ...args], {
     env: options.env,
     cwd: options.cwd ?? options.env.HOME,
     stdio: ['pipe', 'pipe', 'pipe'],

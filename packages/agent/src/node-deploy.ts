@@ -185,7 +185,7 @@ function upload(sftp: SFTPWrapper, local: string, remote: string, mode: number):
   const partial = `${remote}.partial`;
   return new Promise<void>((resolve, reject) => sftp.fastPut(local, partial, { mode }, (error) => (error ? reject(error) : resolve())))
     .then(() => new Promise<void>((resolve, reject) => sftp.rename(partial, remote, (error) => (error ? reject(error) : resolve()))))
-    .catch(async (error: unknown) => {
+    .catch(async (error: Error) => {
       // The rename fails if the target exists on some servers: remove it and try once more.
       await new Promise<void>((resolve) => sftp.unlink(remote, () => resolve()));
       await new Promise<void>((resolve, reject) => sftp.rename(partial, remote, (again) => (again ? reject(error) : resolve())));

@@ -23,7 +23,7 @@ export type ThreadMessage = { type: 'output'; json: string } | { type: 'error'; 
 
 type ThreadFunction = (context: { args: string[]; emit: (value: unknown) => void }) => unknown;
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...source: string[]) => ThreadFunction;
+const AsyncFunction = (Object.getPrototypeOf(async () => {}) as { constructor: unknown }).constructor as new (...source: string[]) => ThreadFunction;
 
 function post(message: ThreadMessage): void {
   parentPort?.postMessage(message);
@@ -34,7 +34,7 @@ function toJson(value: unknown, what: string): string {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new TypeError(`${what} cannot be serialized as JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new TypeError(`${what} cannot be serialized as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   if (text === undefined) throw new TypeError(`${what} cannot be serialized as JSON (it is ${typeof value})`);
   return text;

@@ -42,7 +42,7 @@ export function completeFleet(current: string, argv: GlobalArgs & { _: (string |
     // The words as typed: the program's name, then the command.
     const command = String(argv._[1] ?? '');
     if (!JOB_COMMANDS.has(command) || current.startsWith('-')) return done(offered);
-    jobNames(argv)
+    void jobNames(argv)
       .catch(() => [])
       .then((jobs) => done([...offered, ...jobs.filter((job) => job.startsWith(current))]));
   });

@@ -39,7 +39,7 @@ export class OutputWriter {
   private bufferedBytes = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private failure: unknown = null;
+  private failure: Error | null = null;
   private readonly batchRecords: number;
   private readonly highWaterBytes: number;
 
@@ -110,7 +110,7 @@ export class OutputWriter {
     const batch = this.buffer.splice(0, this.batchRecords);
     for (const record of batch) this.bufferedBytes -= record.bytes + 40;
     this.inFlight = this.send(batch)
-      .catch((error: unknown) => {
+      .catch((error: Error) => {
         this.failure ??= error;
       })
       .finally(() => {

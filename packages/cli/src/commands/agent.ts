@@ -41,7 +41,7 @@ export const agentCommand = {
     const agent = await startAgent({
       store,
       trust,
-      connectAnother: redis.connectAnother,
+      connectAnother: () => redis.connectAnother(),
       concurrency,
       serves,
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,

@@ -150,7 +150,7 @@ async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, pro
       progress.end();
     }
     const children = (await store.jobs.children(parent)).map((child) => child.view);
-    await sink.finish(async () => children);
+    await sink.finish(() => Promise.resolve(children));
     process.stderr.write(`${formatHostSummary(children)}\n`);
     await store.jobs.remove([parent]);
     if (interrupted) return EXIT.interrupted;
