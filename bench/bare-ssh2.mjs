@@ -33,11 +33,15 @@ function runTrue(client) {
 }
 
 if (mode === 'cold') {
-  await pMap(hosts, async (host) => {
-    const client = await connect(host);
-    await runTrue(client);
-    client.end();
-  }, { concurrency: 32 });
+  await pMap(
+    hosts,
+    async (host) => {
+      const client = await connect(host);
+      await runTrue(client);
+      client.end();
+    },
+    { concurrency: 32 },
+  );
 } else {
   const clients = await pMap(hosts, connect, { concurrency: 32 });
   await pMap(clients, runTrue, { concurrency: 32 }); // the first round, as every warm tool gets

@@ -80,7 +80,10 @@ async function peakRssMb(pid: number): Promise<number> {
 /** Runs a command; returns its wall time in seconds, and fails the bench if it did. */
 async function timed(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<number> {
   const began = performance.now();
-  const child = spawn(command, args, { env: options.env ?? env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+  const child = spawn(command, args, {
+    env: options.env ?? env,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   if (options.input !== undefined) child.stdin?.end(options.input);
@@ -118,7 +121,10 @@ const tools: Tool[] = [
       const cold = await timedFleet(['invoke', '-f', file, '--throttle', '32', '--', 'true']);
       const warm = await timedFleet(['invoke', '-f', file, '--throttle', '32', '--', 'true']);
       const seen = memory.get(count) ?? { agentMb: 0, cliMb: 0 };
-      memory.set(count, { agentMb: Math.max(seen.agentMb, await peakRssMb(pid)), cliMb: Math.max(seen.cliMb, cold.cliRssMb, warm.cliRssMb) });
+      memory.set(count, {
+        agentMb: Math.max(seen.agentMb, await peakRssMb(pid)),
+        cliMb: Math.max(seen.cliMb, cold.cliRssMb, warm.cliRssMb),
+      });
       return { cold: cold.seconds, warm: warm.seconds };
     },
   },
@@ -164,7 +170,10 @@ const tools: Tool[] = [
     maxHosts: ANSIBLE_MAX,
     async run(count) {
       const inventory = join(work, `inventory-${count}`);
-      await writeFile(inventory, `[fleet]\n${fleet.entries.slice(0, count).join('\n')}\n[fleet:vars]\nansible_ssh_common_args='-F ${fleet.sshConfig}'\n`);
+      await writeFile(
+        inventory,
+        `[fleet]\n${fleet.entries.slice(0, count).join('\n')}\n[fleet:vars]\nansible_ssh_common_args='-F ${fleet.sshConfig}'\n`,
+      );
       const args = ['fleet', '-i', inventory, '-f', '32', '-m', 'command', '-a', 'true'];
       // Ansible's own ControlPersist: a fresh control directory is a cold start, the same one warm.
       const dir = await controlDir('ansible');
@@ -205,7 +214,9 @@ for (const count of HOST_COUNTS) {
       if (phases.cold !== undefined) entry.cold.push(phases.cold);
       if (phases.warm !== undefined) entry.warm.push(phases.warm);
       byTool.set(tool.name, entry);
-      log(`${count} hosts, round ${round + 1}: ${tool.name} cold ${phases.cold?.toFixed(2) ?? '-'} s, warm ${phases.warm?.toFixed(2) ?? '-'} s`);
+      log(
+        `${count} hosts, round ${round + 1}: ${tool.name} cold ${phases.cold?.toFixed(2) ?? '-'} s, warm ${phases.warm?.toFixed(2) ?? '-'} s`,
+      );
     }
   }
 }
@@ -284,12 +295,27 @@ for (const count of HOST_COUNTS.filter((n) => n === 100 || n === 500)) {
   targets.push({ what: `cold ${count}: fleet / bare ssh2 loop`, value: ratio(count, 'cold', 'bare ssh2 loop'), bound: 1.3, unit: '×' });
 }
 if (HOST_COUNTS.includes(100)) {
-  targets.push({ what: 'warm 100: fleet / xargs + ssh ControlMaster', value: ratio(100, 'warm', 'xargs + ssh ControlMaster'), bound: 0.75, unit: '×' });
+  targets.push({
+    what: 'warm 100: fleet / xargs + ssh ControlMaster',
+    value: ratio(100, 'warm', 'xargs + ssh ControlMaster'),
+    bound: 0.75,
+    unit: '×',
+  });
   targets.push({ what: 'warm 100: fleet / bare loop, kept connections', value: ratio(100, 'warm', 'bare ssh2 loop'), bound: 2, unit: '×' });
 }
-targets.push({ what: `${LOCAL} local children: fleet / bare spawn loop`, value: median(local[0]?.runs ?? []) / median(local[1]?.runs ?? []), bound: 1.5, unit: '×' });
+targets.push({
+  what: `${LOCAL} local children: fleet / bare spawn loop`,
+  value: median(local[0]?.runs ?? []) / median(local[1]?.runs ?? []),
+  bound: 1.5,
+  unit: '×',
+});
 targets.push({ what: '`fleet get` median', value: median(latency[0]?.runs ?? []) * 1000, bound: 200, unit: 'ms' });
-targets.push({ what: '`fleet get` / `node -e 0`', value: median(latency[0]?.runs ?? []) / median(latency[1]?.runs ?? []), bound: 3, unit: '×' });
+targets.push({
+  what: '`fleet get` / `node -e 0`',
+  value: median(latency[0]?.runs ?? []) / median(latency[1]?.runs ?? []),
+  bound: 3,
+  unit: '×',
+});
 const largest = Math.max(...HOST_COUNTS);
 const largestMemory = memory.get(largest);
 if (largestMemory) {
@@ -378,11 +404,16 @@ function installPeers(): void {
     ['parallel-ssh', 'pssh'],
     ['clush', 'clustershell'],
     ['ansible', 'ansible-core'],
-  ].filter(([command]) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0).map(([, pkg]) => pkg as string);
+  ]
+    .filter(([command]) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0)
+    .map(([, pkg]) => pkg as string);
   if (missing.length === 0) return;
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
   log(`installing ${missing.join(' ')}`);
-  for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+  for (const args of [
+    ['apt-get', 'update', '-qq'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing],
+  ]) {
     const result = spawnSync(sudo[0] ?? (args[0] as string), sudo.length ? args : args.slice(1), {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },

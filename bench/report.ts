@@ -76,7 +76,9 @@ export function fanoutChart(panels: readonly { title: string; lines: { tool: str
     for (const line of panel.lines) {
       const colour = colours[tools.indexOf(line.tool) % colours.length];
       const sorted = [...line.points].sort((a, b) => a[0] - b[0]);
-      parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${sorted.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${sorted.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`,
+      );
       for (const [x, y] of sorted) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${colour}"/>`);
     }
     panel.lines.forEach((line, row) => {

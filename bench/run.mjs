@@ -11,7 +11,16 @@ for (const bench of benches) {
   let file = here(bench);
   if (bench.endsWith('.ts')) {
     file = here(`.work/${bench.replace(/\.ts$/, '.mjs')}`);
-    await build({ entryPoints: [here(bench)], outfile: file, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+    await build({
+      entryPoints: [here(bench)],
+      outfile: file,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'warning',
+    });
   }
   const result = spawnSync(process.execPath, [file], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);

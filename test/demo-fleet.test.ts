@@ -28,7 +28,13 @@ describe('scripts/demo-fleet.sh', () => {
         env: { FLEET_SSH_CONFIG: exported?.[1], FLEET_PREFIX: exported?.[2] },
       });
       expect(result.stderr).toBe('3 of 3 hosts completed\n');
-      expect(result.stdout.split('\n').filter(Boolean).map((line) => line.split(':')[0]).sort()).toEqual(['127.0.1.1', '127.0.1.2', '127.0.1.3']);
+      expect(
+        result.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(':')[0])
+          .sort(),
+      ).toEqual(['127.0.1.1', '127.0.1.2', '127.0.1.3']);
     } finally {
       // The demo's agent lives under the demo's prefix, where the leak check does not look.
       const agents = await fleet.env.fleet(['agents', '--json'], { env: { FLEET_PREFIX: demoPrefix } });

@@ -11,11 +11,35 @@ import { useSshFleet } from './support/use-ssh-fleet.js';
 // Host 3 has no Node.js, as a bare node would: its PATH is a directory of the
 // usual tools, without node (which is in /usr/bin here, with everything else).
 const bareBin = join(tmpdir(), `fleet-bare-bin-${process.pid}`);
-const TOOLS = ['sh', 'uname', 'cat', 'sleep', 'setsid', 'mkdir', 'chmod', 'rm', 'rmdir', 'id', 'dirname', 'printf', 'true', 'ls', 'env', 'pgrep', 'pkill'];
+const TOOLS = [
+  'sh',
+  'uname',
+  'cat',
+  'sleep',
+  'setsid',
+  'mkdir',
+  'chmod',
+  'rm',
+  'rmdir',
+  'id',
+  'dirname',
+  'printf',
+  'true',
+  'ls',
+  'env',
+  'pgrep',
+  'pkill',
+];
 const ssh = useSshFleet(4, { hostEnv: (index): Record<string, string> => (index === 3 ? { PATH: bareBin } : {}) });
 beforeAll(async () => {
   await mkdir(bareBin, { recursive: true });
-  for (const tool of TOOLS) await symlink(execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim(), join(bareBin, tool));
+  for (const tool of TOOLS)
+    await symlink(
+      execFileSync('sh', ['-c', `command -v ${tool}`])
+        .toString()
+        .trim(),
+      join(bareBin, tool),
+    );
 });
 afterAll(async () => {
   await rm(bareBin, { recursive: true, force: true });
@@ -92,7 +116,9 @@ describe('fleet deploy', () => {
     await ssh.fleet.stopHost(3);
     const result = await deploy([c, d], ['--ship-node']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`^${c.replaceAll('.', '\\.')}: installed 0\\.1\\.0 \\(detached process, this machine's Node sent; agent`, 'm'));
+    expect(result.stdout).toMatch(
+      new RegExp(`^${c.replaceAll('.', '\\.')}: installed 0\\.1\\.0 \\(detached process, this machine's Node sent; agent`, 'm'),
+    );
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`1 of 2 hosts deployed; failed: ${d} (connection refused)`);
     const start = await readFile(join(ssh.fleet.hosts[2]?.home as string, '.local/share/fleet/start.sh'), 'utf8');
     expect(start).toContain(`exec ${ssh.fleet.hosts[2]?.home}/.local/share/fleet/node ./fleet-agent.mjs agent --serve ${c}`);
@@ -111,10 +137,15 @@ describe('fleet deploy', () => {
 
   it('refuses to hand a node a Redis it cannot reach', async () => {
     const config = join(ssh.env.home, 'ssh_config');
-    await writeFile(config, `Host web1\n  HostName ${ssh.fleet.hosts[0]?.address}\n${(await readFile(ssh.fleet.sshConfig, 'utf8')).replace('Host 127.0.*', 'Host *')}`);
+    await writeFile(
+      config,
+      `Host web1\n  HostName ${ssh.fleet.hosts[0]?.address}\n${(await readFile(ssh.fleet.sshConfig, 'utf8')).replace('Host 127.0.*', 'Host *')}`,
+    );
     const result = await ssh.env.fleet(['deploy', '-c', 'web1,localhost'], { env: { FLEET_SSH_CONFIG: config } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("web1: this machine's Redis is on a loopback address, which web1 cannot reach: deploy with --redis redis://ADDRESS:6379");
+    expect(result.stderr).toContain(
+      "web1: this machine's Redis is on a loopback address, which web1 cannot reach: deploy with --redis redis://ADDRESS:6379",
+    );
     expect(result.stderr).toContain('localhost: localhost runs on this machine already');
   });
 });
@@ -153,8 +184,17 @@ describe('routing', () => {
   it('stops and times out node-run children as it does SSH-run ones', async () => {
     const host = ssh.fleet.entries[1] as string;
     await deploy([host]);
-    const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`]);
-    await until(async () => (await ssh.env.json<JobJson[]>(['get', String(parent.id + 1)]))[0]?.hasMoreData, { what: 'the command to start' });
+    const parent = await ssh.env.json<JobJson>([
+      'invoke',
+      '-c',
+      host,
+      '--as-job',
+      '--',
+      `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`,
+    ]);
+    await until(async () => (await ssh.env.json<JobJson[]>(['get', String(parent.id + 1)]))[0]?.hasMoreData, {
+      what: 'the command to start',
+    });
     await ssh.env.fleet(['stop', String(parent.id)]);
     expect((await ssh.env.json<JobJson[]>(['get', String(parent.id + 1)]))[0]).toMatchObject({ state: 'Stopped' });
     expect(await processesWith(ssh.env.marker)).toEqual([]);
@@ -200,7 +240,10 @@ describe('node-run children behave as SSH-run ones', () => {
     const host = ssh.fleet.entries[0] as string;
     await deploy([host]);
     const capped = await ssh.env.fleet(['invoke', '-c', host, '--json', '--', 'seq 1000000 1000999'], { env: { FLEET_MAX_OUTPUT: '1K' } });
-    const records = capped.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { stream: string; data: string });
+    const records = capped.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { stream: string; data: string });
     expect(records.filter((record) => record.stream === 'stdout')).toHaveLength(128);
     expect(records.filter((record) => record.stream === 'error').map((record) => record.data)).toEqual([
       expect.stringMatching(/^output exceeded 1 KiB: dropped the remaining 6\.8 KiB/),

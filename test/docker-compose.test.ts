@@ -13,7 +13,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const compose = parse(readFileSync(`${root}/docker-compose.yml`, 'utf8')) as {
   services: Record<
     string,
-    { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, unknown>; profiles?: string[]; volumes?: string[] }
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      environment?: Record<string, string>;
+      depends_on?: Record<string, unknown>;
+      profiles?: string[];
+      volumes?: string[];
+    }
   >;
   volumes: Record<string, unknown>;
 };
@@ -51,6 +59,8 @@ describe('docker-compose.yml', () => {
   it('passes docker compose config where the compose plugin is installed', () => {
     const probe = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
     if (probe.status !== 0) return; // no compose plugin here: the checks above stand alone
-    execFileSync('docker', ['compose', '-f', `${root}/docker-compose.yml`, 'config', '-q'], { env: { ...process.env, HOME: '/home/user' } });
+    execFileSync('docker', ['compose', '-f', `${root}/docker-compose.yml`, 'config', '-q'], {
+      env: { ...process.env, HOME: '/home/user' },
+    });
   });
 });

@@ -29,18 +29,35 @@ describe('invoke --max-errors', () => {
     const first = join(fleet.env.home, 'first');
     // Of the two running at once, one fails at once and the other waits for the gate, then completes.
     const command = `if mkdir '${first}' 2>/dev/null; then exit 1; fi; while [ ! -e '${gate}' ]; do sleep 0.05; done # ${fleet.env.marker}`;
-    const parent = await fleet.env.json<JobJson>(['invoke', '-c', localhosts(6), '--as-job', '--throttle', '2', '--max-errors', '0', '--', command]);
-    await until(async () => (await children(parent.id)).filter((child) => child.state === 'Stopped').length === 4, { what: 'four children stopped' });
+    const parent = await fleet.env.json<JobJson>([
+      'invoke',
+      '-c',
+      localhosts(6),
+      '--as-job',
+      '--throttle',
+      '2',
+      '--max-errors',
+      '0',
+      '--',
+      command,
+    ]);
+    await until(async () => (await children(parent.id)).filter((child) => child.state === 'Stopped').length === 4, {
+      what: 'four children stopped',
+    });
     const [a, b] = await children(parent.id);
     expect([a?.state, b?.state].sort()).toEqual(['Failed', 'Running']);
     await writeFile(gate, '');
     await untilState(fleet.env, parent.id, ['Failed']);
     const ended = await children(parent.id);
     expect(ended.map((child) => child.state).sort()).toEqual(['Completed', 'Failed', 'Stopped', 'Stopped', 'Stopped', 'Stopped']);
-    expect(ended.filter((child) => child.state === 'Stopped').every((child) => child.reason === 'max errors exceeded' && child.beganAt === null)).toBe(true);
+    expect(
+      ended.filter((child) => child.state === 'Stopped').every((child) => child.reason === 'max errors exceeded' && child.beganAt === null),
+    ).toBe(true);
 
     const lenient = await fleet.env.fleet(['invoke', '-c', localhosts(5), '--throttle', '1', '--max-errors', '1', '--', 'exit 4']);
-    expect(lenient.stderr).toMatch(/0 of 5 hosts completed; failed: localhost \(exit code 4\), localhost \(exit code 4\); stopped: (localhost \(max errors exceeded\)(, )?){3}$/m);
+    expect(lenient.stderr).toMatch(
+      /0 of 5 hosts completed; failed: localhost \(exit code 4\), localhost \(exit code 4\); stopped: (localhost \(max errors exceeded\)(, )?){3}$/m,
+    );
   });
 
   it('refuses what is not a count or a percentage, before running anything', async () => {
@@ -58,8 +75,16 @@ describe('invoke --batch', () => {
     const gate = join(fleet.env.home, 'gate');
     const command = `while [ ! -e '${gate}' ]; do sleep 0.05; done # ${fleet.env.marker}`;
     const parent = await fleet.env.json<JobJson>(['invoke', '-c', localhosts(5), '--as-job', '--batch', '2', '--', command]);
-    await until(async () => (await children(parent.id)).filter((child) => child.state === 'Running').length === 2, { what: 'the first wave to run' });
-    expect((await children(parent.id)).map((child) => child.state)).toEqual(['Running', 'Running', 'NotStarted', 'NotStarted', 'NotStarted']);
+    await until(async () => (await children(parent.id)).filter((child) => child.state === 'Running').length === 2, {
+      what: 'the first wave to run',
+    });
+    expect((await children(parent.id)).map((child) => child.state)).toEqual([
+      'Running',
+      'Running',
+      'NotStarted',
+      'NotStarted',
+      'NotStarted',
+    ]);
     await writeFile(gate, '');
     await untilState(fleet.env, parent.id, ['Completed']);
     const ran = await children(parent.id);

@@ -31,7 +31,9 @@ describe('an agent killed with SIGKILL mid-command', () => {
     await doomed.exited;
     // Its three are noticed within the heartbeat's lifetime, whatever else happens.
     await until(
-      async () => (await fleet.env.json<JobJson[]>(['get', String(parent.id), '--children'])).filter((job) => job.reason === 'agent lost').length === 3,
+      async () =>
+        (await fleet.env.json<JobJson[]>(['get', String(parent.id), '--children'])).filter((job) => job.reason === 'agent lost').length ===
+        3,
       { what: 'three children to fail as agent lost', timeoutMs: 60_000 },
     );
     await appendFile(release, '');
@@ -39,7 +41,8 @@ describe('an agent killed with SIGKILL mid-command', () => {
     expect(done.endedAt).not.toBeNull();
     const children = (await fleet.env.json<JobJson[]>(['get', String(parent.id), '--children'])).slice(1);
     expect(children.map((child) => child.state).sort()).toEqual(['Completed', 'Completed', 'Completed', 'Failed', 'Failed', 'Failed']);
-    for (const child of children.filter((job) => job.state === 'Failed')) expect(child).toMatchObject({ reason: 'agent lost', exitCode: null });
+    for (const child of children.filter((job) => job.state === 'Failed'))
+      expect(child).toMatchObject({ reason: 'agent lost', exitCode: null });
 
     // The survivor takes new work; nothing ran twice.
     const next = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost,localhost', '--as-job', '--', `echo run >> '${runs}'`]);

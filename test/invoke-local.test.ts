@@ -40,11 +40,24 @@ describe('fleet invoke on localhost', () => {
   it('prints records as JSON lines with --json', async () => {
     const result = await fleet.env.fleet(['invoke', '-c', 'localhost', '--json', '--', 'echo', 'a b']);
     const records = parseRecords(result.stdout);
-    expect(records.map(({ host, stream, data }) => ({ host, stream, data }))).toEqual([{ host: 'localhost', stream: 'stdout', data: 'a b' }]);
+    expect(records.map(({ host, stream, data }) => ({ host, stream, data }))).toEqual([
+      { host: 'localhost', stream: 'stdout', data: 'a b' },
+    ]);
   });
 
   it('makes one parent and one child per entry with --as-job, and rolls their states up', async () => {
-    const parent = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost', '-c', 'localhost,localhost', '--as-job', '--name', 'trio', '--', 'exit $((RANDOM % 1))']);
+    const parent = await fleet.env.json<JobJson>([
+      'invoke',
+      '-c',
+      'localhost',
+      '-c',
+      'localhost,localhost',
+      '--as-job',
+      '--name',
+      'trio',
+      '--',
+      'exit $((RANDOM % 1))',
+    ]);
     expect(parent).toMatchObject({ name: 'trio', type: 'remote', location: 'localhost,localhost,localhost', childIds: [2, 3, 4] });
     const done = await untilState(fleet.env, parent.id, ['Completed']);
     expect(done.endedAt).not.toBeNull();
@@ -63,7 +76,16 @@ describe('fleet invoke on localhost', () => {
     const dir = fleet.env.home;
     // Each child records how many siblings were running when it started.
     const command = `mkdir -p '${dir}/running'; touch "${dir}/running/$$"; ls '${dir}/running' | wc -l >> '${dir}/seen'; sleep 0.3; rm "${dir}/running/$$"`;
-    const parent = await fleet.env.json<JobJson>(['invoke', '-c', Array(6).fill('localhost').join(','), '--throttle', '2', '--as-job', '--', command]);
+    const parent = await fleet.env.json<JobJson>([
+      'invoke',
+      '-c',
+      Array(6).fill('localhost').join(','),
+      '--throttle',
+      '2',
+      '--as-job',
+      '--',
+      command,
+    ]);
     await untilState(fleet.env, parent.id, ['Completed']);
     const seen = (await readFile(join(dir, 'seen'), 'utf8')).trim().split('\n').map(Number);
     expect(seen).toHaveLength(6);
@@ -71,7 +93,16 @@ describe('fleet invoke on localhost', () => {
   });
 
   it('lets one child fail without holding back or cancelling its siblings', async () => {
-    const parent = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', `test -e '${fleet.env.home}/flag' || { touch '${fleet.env.home}/flag'; exit 1; }`]);
+    const parent = await fleet.env.json<JobJson>([
+      'invoke',
+      '-c',
+      'localhost,localhost,localhost',
+      '--throttle',
+      '1',
+      '--as-job',
+      '--',
+      `test -e '${fleet.env.home}/flag' || { touch '${fleet.env.home}/flag'; exit 1; }`,
+    ]);
     const final = await untilState(fleet.env, parent.id, ['Failed']);
     expect(final.reason).toBe('1 failed of 3 children');
     const children = (await fleet.env.json<JobJson[]>(['get', String(parent.id), '--children'])).slice(1);

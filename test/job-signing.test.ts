@@ -1,14 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  formatPublicKey,
-  generateSigningKey,
-  jobSigner,
-  parseComputerNames,
-  resolveJobRequest,
-  type JobSigner,
-} from '@fleet/core';
+import { formatPublicKey, generateSigningKey, jobSigner, parseComputerNames, resolveJobRequest, type JobSigner } from '@fleet/core';
 import { FleetStore } from '@fleet/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
@@ -61,10 +54,26 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     await startAgent();
     const client = fleet.redis.client();
     const id = Number(await client.incr(`${fleet.env.prefix}:ids`));
-    const spec = JSON.stringify({ command: { kind: 'shell', line: leaves('forged') }, workdir: null, env: {}, timeoutMs: null, connectTimeoutMs: null, maxOutputBytes: 1024 });
+    const spec = JSON.stringify({
+      command: { kind: 'shell', line: leaves('forged') },
+      workdir: null,
+      env: {},
+      timeoutMs: null,
+      connectTimeoutMs: null,
+      maxOutputBytes: 1024,
+    });
     await client.hset(`${fleet.env.prefix}:job:${id}`, {
-      id: String(id), name: `Job${id}`, kind: 'leaf', type: 'process', state: 'NotStarted', location: 'localhost',
-      command: 'forged', parentId: '', childIds: '', unread: '0', spec,
+      id: String(id),
+      name: `Job${id}`,
+      kind: 'leaf',
+      type: 'process',
+      state: 'NotStarted',
+      location: 'localhost',
+      command: 'forged',
+      parentId: '',
+      childIds: '',
+      unread: '0',
+      spec,
     });
     await client.zadd(`${fleet.env.prefix}:roots`, id, String(id));
     const [job] = await dispatchAndWait(id, [id]);
@@ -95,7 +104,8 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     const { id: missingId, childIds: missing } = await createJob(leaves('missing'), 'localhost', signer);
     await client.hdel(key(missing[0]!), 'signature');
 
-    const badSignature = /^refused: bad signature \(the job was changed after it was signed, or its signature belongs to another job or host\)$/;
+    const badSignature =
+      /^refused: bad signature \(the job was changed after it was signed, or its signature belongs to another job or host\)$/;
     const [, changedChild] = await dispatchAndWait(changedId, changed);
     expect(changedChild).toMatchObject({ state: 'Failed', reason: expect.stringMatching(badSignature) });
     const [, signedForLocalhost, replayed] = await dispatchAndWait(pairId, pair);
@@ -118,7 +128,10 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     const expired = jobSigner(key, Date.now() - 1000);
     const { id, childIds } = await createJob(leaves('expired'), 'localhost', expired);
     const [, child] = await dispatchAndWait(id, childIds);
-    expect(child).toMatchObject({ state: 'Failed', reason: expect.stringMatching(/^refused: its signature expired at .* before it started/) });
+    expect(child).toMatchObject({
+      state: 'Failed',
+      reason: expect.stringMatching(/^refused: its signature expired at .* before it started/),
+    });
     expect(ran('expired')).toBe(false);
 
     // Never handed to BullMQ, and its dispatch note lost too: only the watchdog can end it.
@@ -131,7 +144,10 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     expect(parent.reason).toBeTruthy();
     const children = (await fleet.env.json<JobJson[]>(['get', String(lost.id), '--children'])).slice(1);
     for (const lostChild of children) {
-      expect(lostChild).toMatchObject({ state: 'Failed', reason: 'never started: no agent took it before its signature expired (FLEET_SIGNATURE_TTL)' });
+      expect(lostChild).toMatchObject({
+        state: 'Failed',
+        reason: 'never started: no agent took it before its signature expired (FLEET_SIGNATURE_TTL)',
+      });
     }
     expect(ran('lost')).toBe(false);
   });
@@ -149,7 +165,10 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     expect(ran('stranger-1')).toBe(false);
 
     await mkdir(join(fleet.env.home, '.config/fleet'), { recursive: true });
-    await appendFile(join(fleet.env.home, '.config/fleet/trusted-keys'), `# the stranger\n${formatPublicKey(stranger.publicKey, 'stranger@elsewhere')}\n`);
+    await appendFile(
+      join(fleet.env.home, '.config/fleet/trusted-keys'),
+      `# the stranger\n${formatPublicKey(stranger.publicKey, 'stranger@elsewhere')}\n`,
+    );
     const second = await createJob(leaves('stranger-2'), 'localhost', jobSigner(stranger, Date.now() + 60_000));
     const [, accepted] = await dispatchAndWait(second.id, second.childIds);
     expect(accepted).toMatchObject({ state: 'Completed' });

@@ -9,11 +9,21 @@ const ssh = useSshFleet(100);
 describe('under load', () => {
   it('stop of a 100-host job leaves no process on any host', async () => {
     const parent = await ssh.env.json<JobJson>([
-      'invoke', '-f', ssh.fleet.computersFile, '--throttle', '100', '--as-job', '--', `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`,
+      'invoke',
+      '-f',
+      ssh.fleet.computersFile,
+      '--throttle',
+      '100',
+      '--as-job',
+      '--',
+      `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`,
     ]);
     const children = async () => (await ssh.env.json<JobJson[]>(['get', String(parent.id), '--children'])).slice(1);
     // One agent runs 64 at once; the rest wait their turn.
-    await until(async () => (await children()).filter((child) => child.hasMoreData).length >= 60, { timeoutMs: 60_000, what: '60 hosts running' });
+    await until(async () => (await children()).filter((child) => child.hasMoreData).length >= 60, {
+      timeoutMs: 60_000,
+      what: '60 hosts running',
+    });
     expect((await ssh.env.fleet(['stop', String(parent.id)], { timeoutMs: 90_000 })).code).toBe(0);
     const after = await children();
     expect(after).toHaveLength(100);

@@ -22,9 +22,20 @@ function groupedReport(): string {
   const [a, b, c, d] = ssh.fleet.entries as [string, string, string, string];
   const rule = '-'.repeat(15);
   return [
-    rule, `${foldHosts([a, c])} (2)`, rule, 'same',
-    rule, `${b} (1)`, rule, 'same', 'different',
-    rule, `${d} (1)`, rule, 'same', 'warning',
+    rule,
+    `${foldHosts([a, c])} (2)`,
+    rule,
+    'same',
+    rule,
+    `${b} (1)`,
+    rule,
+    'same',
+    'different',
+    rule,
+    `${d} (1)`,
+    rule,
+    'same',
+    'warning',
     '',
   ].join('\n');
 }
@@ -46,7 +57,11 @@ describe('invoke --group and receive --group', () => {
   });
 
   it('refuse --json, and --group with --outdir, before running anything', async () => {
-    for (const flags of [['--group', '--json'], ['--outdir', join(ssh.env.home, 'out'), '--json'], ['--group', '--outdir', join(ssh.env.home, 'out')]]) {
+    for (const flags of [
+      ['--group', '--json'],
+      ['--outdir', join(ssh.env.home, 'out'), '--json'],
+      ['--group', '--outdir', join(ssh.env.home, 'out')],
+    ]) {
       const result = await ssh.env.fleet(['invoke', '-f', ssh.fleet.computersFile, ...flags, '--', 'echo ran']);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/--json prints every record|choose one of --group and --outdir/);
@@ -80,7 +95,14 @@ describe('--outdir', () => {
     const [a] = ssh.fleet.entries as [string];
     const gate = `/tmp/${ssh.env.marker}-gate`;
     const dir = await mkdtemp(join(tmpdir(), 'fleet-outdir-'));
-    const job = await ssh.env.json<JobJson>(['invoke', '-c', a, '--as-job', '--', `echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo second`]);
+    const job = await ssh.env.json<JobJson>([
+      'invoke',
+      '-c',
+      a,
+      '--as-job',
+      '--',
+      `echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo second`,
+    ]);
     await until(async () => (await ssh.env.json<JobJson[]>(['get', String(job.id)]))[0]?.hasMoreData, { what: 'the first line' });
     expect((await ssh.env.fleet(['receive', String(job.id), '--outdir', dir])).code).toBe(0);
     expect(await readFile(join(dir, `${a}.out`), 'utf8')).toBe('first\n');

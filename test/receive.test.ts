@@ -11,7 +11,9 @@ const fleet = useFleet();
 async function twoPhaseJob(name = 'go'): Promise<{ job: JobJson; release: () => Promise<void> }> {
   const gate = join(fleet.env.home, name);
   const job = await fleet.env.json<JobJson>([
-    'start', '--', `echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo second # ${fleet.env.marker}`,
+    'start',
+    '--',
+    `echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo second # ${fleet.env.marker}`,
   ]);
   return { job, release: () => writeFile(gate, '') };
 }
@@ -104,7 +106,7 @@ describe('fleet receive', () => {
     const capped = await createFleetEnv(fleet.redis, { FLEET_MAX_OUTPUT: '1K' });
     try {
       // 8 bytes a line: 128 lines fill 1 KiB; the rest, stderr included, is dropped.
-      const job = await capped.json<JobJson>(['start', '--', "seq 1000000 1000999; echo finished >&2"]);
+      const job = await capped.json<JobJson>(['start', '--', 'seq 1000000 1000999; echo finished >&2']);
       await untilState(capped, job.id, ['Completed']);
       const records = parseRecords((await capped.fleet(['receive', String(job.id), '--json'])).stdout);
       const stdout = records.filter((record) => record.stream === 'stdout');

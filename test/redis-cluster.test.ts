@@ -31,7 +31,16 @@ describe('on a Redis Cluster', () => {
     await untilState(env, job.id, ['Completed']);
     expect((await env.fleet(['receive', 'clustered'])).stdout).toBe('on a cluster\n');
 
-    const parent = await env.json<JobJson>(['invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', 'echo hi; exit 1']);
+    const parent = await env.json<JobJson>([
+      'invoke',
+      '-c',
+      'localhost,localhost,localhost',
+      '--throttle',
+      '1',
+      '--as-job',
+      '--',
+      'echo hi; exit 1',
+    ]);
     await untilState(env, parent.id, ['Failed']);
     const records = parseRecords((await env.fleet(['receive', String(parent.id), '--json'])).stdout);
     expect(records.filter((record) => record.stream === 'stdout')).toHaveLength(3);

@@ -23,7 +23,6 @@ async function startServer(args: string[], ready: () => Promise<boolean>): Promi
   await until(ready, { what: 'redis-server' });
 }
 
-
 /** Runs a job, a fan-out, a stop and a remove through one environment: the whole life cycle. */
 async function lifeCycle(env: FleetEnv): Promise<void> {
   const job = await env.json<JobJson>(['start', '--', 'echo secured']);
@@ -62,7 +61,8 @@ describe('Redis with an ACL user restricted to fleet’s prefix', () => {
       expect(wrong.stderr).toContain(`cannot reach Redis at redis://fleet:***@127.0.0.1:${port}: WRONGPASS`);
       expect(wrong.stderr).not.toContain('nope');
     } finally {
-      for (const agent of JSON.parse((await env.fleet(['agents', '--json'])).stdout || '[]') as { pid: number }[]) process.kill(agent.pid, 'SIGKILL');
+      for (const agent of JSON.parse((await env.fleet(['agents', '--json'])).stdout || '[]') as { pid: number }[])
+        process.kill(agent.pid, 'SIGKILL');
       await env.cleanup();
     }
   });
@@ -75,13 +75,42 @@ describe('Redis over TLS', () => {
     await run('openssl', ['req', '-x509', ...ec, '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '1', '-subj', '/CN=fleet test CA']);
     await run('openssl', ['req', ...ec, '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.csr'), '-subj', '/CN=127.0.0.1']);
     await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    await run('openssl', ['x509', '-req', '-in', join(dir, 'server.csr'), '-CA', ca, '-CAkey', join(dir, 'ca.key'), '-CAcreateserial',
-      '-out', join(dir, 'server.crt'), '-days', '1', '-extfile', join(dir, 'ext.cnf')]);
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      join(dir, 'server.csr'),
+      '-CA',
+      ca,
+      '-CAkey',
+      join(dir, 'ca.key'),
+      '-CAcreateserial',
+      '-out',
+      join(dir, 'server.crt'),
+      '-days',
+      '1',
+      '-extfile',
+      join(dir, 'ext.cnf'),
+    ]);
     const port = await freePort();
     const caPem = await readFile(ca);
     await startServer(
-      ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', join(dir, 'server.crt'),
-        '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no'],
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        join(dir, 'server.crt'),
+        '--tls-key-file',
+        join(dir, 'server.key'),
+        '--tls-ca-cert-file',
+        ca,
+        '--tls-auth-clients',
+        'no',
+      ],
       () => redisAnswers(`rediss://127.0.0.1:${port}`, { tls: { ca: caPem } }),
     );
     const url = `rediss://127.0.0.1:${port}`;
@@ -92,7 +121,8 @@ describe('Redis over TLS', () => {
       expect(untrusted.code).toBe(3);
       expect(untrusted.stderr).toMatch(/cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+\/?: \S+.*FLEET_REDIS_CA/s);
     } finally {
-      for (const agent of JSON.parse((await env.fleet(['agents', '--json'])).stdout || '[]') as { pid: number }[]) process.kill(agent.pid, 'SIGKILL');
+      for (const agent of JSON.parse((await env.fleet(['agents', '--json'])).stdout || '[]') as { pid: number }[])
+        process.kill(agent.pid, 'SIGKILL');
       await env.cleanup();
     }
   });

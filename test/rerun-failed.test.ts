@@ -13,7 +13,19 @@ describe('invoke --rerun-failed', () => {
     const fixed = `/tmp/${ssh.env.marker}-fixed`;
     // b and d fail until the fix is in; the working directory and environment must come along.
     const command = `[ -e '${fixed}' ] || [ "${HOST}" != ${b} -a "${HOST}" != ${d} ] || exit 7; echo "$(pwd) $GREETING"`;
-    const first = await ssh.env.fleet(['invoke', '-f', ssh.fleet.computersFile, '--as-job', '--workdir', '/tmp', '--env', 'GREETING=hi', '--json', '--', command]);
+    const first = await ssh.env.fleet([
+      'invoke',
+      '-f',
+      ssh.fleet.computersFile,
+      '--as-job',
+      '--workdir',
+      '/tmp',
+      '--env',
+      'GREETING=hi',
+      '--json',
+      '--',
+      command,
+    ]);
     const job = JSON.parse(first.stdout) as JobJson;
     await untilState(ssh.env, job.id, ['Failed']);
 

@@ -22,7 +22,10 @@ describe('commands resent after a reconnection', () => {
 
   it('a resent output batch is written once', async () => {
     const { store, id } = await storeWithJob();
-    const batch: [string, string, string][] = [['stdout', 'one', 't'], ['stdout', 'two', 't']];
+    const batch: [string, string, string][] = [
+      ['stdout', 'one', 't'],
+      ['stdout', 'two', 't'],
+    ];
     await store.transitions.append(id, id, 'localhost', 1, batch);
     await store.transitions.append(id, id, 'localhost', 1, batch);
     await store.transitions.append(id, id, 'localhost', 2, [['stderr', 'three', 't']]);

@@ -25,7 +25,16 @@ async function everything(client: Redis, pattern: string): Promise<string> {
 
 describe('what Redis holds', () => {
   it('never a private key (SSH or signing), nor a password, after a fan-out over SSH', async () => {
-    const parent = await ssh.env.json<JobJson>(['invoke', '-f', ssh.fleet.computersFile, '--as-job', '--env', 'GREETING=hello', '--', 'echo "$GREETING"']);
+    const parent = await ssh.env.json<JobJson>([
+      'invoke',
+      '-f',
+      ssh.fleet.computersFile,
+      '--as-job',
+      '--env',
+      'GREETING=hello',
+      '--',
+      'echo "$GREETING"',
+    ]);
     await untilState(ssh.env, parent.id, ['Completed']);
     const stored = await everything(ssh.redis.client(), `${ssh.env.prefix}*`);
     expect(stored).toContain('hello'); // the scan does see job data
@@ -38,7 +47,8 @@ describe('what Redis holds', () => {
     const signing = await userSigningKey(ssh.env);
     const seed = Buffer.from(signing.privateKey.export({ format: 'jwk' }).d as string, 'base64url');
     expect(stored).toContain(signing.id); // the signatures are there, naming the key
-    for (const encoding of ['base64', 'base64url', 'hex'] as const) expect(stored).not.toContain(seed.toString(encoding).replace(/=+$/, ''));
+    for (const encoding of ['base64', 'base64url', 'hex'] as const)
+      expect(stored).not.toContain(seed.toString(encoding).replace(/=+$/, ''));
   });
 
   it('keeps job names out of key names: any name finds only its own jobs', async () => {

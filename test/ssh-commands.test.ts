@@ -7,7 +7,26 @@ import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
 
-const HOSTILE = ["it's", '$(touch /tmp/pwned)', '`id`', 'a;b', '*', 'two\nlines', '-n', '', 'ünï cødé ✓', '\\', '"', '!x', '%s', '  ', '>out', '|', '&&', '#'];
+const HOSTILE = [
+  "it's",
+  '$(touch /tmp/pwned)',
+  '`id`',
+  'a;b',
+  '*',
+  'two\nlines',
+  '-n',
+  '',
+  'ünï cødé ✓',
+  '\\',
+  '"',
+  '!x',
+  '%s',
+  '  ',
+  '>out',
+  '|',
+  '&&',
+  '#',
+];
 
 describe('commands arrive intact', () => {
   it.each([
@@ -24,13 +43,16 @@ describe('commands arrive intact', () => {
     expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual(hosts.map((host) => `${host}: ${expected}`).sort());
   });
 
-  it.each([TEST_USER, DASH_TEST_USER])('runs a command line holding every shell metacharacter as written, logged in as %s', async (user) => {
-    const host = `${user}@${ssh.fleet.entries[0]}`;
-    // One word is a command line: the remote /bin/sh parses it, whatever the login shell.
-    const line = `printf '%s|' "it's" '$(x)' '\`y\`' 'a;b&c' '<>|' '*?[]' '{a,b}' '~' '!!' '#' '\\' "\\"q\\"" && echo $((6*7)) \${HOME:+set}`;
-    const result = await ssh.env.fleet(['invoke', '-c', host, '--', line]);
-    expect(result.stdout).toBe(`${host}: it's|$(x)|\`y\`|a;b&c|<>||*?[]|{a,b}|~|!!|#|\\|"q"|42 set\n`);
-  });
+  it.each([TEST_USER, DASH_TEST_USER])(
+    'runs a command line holding every shell metacharacter as written, logged in as %s',
+    async (user) => {
+      const host = `${user}@${ssh.fleet.entries[0]}`;
+      // One word is a command line: the remote /bin/sh parses it, whatever the login shell.
+      const line = `printf '%s|' "it's" '$(x)' '\`y\`' 'a;b&c' '<>|' '*?[]' '{a,b}' '~' '!!' '#' '\\' "\\"q\\"" && echo $((6*7)) \${HOME:+set}`;
+      const result = await ssh.env.fleet(['invoke', '-c', host, '--', line]);
+      expect(result.stdout).toBe(`${host}: it's|$(x)|\`y\`|a;b&c|<>||*?[]|{a,b}|~|!!|#|\\|"q"|42 set\n`);
+    },
+  );
 
   it('runs one word as a shell command line', async () => {
     const result = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--', 'echo a; echo b | tr b c']);
@@ -53,7 +75,19 @@ describe('--script, --workdir and --env', () => {
 
   it('starts in --workdir with --env set, and fails clearly on a missing directory', async () => {
     const host = ssh.fleet.entries[1] as string;
-    const result = await ssh.env.fleet(['invoke', '-c', host, '--workdir', '/tmp', '--env', 'A=1 2', '--env', "B=it's", '--', 'pwd; echo "$A|$B"']);
+    const result = await ssh.env.fleet([
+      'invoke',
+      '-c',
+      host,
+      '--workdir',
+      '/tmp',
+      '--env',
+      'A=1 2',
+      '--env',
+      "B=it's",
+      '--',
+      'pwd; echo "$A|$B"',
+    ]);
     expect(result.stdout).toBe(`${host}: /tmp\n${host}: 1 2|it's\n`);
     const missing = await ssh.env.fleet(['invoke', '-c', host, '--workdir', '/no/such', '--', 'pwd']);
     expect(missing.code).toBe(1);

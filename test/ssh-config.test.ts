@@ -21,7 +21,9 @@ async function writeSshConfig(text: string): Promise<string> {
 
 /** Runs `whoami` on one entry as a job and returns the finished child. */
 async function whoami(entry: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: JobJson; output: string }> {
-  const started = await ssh.env.fleet(['invoke', '-c', entry, '--as-job', '--json', '--', `whoami; touch /tmp/${ssh.env.marker}-ran`], { env });
+  const started = await ssh.env.fleet(['invoke', '-c', entry, '--as-job', '--json', '--', `whoami; touch /tmp/${ssh.env.marker}-ran`], {
+    env,
+  });
   const parent = JSON.parse(started.stdout) as JobJson;
   const child = await untilState(ssh.env, parent.id + 1, ['Completed', 'Failed']);
   const output = (await ssh.env.fleet(['receive', String(parent.id)])).stdout;
@@ -80,7 +82,10 @@ Host *
     const { fleet } = ssh;
     const dir = await writeSshConfig(`Host *\n  User ${TEST_USER}\n  Port ${fleet.port}\n  UserKnownHostsFile ${fleet.knownHosts}\n`);
     const denied = await whoami(fleet.entries[0] as string);
-    expect(denied.child).toMatchObject({ state: 'Failed', reason: `authentication failed for ${TEST_USER}@${fleet.entries[0]} (tried: no keys found)` });
+    expect(denied.child).toMatchObject({
+      state: 'Failed',
+      reason: `authentication failed for ${TEST_USER}@${fleet.entries[0]} (tried: no keys found)`,
+    });
     await copyFile(fleet.clientKey, join(dir, 'id_ed25519'));
     expect((await whoami(fleet.entries[0] as string)).child.state).toBe('Completed');
   });
@@ -108,7 +113,9 @@ describe('host keys', () => {
     const file = await configWith('', 'yes');
     const refused = await whoami(host);
     expect(refused.child).toMatchObject({ state: 'Failed' });
-    expect(refused.child.reason).toMatch(new RegExp(`^unknown host key for \\[${host.replaceAll('.', '\\.')}\\]:${ssh.fleet.port}: not in known_hosts`));
+    expect(refused.child.reason).toMatch(
+      new RegExp(`^unknown host key for \\[${host.replaceAll('.', '\\.')}\\]:${ssh.fleet.port}: not in known_hosts`),
+    );
     expect(await ran()).toBe(false);
 
     await configWith('', 'accept-new');

@@ -13,7 +13,10 @@ async function sourcePorts(hosts: string[], throttle = 32, command = 'echo $SSH_
   const failed = (await ssh.env.json<JobJson[]>(['get', String(parent.id), '--children'])).filter((child) => child.state !== 'Completed');
   expect(failed.map((child) => child.reason)).toEqual([]);
   const output = (await ssh.env.fleet(['receive', String(parent.id)])).stdout;
-  return output.split('\n').filter(Boolean).map((line) => line.split(' ')[2] as string);
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' ')[2] as string);
 }
 
 describe('connections', () => {

@@ -16,7 +16,13 @@ function waitFor(path: string): string {
 describe('invoke over SSH', () => {
   it('streams HOST: line while hosts still run, ends with a summary, and removes its job', async () => {
     const gate = `/tmp/${ssh.env.marker}-gate`;
-    const invoke = ssh.env.spawn(['invoke', '-f', ssh.fleet.computersFile, '--', `echo early; ${waitFor(gate)}; echo late # ${ssh.env.marker}`]);
+    const invoke = ssh.env.spawn([
+      'invoke',
+      '-f',
+      ssh.fleet.computersFile,
+      '--',
+      `echo early; ${waitFor(gate)}; echo late # ${ssh.env.marker}`,
+    ]);
     let stdout = '';
     let stderr = '';
     invoke.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -33,7 +39,13 @@ describe('invoke over SSH', () => {
 
   it('exits 1 and names each host that did not complete', async () => {
     const [a, b, c] = ssh.fleet.entries;
-    const result = await ssh.env.fleet(['invoke', '-c', `${a},${b},${c}`, '--', `[ "$(echo $SSH_CONNECTION | cut -d' ' -f3)" != ${b} ] || exit 5`]);
+    const result = await ssh.env.fleet([
+      'invoke',
+      '-c',
+      `${a},${b},${c}`,
+      '--',
+      `[ "$(echo $SSH_CONNECTION | cut -d' ' -f3)" != ${b} ] || exit 5`,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${b}: error: exit code 5\n`);
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`2 of 3 hosts completed; failed: ${b} (exit code 5)`);
@@ -43,7 +55,14 @@ describe('invoke over SSH', () => {
 describe('invoke --as-job over SSH', () => {
   it('makes a parent and a child per entry in list order, rolled up as the SPEC says', async () => {
     const entries = ssh.fleet.entries;
-    const parent = await ssh.env.json<JobJson>(['invoke', '-f', ssh.fleet.computersFile, '--as-job', '--', 'echo "$(whoami) on $SSH_CONNECTION"']);
+    const parent = await ssh.env.json<JobJson>([
+      'invoke',
+      '-f',
+      ssh.fleet.computersFile,
+      '--as-job',
+      '--',
+      'echo "$(whoami) on $SSH_CONNECTION"',
+    ]);
     expect(parent).toMatchObject({ id: 1, name: 'Job1', type: 'remote', location: entries.join(','), childIds: [2, 3, 4, 5] });
     const done = await untilState(ssh.env, parent.id, ['Completed']);
     expect(done.hasMoreData).toBe(true);
@@ -56,7 +75,9 @@ describe('invoke --as-job over SSH', () => {
     for (const [index, host] of entries.entries()) {
       const record = records.find((candidate) => candidate.jobId === index + 2);
       expect(record).toMatchObject({ host, stream: 'stdout' });
-      expect(String(record?.data)).toMatch(new RegExp(`^${TEST_USER} on 127\\.0\\.0\\.1 \\d+ ${host.replaceAll('.', '\\.')} ${ssh.fleet.port}$`));
+      expect(String(record?.data)).toMatch(
+        new RegExp(`^${TEST_USER} on 127\\.0\\.0\\.1 \\d+ ${host.replaceAll('.', '\\.')} ${ssh.fleet.port}$`),
+      );
     }
     const one = await ssh.env.fleet(['receive', '1', '--host', entries[2] as string]);
     expect(one.stdout).toMatch(new RegExp(`^${entries[2]}: ${TEST_USER} on .*\\n$`));
@@ -68,7 +89,14 @@ describe('invoke --as-job over SSH', () => {
 
   it('lets one host fail without holding back the others, and the parent fails', async () => {
     const [a, b] = ssh.fleet.entries;
-    const parent = await ssh.env.json<JobJson>(['invoke', '-c', `${a},${b}`, '--as-job', '--', 'test "$(echo $SSH_CONNECTION | cut -d" " -f3)" != ' + b]);
+    const parent = await ssh.env.json<JobJson>([
+      'invoke',
+      '-c',
+      `${a},${b}`,
+      '--as-job',
+      '--',
+      'test "$(echo $SSH_CONNECTION | cut -d" " -f3)" != ' + b,
+    ]);
     const waited = await ssh.env.fleet(['wait', String(parent.id), '--json']);
     expect(waited.code).toBe(1);
     expect((JSON.parse(waited.stdout) as JobJson[])[0]).toMatchObject({ state: 'Failed', reason: '1 failed of 2 children' });

@@ -38,7 +38,13 @@ describe('--timeout and --connect-timeout', () => {
   it('fails a host that runs too long, and its remote processes are gone', async () => {
     const marker = ssh.env.marker;
     const parent = await ssh.env.json<JobJson>([
-      'invoke', '-c', `${ssh.fleet.entries[0]},${ssh.fleet.entries[1]}`, '--timeout', '1', '--as-job', '--',
+      'invoke',
+      '-c',
+      `${ssh.fleet.entries[0]},${ssh.fleet.entries[1]}`,
+      '--timeout',
+      '1',
+      '--as-job',
+      '--',
       `if [ "$(echo $SSH_CONNECTION | cut -d' ' -f3)" = ${ssh.fleet.entries[0]} ]; then ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300; fi`,
     ]);
     await untilState(ssh.env, parent.id, ['Failed'], 60_000);
@@ -50,7 +56,16 @@ describe('--timeout and --connect-timeout', () => {
 
   it('fails a frozen host within --connect-timeout while the others complete', async () => {
     await ssh.fleet.freeze(2);
-    const parent = await ssh.env.json<JobJson>(['invoke', '-f', ssh.fleet.computersFile, '--connect-timeout', '2', '--as-job', '--', 'true']);
+    const parent = await ssh.env.json<JobJson>([
+      'invoke',
+      '-f',
+      ssh.fleet.computersFile,
+      '--connect-timeout',
+      '2',
+      '--as-job',
+      '--',
+      'true',
+    ]);
     await untilState(ssh.env, parent.id, ['Failed'], 60_000);
     const states = (await children(parent.id)).map((child) => [child.location, child.state, child.reason]);
     expect(states).toEqual(
@@ -105,7 +120,14 @@ describe('failures per host', () => {
   });
 
   it('fails a host that goes down mid-command as connection lost', async () => {
-    const parent = await ssh.env.json<JobJson>(['invoke', '-c', `${ssh.fleet.entries[0]},${ssh.fleet.entries[2]}`, '--as-job', '--', `echo up; ${ssh.env.sleep} 300`]);
+    const parent = await ssh.env.json<JobJson>([
+      'invoke',
+      '-c',
+      `${ssh.fleet.entries[0]},${ssh.fleet.entries[2]}`,
+      '--as-job',
+      '--',
+      `echo up; ${ssh.env.sleep} 300`,
+    ]);
     await until(async () => (await children(parent.id)).every((child) => child.hasMoreData), { what: 'both hosts to start' });
     await ssh.fleet.stopHost(2);
     await until(async () => (await children(parent.id))[1]?.state === 'Failed', { what: 'the lost host to fail' });
@@ -141,16 +163,30 @@ describe('stop', () => {
   it('ends every remote process tree, stops unstarted children, and keeps the output so far', async () => {
     const marker = ssh.env.marker;
     const parent = await ssh.env.json<JobJson>([
-      'invoke', '-f', ssh.fleet.computersFile, '--throttle', '3', '--as-job', '--', `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`,
+      'invoke',
+      '-f',
+      ssh.fleet.computersFile,
+      '--throttle',
+      '3',
+      '--as-job',
+      '--',
+      `echo up; ${ssh.env.sleep} 300 & ${ssh.env.sleep} 300`,
     ]);
-    await until(async () => (await children(parent.id)).filter((child) => child.hasMoreData).length === 3, { what: 'three hosts to start' });
+    await until(async () => (await children(parent.id)).filter((child) => child.hasMoreData).length === 3, {
+      what: 'three hosts to start',
+    });
     expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
     const after = await children(parent.id);
     expect(after.map((child) => child.state)).toEqual(Array(5).fill('Stopped'));
     expect(after.map((child) => child.beganAt === null)).toEqual([false, false, false, true, true]);
     for (const index of [0, 1, 2, 3, 4]) expect(await remoteProcesses(index, marker)).toBe('');
     const output = await ssh.env.fleet(['receive', String(parent.id)]);
-    expect(output.stdout.split('\n').filter(Boolean).sort()).toEqual(ssh.fleet.entries.slice(0, 3).map((host) => `${host}: up`).sort());
+    expect(output.stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ssh.fleet.entries
+        .slice(0, 3)
+        .map((host) => `${host}: up`)
+        .sort(),
+    );
     expect((await ssh.env.json<JobJson[]>(['get', String(parent.id)]))[0]?.state).toBe('Stopped');
   });
 });

@@ -8,7 +8,14 @@ const ssh = useSshFleet(2);
 describe('large output over SSH', () => {
   it('streams 100 MB through the agent in bounded memory, keeping the cap and saying what it dropped', async () => {
     const hosts = ssh.fleet.entries.join(',');
-    const parent = await ssh.env.json<JobJson>(['invoke', '-c', hosts, '--as-job', '--', 'head -c 100000000 /dev/zero | base64; echo done >&2']);
+    const parent = await ssh.env.json<JobJson>([
+      'invoke',
+      '-c',
+      hosts,
+      '--as-job',
+      '--',
+      'head -c 100000000 /dev/zero | base64; echo done >&2',
+    ]);
     const done = await untilState(ssh.env, parent.id, ['Completed'], 120_000);
     expect(done.reason).toBeNull();
     // 100 MB of zeros is 135 MB of base64 in 76-byte lines; each host keeps the first 16 MiB.

@@ -21,8 +21,19 @@ describe('fleet start', () => {
   it('prints exactly the SPEC job object with --json', async () => {
     const job = await fleet.env.json<JobJson>(['start', '--name', 'nightly', '--', 'true']);
     expect(Object.keys(job)).toEqual([
-      'id', 'name', 'type', 'state', 'hasMoreData', 'location', 'command', 'parentId',
-      'childIds', 'beganAt', 'endedAt', 'exitCode', 'reason',
+      'id',
+      'name',
+      'type',
+      'state',
+      'hasMoreData',
+      'location',
+      'command',
+      'parentId',
+      'childIds',
+      'beganAt',
+      'endedAt',
+      'exitCode',
+      'reason',
     ]);
     expect(job).toMatchObject({ name: 'nightly', type: 'process', location: 'localhost', command: 'true', parentId: null, childIds: [] });
     const done = await untilState(fleet.env, job.id, ['Completed']);

@@ -46,13 +46,27 @@ describe('on a terminal', () => {
   });
 
   it('wait and receive --wait show it too, and erase it before what they print', async () => {
-    const job = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost,localhost', '--as-job', '--', `sleep 0.6; echo late # ${fleet.env.marker}`]);
+    const job = await fleet.env.json<JobJson>([
+      'invoke',
+      '-c',
+      'localhost,localhost',
+      '--as-job',
+      '--',
+      `sleep 0.6; echo late # ${fleet.env.marker}`,
+    ]);
     const waited = await onTerminal(['wait', String(job.id)]);
     expect(waited).toMatch(PROGRESS);
     const table = waited.indexOf('Id ');
     expect(waited.slice(table - ERASE.length, table)).toBe(ERASE);
 
-    const again = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost', '--as-job', '--', `sleep 0.6; echo late # ${fleet.env.marker}`]);
+    const again = await fleet.env.json<JobJson>([
+      'invoke',
+      '-c',
+      'localhost',
+      '--as-job',
+      '--',
+      `sleep 0.6; echo late # ${fleet.env.marker}`,
+    ]);
     const received = await onTerminal(['receive', String(again.id), '--wait']);
     expect(received).toMatch(PROGRESS);
     expect(received).toMatch(/localhost.*: late\n/);

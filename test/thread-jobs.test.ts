@@ -17,7 +17,10 @@ async function runThread(code: string, args: string[] = [], extra: string[] = []
 describe('fleet start --thread', () => {
   it('turns the return value and each emit into output records holding the same JSON values', async () => {
     const value = { name: 'web1', load: [0.5, 1, 2.25], nested: { ok: true, none: null, text: 'é "q"' } };
-    const { job, records } = await runThread(`emit(1); emit('two'); emit([3, [4]]); emit(${JSON.stringify(value)}); return { args };`, ['a b', 'c']);
+    const { job, records } = await runThread(`emit(1); emit('two'); emit([3, [4]]); emit(${JSON.stringify(value)}); return { args };`, [
+      'a b',
+      'c',
+    ]);
     expect(job).toMatchObject({ type: 'thread', state: 'Completed', location: 'localhost', reason: null });
     expect(records).toEqual([
       { stream: 'output', data: 1 },
@@ -39,7 +42,10 @@ describe('fleet start --thread', () => {
 
   it("runs a module's default export with { args, emit }", async () => {
     const module = join(fleet.env.home, 'probe.mjs');
-    await writeFile(module, `import { cpus } from 'node:os';\nexport default async function ({ args, emit }) {\n  emit(cpus().length > 0);\n  return args.map((arg) => arg.toUpperCase());\n}\n`);
+    await writeFile(
+      module,
+      `import { cpus } from 'node:os';\nexport default async function ({ args, emit }) {\n  emit(cpus().length > 0);\n  return args.map((arg) => arg.toUpperCase());\n}\n`,
+    );
     const job = await fleet.env.json<JobJson>(['start-threadjob', '--script', module, '--', 'x', 'y']);
     expect(job.command).toBe(`${module} x y`);
     await untilState(fleet.env, job.id, ['Completed']);
@@ -94,7 +100,12 @@ describe('stopping and limits', () => {
   });
 
   it('lets a runaway thread die alone: the agent and its other jobs go on', async () => {
-    const hog = await fleet.env.json<JobJson>(['start', '--thread', '--eval', 'const keep = []; for (;;) keep.push(new Array(1e6).fill(Math.random()));']);
+    const hog = await fleet.env.json<JobJson>([
+      'start',
+      '--thread',
+      '--eval',
+      'const keep = []; for (;;) keep.push(new Array(1e6).fill(Math.random()));',
+    ]);
     const [before] = await fleet.env.json<{ pid: number }[]>(['agents']);
     const neighbour = await fleet.env.json<JobJson>(['start', '--', 'echo still here']);
     const failed = await untilState(fleet.env, hog.id, ['Failed'], 60_000);

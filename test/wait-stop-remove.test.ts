@@ -75,7 +75,14 @@ describe('fleet stop', () => {
 
   it('stops children not yet started without running them', async () => {
     const parent = await fleet.env.json<JobJson>([
-      'invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', `echo ran; ${fleet.env.sleep} 300`,
+      'invoke',
+      '-c',
+      'localhost,localhost,localhost',
+      '--throttle',
+      '1',
+      '--as-job',
+      '--',
+      `echo ran; ${fleet.env.sleep} 300`,
     ]);
     await untilState(fleet.env, parent.id + 1, ['Running']);
     await fleet.env.fleet(['stop', String(parent.id)]);
@@ -97,7 +104,7 @@ describe('fleet remove', () => {
     const refused = await fleet.env.fleet(['remove', String(job.id)]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/job 1 is (Running|NotStarted).*--force/s);
-    expect((await fleet.env.json<JobJson[]>(['get', String(job.id)]))).toHaveLength(1);
+    expect(await fleet.env.json<JobJson[]>(['get', String(job.id)])).toHaveLength(1);
     expect((await fleet.env.fleet(['remove', String(job.id), '--force'])).code).toBe(0);
     expect((await fleet.env.fleet(['get', String(job.id)])).code).toBe(2);
     expect(await processesWith(fleet.env.marker)).toEqual([]);

@@ -21,8 +21,22 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   const servers: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+      ],
       { stdio: 'ignore' },
     ),
   );
@@ -40,7 +54,9 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     seeds: addresses.slice(0, 2).join(','),
     async stop() {
       for (const server of servers) server.kill('SIGKILL');
-      await until(() => servers.every((server) => server.exitCode !== null || server.signalCode !== null), { what: 'cluster nodes to exit' });
+      await until(() => servers.every((server) => server.exitCode !== null || server.signalCode !== null), {
+        what: 'cluster nodes to exit',
+      });
       await rm(dir, { recursive: true, force: true });
     },
   };

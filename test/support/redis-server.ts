@@ -50,12 +50,10 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
   let child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   const clients: Redis[] = [];
   const url = `redis://127.0.0.1:${port}`;
-  const answers = () => until(
-    () => redisAnswers(url),
-    { what: `redis-server on port ${port}` },
-  );
+  const answers = () => until(() => redisAnswers(url), { what: `redis-server on port ${port}` });
   await answers();
-  const exited = (server: ChildProcess) => until(() => server.exitCode !== null || server.signalCode !== null, { what: 'redis-server to exit' });
+  const exited = (server: ChildProcess) =>
+    until(() => server.exitCode !== null || server.signalCode !== null, { what: 'redis-server to exit' });
   return {
     url,
     port,

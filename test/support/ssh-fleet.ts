@@ -130,12 +130,21 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
     host.process = spawn(
       '/usr/sbin/sshd',
       [
-        '-D', '-e', '-f', baseConfig,
-        '-o', `ListenAddress=${host.address}:${port}`,
-        '-o', `HostKey=${join(dir, `host_${index}`)}`,
-        '-o', `PidFile=${join(dir, `sshd_${index}.pid`)}`,
+        '-D',
+        '-e',
+        '-f',
+        baseConfig,
+        '-o',
+        `ListenAddress=${host.address}:${port}`,
+        '-o',
+        `HostKey=${join(dir, `host_${index}`)}`,
+        '-o',
+        `PidFile=${join(dir, `sshd_${index}.pid`)}`,
         // One SetEnv line: sshd keeps only the first of a repeated option.
-        '-o', `SetEnv=${Object.entries({ HOME: host.home, ...options.hostEnv?.(index) }).map(([key, value]) => `${key}=${value}`).join(' ')}`,
+        '-o',
+        `SetEnv=${Object.entries({ HOME: host.home, ...options.hostEnv?.(index) })
+          .map(([key, value]) => `${key}=${value}`)
+          .join(' ')}`,
         ...(options.sshdOptions ?? []).flatMap((option) => ['-o', option]),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULTS, FLEET_VERSION, nodeQueueName, type RunSpec } from '@fleet/core';
-import {
-  parseControlMessage,
-  SHARED_QUEUE,
-  type AgentInfo,
-  type FleetStore,
-  type QueuedJobData,
-  type RedisClient,
-} from '@fleet/store';
+import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type FleetStore, type QueuedJobData, type RedisClient } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { executorRouter } from './executor-router.js';
 import type { Executor } from './executor.js';

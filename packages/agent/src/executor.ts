@@ -18,7 +18,11 @@ export interface ExecutionRequest {
 export type Executor = (request: ExecutionRequest) => Promise<Omit<RunResult, 'bytesDropped'>>;
 
 /** How an executor says how a run ended: what it knows, plus the duration and whether it was interrupted. */
-export type ResultMaker = (fields: { exitCode?: number | null; signal?: string | null; failure?: string | null }) => Omit<RunResult, 'bytesDropped'>;
+export type ResultMaker = (fields: {
+  exitCode?: number | null;
+  signal?: string | null;
+  failure?: string | null;
+}) => Omit<RunResult, 'bytesDropped'>;
 
 /** Starts the clock for one run; the maker it returns fills in the duration and the interruption. */
 export function startRun(signal: AbortSignal): ResultMaker {

@@ -1,6 +1,14 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatKnownHostLine, KnownHostsIndex, keyTypeOfBlob, knownHostName, parseKnownHosts, type HostKeyStatus, type SshOptions } from '@fleet/core';
+import {
+  formatKnownHostLine,
+  KnownHostsIndex,
+  keyTypeOfBlob,
+  knownHostName,
+  parseKnownHosts,
+  type HostKeyStatus,
+  type SshOptions,
+} from '@fleet/core';
 import { ChangedFileCache } from './changed-file-cache.js';
 
 /** Why a host key was refused, in words; null when it was accepted. */

@@ -64,7 +64,11 @@ function waitForExit(child: ChildProcess): Promise<{ exitCode?: number | null; s
   });
 }
 
-function pipe(stream: Readable, name: 'stdout' | 'stderr', onOutput: (name: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined): void {
+function pipe(
+  stream: Readable,
+  name: 'stdout' | 'stderr',
+  onOutput: (name: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined,
+): void {
   stream.on('data', (chunk: Buffer) => {
     const wait = onOutput(name, chunk);
     if (wait) {

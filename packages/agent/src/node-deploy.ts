@@ -64,7 +64,9 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     try {
       await upload(sftp, options.bundlePath, `${dir}/fleet-agent.mjs`, 0o600);
       if (plan.shipNode) await upload(sftp, process.execPath, `${dir}/node`, 0o700);
-      const env = Object.entries({ ...options.agentEnv, FLEET_TRUSTED_KEYS: trustFile }).map(([key, value]) => `${key}=${quoteShellWord(value)}\n`).join('');
+      const env = Object.entries({ ...options.agentEnv, FLEET_TRUSTED_KEYS: trustFile })
+        .map(([key, value]) => `${key}=${quoteShellWord(value)}\n`)
+        .join('');
       await writeRemote(sftp, `${dir}/agent.env`, env, 0o600);
       const node = plan.shipNode ? `${dir}/node` : (probe.nodePath as string);
       const start = [
@@ -156,22 +158,24 @@ interface RemoteResult {
 
 function runRemote(lease: SshLease, command: string): Promise<RemoteResult> {
   return lease.exec(`exec /bin/sh -c ${quoteShellWord(command)}`, (channel) => {
-      let stdout = '';
-      let stderr = '';
-      let code: number | null = null;
-      channel.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      channel.on('exit', (exitCode: number | null) => (code = exitCode));
-      const closed = new Promise<RemoteResult>((resolve) => channel.on('close', () => resolve({ code, stdout, stderr })));
-      channel.end();
-      return closed;
-    });
+    let stdout = '';
+    let stderr = '';
+    let code: number | null = null;
+    channel.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    channel.on('exit', (exitCode: number | null) => (code = exitCode));
+    const closed = new Promise<RemoteResult>((resolve) => channel.on('close', () => resolve({ code, stdout, stderr })));
+    channel.end();
+    return closed;
+  });
 }
 
 async function runChecked(lease: SshLease, command: string): Promise<string> {
   const result = await runRemote(lease, command);
   if (result.code !== 0) {
-    throw new Error(`${command.split('\n')[0]?.slice(0, 60)}… failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    throw new Error(
+      `${command.split('\n')[0]?.slice(0, 60)}… failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`,
+    );
   }
   return result.stdout;
 }

@@ -1,11 +1,4 @@
-import {
-  buildRemoteCommand,
-  buildRemoteKill,
-  hostRunSpec,
-  parseRemoteMarker,
-  type HostEntry,
-  type RunResult,
-} from '@fleet/core';
+import { buildRemoteCommand, buildRemoteKill, hostRunSpec, parseRemoteMarker, type HostEntry, type RunResult } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
 import { startRun, type Executor, type OutputSink } from './executor.js';
 import { SshConnectError, type SshLease, type SshPool } from './ssh-pool.js';

@@ -141,7 +141,9 @@ export class SshPool {
 
   private open(target: SshTarget): Connection {
     const connection: Connection = { client: newClient(), ready: Promise.resolve(), sessions: 0, dead: false, idleTimer: null };
-    connection.ready = this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () => this.connectWithRetry(target, connection));
+    connection.ready = this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () =>
+      this.connectWithRetry(target, connection),
+    );
     connection.ready.catch(() => {});
     return connection;
   }
@@ -193,9 +195,11 @@ export class SshPool {
         client.removeListener('ready', onReady);
         client.end();
         if (refusedKey !== null) reject(new SshConnectError(refusedKey));
-        else if (error.level === 'client-timeout') reject(new SshConnectError(`connection timed out after ${formatSeconds(target.connectTimeoutMs)}`));
+        else if (error.level === 'client-timeout')
+          reject(new SshConnectError(`connection timed out after ${formatSeconds(target.connectTimeoutMs)}`));
         else if (error.level === 'client-authentication') reject(new SshConnectError(describeAuthFailure(target)));
-        else if (/before handshake|ECONNRESET|kex_exchange/i.test(`${error.message} ${error.code ?? ''}`)) reject(new DroppedBeforeHandshake(error.message));
+        else if (/before handshake|ECONNRESET|kex_exchange/i.test(`${error.message} ${error.code ?? ''}`))
+          reject(new DroppedBeforeHandshake(error.message));
         else reject(error);
       };
       const onReady = () => {
@@ -247,7 +251,8 @@ function toConnectError(error: unknown, target: SshTarget): Error {
     ECONNRESET: `connection reset by ${where}`,
   };
   if (code && words[code]) return new SshConnectError(words[code]);
-  if (error instanceof DroppedBeforeHandshake) return new SshConnectError(`${where} kept closing the connection before the handshake (sshd MaxStartups?)`);
+  if (error instanceof DroppedBeforeHandshake)
+    return new SshConnectError(`${where} kept closing the connection before the handshake (sshd MaxStartups?)`);
   return new SshConnectError(`cannot connect to ${where}: ${error instanceof Error ? error.message : String(error)}`);
 }
 

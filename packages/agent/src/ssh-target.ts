@@ -45,7 +45,8 @@ export async function resolveSshTarget(
     options = resolveSshOptions(config, entry.host, entry, { localUser: userInfo().username, homeDir: home });
     byEntry.set(entry.raw, options);
   }
-  const identityFiles = options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  const identityFiles =
+    options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
   const auth: AuthMethod[] = [];
   if (env.SSH_AUTH_SOCK && !options.identitiesOnly) {
     auth.push({ type: 'agent', username: options.user, agent: env.SSH_AUTH_SOCK } as AuthMethod);

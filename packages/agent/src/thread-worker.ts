@@ -23,7 +23,9 @@ export type ThreadMessage = { type: 'output'; json: string } | { type: 'error'; 
 
 type ThreadFunction = (context: { args: string[]; emit: (value: unknown) => void }) => unknown;
 
-const AsyncFunction = (Object.getPrototypeOf(async () => {}) as { constructor: unknown }).constructor as new (...source: string[]) => ThreadFunction;
+const AsyncFunction = (Object.getPrototypeOf(async () => {}) as { constructor: unknown }).constructor as new (
+  ...source: string[]
+) => ThreadFunction;
 
 function post(message: ThreadMessage): void {
   parentPort?.postMessage(message);
@@ -34,7 +36,9 @@ function toJson(value: unknown, what: string): string {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new TypeError(`${what} cannot be serialized as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new TypeError(`${what} cannot be serialized as JSON: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   if (text === undefined) throw new TypeError(`${what} cannot be serialized as JSON (it is ${typeof value})`);
   return text;
@@ -66,7 +70,7 @@ parentPort?.once('message', (data: ThreadWorkerData) => {
 
 function runJob(data: ThreadWorkerData): Promise<void> {
   return main(data)
-  .catch((error: unknown) => post({ type: 'error', message: error instanceof Error ? error.message : String(error) }))
-  .then(() => Promise.all([flushed(process.stdout), flushed(process.stderr)]))
-  .then(() => post({ type: 'done' }));
+    .catch((error: unknown) => post({ type: 'error', message: error instanceof Error ? error.message : String(error) }))
+    .then(() => Promise.all([flushed(process.stdout), flushed(process.stderr)]))
+    .then(() => post({ type: 'done' }));
 }

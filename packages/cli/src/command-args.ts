@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { commandLineFromArgv, parseComputerNames, parseHostList, parseJobSelector, UsageError, type CommandSpec, type HostEntry, type JobSelector } from '@fleet/core';
+import {
+  commandLineFromArgv,
+  parseComputerNames,
+  parseHostList,
+  parseJobSelector,
+  UsageError,
+  type CommandSpec,
+  type HostEntry,
+  type JobSelector,
+} from '@fleet/core';
 
 /** What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. */
 export async function commandFromArgs(script: string | undefined, rest: readonly string[]): Promise<CommandSpec> {
@@ -21,11 +30,14 @@ export async function commandFromArgs(script: string | undefined, rest: readonly
 export async function hostsFromArgs(file: string | undefined, names: readonly string[] | undefined): Promise<HostEntry[]> {
   const hosts: HostEntry[] = [];
   if (file !== undefined) {
-    const text = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read the hosts file ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, {
-        hint: 'one host a line, [user@]host[:port]',
-      });
-    });
+    const text =
+      file === '-'
+        ? await readStdin()
+        : await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+            throw new UsageError(`cannot read the hosts file ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, {
+              hint: 'one host a line, [user@]host[:port]',
+            });
+          });
     hosts.push(...parseHostList(text, file === '-' ? '<stdin>' : file));
   }
   for (const list of names ?? []) hosts.push(...parseComputerNames(list));

@@ -20,7 +20,8 @@ export function completionCommand(parser: Argv) {
         .example('source <($0 completion)', 'in ~/.bashrc (or ~/.zshrc): TAB completes commands, flags and jobs')
         .example('$0 completion > /etc/bash_completion.d/fleet', 'for every user'),
     // yargs' typings leave out the two arguments its showCompletionScript takes: the name, and the command in the install hint.
-    handler: () => (parser as unknown as { showCompletionScript(name: string, command: string): void }).showCompletionScript('fleet', 'completion'),
+    handler: () =>
+      (parser as unknown as { showCompletionScript(name: string, command: string): void }).showCompletionScript('fleet', 'completion'),
   };
 }
 
@@ -36,7 +37,12 @@ type Defaults = (onCompleted: (error: Error | null, completions: string[] | unde
  * the embedded Redis, and a Redis that does not answer only means no jobs are
  * offered: a TAB never prints an error.
  */
-export function completeFleet(current: string, argv: GlobalArgs & { _: (string | number)[] }, defaults: Defaults, done: (completions: string[]) => void): void {
+export function completeFleet(
+  current: string,
+  argv: GlobalArgs & { _: (string | number)[] },
+  defaults: Defaults,
+  done: (completions: string[]) => void,
+): void {
   defaults((_error, completions) => {
     const offered = completions ?? [];
     // The words as typed: the program's name, then the command.

@@ -60,9 +60,7 @@ async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
     child.unref();
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (error) =>
-        reject(new AgentUnavailableError(`cannot start an agent: ${error.message}`, { cause: error })),
-      );
+      child.once('error', (error) => reject(new AgentUnavailableError(`cannot start an agent: ${error.message}`, { cause: error })));
     });
   } finally {
     await log.close();

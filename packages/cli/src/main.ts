@@ -26,7 +26,11 @@ export async function main(args: string[]): Promise<void> {
     parser
       .scriptName('fleet')
       .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false })
-      .option('redis', { type: 'string', global: true, describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)' });
+      .option('redis', {
+        type: 'string',
+        global: true,
+        describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)',
+      });
     const runnable = <T extends { handler: unknown }>(command: T): T => (completing ? { ...command, handler: () => {} } : command);
     await parser
       .command(runnable(startCommand))
@@ -69,8 +73,7 @@ export async function main(args: string[]): Promise<void> {
  * internals, so it is a no-op when they are not what it expects.
  */
 function skipHelpCaching(parser: Argv): void {
-  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => unknown } })
-    .getInternalMethods?.();
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => unknown } }).getInternalMethods?.();
   const usage = internals?.getUsageInstance?.() as { cacheHelpMessage?: () => void } | undefined;
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }

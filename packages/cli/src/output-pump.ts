@@ -83,7 +83,11 @@ export class OutputPump {
       // Wakes on new output, or on a job's end (its done stream), whichever comes first.
       const streams = [...this.sources.values()];
       await reader.xread(
-        'COUNT', 1, 'BLOCK', 250, 'STREAMS',
+        'COUNT',
+        1,
+        'BLOCK',
+        250,
+        'STREAMS',
         ...streams.map((source) => store.keys.output(source.rootId)),
         ...streams.map((source) => store.keys.done(source.rootId)),
         ...streams.map((source) => source.lastEntryId ?? '0-0'),

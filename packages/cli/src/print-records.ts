@@ -36,7 +36,11 @@ export function recordPrinter(json: boolean): (entries: StoredEntry[], jobType: 
  * UTF-8 character, so prefixing each line works on the bytes as they are, and
  * megabytes of output cost no decoding and encoding.
  */
-function entryText(entry: StoredEntry, jobType: JobType, colours: { stdout: boolean; stderr: boolean }): { bytes: string; toStderr: boolean } {
+function entryText(
+  entry: StoredEntry,
+  jobType: JobType,
+  colours: { stdout: boolean; stderr: boolean },
+): { bytes: string; toStderr: boolean } {
   const toStderr = entry.stream !== 'stdout' && entry.stream !== 'output';
   const host = colours[toStderr ? 'stderr' : 'stdout'] ? colourHost(entry.host) : entry.host;
   if (entry.stream === 'stdout' || entry.stream === 'stderr') {

@@ -1,4 +1,12 @@
-import { parseHostEntry, parseJobSelector, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions, type RunSpec } from '@fleet/core';
+import {
+  parseHostEntry,
+  parseJobSelector,
+  resolveJobRequest,
+  UsageError,
+  type JobRequest,
+  type JobRequestOptions,
+  type RunSpec,
+} from '@fleet/core';
 import type { CliContext } from './context.js';
 
 /**

@@ -11,5 +11,8 @@ export async function stopJobs(context: CliContext, records: readonly JobRecord[
   const { store } = context;
   const running = await store.transitions.stop(store.jobs.leafIds(records));
   if (running.length > 0) await publishControl(store.client, store.keys, { op: 'stop', ids: running });
-  return waitForJobs(context, records.map((record) => record.view.id));
+  return waitForJobs(
+    context,
+    records.map((record) => record.view.id),
+  );
 }

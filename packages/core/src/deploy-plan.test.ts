@@ -7,14 +7,26 @@ const probe = (lines: string) => parseNodeProbe(`os=Linux\narch=x86_64\nhome=/ho
 describe('planDeploy', () => {
   it('installs with the node’s own Node.js 20+', () => {
     expect(planDeploy(probe('node=/usr/bin/node\nnodeversion=22.1.0'), controller)).toEqual({
-      action: 'install', from: null, shipNode: false, systemd: false,
+      action: 'install',
+      from: null,
+      shipNode: false,
+      systemd: false,
     });
   });
 
   it('does nothing when the same version runs, and upgrades another', () => {
-    expect(planDeploy(probe('node=/n\nnodeversion=20.19.0\ndeployed=0.2.0\nrunning=yes'), controller)).toEqual({ action: 'none', version: '0.2.0' });
-    expect(planDeploy(probe('node=/n\nnodeversion=20.19.0\ndeployed=0.1.0\nrunning=yes'), controller)).toMatchObject({ action: 'upgrade', from: '0.1.0' });
-    expect(planDeploy(probe('node=/n\nnodeversion=20.19.0\ndeployed=0.2.0'), controller)).toMatchObject({ action: 'upgrade', from: '0.2.0' });
+    expect(planDeploy(probe('node=/n\nnodeversion=20.19.0\ndeployed=0.2.0\nrunning=yes'), controller)).toEqual({
+      action: 'none',
+      version: '0.2.0',
+    });
+    expect(planDeploy(probe('node=/n\nnodeversion=20.19.0\ndeployed=0.1.0\nrunning=yes'), controller)).toMatchObject({
+      action: 'upgrade',
+      from: '0.1.0',
+    });
+    expect(planDeploy(probe('node=/n\nnodeversion=20.19.0\ndeployed=0.2.0'), controller)).toMatchObject({
+      action: 'upgrade',
+      from: '0.2.0',
+    });
   });
 
   it('ships this machine’s Node when the node has none or an old one, on the same OS and CPU', () => {

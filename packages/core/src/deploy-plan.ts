@@ -56,8 +56,7 @@ export interface ControllerInfo {
 }
 
 export type DeployPlan =
-  | { action: 'none'; version: string }
-  | { action: 'install' | 'upgrade'; from: string | null; shipNode: boolean; systemd: boolean };
+  { action: 'none'; version: string } | { action: 'install' | 'upgrade'; from: string | null; shipNode: boolean; systemd: boolean };
 
 /** Thrown when a node cannot take an agent; the message says why and what to do. */
 export class DeployRefused extends Error {

@@ -86,9 +86,8 @@ export class WaitTimeoutError extends FleetError {
     readonly seconds: number,
     readonly pendingIds: readonly number[],
   ) {
-    super(
-      `timed out after ${seconds}s; still running: ${pendingIds.map((id) => `job ${id}`).join(', ')}`,
-      { hint: 'the jobs keep running; wait again or stop them' },
-    );
+    super(`timed out after ${seconds}s; still running: ${pendingIds.map((id) => `job ${id}`).join(', ')}`, {
+      hint: 'the jobs keep running; wait again or stop them',
+    });
   }
 }

@@ -32,15 +32,22 @@ describe('job signatures', () => {
       { ...fields, location: 'web2' },
       { ...fields, spec: fields.spec.replace('uptime', 'reboot') },
     ]) {
-      await expect(verifyJob(stored, changed, lookup, now)).resolves.toMatchObject({ ok: false, reason: expect.stringMatching(/^refused: bad signature/) });
+      await expect(verifyJob(stored, changed, lookup, now)).resolves.toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/^refused: bad signature/),
+      });
     }
   });
 
   it('refuse a later expiry written over the signed one, and an expired signature', async () => {
     const stored = JSON.parse(signJob(key, fields, now - 1)) as { expiresAt: number };
-    await expect(verifyJob(JSON.stringify(stored), fields, lookup, now)).resolves.toMatchObject({ reason: expect.stringMatching(/expired at/) });
+    await expect(verifyJob(JSON.stringify(stored), fields, lookup, now)).resolves.toMatchObject({
+      reason: expect.stringMatching(/expired at/),
+    });
     stored.expiresAt = now + 3600_000;
-    await expect(verifyJob(JSON.stringify(stored), fields, lookup, now)).resolves.toMatchObject({ reason: expect.stringMatching(/bad signature/) });
+    await expect(verifyJob(JSON.stringify(stored), fields, lookup, now)).resolves.toMatchObject({
+      reason: expect.stringMatching(/bad signature/),
+    });
   });
 
   it('refuse no signature, a malformed one, and an unknown key, saying which', async () => {

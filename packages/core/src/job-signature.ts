@@ -86,7 +86,9 @@ export function parseTrustedKeys(text: string, source: string): PublicSigningKey
     const [label, base64 = '', ...comment] = line.split(/\s+/);
     const bytes = Buffer.from(base64, 'base64');
     if (label !== PUBLIC_KEY_LABEL || bytes.length !== 32 || bytes.toString('base64') !== base64) {
-      throw new UsageError(`${source}:${index + 1}: not a fleet public key (expected "${PUBLIC_KEY_LABEL} BASE64 [comment]", as 'fleet key' prints)`);
+      throw new UsageError(
+        `${source}:${index + 1}: not a fleet public key (expected "${PUBLIC_KEY_LABEL} BASE64 [comment]", as 'fleet key' prints)`,
+      );
     }
     const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') }, format: 'jwk' });
     keys.push({ id: keyFingerprint(key), key, comment: comment.join(' ') });

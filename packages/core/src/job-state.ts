@@ -1,13 +1,5 @@
 /** The states a job goes through, named as PowerShell names them. */
-export const JOB_STATES = [
-  'NotStarted',
-  'Running',
-  'Completed',
-  'Failed',
-  'Stopped',
-  'Stopping',
-  'Disconnected',
-] as const;
+export const JOB_STATES = ['NotStarted', 'Running', 'Completed', 'Failed', 'Stopped', 'Stopping', 'Disconnected'] as const;
 
 export type JobState = (typeof JOB_STATES)[number];
 

@@ -13,7 +13,12 @@ function hashed(name: string): string {
 describe('checkHostKey', () => {
   it('finds plain, wildcard, [host]:port and hashed entries', () => {
     const lines = parseKnownHosts(
-      [`web1,10.0.0.1 ssh-ed25519 ${KEY}`, `*.example.com ssh-ed25519 ${KEY}`, `[127.0.1.2]:2222 ssh-ed25519 ${KEY}`, `${hashed('[db]:2200')} ssh-ed25519 ${KEY}`].join('\n'),
+      [
+        `web1,10.0.0.1 ssh-ed25519 ${KEY}`,
+        `*.example.com ssh-ed25519 ${KEY}`,
+        `[127.0.1.2]:2222 ssh-ed25519 ${KEY}`,
+        `${hashed('[db]:2200')} ssh-ed25519 ${KEY}`,
+      ].join('\n'),
     );
     expect(checkHostKey(lines, 'web1', KEY)).toBe('match');
     expect(checkHostKey(lines, 'a.example.com', KEY)).toBe('match');
@@ -45,9 +50,22 @@ describe('KnownHostsIndex', () => {
       ].join('\n'),
     );
     const index = new KnownHostsIndex(lines);
-    const names = ['web1', 'WEB1', '10.0.0.1', 'web2', 'a.example.com', 'bad.example.com', knownHostName('127.0.1.2', 2222), '127.0.1.2', knownHostName('db', 2200), 'db1', 'nowhere'];
+    const names = [
+      'web1',
+      'WEB1',
+      '10.0.0.1',
+      'web2',
+      'a.example.com',
+      'bad.example.com',
+      knownHostName('127.0.1.2', 2222),
+      '127.0.1.2',
+      knownHostName('db', 2200),
+      'db1',
+      'nowhere',
+    ];
     for (const name of names) {
-      for (const key of [KEY, OTHER]) expect(index.check(name, key), `${name} ${key === KEY ? 'KEY' : 'OTHER'}`).toBe(checkHostKey(lines, name, key));
+      for (const key of [KEY, OTHER])
+        expect(index.check(name, key), `${name} ${key === KEY ? 'KEY' : 'OTHER'}`).toBe(checkHostKey(lines, name, key));
     }
     expect(index.check('web2', OTHER)).toBe('revoked');
   });

@@ -37,7 +37,7 @@ describe('LineSplitter', () => {
     expect(blockText(splitter.end())).toBe('zz');
   });
 
-  it('does not hold on to the caller\'s chunk', () => {
+  it("does not hold on to the caller's chunk", () => {
     const splitter = new LineSplitter();
     const chunk = Buffer.from('kept\npart');
     splitter.push(chunk);

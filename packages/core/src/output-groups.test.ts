@@ -13,7 +13,17 @@ describe('grouped output', () => {
     ]);
     expect(groups.map((group) => group.hosts)).toEqual([['web1', 'web2', 'web3', 'web7'], ['db1'], ['quiet']]);
     expect(formatOutputGroups(groups)).toBe(
-      ['---------------', 'web[1-3,7] (4)', '---------------', 'Linux', '---------------', 'db1 (1)', '---------------', 'FreeBSD', ''].join('\n'),
+      [
+        '---------------',
+        'web[1-3,7] (4)',
+        '---------------',
+        'Linux',
+        '---------------',
+        'db1 (1)',
+        '---------------',
+        'FreeBSD',
+        '',
+      ].join('\n'),
     );
   });
 

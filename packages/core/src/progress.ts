@@ -36,6 +36,12 @@ export function sumProgress(all: readonly LeafProgress[]): LeafProgress {
 export function formatProgress(progress: LeafProgress, elapsedMs: number): string {
   const { total, completed, failed, stopped, running } = progress;
   const waiting = Math.max(0, total - completed - failed - stopped - running);
-  const parts = [`${completed} done`, `${failed} failed`, ...(stopped > 0 ? [`${stopped} stopped`] : []), `${running} running`, `${waiting} waiting of ${total}`];
+  const parts = [
+    `${completed} done`,
+    `${failed} failed`,
+    ...(stopped > 0 ? [`${stopped} stopped`] : []),
+    `${running} running`,
+    `${waiting} waiting of ${total}`,
+  ];
   return `${parts.join(' · ')} · ${(elapsedMs / 1000).toFixed(1)}s`;
 }

@@ -7,7 +7,14 @@ import type { HostCommandSpec, RunSpec } from './command-spec.js';
 import { buildRemoteCommand, parseRemoteMarker } from './remote-command.js';
 import { commandLineFromArgv } from './shell-quote.js';
 
-const base: RunSpec<HostCommandSpec> = { command: { kind: 'shell', line: 'true' }, workdir: null, env: {}, timeoutMs: null, connectTimeoutMs: 10_000, maxOutputBytes: 1 << 20 };
+const base: RunSpec<HostCommandSpec> = {
+  command: { kind: 'shell', line: 'true' },
+  workdir: null,
+  env: {},
+  timeoutMs: null,
+  connectTimeoutMs: 10_000,
+  maxOutputBytes: 1 << 20,
+};
 
 /** Runs the wrapper as a login shell would: `SHELL -c <command line>`. */
 function runAs(shell: string, spec: RunSpec<HostCommandSpec>, input = '') {
@@ -34,7 +41,12 @@ describe.each(['/bin/bash', '/bin/dash'])('the remote wrapper under %s', (shell)
 
   it('sets the environment and working directory, and says when the directory is missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet wd '));
-    const ok = runAs(shell, { ...base, workdir: dir, env: { GREETING: "it's $HOME" }, command: { kind: 'shell', line: 'pwd; echo "$GREETING"' } });
+    const ok = runAs(shell, {
+      ...base,
+      workdir: dir,
+      env: { GREETING: "it's $HOME" },
+      command: { kind: 'shell', line: 'pwd; echo "$GREETING"' },
+    });
     expect(ok.stdout.toString()).toBe(`${dir}\nit's $HOME\n`);
     const missing = runAs(shell, { ...base, workdir: '/no/such dir' });
     expect(missing.status).toBe(126);
@@ -42,7 +54,11 @@ describe.each(['/bin/bash', '/bin/dash'])('the remote wrapper under %s', (shell)
   });
 
   it('runs a script from standard input with its arguments, honouring a shebang', () => {
-    const plain = runAs(shell, { ...base, command: { kind: 'script', name: 's.sh', content: 'echo "$# $1"; exit 4\n', args: ['a b', 'c'] } }, 'echo "$# $1"; exit 4\n');
+    const plain = runAs(
+      shell,
+      { ...base, command: { kind: 'script', name: 's.sh', content: 'echo "$# $1"; exit 4\n', args: ['a b', 'c'] } },
+      'echo "$# $1"; exit 4\n',
+    );
     expect([plain.status, plain.stdout.toString()]).toEqual([4, '2 a b\n']);
     const node = `#!${process.execPath}\nconsole.log(process.argv.slice(2).join('|'))\n`;
     const shebang = runAs(shell, { ...base, command: { kind: 'script', name: 'n.mjs', content: node, args: ['x', "y'z"] } }, node);

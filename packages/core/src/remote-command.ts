@@ -28,7 +28,9 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
   }
   if (spec.workdir !== null) {
     const dir = quoteShellWord(spec.workdir);
-    steps.push(`cd -- ${dir} 2>/dev/null || { printf '${REMOTE_MARKER}error:working directory %s does not exist\\n' ${dir} >&2; exit 126; }`);
+    steps.push(
+      `cd -- ${dir} 2>/dev/null || { printf '${REMOTE_MARKER}error:working directory %s does not exist\\n' ${dir} >&2; exit 126; }`,
+    );
   }
   for (const [key, value] of Object.entries(spec.env)) steps.push(`export ${key}=${quoteShellWord(value)}`);
   steps.push(`printf '${REMOTE_MARKER}start\\n' >&2`);

@@ -39,8 +39,17 @@ describe('resolveSettings', () => {
 
 describe('resolveJobRequest', () => {
   it('applies defaults and converts seconds', () => {
-    const request = resolveJobRequest({ type: 'process', command: { kind: 'shell', line: 'true' }, env: ['A=1', 'B=x=y'], timeoutSeconds: 1.5 });
-    expect(request).toMatchObject({ name: null, throttle: 32, run: { workdir: null, env: { A: '1', B: 'x=y' }, timeoutMs: 1500, connectTimeoutMs: null } });
+    const request = resolveJobRequest({
+      type: 'process',
+      command: { kind: 'shell', line: 'true' },
+      env: ['A=1', 'B=x=y'],
+      timeoutSeconds: 1.5,
+    });
+    expect(request).toMatchObject({
+      name: null,
+      throttle: 32,
+      run: { workdir: null, env: { A: '1', B: 'x=y' }, timeoutMs: 1500, connectTimeoutMs: null },
+    });
   });
 
   it('refuses an empty command, bad env and names that look like ids', () => {

@@ -52,9 +52,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     stopGraceMs: optional(env.FLEET_STOP_GRACE, DEFAULTS.stopGraceMs, (v) => parseDurationMs(v, 'FLEET_STOP_GRACE')),
     agentIdleMs: optional(env.FLEET_AGENT_IDLE, DEFAULTS.agentIdleMs, (v) => parseDurationMs(v, 'FLEET_AGENT_IDLE')),
     threadLimit: optional(env.FLEET_THREAD_LIMIT, DEFAULTS.threadLimit, (v) => positiveInteger(v, 'FLEET_THREAD_LIMIT')),
-    stateDir:
-      nonEmpty(env.FLEET_STATE_DIR) ??
-      `${nonEmpty(env.XDG_STATE_HOME) ?? `${homeDir}/.local/state`}/fleet`,
+    stateDir: nonEmpty(env.FLEET_STATE_DIR) ?? `${nonEmpty(env.XDG_STATE_HOME) ?? `${homeDir}/.local/state`}/fleet`,
     signingKeyPath: nonEmpty(env.FLEET_SIGNING_KEY) ?? `${configDir}/signing-key`,
     trustedKeysPath: nonEmpty(env.FLEET_TRUSTED_KEYS) ?? `${configDir}/trusted-keys`,
     signatureTtlMs: optional(env.FLEET_SIGNATURE_TTL, DEFAULTS.signatureTtlMs, (v) => parseDurationMs(v, 'FLEET_SIGNATURE_TTL')),
@@ -71,7 +69,10 @@ export function checkRedisUrl(url: string): void {
 }
 
 function parseClusterNodes(text: string): string[] {
-  const nodes = text.split(',').map((node) => node.trim()).filter(Boolean);
+  const nodes = text
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean);
   for (const node of nodes) {
     if (!/^[^\s:]+:\d+$/.test(node)) {
       throw new UsageError(`FLEET_REDIS_CLUSTER: ${JSON.stringify(node)} is not host:port`);

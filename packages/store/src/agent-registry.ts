@@ -29,11 +29,7 @@ export class AgentRegistry {
   ) {}
 
   async beat(info: AgentInfo): Promise<void> {
-    await this.client
-      .multi()
-      .set(this.keys.agent(info.id), JSON.stringify(info), 'PX', this.ttlMs)
-      .sadd(this.keys.agents, info.id)
-      .exec();
+    await this.client.multi().set(this.keys.agent(info.id), JSON.stringify(info), 'PX', this.ttlMs).sadd(this.keys.agents, info.id).exec();
   }
 
   async remove(agentId: string): Promise<void> {

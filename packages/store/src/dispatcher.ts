@@ -69,9 +69,9 @@ export class Dispatcher {
         threads.add(id);
         add(SHARED_QUEUE, id);
       } else if (agentId !== undefined) {
-          add(nodeQueueName(location), id);
-          via.hset(this.keys.job(id), 'via', `agent ${agentId}`);
-          via.hset(this.keys.routed, String(id), agentId);
+        add(nodeQueueName(location), id);
+        via.hset(this.keys.job(id), 'via', `agent ${agentId}`);
+        via.hset(this.keys.routed, String(id), agentId);
       } else {
         add(SHARED_QUEUE, id);
         if (!options.shared) via.hset(this.keys.job(id), 'via', location === 'localhost' ? 'local' : 'ssh');

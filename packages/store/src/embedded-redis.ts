@@ -8,7 +8,13 @@ import { Redis } from 'ioredis';
 /** Files of the private redis-server fleet starts when no Redis is given. */
 export function embeddedRedisPaths(stateDir: string) {
   const dir = join(stateDir, 'redis');
-  return { dir, socket: join(dir, 'redis.sock'), pidFile: join(dir, 'redis.pid'), logFile: join(dir, 'redis.log'), lock: join(dir, 'start.lock') };
+  return {
+    dir,
+    socket: join(dir, 'redis.sock'),
+    pidFile: join(dir, 'redis.pid'),
+    logFile: join(dir, 'redis.log'),
+    lock: join(dir, 'start.lock'),
+  };
 }
 
 /** Unix socket paths longer than this do not fit in sockaddr_un. */
@@ -51,16 +57,26 @@ export async function ensureEmbeddedRedis(stateDir: string): Promise<string> {
 
 async function startServer(paths: ReturnType<typeof embeddedRedisPaths>): Promise<void> {
   const args = [
-    '--port', '0',
-    '--unixsocket', paths.socket,
-    '--unixsocketperm', '700',
-    '--dir', paths.dir,
-    '--appendonly', 'yes',
-    '--save', '',
-    '--maxmemory-policy', 'noeviction',
-    '--daemonize', 'yes',
-    '--pidfile', paths.pidFile,
-    '--logfile', paths.logFile,
+    '--port',
+    '0',
+    '--unixsocket',
+    paths.socket,
+    '--unixsocketperm',
+    '700',
+    '--dir',
+    paths.dir,
+    '--appendonly',
+    'yes',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    paths.pidFile,
+    '--logfile',
+    paths.logFile,
   ];
   await new Promise<void>((resolve, reject) => {
     const child = spawn('redis-server', args, { stdio: 'ignore' });

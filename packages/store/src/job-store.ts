@@ -177,7 +177,13 @@ export class JobStore {
       const id = record.view.id;
       const children = await this.children(record);
       const tx = this.client.multi();
-      tx.del(this.keys.job(id), this.keys.output(id), this.keys.done(id), this.keys.pending(id), ...children.map((child) => this.keys.job(child.view.id)));
+      tx.del(
+        this.keys.job(id),
+        this.keys.output(id),
+        this.keys.done(id),
+        this.keys.pending(id),
+        ...children.map((child) => this.keys.job(child.view.id)),
+      );
       tx.zrem(this.keys.roots, String(id));
       tx.zrem(this.keys.names, nameMember(record.view.name, id), ...children.map((child) => nameMember(child.view.name, child.view.id)));
       const leaves = [id, ...record.view.childIds].map(String);

@@ -34,7 +34,11 @@ export interface OpenedRedis {
  * embedded redis-server, started on first use (unless `startEmbedded` is
  * false: then only one already running will do, as for shell completion).
  */
-export async function openRedis(settings: FleetSettings, role: ConnectionRole, options: { startEmbedded?: boolean } = {}): Promise<OpenedRedis> {
+export async function openRedis(
+  settings: FleetSettings,
+  role: ConnectionRole,
+  options: { startEmbedded?: boolean } = {},
+): Promise<OpenedRedis> {
   const tls = await tlsFrom(settings);
   if (settings.redisCluster !== null) return open({ kind: 'cluster', nodes: settings.redisCluster }, role, undefined, tls);
   if (settings.redisUrl !== null) return open(targetFromUrl(settings.redisUrl), role, undefined, tls);
@@ -43,7 +47,8 @@ export async function openRedis(settings: FleetSettings, role: ConnectionRole, o
   } catch (error) {
     if (!(error instanceof RedisUnavailableError)) throw error;
   }
-  const socket = options.startEmbedded === false ? embeddedRedisPaths(settings.stateDir).socket : await ensureEmbeddedRedis(settings.stateDir);
+  const socket =
+    options.startEmbedded === false ? embeddedRedisPaths(settings.stateDir).socket : await ensureEmbeddedRedis(settings.stateDir);
   return open({ kind: 'socket', path: socket }, role);
 }
 

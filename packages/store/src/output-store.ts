@@ -29,7 +29,13 @@ export class OutputStore {
    * entry holds up to 64 KiB of lines, so a page stays within 2 MiB.
    */
   async read(rootId: number, afterEntryId: string | null, count = 32): Promise<StoredEntry[]> {
-    const entries = await this.client.xrangeBuffer(this.keys.output(rootId), afterEntryId === null ? '-' : `(${afterEntryId}`, '+', 'COUNT', count);
+    const entries = await this.client.xrangeBuffer(
+      this.keys.output(rootId),
+      afterEntryId === null ? '-' : `(${afterEntryId}`,
+      '+',
+      'COUNT',
+      count,
+    );
     return entries.map(([entryId, fields]) => decodeEntry(entryId.toString(), fields));
   }
 }
@@ -50,7 +56,14 @@ export function decodeEntry(entryId: string, fields: Buffer[]): StoredEntry {
   for (let i = 0; i + 1 < fields.length; i += 2) map[String(fields[i])] = fields[i + 1] as Buffer;
   const text = (name: string) => map[name]?.toString() ?? '';
   const stream = (text('s') || 'stdout') as OutputStream;
-  return { entryId, jobId: Number(text('j')), host: text('h'), stream, data: map.d ?? Buffer.alloc(0), ...(map.t ? { ts: text('t') } : {}) };
+  return {
+    entryId,
+    jobId: Number(text('j')),
+    host: text('h'),
+    stream,
+    data: map.d ?? Buffer.alloc(0),
+    ...(map.t ? { ts: text('t') } : {}),
+  };
 }
 
 /** An entry's records: its value, or its lines split apart again (a line never holds a newline). */

@@ -5,10 +5,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 export type RedisClient = Redis | Cluster;
 
 /** Where Redis is: a URL, a unix socket, or the seed nodes of a cluster. */
-export type RedisTarget =
-  | { kind: 'url'; url: string }
-  | { kind: 'socket'; path: string }
-  | { kind: 'cluster'; nodes: string[] };
+export type RedisTarget = { kind: 'url'; url: string } | { kind: 'socket'; path: string } | { kind: 'cluster'; nodes: string[] };
 
 /**
  * Who the connection is for. A CLI gives up quickly when Redis is not there to

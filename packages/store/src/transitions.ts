@@ -50,9 +50,7 @@ export class Transitions {
    * ended one (--batch), or none.
    */
   async finish(id: number, outcome: Outcome, agentId: string, now = new Date()): Promise<number[]> {
-    const reply = await this.call(
-      'finish', id, outcome.state, outcome.exitCode ?? '', outcome.reason ?? '', now.toISOString(), agentId,
-    );
+    const reply = await this.call('finish', id, outcome.state, outcome.exitCode ?? '', outcome.reason ?? '', now.toISOString(), agentId);
     return Array.isArray(reply) ? reply.map(Number) : [];
   }
 
@@ -79,7 +77,13 @@ export class Transitions {
    * Appends one numbered batch of a job's output records (stream, data, ts);
    * a batch number already written is skipped, so a resend cannot duplicate.
    */
-  async append(jobId: number, rootId: number, host: string, batch: number, records: readonly [string, string | Buffer, string][]): Promise<void> {
+  async append(
+    jobId: number,
+    rootId: number,
+    host: string,
+    batch: number,
+    records: readonly [string, string | Buffer, string][],
+  ): Promise<void> {
     await this.call('append', jobId, rootId, host, batch, ...records.flat());
   }
 

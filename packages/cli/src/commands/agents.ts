@@ -14,9 +14,23 @@ export const agentsCommand = {
     }
     const rows = [
       ['Id', 'Host', 'Pid', 'Version', 'Concurrency', 'Running', 'LastHeartbeat'],
-      ...agents.map((agent) => [agent.id, agent.host, String(agent.pid), agent.version, String(agent.concurrency), String(agent.running), agent.heartbeatAt]),
+      ...agents.map((agent) => [
+        agent.id,
+        agent.host,
+        String(agent.pid),
+        agent.version,
+        String(agent.concurrency),
+        String(agent.running),
+        agent.heartbeatAt,
+      ]),
     ];
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-    for (const row of rows) process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}\n`);
+    for (const row of rows)
+      process.stdout.write(
+        `${row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
   },
 };

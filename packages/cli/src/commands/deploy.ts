@@ -32,7 +32,12 @@ interface HostResult {
 function perHost(hosts: HostEntry[], work: (entry: HostEntry) => Promise<HostResult>): Promise<HostResult[]> {
   return pMap(
     hosts,
-    (entry) => work(entry).catch((error: unknown) => ({ entry: entry.raw, ok: false, words: error instanceof Error ? error.message : String(error) })),
+    (entry) =>
+      work(entry).catch((error: unknown) => ({
+        entry: entry.raw,
+        ok: false,
+        words: error instanceof Error ? error.message : String(error),
+      })),
     { concurrency: 16 },
   );
 }
@@ -42,7 +47,9 @@ function report(results: HostResult[], verb: string): number {
   for (const result of results) (result.ok ? process.stdout : process.stderr).write(`${result.entry}: ${result.words}\n`);
   const failed = results.filter((result) => !result.ok);
   const head = `${results.length - failed.length} of ${results.length} ${results.length === 1 ? 'host' : 'hosts'} ${verb}`;
-  process.stderr.write(`${failed.length === 0 ? head : `${head}; failed: ${failed.map((result) => `${result.entry} (${result.words})`).join(', ')}`}\n`);
+  process.stderr.write(
+    `${failed.length === 0 ? head : `${head}; failed: ${failed.map((result) => `${result.entry} (${result.words})`).join(', ')}`}\n`,
+  );
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
@@ -52,7 +59,11 @@ export const deployCommand = {
   builder: (yargs: Argv<GlobalArgs>) =>
     hostOptions(yargs)
       .option('concurrency', { type: 'number', default: DEFAULTS.agentConcurrency, describe: "Jobs each node's agent runs at once" })
-      .option('ship-node', { type: 'boolean', default: false, describe: "Send this machine's Node binary even if the node has Node.js 20+" })
+      .option('ship-node', {
+        type: 'boolean',
+        default: false,
+        describe: "Send this machine's Node binary even if the node has Node.js 20+",
+      })
       .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis'),
   handler: async (argv: DeployArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
@@ -77,8 +88,10 @@ export const deployCommand = {
             connectTimeoutMs: argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000,
           });
           const agent = await agentServing(context.store, entry.raw, 20_000);
-          if (agent === null) return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
-          if (outcome.status === 'current') return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
+          if (agent === null)
+            return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
+          if (outcome.status === 'current')
+            return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
           const what = outcome.status === 'installed' ? `installed ${outcome.version}` : `upgraded ${outcome.from} to ${outcome.version}`;
           const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
           return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id})` };

@@ -49,19 +49,32 @@ export const invokeCommand = {
       .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
       .option('batch', { type: 'string', describe: 'Run in waves of N (or N%) hosts, each once the one before has finished' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
-      .option('rerun-failed', { type: 'string', describe: "Run job JOB's command again, as a new job, on exactly the hosts that failed in it" })
+      .option('rerun-failed', {
+        type: 'string',
+        describe: "Run job JOB's command again, as a new job, on exactly the hosts that failed in it",
+      })
       .option('timeout', { type: 'number', describe: 'Fail a host whose command runs longer than this many seconds' })
       .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
       .option('workdir', { type: 'string', describe: 'Working directory on each host (default: the home directory)' })
       .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
       .option('script', { alias: 'file-path', type: 'string', describe: 'Send this local script and run it on each host' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
-      .option('group', { type: 'boolean', default: false, describe: 'At the end, print each distinct output once, under the hosts that wrote it (like clush -b)' })
-      .option('outdir', { type: 'string', describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)" })
+      .option('group', {
+        type: 'boolean',
+        default: false,
+        describe: 'At the end, print each distinct output once, under the hosts that wrote it (like clush -b)',
+      })
+      .option('outdir', {
+        type: 'string',
+        describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
+      })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
       .example('$0 invoke -f computers.txt --group -- cat /etc/debian_version', 'each distinct answer once: web[1-3,7] (4)')
-      .example('$0 invoke -f computers.txt --batch 10% --max-errors 2 -- ./upgrade.sh', 'a rolling upgrade that halts after a third failure')
+      .example(
+        '$0 invoke -f computers.txt --batch 10% --max-errors 2 -- ./upgrade.sh',
+        'a rolling upgrade that halts after a third failure',
+      )
       .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed'),
   handler: async (argv: InvokeArgs) => {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
@@ -77,23 +90,32 @@ export const invokeCommand = {
     // Bad input is refused before anything is created: a fresh request is resolved here, a rerun once its job is read.
     const request = rerun === undefined ? await requestFromArgs(argv, own, settings.maxOutputBytes) : null;
     const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
-    if (conflicts.length > 0) throw new UsageError(`--rerun-failed takes the hosts and the command from the job; leave out ${conflicts.join(', ')}`);
+    if (conflicts.length > 0)
+      throw new UsageError(`--rerun-failed takes the hosts and the command from the job; leave out ${conflicts.join(', ')}`);
     if (argv['as-job'] && (argv.group || argv.outdir !== undefined)) {
       throw new UsageError('--group and --outdir shape the output of a synchronous invoke; with --as-job, give them to receive');
     }
     const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
-    await withContext(argv, async (context) => {
-      const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
-      if (sink === null) {
-        printJobs([job], { json: argv.json, single: true });
-        return;
-      }
-      process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet));
-    }, settings);
+    await withContext(
+      argv,
+      async (context) => {
+        const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
+        if (sink === null) {
+          printJobs([job], { json: argv.json, single: true });
+          return;
+        }
+        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet));
+      },
+      settings,
+    );
   },
 };
 
-async function requestFromArgs(argv: InvokeArgs, own: Omit<JobRequestOptions, 'type' | 'command'>, maxOutputBytes: number): Promise<JobRequest> {
+async function requestFromArgs(
+  argv: InvokeArgs,
+  own: Omit<JobRequestOptions, 'type' | 'command'>,
+  maxOutputBytes: number,
+): Promise<JobRequest> {
   const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
   const command = await commandFromArgs(argv.script, argv['--'] ?? []);
   return resolveJobRequest({

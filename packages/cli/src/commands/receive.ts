@@ -34,8 +34,15 @@ export const receiveCommand = {
       .option('host', { type: 'string', describe: "Only this host's output" })
       .option('recurse', { type: 'boolean', default: true, describe: "A parent's children's output (--no-recurse: the parent's own)" })
       .option('json', { type: 'boolean', default: false, describe: 'One JSON output record a line' })
-      .option('group', { type: 'boolean', default: false, describe: 'Print each distinct output once, under the hosts that wrote it (like clush -b)' })
-      .option('outdir', { type: 'string', describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)" })
+      .option('group', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print each distinct output once, under the hosts that wrote it (like clush -b)',
+      })
+      .option('outdir', {
+        type: 'string',
+        describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'With --wait: no progress line on the terminal' })
       .example('$0 receive 7', "print what job 7's hosts wrote since the last receive")
       .example('$0 receive 7 --group', 'the same, each distinct output once: web[1-3,7] (4)')

@@ -21,7 +21,9 @@ interface StartArgs extends GlobalArgs {
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
-    .usage('$0 start [--name N] [--workdir D] (--script FILE | -- CMD [ARG...])\n$0 start --thread [--name N] (--eval JS | --script MODULE.mjs) [-- ARG...]')
+    .usage(
+      '$0 start [--name N] [--workdir D] (--script FILE | -- CMD [ARG...])\n$0 start --thread [--name N] (--eval JS | --script MODULE.mjs) [-- ARG...]',
+    )
     .option('thread', { type: 'boolean', describe: 'Run JavaScript in a worker thread of an agent (Start-ThreadJob)' })
     .option('eval', { type: 'string', describe: 'With --thread: the body of an async function of { args, emit }' })
     .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })

@@ -15,7 +15,11 @@ export function formatJobTable(jobs: readonly JobView[]): string {
   if (jobs.length === 0) return '';
   const rows = jobs.map((job) => COLUMNS.map(([, cell]) => oneLine(cell(job))));
   const widths = COLUMNS.map(([title], index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(COLUMNS.map(([title]) => title)), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n') + '\n';
 }
 
