@@ -60,12 +60,10 @@ export class JobRunner {
     this.running.set(id, controller);
     let outcome: Outcome;
     try {
-      const verdict = await this.options
-        .verify(claimed)
-        .catch((error: unknown): SignatureVerdict => ({
-          ok: false,
-          reason: `refused: the signature could not be checked: ${(error as Error).message}`,
-        }));
+      const verdict = await this.options.verify(claimed).catch((error: unknown): SignatureVerdict => ({
+        ok: false,
+        reason: `refused: the signature could not be checked: ${(error as Error).message}`,
+      }));
       if (verdict.ok) {
         outcome = await this.execute(claimed, controller);
       } else {

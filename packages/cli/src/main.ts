@@ -23,14 +23,11 @@ export async function main(args: string[]): Promise<void> {
   try {
     const parser = yargs(args);
     skipHelpCaching(parser);
-    parser
-      .scriptName('fleet')
-      .parserConfiguration({ 'populate--': true, 'halt-at-non-option': false })
-      .option('redis', {
-        type: 'string',
-        global: true,
-        describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)',
-      });
+    parser.scriptName('fleet').parserConfiguration({ 'populate--': true, 'halt-at-non-option': false }).option('redis', {
+      type: 'string',
+      global: true,
+      describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)',
+    });
     const runnable = <T extends { handler: unknown }>(command: T): T => (completing ? { ...command, handler: () => {} } : command);
     await parser
       .command(runnable(startCommand))

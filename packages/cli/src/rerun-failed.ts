@@ -27,7 +27,7 @@ export async function rerunFailedRequest(
   if (!parent.isParent || parent.view.type !== 'remote') {
     throw new UsageError(`job ${parent.view.id} is not a fan-out over hosts (invoke); --rerun-failed reruns one of those`);
   }
-  const failed = (await store.jobs.children(parent)).filter((child) => child.view.state === 'Failed');
+  const failed = (await store.jobs.leaves([parent])).filter((child) => child.view.state === 'Failed');
   if (failed.length === 0) {
     throw new UsageError(`no host failed in job ${parent.view.id} (${parent.view.state}): nothing to rerun`);
   }

@@ -9,7 +9,8 @@ import { waitForJobs } from './job-watch.js';
  */
 export async function stopJobs(context: CliContext, records: readonly JobRecord[]): Promise<JobRecord[]> {
   const { store } = context;
-  const running = await store.transitions.stop(store.jobs.leafIds(records));
+  const leaves = await store.jobs.leaves(records);
+  const running = await store.transitions.stop(leaves.map((leaf) => leaf.view.id));
   if (running.length > 0) await publishControl(store.client, store.keys, { op: 'stop', ids: running });
   return waitForJobs(
     context,

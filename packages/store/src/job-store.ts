@@ -136,11 +136,6 @@ export class JobStore {
     return this.client.hget(this.keys.job(record.rootId), 'spec');
   }
 
-  /** The children of a parent, in host-list order. */
-  async children(parent: JobRecord): Promise<JobRecord[]> {
-    return this.records(parent.view.childIds);
-  }
-
   /**
    * Resolves `JOB` arguments: an id selects that job (child or not); a name
    * selects every job bearing it. Throws {@link JobNotFoundError} for one that
@@ -163,9 +158,15 @@ export class JobStore {
     return members.map((member) => Number(member.slice(member.lastIndexOf('\n') + 1)));
   }
 
-  /** The leaf ids under some jobs: a parent's children, or the leaf itself. */
-  leafIds(records: readonly JobRecord[]): number[] {
-    return [...new Set(records.flatMap((record) => (record.isParent ? record.view.childIds : [record.view.id])))];
+  /**
+   * The jobs that ran on hosts under some jobs, in order and without repeats:
+   * a parent's children in host-list order (its own record with `recurse:
+   * false`), a leaf itself.
+   */
+  async leaves(records: readonly JobRecord[], options: { recurse?: boolean } = {}): Promise<JobRecord[]> {
+    const recurse = options.recurse ?? true;
+    const ids = records.flatMap((record) => (record.isParent && recurse ? record.view.childIds : [record.view.id]));
+    return this.records([...new Set(ids)]);
   }
 
   /** Deletes top-level jobs with their children and output. Children cannot be removed alone. */
@@ -175,7 +176,7 @@ export class JobStore {
     }
     for (const record of records) {
       const id = record.view.id;
-      const children = await this.children(record);
+      const children = record.isParent ? await this.leaves([record]) : [];
       const tx = this.client.multi();
       tx.del(
         this.keys.job(id),

@@ -36,7 +36,7 @@ export const getCommand = {
         const expanded: JobRecord[] = [];
         for (const record of records) {
           expanded.push(record);
-          if (record.isParent) expanded.push(...(await store.jobs.children(record)));
+          if (record.isParent) expanded.push(...(await store.jobs.leaves([record])));
         }
         records = expanded;
       }

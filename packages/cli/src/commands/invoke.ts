@@ -171,7 +171,7 @@ async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, pro
     } finally {
       progress.end();
     }
-    const children = (await store.jobs.children(parent)).map((child) => child.view);
+    const children = (await store.jobs.leaves([parent])).map((child) => child.view);
     await sink.finish(() => Promise.resolve(children));
     process.stderr.write(`${formatHostSummary(children)}\n`);
     await store.jobs.remove([parent]);

@@ -1,5 +1,4 @@
-import { ChildJobError, isFinalState, UsageError, type JobView } from '@fleet/core';
-import type { FleetStore, JobRecord } from '@fleet/store';
+import { ChildJobError, isFinalState, UsageError } from '@fleet/core';
 import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
@@ -74,7 +73,7 @@ export const receiveCommand = {
       }
       // Only --group and --outdir read the leaves (for a parent, every child's record).
       await sink.finish(async () => {
-        const leaves = await leavesOf(store, final, argv.recurse);
+        const leaves = (await store.jobs.leaves(final, { recurse: argv.recurse })).map((leaf) => leaf.view);
         return argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.location, argv.host as string));
       });
       if (argv['auto-remove']) await store.jobs.remove(final);
@@ -83,13 +82,3 @@ export const receiveCommand = {
     });
   },
 };
-
-/** The jobs that ran on hosts: a parent's children (unless --no-recurse), or the job itself. */
-async function leavesOf(store: FleetStore, records: readonly JobRecord[], recurse: boolean): Promise<JobView[]> {
-  const leaves: JobView[] = [];
-  for (const record of records) {
-    if (record.isParent && recurse) leaves.push(...(await store.jobs.children(record)).map((child) => child.view));
-    else leaves.push(record.view);
-  }
-  return leaves;
-}
