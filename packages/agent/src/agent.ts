@@ -65,7 +65,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const sshPool = new SshPool();
   const threadLimit = options.threadLimit ?? DEFAULTS.threadLimit;
   // Two warm workers cover a burst's first jobs; a node's own agent runs no thread jobs.
-  const threadPool = new ThreadPool(serves === null ? Math.min(2, threadLimit) : 0);
+  const threadPool = new ThreadPool(serves === null ? Math.min(DEFAULTS.warmThreadWorkers, threadLimit) : 0);
   threadPool.fill();
   const runner = new JobRunner({
     store,
@@ -126,7 +126,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       // agent died before claiming it runs now instead of waiting for ever.
       maxStalledCount: Number.MAX_SAFE_INTEGER,
       // How soon such a job is handed out again (BullMQ's default is 30 s).
-      stalledInterval: 10_000,
+      stalledInterval: DEFAULTS.queueStalledIntervalMs,
       removeOnComplete: { count: 0 },
       removeOnFail: { count: 0 },
     },

@@ -1,4 +1,5 @@
 import {
+  RemoteStepError,
   NODE_AGENT_DIR,
   NODE_PROBE_SCRIPT,
   parseNodeProbe,
@@ -173,9 +174,7 @@ function runRemote(lease: SshLease, command: string): Promise<RemoteResult> {
 async function runChecked(lease: SshLease, command: string): Promise<string> {
   const result = await runRemote(lease, command);
   if (result.code !== 0) {
-    throw new Error(
-      `${command.split('\n')[0]?.slice(0, 60)}… failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`,
-    );
+    throw new RemoteStepError(command, result.code, result.stderr.trim() || result.stdout.trim());
   }
   return result.stdout;
 }

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { userInfo, hostname } from 'node:os';
-import { formatPrivateKey, formatPublicKey, generateSigningKey, parsePrivateKey, UsageError, type SigningKey } from '@fleet/core';
+import {
+  formatPrivateKey,
+  formatPublicKey,
+  generateSigningKey,
+  parsePrivateKey,
+  FileReadError,
+  UsageError,
+  type SigningKey,
+} from '@fleet/core';
 
 /**
  * Reads this user's signing key, or null when there is none yet. A file that
@@ -15,7 +23,7 @@ export async function readSigningKey(path: string): Promise<SigningKey | null> {
     pem = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UsageError(`cannot read the signing key ${path}: ${(error as Error).message}`, { cause: error });
+    throw new FileReadError('the signing key', path, error);
   }
   try {
     return parsePrivateKey(pem);

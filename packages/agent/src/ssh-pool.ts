@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { formatSeconds } from '@fleet/core';
+import { DEFAULTS, formatSeconds } from '@fleet/core';
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { verifyHostKey } from './host-key-check.js';
 import { Slots } from './slots.js';
@@ -63,10 +63,10 @@ export class SshPool {
   private closed = false;
 
   constructor(options: SshPoolOptions = {}) {
-    this.maxSessions = options.maxSessions ?? 8;
-    this.maxHandshakes = options.maxHandshakes ?? 6;
-    this.idleMs = options.idleMs ?? 30_000;
-    this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? 5_000;
+    this.maxSessions = options.maxSessions ?? DEFAULTS.sshMaxSessions;
+    this.maxHandshakes = options.maxHandshakes ?? DEFAULTS.sshMaxHandshakes;
+    this.idleMs = options.idleMs ?? DEFAULTS.sshIdleMs;
+    this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs;
   }
 
   /** Reserves a channel slot on a connection to the target, connecting if needed. */
@@ -158,7 +158,7 @@ export class SshPool {
         return;
       } catch (error) {
         // sshd drops connections beyond MaxStartups before the handshake: try again, spread out.
-        if (!(error instanceof DroppedBeforeHandshake) || attempt >= 6) throw toConnectError(error, target);
+        if (!(error instanceof DroppedBeforeHandshake) || attempt >= DEFAULTS.sshHandshakeAttempts) throw toConnectError(error, target);
         connection.client = newClient();
         await delay(50 * attempt + Math.random() * 200 * attempt);
       }
@@ -175,7 +175,7 @@ export class SshPool {
       username: options.user,
       readyTimeout: target.connectTimeoutMs,
       keepaliveInterval: this.keepaliveIntervalMs,
-      keepaliveCountMax: 3,
+      keepaliveCountMax: DEFAULTS.sshKeepaliveCountMax,
       authHandler: target.auth,
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
         verifyHostKey(options, key).then(

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  FileReadError,
+  DEFAULTS,
   parseTrustedKeys,
   signatureKeyId,
-  UsageError,
   verifyJob,
   type PublicSigningKey,
   type SignatureVerdict,
@@ -19,12 +20,10 @@ export interface TrustStoreOptions {
   log?: (line: string) => void;
 }
 
-/** Files are read again at most this often, however many unknown keys arrive. */
-const RELOAD_INTERVAL_MS = 1000;
-
 /**
  * The keys an agent runs jobs from. A job signed by a key it does not know
- * makes it read its files again (at most once a second; the job waits for
+ * makes it read its files again (at most once per
+ * `DEFAULTS.trustReloadIntervalMs`, however many unknown keys arrive; the job waits for
  * the next read rather than being refused early), so a key added to the
  * trusted-keys file, or this user's key made after the agent started, counts
  * without a restart.
@@ -62,7 +61,7 @@ export class TrustStore {
   /** One read shared by every job that asks meanwhile; a failed read keeps the keys it had. */
   private reloadSoon(): Promise<void> {
     this.reloading ??= (async () => {
-      await delay(Math.max(0, this.loadedAt + RELOAD_INTERVAL_MS - Date.now()));
+      await delay(Math.max(0, this.loadedAt + DEFAULTS.trustReloadIntervalMs - Date.now()));
       await this.reload().catch((error: unknown) => this.options.log?.(`trusted keys not read again: ${(error as Error).message}`));
     })().finally(() => {
       this.reloading = null;
@@ -87,6 +86,6 @@ async function readOptional(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new UsageError(`cannot read the trusted keys ${path}: ${(error as Error).message}`, { cause: error });
+    throw new FileReadError('the trusted keys', path, error);
   }
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  FileReadError,
   commandLineFromArgv,
   parseComputerNames,
   parseHostList,
@@ -13,10 +14,8 @@ import {
 /** What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. */
 export async function commandFromArgs(script: string | undefined, rest: readonly string[]): Promise<CommandSpec> {
   if (script !== undefined) {
-    const content = await readFile(script, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read the script ${script}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, {
-        hint: 'give the path of a local script file',
-      });
+    const content = await readFile(script, 'utf8').catch((error: unknown) => {
+      throw new FileReadError('the script', script, error, { hint: 'give the path of a local script file' });
     });
     return { kind: 'script', name: script, content, args: [...rest] };
   }
@@ -33,10 +32,8 @@ export async function hostsFromArgs(file: string | undefined, names: readonly st
     const text =
       file === '-'
         ? await readStdin()
-        : await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-            throw new UsageError(`cannot read the hosts file ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, {
-              hint: 'one host a line, [user@]host[:port]',
-            });
+        : await readFile(file, 'utf8').catch((error: unknown) => {
+            throw new FileReadError('the hosts file', file, error, { hint: 'one host a line, [user@]host[:port]' });
           });
     hosts.push(...parseHostList(text, file === '-' ? '<stdin>' : file));
   }

@@ -3,7 +3,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AgentUnavailableError } from '@fleet/core';
+import { AgentUnavailableError, DEFAULTS } from '@fleet/core';
 import { targetToUrl } from '@fleet/store';
 import type { CliContext } from './context.js';
 import { CLI_BIN } from './package-files.js';
@@ -20,9 +20,9 @@ export async function ensureAgent(context: CliContext): Promise<void> {
   const sharedAgentAlive = async () => (await store.agents.list()).some((agent) => agent.serves === null);
   if (await sharedAgentAlive()) return;
   const logFile = join(settings.stateDir, 'agent.log');
-  const won = await store.client.set(store.keys.agentSpawnLock, String(process.pid), 'PX', 20_000, 'NX');
+  const won = await store.client.set(store.keys.agentSpawnLock, String(process.pid), 'PX', DEFAULTS.agentSpawnLockMs, 'NX');
   if (won === 'OK') await spawnAgent(context, logFile);
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + DEFAULTS.agentSpawnWaitMs;
   while (Date.now() < deadline) {
     if (await sharedAgentAlive()) {
       if (won === 'OK') await store.client.del(store.keys.agentSpawnLock);

@@ -1,38 +1,199 @@
-/** Every default fleet applies, in one place. */
+/**
+ * Every default fleet applies, in one place. Settings (`FLEET_*`) and flags
+ * override the first group; the rest are tuned constants, kept here so that
+ * no number that shapes behaviour hides inline in the code.
+ */
 export const DEFAULTS = {
-  /** Where fleet looks for Redis when no URL is given. */
-  redisUrl: 'redis://127.0.0.1:6379',
-  /** Key prefix; the braces make it a Redis Cluster hash tag so every key shares a slot. */
-  prefix: '{fleet}',
-  /** At most this many children of one job run at once, across all agents. */
-  throttle: 32,
-  connectTimeoutMs: 10_000,
-  /** Per-child output cap. */
-  maxOutputBytes: 16 * 1024 * 1024,
-  /** How long finished jobs are kept. */
-  retentionMs: 7 * 24 * 3600 * 1000,
-  /** Between SIGTERM and SIGKILL when a command is stopped. */
-  stopGraceMs: 5_000,
-  /** A detached agent started by the CLI exits after this long without work. */
-  agentIdleMs: 5 * 60 * 1000,
-  /** Jobs one agent runs at once. */
-  agentConcurrency: 64,
-  /** Thread jobs one agent runs at once (Start-ThreadJob's ThrottleLimit). */
-  threadLimit: 5,
-  /** How often an agent says it is alive, and how long it counts as alive after. */
-  heartbeatIntervalMs: 2_000,
-  heartbeatTtlMs: 10_000,
+  // --- What users set (flags and FLEET_* settings) ---
+
   /**
-   * A job noted for dispatch but still not handed to BullMQ after this long
-   * (its dispatcher died in between) is dispatched again by the reaper.
+   * Where fleet looks for Redis when no URL is given.
+   * @defaultValue `redis://127.0.0.1:6379`
    */
-  redispatchAfterMs: 10_000,
+  redisUrl: 'redis://127.0.0.1:6379',
+  /**
+   * Key prefix; the braces make it a Redis Cluster hash tag so every key shares a slot.
+   * @defaultValue `{fleet}`
+   */
+  prefix: '{fleet}',
+  /**
+   * At most this many children of one job run at once, across all agents.
+   * @defaultValue 32
+   */
+  throttle: 32,
+  /** @defaultValue 10 s */
+  connectTimeoutMs: 10_000,
+  /**
+   * Per-child output cap.
+   * @defaultValue 16 MiB
+   */
+  maxOutputBytes: 16 * 1024 * 1024,
+  /**
+   * How long finished jobs are kept.
+   * @defaultValue 7 days
+   */
+  retentionMs: 7 * 24 * 3600 * 1000,
+  /**
+   * Between SIGTERM and SIGKILL when a command is stopped.
+   * @defaultValue 5 s
+   */
+  stopGraceMs: 5_000,
+  /**
+   * A detached agent started by the CLI exits after this long without work.
+   * @defaultValue 5 min
+   */
+  agentIdleMs: 5 * 60 * 1000,
+  /**
+   * Jobs one agent runs at once.
+   * @defaultValue 64
+   */
+  agentConcurrency: 64,
+  /**
+   * Thread jobs one agent runs at once (Start-ThreadJob's ThrottleLimit).
+   * @defaultValue 5
+   */
+  threadLimit: 5,
   /**
    * How long after it was created a job may still start. Long enough for a
    * throttled fan-out's last wave; short enough that a signed job copied
    * back into the queue later is refused.
+   * @defaultValue 24 h
    */
   signatureTtlMs: 24 * 3600 * 1000,
-  /** How long a CLI waits for Redis to answer before giving up. */
+  /**
+   * How long a CLI waits for Redis to answer before giving up.
+   * @defaultValue 3 s
+   */
   redisConnectTimeoutMs: 3_000,
+
+  // --- Agents ---
+
+  /**
+   * How often an agent says it is alive (and reaps lost agents' jobs).
+   * @defaultValue 2 s
+   */
+  heartbeatIntervalMs: 2_000,
+  /**
+   * How long an agent counts as alive after its last heartbeat.
+   * @defaultValue 10 s
+   */
+  heartbeatTtlMs: 10_000,
+  /**
+   * A job noted for dispatch but still not handed to BullMQ after this long
+   * (its dispatcher died in between) is dispatched again by the reaper.
+   * @defaultValue 10 s
+   */
+  redispatchAfterMs: 10_000,
+  /**
+   * How soon BullMQ hands out again a job whose agent died before finishing
+   * it (BullMQ's own default is 30 s).
+   * @defaultValue 10 s
+   */
+  queueStalledIntervalMs: 10_000,
+  /**
+   * Worker threads an agent keeps warm for thread jobs: enough for a burst's first jobs.
+   * @defaultValue 2
+   */
+  warmThreadWorkers: 2,
+  /**
+   * How often an agent looks for a change in its trusted-keys file.
+   * @defaultValue 1 s
+   */
+  trustReloadIntervalMs: 1_000,
+
+  // --- SSH connections (the agent's pool) ---
+
+  /**
+   * Channels per connection; below sshd's MaxSessions (10) so that a kill channel always fits.
+   * @defaultValue 8
+   */
+  sshMaxSessions: 8,
+  /**
+   * Handshakes in flight per sshd; below MaxStartups' 10.
+   * @defaultValue 6
+   */
+  sshMaxHandshakes: 6,
+  /**
+   * Tries at a handshake that sshd drops before it starts (MaxStartups), spread out with jitter.
+   * @defaultValue 6
+   */
+  sshHandshakeAttempts: 6,
+  /**
+   * A connection with no channel open is closed after this long.
+   * @defaultValue 30 s
+   */
+  sshIdleMs: 30_000,
+  /**
+   * Keepalives on every connection; `sshKeepaliveCountMax` missed replies end it.
+   * @defaultValue 5 s
+   */
+  sshKeepaliveIntervalMs: 5_000,
+  /** @defaultValue 3 */
+  sshKeepaliveCountMax: 3,
+
+  // --- Output ---
+
+  /**
+   * An agent sends a job's output once this many records are buffered.
+   * @defaultValue 500
+   */
+  outputBatchRecords: 500,
+  /**
+   * Above this many bytes buffered for one job, the command's output is paused (back-pressure).
+   * @defaultValue 1 MiB
+   */
+  outputHighWaterBytes: 1024 * 1024,
+  /**
+   * Consecutive lines of a stream share one stored record up to this size.
+   * @defaultValue 64 KiB
+   */
+  outputPackedBytes: 64 * 1024,
+  /**
+   * Output is sent at the latest this long after it was written.
+   * @defaultValue 5 ms
+   */
+  outputFlushDelayMs: 5,
+  /**
+   * Stream entries a reader takes a page at a time (each up to `outputPackedBytes`).
+   * @defaultValue 32
+   */
+  outputPageEntries: 32,
+
+  // --- Dispatch, and agents the CLI starts or deploys ---
+
+  /**
+   * How long the list of node agents is reused between dispatches.
+   * @defaultValue 1 s
+   */
+  nodeAgentsCacheMs: 1_000,
+  /**
+   * How long one CLI holds the right to start the local agent.
+   * @defaultValue 20 s
+   */
+  agentSpawnLockMs: 20_000,
+  /**
+   * How long a CLI waits for the agent it (or another CLI) started to report in.
+   * @defaultValue 15 s
+   */
+  agentSpawnWaitMs: 15_000,
+  /**
+   * How long `deploy` waits for a node's new agent to report in.
+   * @defaultValue 20 s
+   */
+  deployReportWaitMs: 20_000,
+  /**
+   * How long `undeploy` waits for a node's agent to stop reporting in.
+   * @defaultValue 15 s
+   */
+  undeployWaitMs: 15_000,
+  /**
+   * How often `deploy` and `undeploy` look at the agents while they wait.
+   * @defaultValue 200 ms
+   */
+  agentPollMs: 200,
+  /**
+   * How long the CLI waits for the embedded redis-server to answer once started.
+   * @defaultValue 15 s
+   */
+  embeddedRedisStartMs: 15_000,
 } as const;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeployRefused, parseNodeProbe, planDeploy } from './deploy-plan.js';
+import { parseNodeProbe, planDeploy } from './deploy-plan.js';
+import { DeployRefused } from './errors.js';
 
 const controller = { platform: 'linux', arch: 'x64', version: '0.2.0' };
 const probe = (lines: string) => parseNodeProbe(`os=Linux\narch=x86_64\nhome=/home/a\nsystemd=no\n${lines}`);

@@ -1,3 +1,5 @@
+import { DeployRefused } from './errors.js';
+
 /** Where fleet keeps its agent on a node, relative to the login user's home. */
 export const NODE_AGENT_DIR = '.local/share/fleet';
 
@@ -57,11 +59,6 @@ export interface ControllerInfo {
 
 export type DeployPlan =
   { action: 'none'; version: string } | { action: 'install' | 'upgrade'; from: string | null; shipNode: boolean; systemd: boolean };
-
-/** Thrown when a node cannot take an agent; the message says why and what to do. */
-export class DeployRefused extends Error {
-  override name = 'DeployRefused';
-}
 
 const UNAME_OS: Record<string, string> = { Linux: 'linux', Darwin: 'darwin', FreeBSD: 'freebsd' };
 const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm' };

@@ -91,3 +91,90 @@ export class WaitTimeoutError extends FleetError {
     });
   }
 }
+
+/**
+ * A file fleet was told to read cannot be read. `what` names it as the user
+ * knows it ("the hosts file", "the script"); the message says why in words,
+ * `code` keeps the system's reason (`ENOENT`, `EACCES`).
+ */
+export class FileReadError extends UsageError {
+  override name = 'FileReadError';
+  readonly code: string | undefined;
+  constructor(
+    readonly what: string,
+    readonly path: string,
+    cause: unknown,
+    options: { hint?: string } = {},
+  ) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const why = code === 'ENOENT' ? 'no such file' : cause instanceof Error ? cause.message : String(cause);
+    super(`cannot read ${what} ${path}: ${why}`, { ...options, cause });
+    this.code = code;
+  }
+}
+
+/**
+ * Thrown by `parseHostEntry` for text that is not `[user@]host[:port]`; the
+ * message is the problem alone, and the caller adds where the entry came from
+ * (see {@link HostEntryError}).
+ */
+export class InvalidHostEntry extends FleetError {
+  override name = 'InvalidHostEntry';
+  constructor(
+    readonly entry: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+
+/** A node that cannot take an agent, or an entry deploy is not for; the message says why and what to do. */
+export class DeployRefused extends FleetError {
+  override name = 'DeployRefused';
+  constructor(
+    message: string,
+    /** The host entry refused, when the refusal is about one. */
+    readonly entry: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** A command fleet runs on a node for its own purposes (deploy's steps) failed there. */
+export class RemoteStepError extends FleetError {
+  override name = 'RemoteStepError';
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly output: string,
+  ) {
+    super(`${command.split('\n')[0]?.slice(0, 60)}… failed (exit ${exitCode}): ${output}`);
+  }
+}
+
+/** Why an SSH connection could not be made: the kinds a person (and a retry) can tell apart. */
+export type SshConnectFailure =
+  | 'refused'
+  | 'unreachable'
+  | 'timeout'
+  | 'unresolved'
+  | 'reset'
+  | 'dropped-before-handshake'
+  | 'authentication'
+  | 'host-key'
+  | 'shutting-down'
+  | 'other';
+
+/** An SSH connection that could not be made, with where to and why, in words a person understands. */
+export class SshConnectError extends FleetError {
+  override name = 'SshConnectError';
+  constructor(
+    message: string,
+    readonly host: string,
+    readonly port: number,
+    readonly kind: SshConnectFailure,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}

@@ -1,3 +1,5 @@
+import { InvalidHostEntry } from './errors.js';
+
 /** One line of a hosts list, parsed: who to log in as, where, and whether it runs locally. */
 export interface HostEntry {
   /** The entry exactly as written; it is the child's `location`. */
@@ -8,11 +10,6 @@ export interface HostEntry {
   port: number | null;
   /** True only for the bare entry `localhost`, which runs without SSH. */
   local: boolean;
-}
-
-/** Thrown by {@link parseHostEntry}; the caller adds where the entry came from. */
-export class InvalidHostEntry extends Error {
-  override name = 'InvalidHostEntry';
 }
 
 const USER = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
@@ -26,10 +23,10 @@ const IPV6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
  */
 export function parseHostEntry(text: string): HostEntry {
   const raw = text;
-  if (raw.length === 0) throw new InvalidHostEntry('empty entry');
-  if (raw.length > 1024) throw new InvalidHostEntry('longer than 1024 characters');
+  if (raw.length === 0) throw new InvalidHostEntry(raw, 'empty entry');
+  if (raw.length > 1024) throw new InvalidHostEntry(raw, 'longer than 1024 characters');
   // eslint-disable-next-line no-control-regex
-  if (/[\s\x00-\x1f\x7f]/.test(raw)) throw new InvalidHostEntry('contains white space or a control character');
+  if (/[\s\x00-\x1f\x7f]/.test(raw)) throw new InvalidHostEntry(raw, 'contains white space or a control character');
 
   let rest = raw;
   let user: string | null = null;
@@ -37,42 +34,42 @@ export function parseHostEntry(text: string): HostEntry {
   if (at !== -1) {
     user = rest.slice(0, at);
     rest = rest.slice(at + 1);
-    if (user.length === 0) throw new InvalidHostEntry('empty user name before @');
-    if (!USER.test(user)) throw new InvalidHostEntry(`user name ${JSON.stringify(user)} is not a valid login name`);
+    if (user.length === 0) throw new InvalidHostEntry(raw, 'empty user name before @');
+    if (!USER.test(user)) throw new InvalidHostEntry(raw, `user name ${JSON.stringify(user)} is not a valid login name`);
   }
 
   let host: string;
   let portText: string | null = null;
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']');
-    if (close === -1) throw new InvalidHostEntry('missing ] after the IPv6 address');
+    if (close === -1) throw new InvalidHostEntry(raw, 'missing ] after the IPv6 address');
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
     if (after !== '') {
-      if (!after.startsWith(':')) throw new InvalidHostEntry('expected :port after ]');
+      if (!after.startsWith(':')) throw new InvalidHostEntry(raw, 'expected :port after ]');
       portText = after.slice(1);
     }
-    if (!IPV6.test(host) || !host.includes(':')) throw new InvalidHostEntry(`${JSON.stringify(host)} is not an IPv6 address`);
+    if (!IPV6.test(host) || !host.includes(':')) throw new InvalidHostEntry(raw, `${JSON.stringify(host)} is not an IPv6 address`);
   } else if ((rest.match(/:/g) ?? []).length > 1) {
     // A bare IPv6 address; it cannot carry a port without brackets.
     host = rest;
-    if (!IPV6.test(host)) throw new InvalidHostEntry(`${JSON.stringify(host)} is not an IPv6 address`);
+    if (!IPV6.test(host)) throw new InvalidHostEntry(raw, `${JSON.stringify(host)} is not an IPv6 address`);
   } else {
     const colon = rest.indexOf(':');
     host = colon === -1 ? rest : rest.slice(0, colon);
     if (colon !== -1) portText = rest.slice(colon + 1);
-    if (host.length === 0) throw new InvalidHostEntry('empty host name');
-    if (host.length > 253) throw new InvalidHostEntry('host name longer than 253 characters');
+    if (host.length === 0) throw new InvalidHostEntry(raw, 'empty host name');
+    if (host.length > 253) throw new InvalidHostEntry(raw, 'host name longer than 253 characters');
     if (!host.split('.').every((label) => LABEL.test(label))) {
-      throw new InvalidHostEntry(`${JSON.stringify(host)} is not a host name or address`);
+      throw new InvalidHostEntry(raw, `${JSON.stringify(host)} is not a host name or address`);
     }
   }
 
   let port: number | null = null;
   if (portText !== null) {
-    if (!/^\d{1,5}$/.test(portText)) throw new InvalidHostEntry(`port ${JSON.stringify(portText)} is not a number`);
+    if (!/^\d{1,5}$/.test(portText)) throw new InvalidHostEntry(raw, `port ${JSON.stringify(portText)} is not a number`);
     port = Number(portText);
-    if (port < 1 || port > 65535) throw new InvalidHostEntry(`port ${port} is not between 1 and 65535`);
+    if (port < 1 || port > 65535) throw new InvalidHostEntry(raw, `port ${port} is not between 1 and 65535`);
   }
 
   return { raw, user, host, port, local: raw === 'localhost' };

@@ -1,5 +1,5 @@
-import { HostEntryError } from './errors.js';
-import { InvalidHostEntry, parseHostEntry, type HostEntry } from './host-entry.js';
+import { HostEntryError, InvalidHostEntry } from './errors.js';
+import { parseHostEntry, type HostEntry } from './host-entry.js';
 
 /**
  * Parses a hosts list: one entry a line; blank lines and `#` comments are

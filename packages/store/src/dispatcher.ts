@@ -1,4 +1,4 @@
-import { nodeQueueName } from '@fleet/core';
+import { DEFAULTS, nodeQueueName } from '@fleet/core';
 import type { Queue } from 'bullmq';
 import type { AgentRegistry } from './agent-registry.js';
 import { SHARED_QUEUE, type FleetKeys } from './keys.js';
@@ -26,9 +26,6 @@ export function preloadQueueLibrary(): Promise<typeof import('bullmq')> {
   queueLibrary ??= import('bullmq');
   return queueLibrary;
 }
-
-/** How long the list of node agents is reused between dispatches. */
-const NODE_AGENTS_TTL_MS = 1000;
 
 /**
  * Hands leaf jobs to BullMQ. A child whose host has a live agent of its own
@@ -103,7 +100,7 @@ export class Dispatcher {
   }
 
   private async liveNodeAgents(): Promise<Map<string, string>> {
-    if (this.nodeAgents === null || Date.now() - this.nodeAgents.at > NODE_AGENTS_TTL_MS) {
+    if (this.nodeAgents === null || Date.now() - this.nodeAgents.at > DEFAULTS.nodeAgentsCacheMs) {
       const byEntry = new Map<string, string>();
       for (const agent of await this.agents.list()) if (agent.serves !== null) byEntry.set(agent.serves, agent.id);
       this.nodeAgents = { at: Date.now(), byEntry };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RedisUnavailableError } from '@fleet/core';
+import { DEFAULTS, RedisUnavailableError } from '@fleet/core';
 import { Redis } from 'ioredis';
 
 /** Files of the private redis-server fleet starts when no Redis is given. */
@@ -36,7 +36,7 @@ export async function ensureEmbeddedRedis(stateDir: string): Promise<string> {
   if (await answers(paths.socket)) return paths.socket;
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
 
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + DEFAULTS.embeddedRedisStartMs;
   while (!(await takeLock(paths.lock))) {
     if (await answers(paths.socket)) return paths.socket;
     if (Date.now() > deadline) throw new RedisUnavailableError(`another fleet is starting Redis and did not finish (lock ${paths.lock})`);

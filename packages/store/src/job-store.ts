@@ -98,7 +98,7 @@ export class JobStore {
     await tx.exec();
 
     const record = await this.record(rootId);
-    if (!record) throw new Error(`job ${rootId} vanished right after it was created`);
+    if (!record) throw new JobNotFoundError(String(rootId));
     return { job: record.view, dispatchIds };
   }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { DEFAULTS, RedisUnavailableError, UsageError, type FleetSettings } from '@fleet/core';
+import { DEFAULTS, FileReadError, RedisUnavailableError, type FleetSettings } from '@fleet/core';
 import { embeddedRedisPaths, ensureEmbeddedRedis } from './embedded-redis.js';
 import {
   connectClient,
@@ -14,8 +14,9 @@ import {
 
 async function tlsFrom(settings: FleetSettings): Promise<RedisTls | null> {
   if (settings.redisCa === null) return null;
-  const ca = await readFile(settings.redisCa).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read FLEET_REDIS_CA ${settings.redisCa}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  const path = settings.redisCa;
+  const ca = await readFile(path).catch((error: unknown) => {
+    throw new FileReadError('FLEET_REDIS_CA', path, error);
   });
   return { ca };
 }

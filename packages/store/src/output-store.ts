@@ -1,4 +1,4 @@
-import type { OutputRecord, OutputStream } from '@fleet/core';
+import { DEFAULTS, type OutputRecord, type OutputStream } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -28,7 +28,7 @@ export class OutputStore {
    * Up to `count` entries after `afterEntryId` (from the start when null). An
    * entry holds up to 64 KiB of lines, so a page stays within 2 MiB.
    */
-  async read(rootId: number, afterEntryId: string | null, count = 32): Promise<StoredEntry[]> {
+  async read(rootId: number, afterEntryId: string | null, count: number = DEFAULTS.outputPageEntries): Promise<StoredEntry[]> {
     const entries = await this.client.xrangeBuffer(
       this.keys.output(rootId),
       afterEntryId === null ? '-' : `(${afterEntryId}`,

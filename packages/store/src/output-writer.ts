@@ -1,4 +1,4 @@
-import type { OutputStream } from '@fleet/core';
+import { DEFAULTS, type OutputStream } from '@fleet/core';
 import { encodeData } from './output-store.js';
 import type { Transitions } from './transitions.js';
 
@@ -22,9 +22,6 @@ interface PendingRecord {
 
 const NEWLINE = Buffer.from('\n');
 
-/** A record of lines packs at most this many bytes (a single longer block stays whole). */
-const MAX_PACKED_BYTES = 64 * 1024;
-
 /**
  * Writes one job's output records to Redis in numbered batches: one round
  * trip per batch rather than per line, at most one batch in flight (a fast
@@ -47,8 +44,8 @@ export class OutputWriter {
     private readonly transitions: Transitions,
     private readonly options: OutputWriterOptions,
   ) {
-    this.batchRecords = options.batchRecords ?? 500;
-    this.highWaterBytes = options.highWaterBytes ?? 1024 * 1024;
+    this.batchRecords = options.batchRecords ?? DEFAULTS.outputBatchRecords;
+    this.highWaterBytes = options.highWaterBytes ?? DEFAULTS.outputHighWaterBytes;
   }
 
   /**
@@ -58,7 +55,7 @@ export class OutputWriter {
    */
   writeLines(stream: 'stdout' | 'stderr', lines: Buffer): Promise<void> | undefined {
     const last = this.buffer[this.buffer.length - 1];
-    if (last !== undefined && last.stream === stream && last.bytes + lines.length < MAX_PACKED_BYTES) {
+    if (last !== undefined && last.stream === stream && last.bytes + lines.length < DEFAULTS.outputPackedBytes) {
       last.parts.push(lines);
       last.bytes += lines.length + 1;
       this.bufferedBytes += lines.length + 1;
@@ -93,7 +90,7 @@ export class OutputWriter {
     if (this.buffer.length >= this.batchRecords || this.bufferedBytes >= this.highWaterBytes / 4) {
       this.kick();
     } else if (this.timer === null) {
-      this.timer = setTimeout(() => this.kick(), 5);
+      this.timer = setTimeout(() => this.kick(), DEFAULTS.outputFlushDelayMs);
     }
     if (this.bufferedBytes >= this.highWaterBytes) return this.flush();
     return undefined;

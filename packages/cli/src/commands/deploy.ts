@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULTS, FLEET_VERSION, formatPublicKey, positiveInteger, type HostEntry } from '@fleet/core';
+import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, positiveInteger, type HostEntry } from '@fleet/core';
 import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '@fleet/store';
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
@@ -87,7 +87,7 @@ export const deployCommand = {
             controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
             connectTimeoutMs: argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000,
           });
-          const agent = await agentServing(context.store, entry.raw, 20_000);
+          const agent = await agentServing(context.store, entry.raw, DEFAULTS.deployReportWaitMs);
           if (agent === null)
             return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
           if (outcome.status === 'current')
@@ -115,12 +115,12 @@ export const undeployCommand = {
       const pool = new SshPool();
       try {
         const results = await perHost(hosts, async (entry) => {
-          if (entry.local) throw new Error('localhost runs on this machine; there is no agent to remove');
+          if (entry.local) throw new DeployRefused('localhost runs on this machine; there is no agent to remove', entry.raw);
           const present = await undeployAgent(pool, entry, argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000);
-          const deadline = Date.now() + 15_000;
+          const deadline = Date.now() + DEFAULTS.undeployWaitMs;
           while ((await agentServing(context.store, entry.raw, 0)) !== null) {
             if (Date.now() > deadline) return { entry: entry.raw, ok: false, words: 'removed, but its agent still reports in' };
-            await delay(200);
+            await delay(DEFAULTS.agentPollMs);
           }
           return { entry: entry.raw, ok: true, words: present ? 'agent stopped and removed' : 'no agent was deployed there' };
         });
@@ -138,14 +138,15 @@ export const undeployCommand = {
  * other node deploy refuses and says what to pass instead.
  */
 function redisSettingFor(target: RedisTarget, entry: HostEntry): Record<string, string> {
-  if (entry.local) throw new Error('localhost runs on this machine already; deploy is for other nodes');
+  if (entry.local) throw new DeployRefused('localhost runs on this machine already; deploy is for other nodes', entry.raw);
   if (target.kind === 'cluster') return { FLEET_REDIS_CLUSTER: target.nodes.join(',') };
   const url = targetToUrl(target);
   if (isLoopback(entry.host)) return { FLEET_REDIS_URL: url };
   const local = target.kind === 'socket' || /^rediss?:\/\/([^@/]*@)?(127\.|localhost|\[::1\])/.test(url);
   if (local) {
-    throw new Error(
+    throw new DeployRefused(
       `this machine's Redis is ${target.kind === 'socket' ? `a unix socket (${target.path})` : 'on a loopback address'}, which ${entry.host} cannot reach: deploy with --redis redis://ADDRESS:6379, an address ${entry.host} can reach`,
+      entry.raw,
     );
   }
   return { FLEET_REDIS_URL: url };
@@ -167,6 +168,6 @@ async function agentServing(store: FleetStore, entry: string, waitMs: number): P
     const agent = (await store.agents.list()).find((candidate) => candidate.serves === entry);
     if (agent !== undefined && (waitMs === 0 || agent.version === FLEET_VERSION)) return agent;
     if (Date.now() >= deadline) return waitMs === 0 ? (agent ?? null) : null;
-    await delay(200);
+    await delay(DEFAULTS.agentPollMs);
   }
 }

@@ -1,4 +1,4 @@
-import { resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
+import { JobNotFoundError, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { commandFromArgs, hostsFromArgs } from '../command-args.js';
@@ -154,7 +154,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
 async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, progress: ProgressLine): Promise<number> {
   const { store } = context;
   const parent = await store.jobs.record(job.id);
-  if (parent === null) throw new Error(`job ${job.id} disappeared`);
+  if (parent === null) throw new JobNotFoundError(String(job.id));
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
+import { resolveJobRequest, FileReadError, UsageError, type CommandSpec } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { commandFromArgs } from '../command-args.js';
@@ -73,8 +73,8 @@ async function threadCommand(code: string | undefined, module: string | undefine
   }
   if (code !== undefined) return { kind: 'thread', source: 'eval', name: '', code, args };
   const path = module as string;
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the module ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new FileReadError('the module', path, error);
   });
   return { kind: 'thread', source: 'module', name: path, code: text, args };
 }
