@@ -21,6 +21,7 @@ export * from './remote-command.js';
 export * from './ssh-config.js';
 export * from './node-queue.js';
 export * from './deploy-plan.js';
+export * from './fan-out-plan.js';
 export * from './job-signature.js';
 export * from './host-ranges.js';
 export * from './output-groups.js';

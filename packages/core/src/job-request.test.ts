@@ -23,8 +23,11 @@ describe('--max-errors and --batch', () => {
   });
 
   it('are resolved against the hosts of a fan-out, and refused for a local job', () => {
-    expect(resolveJobRequest({ type: 'remote', command, hosts, maxErrors: '10%', batch: 20 })).toMatchObject({ maxErrors: 5, batch: 20 });
-    expect(resolveJobRequest({ type: 'remote', command, hosts })).toMatchObject({ maxErrors: null, batch: null });
+    expect(resolveJobRequest({ type: 'remote', command, hosts, maxErrors: '10%', batch: 20 })).toMatchObject({
+      maxErrors: 5,
+      waveSize: 20,
+    });
+    expect(resolveJobRequest({ type: 'remote', command, hosts })).toMatchObject({ maxErrors: null, waveSize: null });
     expect(() => resolveJobRequest({ type: 'process', command, maxErrors: 1 })).toThrow(/for a fan-out over hosts/);
   });
 });

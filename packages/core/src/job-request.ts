@@ -46,8 +46,8 @@ export interface JobRequest {
   throttle: number;
   /** How many children may fail before the rest are stopped, or null for no limit. */
   maxErrors: number | null;
-  /** How many children make one wave, or null to run them all as the throttle allows. */
-  batch: number | null;
+  /** How many children make one wave (`--batch`), or null to run them all as the throttle allows. */
+  waveSize: number | null;
   retentionMs: number;
 }
 
@@ -89,7 +89,7 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
     },
     throttle: options.throttle === undefined ? DEFAULTS.throttle : checkThrottle(options.throttle),
     maxErrors: options.maxErrors === undefined ? null : countOfHosts(options.maxErrors, hosts.length, '--max-errors', 0),
-    batch: options.batch === undefined ? null : countOfHosts(options.batch, hosts.length, '--batch', 1),
+    waveSize: options.batch === undefined ? null : countOfHosts(options.batch, hosts.length, '--batch', 1),
     retentionMs: options.retentionMs ?? DEFAULTS.retentionMs,
   };
 }

@@ -1,124 +1,97 @@
 import { DEFAULTS, nodeQueueName } from '@fleet/core';
-import type { Queue } from 'bullmq';
-import type { AgentRegistry } from './agent-registry.js';
-import { SHARED_QUEUE, type FleetKeys } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
+import type { AgentInfo } from './agent-registry.js';
+import { SHARED_QUEUE } from './keys.js';
+import type { DispatchRoutes, Transitions } from './transitions.js';
+import type { QueuedJobData, WorkQueue } from './work-queue.js';
 
-/** BullMQ job data: the id (the agent reads what to run from the job record), and whether it is a thread job. */
-export interface QueuedJobData {
-  id: number;
-  /** Thread jobs wait for one of the agent's thread slots before they are claimed. */
-  thread?: boolean;
+/** Where a leaf runs and how, as its record says: what routing needs of it. */
+export interface LeafPlacement {
+  location: string;
+  type: string;
 }
 
-/** The BullMQ job id of a fleet job. BullMQ refuses integer custom ids, hence the letter. */
-export function queueJobId(id: number): string {
-  return `j${id}`;
-}
-
-let queueLibrary: Promise<typeof import('bullmq')> | null = null;
-
-/**
- * Starts loading BullMQ (2 MB of JavaScript) without waiting for it, so that a
- * command about to dispatch overlaps that load with its Redis round trips.
- */
-export function preloadQueueLibrary(): Promise<typeof import('bullmq')> {
-  queueLibrary ??= import('bullmq');
-  return queueLibrary;
+/** What a dispatcher reads and writes; the store passes the real ones, unit tests fakes. */
+export interface DispatcherDeps {
+  /** Each leaf's placement, in the order of `ids` (empty strings for one that is gone). */
+  placements(ids: readonly number[]): Promise<LeafPlacement[]>;
+  /** The live agents. */
+  agents(): Promise<AgentInfo[]>;
+  transitions: Pick<Transitions, 'route' | 'dispatched'>;
+  /** Opens a BullMQ queue by name (once per name; the dispatcher keeps it). */
+  openQueue(name: string): Promise<WorkQueue>;
+  /** @defaultValue Date.now */
+  now?: () => number;
 }
 
 /**
  * Hands leaf jobs to BullMQ. A child whose host has a live agent of its own
  * (deployed there) goes to that agent's queue and runs on the node; every
  * other job goes to the shared queue, where agents run it locally or over
- * SSH. Each job's record says which way it went (`via`). bullmq is imported
- * on first use, so commands that never dispatch do not pay for loading it.
+ * SSH. Each job's record says which way it went (`via`), written before it
+ * is queued so that a claim always finds it.
  */
 export class Dispatcher {
-  private readonly queues = new Map<string, Promise<Queue<QueuedJobData>>>();
+  private readonly queues = new Map<string, Promise<WorkQueue>>();
   private nodeAgents: { at: number; byEntry: Map<string, string> } | null = null;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly client: RedisClient,
-    private readonly keys: FleetKeys,
-    private readonly agents: AgentRegistry,
-  ) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   /**
    * Dispatches jobs. Thread jobs (read from their records) are never routed to
    * a node; `shared` sends children to the shared queue whatever their host
-   * (failover).
+   * (failover: the reaper has already recorded why).
    */
   async dispatch(ids: readonly number[], options: { shared?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
-    const routes = new Map<string, number[]>();
-    const threads = new Set<number>();
-    const via = this.client.pipeline();
-    const add = (queue: string, id: number) => routes.set(queue, [...(routes.get(queue) ?? []), id]);
-    const leaves = await this.leaves(ids);
+    const placements = await this.deps.placements(ids);
     // Only a child on another host can have a node agent: `start` jobs and thread jobs skip the lookup.
-    const routable = !options.shared && leaves.some(({ location, type }) => type === 'remote' && location !== 'localhost');
+    const routable = !options.shared && placements.some(({ location, type }) => type === 'remote' && location !== 'localhost');
     const nodeAgents = routable ? await this.liveNodeAgents() : new Map<string, string>();
+    const byQueue = new Map<string, QueuedJobData[]>();
+    const routes: { toNodes: DispatchRoutes['toNodes'][number][]; via: DispatchRoutes['via'][number][] } = { toNodes: [], via: [] };
+    const enqueue = (queue: string, data: QueuedJobData) => byQueue.set(queue, [...(byQueue.get(queue) ?? []), data]);
     ids.forEach((id, index) => {
-      const { location, type } = leaves[index] ?? { location: '', type: '' };
+      const { location, type } = placements[index] ?? { location: '', type: '' };
       const agentId = nodeAgents.get(location);
       if (type === 'thread') {
-        threads.add(id);
-        add(SHARED_QUEUE, id);
+        enqueue(SHARED_QUEUE, { id, thread: true });
       } else if (agentId !== undefined) {
-        add(nodeQueueName(location), id);
-        via.hset(this.keys.job(id), 'via', `agent ${agentId}`);
-        via.hset(this.keys.routed, String(id), agentId);
+        enqueue(nodeQueueName(location), { id });
+        routes.toNodes.push({ id, agentId });
       } else {
-        add(SHARED_QUEUE, id);
-        if (!options.shared) via.hset(this.keys.job(id), 'via', location === 'localhost' ? 'local' : 'ssh');
+        enqueue(SHARED_QUEUE, { id });
+        if (!options.shared) routes.via.push({ id, via: location === 'localhost' ? 'local' : 'ssh' });
       }
     });
-    // Recorded before the jobs are queued, so that a claim always finds it.
-    if (via.length > 0) await via.exec();
-    for (const [name, queued] of routes) {
-      const queue = await this.open(name);
+    await this.deps.transitions.route(routes);
+    for (const [name, jobs] of byQueue) {
       // BullMQ ignores an id it already holds, so dispatching twice is harmless;
       // and a job runs only if it can be claimed from NotStarted.
-      const data = (id: number): QueuedJobData => (threads.has(id) ? { id, thread: true } : { id });
-      await queue.addBulk(queued.map((id) => ({ name: 'run', data: data(id), opts: { jobId: queueJobId(id) } })));
+      await (await this.queue(name)).addBulk(jobs);
     }
-    await this.client.zrem(this.keys.dispatching, ...ids.map(String));
+    await this.deps.transitions.dispatched(ids);
   }
 
   async close(): Promise<void> {
     for (const queue of this.queues.values()) await (await queue).close();
   }
 
-  private async leaves(ids: readonly number[]): Promise<{ location: string; type: string }[]> {
-    const pipeline = this.client.pipeline();
-    for (const id of ids) pipeline.hmget(this.keys.job(id), 'location', 'type');
-    return ((await pipeline.exec()) ?? []).map(([, value]) => {
-      const [location, type] = (value as (string | null)[] | null) ?? [];
-      return { location: location ?? '', type: type ?? '' };
-    });
-  }
-
   private async liveNodeAgents(): Promise<Map<string, string>> {
-    if (this.nodeAgents === null || Date.now() - this.nodeAgents.at > DEFAULTS.nodeAgentsCacheMs) {
+    if (this.nodeAgents === null || this.now() - this.nodeAgents.at > DEFAULTS.nodeAgentsCacheMs) {
       const byEntry = new Map<string, string>();
-      for (const agent of await this.agents.list()) if (agent.serves !== null) byEntry.set(agent.serves, agent.id);
-      this.nodeAgents = { at: Date.now(), byEntry };
+      for (const agent of await this.deps.agents()) if (agent.serves !== null) byEntry.set(agent.serves, agent.id);
+      this.nodeAgents = { at: this.now(), byEntry };
     }
     return this.nodeAgents.byEntry;
   }
 
-  private open(name: string): Promise<Queue<QueuedJobData>> {
+  private queue(name: string): Promise<WorkQueue> {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = preloadQueueLibrary().then(
-        ({ Queue }) =>
-          new Queue<QueuedJobData>(name, {
-            connection: this.client,
-            prefix: this.keys.prefix,
-            defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
-          }),
-      );
+      queue = this.deps.openQueue(name);
       this.queues.set(name, queue);
     }
     return queue;

@@ -3,6 +3,7 @@ import { Dispatcher } from './dispatcher.js';
 import { JobStore } from './job-store.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { OutputStore } from './output-store.js';
+import { openBullQueue } from './work-queue.js';
 import type { RedisClient } from './redis-connection.js';
 import { Transitions } from './transitions.js';
 
@@ -23,11 +24,16 @@ export class FleetStore {
 
   constructor(readonly options: FleetStoreOptions) {
     this.keys = fleetKeys(options.prefix);
-    this.jobs = new JobStore(options.client, this.keys);
     this.transitions = new Transitions(options.client, this.keys);
+    this.jobs = new JobStore(options.client, this.keys, this.transitions);
     this.output = new OutputStore(options.client, this.keys);
     this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);
-    this.dispatcher = new Dispatcher(options.client, this.keys, this.agents);
+    this.dispatcher = new Dispatcher({
+      placements: (ids) => this.jobs.placements(ids),
+      agents: () => this.agents.list(),
+      transitions: this.transitions,
+      openQueue: (name) => openBullQueue(options.client, this.keys.prefix, name),
+    });
   }
 
   get client(): RedisClient {

@@ -11,3 +11,4 @@ export * from './output-store.js';
 export * from './output-writer.js';
 export * from './redis-connection.js';
 export * from './transitions.js';
+export * from './work-queue.js';

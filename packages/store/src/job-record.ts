@@ -45,8 +45,11 @@ export interface NewJobFields {
   signature?: string;
   /** How long the job is kept once finished, stored on the top-level job. */
   retentionMs?: number;
-  /** A parent's dispatch rules, read by the transition script as children end (see JobRequest). */
-  fanOut?: { throttle: number; maxErrors: number | null; batch: number | null };
+  /**
+   * A parent's dispatch rules, read by the transition script as children end
+   * (see JobRequest); `waveEnd` is where the first wave ends (see planFanOut).
+   */
+  fanOut?: { throttle: number; maxErrors: number | null; waveSize: number | null; waveEnd: number | null };
 }
 
 export function newJobHash(fields: NewJobFields): Record<string, string> {
@@ -79,13 +82,34 @@ export function newJobHash(fields: NewJobFields): Record<string, string> {
   if (fields.signature !== undefined) hash.signature = fields.signature;
   if (fields.retentionMs !== undefined) hash.retention = String(Math.max(1, Math.round(fields.retentionMs / 1000)));
   if (fields.fanOut !== undefined) {
-    const { throttle, maxErrors, batch } = fields.fanOut;
+    const { throttle, maxErrors, waveSize, waveEnd } = fields.fanOut;
     hash.throttle = String(throttle);
     if (maxErrors !== null) hash.maxErrors = String(maxErrors);
-    // The first wave ends after `batch` children; the transition script moves it on.
-    if (batch !== null) Object.assign(hash, { batch: String(batch), waveEnd: String(Math.min(batch, fields.childIds.length)) });
+    // The transition script moves the wave on as children end.
+    if (waveSize !== null) Object.assign(hash, { waveSize: String(waveSize), waveEnd: String(waveEnd ?? fields.childIds.length) });
   }
   return hash;
+}
+
+/**
+ * The fields every child of one fan-out shares; the transition script adds
+ * each child's own `id`, `name`, `location` and `signature` as it creates them.
+ */
+export function childTemplateHash(fields: { command: string; parentId: number; createdAt: string }): Record<string, string> {
+  const {
+    id: _id,
+    name: _name,
+    location: _location,
+    ...shared
+  } = newJobHash({
+    ...fields,
+    id: 0,
+    name: '',
+    type: 'remote',
+    location: '',
+    childIds: [],
+  });
+  return shared;
 }
 
 /** Reads a job hash; returns null for a hash that is gone or not a job. */

@@ -3,14 +3,17 @@ import {
   defaultJobName,
   describeCommand,
   JobNotFoundError,
+  planFanOut,
   type JobRequest,
   type JobSigner,
   type JobSelector,
   type JobView,
 } from '@fleet/core';
-import { newJobHash, parseJobHash, type JobRecord } from './job-record.js';
+import { childTemplateHash, newJobHash, parseJobHash, type JobRecord } from './job-record.js';
 import type { FleetKeys } from './keys.js';
+import type { LeafPlacement } from './dispatcher.js';
 import type { RedisClient } from './redis-connection.js';
+import type { Transitions } from './transitions.js';
 
 /** A job just created, and the leaf ids to hand to the queue now. */
 export interface CreatedJob {
@@ -23,12 +26,14 @@ export class JobStore {
   constructor(
     private readonly client: RedisClient,
     readonly keys: FleetKeys,
+    private readonly transitions: Transitions,
   ) {}
 
   /**
-   * Creates a job in one transaction: a `start` job is one leaf; an `invoke` is
-   * a parent and one child per host, ids N, N+1, … in host-list order. Children
-   * beyond the throttle wait in a pending list and are dispatched as slots free.
+   * Creates a job in one atomic step (the transition script's `create`): a
+   * `start` job is one leaf; an `invoke` is a parent and one child per host,
+   * ids N, N+1, … in host-list order. Children beyond the throttle (or the
+   * first wave) wait in a pending list and are dispatched as slots free.
    * Every leaf is signed with `signer`: agents run nothing unsigned.
    */
   async create(request: JobRequest, signer: JobSigner, now = new Date()): Promise<CreatedJob> {
@@ -39,63 +44,37 @@ export class JobStore {
     const createdAt = now.toISOString();
     const command = describeCommand(request.run.command);
     const name = request.name ?? defaultJobName(rootId);
-    const childIds = isRemote ? request.hosts.map((_, index) => rootId + 1 + index) : [];
     const spec = JSON.stringify(request.run);
     const prefix = this.keys.prefix;
     const signature = (jobId: number, location: string) => signer.sign({ prefix, jobId, location, spec });
+    const children = isRemote ? request.hosts.map((host, index) => ({ id: rootId + 1 + index, location: host.raw })) : [];
+    const plan = planFanOut(children, { throttle: request.throttle, waveSize: request.waveSize });
 
-    const tx = this.client.multi();
-    tx.hset(
-      this.keys.job(rootId),
-      newJobHash({
-        id: rootId,
-        name,
-        type: request.type,
-        location: isRemote ? request.hosts.map((host) => host.raw).join(',') : 'localhost',
-        command,
-        parentId: null,
-        childIds,
-        createdAt,
-        spec,
-        ...(isRemote
-          ? { fanOut: { throttle: request.throttle, maxErrors: request.maxErrors, batch: request.batch } }
-          : { signature: signature(rootId, 'localhost') }),
-        retentionMs: request.retentionMs,
-      }),
-    );
-    tx.zadd(this.keys.roots, rootId, String(rootId));
-    const names: (string | number)[] = [0, nameMember(name, rootId)];
-    request.hosts.forEach((host, index) => {
-      if (!isRemote) return;
-      const id = childIds[index] as number;
-      tx.hset(
-        this.keys.job(id),
-        newJobHash({
-          id,
-          name: defaultJobName(id),
-          type: 'remote',
-          location: host.raw,
-          command,
-          parentId: rootId,
-          childIds: [],
-          createdAt,
-          signature: signature(id, host.raw),
-        }),
-      );
-      names.push(0, nameMember(defaultJobName(id), id));
+    const root = newJobHash({
+      id: rootId,
+      name,
+      type: request.type,
+      location: isRemote ? children.map((child) => child.location).join(',') : 'localhost',
+      command,
+      parentId: null,
+      childIds: children.map((child) => child.id),
+      createdAt,
+      spec,
+      ...(isRemote
+        ? { fanOut: { throttle: request.throttle, maxErrors: request.maxErrors, waveSize: request.waveSize, waveEnd: plan.waveEnd } }
+        : { signature: signature(rootId, 'localhost') }),
+      retentionMs: request.retentionMs,
     });
-    tx.zadd(this.keys.names, ...names);
-    // The first children, up to the throttle (and within the first wave, with --batch); the rest wait.
-    const first = Math.min(request.throttle, request.batch ?? Number.POSITIVE_INFINITY);
-    const dispatchIds = isRemote ? childIds.slice(0, first) : [rootId];
-    const pending = isRemote ? childIds.slice(first) : [];
-    if (pending.length > 0) tx.rpush(this.keys.pending(rootId), ...pending.map(String));
-    // Noted in the same transaction: if this process dies before BullMQ has them, the reaper dispatches them.
-    tx.zadd(this.keys.dispatching, ...dispatchIds.flatMap((id) => [now.getTime(), String(id)]));
-    // The watchdog's deadline: a leaf not started by then never will be, and is failed.
-    const leaves = isRemote ? childIds : [rootId];
-    tx.zadd(this.keys.deadlines, ...leaves.flatMap((id) => [signer.expiresAt, String(id)]));
-    await tx.exec();
+    const dispatchIds = await this.transitions.create({
+      rootId,
+      rootName: name,
+      root,
+      child: childTemplateHash({ command, parentId: rootId, createdAt }),
+      children: children.map((child) => ({ ...child, name: defaultJobName(child.id), signature: signature(child.id, child.location) })),
+      dispatchNow: isRemote ? plan.dispatchNow.length : 1,
+      // The watchdog's deadline: a leaf not started by then never will be, and is failed.
+      deadlineMs: signer.expiresAt,
+    });
 
     const record = await this.record(rootId);
     if (!record) throw new JobNotFoundError(String(rootId));
@@ -126,9 +105,18 @@ export class JobStore {
     const ids = (await this.client.zrange(this.keys.roots, 0, '-1')).map((id) => Number(id));
     const records = await this.records(ids);
     const alive = new Set(records.map((record) => record.view.id));
-    const gone = ids.filter((id) => !alive.has(id));
-    if (gone.length > 0) await this.client.zrem(this.keys.roots, ...gone.map(String));
+    await this.transitions.pruneRoots(ids.filter((id) => !alive.has(id)));
     return records;
+  }
+
+  /** Where each leaf runs and how (location and type), in the order of `ids`: what dispatch needs to route them. */
+  async placements(ids: readonly number[]): Promise<LeafPlacement[]> {
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hmget(this.keys.job(id), 'location', 'type');
+    return ((await pipeline.exec()) ?? []).map(([, value]) => {
+      const [location, type] = (value as (string | null)[] | null) ?? [];
+      return { location: location ?? '', type: type ?? '' };
+    });
   }
 
   /** The run spec a job was created with (JSON text, as its signatures cover it), or null. */
@@ -174,29 +162,6 @@ export class JobStore {
     for (const record of records) {
       if (record.view.parentId !== null) throw new ChildJobError(record.view.id, record.view.parentId);
     }
-    for (const record of records) {
-      const id = record.view.id;
-      const children = record.isParent ? await this.leaves([record]) : [];
-      const tx = this.client.multi();
-      tx.del(
-        this.keys.job(id),
-        this.keys.output(id),
-        this.keys.done(id),
-        this.keys.pending(id),
-        ...children.map((child) => this.keys.job(child.view.id)),
-      );
-      tx.zrem(this.keys.roots, String(id));
-      tx.zrem(this.keys.names, nameMember(record.view.name, id), ...children.map((child) => nameMember(child.view.name, child.view.id)));
-      const leaves = [id, ...record.view.childIds].map(String);
-      tx.hdel(this.keys.running, ...leaves);
-      tx.hdel(this.keys.routed, ...leaves);
-      tx.zrem(this.keys.dispatching, ...leaves);
-      tx.zrem(this.keys.deadlines, ...leaves);
-      await tx.exec();
-    }
+    await this.transitions.remove(records.map((record) => record.view.id));
   }
-}
-
-function nameMember(name: string, id: number): string {
-  return `${name}\n${id}`;
 }

@@ -32,7 +32,7 @@ const NEWLINE = Buffer.from('\n');
  */
 export class OutputWriter {
   private buffer: PendingRecord[] = [];
-  private batch = 0;
+  private outputBatch = 0;
   private bufferedBytes = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -117,13 +117,13 @@ export class OutputWriter {
   }
 
   private async send(records: PendingRecord[]): Promise<void> {
-    this.batch += 1;
+    this.outputBatch += 1;
     const { jobId, rootId, host } = this.options;
     const joined = records.map(({ stream, parts, ts }): [string, Buffer, string] => [
       stream,
       parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.flatMap((part, index) => (index === 0 ? [part] : [NEWLINE, part]))),
       ts,
     ]);
-    await this.transitions.append(jobId, rootId, host, this.batch, joined);
+    await this.transitions.append(jobId, rootId, host, this.outputBatch, joined);
   }
 }

@@ -1,78 +1,272 @@
 /**
- * The state transitions of leaf jobs (children and `start` jobs), as one Lua
- * script so that each is atomic and they share `finish`. A command runs at most
- * once because only `claim` moves a job out of NotStarted, and only once.
+ * The fan-out state machine: every change of a job's state, and every write
+ * to a shared index, as one Lua script, so that each change is atomic and
+ * the indexes can be read in one place.
  *
- * ARGV[1] is the operation, ARGV[2] the key prefix; KEYS[1] is any key of the
- * prefix, so that a Redis Cluster routes the script to the right slot.
+ * Calling convention: KEYS[1] is any key of the prefix (so that a Redis
+ * Cluster routes the call to the prefix's slot; every key shares its hash
+ * tag); ARGV[1] is the operation, ARGV[2] the key prefix, and the rest are
+ * the operation's own. Times are ISO strings passed in (records carry them
+ * as the agents and CLIs wrote them); scores and ages use Redis's clock.
+ *
+ * Operations (ARGV from 3 on; reply):
+ *
+ * - create: JSON `{rootId, root, child, children, dispatchNow, deadlineMs}`.
+ *   `root` is the top-level job's hash; `child` the fields every child
+ *   shares; `children` is `[id, name, location, signature]` per child in
+ *   host-list order; the first `dispatchNow` children are dispatched, the
+ *   rest wait in the pending list (see planFanOut). A top-level leaf (a
+ *   `start` job) has no children and is dispatched itself. Reply: the ids to
+ *   hand to BullMQ now.
+ * - remove: top-level ids. Deletes each tree (records, output, pending list)
+ *   and its index entries. Reply: 1.
+ * - pruneRoots: ids whose records have expired. Reply: 1.
+ * - route: JSON `{toNodes: [[id, agentId]], via: [[id, text]]}`: children
+ *   handed to a node agent's own queue, and how the others go. Reply: 1.
+ * - dispatched: ids BullMQ now holds. Reply: 1.
+ * - claim: id, agentId, nowIso. NotStarted → Running for this agent (a
+ *   resent claim of the same agent gets the same answer). Reply: `{spec,
+ *   location, rootId, signature}`, or nil when the job is not NotStarted.
+ * - finish: id, state, exitCode, reason, nowIso, agentId. Ends a run of
+ *   this agent. Reply: the pending ids to dispatch now, or nil when the job
+ *   had already ended or is another agent's.
+ * - stop: nowIso, leaf ids. NotStarted leaves end as Stopped; running ones
+ *   get `stopRequested`. Reply: the ids still running.
+ * - reap: nowIso, redispatchAfterMs. Reply: `{ids to dispatch, ids to send
+ *   over SSH instead of to a lost node agent, ids to dispatch again}`.
+ * - append: id, rootId, host, outputBatch, then (stream, data, ts) per
+ *   record. Reply: records written (0 for a batch already written).
+ * - ack: rootId, then (entryId, jobId) pairs. Reply: 1.
+ *
+ * Indexes, and who writes them (all through the functions of the "Indexes"
+ * section below, and nowhere else):
+ *
+ * - `running` (hash id → agentId): added by claim; removed when the leaf
+ *   ends (finish, stop, reap, the error budget) and by remove.
+ * - `routed` (hash id → node agent id, children queued for a node's own
+ *   agent and not yet started): added by route; removed by claim, when the
+ *   leaf ends, by reap when that agent is gone, and by remove.
+ * - `dispatching` (zset id by ms, leaves about to reach BullMQ): added by
+ *   create, by a finish or reap that releases pending children, and by reap
+ *   for failovers and redispatches (which re-scores); removed by
+ *   dispatched, claim, when the leaf ends, by reap once a noted leaf has
+ *   started, and by remove.
+ * - `deadlines` (zset id by signature expiry ms, leaves not yet started):
+ *   added by create; removed by claim, when the leaf ends, by the watchdog
+ *   in reap, and by remove.
+ * - `pending:<root>` (list, children waiting for a slot, in host-list
+ *   order): filled by create; popped by finish and reap when a slot frees;
+ *   a child taken out by stop and the watchdog; deleted by the error budget,
+ *   when the tree ends, and by remove.
+ * - `roots` and `names` (zsets, lookup of top-level jobs and of names):
+ *   added by create; removed by remove (`roots` also by pruneRoots).
  */
 export const TRANSITIONS_LUA = `
 local op = ARGV[1]
 local prefix = ARGV[2]
 
+---------------------------------------------------------------- Keys
+local RUNNING = prefix .. ':running'
+local ROUTED = prefix .. ':routed'
+local DISPATCHING = prefix .. ':dispatching'
+local DEADLINES = prefix .. ':deadlines'
+local ROOTS = prefix .. ':roots'
+local NAMES = prefix .. ':names'
+local FINISHED = prefix .. ':finished'
 local function jobKey(id) return prefix .. ':job:' .. id end
+local function pendingKey(rootId) return prefix .. ':pending:' .. rootId end
+local function outputKey(rootId) return prefix .. ':out:' .. rootId end
+local function doneKey(rootId) return prefix .. ':done:' .. rootId end
+local function agentKey(agentId) return prefix .. ':agent:' .. agentId end
 
 local function nowMs()
   local time = redis.call('TIME')
   return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 
--- A leaf about to be handed to BullMQ; the dispatcher removes it once BullMQ has it.
-local function noteDispatch(id)
-  redis.call('ZADD', prefix .. ':dispatching', nowMs(), id)
-end
-
 local function isFinal(state)
   return state == 'Completed' or state == 'Failed' or state == 'Stopped'
 end
 
+-- The top-level job a job belongs to (itself when it has no parent).
+local function rootOf(id)
+  local parentId = redis.call('HGET', jobKey(id), 'parentId')
+  if parentId and parentId ~= '' then return parentId end
+  return id
+end
+
+---------------------------------------------------------------- Indexes
+-- Every write to a shared index is one of these.
+
+local function nameMember(name, id) return name .. '\\n' .. id end
+
+local function indexNew(rootId, names)
+  redis.call('ZADD', ROOTS, rootId, rootId)
+  for _, entry in ipairs(names) do redis.call('ZADD', NAMES, 0, nameMember(entry[1], entry[2])) end
+end
+
+local function noteDispatch(id) redis.call('ZADD', DISPATCHING, nowMs(), id) end
+local function clearDispatch(id) redis.call('ZREM', DISPATCHING, id) end
+local function noteDeadline(id, atMs) redis.call('ZADD', DEADLINES, atMs, id) end
+local function clearDeadline(id) redis.call('ZREM', DEADLINES, id) end
+local function route(id, agentId) redis.call('HSET', ROUTED, id, agentId) end
+local function unroute(id) redis.call('HDEL', ROUTED, id) end
+
+-- A leaf starts: it leaves every index of jobs waiting to start.
+local function indexStarted(id, agentId)
+  redis.call('HSET', RUNNING, id, agentId)
+  unroute(id)
+  clearDispatch(id)
+  clearDeadline(id)
+end
+
+-- A leaf ends (or is removed): it leaves every index.
+local function indexEnded(id)
+  redis.call('HDEL', RUNNING, id)
+  unroute(id)
+  clearDispatch(id)
+  clearDeadline(id)
+end
+
+local function pushPending(rootId, ids)
+  for _, id in ipairs(ids) do redis.call('RPUSH', pendingKey(rootId), id) end
+end
+local function popPending(rootId) return redis.call('LPOP', pendingKey(rootId)) end
+local function takePending(rootId, id) redis.call('LREM', pendingKey(rootId), 0, id) end
+local function dropPending(rootId) redis.call('DEL', pendingKey(rootId)) end
+
+local function unindexTree(rootId, leafIds, names)
+  redis.call('ZREM', ROOTS, rootId)
+  for _, entry in ipairs(names) do redis.call('ZREM', NAMES, nameMember(entry[1], entry[2])) end
+  for _, id in ipairs(leafIds) do indexEnded(id) end
+  dropPending(rootId)
+end
+
+---------------------------------------------------------------- A tree ends
 -- Finished jobs are kept for the retention their creator chose (seconds).
 local function expireTree(rootId)
   local rootKey = jobKey(rootId)
   -- Every job gets a retention when it is created; 7 days covers records from before that.
   local seconds = tonumber(redis.call('HGET', rootKey, 'retention') or '') or 604800
   redis.call('EXPIRE', rootKey, seconds)
-  redis.call('EXPIRE', prefix .. ':out:' .. rootId, seconds)
-  redis.call('EXPIRE', prefix .. ':done:' .. rootId, seconds)
-  redis.call('DEL', prefix .. ':pending:' .. rootId)
+  redis.call('EXPIRE', outputKey(rootId), seconds)
+  redis.call('EXPIRE', doneKey(rootId), seconds)
+  dropPending(rootId)
   local childIds = redis.call('HGET', rootKey, 'childIds')
   if childIds and childIds ~= '' then
-    for _, childId in ipairs(cjson.decode(childIds)) do
-      redis.call('EXPIRE', jobKey(childId), seconds)
-    end
+    for _, childId in ipairs(cjson.decode(childIds)) do redis.call('EXPIRE', jobKey(childId), seconds) end
   end
 end
 
--- A top-level job has finished: wake anyone following its output (an XREAD
--- on this stream returns at once), so that a job ending without a last line
--- is noticed without a poll; then keep it all for its retention.
+-- Wakes anyone following the tree's output (an XREAD on its done stream
+-- returns at once), so that a job ending without a last line is noticed
+-- without a poll; then keeps it all for its retention.
 local function treeFinished(rootId)
-  redis.call('XADD', prefix .. ':done:' .. rootId, 'MAXLEN', 1, '*', 'id', rootId)
+  redis.call('XADD', doneKey(rootId), 'MAXLEN', 1, '*', 'id', rootId)
   expireTree(rootId)
 end
 
--- The children to dispatch now that one has ended: the next pending one; or
--- with --batch, the next pending one of the current wave, none once the wave
--- is all let go until it has finished, then the next wave up to the throttle.
-local function nextToDispatch(rootId, rootKey, done, total)
-  local pendingKey = prefix .. ':pending:' .. rootId
-  local batch = tonumber(redis.call('HGET', rootKey, 'batch') or '')
+---------------------------------------------------------------- A leaf ends, in steps
+-- Step 1, end the leaf: its state, its indexes, why it failed as an output
+-- record. Returns the state it had, or nil when it had already ended.
+local function endLeaf(id, rootId, state, exitCode, reason, nowIso)
+  local key = jobKey(id)
+  local previous = redis.call('HGET', key, 'state')
+  if not previous or isFinal(previous) then return nil end
+  redis.call('HSET', key, 'state', state, 'endedAt', nowIso, 'exitCode', exitCode, 'reason', reason)
+  indexEnded(id)
+  if state ~= 'Completed' then
+    redis.call('XADD', outputKey(rootId), '*',
+      'j', id, 'h', redis.call('HGET', key, 'location'), 's', 'error', 'd', reason, 't', nowIso)
+    redis.call('HINCRBY', key, 'unread', 1)
+    if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'unreadTotal', 1) end
+  end
+  redis.call('PUBLISH', FINISHED, id)
+  return previous
+end
+
+-- Step 2, count it on its parent. Returns how the parent's children stand.
+local function countOnParent(rootId, state, previous)
+  local rootKey = jobKey(rootId)
+  local counter = 'completed'
+  if state == 'Failed' then counter = 'failed' elseif state == 'Stopped' then counter = 'stopped' end
+  redis.call('HINCRBY', rootKey, counter, 1)
+  if previous == 'Running' then redis.call('HINCRBY', rootKey, 'running', -1) end
+  local counts = redis.call('HMGET', rootKey, 'total', 'completed', 'failed', 'stopped')
+  local failed = tonumber(counts[3] or '0')
+  return {
+    total = tonumber(counts[1] or '0'),
+    ended = tonumber(counts[2] or '0') + failed + tonumber(counts[4] or '0'),
+    failed = failed,
+  }
+end
+
+-- Steps 1 and 2, and the tree's end when this was its last leaf. Returns
+-- nil when the leaf had already ended; else the tree's standing: {rootId,
+-- open (whether children are still to end), counts}.
+local function settle(id, state, exitCode, reason, nowIso)
+  local rootId = rootOf(id)
+  local previous = endLeaf(id, rootId, state, exitCode, reason, nowIso)
+  if previous == nil then return nil end
+  if rootId == id then
+    treeFinished(rootId)
+    return {rootId = rootId, open = false}
+  end
+  local counts = countOnParent(rootId, state, previous)
+  if counts.ended >= counts.total then
+    redis.call('HSET', jobKey(rootId), 'endedAt', nowIso)
+    treeFinished(rootId)
+    redis.call('PUBLISH', FINISHED, rootId)
+    return {rootId = rootId, open = false}
+  end
+  return {rootId = rootId, open = true, counts = counts}
+end
+
+-- Step 3, the error budget (--max-errors): once more children have failed
+-- than it allows, every child not yet started is Stopped (those queued for
+-- an agent too: their claim finds them ended); running ones finish. Returns
+-- whether it stopped them.
+local function applyErrorBudget(tree, state, nowIso)
+  if state ~= 'Failed' or not tree.open then return false end
+  local rootKey = jobKey(tree.rootId)
+  local maxErrors = tonumber(redis.call('HGET', rootKey, 'maxErrors') or '')
+  if maxErrors == nil or tree.counts.failed <= maxErrors then return false end
+  dropPending(tree.rootId)
+  for _, childId in ipairs(cjson.decode(redis.call('HGET', rootKey, 'childIds'))) do
+    local child = tostring(childId)
+    if redis.call('HGET', jobKey(child), 'state') == 'NotStarted' then
+      settle(child, 'Stopped', '', 'max errors exceeded', nowIso)
+    end
+  end
+  return true
+end
+
+-- Step 4, release the next children into the slot a run freed: the next
+-- pending one; with --batch, the next one of the current wave, none once
+-- the wave is all let go until it has ended, then the next wave up to the
+-- throttle. Returns their ids, noted for dispatch.
+local function releaseNext(tree)
+  if not tree.open then return {} end
+  local rootId = tree.rootId
+  local rootKey = jobKey(rootId)
   local count = 1
-  if batch then
+  local waveSize = tonumber(redis.call('HGET', rootKey, 'waveSize') or '')
+  if waveSize then
+    local total = tree.counts.total
     local waveEnd = tonumber(redis.call('HGET', rootKey, 'waveEnd') or '') or total
     -- Children let go so far (dispatched, or stopped while pending), in list order.
-    local released = total - redis.call('LLEN', pendingKey)
+    local released = total - redis.call('LLEN', pendingKey(rootId))
     if released >= waveEnd then
-      if done < waveEnd then return {} end
-      waveEnd = math.min(total, waveEnd + batch)
+      if tree.counts.ended < waveEnd then return {} end
+      waveEnd = math.min(total, waveEnd + waveSize)
       redis.call('HSET', rootKey, 'waveEnd', waveEnd)
-      local throttle = tonumber(redis.call('HGET', rootKey, 'throttle') or '') or batch
+      local throttle = tonumber(redis.call('HGET', rootKey, 'throttle') or '') or waveSize
       count = math.min(throttle, waveEnd - released)
     end
   end
   local ids = {}
   for _ = 1, count do
-    local nextId = redis.call('LPOP', pendingKey)
+    local nextId = popPending(rootId)
     if not nextId then break end
     noteDispatch(nextId)
     table.insert(ids, nextId)
@@ -80,73 +274,96 @@ local function nextToDispatch(rootId, rootKey, done, total)
   return ids
 end
 
-local stopForErrors
-
--- Ends a leaf job. Returns false when it had already ended (or belongs to
--- another agent), else the ids of pending siblings to dispatch now (with
--- dispatchNext; else none).
-local function finish(id, state, exitCode, reason, nowIso, guardAgent, dispatchNext)
-  local key = jobKey(id)
-  local current = redis.call('HGET', key, 'state')
-  if not current or isFinal(current) then return false end
-  if guardAgent ~= '' and redis.call('HGET', key, 'agentId') ~= guardAgent then return false end
-  redis.call('HSET', key, 'state', state, 'endedAt', nowIso, 'exitCode', exitCode, 'reason', reason)
-  redis.call('HDEL', prefix .. ':running', id)
-  redis.call('HDEL', prefix .. ':routed', id)
-  redis.call('ZREM', prefix .. ':dispatching', id)
-  redis.call('ZREM', prefix .. ':deadlines', id)
-  local parentId = redis.call('HGET', key, 'parentId')
-  local rootId = id
-  if parentId and parentId ~= '' then rootId = parentId end
-  local rootKey = jobKey(rootId)
-  if state ~= 'Completed' then
-    redis.call('XADD', prefix .. ':out:' .. rootId, '*',
-      'j', id, 'h', redis.call('HGET', key, 'location'), 's', 'error', 'd', reason, 't', nowIso)
-    redis.call('HINCRBY', key, 'unread', 1)
-    if rootId ~= id then redis.call('HINCRBY', rootKey, 'unreadTotal', 1) end
-  end
-  redis.call('PUBLISH', prefix .. ':finished', id)
-  if rootId == id then
-    treeFinished(rootId)
-    return {}
-  end
-  local counter = 'completed'
-  if state == 'Failed' then counter = 'failed' elseif state == 'Stopped' then counter = 'stopped' end
-  redis.call('HINCRBY', rootKey, counter, 1)
-  if current == 'Running' then redis.call('HINCRBY', rootKey, 'running', -1) end
-  local counts = redis.call('HMGET', rootKey, 'total', 'completed', 'failed', 'stopped')
-  local total = tonumber(counts[1] or '0')
-  local done = tonumber(counts[2] or '0') + tonumber(counts[3] or '0') + tonumber(counts[4] or '0')
-  if done >= total then
-    redis.call('HSET', rootKey, 'endedAt', nowIso)
-    treeFinished(rootId)
-    redis.call('PUBLISH', prefix .. ':finished', rootId)
-    return {}
-  end
-  if state == 'Failed' and stopForErrors(rootId, rootKey, tonumber(counts[3] or '0'), nowIso) then return {} end
-  if dispatchNext then return nextToDispatch(rootId, rootKey, done, total) end
-  return {}
+---------------------------------------------------------------- Entry points for a leaf's end
+-- A run ended on an agent (or its agent was lost): the budget, else the next children.
+local function runEnded(id, state, exitCode, reason, nowIso)
+  local tree = settle(id, state, exitCode, reason, nowIso)
+  if tree == nil then return nil end
+  if applyErrorBudget(tree, state, nowIso) then return {} end
+  return releaseNext(tree)
 end
 
--- The error budget (--max-errors): once more children have failed than it
--- allows, every child not yet started is Stopped (those queued for an agent
--- too: their claim will find them ended); running ones finish. Returns
--- whether it stopped them.
-stopForErrors = function(rootId, rootKey, failed, nowIso)
-  local maxErrors = tonumber(redis.call('HGET', rootKey, 'maxErrors') or '')
-  if maxErrors == nil or failed <= maxErrors then return false end
-  redis.call('DEL', prefix .. ':pending:' .. rootId)
-  for _, childId in ipairs(cjson.decode(redis.call('HGET', rootKey, 'childIds'))) do
-    local child = tostring(childId)
-    if redis.call('HGET', jobKey(child), 'state') == 'NotStarted' then
-      finish(child, 'Stopped', '', 'max errors exceeded', nowIso, '', false)
+-- A leaf ends before it started (stop, the watchdog): it frees no slot, so
+-- nothing is released; a failure still counts against the budget.
+local function endUnstarted(id, state, reason, nowIso)
+  local rootId = rootOf(id)
+  if rootId ~= id then takePending(rootId, id) end
+  local tree = settle(id, state, '', reason, nowIso)
+  if tree ~= nil then applyErrorBudget(tree, state, nowIso) end
+end
+
+---------------------------------------------------------------- Operations
+if op == 'create' then
+  local plan = cjson.decode(ARGV[3])
+  local rootId = plan.rootId
+  redis.call('HSET', jobKey(rootId), unpack(plan.root))
+  local names = {{plan.rootName, rootId}}
+  local leaves = {}
+  for _, child in ipairs(plan.children) do
+    local id, name, location, signature = child[1], child[2], child[3], child[4]
+    redis.call('HSET', jobKey(id), 'id', id, 'name', name, 'location', location, 'signature', signature, unpack(plan.child))
+    table.insert(names, {name, id})
+    table.insert(leaves, id)
+  end
+  if #leaves == 0 then leaves = {rootId} end
+  indexNew(rootId, names)
+  local dispatch, pending = {}, {}
+  for index, id in ipairs(leaves) do
+    noteDeadline(id, plan.deadlineMs)
+    if index <= plan.dispatchNow then
+      noteDispatch(id)
+      table.insert(dispatch, id)
+    else
+      table.insert(pending, id)
     end
   end
-  return true
+  pushPending(rootId, pending)
+  return dispatch
+end
+
+if op == 'remove' then
+  for i = 3, #ARGV do
+    local rootId = ARGV[i]
+    local rootKey = jobKey(rootId)
+    local names = {{redis.call('HGET', rootKey, 'name') or '', rootId}}
+    local leafIds = {rootId}
+    local keys = {rootKey, outputKey(rootId), doneKey(rootId)}
+    local childIds = redis.call('HGET', rootKey, 'childIds')
+    if childIds and childIds ~= '' then
+      for _, childId in ipairs(cjson.decode(childIds)) do
+        local id = tostring(childId)
+        table.insert(names, {redis.call('HGET', jobKey(id), 'name') or '', id})
+        table.insert(leafIds, id)
+        table.insert(keys, jobKey(id))
+      end
+    end
+    unindexTree(rootId, leafIds, names)
+    for _, key in ipairs(keys) do redis.call('DEL', key) end
+  end
+  return 1
+end
+
+if op == 'pruneRoots' then
+  for i = 3, #ARGV do redis.call('ZREM', ROOTS, ARGV[i]) end
+  return 1
+end
+
+if op == 'route' then
+  local routes = cjson.decode(ARGV[3])
+  for _, entry in ipairs(routes.toNodes) do
+    redis.call('HSET', jobKey(entry[1]), 'via', 'agent ' .. entry[2])
+    route(entry[1], entry[2])
+  end
+  for _, entry in ipairs(routes.via) do redis.call('HSET', jobKey(entry[1]), 'via', entry[2]) end
+  return 1
+end
+
+if op == 'dispatched' then
+  for i = 3, #ARGV do clearDispatch(ARGV[i]) end
+  return 1
 end
 
 if op == 'claim' then
-  -- ARGV: id, agentId, nowIso. Returns {spec, location, rootId, signature} or false.
   -- A claim resent after a reconnection (its reply lost) finds its own agent
   -- already holding the job, and gets the same answer: the agent has not run
   -- it yet, so that is still the first and only run.
@@ -154,32 +371,28 @@ if op == 'claim' then
   local key = jobKey(id)
   local state = redis.call('HGET', key, 'state')
   local resent = state == 'Running' and redis.call('HGET', key, 'agentId') == agentId
+  local rootId = rootOf(id)
   if not resent then
     if state ~= 'NotStarted' then return false end
     redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
-    redis.call('HSET', prefix .. ':running', id, agentId)
-    redis.call('HDEL', prefix .. ':routed', id)
-    redis.call('ZREM', prefix .. ':dispatching', id)
-    redis.call('ZREM', prefix .. ':deadlines', id)
+    indexStarted(id, agentId)
+    -- How many children run now, for the progress line (countOnParent counts them down).
+    if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'running', 1) end
   end
-  local parentId = redis.call('HGET', key, 'parentId')
-  local rootId = id
-  if parentId and parentId ~= '' then rootId = parentId end
-  -- How many children run now, for the progress line (finish counts them down).
-  if not resent and rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'running', 1) end
   return {redis.call('HGET', jobKey(rootId), 'spec') or '', redis.call('HGET', key, 'location') or '', rootId,
     redis.call('HGET', key, 'signature') or ''}
 end
 
 if op == 'finish' then
-  -- ARGV: id, state, exitCode, reason, nowIso, agentId.
-  local result = finish(ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], true)
-  if result == false then return false end
-  return result
+  local id, state, exitCode, reason, nowIso, agentId = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+  -- Only the agent that claimed a run may end it.
+  if redis.call('HGET', jobKey(id), 'agentId') ~= agentId then return false end
+  local released = runEnded(id, state, exitCode, reason, nowIso)
+  if released == nil then return false end
+  return released
 end
 
 if op == 'stop' then
-  -- ARGV: nowIso, leaf ids... Returns the ids still running.
   local nowIso = ARGV[3]
   local running = {}
   for i = 4, #ARGV do
@@ -187,9 +400,7 @@ if op == 'stop' then
     local key = jobKey(id)
     local state = redis.call('HGET', key, 'state')
     if state == 'NotStarted' then
-      local parentId = redis.call('HGET', key, 'parentId')
-      if parentId and parentId ~= '' then redis.call('LREM', prefix .. ':pending:' .. parentId, 0, id) end
-      finish(id, 'Stopped', '', 'stopped', nowIso, '', false)
+      endUnstarted(id, 'Stopped', 'stopped', nowIso)
     elseif state == 'Running' then
       redis.call('HSET', key, 'stopRequested', '1')
       table.insert(running, id)
@@ -199,25 +410,23 @@ if op == 'stop' then
 end
 
 if op == 'reap' then
-  -- ARGV: nowIso, redispatchAfterMs. Fails jobs whose agent stopped sending
-  -- heartbeats, takes back children waiting in the queue of a node agent that
-  -- is gone, and finds dispatches that never reached BullMQ.
-  -- Returns {siblings to dispatch, children to send over SSH, to dispatch again}.
   local nowIso = ARGV[3]
-  local entries = redis.call('HGETALL', prefix .. ':running')
+  -- Runs whose agent stopped sending heartbeats fail, and free their slots.
+  local entries = redis.call('HGETALL', RUNNING)
   local dispatch = {}
   for i = 1, #entries, 2 do
     local id, agentId = entries[i], entries[i + 1]
-    if redis.call('EXISTS', prefix .. ':agent:' .. agentId) == 0 then
-      for _, nextId in ipairs(finish(id, 'Failed', '', 'agent lost', nowIso, '', true) or {}) do table.insert(dispatch, nextId) end
+    if redis.call('EXISTS', agentKey(agentId)) == 0 then
+      for _, nextId in ipairs(runEnded(id, 'Failed', '', 'agent lost', nowIso) or {}) do table.insert(dispatch, nextId) end
     end
   end
-  local routed = redis.call('HGETALL', prefix .. ':routed')
+  -- Children waiting in the queue of a node agent that is gone go over SSH instead.
+  local routed = redis.call('HGETALL', ROUTED)
   local failover = {}
   for i = 1, #routed, 2 do
     local id, agentId = routed[i], routed[i + 1]
-    if redis.call('EXISTS', prefix .. ':agent:' .. agentId) == 0 then
-      redis.call('HDEL', prefix .. ':routed', id)
+    if redis.call('EXISTS', agentKey(agentId)) == 0 then
+      unroute(id)
       if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
         redis.call('HSET', jobKey(id), 'via', 'ssh (the node agent ' .. agentId .. ' was lost before it started)')
         noteDispatch(id)
@@ -227,42 +436,39 @@ if op == 'reap' then
   end
   -- Leaves noted for dispatch that BullMQ never got (their dispatcher died):
   -- dispatch them again. BullMQ ignores an id it holds; the claim runs a job once.
-  local overdue = redis.call('ZRANGEBYSCORE', prefix .. ':dispatching', '-inf', nowMs() - tonumber(ARGV[4]))
+  local overdue = redis.call('ZRANGEBYSCORE', DISPATCHING, '-inf', nowMs() - tonumber(ARGV[4]))
   local redispatch = {}
   for _, id in ipairs(overdue) do
     if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
       noteDispatch(id)
       table.insert(redispatch, id)
     else
-      redis.call('ZREM', prefix .. ':dispatching', id)
+      clearDispatch(id)
     end
   end
   -- The watchdog: a leaf still NotStarted when its signature expires can never
   -- run (agents refuse it), whatever kept it from starting: fail it, so that
   -- its parent finishes. Siblings share one expiry, so none is dispatched.
-  local expired = redis.call('ZRANGEBYSCORE', prefix .. ':deadlines', '-inf', nowMs(), 'LIMIT', 0, 1000)
+  local expired = redis.call('ZRANGEBYSCORE', DEADLINES, '-inf', nowMs(), 'LIMIT', 0, 1000)
   for _, id in ipairs(expired) do
-    redis.call('ZREM', prefix .. ':deadlines', id)
+    clearDeadline(id)
     if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
-      local parentId = redis.call('HGET', jobKey(id), 'parentId')
-      if parentId and parentId ~= '' then redis.call('LREM', prefix .. ':pending:' .. parentId, 0, id) end
-      finish(id, 'Failed', '', 'never started: no agent took it before its signature expired (FLEET_SIGNATURE_TTL)', nowIso, '', false)
+      endUnstarted(id, 'Failed', 'never started: no agent took it before its signature expired (FLEET_SIGNATURE_TTL)', nowIso)
     end
   end
   return {dispatch, failover, redispatch}
 end
 
 if op == 'append' then
-  -- ARGV: id, rootId, host, batch number, then (stream, data, ts) per record.
-  -- Each batch of a job has a number; a batch resent after a reconnection
-  -- (its reply lost) is recognised and not written twice. Nothing is written
-  -- for a job that has been removed.
-  local id, rootId, host, batch = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+  -- Each batch of a job's output has a number; a batch resent after a
+  -- reconnection (its reply lost) is recognised and not written twice.
+  -- Nothing is written for a job that has been removed.
+  local id, rootId, host, outputBatch = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
   local key = jobKey(id)
   if redis.call('EXISTS', key) == 0 then return 0 end
-  if batch <= (tonumber(redis.call('HGET', key, 'batch') or '0') or 0) then return 0 end
-  redis.call('HSET', key, 'batch', batch)
-  local stream = prefix .. ':out:' .. rootId
+  if outputBatch <= (tonumber(redis.call('HGET', key, 'outputBatch') or '0') or 0) then return 0 end
+  redis.call('HSET', key, 'outputBatch', outputBatch)
+  local stream = outputKey(rootId)
   local count = 0
   for i = 7, #ARGV, 3 do
     redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', ARGV[i], 'd', ARGV[i + 1], 't', ARGV[i + 2])
@@ -274,14 +480,13 @@ if op == 'append' then
 end
 
 if op == 'ack' then
-  -- ARGV: rootId, then pairs of stream entry id and job id. Deletes received
-  -- records and lowers the unread counts that hasMoreData is read from.
+  -- Deletes received records and lowers the unread counts that hasMoreData is read from.
   local rootId = ARGV[3]
   local rootKey = jobKey(rootId)
   local rootExists = redis.call('EXISTS', rootKey) == 1
   for i = 4, #ARGV, 2 do
     local entryId, id = ARGV[i], ARGV[i + 1]
-    if redis.call('XDEL', prefix .. ':out:' .. rootId, entryId) == 1 then
+    if redis.call('XDEL', outputKey(rootId), entryId) == 1 then
       local key = jobKey(id)
       if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'unread', -1) end
       if id ~= rootId and rootExists then redis.call('HINCRBY', rootKey, 'unreadTotal', -1) end

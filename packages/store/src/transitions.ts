@@ -16,6 +16,28 @@ export interface ClaimedJob {
   signature: string | null;
 }
 
+/** What the script's `create` writes: see {@link JobStore.create}, which builds it. */
+export interface CreatePlan {
+  rootId: number;
+  rootName: string;
+  /** The top-level job's hash. */
+  root: Record<string, string>;
+  /** The fields every child shares. */
+  child: Record<string, string>;
+  /** Each child's own fields, in host-list order. */
+  children: readonly { id: number; name: string; location: string; signature: string }[];
+  /** How many leaves (children, or the top-level leaf itself) are dispatched at once; the rest wait. */
+  dispatchNow: number;
+  /** When the leaves' signatures expire (ms): the watchdog fails those not started by then. */
+  deadlineMs: number;
+}
+
+/** Which way dispatched children go: to a node agent's own queue, or how else (`via`). */
+export interface DispatchRoutes {
+  toNodes: readonly { id: number; agentId: string }[];
+  via: readonly { id: number; via: string }[];
+}
+
 /**
  * Typed calls of the transition script. Every method is one atomic round trip.
  * Times are passed in (not read from Redis) so that records carry ISO strings.
@@ -35,6 +57,50 @@ export class Transitions {
 
   private call(op: string, ...args: (string | number | Buffer)[]): Promise<unknown> {
     return this.command(this.keys.ids, op, this.keys.prefix, ...args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg))));
+  }
+
+  /** Writes a new job and indexes it; returns the leaf ids to hand to BullMQ now. */
+  async create(plan: CreatePlan): Promise<number[]> {
+    const reply = (await this.call(
+      'create',
+      JSON.stringify({
+        rootId: String(plan.rootId),
+        rootName: plan.rootName,
+        root: Object.entries(plan.root).flat(),
+        child: Object.entries(plan.child).flat(),
+        children: plan.children.map((child) => [String(child.id), child.name, child.location, child.signature]),
+        dispatchNow: plan.dispatchNow,
+        deadlineMs: plan.deadlineMs,
+      }),
+    )) as string[];
+    return reply.map(Number);
+  }
+
+  /** Deletes top-level jobs with their children, output and index entries. */
+  async remove(rootIds: readonly number[]): Promise<void> {
+    if (rootIds.length > 0) await this.call('remove', ...rootIds);
+  }
+
+  /** Drops top-level jobs whose records have expired from the list of roots. */
+  async pruneRoots(ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.call('pruneRoots', ...ids);
+  }
+
+  /** Records which way each dispatched child goes, before it is queued, so that a claim always finds it. */
+  async route(routes: DispatchRoutes): Promise<void> {
+    if (routes.toNodes.length === 0 && routes.via.length === 0) return;
+    await this.call(
+      'route',
+      JSON.stringify({
+        toNodes: routes.toNodes.map(({ id, agentId }) => [String(id), agentId]),
+        via: routes.via.map(({ id, via }) => [String(id), via]),
+      }),
+    );
+  }
+
+  /** Leaves BullMQ now holds: the reaper need not dispatch them again. */
+  async dispatched(ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.call('dispatched', ...ids);
   }
 
   /** Moves a NotStarted job to Running for this agent; null if it is not NotStarted. */
@@ -81,10 +147,10 @@ export class Transitions {
     jobId: number,
     rootId: number,
     host: string,
-    batch: number,
+    outputBatch: number,
     records: readonly [string, string | Buffer, string][],
   ): Promise<void> {
-    await this.call('append', jobId, rootId, host, batch, ...records.flat());
+    await this.call('append', jobId, rootId, host, outputBatch, ...records.flat());
   }
 
   /** Deletes received output entries of one top-level job and lowers the unread counts. */

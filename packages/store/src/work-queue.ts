@@ -1,0 +1,48 @@
+import type { RedisClient } from './redis-connection.js';
+
+/** BullMQ job data: the id (the agent reads what to run from the job record), and whether it is a thread job. */
+export interface QueuedJobData {
+  id: number;
+  /** Thread jobs wait for one of the agent's thread slots before they are claimed. */
+  thread?: boolean;
+}
+
+/** The part of a BullMQ queue the dispatcher uses. */
+export interface WorkQueue {
+  /** Queues jobs; an id the queue already holds is ignored. */
+  addBulk(jobs: readonly QueuedJobData[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The BullMQ job id of a fleet job. BullMQ refuses integer custom ids, hence the letter. */
+export function queueJobId(id: number): string {
+  return `j${id}`;
+}
+
+let queueLibrary: Promise<typeof import('bullmq')> | null = null;
+
+/**
+ * Starts loading BullMQ (2 MB of JavaScript) without waiting for it, so that a
+ * command about to dispatch overlaps that load with its Redis round trips.
+ * Commands that never dispatch never load it.
+ */
+export function preloadQueueLibrary(): Promise<typeof import('bullmq')> {
+  queueLibrary ??= import('bullmq');
+  return queueLibrary;
+}
+
+/** Opens the BullMQ queue `name` on this connection and prefix. */
+export async function openBullQueue(client: RedisClient, prefix: string, name: string): Promise<WorkQueue> {
+  const { Queue } = await preloadQueueLibrary();
+  const queue = new Queue<QueuedJobData>(name, {
+    connection: client,
+    prefix,
+    defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+  });
+  return {
+    addBulk: async (jobs) => {
+      await queue.addBulk(jobs.map((data) => ({ name: 'run', data, opts: { jobId: queueJobId(data.id) } })));
+    },
+    close: () => queue.close(),
+  };
+}
