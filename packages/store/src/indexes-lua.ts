@@ -1,0 +1,84 @@
+/**
+ * The transition script's first part: the keys it writes, and the functions
+ * that are the only writes to a shared index (see the contract in
+ * transitions-lua.ts). Lua source, joined with the other parts into one script.
+ */
+export const INDEXES_LUA = `
+---------------------------------------------------------------- Keys
+local RUNNING = prefix .. ':running'
+local ROUTED = prefix .. ':routed'
+local DISPATCHING = prefix .. ':dispatching'
+local DEADLINES = prefix .. ':deadlines'
+local ROOTS = prefix .. ':roots'
+local NAMES = prefix .. ':names'
+local FINISHED = prefix .. ':finished'
+local function jobKey(id) return prefix .. ':job:' .. id end
+local function pendingKey(rootId) return prefix .. ':pending:' .. rootId end
+local function outputKey(rootId) return prefix .. ':out:' .. rootId end
+local function doneKey(rootId) return prefix .. ':done:' .. rootId end
+local function agentKey(agentId) return prefix .. ':agent:' .. agentId end
+
+local function nowMs()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+local function isFinal(state)
+  return state == 'Completed' or state == 'Failed' or state == 'Stopped'
+end
+
+-- The top-level job a job belongs to (itself when it has no parent).
+local function rootOf(id)
+  local parentId = redis.call('HGET', jobKey(id), 'parentId')
+  if parentId and parentId ~= '' then return parentId end
+  return id
+end
+
+---------------------------------------------------------------- Indexes
+-- Every write to a shared index is one of these.
+
+local function nameMember(name, id) return name .. '\\n' .. id end
+
+local function indexNew(rootId, names)
+  redis.call('ZADD', ROOTS, rootId, rootId)
+  for _, entry in ipairs(names) do redis.call('ZADD', NAMES, 0, nameMember(entry[1], entry[2])) end
+end
+
+local function noteDispatch(id) redis.call('ZADD', DISPATCHING, nowMs(), id) end
+local function clearDispatch(id) redis.call('ZREM', DISPATCHING, id) end
+local function noteDeadline(id, atMs) redis.call('ZADD', DEADLINES, atMs, id) end
+local function clearDeadline(id) redis.call('ZREM', DEADLINES, id) end
+local function route(id, agentId) redis.call('HSET', ROUTED, id, agentId) end
+local function unroute(id) redis.call('HDEL', ROUTED, id) end
+
+-- A leaf starts: it leaves every index of jobs waiting to start.
+local function indexStarted(id, agentId)
+  redis.call('HSET', RUNNING, id, agentId)
+  unroute(id)
+  clearDispatch(id)
+  clearDeadline(id)
+end
+
+-- A leaf ends (or is removed): it leaves every index.
+local function indexEnded(id)
+  redis.call('HDEL', RUNNING, id)
+  unroute(id)
+  clearDispatch(id)
+  clearDeadline(id)
+end
+
+local function pushPending(rootId, ids)
+  for _, id in ipairs(ids) do redis.call('RPUSH', pendingKey(rootId), id) end
+end
+local function popPending(rootId) return redis.call('LPOP', pendingKey(rootId)) end
+local function takePending(rootId, id) redis.call('LREM', pendingKey(rootId), 0, id) end
+local function dropPending(rootId) redis.call('DEL', pendingKey(rootId)) end
+
+local function unindexTree(rootId, leafIds, names)
+  redis.call('ZREM', ROOTS, rootId)
+  for _, entry in ipairs(names) do redis.call('ZREM', NAMES, nameMember(entry[1], entry[2])) end
+  for _, id in ipairs(leafIds) do indexEnded(id) end
+  dropPending(rootId)
+end
+
+`;
