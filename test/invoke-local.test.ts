@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { processesWith } from './support/fleet-env.js';
 import { until } from './support/poll.js';
 import { describe, expect, it } from 'vitest';
-import { parseRecords, untilState, useFleet, type JobJson } from './support/use-fleet.js';
+import { oneAtATimeOnLocalhost, parseRecords, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
 const SHIPPED_COMPUTERS = fileURLToPath(new URL('../computers.txt', import.meta.url));
@@ -93,16 +93,10 @@ describe('fleet invoke on localhost', () => {
   });
 
   it('lets one child fail without holding back or cancelling its siblings', async () => {
-    const parent = await fleet.env.json<JobJson>([
-      'invoke',
-      '-c',
-      'localhost,localhost,localhost',
-      '--throttle',
-      '1',
-      '--as-job',
-      '--',
+    const parent = await oneAtATimeOnLocalhost(
+      fleet.env,
       `test -e '${fleet.env.home}/flag' || { touch '${fleet.env.home}/flag'; exit 1; }`,
-    ]);
+    );
     const final = await untilState(fleet.env, parent.id, ['Failed']);
     expect(final.reason).toBe('1 failed of 3 children');
     const children = (await fleet.env.json<JobJson[]>(['get', String(parent.id), '--children'])).slice(1);

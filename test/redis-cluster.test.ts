@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './support/fleet-env.js';
 import { startRedisCluster, type TestRedisCluster } from './support/redis-cluster.js';
-import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { oneAtATimeOnLocalhost, parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 
 /**
  * SPEC §6: with FLEET_REDIS_CLUSTER, everything works the same. The prefix's
@@ -31,16 +31,7 @@ describe('on a Redis Cluster', () => {
     await untilState(env, job.id, ['Completed']);
     expect((await env.fleet(['receive', 'clustered'])).stdout).toBe('on a cluster\n');
 
-    const parent = await env.json<JobJson>([
-      'invoke',
-      '-c',
-      'localhost,localhost,localhost',
-      '--throttle',
-      '1',
-      '--as-job',
-      '--',
-      'echo hi; exit 1',
-    ]);
+    const parent = await oneAtATimeOnLocalhost(env, 'echo hi; exit 1');
     await untilState(env, parent.id, ['Failed']);
     const records = parseRecords((await env.fleet(['receive', String(parent.id), '--json'])).stdout);
     expect(records.filter((record) => record.stream === 'stdout')).toHaveLength(3);

@@ -20,21 +20,9 @@ describe('fleet start', () => {
 
   it('prints exactly the SPEC job object with --json', async () => {
     const job = await fleet.env.json<JobJson>(['start', '--name', 'nightly', '--', 'true']);
-    expect(Object.keys(job)).toEqual([
-      'id',
-      'name',
-      'type',
-      'state',
-      'hasMoreData',
-      'location',
-      'command',
-      'parentId',
-      'childIds',
-      'beganAt',
-      'endedAt',
-      'exitCode',
-      'reason',
-    ]);
+    expect(Object.keys(job)).toEqual(
+      'id name type state hasMoreData location command parentId childIds beganAt endedAt exitCode reason'.split(' '),
+    );
     expect(job).toMatchObject({ name: 'nightly', type: 'process', location: 'localhost', command: 'true', parentId: null, childIds: [] });
     const done = await untilState(fleet.env, job.id, ['Completed']);
     expect(done).toMatchObject({ exitCode: 0, reason: null, hasMoreData: false });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFleetEnv, processesWith } from './support/fleet-env.js';
 import { until } from './support/poll.js';
-import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
+import { oneAtATimeOnLocalhost, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
 
@@ -74,16 +74,7 @@ describe('fleet stop', () => {
   });
 
   it('stops children not yet started without running them', async () => {
-    const parent = await fleet.env.json<JobJson>([
-      'invoke',
-      '-c',
-      'localhost,localhost,localhost',
-      '--throttle',
-      '1',
-      '--as-job',
-      '--',
-      `echo ran; ${fleet.env.sleep} 300`,
-    ]);
+    const parent = await oneAtATimeOnLocalhost(fleet.env, `echo ran; ${fleet.env.sleep} 300`);
     await untilState(fleet.env, parent.id + 1, ['Running']);
     await fleet.env.fleet(['stop', String(parent.id)]);
     const jobs = await fleet.env.json<JobJson[]>(['get', String(parent.id), '--children']);

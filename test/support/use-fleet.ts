@@ -46,6 +46,11 @@ export interface RecordJson {
   ts?: string;
 }
 
+/** A fan-out of `command` over three `localhost` children run one at a time (`--throttle 1 --as-job`): the others wait their turn. */
+export function oneAtATimeOnLocalhost(env: FleetEnv, command: string): Promise<JobJson> {
+  return env.json<JobJson>(['invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', command]);
+}
+
 /** Polls `fleet get JOB --json` until the job reaches one of the states. */
 export async function untilState(env: FleetEnv, id: number, states: string[], timeoutMs = 30_000): Promise<JobJson> {
   return until(
