@@ -11,15 +11,14 @@ import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_proces
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { until } from '../test/support/poll.js';
 import { startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
+import { bundled, FLEET, reportFile } from './paths.js';
+import { benchRedis } from './redis.js';
 import { fanoutChart, median, targetTable, timeTable, type Series, type Target } from './report.js';
-import { freeRedis, until } from './support.mjs';
 
 const run = promisify(execFile);
-const here = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
-const FLEET = fileURLToPath(new URL('../../packages/cli/bin/fleet.js', import.meta.url));
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? '100,500,1000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ANSIBLE_MAX = Number(process.env.BENCH_ANSIBLE_MAX ?? 100);
@@ -33,7 +32,8 @@ const work = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
 const maxHosts = Math.max(...HOST_COUNTS, OUTPUT_HOSTS);
 log(`starting ${maxHosts} sshd hosts`);
 const fleet: SshFleet = await startSshFleet(maxHosts, { sshdOptions: ['MaxStartups=100:30:200'] });
-const redis = await freeRedis();
+const redis = await benchRedis();
+let agent: ChildProcess | null = null;
 // However the run ends, no sshd, agent or redis-server outlives it.
 process.once('exit', () => {
   agent?.kill('SIGKILL');
@@ -60,16 +60,21 @@ const hostsFile = async (count: number) => {
   return file;
 };
 
-let agent: ChildProcess | null = null;
+async function stopAgent(): Promise<void> {
+  const running = agent;
+  if (!running) return;
+  const exited = new Promise((resolve) => running.once('exit', resolve));
+  running.kill('SIGTERM');
+  await exited;
+  agent = null;
+}
 async function restartAgent(): Promise<number> {
-  if (agent) {
-    const exited = new Promise((resolve) => agent?.once('exit', resolve));
-    agent.kill('SIGTERM');
-    await exited;
-  }
+  await stopAgent();
   agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
   const pid = agent.pid as number;
-  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`));
+  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`), {
+    what: 'the agent to register',
+  });
   return pid;
 }
 async function peakRssMb(pid: number): Promise<number> {
@@ -110,6 +115,8 @@ interface Phases {
   cold: number;
   warm: number;
 }
+/** Every run's time, by phase. */
+type PhaseRuns = { [phase in keyof Phases]: number[] };
 type Tool = { name: string; maxHosts?: number; run: (count: number, file: string) => Promise<Partial<Phases>> };
 
 const memory = new Map<number, { agentMb: number; cliMb: number }>();
@@ -131,7 +138,7 @@ const tools: Tool[] = [
   {
     name: 'bare ssh2 loop',
     async run(count, file) {
-      const args = [here('bare-ssh2.mjs'), file, String(fleet.port), TEST_USER, fleet.clientKey];
+      const args = [bundled('bare-ssh2'), file, String(fleet.port), TEST_USER, fleet.clientKey];
       const cold = await timed(process.execPath, [...args, 'cold']);
       const { stdout } = await run(process.execPath, [...args, 'warm'], { env, maxBuffer: 1 << 20 });
       return { cold, warm: Number(stdout.trim()) / 1000 };
@@ -200,10 +207,10 @@ const tools: Tool[] = [
 ];
 
 // Fan-out: each round runs every tool once, in an order that rotates.
-const results = new Map<number, Map<string, { cold: number[]; warm: number[] }>>();
+const results = new Map<number, Map<string, PhaseRuns>>();
 for (const count of HOST_COUNTS) {
   const file = await hostsFile(count);
-  const byTool = new Map<string, { cold: number[]; warm: number[] }>();
+  const byTool = new Map<string, PhaseRuns>();
   results.set(count, byTool);
   const eligible = tools.filter((tool) => count <= (tool.maxHosts ?? Infinity));
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -233,7 +240,7 @@ const local: Series[] = [
 const sequence = Array.from({ length: LOCAL }, (_, index) => String(index)).join('\n');
 for (let round = 0; round < ROUNDS; round += 1) {
   local[0]?.runs.push((await timedFleet(['invoke', '-f', localFile, '--throttle', '32', '--', 'true'])).seconds);
-  local[1]?.runs.push(await timed(process.execPath, [here('bare-spawn.mjs'), String(LOCAL)]));
+  local[1]?.runs.push(await timed(process.execPath, [bundled('bare-spawn'), String(LOCAL)]));
   local[2]?.runs.push(await timed('xargs', ['-P', '32', '-n1', 'sh', '-c', 'true'], { input: sequence }));
   log(`local round ${round + 1} done`);
 }
@@ -269,18 +276,14 @@ const throughput = (OUTPUT_HOSTS * bytesPerHost) / 1e6 / outputSeconds;
 log(`output: ${receivedBytes} bytes printed in ${outputSeconds.toFixed(1)} s`);
 
 // The agent needs Redis to shut down cleanly: let it go first.
-if (agent) {
-  const exited = new Promise((resolve) => agent?.once('exit', resolve));
-  agent.kill('SIGTERM');
-  await exited;
-}
+await stopAgent();
 await redis.stop();
 await fleet.close();
 await rm(work, { recursive: true, force: true });
 
 // The report.
 const series = (count: number, phase: 'cold' | 'warm'): Series[] =>
-  [...(results.get(count) ?? new Map()).entries()]
+  [...(results.get(count) ?? new Map<string, PhaseRuns>()).entries()]
     .filter(([, runs]) => runs[phase].length > 0)
     .map(([tool, runs]) => ({ tool, runs: runs[phase] }));
 const ratio = (count: number, phase: 'cold' | 'warm', tool: string) => {
@@ -326,7 +329,7 @@ targets.push({ what: `output ${OUTPUT_HOSTS} x ${OUTPUT_MB} MB: throughput`, val
 
 const version = (command: string, args: string[]) => {
   const result = spawnSync(command, args, { encoding: 'utf8' });
-  return `${result.stdout}${result.stderr}`.trim().split('\n')[0];
+  return `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? '';
 };
 const sections = HOST_COUNTS.flatMap((count) => [
   `### ${count} hosts, cold (no connection kept)\n\n${timeTable(series(count, 'cold'))}`,
@@ -346,7 +349,7 @@ above 1 means fleet was faster.
 - Run: ${new Date().toISOString()}, ${ROUNDS} rounds (Ansible only up to ${ANSIBLE_MAX} hosts: it takes minutes beyond).
 - fleet: \`fleet invoke -f HOSTS --throttle 32 -- true\`, the CLI's whole life, through an agent
   restarted before each cold run (so it holds no connections); warm is the run right after.
-- Bare ssh2 loop: \`bench/bare-ssh2.mjs\` (p-map 32, no queue, no Redis, no output handling); cold
+- Bare ssh2 loop: \`bench/bare-ssh2.ts\` (p-map 32, no queue, no Redis, no output handling); cold
   is its whole process, warm one round over connections it keeps.
 - pssh and clush: cold with plain \`ssh\`; warm through an OpenSSH ControlMaster made by a run
   before. xargs: \`xargs -P 32 ssh\` over a ControlMaster. Ansible: \`ansible -f 32 -m command\`,
@@ -394,8 +397,8 @@ const chart = fanoutChart(
     })),
   })),
 );
-await writeFile(here('RESULTS.md'), report);
-await writeFile(here('fanout.svg'), chart);
+await writeFile(reportFile('RESULTS.md'), report);
+await writeFile(reportFile('fanout.svg'), chart);
 process.stdout.write(report);
 
 /** The peers, from Debian, when missing (with sudo unless root). */
