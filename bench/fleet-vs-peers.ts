@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { until } from '../test/support/poll.js';
 import { startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
+import { controlMasters } from './control-masters.js';
 import { bundled, FLEET, reportFile } from './paths.js';
 import { benchRedis } from './redis.js';
 import { fanoutChart, median, targetTable, timeTable, type Series, type Target } from './report.js';
@@ -33,12 +34,13 @@ const maxHosts = Math.max(...HOST_COUNTS, OUTPUT_HOSTS);
 log(`starting ${maxHosts} sshd hosts`);
 const fleet: SshFleet = await startSshFleet(maxHosts, { sshdOptions: ['MaxStartups=100:30:200'] });
 const redis = await benchRedis();
+const masters = await controlMasters();
 let agent: ChildProcess | null = null;
-// However the run ends, no sshd, agent or redis-server outlives it.
+// However the run ends, no sshd, agent or ControlMaster of its own outlives it.
 process.once('exit', () => {
   agent?.kill('SIGKILL');
   for (const host of fleet.hosts) host.process?.kill('SIGKILL');
-  spawnSync('pkill', ['-f', `ControlPath=/tmp/cm-`]);
+  masters.closeAllSync();
 });
 const home = join(work, 'home');
 await mkdir(home);
@@ -105,12 +107,6 @@ async function timedFleet(args: string[]): Promise<{ seconds: number; cliRssMb: 
   return { seconds, cliRssMb: Number((await readFile(rssFile, 'utf8')).trim().split('\n').pop()) / 1024 };
 }
 
-const controlDir = async (tool: string) => mkdtemp(join('/tmp', `cm-${tool}-`));
-const controlOptions = (dir: string) => ['-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/%C`, '-o', 'ControlPersist=300'];
-function closeMasters(dir: string): void {
-  spawnSync('pkill', ['-f', `ControlPath=${dir}`]);
-}
-
 interface Phases {
   cold: number;
   warm: number;
@@ -149,11 +145,11 @@ const tools: Tool[] = [
     async run(_count, file) {
       const base = ['-h', file, '-p', '32', '-t', '0'];
       const cold = await timed('parallel-ssh', [...base, '-x', `-F ${fleet.sshConfig}`, 'true']);
-      const dir = await controlDir('pssh');
-      const viaMaster = [...base, '-x', [`-F ${fleet.sshConfig}`, ...controlOptions(dir)].join(' '), 'true'];
+      const dir = await masters.dir('pssh');
+      const viaMaster = [...base, '-x', [`-F ${fleet.sshConfig}`, ...masters.options(dir)].join(' '), 'true'];
       await timed('parallel-ssh', viaMaster);
       const warm = await timed('parallel-ssh', viaMaster);
-      closeMasters(dir);
+      await masters.close(dir);
       return { cold, warm };
     },
   },
@@ -163,12 +159,12 @@ const tools: Tool[] = [
       const nodes = fleet.entries.slice(0, count).join(',');
       const base = ['-f', '32', '-w', nodes, '-q'];
       const cold = await timed('clush', [...base, '-o', `-F ${fleet.sshConfig}`, 'true']);
-      const dir = await controlDir('clush');
+      const dir = await masters.dir('clush');
       // clush reads -o through Python's ConfigParser: a literal % is %%.
-      const viaMaster = [...base, '-o', [`-F ${fleet.sshConfig}`, ...controlOptions(dir)].join(' ').replace(/%/g, '%%'), 'true'];
+      const viaMaster = [...base, '-o', [`-F ${fleet.sshConfig}`, ...masters.options(dir)].join(' ').replace(/%/g, '%%'), 'true'];
       await timed('clush', viaMaster);
       const warm = await timed('clush', viaMaster);
-      closeMasters(dir);
+      await masters.close(dir);
       return { cold, warm };
     },
   },
@@ -183,24 +179,25 @@ const tools: Tool[] = [
       );
       const args = ['fleet', '-i', inventory, '-f', '32', '-m', 'command', '-a', 'true'];
       // Ansible's own ControlPersist: a fresh control directory is a cold start, the same one warm.
-      const dir = await controlDir('ansible');
-      const cold = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: await controlDir('ansible-cold') } });
+      const coldDir = await masters.dir('ansible-cold');
+      const dir = await masters.dir('ansible');
+      const cold = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: coldDir } });
       await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: dir } });
       const warm = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: dir } });
-      closeMasters(dir);
-      spawnSync('pkill', ['-f', 'cm-ansible']);
+      await masters.close(coldDir);
+      await masters.close(dir);
       return { cold, warm };
     },
   },
   {
     name: 'xargs + ssh ControlMaster',
     async run(_count, file) {
-      const dir = await controlDir('xargs');
-      const ssh = ['ssh', '-F', fleet.sshConfig, ...controlOptions(dir), '{}', 'true'];
+      const dir = await masters.dir('xargs');
+      const ssh = ['ssh', '-F', fleet.sshConfig, ...masters.options(dir), '{}', 'true'];
       const args = ['-a', file, '-P', '32', '-I{}', ...ssh];
       await timed('xargs', args);
       const warm = await timed('xargs', args);
-      closeMasters(dir);
+      await masters.close(dir);
       return { warm };
     },
   },
@@ -279,6 +276,7 @@ log(`output: ${receivedBytes} bytes printed in ${outputSeconds.toFixed(1)} s`);
 await stopAgent();
 await redis.stop();
 await fleet.close();
+masters.closeAllSync();
 await rm(work, { recursive: true, force: true });
 
 // The report.
