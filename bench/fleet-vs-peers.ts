@@ -16,6 +16,7 @@ import { until } from '../test/support/poll.js';
 import { startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
 import { controlMasters } from './control-masters.js';
 import { bundled, FLEET, reportFile } from './paths.js';
+import { installPeers } from './peers.js';
 import { benchRedis } from './redis.js';
 import { fanoutChart, median, targetTable, timeTable, type Series, type Target } from './report.js';
 
@@ -28,7 +29,7 @@ const OUTPUT_HOSTS = Number(process.env.BENCH_OUTPUT_HOSTS ?? 100);
 const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 10);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-installPeers();
+installPeers(log);
 const work = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
 const maxHosts = Math.max(...HOST_COUNTS, OUTPUT_HOSTS);
 log(`starting ${maxHosts} sshd hosts`);
@@ -398,27 +399,3 @@ const chart = fanoutChart(
 await writeFile(reportFile('RESULTS.md'), report);
 await writeFile(reportFile('fanout.svg'), chart);
 process.stdout.write(report);
-
-/** The peers, from Debian, when missing (with sudo unless root). */
-function installPeers(): void {
-  const missing = [
-    ['parallel-ssh', 'pssh'],
-    ['clush', 'clustershell'],
-    ['ansible', 'ansible-core'],
-  ]
-    .filter(([command]) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0)
-    .map(([, pkg]) => pkg as string);
-  if (missing.length === 0) return;
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  log(`installing ${missing.join(' ')}`);
-  for (const args of [
-    ['apt-get', 'update', '-qq'],
-    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing],
-  ]) {
-    const result = spawnSync(sudo[0] ?? (args[0] as string), sudo.length ? args : args.slice(1), {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    if (result.status !== 0) throw new Error(`${args.join(' ')} failed`);
-  }
-}
