@@ -6,7 +6,8 @@
 // BENCH_ROUNDS (runs per tool and phase, default 3), BENCH_ANSIBLE_MAX (the
 // largest fleet Ansible is run on, default 100: it takes minutes beyond),
 // BENCH_LOCAL (local children, default 1000), BENCH_OUTPUT_HOSTS and
-// BENCH_OUTPUT_MB (default 100 hosts x 10 MB).
+// BENCH_OUTPUT_MB (default 100 hosts x 10 MB), BENCH_OUT_DIR (where the
+// report and chart go, default bench/).
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';

@@ -12,5 +12,5 @@ export const FLEET = fileURLToPath(new URL('../../packages/cli/bin/fleet.js', im
 /** Another bundled benchmark script (`bare-ssh2`, `bare-spawn`), to run as a process of its own. */
 export const bundled = (name: string): string => fileURLToPath(new URL(`./${name}.mjs`, import.meta.url));
 
-/** A report file, beside the benchmarks. */
-export const reportFile = (name: string): string => join(benchDir, name);
+/** A report file: in bench/, or in BENCH_OUT_DIR for a trial run that must not replace the committed results. */
+export const reportFile = (name: string): string => join(process.env.BENCH_OUT_DIR ?? benchDir, name);

@@ -8,7 +8,8 @@
 // Writes bench/thread-vs-process.md. Not part of npm test.
 //
 // Settings (environment): BENCH_ROUNDS (queue-path runs of each kind, default
-// 30), BENCH_CLI_ROUNDS (CLI runs of each kind, default 10).
+// 30), BENCH_CLI_ROUNDS (CLI runs of each kind, default 10), BENCH_OUT_DIR
+// (where the report goes, default bench/).
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
