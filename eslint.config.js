@@ -13,7 +13,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/.work/**', 'coverage/**', 'bench/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/.work/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -6,20 +6,22 @@
 // BENCH_ROUNDS (runs per tool and phase, default 3), BENCH_ANSIBLE_MAX (the
 // largest fleet Ansible is run on, default 100: it takes minutes beyond),
 // BENCH_LOCAL (local children, default 1000), BENCH_OUTPUT_HOSTS and
-// BENCH_OUTPUT_MB (default 100 hosts x 10 MB).
+// BENCH_OUTPUT_MB (default 100 hosts x 10 MB), BENCH_OUT_DIR (where the
+// report and chart go, default bench/).
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { until } from '../test/support/poll.js';
 import { startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
+import { controlMasters } from './control-masters.js';
+import { bundled, FLEET, reportFile } from './paths.js';
+import { installPeers } from './peers.js';
+import { benchRedis } from './redis.js';
 import { fanoutChart, median, targetTable, timeTable, type Series, type Target } from './report.js';
-import { freeRedis, until } from './support.mjs';
 
 const run = promisify(execFile);
-const here = (name: string) => fileURLToPath(new URL(`../../bench/${name}`, import.meta.url));
-const FLEET = fileURLToPath(new URL('../../packages/cli/bin/fleet.js', import.meta.url));
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? '100,500,1000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ANSIBLE_MAX = Number(process.env.BENCH_ANSIBLE_MAX ?? 100);
@@ -28,17 +30,19 @@ const OUTPUT_HOSTS = Number(process.env.BENCH_OUTPUT_HOSTS ?? 100);
 const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 10);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-installPeers();
+installPeers(log);
 const work = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
 const maxHosts = Math.max(...HOST_COUNTS, OUTPUT_HOSTS);
 log(`starting ${maxHosts} sshd hosts`);
 const fleet: SshFleet = await startSshFleet(maxHosts, { sshdOptions: ['MaxStartups=100:30:200'] });
-const redis = await freeRedis();
-// However the run ends, no sshd, agent or redis-server outlives it.
+const redis = await benchRedis();
+const masters = await controlMasters();
+let agent: ChildProcess | null = null;
+// However the run ends, no sshd, agent or ControlMaster of its own outlives it.
 process.once('exit', () => {
   agent?.kill('SIGKILL');
   for (const host of fleet.hosts) host.process?.kill('SIGKILL');
-  spawnSync('pkill', ['-f', `ControlPath=/tmp/cm-`]);
+  masters.closeAllSync();
 });
 const home = join(work, 'home');
 await mkdir(home);
@@ -60,16 +64,21 @@ const hostsFile = async (count: number) => {
   return file;
 };
 
-let agent: ChildProcess | null = null;
+async function stopAgent(): Promise<void> {
+  const running = agent;
+  if (!running) return;
+  const exited = new Promise((resolve) => running.once('exit', resolve));
+  running.kill('SIGTERM');
+  await exited;
+  agent = null;
+}
 async function restartAgent(): Promise<number> {
-  if (agent) {
-    const exited = new Promise((resolve) => agent?.once('exit', resolve));
-    agent.kill('SIGTERM');
-    await exited;
-  }
+  await stopAgent();
   agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
   const pid = agent.pid as number;
-  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`));
+  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`), {
+    what: 'the agent to register',
+  });
   return pid;
 }
 async function peakRssMb(pid: number): Promise<number> {
@@ -100,16 +109,12 @@ async function timedFleet(args: string[]): Promise<{ seconds: number; cliRssMb: 
   return { seconds, cliRssMb: Number((await readFile(rssFile, 'utf8')).trim().split('\n').pop()) / 1024 };
 }
 
-const controlDir = async (tool: string) => mkdtemp(join('/tmp', `cm-${tool}-`));
-const controlOptions = (dir: string) => ['-o', 'ControlMaster=auto', '-o', `ControlPath=${dir}/%C`, '-o', 'ControlPersist=300'];
-function closeMasters(dir: string): void {
-  spawnSync('pkill', ['-f', `ControlPath=${dir}`]);
-}
-
 interface Phases {
   cold: number;
   warm: number;
 }
+/** Every run's time, by phase. */
+type PhaseRuns = { [phase in keyof Phases]: number[] };
 type Tool = { name: string; maxHosts?: number; run: (count: number, file: string) => Promise<Partial<Phases>> };
 
 const memory = new Map<number, { agentMb: number; cliMb: number }>();
@@ -131,7 +136,7 @@ const tools: Tool[] = [
   {
     name: 'bare ssh2 loop',
     async run(count, file) {
-      const args = [here('bare-ssh2.mjs'), file, String(fleet.port), TEST_USER, fleet.clientKey];
+      const args = [bundled('bare-ssh2'), file, String(fleet.port), TEST_USER, fleet.clientKey];
       const cold = await timed(process.execPath, [...args, 'cold']);
       const { stdout } = await run(process.execPath, [...args, 'warm'], { env, maxBuffer: 1 << 20 });
       return { cold, warm: Number(stdout.trim()) / 1000 };
@@ -142,11 +147,11 @@ const tools: Tool[] = [
     async run(_count, file) {
       const base = ['-h', file, '-p', '32', '-t', '0'];
       const cold = await timed('parallel-ssh', [...base, '-x', `-F ${fleet.sshConfig}`, 'true']);
-      const dir = await controlDir('pssh');
-      const viaMaster = [...base, '-x', [`-F ${fleet.sshConfig}`, ...controlOptions(dir)].join(' '), 'true'];
+      const dir = await masters.dir('pssh');
+      const viaMaster = [...base, '-x', [`-F ${fleet.sshConfig}`, ...masters.options(dir)].join(' '), 'true'];
       await timed('parallel-ssh', viaMaster);
       const warm = await timed('parallel-ssh', viaMaster);
-      closeMasters(dir);
+      await masters.close(dir);
       return { cold, warm };
     },
   },
@@ -156,12 +161,12 @@ const tools: Tool[] = [
       const nodes = fleet.entries.slice(0, count).join(',');
       const base = ['-f', '32', '-w', nodes, '-q'];
       const cold = await timed('clush', [...base, '-o', `-F ${fleet.sshConfig}`, 'true']);
-      const dir = await controlDir('clush');
+      const dir = await masters.dir('clush');
       // clush reads -o through Python's ConfigParser: a literal % is %%.
-      const viaMaster = [...base, '-o', [`-F ${fleet.sshConfig}`, ...controlOptions(dir)].join(' ').replace(/%/g, '%%'), 'true'];
+      const viaMaster = [...base, '-o', [`-F ${fleet.sshConfig}`, ...masters.options(dir)].join(' ').replace(/%/g, '%%'), 'true'];
       await timed('clush', viaMaster);
       const warm = await timed('clush', viaMaster);
-      closeMasters(dir);
+      await masters.close(dir);
       return { cold, warm };
     },
   },
@@ -176,34 +181,35 @@ const tools: Tool[] = [
       );
       const args = ['fleet', '-i', inventory, '-f', '32', '-m', 'command', '-a', 'true'];
       // Ansible's own ControlPersist: a fresh control directory is a cold start, the same one warm.
-      const dir = await controlDir('ansible');
-      const cold = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: await controlDir('ansible-cold') } });
+      const coldDir = await masters.dir('ansible-cold');
+      const dir = await masters.dir('ansible');
+      const cold = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: coldDir } });
       await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: dir } });
       const warm = await timed('ansible', args, { env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: dir } });
-      closeMasters(dir);
-      spawnSync('pkill', ['-f', 'cm-ansible']);
+      await masters.close(coldDir);
+      await masters.close(dir);
       return { cold, warm };
     },
   },
   {
     name: 'xargs + ssh ControlMaster',
     async run(_count, file) {
-      const dir = await controlDir('xargs');
-      const ssh = ['ssh', '-F', fleet.sshConfig, ...controlOptions(dir), '{}', 'true'];
+      const dir = await masters.dir('xargs');
+      const ssh = ['ssh', '-F', fleet.sshConfig, ...masters.options(dir), '{}', 'true'];
       const args = ['-a', file, '-P', '32', '-I{}', ...ssh];
       await timed('xargs', args);
       const warm = await timed('xargs', args);
-      closeMasters(dir);
+      await masters.close(dir);
       return { warm };
     },
   },
 ];
 
 // Fan-out: each round runs every tool once, in an order that rotates.
-const results = new Map<number, Map<string, { cold: number[]; warm: number[] }>>();
+const results = new Map<number, Map<string, PhaseRuns>>();
 for (const count of HOST_COUNTS) {
   const file = await hostsFile(count);
-  const byTool = new Map<string, { cold: number[]; warm: number[] }>();
+  const byTool = new Map<string, PhaseRuns>();
   results.set(count, byTool);
   const eligible = tools.filter((tool) => count <= (tool.maxHosts ?? Infinity));
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -233,7 +239,7 @@ const local: Series[] = [
 const sequence = Array.from({ length: LOCAL }, (_, index) => String(index)).join('\n');
 for (let round = 0; round < ROUNDS; round += 1) {
   local[0]?.runs.push((await timedFleet(['invoke', '-f', localFile, '--throttle', '32', '--', 'true'])).seconds);
-  local[1]?.runs.push(await timed(process.execPath, [here('bare-spawn.mjs'), String(LOCAL)]));
+  local[1]?.runs.push(await timed(process.execPath, [bundled('bare-spawn'), String(LOCAL)]));
   local[2]?.runs.push(await timed('xargs', ['-P', '32', '-n1', 'sh', '-c', 'true'], { input: sequence }));
   log(`local round ${round + 1} done`);
 }
@@ -269,18 +275,15 @@ const throughput = (OUTPUT_HOSTS * bytesPerHost) / 1e6 / outputSeconds;
 log(`output: ${receivedBytes} bytes printed in ${outputSeconds.toFixed(1)} s`);
 
 // The agent needs Redis to shut down cleanly: let it go first.
-if (agent) {
-  const exited = new Promise((resolve) => agent?.once('exit', resolve));
-  agent.kill('SIGTERM');
-  await exited;
-}
+await stopAgent();
 await redis.stop();
 await fleet.close();
+masters.closeAllSync();
 await rm(work, { recursive: true, force: true });
 
 // The report.
 const series = (count: number, phase: 'cold' | 'warm'): Series[] =>
-  [...(results.get(count) ?? new Map()).entries()]
+  [...(results.get(count) ?? new Map<string, PhaseRuns>()).entries()]
     .filter(([, runs]) => runs[phase].length > 0)
     .map(([tool, runs]) => ({ tool, runs: runs[phase] }));
 const ratio = (count: number, phase: 'cold' | 'warm', tool: string) => {
@@ -326,7 +329,7 @@ targets.push({ what: `output ${OUTPUT_HOSTS} x ${OUTPUT_MB} MB: throughput`, val
 
 const version = (command: string, args: string[]) => {
   const result = spawnSync(command, args, { encoding: 'utf8' });
-  return `${result.stdout}${result.stderr}`.trim().split('\n')[0];
+  return `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? '';
 };
 const sections = HOST_COUNTS.flatMap((count) => [
   `### ${count} hosts, cold (no connection kept)\n\n${timeTable(series(count, 'cold'))}`,
@@ -346,7 +349,7 @@ above 1 means fleet was faster.
 - Run: ${new Date().toISOString()}, ${ROUNDS} rounds (Ansible only up to ${ANSIBLE_MAX} hosts: it takes minutes beyond).
 - fleet: \`fleet invoke -f HOSTS --throttle 32 -- true\`, the CLI's whole life, through an agent
   restarted before each cold run (so it holds no connections); warm is the run right after.
-- Bare ssh2 loop: \`bench/bare-ssh2.mjs\` (p-map 32, no queue, no Redis, no output handling); cold
+- Bare ssh2 loop: \`bench/bare-ssh2.ts\` (p-map 32, no queue, no Redis, no output handling); cold
   is its whole process, warm one round over connections it keeps.
 - pssh and clush: cold with plain \`ssh\`; warm through an OpenSSH ControlMaster made by a run
   before. xargs: \`xargs -P 32 ssh\` over a ControlMaster. Ansible: \`ansible -f 32 -m command\`,
@@ -394,30 +397,6 @@ const chart = fanoutChart(
     })),
   })),
 );
-await writeFile(here('RESULTS.md'), report);
-await writeFile(here('fanout.svg'), chart);
+await writeFile(reportFile('RESULTS.md'), report);
+await writeFile(reportFile('fanout.svg'), chart);
 process.stdout.write(report);
-
-/** The peers, from Debian, when missing (with sudo unless root). */
-function installPeers(): void {
-  const missing = [
-    ['parallel-ssh', 'pssh'],
-    ['clush', 'clustershell'],
-    ['ansible', 'ansible-core'],
-  ]
-    .filter(([command]) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0)
-    .map(([, pkg]) => pkg as string);
-  if (missing.length === 0) return;
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  log(`installing ${missing.join(' ')}`);
-  for (const args of [
-    ['apt-get', 'update', '-qq'],
-    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing],
-  ]) {
-    const result = spawnSync(sudo[0] ?? (args[0] as string), sudo.length ? args : args.slice(1), {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    if (result.status !== 0) throw new Error(`${args.join(' ')} failed`);
-  }
-}

@@ -1,4 +1,4 @@
-// Pure: statistics, tables, targets and the chart of bench/RESULTS.md.
+// Pure: statistics, tables, targets and the chart of the benchmarks' reports.
 
 export interface Series {
   tool: string;
@@ -10,6 +10,11 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** `min-max`, one decimal each. */
+export function range(values: readonly number[]): string {
+  return `${Math.min(...values).toFixed(1)}-${Math.max(...values).toFixed(1)}`;
 }
 
 export function formatSeconds(seconds: number): string {

@@ -1,27 +1,34 @@
 // npm run bench: every benchmark in turn. Not part of npm test.
-// TypeScript benchmarks (which share the tests' sshd fleet) are bundled by
-// esbuild into bench/.work first; packages stay external.
+// The benchmarks are TypeScript (they share the tests' helpers in
+// test/support), and node runs JavaScript: esbuild bundles each of them, and
+// the scripts they run as processes of their own, into bench/.work first;
+// packages stay external. BENCH_ONLY picks some, e.g. fleet-vs-peers.ts.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
-const benches = (process.env.BENCH_ONLY ?? 'thread-vs-process.mjs,fleet-vs-peers.ts').split(',');
-for (const bench of benches) {
-  let file = here(bench);
-  if (bench.endsWith('.ts')) {
-    file = here(`.work/${bench.replace(/\.ts$/, '.mjs')}`);
-    await build({
-      entryPoints: [here(bench)],
-      outfile: file,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'warning',
-    });
-  }
-  const result = spawnSync(process.execPath, [file], { stdio: 'inherit' });
+const benches = ['thread-vs-process.ts', 'fleet-vs-peers.ts'];
+const processes = ['bare-ssh2.ts', 'bare-spawn.ts'];
+
+const chosen = process.env.BENCH_ONLY?.split(',') ?? benches;
+const unknown = chosen.filter((bench) => !benches.includes(bench));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: no benchmark ${unknown.join(', ')}; there are ${benches.join(', ')}\n`);
+  process.exit(2);
+}
+await build({
+  entryPoints: [...benches, ...processes].map(here),
+  outdir: here('.work'),
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
+for (const bench of chosen) {
+  const result = spawnSync(process.execPath, [here(`.work/${bench.replace(/\.ts$/, '.mjs')}`)], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -1,6 +1,7 @@
 // The limit of fleet's own stack over SSH: ssh2 connections opened with
 // p-map at concurrency 32, `true` run on each, no queue, no Redis, no output
-// handling. Usage: node bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm
+// handling. Usage (bundled by run.mjs):
+//   node bench/.work/bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm
 //  - cold: connect, run, disconnect; the caller times the whole process.
 //  - warm: connect to all first, then time one more round of `true` over the
 //    kept connections, and print that time (ms) on stdout.
@@ -9,10 +10,13 @@ import pMap from 'p-map';
 import ssh2 from 'ssh2';
 
 const [hostsFile, port, username, keyFile, mode] = process.argv.slice(2);
+if (!hostsFile || !port || !username || !keyFile || (mode !== 'cold' && mode !== 'warm')) {
+  throw new Error('usage: bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm');
+}
 const hosts = readFileSync(hostsFile, 'utf8').split('\n').filter(Boolean);
 const privateKey = readFileSync(keyFile);
 
-function connect(host) {
+function connect(host: string): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     client.once('ready', () => resolve(client)).once('error', reject);
@@ -20,12 +24,14 @@ function connect(host) {
   });
 }
 
-function runTrue(client) {
+function runTrue(client: ssh2.Client): Promise<void> {
   return new Promise((resolve, reject) => {
     client.exec('true', (error, channel) => {
       if (error) return reject(error);
-      let code = null;
-      channel.on('exit', (exitCode) => (code = exitCode)).on('close', () => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+      let code: number | null = null;
+      channel
+        .on('exit', (exitCode: number | null) => (code = exitCode))
+        .on('close', () => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
       channel.resume();
       channel.stderr.resume();
     });
