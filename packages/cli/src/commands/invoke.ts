@@ -7,9 +7,9 @@ import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
-import { OutputPump } from '../output-pump.js';
-import { outputSinkFromArgs, type OutputSink } from '../output-sink.js';
-import { ProgressLine } from '../progress-line.js';
+import { OutputPump } from '../output/output-pump.js';
+import { outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
+import { ProgressLine } from '../output/progress-line.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
 import { stopJobs } from '../stop-jobs.js';
 

@@ -3,9 +3,9 @@ import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { outputSinkFromArgs, type OutputSink } from '../output-sink.js';
-import { ProgressLine } from '../progress-line.js';
-import { matchesHost, OutputPump } from '../output-pump.js';
+import { outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
+import { ProgressLine } from '../output/progress-line.js';
+import { matchesHost, OutputPump } from '../output/output-pump.js';
 
 interface ReceiveArgs extends GlobalArgs {
   job?: (string | number)[];

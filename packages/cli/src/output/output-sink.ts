@@ -1,8 +1,8 @@
 import { UsageError, type JobType, type JobView } from '@fleet/core';
 import type { StoredEntry } from '@fleet/store';
-import { OutputGrouper } from './group-output.js';
+import { OutputGrouper } from './output-grouper.js';
 import { OutdirWriter } from './outdir-writer.js';
-import { recordPrinter } from './print-records.js';
+import { recordPrinter } from './record-printer.js';
 
 /** Where `receive` and `invoke` send output: printed as it comes, grouped at the end, or into per-host files. */
 export interface OutputSink {

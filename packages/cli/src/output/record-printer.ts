@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { formatRecordText, prefixLines, type JobType, type OutputRecord } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
-import { colourHost, coloursOn } from './format/host-colour.js';
+import { colourHost, coloursOn } from '../format/host-colour.js';
 
 /**
  * Prints output as `receive` does: one JSON object a record, or text on

@@ -1,6 +1,6 @@
 import { isFinalState, parseHostEntry, type JobType } from '@fleet/core';
 import type { JobRecord, StoredEntry } from '@fleet/store';
-import type { CliContext } from './context.js';
+import type { CliContext } from '../context.js';
 
 export interface PumpOptions {
   /** Keep records after printing them (`--keep`). */
