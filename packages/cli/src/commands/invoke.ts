@@ -164,7 +164,7 @@ async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, pro
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const emit: OutputSink['emit'] = (entries, jobType) => progress.around(() => sink.emit(entries, jobType));
+    const emit: OutputSink['emit'] = (page) => progress.around(() => sink.emit(page));
     const pump = new OutputPump(context, [parent], { keep: false, recurse: true }, emit);
     try {
       await pump.follow((records) => progress.update(records));

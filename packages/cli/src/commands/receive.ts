@@ -59,7 +59,7 @@ export const receiveCommand = {
         if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
       }
       const progress = new ProgressLine(argv.quiet || !argv.wait);
-      const emit: OutputSink['emit'] = (entries, jobType) => progress.around(() => sink.emit(entries, jobType));
+      const emit: OutputSink['emit'] = (page) => progress.around(() => sink.emit(page));
       const pump = new OutputPump(context, selected, { keep: argv.keep, host: argv.host, recurse: argv.recurse }, emit);
       let final = selected;
       if (argv.wait) {
