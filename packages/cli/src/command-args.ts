@@ -1,14 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import {
   FileReadError,
+  JOB_STATES,
   commandLineFromArgv,
   parseComputerNames,
   parseHostList,
   parseJobSelector,
+  parseJobState,
   UsageError,
   type CommandSpec,
   type HostEntry,
   type JobSelector,
+  type JobState,
 } from '@fleet/core';
 
 /** What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. */
@@ -47,6 +50,13 @@ export async function hostsFromArgs(file: string | undefined, names: readonly st
 /** Parses `JOB` arguments (ids or names). */
 export function selectorsFromArgs(jobs: readonly (string | number)[] | undefined): JobSelector[] {
   return (jobs ?? []).map((job) => parseJobSelector(String(job)));
+}
+
+/** `--state STATE` as a job state, in any letter case; anything else is refused. */
+export function checkState(text: string): JobState {
+  const state = parseJobState(text);
+  if (state === undefined) throw new UsageError(`unknown state ${JSON.stringify(text)}`, { hint: `one of ${JOB_STATES.join(', ')}` });
+  return state;
 }
 
 async function readStdin(): Promise<string> {

@@ -15,18 +15,28 @@ export interface OutputRecord {
 }
 
 /**
- * How a record reads on a terminal, and whether it belongs on stderr. The
- * data of a stdout or stderr record may be a run of lines joined by newlines
- * (as output is stored): each of them gets the host prefix.
+ * Whether the lines of a job of this type read `HOST: line` (SPEC §3): a
+ * fan-out's do, since all its hosts write into one stream; a `start` job runs
+ * on one machine and its lines read as the command wrote them.
  */
-export function formatRecordText(record: OutputRecord, jobType: JobType): { line: string; toStderr: boolean } {
+export function hostPrefixed(type: JobType): boolean {
+  return type === 'remote';
+}
+
+/**
+ * How a record reads on a terminal, and whether it belongs on stderr;
+ * `hostPrefix` as {@link hostPrefixed} says for the record's job. The data
+ * of a stdout or stderr record may be a run of lines joined by newlines (as
+ * output is stored): each of them gets the host prefix.
+ */
+export function formatRecordText(record: OutputRecord, hostPrefix: boolean): { line: string; toStderr: boolean } {
   const text =
     record.stream === 'output'
       ? JSON.stringify(record.data)
       : record.stream === 'error'
         ? `error: ${String(record.data)}`
         : String(record.data);
-  if (jobType !== 'remote') return { line: text, toStderr: record.stream === 'stderr' || record.stream === 'error' };
+  if (!hostPrefix) return { line: text, toStderr: record.stream === 'stderr' || record.stream === 'error' };
   const prefix = `${record.host}: `;
   const line = record.stream === 'stdout' || record.stream === 'stderr' ? prefixLines(text, prefix) : `${prefix}${text}`;
   return { line, toStderr: record.stream === 'stderr' || record.stream === 'error' };

@@ -1,7 +1,7 @@
-import { JOB_STATES, parseJobState, UsageError } from '@fleet/core';
+import { JOB_STATES } from '@fleet/core';
 import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { selectorsFromArgs } from '../command-args.js';
+import { checkState, selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { printJobs, type JobFormat } from '../format/job-output.js';
 
@@ -49,9 +49,3 @@ export const getCommand = {
     );
   },
 };
-
-export function checkState(text: string) {
-  const state = parseJobState(text);
-  if (state === undefined) throw new UsageError(`unknown state ${JSON.stringify(text)}`, { hint: `one of ${JOB_STATES.join(', ')}` });
-  return state;
-}

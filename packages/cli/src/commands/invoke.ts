@@ -7,9 +7,9 @@ import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
-import { OutputPump } from '../output-pump.js';
-import { outputSinkFromArgs, type OutputSink } from '../output-sink.js';
-import { ProgressLine } from '../progress-line.js';
+import { outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
+import { ProgressLine } from '../output/progress-line.js';
+import { receiveOutput } from '../output/receive-output.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
 import { stopJobs } from '../stop-jobs.js';
 
@@ -164,15 +164,8 @@ async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, pro
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const emit: OutputSink['emit'] = (entries, jobType) => progress.around(() => sink.emit(entries, jobType));
-    const pump = new OutputPump(context, [parent], { keep: false, recurse: true }, emit);
-    try {
-      await pump.follow((records) => progress.update(records));
-    } finally {
-      progress.end();
-    }
-    const children = (await store.jobs.leaves([parent])).map((child) => child.view);
-    await sink.finish(() => Promise.resolve(children));
+    const received = await receiveOutput(context, [parent], { follow: true, keep: false, recurse: true, sink, progress });
+    const children = await received.leaves();
     process.stderr.write(`${formatHostSummary(children)}\n`);
     await store.jobs.remove([parent]);
     if (interrupted) return EXIT.interrupted;

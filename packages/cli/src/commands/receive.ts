@@ -3,9 +3,9 @@ import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { outputSinkFromArgs, type OutputSink } from '../output-sink.js';
-import { ProgressLine } from '../progress-line.js';
-import { matchesHost, OutputPump } from '../output-pump.js';
+import { outputSinkFromArgs } from '../output/output-sink.js';
+import { ProgressLine } from '../output/progress-line.js';
+import { receiveOutput } from '../output/receive-output.js';
 
 interface ReceiveArgs extends GlobalArgs {
   job?: (string | number)[];
@@ -58,23 +58,13 @@ export const receiveCommand = {
         const child = selected.find((record) => record.view.parentId !== null);
         if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
       }
-      const progress = new ProgressLine(argv.quiet || !argv.wait);
-      const emit: OutputSink['emit'] = (entries, jobType) => progress.around(() => sink.emit(entries, jobType));
-      const pump = new OutputPump(context, selected, { keep: argv.keep, host: argv.host, recurse: argv.recurse }, emit);
-      let final = selected;
-      if (argv.wait) {
-        try {
-          final = await pump.follow((records) => progress.update(records));
-        } finally {
-          progress.end();
-        }
-      } else {
-        await pump.drain();
-      }
-      // Only --group and --outdir read the leaves (for a parent, every child's record).
-      await sink.finish(async () => {
-        const leaves = (await store.jobs.leaves(final, { recurse: argv.recurse })).map((leaf) => leaf.view);
-        return argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.location, argv.host as string));
+      const { records: final } = await receiveOutput(context, selected, {
+        follow: argv.wait,
+        keep: argv.keep,
+        host: argv.host,
+        recurse: argv.recurse,
+        sink,
+        progress: new ProgressLine(argv.quiet || !argv.wait),
       });
       if (argv['auto-remove']) await store.jobs.remove(final);
       const failed = final.some((record) => isFinalState(record.view.state) && record.view.state !== 'Completed');

@@ -1,10 +1,9 @@
 import { ChildJobError, isFinalState, JobStateError, UsageError } from '@fleet/core';
 import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { selectorsFromArgs } from '../command-args.js';
+import { checkState, selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { stopJobs } from '../stop-jobs.js';
-import { checkState } from './get.js';
 
 interface RemoveArgs extends GlobalArgs {
   job?: (string | number)[];

@@ -4,7 +4,7 @@ import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJobs, type JobFormat } from '../format/job-output.js';
 import { waitForJobs } from '../job-watch.js';
-import { ProgressLine } from '../progress-line.js';
+import { ProgressLine } from '../output/progress-line.js';
 
 interface WaitArgs extends GlobalArgs {
   job?: (string | number)[];

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { formatRecordText, prefixLines, type JobType, type OutputRecord } from '@fleet/core';
+import { formatRecordText, prefixLines, type OutputRecord } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
-import { colourHost, coloursOn } from './format/host-colour.js';
+import { colourHost, coloursOn } from '../format/host-colour.js';
+import type { OutputHandler } from './output-page.js';
 
 /**
  * Prints output as `receive` does: one JSON object a record, or text on
@@ -10,14 +11,16 @@ import { colourHost, coloursOn } from './format/host-colour.js';
  * stream (so stdout and stderr lines keep their order on a terminal), and the
  * next page waits while a slow reader has not taken this one.
  */
-export function recordPrinter(json: boolean): (entries: StoredEntry[], jobType: JobType) => Promise<void> {
+export function recordPrinter(json: boolean): OutputHandler {
   // Host prefixes in colour where they land on a terminal (and NO_COLOR is not set).
   const colours = { stdout: coloursOn(process.stdout), stderr: coloursOn(process.stderr) };
-  return async (entries, jobType) => {
+  return async ({ entries, hostPrefix }) => {
     let run = '';
     let runStream: Writable = process.stdout;
     for (const entry of entries) {
-      const { bytes, toStderr } = json ? { bytes: latin1(`${entryJson(entry)}\n`), toStderr: false } : entryText(entry, jobType, colours);
+      const { bytes, toStderr } = json
+        ? { bytes: latin1(`${entryJson(entry)}\n`), toStderr: false }
+        : entryText(entry, hostPrefix, colours);
       const stream = toStderr ? process.stderr : process.stdout;
       if (stream !== runStream) {
         await write(runStream, run);
@@ -38,17 +41,17 @@ export function recordPrinter(json: boolean): (entries: StoredEntry[], jobType: 
  */
 function entryText(
   entry: StoredEntry,
-  jobType: JobType,
+  hostPrefix: boolean,
   colours: { stdout: boolean; stderr: boolean },
 ): { bytes: string; toStderr: boolean } {
   const toStderr = entry.stream !== 'stdout' && entry.stream !== 'output';
   const host = colours[toStderr ? 'stderr' : 'stdout'] ? colourHost(entry.host) : entry.host;
   if (entry.stream === 'stdout' || entry.stream === 'stderr') {
     const lines = entry.data.toString('latin1');
-    const text = jobType === 'remote' ? prefixLines(lines, latin1(`${host}: `)) : lines;
+    const text = hostPrefix ? prefixLines(lines, latin1(`${host}: `)) : lines;
     return { bytes: `${text}\n`, toStderr };
   }
-  const { line } = formatRecordText({ ...(entryRecords(entry)[0] as OutputRecord), host }, jobType);
+  const { line } = formatRecordText({ ...(entryRecords(entry)[0] as OutputRecord), host }, hostPrefix);
   return { bytes: latin1(`${line}\n`), toStderr };
 }
 

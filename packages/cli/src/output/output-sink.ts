@@ -1,12 +1,12 @@
-import { UsageError, type JobType, type JobView } from '@fleet/core';
-import type { StoredEntry } from '@fleet/store';
-import { OutputGrouper } from './group-output.js';
+import { UsageError, type JobView } from '@fleet/core';
+import { OutputGrouper } from './output-grouper.js';
 import { OutdirWriter } from './outdir-writer.js';
-import { recordPrinter } from './print-records.js';
+import type { OutputHandler } from './output-page.js';
+import { recordPrinter } from './record-printer.js';
 
 /** Where `receive` and `invoke` send output: printed as it comes, grouped at the end, or into per-host files. */
 export interface OutputSink {
-  emit: (entries: StoredEntry[], jobType: JobType) => Promise<void> | void;
+  emit: OutputHandler;
   /**
    * Once the output has all been read: prints the groups, or closes the files
    * (one pair per leaf's host). The leaves are read only by a sink that needs them.

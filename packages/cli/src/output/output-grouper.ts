@@ -1,5 +1,6 @@
-import { formatFailureGroups, formatOutputGroups, groupByOutput, type JobType, type JobView } from '@fleet/core';
-import { entryRecords, type StoredEntry } from '@fleet/store';
+import { formatFailureGroups, formatOutputGroups, groupByOutput, type JobView } from '@fleet/core';
+import { entryRecords } from '@fleet/store';
+import type { OutputHandler } from './output-page.js';
 
 /**
  * Gathers every host's output for `--group`, then prints each distinct output
@@ -11,7 +12,7 @@ import { entryRecords, type StoredEntry } from '@fleet/store';
 export class OutputGrouper {
   private readonly byJob = new Map<number, string[]>();
 
-  readonly emit = (entries: StoredEntry[], _jobType: JobType): void => {
+  readonly emit: OutputHandler = ({ entries }) => {
     for (const entry of entries) {
       if (entry.stream === 'error') continue;
       const lines = this.byJob.get(entry.jobId) ?? [];

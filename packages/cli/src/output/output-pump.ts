@@ -1,6 +1,7 @@
-import { isFinalState, parseHostEntry, type JobType } from '@fleet/core';
+import { hostPrefixed, isFinalState, parseHostEntry } from '@fleet/core';
 import type { JobRecord, StoredEntry } from '@fleet/store';
-import type { CliContext } from './context.js';
+import type { CliContext } from '../context.js';
+import type { OutputHandler } from './output-page.js';
 
 export interface PumpOptions {
   /** Keep records after printing them (`--keep`). */
@@ -13,7 +14,7 @@ export interface PumpOptions {
 
 interface Source {
   rootId: number;
-  jobType: JobType;
+  hostPrefix: boolean;
   jobIds: Set<number>;
   lastEntryId: string | null;
 }
@@ -31,11 +32,15 @@ export class OutputPump {
     private readonly context: CliContext,
     private readonly selected: readonly JobRecord[],
     private readonly options: PumpOptions,
-    /** Takes a page of entries; may return a promise to hold the next page back (a slow reader). */
-    private readonly emit: (entries: StoredEntry[], jobType: JobType) => Promise<void> | void,
+    private readonly emit: OutputHandler,
   ) {
     for (const job of selected) {
-      const source = this.sources.get(job.rootId) ?? { rootId: job.rootId, jobType: job.view.type, jobIds: new Set(), lastEntryId: null };
+      const source = this.sources.get(job.rootId) ?? {
+        rootId: job.rootId,
+        hostPrefix: hostPrefixed(job.view.type),
+        jobIds: new Set(),
+        lastEntryId: null,
+      };
       const ids = job.isParent && options.recurse ? [job.view.id, ...job.view.childIds] : [job.view.id];
       for (const id of ids) source.jobIds.add(id);
       this.sources.set(job.rootId, source);
@@ -50,7 +55,7 @@ export class OutputPump {
         if (page.length === 0) break;
         source.lastEntryId = page[page.length - 1]?.entryId ?? source.lastEntryId;
         const mine = page.filter((entry) => this.wanted(source, entry));
-        if (mine.length > 0) await this.emit(mine, source.jobType);
+        if (mine.length > 0) await this.emit({ entries: mine, hostPrefix: source.hostPrefix });
         if (!this.options.keep && mine.length > 0) {
           await this.context.store.transitions.acknowledge(
             source.rootId,

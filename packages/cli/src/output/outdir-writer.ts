@@ -1,7 +1,8 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostFileName, type JobType } from '@fleet/core';
+import { hostFileName } from '@fleet/core';
 import type { StoredEntry } from '@fleet/store';
+import type { OutputHandler } from './output-page.js';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -21,7 +22,7 @@ export class OutdirWriter {
   private constructor(
     private readonly dir: string,
     private readonly fresh: boolean,
-    private readonly rest: (entries: StoredEntry[], jobType: JobType) => Promise<void> | void,
+    private readonly rest: OutputHandler,
   ) {}
 
   static async open(dir: string, fresh: boolean, rest: OutdirWriter['rest']): Promise<OutdirWriter> {
@@ -29,9 +30,9 @@ export class OutdirWriter {
     return new OutdirWriter(dir, fresh, rest);
   }
 
-  readonly emit = async (entries: StoredEntry[], jobType: JobType): Promise<void> => {
+  readonly emit: OutputHandler = async (page) => {
     const others: StoredEntry[] = [];
-    for (const entry of entries) {
+    for (const entry of page.entries) {
       if (entry.stream !== 'stdout' && entry.stream !== 'stderr') {
         others.push(entry);
         continue;
@@ -39,7 +40,7 @@ export class OutdirWriter {
       const file = await this.file(entry.host, entry.stream === 'stdout' ? 'out' : 'err');
       await file.write(Buffer.concat([entry.data, NEWLINE]));
     }
-    if (others.length > 0) await this.rest(others, jobType);
+    if (others.length > 0) await this.rest({ ...page, entries: others });
   };
 
   /** Makes sure every host has both files, empty when it wrote nothing, and closes them all. */

@@ -1,0 +1,16 @@
+import type { StoredEntry } from '@fleet/store';
+
+/**
+ * A run of entries from one source (one top-level job's output stream), as
+ * the pump hands them on. Whether their lines read `HOST: line` is settled
+ * once per source, by the pump that knows the job, so that the printer, the
+ * grouper and the outdir writer never need to know what kind of job wrote them.
+ */
+export interface OutputPage {
+  entries: readonly StoredEntry[];
+  /** The lines are shown as `HOST: line` (core's `hostPrefixed`). */
+  hostPrefix: boolean;
+}
+
+/** Takes a page of output; may return a promise to hold the next page back (a slow reader). */
+export type OutputHandler = (page: OutputPage) => Promise<void> | void;
