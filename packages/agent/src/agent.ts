@@ -8,8 +8,8 @@ import type { Executor } from './executor.js';
 import { runLocally } from './local-executor.js';
 import { JobRunner } from './job-runner.js';
 import { Slots } from './slots.js';
-import { SshPool } from './ssh-pool.js';
-import { ThreadPool } from './thread-pool.js';
+import { SshPool } from './ssh/ssh-pool.js';
+import { ThreadPool } from './threads/thread-pool.js';
 import type { TrustStore } from './trust-store.js';
 
 export interface AgentOptions {

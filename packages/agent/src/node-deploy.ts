@@ -9,8 +9,8 @@ import {
   type HostEntry,
 } from '@fleet/core';
 import type { SFTPWrapper } from 'ssh2';
-import type { SshLease, SshPool } from './ssh-pool.js';
-import { resolveSshTarget } from './ssh-target.js';
+import type { SshLease, SshPool } from './ssh/ssh-pool.js';
+import { resolveSshTarget } from './ssh/ssh-target.js';
 
 export interface DeployAgentOptions {
   pool: SshPool;

@@ -1,6 +1,6 @@
 import { buildRemoteCommand, buildRemoteKill, hostRunSpec, parseRemoteMarker, type HostEntry, type RunResult } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
-import { startRun, type Executor, type OutputSink } from './executor.js';
+import { startRun, type Executor, type OutputSink } from '../executor.js';
 import { SshConnectError, type SshLease, type SshPool } from './ssh-pool.js';
 import { resolveSshTarget } from './ssh-target.js';
 

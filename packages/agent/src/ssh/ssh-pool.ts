@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULTS, formatSeconds } from '@fleet/core';
 import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { verifyHostKey } from './host-key-check.js';
-import { Slots } from './slots.js';
+import { Slots } from '../slots.js';
 import type { SshTarget } from './ssh-target.js';
 
 /** Why an SSH connection could not be made, in words a person understands. */

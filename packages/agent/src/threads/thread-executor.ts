@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { startRun, type Executor } from './executor.js';
+import { startRun, type Executor } from '../executor.js';
 import { THREAD_RESOURCE_LIMITS, type ThreadPool } from './thread-pool.js';
 import type { ThreadMessage, ThreadWorkerData } from './thread-worker.js';
 
