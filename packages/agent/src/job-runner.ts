@@ -10,7 +10,7 @@ import {
   type SignatureVerdict,
 } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
-import type { Executor, OutputSink } from './executor.js';
+import type { Executor, OutputListener } from './executor.js';
 
 export interface JobRunnerOptions {
   store: FleetStore;
@@ -96,7 +96,7 @@ export class JobRunner {
       const bytes = Buffer.byteLength(JSON.stringify(value)) + 1;
       return budget.take(bytes) ? writer.write('output', value) : undefined;
     };
-    const onOutput: OutputSink = (stream, chunk) => {
+    const onOutput: OutputListener = (stream, chunk) => {
       // Past the cap, nothing is kept: count the bytes instead of decoding lines only to drop them.
       if (budget.exhausted) return void budget.drop(chunk.length);
       return keep(stream, splitters[stream].push(chunk));
