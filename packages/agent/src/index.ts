@@ -4,6 +4,8 @@ export * from './job-runner.js';
 export * from './local-executor.js';
 export * from './executor-router.js';
 export * from './ssh/ssh-executor.js';
+export { createSsh2Client, type SshClientFactory } from './ssh/ssh-connect.js';
+export * from './ssh/ssh-lease.js';
 export * from './ssh/ssh-pool.js';
 export * from './ssh/ssh-target.js';
 export * from './threads/thread-executor.js';

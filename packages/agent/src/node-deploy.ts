@@ -9,7 +9,8 @@ import {
   type HostEntry,
 } from '@fleet/core';
 import type { SFTPWrapper } from 'ssh2';
-import type { SshLease, SshPool } from './ssh/ssh-pool.js';
+import type { SshLease } from './ssh/ssh-lease.js';
+import type { SshPool } from './ssh/ssh-pool.js';
 import { resolveSshTarget } from './ssh/ssh-target.js';
 
 export interface DeployAgentOptions {

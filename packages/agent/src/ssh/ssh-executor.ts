@@ -1,8 +1,17 @@
-import { buildRemoteCommand, buildRemoteKill, hostRunSpec, parseRemoteMarker, type HostEntry, type RunResult } from '@fleet/core';
+import {
+  buildRemoteCommand,
+  buildRemoteKill,
+  hostRunSpec,
+  parseRemoteMarker,
+  SshConnectError,
+  type HostEntry,
+  type RunResult,
+} from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
 import { startRun, type Executor, type OutputListener } from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
-import { SshConnectError, type SshLease, type SshPool } from './ssh-pool.js';
+import type { SshLease } from './ssh-lease.js';
+import type { SshPool } from './ssh-pool.js';
 import { resolveSshTarget } from './ssh-target.js';
 
 /**
