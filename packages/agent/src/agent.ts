@@ -6,6 +6,7 @@ import type { Worker } from 'bullmq';
 import { executorRouter } from './executor-router.js';
 import type { Executor } from './executor.js';
 import { runLocally } from './local-executor.js';
+import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
 import { Slots } from './slots.js';
 import { SshPool } from './ssh/ssh-pool.js';
@@ -68,7 +69,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const threadPool = new ThreadPool(serves === null ? Math.min(DEFAULTS.warmThreadWorkers, threadLimit) : 0);
   threadPool.fill();
   const runner = new JobRunner({
-    store,
+    ledger: storeLedger(store),
     agentId: id,
     executorFor: serves === null ? executorRouter(sshPool, threadPool) : onThisNode,
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,

@@ -1,5 +1,6 @@
 export * from './agent.js';
 export * from './executor.js';
+export * from './job-ledger.js';
 export * from './job-runner.js';
 export * from './local-executor.js';
 export * from './executor-router.js';
