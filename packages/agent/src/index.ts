@@ -1,4 +1,6 @@
 export * from './agent.js';
+export * from './agent-heartbeat.js';
+export * from './agent-options.js';
 export * from './executor.js';
 export * from './job-ledger.js';
 export * from './job-runner.js';
