@@ -43,12 +43,8 @@ function heartbeatWith(options: {
 }
 
 describe('AgentHeartbeat', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
 
   it('beats and reaps every interval, and stops the running jobs whose record asks it', async () => {
     const { heartbeat, calls, interrupted } = heartbeatWith({ running: [1, 2], stopRequested: [2, 9] });

@@ -92,12 +92,8 @@ async function acquireFailure(pool: SshPool): Promise<SshConnectError> {
 }
 
 describe('SshPool', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
 
   it('connects to the target as its user, and shares the connection between leases up to maxSessions', async () => {
     const { pool, clients } = fakePool([], { maxSessions: 2 });
