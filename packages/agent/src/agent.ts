@@ -1,42 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULTS, FLEET_VERSION, nodeQueueName, type RunSpec } from '@fleet/core';
-import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type FleetStore, type QueuedJobData, type RedisClient } from '@fleet/store';
+import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
+import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
+import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
 import { executorRouter } from './executor-router.js';
 import type { Executor } from './executor.js';
-import { runLocally } from './local-executor.js';
+import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
+import { runLocally } from './local-executor.js';
 import { Slots } from './slots.js';
-import { SshPool } from './ssh-pool.js';
-import { ThreadPool } from './thread-pool.js';
-import type { TrustStore } from './trust-store.js';
-
-export interface AgentOptions {
-  store: FleetStore;
-  /** The keys whose signed jobs this agent runs; it refuses every other job. */
-  trust: TrustStore;
-  /** Opens another connection to the same Redis (for pub/sub). */
-  connectAnother: () => Promise<RedisClient>;
-  /** Jobs run at once. @defaultValue 64 */
-  concurrency?: number;
-  /**
-   * The host entry this agent serves, when it is deployed on that node: it
-   * then takes only that node's queue and runs everything locally, without
-   * SSH. @defaultValue null (the shared queue)
-   */
-  serves?: string | null;
-  /** Thread jobs run at once; the rest wait as NotStarted. @defaultValue 5 */
-  threadLimit?: number;
-  /** Exit after this long with no job running; null never. @defaultValue null */
-  idleTimeoutMs?: number | null;
-  /** @defaultValue 5 s */
-  stopGraceMs?: number;
-  /** @defaultValue 2 s */
-  heartbeatIntervalMs?: number;
-  /** Where diagnostics go. @defaultValue nowhere */
-  log?: (line: string) => void;
-}
+import { ThreadPool } from './threads/thread-pool.js';
 
 /** A started agent. */
 export interface RunningAgent {
@@ -51,27 +26,24 @@ export interface RunningAgent {
 }
 
 /**
- * Starts an agent: a BullMQ worker on the shared queue that runs jobs, says it
- * is alive every couple of seconds, acts on stop requests, fails the jobs of
+ * Starts an agent: a BullMQ worker that runs jobs from the shared queue, or,
+ * for an agent deployed on a node, from that node's own queue. It says it is
+ * alive every couple of seconds, acts on stop requests, fails the jobs of
  * agents that died (`agent lost`), and exits when idle if asked to.
  */
-export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
-  const { store } = options;
-  const concurrency = options.concurrency ?? DEFAULTS.agentConcurrency;
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs;
-  const log = options.log ?? (() => {});
+export async function startAgent(agentOptions: AgentOptions): Promise<RunningAgent> {
+  const options = resolveAgentOptions(agentOptions);
+  const { store, serves, concurrency, log } = options;
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const serves = options.serves ?? null;
-  const sshPool = new SshPool();
-  const threadLimit = options.threadLimit ?? DEFAULTS.threadLimit;
+  const sshPool = options.createSshPool(options.createClient);
   // Two warm workers cover a burst's first jobs; a node's own agent runs no thread jobs.
-  const threadPool = new ThreadPool(serves === null ? Math.min(DEFAULTS.warmThreadWorkers, threadLimit) : 0);
+  const threadPool = new ThreadPool(serves === null ? Math.min(DEFAULTS.warmThreadWorkers, options.threadLimit) : 0);
   threadPool.fill();
   const runner = new JobRunner({
-    store,
+    ledger: storeLedger(store),
     agentId: id,
     executorFor: serves === null ? executorRouter(sshPool, threadPool) : onThisNode,
-    stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
+    stopGraceMs: options.stopGraceMs,
     verify: (claimed) =>
       options.trust.verify(claimed.signature, {
         prefix: store.keys.prefix,
@@ -102,19 +74,27 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     if (message?.op === 'stop') for (const jobId of message.ids) runner.interrupt(jobId, 'stop');
   });
 
-  let lastBusy = Date.now();
-  const threadSlots = new Slots(threadLimit);
+  const heartbeat = new AgentHeartbeat({
+    target: storeHeartbeatTarget(store),
+    runner,
+    info,
+    intervalMs: options.heartbeatIntervalMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    onIdle: () => void close(),
+    log,
+  });
+  const threadSlots = new Slots(options.threadLimit);
   const { Worker } = await import('bullmq');
   const worker: Worker<QueuedJobData> = new Worker<QueuedJobData>(
     serves === null ? SHARED_QUEUE : nodeQueueName(serves),
     async (job) => {
-      lastBusy = Date.now();
+      heartbeat.busy();
       try {
         // A thread job takes its slot before it is claimed, so that it waits as NotStarted.
         if (job.data.thread) await threadSlots.run(() => runner.run(job.data.id));
         else await runner.run(job.data.id);
       } finally {
-        lastBusy = Date.now();
+        heartbeat.busy();
       }
     },
     {
@@ -132,27 +112,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   );
   worker.on('error', (error) => log(`worker error: ${error.message}`));
+  heartbeat.start();
 
   let closing: Promise<void> | null = null;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-
-  const tick = async () => {
-    await store.agents.beat(info());
-    await store.reap();
-    await actOnStopRequests(store, runner);
-    if (options.idleTimeoutMs != null && runner.runningIds.length === 0 && Date.now() - lastBusy > options.idleTimeoutMs) {
-      log(`idle for ${Math.round(options.idleTimeoutMs / 1000)}s, exiting`);
-      void close();
-    }
-  };
-  const heartbeat = setInterval(() => {
-    tick().catch((error: unknown) => log(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`));
-  }, heartbeatIntervalMs);
-
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       runner.interruptAll('shutdown');
       await worker.close();
       sshPool.close();
@@ -171,13 +138,4 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 /** What a node's own agent runs: every child routed to it, on this machine, without SSH. */
 function onThisNode(_location: string, spec: RunSpec): Executor | null {
   return spec.command.kind === 'thread' ? null : runLocally;
-}
-
-/** Belt and braces for a stop message missed while reconnecting: the record says so too. */
-async function actOnStopRequests(store: FleetStore, runner: JobRunner): Promise<void> {
-  const ids = runner.runningIds;
-  if (ids.length === 0) return;
-  for (const record of await store.jobs.records(ids)) {
-    if (record.stopRequested) runner.interrupt(record.view.id, 'stop');
-  }
 }

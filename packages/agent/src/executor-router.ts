@@ -1,10 +1,10 @@
 import { parseHostEntry, type RunSpec } from '@fleet/core';
 import type { Executor } from './executor.js';
 import { runLocally } from './local-executor.js';
-import { sshExecutor } from './ssh-executor.js';
-import { threadExecutor } from './thread-executor.js';
-import type { ThreadPool } from './thread-pool.js';
-import type { SshPool } from './ssh-pool.js';
+import { sshExecutor } from './ssh/ssh-executor.js';
+import { threadExecutor } from './threads/thread-executor.js';
+import type { ThreadPool } from './threads/thread-pool.js';
+import type { SshPool } from './ssh/ssh-pool.js';
 
 /**
  * Picks how a job runs: JavaScript in a worker thread of this agent; on the

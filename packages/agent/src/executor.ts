@@ -1,7 +1,7 @@
 import type { Interruption, RunResult, RunSpec } from '@fleet/core';
 
 /** Output as it arrives; a returned promise asks the executor to pause the stream until it settles. */
-export type OutputSink = (stream: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined;
+export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined;
 
 export interface ExecutionRequest {
   spec: RunSpec;
@@ -9,7 +9,7 @@ export interface ExecutionRequest {
   signal: AbortSignal;
   /** Between SIGTERM and SIGKILL. */
   stopGraceMs: number;
-  onOutput: OutputSink;
+  onOutput: OutputListener;
   /** A value a thread job produced (an `output` record); a returned promise asks the executor to wait. */
   onValue: (value: unknown) => Promise<void> | undefined;
 }

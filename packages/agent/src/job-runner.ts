@@ -9,17 +9,22 @@ import {
   type RunSpec,
   type SignatureVerdict,
 } from '@fleet/core';
-import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
-import type { Executor, OutputSink } from './executor.js';
+import type { ClaimedJob } from '@fleet/store';
+import type { Executor, OutputListener } from './executor.js';
+import type { JobLedger } from './job-ledger.js';
 
 export interface JobRunnerOptions {
-  store: FleetStore;
+  /** Claims, output, outcomes and dispatch: {@link storeLedger} in the agent. */
+  ledger: JobLedger;
+  /** Whose claim this is (the agent's id). */
   agentId: string;
+  /** Between SIGTERM and SIGKILL when a job is interrupted. */
   stopGraceMs: number;
   /** Chooses how a job runs: in a thread, locally, or over SSH. */
   executorFor: (location: string, spec: RunSpec) => Executor | null;
   /** Whether a claimed job carries a valid signature from a trusted key; nothing runs unless it does. */
   verify: (claimed: ClaimedJob) => Promise<SignatureVerdict>;
+  /** Where diagnostics go. @defaultValue nowhere */
   log?: (line: string) => void;
 }
 
@@ -34,6 +39,7 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {}
 
+  /** The jobs running here now, from their claim to their end. */
   get runningIds(): number[] {
     return [...this.running.keys()];
   }
@@ -44,15 +50,17 @@ export class JobRunner {
     if (controller && !controller.signal.aborted) controller.abort(reason);
   }
 
+  /** Interrupts every job running here (agent shutdown). */
   interruptAll(reason: Interruption): void {
     for (const id of this.running.keys()) this.interrupt(id, reason);
   }
 
+  /** Runs one queued job, if its claim succeeds; resolves once its outcome is recorded and its successors dispatched. */
   async run(id: number): Promise<void> {
-    const { store, agentId } = this.options;
+    const { ledger, agentId } = this.options;
     // Stopped before it started, or already run (or running here): never run twice.
     if (this.running.has(id)) return;
-    const claimed = await store.transitions.claim(id, agentId);
+    const claimed = await ledger.claim(id, agentId);
     if (claimed === null) return;
     // Interruptible from the claim on: a stop or a shutdown that comes while the
     // signature is being checked (on the thread pool) must still reach it.
@@ -75,16 +83,16 @@ export class JobRunner {
     } finally {
       this.running.delete(id);
     }
-    const next = await store.transitions.finish(id, outcome, agentId);
-    if (next.length > 0) await store.dispatcher.dispatch(next);
+    const next = await ledger.finish(id, outcome, agentId);
+    if (next.length > 0) await ledger.dispatch(next);
   }
 
   private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {
-    const { store, stopGraceMs } = this.options;
+    const { ledger, stopGraceMs } = this.options;
     const spec = JSON.parse(claimed.spec) as RunSpec;
     const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
-    const writer = new OutputWriter(store.transitions, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location });
+    const writer = ledger.output(claimed);
     const budget = new OutputBudget(spec.maxOutputBytes);
     const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
     // A block of whole lines goes to Redis as one record (readers split it into lines again).
@@ -96,7 +104,7 @@ export class JobRunner {
       const bytes = Buffer.byteLength(JSON.stringify(value)) + 1;
       return budget.take(bytes) ? writer.write('output', value) : undefined;
     };
-    const onOutput: OutputSink = (stream, chunk) => {
+    const onOutput: OutputListener = (stream, chunk) => {
       // Past the cap, nothing is kept: count the bytes instead of decoding lines only to drop them.
       if (budget.exhausted) return void budget.drop(chunk.length);
       return keep(stream, splitters[stream].push(chunk));

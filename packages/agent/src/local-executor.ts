@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { hasShebang, hostRunSpec, type HostCommandSpec, type RunSpec } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
+import { forwardWithBackpressure } from './forward-with-backpressure.js';
 
 /**
  * Runs a command on this machine. The command is the leader of its own process
@@ -31,8 +31,8 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exit = waitForExit(child);
-    pipe(child.stdout, 'stdout', onOutput);
-    pipe(child.stderr, 'stderr', onOutput);
+    void forwardWithBackpressure(child.stdout, (chunk) => onOutput('stdout', chunk));
+    void forwardWithBackpressure(child.stderr, (chunk) => onOutput('stderr', chunk));
     const stopGroup = () => terminateGroup(child, stopGraceMs);
     signal.addEventListener('abort', stopGroup, { once: true });
     try {
@@ -61,20 +61,6 @@ function waitForExit(child: ChildProcess): Promise<{ exitCode?: number | null; s
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ failure: `cannot start the command: ${error.message}` }));
     // 'close' waits for the output pipes too, so no line is lost.
     child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));
-  });
-}
-
-function pipe(
-  stream: Readable,
-  name: 'stdout' | 'stderr',
-  onOutput: (name: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined,
-): void {
-  stream.on('data', (chunk: Buffer) => {
-    const wait = onOutput(name, chunk);
-    if (wait) {
-      stream.pause();
-      void wait.finally(() => stream.resume());
-    }
   });
 }
 

@@ -9,8 +9,9 @@ import {
   type HostEntry,
 } from '@fleet/core';
 import type { SFTPWrapper } from 'ssh2';
-import type { SshLease, SshPool } from './ssh-pool.js';
-import { resolveSshTarget } from './ssh-target.js';
+import type { SshLease } from './ssh/ssh-lease.js';
+import type { SshPool } from './ssh/ssh-pool.js';
+import { resolveSshTarget } from './ssh/ssh-target.js';
 
 export interface DeployAgentOptions {
   pool: SshPool;

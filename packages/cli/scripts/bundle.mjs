@@ -13,7 +13,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-const threadWorker = fileURLToPath(new URL('../../agent/dist/thread-worker.js', import.meta.url));
+const threadWorker = fileURLToPath(new URL('../../agent/dist/threads/thread-worker.js', import.meta.url));
 
 const common = {
   bundle: true,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshConfigBlock, type SshOptions } from '@fleet/core';
 // ssh2 is CommonJS: its named exports are reached through the default one.
 import ssh2, { type AuthMethod } from 'ssh2';
-import { ChangedFileCache } from './changed-file-cache.js';
+import { ChangedFileCache } from '../changed-file-cache.js';
 
 /** Everything needed to open an SSH connection to one host entry. */
 export interface SshTarget {

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 
+// Beside this module in both layouts that run it: the agent's dist/threads/, and the
+// CLI's bundle, where scripts/bundle.mjs writes the worker next to the chunk holding this code.
 const WORKER = new URL('./thread-worker.js', import.meta.url);
 
 /** Heap limits of one thread job, so a runaway job dies alone, not with the agent. */

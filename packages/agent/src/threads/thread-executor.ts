@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { startRun, type Executor } from './executor.js';
+import { startRun, type Executor } from '../executor.js';
+import { forwardWithBackpressure } from '../forward-with-backpressure.js';
 import { THREAD_RESOURCE_LIMITS, type ThreadPool } from './thread-pool.js';
 import type { ThreadMessage, ThreadWorkerData } from './thread-worker.js';
 
@@ -53,8 +53,8 @@ export const threadExecutor =
       signal.addEventListener('abort', stop, { once: true });
       const [exitCode] = await Promise.all([
         new Promise<number>((resolve) => worker.once('exit', resolve)),
-        drain(worker.stdout, (chunk) => onOutput('stdout', chunk)),
-        drain(worker.stderr, (chunk) => onOutput('stderr', chunk)),
+        forwardWithBackpressure(worker.stdout, (chunk) => onOutput('stdout', chunk)),
+        forwardWithBackpressure(worker.stderr, (chunk) => onOutput('stderr', chunk)),
       ]);
       signal.removeEventListener('abort', stop);
       await Promise.all(pending);
@@ -67,17 +67,3 @@ export const threadExecutor =
       if (moduleDir !== null) await rm(moduleDir, { recursive: true, force: true });
     }
   };
-
-function drain(stream: Readable, onChunk: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      const wait = onChunk(chunk);
-      if (wait) {
-        stream.pause();
-        void wait.finally(() => stream.resume());
-      }
-    });
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-  });
-}

@@ -9,7 +9,7 @@ import {
   type HostKeyStatus,
   type SshOptions,
 } from '@fleet/core';
-import { ChangedFileCache } from './changed-file-cache.js';
+import { ChangedFileCache } from '../changed-file-cache.js';
 
 /** Why a host key was refused, in words; null when it was accepted. */
 export type HostKeyVerdict = null | string;

@@ -1,7 +1,17 @@
-import { buildRemoteCommand, buildRemoteKill, hostRunSpec, parseRemoteMarker, type HostEntry, type RunResult } from '@fleet/core';
+import {
+  buildRemoteCommand,
+  buildRemoteKill,
+  hostRunSpec,
+  parseRemoteMarker,
+  SshConnectError,
+  type HostEntry,
+  type RunResult,
+} from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
-import { startRun, type Executor, type OutputSink } from './executor.js';
-import { SshConnectError, type SshLease, type SshPool } from './ssh-pool.js';
+import { startRun, type Executor, type OutputListener } from '../executor.js';
+import { forwardWithBackpressure } from '../forward-with-backpressure.js';
+import type { SshLease } from './ssh-lease.js';
+import type { SshPool } from './ssh-pool.js';
 import { resolveSshTarget } from './ssh-target.js';
 
 /**
@@ -46,7 +56,7 @@ function watchChannel(
   lease: SshLease,
   signal: AbortSignal,
   stopGraceMs: number,
-  onOutput: OutputSink,
+  onOutput: OutputListener,
 ): Promise<Partial<RunResult>> {
   return new Promise((resolve) => {
     let pid: number | null = null;
@@ -61,17 +71,10 @@ function watchChannel(
       }
     });
 
-    const forward = (stream: 'stdout' | 'stderr', source: NodeJS.ReadableStream, chunk: Buffer) => {
-      const wait = onOutput(stream, chunk);
-      if (wait) {
-        source.pause();
-        void wait.finally(() => source.resume());
-      }
-    };
-    channel.on('data', (chunk: Buffer) => forward('stdout', channel, chunk));
-    channel.stderr.on('data', (chunk: Buffer) => {
+    void forwardWithBackpressure(channel, (chunk) => onOutput('stdout', chunk));
+    void forwardWithBackpressure(channel.stderr, (chunk) => {
       const rest = preamble.push(chunk);
-      if (rest.length > 0) forward('stderr', channel.stderr, rest);
+      return rest.length > 0 ? onOutput('stderr', rest) : undefined;
     });
 
     let killTimer: NodeJS.Timeout | null = null;

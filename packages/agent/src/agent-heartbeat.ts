@@ -1,0 +1,87 @@
+import type { AgentInfo, FleetStore } from '@fleet/store';
+import type { JobRunner } from './job-runner.js';
+
+/** What a heartbeat does to the store; {@link storeHeartbeatTarget} is the real one. */
+export interface HeartbeatTarget {
+  /** Says the agent is alive, for the heartbeat TTL. */
+  beat(info: AgentInfo): Promise<void>;
+  /** Fails the jobs of agents that stopped beating (`agent lost`) and dispatches what that frees. */
+  reap(): Promise<void>;
+  /** Of these jobs, the ones whose record asks them to stop. */
+  stopRequested(ids: readonly number[]): Promise<number[]>;
+}
+
+/** The {@link HeartbeatTarget} over a store. */
+export function storeHeartbeatTarget(store: FleetStore): HeartbeatTarget {
+  return {
+    beat: (info) => store.agents.beat(info),
+    reap: () => store.reap(),
+    stopRequested: async (ids) => {
+      const records = await store.jobs.records(ids);
+      return records.filter((record) => record.stopRequested).map((record) => record.view.id);
+    },
+  };
+}
+
+export interface AgentHeartbeatOptions {
+  target: HeartbeatTarget;
+  runner: Pick<JobRunner, 'runningIds' | 'interrupt'>;
+  /** The agent as it stands now (what each beat records). */
+  info: () => AgentInfo;
+  intervalMs: number;
+  /** How long without a job running before `onIdle`; null never. */
+  idleTimeoutMs: number | null;
+  /** Called when the agent has been idle for `idleTimeoutMs` (it then closes itself). */
+  onIdle: () => void;
+  log: (line: string) => void;
+}
+
+/**
+ * An agent's periodic upkeep. Every `intervalMs` it says the agent is alive,
+ * reaps the jobs of lost agents, interrupts the jobs whose record asks them
+ * to stop (belt and braces for a stop message missed while reconnecting),
+ * and, once no job has run for `idleTimeoutMs`, asks the agent to exit.
+ */
+export class AgentHeartbeat {
+  private lastBusy = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: AgentHeartbeatOptions) {}
+
+  /** Notes that a job started or ended: idleness counts from the last such moment. */
+  busy(): void {
+    this.lastBusy = Date.now();
+  }
+
+  /** Beats every `intervalMs` until {@link stop}; a failed beat is logged, and the next one tries again. */
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.tick().catch((error: unknown) =>
+        this.options.log(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }, this.options.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One beat: alive, reap, stop requests, idle check. */
+  async tick(): Promise<void> {
+    const { target, runner, idleTimeoutMs } = this.options;
+    await target.beat(this.options.info());
+    await target.reap();
+    await this.actOnStopRequests();
+    if (idleTimeoutMs !== null && runner.runningIds.length === 0 && Date.now() - this.lastBusy > idleTimeoutMs) {
+      this.options.log(`idle for ${Math.round(idleTimeoutMs / 1000)}s, exiting`);
+      this.options.onIdle();
+    }
+  }
+
+  private async actOnStopRequests(): Promise<void> {
+    const ids = this.options.runner.runningIds;
+    if (ids.length === 0) return;
+    for (const id of await this.options.target.stopRequested(ids)) this.options.runner.interrupt(id, 'stop');
+  }
+}

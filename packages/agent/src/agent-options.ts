@@ -1,0 +1,71 @@
+import { DEFAULTS, UsageError } from '@fleet/core';
+import type { FleetStore, RedisClient } from '@fleet/store';
+import { createSsh2Client, type SshClientFactory } from './ssh/ssh-connect.js';
+import { SshPool } from './ssh/ssh-pool.js';
+import type { TrustStore } from './trust-store.js';
+
+/** What {@link startAgent} is given. */
+export interface AgentOptions {
+  store: FleetStore;
+  /** The keys whose signed jobs this agent runs; it refuses every other job. */
+  trust: TrustStore;
+  /** Opens another connection to the same Redis (for pub/sub). */
+  connectAnother: () => Promise<RedisClient>;
+  /** Jobs run at once. @defaultValue 64 */
+  concurrency?: number;
+  /**
+   * The host entry this agent serves, when it is deployed on that node: it
+   * then takes only that node's queue and runs everything locally, without
+   * SSH. @defaultValue null (the shared queue)
+   */
+  serves?: string | null;
+  /** Thread jobs run at once; the rest wait as NotStarted. @defaultValue 5 */
+  threadLimit?: number;
+  /** Exit after this long with no job running; null never. @defaultValue null */
+  idleTimeoutMs?: number | null;
+  /** Between SIGTERM and SIGKILL when a job is interrupted. @defaultValue 5 s */
+  stopGraceMs?: number;
+  /** How often the agent says it is alive, reaps lost agents' jobs and looks for stop requests. @defaultValue 2 s */
+  heartbeatIntervalMs?: number;
+  /** Where diagnostics go. @defaultValue nowhere */
+  log?: (line: string) => void;
+  /** Makes the client of each SSH connection, as BullMQ takes its connection. @defaultValue a new `ssh2.Client` */
+  createClient?: SshClientFactory;
+  /**
+   * Makes the agent's SSH pool from the client factory; the agent closes it
+   * when it stops. @defaultValue `new SshPool({ createClient })`
+   */
+  createSshPool?: (createClient: SshClientFactory) => SshPool;
+}
+
+/** {@link AgentOptions} with every default applied and every value checked. */
+export type ResolvedAgentOptions = Required<AgentOptions>;
+
+/** Applies the agent's defaults (from `DEFAULTS`) and refuses values it cannot run with. */
+export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
+  return {
+    store: options.store,
+    trust: options.trust,
+    connectAnother: options.connectAnother,
+    concurrency: atLeastOne(options.concurrency ?? DEFAULTS.agentConcurrency, 'concurrency'),
+    serves: options.serves ?? null,
+    threadLimit: atLeastOne(options.threadLimit ?? DEFAULTS.threadLimit, 'threadLimit'),
+    idleTimeoutMs: options.idleTimeoutMs == null ? null : duration(options.idleTimeoutMs, 'idleTimeoutMs'),
+    stopGraceMs: duration(options.stopGraceMs ?? DEFAULTS.stopGraceMs, 'stopGraceMs'),
+    heartbeatIntervalMs: duration(options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs, 'heartbeatIntervalMs'),
+    log: options.log ?? (() => {}),
+    createClient: options.createClient ?? createSsh2Client,
+    createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient })),
+  };
+}
+
+/** A count the agent needs at least one of (a zero would never run anything). */
+function atLeastOne(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`the agent's ${name} must be a whole number of at least 1, not ${value}`);
+  return value;
+}
+
+function duration(ms: number, name: string): number {
+  if (!Number.isFinite(ms) || ms < 0) throw new UsageError(`the agent's ${name} must be a number of milliseconds of at least 0, not ${ms}`);
+  return ms;
+}

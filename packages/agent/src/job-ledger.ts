@@ -1,0 +1,31 @@
+import type { Outcome } from '@fleet/core';
+import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
+
+/** Where one job's output goes while it runs: buffered lines and records, written out by `flush`. */
+export type JobOutput = Pick<OutputWriter, 'writeLines' | 'write' | 'flush'>;
+
+/**
+ * What a {@link JobRunner} needs of the store, and no more: a job's claim,
+ * its output, its end, and the dispatch of the siblings its slot frees. The
+ * agent passes {@link storeLedger}; a test passes a few lines of fake.
+ */
+export interface JobLedger {
+  /** Claims a queued job for this agent; null when it must not run here (already claimed, stopped, removed). */
+  claim(id: number, agentId: string): Promise<ClaimedJob | null>;
+  /** Records how a claimed job ended; returns the ids of the pending siblings now due. */
+  finish(id: number, outcome: Outcome, agentId: string): Promise<number[]>;
+  /** Hands jobs to the queue. */
+  dispatch(ids: readonly number[]): Promise<void>;
+  /** A writer for a claimed job's output. */
+  output(claimed: ClaimedJob): JobOutput;
+}
+
+/** The ledger over a store: Redis transitions, the dispatcher and an {@link OutputWriter} per job. */
+export function storeLedger(store: FleetStore): JobLedger {
+  return {
+    claim: (id, agentId) => store.transitions.claim(id, agentId),
+    finish: (id, outcome, agentId) => store.transitions.finish(id, outcome, agentId),
+    dispatch: (ids) => store.dispatcher.dispatch(ids),
+    output: (claimed) => new OutputWriter(store.transitions, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
+  };
+}

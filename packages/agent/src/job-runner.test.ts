@@ -1,0 +1,171 @@
+import type { Outcome, RunSpec, SignatureVerdict } from '@fleet/core';
+import type { ClaimedJob } from '@fleet/store';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startRun, type ExecutionRequest, type Executor } from './executor.js';
+import type { JobLedger } from './job-ledger.js';
+import { JobRunner } from './job-runner.js';
+
+const SPEC: RunSpec = {
+  command: { kind: 'shell', line: 'make test' },
+  workdir: null,
+  env: {},
+  timeoutMs: null,
+  connectTimeoutMs: null,
+  maxOutputBytes: 1024,
+};
+
+/** A ledger in memory: every job is claimable unless `unclaimable`, and finishing returns `next`. */
+function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaimable?: boolean } = {}) {
+  const finished = new Map<number, Outcome>();
+  const dispatched: number[][] = [];
+  const output: { stream: string; text: string }[] = [];
+  const ledger: JobLedger = {
+    claim: (id) =>
+      Promise.resolve<ClaimedJob | null>(
+        options.unclaimable
+          ? null
+          : { id, rootId: 100, location: 'web1', spec: JSON.stringify({ ...SPEC, ...options.spec }), signature: 'signed' },
+      ),
+    finish: (id, outcome) => {
+      finished.set(id, outcome);
+      return Promise.resolve(options.next ?? []);
+    },
+    dispatch: (ids) => {
+      dispatched.push([...ids]);
+      return Promise.resolve();
+    },
+    output: () => ({
+      writeLines: (stream, lines) => void output.push({ stream, text: lines.toString() }),
+      write: (stream, data) => void output.push({ stream, text: String(data) }),
+      flush: () => Promise.resolve(),
+    }),
+  };
+  return { ledger, finished, dispatched, output };
+}
+
+const trusted = (): Promise<SignatureVerdict> => Promise.resolve({ ok: true, keyId: 'key' });
+
+function runnerWith(ledger: JobLedger, executor: Executor | null, verify = trusted): JobRunner {
+  return new JobRunner({ ledger, agentId: 'agent-1', stopGraceMs: 5_000, executorFor: () => executor, verify });
+}
+
+/** An executor that runs until it is interrupted; `started` resolves once `jobs` runs of it have begun. */
+function untilInterrupted(jobs = 1) {
+  let began!: () => void;
+  const started = new Promise<void>((resolve) => (began = resolve));
+  let running = 0;
+  const executor: Executor = async ({ signal }: ExecutionRequest) => {
+    const done = startRun(signal);
+    running += 1;
+    if (running === jobs) began();
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return done({ signal: 'SIGTERM' });
+  };
+  return { executor, started };
+}
+
+describe('JobRunner', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('records a finished job, and dispatches the siblings its slot frees', async () => {
+    const { ledger, finished, dispatched } = fakeLedger({ next: [7, 8] });
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    const runner = runnerWith(ledger, executor);
+    await runner.run(1);
+    expect(executor).toHaveBeenCalledOnce();
+    expect(finished.get(1)).toEqual({ state: 'Completed', exitCode: 0, reason: null });
+    expect(dispatched).toEqual([[7, 8]]);
+    expect(runner.runningIds).toEqual([]);
+  });
+
+  it('dispatches nothing when no sibling is due, and reports a failing command by its exit code', async () => {
+    const { ledger, finished, dispatched } = fakeLedger();
+    const runner = runnerWith(ledger, ({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 3 })));
+    await runner.run(1);
+    expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: 3, reason: 'exit code 3' });
+    expect(dispatched).toEqual([]);
+  });
+
+  it('runs nothing and records nothing for a job it could not claim', async () => {
+    const { ledger, finished } = fakeLedger({ unclaimable: true });
+    const executor = vi.fn<Executor>();
+    await runnerWith(ledger, executor).run(1);
+    expect(executor).not.toHaveBeenCalled();
+    expect(finished.size).toBe(0);
+  });
+
+  it.each([
+    [
+      'a refused signature',
+      () => Promise.resolve<SignatureVerdict>({ ok: false, reason: 'refused: signed by an unknown key' }),
+      'refused: signed by an unknown key',
+    ],
+    [
+      'a signature check that failed',
+      () => Promise.reject(new Error('no key file')),
+      'refused: the signature could not be checked: no key file',
+    ],
+  ])('fails a job with %s and runs nothing', async (_case, verify, reason) => {
+    const { ledger, finished, output } = fakeLedger();
+    const executor = vi.fn<Executor>();
+    await runnerWith(ledger, executor, verify).run(1);
+    expect(executor).not.toHaveBeenCalled();
+    expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: null, reason });
+    expect(output).toEqual([]);
+  });
+
+  it('fails a job whose location no executor can reach', async () => {
+    const { ledger, finished } = fakeLedger();
+    await runnerWith(ledger, null).run(1);
+    expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: null, reason: 'web1 is not a host entry fleet can reach' });
+  });
+
+  it('interrupts a job at its timeout, and fails it as timed out', async () => {
+    vi.useFakeTimers();
+    const { ledger, finished } = fakeLedger({ spec: { timeoutMs: 2_000 } });
+    const { executor, started } = untilInterrupted();
+    const runner = runnerWith(ledger, executor);
+    const running = runner.run(1);
+    await started;
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(runner.runningIds).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    await running;
+    expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: null, reason: 'timed out after 2s' });
+  });
+
+  it('ends a job asked to stop as Stopped, leaving the others running, and fails those a shutdown interrupts', async () => {
+    const { ledger, finished } = fakeLedger();
+    const { executor, started } = untilInterrupted(2);
+    const runner = runnerWith(ledger, executor);
+    const runs = [runner.run(1), runner.run(2)];
+    await started;
+
+    runner.interrupt(1, 'stop');
+    await runs[0];
+    expect(finished.get(1)).toEqual({ state: 'Stopped', exitCode: null, reason: 'stopped' });
+    expect(runner.runningIds).toEqual([2]);
+
+    runner.interruptAll('shutdown');
+    await runs[1];
+    expect(finished.get(2)).toEqual({ state: 'Failed', exitCode: null, reason: 'agent shut down' });
+    expect(runner.runningIds).toEqual([]);
+  });
+
+  it('keeps output up to the cap, drops the rest, and says in the output how much was dropped', async () => {
+    const { ledger, finished, output } = fakeLedger({ spec: { maxOutputBytes: 10 } });
+    const runner = runnerWith(ledger, async ({ signal, onOutput }) => {
+      await onOutput('stdout', Buffer.from('hello\nworld\n'));
+      await onOutput('stdout', Buffer.from('more\n'));
+      return startRun(signal)({ exitCode: 0 });
+    });
+    await runner.run(1);
+    expect(output).toEqual([
+      { stream: 'stdout', text: 'hello' },
+      { stream: 'error', text: 'output exceeded 10 bytes: dropped the remaining 11 bytes (set FLEET_MAX_OUTPUT to keep more)' },
+    ]);
+    expect(finished.get(1)?.state).toBe('Completed');
+  });
+});

@@ -1,0 +1,229 @@
+import { EventEmitter } from 'node:events';
+import { DEFAULTS, SshConnectError } from '@fleet/core';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SshPool, type SshPoolOptions } from './ssh-pool.js';
+import type { SshTarget } from './ssh-target.js';
+
+/** How a fake client's connect ends: up, asks for the host key to be checked, or fails with the error ssh2 would emit. */
+type Plan = 'ready' | 'check-host-key' | (Error & { code?: string; level?: string });
+
+/** Stands in for ssh2's Client: connect ends as planned, exec opens a channel at once, end closes. */
+class FakeClient extends EventEmitter {
+  config: ConnectConfig | null = null;
+  ended = false;
+  readonly commands: string[] = [];
+
+  constructor(private readonly plan: Plan) {
+    super();
+  }
+
+  connect(config: ConnectConfig): this {
+    this.config = config;
+    queueMicrotask(() => {
+      if (this.plan === 'ready') this.emit('ready');
+      else if (this.plan === 'check-host-key') {
+        const verifier = config.hostVerifier as (key: Buffer, verify: (valid: boolean) => void) => void;
+        verifier(Buffer.from('a host key'), (valid) =>
+          valid ? this.emit('ready') : this.emit('error', new Error('Handshake failed: host key verification failed')),
+        );
+      } else this.emit('error', this.plan);
+    });
+    return this;
+  }
+
+  exec(command: string, callback: (error: Error | undefined, channel: ClientChannel) => void): this {
+    this.commands.push(command);
+    callback(undefined, {} as ClientChannel);
+    return this;
+  }
+
+  end(): this {
+    if (!this.ended) {
+      this.ended = true;
+      this.emit('close');
+    }
+    return this;
+  }
+}
+
+/** A pool whose clients are fakes, each connecting as the next plan says ('ready' once they run out). */
+function fakePool(plans: Plan[] = [], options: SshPoolOptions = {}) {
+  const clients: FakeClient[] = [];
+  const pool = new SshPool({
+    ...options,
+    createClient: () => {
+      const client = new FakeClient(plans.shift() ?? 'ready');
+      clients.push(client);
+      return client as unknown as Client;
+    },
+  });
+  return { pool, clients };
+}
+
+const target: SshTarget = {
+  key: 'deploy@web1:2222',
+  options: {
+    hostName: 'web1',
+    user: 'deploy',
+    port: 2222,
+    identityFiles: [],
+    userKnownHostsFiles: ['/nonexistent/fleet-test/known_hosts'],
+    strictHostKeyChecking: 'yes',
+    connectTimeoutMs: null,
+    identitiesOnly: false,
+  },
+  auth: [],
+  connectTimeoutMs: 7_000,
+};
+
+function socketError(code: string): Error & { code: string; level: string } {
+  return Object.assign(new Error(`connect ${code} 10.0.0.1:2222`), { code, level: 'client-socket' });
+}
+
+/** The error `acquire` rejects with (the test fails if it resolves). */
+async function acquireFailure(pool: SshPool): Promise<SshConnectError> {
+  const error: unknown = await pool.acquire(target).then(
+    () => null,
+    (rejected: unknown) => rejected,
+  );
+  expect(error).toBeInstanceOf(SshConnectError);
+  return error as SshConnectError;
+}
+
+describe('SshPool', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('connects to the target as its user, and shares the connection between leases up to maxSessions', async () => {
+    const { pool, clients } = fakePool([], { maxSessions: 2 });
+    const first = await pool.acquire(target);
+    const second = await pool.acquire(target);
+    expect(clients).toHaveLength(1);
+    expect(clients[0]?.config).toMatchObject({ host: 'web1', port: 2222, username: 'deploy', readyTimeout: 7_000 });
+    expect(second.client).toBe(first.client);
+
+    await first.exec('uptime', () => undefined);
+    await second.exec('hostname', () => undefined);
+    expect(clients[0]?.commands).toEqual(['uptime', 'hostname']);
+
+    const third = await pool.acquire(target);
+    expect(clients).toHaveLength(2);
+    expect(third.client).not.toBe(first.client);
+
+    // A slot given back is taken again before any new connection is made.
+    first.release();
+    first.release(); // twice is harmless: one slot, not two
+    expect((await pool.acquire(target)).client).toBe(second.client);
+    expect((await pool.acquire(target)).client).toBe(third.client);
+    expect(clients).toHaveLength(2);
+    pool.close();
+  });
+
+  it('closes a connection idle for idleMs, and connects afresh after', async () => {
+    const { pool, clients } = fakePool([], { idleMs: 1_000 });
+    (await pool.acquire(target)).release();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(clients[0]?.ended).toBe(false);
+
+    // Taken again before the clock ran out: the idle clock starts over on release.
+    const again = await pool.acquire(target);
+    expect(again.client).toBe(clients[0]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(clients[0]?.ended).toBe(false);
+    again.release();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(clients[0]?.ended).toBe(true);
+
+    await pool.acquire(target);
+    expect(clients).toHaveLength(2);
+    pool.close();
+  });
+
+  it('does not hand out a connection that was lost', async () => {
+    const { pool, clients } = fakePool();
+    const lease = await pool.acquire(target);
+    expect(lease.lost).toBe(false);
+    clients[0]?.emit('close');
+    expect(lease.lost).toBe(true);
+
+    const next = await pool.acquire(target);
+    expect(clients).toHaveLength(2);
+    expect(next.client).toBe(clients[1]);
+    pool.close();
+  });
+
+  it('tries a handshake sshd dropped before it began again, on a fresh client', async () => {
+    const { pool, clients } = fakePool([new Error('Connection lost before handshake')]);
+    const pending = pool.acquire(target);
+    await vi.advanceTimersByTimeAsync(1_000); // past the jittered wait before the second try
+    const lease = await pending;
+    expect(clients).toHaveLength(2);
+    expect(clients[0]?.ended).toBe(true);
+    expect(lease.client).toBe(clients[1]);
+    pool.close();
+  });
+
+  it(`gives up after ${DEFAULTS.sshHandshakeAttempts} dropped handshakes, saying sshd kept closing the connection`, async () => {
+    const drops = Array.from({ length: 10 }, () => socketError('ECONNRESET'));
+    const { pool, clients } = fakePool(drops);
+    const failing = acquireFailure(pool);
+    await vi.runAllTimersAsync();
+    const error = await failing;
+    expect(error).toMatchObject({
+      kind: 'dropped-before-handshake',
+      host: 'web1',
+      port: 2222,
+      message: 'web1:2222 kept closing the connection before the handshake (sshd MaxStartups?)',
+    });
+    expect(clients).toHaveLength(DEFAULTS.sshHandshakeAttempts);
+  });
+
+  it.each([
+    ['refused', socketError('ECONNREFUSED'), 'connection refused'],
+    ['unreachable', socketError('EHOSTUNREACH'), 'host unreachable'],
+    ['unreachable', socketError('ENETUNREACH'), 'network unreachable'],
+    ['unresolved', socketError('ENOTFOUND'), 'cannot resolve host name web1'],
+    ['timeout', socketError('ETIMEDOUT'), 'connection timed out after 7s'],
+    [
+      'timeout',
+      Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }),
+      'connection timed out after 7s',
+    ],
+    [
+      'authentication',
+      Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }),
+      'authentication failed for deploy@web1 (tried: no keys found)',
+    ],
+    ['other', new Error('boom'), 'cannot connect to web1:2222: boom'],
+  ])('reports a %s failure (%s) without trying again, and does not keep the connection', async (kind, plan, message) => {
+    const { pool, clients } = fakePool([plan]);
+    const error = await acquireFailure(pool);
+    expect(error).toMatchObject({ kind, message, host: 'web1', port: 2222 });
+    expect(error.cause).toBe(plan);
+    expect(clients).toHaveLength(1);
+
+    await pool.acquire(target);
+    expect(clients).toHaveLength(2);
+    pool.close();
+  });
+
+  it('refuses a host key known_hosts does not hold, in the words ssh would use', async () => {
+    const { pool } = fakePool(['check-host-key']);
+    const error = await acquireFailure(pool);
+    expect(error.kind).toBe('host-key');
+    expect(error.message).toBe('unknown host key for [web1]:2222: not in known_hosts (add it, or set StrictHostKeyChecking accept-new)');
+  });
+
+  it('ends every connection on close, and then refuses new leases', async () => {
+    const { pool, clients } = fakePool();
+    const lease = await pool.acquire(target);
+    pool.close();
+    expect(clients[0]?.ended).toBe(true);
+    expect(lease.lost).toBe(true);
+
+    const error = await acquireFailure(pool);
+    expect(error).toMatchObject({ kind: 'shutting-down', message: 'the agent is shutting down' });
+    expect(clients).toHaveLength(1);
+  });
+});

@@ -1,0 +1,155 @@
+import { DEFAULTS } from '@fleet/core';
+import type { Client } from 'ssh2';
+import { Slots } from '../slots.js';
+import { connectSsh, createSsh2Client, shuttingDownError, type SshClientFactory } from './ssh-connect.js';
+import { SshLease } from './ssh-lease.js';
+import type { SshTarget } from './ssh-target.js';
+
+export interface SshPoolOptions {
+  /** Channels per connection; below sshd's MaxSessions (10) so a kill channel always fits. @defaultValue 8 */
+  maxSessions?: number;
+  /** Handshakes in flight per sshd; below MaxStartups' 10. @defaultValue 6 */
+  maxHandshakes?: number;
+  /** Close a connection after this long without channels. @defaultValue 30 s */
+  idleMs?: number;
+  /** @defaultValue 5 s, and 3 missed replies end the connection */
+  keepaliveIntervalMs?: number;
+  /** Makes the client of each new connection (and of each retried handshake). @defaultValue a new `ssh2.Client` */
+  createClient?: SshClientFactory;
+}
+
+/** {@link SshPoolOptions} with every default applied. */
+export type ResolvedSshPoolOptions = Required<SshPoolOptions>;
+
+/** Applies the pool's defaults (from `DEFAULTS`). */
+export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSshPoolOptions {
+  return {
+    maxSessions: options.maxSessions ?? DEFAULTS.sshMaxSessions,
+    maxHandshakes: options.maxHandshakes ?? DEFAULTS.sshMaxHandshakes,
+    idleMs: options.idleMs ?? DEFAULTS.sshIdleMs,
+    keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
+    createClient: options.createClient ?? createSsh2Client,
+  };
+}
+
+/** One pooled connection: its client, how many channels it holds, and whether it has gone. */
+class Connection {
+  /** The client of the handshake in flight, then of the live connection; null before the first attempt. */
+  client: Client | null = null;
+  sessions = 0;
+  dead = false;
+  idleTimer: NodeJS.Timeout | null = null;
+  readonly ready: Promise<Client>;
+
+  constructor(connect: (connection: Connection) => Promise<Client>) {
+    this.ready = connect(this);
+    // Whoever acquired it sees a failure; this keeps one nobody awaits from being unhandled.
+    this.ready.catch(() => {});
+  }
+}
+
+/**
+ * SSH connections kept per (user, host, port) and shared by the commands an
+ * agent runs there: each command is a new channel, up to `maxSessions` per
+ * connection, more connections beyond. Keepalives notice a dead connection; a
+ * connection idle for `idleMs` is closed. Handshakes to one sshd are limited
+ * (and retried, see {@link connectSsh}), so a burst of first connections does
+ * not trip its MaxStartups.
+ */
+export class SshPool {
+  private readonly connections = new Map<string, Connection[]>();
+  /** Handshakes in flight per sshd address. */
+  private readonly handshakes = new Map<string, Slots>();
+  private readonly options: ResolvedSshPoolOptions;
+  private closed = false;
+
+  constructor(options: SshPoolOptions = {}) {
+    this.options = resolveSshPoolOptions(options);
+  }
+
+  /** Reserves a channel slot on a connection to the target, connecting if needed. */
+  async acquire(target: SshTarget): Promise<SshLease> {
+    if (this.closed) throw shuttingDownError(target);
+    const list = this.connections.get(target.key) ?? [];
+    this.connections.set(target.key, list);
+    let connection = list.find((candidate) => !candidate.dead && candidate.sessions < this.options.maxSessions);
+    if (!connection) {
+      connection = this.open(target);
+      list.push(connection);
+    }
+    connection.sessions += 1;
+    if (connection.idleTimer) clearTimeout(connection.idleTimer);
+    connection.idleTimer = null;
+    let client: Client;
+    try {
+      client = await connection.ready;
+    } catch (error) {
+      this.forget(target.key, connection);
+      throw error;
+    }
+    const held = connection;
+    return new SshLease(
+      client,
+      () => held.dead,
+      () => this.release(target.key, held),
+    );
+  }
+
+  /** Closes every connection (agent shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const list of this.connections.values()) {
+      for (const connection of list) {
+        connection.dead = true;
+        if (connection.idleTimer) clearTimeout(connection.idleTimer);
+        connection.client?.end();
+      }
+    }
+    this.connections.clear();
+  }
+
+  /** A lease given back: the last one out starts the idle clock. */
+  private release(key: string, connection: Connection): void {
+    connection.sessions -= 1;
+    if (connection.sessions > 0 || connection.dead) return;
+    connection.idleTimer = setTimeout(() => {
+      connection.dead = true;
+      connection.client?.end();
+      this.forget(key, connection);
+    }, this.options.idleMs);
+    connection.idleTimer.unref();
+  }
+
+  private forget(key: string, connection: Connection): void {
+    const list = this.connections.get(key);
+    if (!list) return;
+    const index = list.indexOf(connection);
+    if (index !== -1) list.splice(index, 1);
+    if (list.length === 0) this.connections.delete(key);
+  }
+
+  private open(target: SshTarget): Connection {
+    return new Connection((connection) =>
+      this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () =>
+        connectSsh(target, {
+          createClient: this.options.createClient,
+          keepaliveIntervalMs: this.options.keepaliveIntervalMs,
+          onAttempt: (client) => (connection.client = client),
+          onLost: () => {
+            connection.dead = true;
+            this.forget(target.key, connection);
+          },
+        }),
+      ),
+    );
+  }
+
+  private withHandshakeSlot<T>(address: string, run: () => Promise<T>): Promise<T> {
+    let slots = this.handshakes.get(address);
+    if (!slots) {
+      slots = new Slots(this.options.maxHandshakes);
+      this.handshakes.set(address, slots);
+    }
+    return slots.run(run);
+  }
+}
