@@ -18,6 +18,7 @@ export * from './state-rollup.js';
 export * from './version.js';
 export * from './known-hosts.js';
 export * from './remote-command.js';
+export * from './remote-preamble.js';
 export * from './ssh-config.js';
 export * from './node-queue.js';
 export * from './deploy-plan.js';

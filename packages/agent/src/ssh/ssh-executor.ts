@@ -2,7 +2,7 @@ import {
   buildRemoteCommand,
   buildRemoteKill,
   hostRunSpec,
-  parseRemoteMarker,
+  RemotePreambleFilter,
   SshConnectError,
   type HostEntry,
   type RunResult,
@@ -62,7 +62,7 @@ function watchChannel(
     let pid: number | null = null;
     let wrapperError: string | null = null;
     let exit: { code: number | null; signal: string | null } | null = null;
-    const preamble = new PreambleFilter((marker) => {
+    const preamble = new RemotePreambleFilter((marker) => {
       if (marker.kind === 'pid') {
         pid = marker.pid;
         if (signal.aborted) interrupt();
@@ -114,47 +114,4 @@ function watchChannel(
       else resolve({ exitCode: exit.code, signal: exit.signal });
     });
   });
-}
-
-/**
- * Takes the wrapper's marker lines off the front of stderr: everything up to
- * its `start` line is the wrapper's (non-marker lines there, such as a login
- * shell's warnings, are passed on); everything after belongs to the command.
- */
-class PreambleFilter {
-  private done = false;
-  private pending = Buffer.alloc(0);
-
-  constructor(private readonly onMarker: (marker: NonNullable<ReturnType<typeof parseRemoteMarker>>) => void) {}
-
-  push(chunk: Buffer): Buffer {
-    if (this.done) return chunk;
-    this.pending = Buffer.concat([this.pending, chunk]);
-    const passed: Buffer[] = [];
-    for (;;) {
-      const newline = this.pending.indexOf(0x0a);
-      if (newline === -1) break;
-      const line = this.pending.subarray(0, newline);
-      this.pending = this.pending.subarray(newline + 1);
-      const marker = parseRemoteMarker(line.toString('utf8'));
-      if (marker === null) {
-        passed.push(line, Buffer.from('\n'));
-        continue;
-      }
-      this.onMarker(marker);
-      if (marker.kind === 'start') {
-        this.done = true;
-        passed.push(this.pending);
-        this.pending = Buffer.alloc(0);
-        break;
-      }
-    }
-    return Buffer.concat(passed);
-  }
-
-  end(): Buffer {
-    const rest = this.pending;
-    this.pending = Buffer.alloc(0);
-    return rest;
-  }
 }

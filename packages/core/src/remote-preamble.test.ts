@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { REMOTE_MARKER, type RemoteMarker } from './remote-command.js';
+import { RemotePreambleFilter } from './remote-preamble.js';
+
+const bytes = (text: string) => Buffer.from(text, 'latin1');
+
+function filter() {
+  const markers: RemoteMarker[] = [];
+  return { markers, preamble: new RemotePreambleFilter((marker) => markers.push(marker)) };
+}
+
+describe('RemotePreambleFilter', () => {
+  it("takes the wrapper's markers off, and passes the command's stderr untouched, markers or not", () => {
+    const { markers, preamble } = filter();
+    const out = preamble.push(bytes(`${REMOTE_MARKER}pid:4242\n${REMOTE_MARKER}start\noops\n${REMOTE_MARKER}start\n\xff`));
+    expect(markers).toEqual([{ kind: 'pid', pid: 4242 }, { kind: 'start' }]);
+    expect(out).toEqual(bytes(`oops\n${REMOTE_MARKER}start\n\xff`));
+    expect(preamble.push(bytes('more'))).toEqual(bytes('more'));
+  });
+
+  it("passes on a login shell's lines before the command starts, and reports the wrapper's error", () => {
+    const { markers, preamble } = filter();
+    const out = preamble.push(bytes(`stty: not a tty\n${REMOTE_MARKER}pid:7\n${REMOTE_MARKER}error:working directory /x does not exist\n`));
+    expect(out).toEqual(bytes('stty: not a tty\n'));
+    expect(markers).toEqual([
+      { kind: 'pid', pid: 7 },
+      { kind: 'error', message: 'working directory /x does not exist' },
+    ]);
+  });
+
+  it('finds a marker cut across chunks, and gives back a last line that never ended', () => {
+    const { markers, preamble } = filter();
+    const line = `${REMOTE_MARKER}pid:99\n`;
+    expect(preamble.push(bytes(line.slice(0, 5)))).toEqual(Buffer.alloc(0));
+    expect(preamble.push(bytes(line.slice(5)))).toEqual(Buffer.alloc(0));
+    expect(markers).toEqual([{ kind: 'pid', pid: 99 }]);
+    expect(preamble.push(bytes('half a li'))).toEqual(Buffer.alloc(0));
+    expect(preamble.end()).toEqual(bytes('half a li'));
+  });
+});
