@@ -120,14 +120,8 @@ describe('failures per host', () => {
   });
 
   it('fails a host that goes down mid-command as connection lost', async () => {
-    const parent = await ssh.env.json<JobJson>([
-      'invoke',
-      '-c',
-      `${ssh.fleet.entries[0]},${ssh.fleet.entries[2]}`,
-      '--as-job',
-      '--',
-      `echo up; ${ssh.env.sleep} 300`,
-    ]);
+    const hosts = `${ssh.fleet.entries[0]},${ssh.fleet.entries[2]}`;
+    const parent = await ssh.env.json<JobJson>(['invoke', '-c', hosts, '--as-job', '--', `echo up; ${ssh.env.sleep} 300`]);
     await until(async () => (await children(parent.id)).every((child) => child.hasMoreData), { what: 'both hosts to start' });
     await ssh.fleet.stopHost(2);
     await until(async () => (await children(parent.id))[1]?.state === 'Failed', { what: 'the lost host to fail' });
