@@ -32,12 +32,12 @@ describe('commands arrive intact', () => {
   it.each([
     [TEST_USER, '/bin/bash'],
     [DASH_TEST_USER, '/bin/dash'],
-  ])('delivers every argument after -- byte for byte to the remote program, logged in as %s (%s)', async (user, shell) => {
+  ])('delivers every argument after --argv -- byte for byte to the remote program, logged in as %s (%s)', async (user, shell) => {
     expect(execFileSync('getent', ['passwd', user]).toString().trim().endsWith(`:${shell}`)).toBe(true);
     const hosts = ssh.fleet.entries.map((host) => `${user}@${host}`);
     // The remote sh receives the words as its arguments and hex-dumps them NUL-separated.
     const dump = 'printf "%s\\0" "$@" | od -An -tx1 | tr -d " \\n"';
-    const result = await ssh.env.fleet(['invoke', '-c', hosts.join(','), '--', 'sh', '-c', dump, 'sh', ...HOSTILE]);
+    const result = await ssh.env.fleet(['invoke', '-c', hosts.join(','), '--argv', '--', 'sh', '-c', dump, 'sh', ...HOSTILE]);
     expect(result.code).toBe(0);
     const expected = Buffer.from(HOSTILE.map((word) => `${word}\0`).join(''), 'utf8').toString('hex');
     expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual(hosts.map((host) => `${host}: ${expected}`).sort());
