@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # openssh-server, openssh-client: the tests' loopback fleet of sshd hosts.
 # util-linux, procps: unshare and pgrep, which the tests use.
 # openssl: the TLS test makes its own CA.
-packages=(redis-server openssh-server openssh-client util-linux procps openssl)
+# zsh: the login shell of the third test user (below).
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -23,9 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The tests' sshd hosts log in as these unprivileged users: one with bash as
-# its login shell, one with dash, so that commands are tested under both.
-for user_shell in fleet-test:/bin/bash fleet-test-dash:/bin/dash; do
+# The tests' sshd hosts log in as these unprivileged users, one per login
+# shell (bash, dash, zsh), so that commands are tested under each, as ssh
+# would run them there.
+for user_shell in fleet-test:/bin/bash fleet-test-dash:/bin/dash fleet-test-zsh:/bin/zsh; do
   test_user=${user_shell%%:*}
   if ! id "$test_user" >/dev/null 2>&1; then
     sudo=""

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DASH_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
+import { DASH_TEST_USER, TEST_USER, ZSH_TEST_USER } from './support/ssh-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
@@ -32,22 +32,23 @@ describe('commands arrive intact', () => {
   it.each([
     [TEST_USER, '/bin/bash'],
     [DASH_TEST_USER, '/bin/dash'],
-  ])('delivers every argument after -- byte for byte to the remote program, logged in as %s (%s)', async (user, shell) => {
+    [ZSH_TEST_USER, '/bin/zsh'],
+  ])('delivers every argument after --argv -- byte for byte to the remote program, logged in as %s (%s)', async (user, shell) => {
     expect(execFileSync('getent', ['passwd', user]).toString().trim().endsWith(`:${shell}`)).toBe(true);
     const hosts = ssh.fleet.entries.map((host) => `${user}@${host}`);
     // The remote sh receives the words as its arguments and hex-dumps them NUL-separated.
     const dump = 'printf "%s\\0" "$@" | od -An -tx1 | tr -d " \\n"';
-    const result = await ssh.env.fleet(['invoke', '-c', hosts.join(','), '--', 'sh', '-c', dump, 'sh', ...HOSTILE]);
+    const result = await ssh.env.fleet(['invoke', '-c', hosts.join(','), '--argv', '--', 'sh', '-c', dump, 'sh', ...HOSTILE]);
     expect(result.code).toBe(0);
     const expected = Buffer.from(HOSTILE.map((word) => `${word}\0`).join(''), 'utf8').toString('hex');
     expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual(hosts.map((host) => `${host}: ${expected}`).sort());
   });
 
-  it.each([TEST_USER, DASH_TEST_USER])(
+  it.each([TEST_USER, DASH_TEST_USER, ZSH_TEST_USER])(
     'runs a command line holding every shell metacharacter as written, logged in as %s',
     async (user) => {
       const host = `${user}@${ssh.fleet.entries[0]}`;
-      // One word is a command line: the remote /bin/sh parses it, whatever the login shell.
+      // One word is a command line: the login shell parses it, as it would after `ssh host`.
       const line = `printf '%s|' "it's" '$(x)' '\`y\`' 'a;b&c' '<>|' '*?[]' '{a,b}' '~' '!!' '#' '\\' "\\"q\\"" && echo $((6*7)) \${HOME:+set}`;
       const result = await ssh.env.fleet(['invoke', '-c', host, '--', line]);
       expect(result.stdout).toBe(`${host}: it's|$(x)|\`y\`|a;b&c|<>||*?[]|{a,b}|~|!!|#|\\|"q"|42 set\n`);

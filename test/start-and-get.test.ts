@@ -12,7 +12,7 @@ describe('fleet start', () => {
     const result = await fleet.env.fleet(['start', '--', 'echo', 'hello world']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Id\s+Name\s+Type\s+State\s+HasMoreData\s+Location\s+Command/);
-    expect(result.stdout).toMatch(/\n1\s+Job1\s+process\s+NotStarted\s+False\s+localhost\s+echo 'hello world'/);
+    expect(result.stdout).toMatch(/\n1\s+Job1\s+process\s+NotStarted\s+False\s+localhost\s+echo hello world/);
     await untilState(fleet.env, 1, ['Completed']);
     const received = await fleet.env.fleet(['receive', '1']);
     expect(received.stdout).toBe('hello world\n');

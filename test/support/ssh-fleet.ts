@@ -14,6 +14,8 @@ const run = promisify(execFile);
 export const TEST_USER = 'fleet-test';
 /** A second login user whose login shell is dash, for commands that must survive either shell. */
 export const DASH_TEST_USER = 'fleet-test-dash';
+/** A third login user whose login shell is zsh, which parses a command line unlike either. */
+export const ZSH_TEST_USER = 'fleet-test-zsh';
 
 export interface SshHost {
   index: number;
@@ -84,7 +86,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
       'UsePAM no',
       'StrictModes no',
       'PermitRootLogin no',
-      `AllowUsers ${TEST_USER} ${DASH_TEST_USER}`,
+      `AllowUsers ${TEST_USER} ${DASH_TEST_USER} ${ZSH_TEST_USER}`,
       'LogLevel ERROR',
       'Subsystem sftp internal-sftp',
       '',

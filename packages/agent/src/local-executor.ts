@@ -1,13 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { hasShebang, hostRunSpec, type HostCommandSpec, type RunSpec } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
+import { localLoginShell } from './login-shell.js';
 
 /**
- * Runs a command on this machine. The command is the leader of its own process
+ * Runs a command on this machine. A command line runs as sshd would run it
+ * for this user: the user's shell (`localLoginShell`), `-c LINE`, with the
+ * shell's base name as argv[0]. `--env` travels in the spawned process's
+ * environment, never in its argv. The command is the leader of its own process
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
  * every process it started, not just the shell.
  */
@@ -23,8 +27,9 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
 
   const scriptDir = spec.command.kind === 'script' ? await mkdtemp(join(tmpdir(), 'fleet-script-')) : null;
   try {
-    const [file, args] = await commandFor(spec, scriptDir);
+    const { file, args, argv0 } = await commandFor(spec, scriptDir);
     const child = spawn(file, args, {
+      argv0,
       cwd,
       env: { ...process.env, ...spec.env },
       detached: true,
@@ -47,13 +52,20 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
   }
 };
 
-async function commandFor(spec: RunSpec<HostCommandSpec>, scriptDir: string | null): Promise<[string, string[]]> {
+async function commandFor(
+  spec: RunSpec<HostCommandSpec>,
+  scriptDir: string | null,
+): Promise<{ file: string; args: string[]; argv0?: string }> {
   const command = spec.command;
-  if (command.kind === 'shell') return ['/bin/sh', ['-c', command.line]];
+  if (command.kind === 'shell') {
+    const shell = localLoginShell();
+    // sshd's argv[0] is the shell's base name, which is what error messages start with.
+    return { file: shell, args: ['-c', command.line], argv0: basename(shell) };
+  }
   const path = join(scriptDir as string, 'script');
   await writeFile(path, command.content, { mode: 0o700 });
   await chmod(path, 0o700);
-  return hasShebang(command.content) ? [path, command.args] : ['/bin/sh', [path, ...command.args]];
+  return hasShebang(command.content) ? { file: path, args: command.args } : { file: '/bin/sh', args: [path, ...command.args] };
 }
 
 function waitForExit(child: ChildProcess): Promise<{ exitCode?: number | null; signal?: string | null; failure?: string }> {

@@ -3,6 +3,7 @@ import {
   FileReadError,
   JOB_STATES,
   commandLineFromArgv,
+  commandLineFromWords,
   parseComputerNames,
   parseHostList,
   parseJobSelector,
@@ -14,8 +15,16 @@ import {
   type JobState,
 } from '@fleet/core';
 
-/** What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. */
-export async function commandFromArgs(script: string | undefined, rest: readonly string[]): Promise<CommandSpec> {
+/**
+ * What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. The words
+ * after `--` are joined with spaces as ssh joins them, or with `--argv`
+ * quoted one by one; a script's arguments always arrive as given.
+ */
+export async function commandFromArgs(
+  script: string | undefined,
+  rest: readonly string[],
+  options: { argv: boolean },
+): Promise<CommandSpec> {
   if (script !== undefined) {
     const content = await readFile(script, 'utf8').catch((error: unknown) => {
       throw new FileReadError('the script', script, error, { hint: 'give the path of a local script file' });
@@ -25,7 +34,7 @@ export async function commandFromArgs(script: string | undefined, rest: readonly
   if (rest.length === 0 || rest.every((word) => word.trim() === '')) {
     throw new UsageError('the command is empty', { hint: "give a command after '--' (fleet start -- uptime) or --script FILE" });
   }
-  return { kind: 'shell', line: commandLineFromArgv(rest) };
+  return { kind: 'shell', line: options.argv ? commandLineFromArgv(rest) : commandLineFromWords(rest) };
 }
 
 /** Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that order. */

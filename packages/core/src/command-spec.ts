@@ -4,7 +4,7 @@ import { quoteShellWord } from './shell-quote.js';
 export type CommandSpec =
   | {
       kind: 'shell';
-      /** A command line for `/bin/sh -c` (locally) or the login shell (over SSH). */
+      /** A command line for the user's shell, `$SHELL -c` as sshd runs it (locally the agent user's shell). */
       line: string;
     }
   | {

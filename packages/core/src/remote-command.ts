@@ -1,4 +1,5 @@
 import { hasShebang, type HostCommandSpec, type RunSpec } from './command-spec.js';
+import { encodeSetupHeader, readSetupHeader } from './remote-setup-header.js';
 import { quoteShellWord } from './shell-quote.js';
 
 /**
@@ -9,38 +10,62 @@ import { quoteShellWord } from './shell-quote.js';
 export const REMOTE_MARKER = '\u001efleet:';
 
 /**
- * The command line sent over SSH. Whatever the login shell (bash, dash, zsh,
- * even csh), it only has to run `exec /bin/sh -c '...'`; the wrapper inside
- * then reports its pid (the session leader sshd made, so that `stop` can
- * signal the whole session), changes directory, sets the environment, and
- * runs the command. A script arrives on standard input and is written to a
- * private temporary file first.
+ * The command line sent over SSH. sshd gives it to the login shell, which
+ * only has to run `exec /bin/sh -c '...'` (so bash, dash, zsh and ksh logins
+ * all work). That wrapper does fleet's set-up out of the user's sight: it
+ * reports its pid (the session leader sshd made, so that `stop` can signal the
+ * whole session), reads the set-up header from standard input (the `--env`
+ * values, which never appear on a command line), writes a script to a private
+ * temporary file, changes directory and exports the environment. Then it
+ * `exec`s the login shell (`$SHELL`, which sshd sets) on the user's line, as
+ * sshd would have: `$SHELL -c LINE`, with `$0` the shell's base name as sshd
+ * gives it, so the line parses, expands and reports errors (line numbers
+ * included) as it does after `ssh host`. `exec` keeps the pid, so the pid
+ * reported is still the one to signal.
+ *
+ * After the header, only positional parameters are used: once the user's
+ * variables are exported, a wrapper variable of the same name would carry
+ * their value, not the wrapper's.
  */
 export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
-  const steps = [`printf '${REMOTE_MARKER}pid:%s\\n' "$$" >&2`];
   const command = spec.command;
+  // The script's temporary file, once made, goes with every later failure.
+  let cleanup = '';
+  const fail = (message: string, args = '') => `{ ${cleanup}printf '${REMOTE_MARKER}error:${message}\\n' ${args} >&2; exit 126; }`;
+  const steps = [`printf '${REMOTE_MARKER}pid:%s\\n' "$$" >&2`, readSetupHeader(fail('the set-up header did not arrive whole'))];
   if (command.kind === 'script') {
-    steps.push(
-      `f=$(mktemp "\${TMPDIR:-/tmp}/fleet-script.XXXXXX") || { printf '${REMOTE_MARKER}error:cannot create a temporary file for the script\\n' >&2; exit 126; }`,
-      `trap 'rm -f "$f"' EXIT`,
-      `cat > "$f" && chmod 700 "$f" || { printf '${REMOTE_MARKER}error:cannot write the script to %s\\n' "$f" >&2; exit 126; }`,
-    );
+    steps.push(`fleet_script=$(mktemp "\${TMPDIR:-/tmp}/fleet-script.XXXXXX") || ${fail('cannot create a temporary file for the script')}`);
+    cleanup = 'rm -f -- "$fleet_script"; ';
+    steps.push(`cat > "$fleet_script" && chmod 700 "$fleet_script" || ${fail('cannot write the script to %s', '"$fleet_script"')}`);
   }
   if (spec.workdir !== null) {
     const dir = quoteShellWord(spec.workdir);
-    steps.push(
-      `cd -- ${dir} 2>/dev/null || { printf '${REMOTE_MARKER}error:working directory %s does not exist\\n' ${dir} >&2; exit 126; }`,
-    );
+    steps.push(`cd -- ${dir} 2>/dev/null || ${fail('working directory %s does not exist', dir)}`);
   }
-  for (const [key, value] of Object.entries(spec.env)) steps.push(`export ${key}=${quoteShellWord(value)}`);
+  // Positional parameters now: the variables' assignments, then what runs (the
+  // login shell as sshd set it, or the script), taken before the user's variables
+  // are exported, since they may set SHELL too.
+  steps.push(command.kind === 'script' ? 'set -- "$@" "$fleet_script"' : 'set -- "$@" "${SHELL:-/bin/sh}"');
+  steps.push('while [ "$#" -gt 1 ]; do export "$1"; shift; done');
+  if (command.kind === 'script') steps.push(`trap 'rm -f -- "$1"' EXIT`);
   steps.push(`printf '${REMOTE_MARKER}start\\n' >&2`);
   if (command.kind === 'shell') {
-    steps.push(command.line);
+    steps.push(`exec "$1" -c ${quoteShellWord(command.line)} "\${1##*/}"`);
   } else {
     const args = command.args.map(quoteShellWord).join(' ');
-    steps.push(`${hasShebang(command.content) ? '"$f"' : '/bin/sh "$f"'} ${args} </dev/null`);
+    steps.push(`${hasShebang(command.content) ? '"$1"' : '/bin/sh "$1"'} ${args} </dev/null`);
   }
   return `exec /bin/sh -c ${quoteShellWord(steps.join('\n'))}`;
+}
+
+/**
+ * What the SSH executor writes on the channel's standard input, then closes
+ * it: the set-up header, then the script's text for `--script`. The command
+ * itself so reads end of file, as SPEC §9 asks without `--stdin`.
+ */
+export function buildRemoteInput(spec: RunSpec<HostCommandSpec>): string {
+  const header = encodeSetupHeader(spec.env);
+  return spec.command.kind === 'script' ? header + spec.command.content : header;
 }
 
 /** The command that signals everything a remote command started (its process group and session). */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandLineFromArgv, quoteShellWord } from './shell-quote.js';
+import { commandLineFromArgv, commandLineFromWords, quoteShellWord } from './shell-quote.js';
 
 describe('quoteShellWord', () => {
   const hostile = ["it's", '$(id)', '`id`', 'a;b', '*', 'two\nlines', '-n', '', 'ünï cødé', '\\', '"', '!x', '~', "''"];
@@ -16,12 +16,16 @@ describe('quoteShellWord', () => {
   });
 });
 
-describe('commandLineFromArgv', () => {
-  it('takes one word as a command line of its own', () => {
-    expect(commandLineFromArgv(['uptime; df -h'])).toBe('uptime; df -h');
+describe('commandLineFromWords', () => {
+  it('joins the words with single spaces, as ssh does, for the remote shell to parse', () => {
+    expect(commandLineFromWords(['uptime; df -h'])).toBe('uptime; df -h');
+    expect(commandLineFromWords(['ls', '/etc/host*.conf', 'a b'])).toBe('ls /etc/host*.conf a b');
   });
+});
 
-  it('quotes each of several words', () => {
+describe('commandLineFromArgv', () => {
+  it('quotes every word, a single one too', () => {
     expect(commandLineFromArgv(['echo', 'a b', "c'd"])).toBe(`echo 'a b' 'c'\\''d'`);
+    expect(commandLineFromArgv(['uptime; df -h'])).toBe(`'uptime; df -h'`);
   });
 });

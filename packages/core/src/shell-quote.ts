@@ -11,12 +11,20 @@ export function quoteShellWord(word: string): string {
 }
 
 /**
- * The shell command line for the words after `--`. One word is taken as a
- * command line of its own (`fleet invoke ... -- 'uptime; df'`), as ssh and pssh
- * take it; several are a program and its arguments, each quoted so that it
- * arrives intact.
+ * The command line for the words after `--`, joined with single spaces as ssh
+ * joins its words: the user's shell on the host then parses it, so
+ * `-- ls '/etc/host*.conf'` globs there, as `ssh host ls '/etc/host*.conf'`
+ * does, and `-- 'uptime; df'` is a command line of its own.
+ */
+export function commandLineFromWords(words: readonly string[]): string {
+  return words.join(' ');
+}
+
+/**
+ * The command line for the words after `--` with `--argv`: each word quoted,
+ * so that the program receives it byte for byte as one argument, whatever
+ * shell parses the line.
  */
 export function commandLineFromArgv(argv: readonly string[]): string {
-  if (argv.length === 1) return argv[0] ?? '';
   return argv.map(quoteShellWord).join(' ');
 }

@@ -1,5 +1,6 @@
 import {
   buildRemoteCommand,
+  buildRemoteInput,
   buildRemoteKill,
   hostRunSpec,
   RemotePreambleFilter,
@@ -37,8 +38,8 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
       if (signal.aborted) return result({});
       const outcome = await lease.exec(buildRemoteCommand(spec), (channel) => {
         const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
-        if (spec.command.kind === 'script') channel.end(spec.command.content);
-        else channel.end();
+        // The set-up header (--env values: never on the command line) and a script's text; then end of file.
+        channel.end(buildRemoteInput(spec));
         return watched;
       });
       return result(outcome);

@@ -28,6 +28,7 @@ interface InvokeArgs extends GlobalArgs {
   workdir?: string;
   env?: string[];
   script?: string;
+  argv?: boolean;
   json: boolean;
   group: boolean;
   outdir?: string;
@@ -58,6 +59,11 @@ export const invokeCommand = {
       .option('workdir', { type: 'string', describe: 'Working directory on each host (default: the home directory)' })
       .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
       .option('script', { alias: 'file-path', type: 'string', describe: 'Send this local script and run it on each host' })
+      .option('argv', {
+        type: 'boolean',
+        describe:
+          'Quote each word after -- so that it arrives as one argument, byte for byte, instead of joining the words with spaces as ssh does',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
       .option('group', {
         type: 'boolean',
@@ -117,7 +123,7 @@ async function requestFromArgs(
   maxOutputBytes: number,
 ): Promise<JobRequest> {
   const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
-  const command = await commandFromArgs(argv.script, argv['--'] ?? []);
+  const command = await commandFromArgs(argv.script, argv['--'] ?? [], { argv: argv.argv === true });
   return resolveJobRequest({
     ...own,
     type: 'remote',
@@ -138,6 +144,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['-c', argv['computer-name'] !== undefined],
     ['--script', argv.script !== undefined],
     ['the command after --', (argv['--'] ?? []).length > 0],
+    ['--argv', argv.argv !== undefined],
     ['--workdir', argv.workdir !== undefined],
     ['--env', argv.env !== undefined],
     ['--timeout', argv.timeout !== undefined],

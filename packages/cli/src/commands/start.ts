@@ -13,6 +13,7 @@ interface StartArgs extends GlobalArgs {
   name?: string;
   workdir?: string;
   script?: string;
+  argv?: boolean;
   env?: string[];
   timeout?: number;
   json: boolean;
@@ -34,6 +35,11 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       describe: 'Run this script (with --thread: an ES module whose default export is an async function); words after -- are its arguments',
     })
     .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
+    .option('argv', {
+      type: 'boolean',
+      describe:
+        'Quote each word after -- so that it arrives as one argument, byte for byte, instead of joining the words with spaces as ssh does',
+    })
     .option('timeout', { type: 'number', describe: 'Fail the job if it runs longer than this many seconds' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the job as JSON' })
     .example('$0 start -- tar czf /tmp/home.tgz .', 'archive your home directory in the background')
@@ -61,7 +67,7 @@ async function handler(argv: StartArgs, thread: boolean): Promise<void> {
 
 function processCommand(argv: StartArgs, rest: string[]): Promise<CommandSpec> {
   if (argv.eval !== undefined) throw new UsageError('--eval goes with --thread', { hint: `fleet start --thread --eval 'return 1 + 1'` });
-  return commandFromArgs(argv.script, rest);
+  return commandFromArgs(argv.script, rest, { argv: argv.argv === true });
 }
 
 /** JavaScript for a thread job: `--eval` code, or a module file read here and sent to the agent. */

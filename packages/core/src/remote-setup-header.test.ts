@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from './errors.js';
+import { encodeSetupHeader } from './remote-setup-header.js';
+
+describe('encodeSetupHeader', () => {
+  it('gives each variable its name, its count of lines and its value, then end', () => {
+    expect(encodeSetupHeader({})).toBe('end\n');
+    expect(encodeSetupHeader({ A: 'x y', B: 'one\ntwo\n', C: '' })).toBe('env A 1\nx y\nenv B 3\none\ntwo\n\nenv C 1\n\nend\n');
+  });
+
+  it('refuses a name that would break the framing', () => {
+    expect(() => encodeSetupHeader({ 'A B': 'x' })).toThrow(UsageError);
+    expect(() => encodeSetupHeader({ 'A\nend': 'x' })).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,59 @@
+import { UsageError } from './errors.js';
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The set-up header: what the remote wrapper (`buildRemoteCommand`) reads from
+ * the channel's standard input before anything else. It carries the `--env`
+ * values, because a command line is not private: every user on the host reads
+ * a process's argv in `ps` and /proc, while only the channel's two ends see
+ * its data.
+ *
+ * The header is lines: per variable, `env NAME N` and then its value as N
+ * lines (a value holds any character; each newline in it is one more line),
+ * and last `end`. What follows `end` is the command's own input: the script's
+ * text for `--script`, else nothing, so the command reads end of file as it
+ * did before there was a header. A later record could announce more input
+ * (a length, say) without changing these.
+ */
+export function encodeSetupHeader(env: Record<string, string>): string {
+  const records = Object.entries(env).map(([name, value]) => {
+    // parseEnvAssignments already refuses such names; a job built another way must not break the framing.
+    if (!NAME.test(name)) throw new UsageError(`environment variable name ${JSON.stringify(name)} is not a NAME`);
+    return `env ${name} ${value.split('\n').length}\n${value}\n`;
+  });
+  return `${records.join('')}end\n`;
+}
+
+/**
+ * POSIX sh that reads the header from standard input and leaves one `NAME=value`
+ * positional parameter per variable, for `export "$1"` to apply later. Nothing
+ * is exported while reading, so the reader's own variables (`fleet_*`) cannot
+ * overwrite a value the user gave, whatever its name. `read` takes a pipe one
+ * byte at a time, so it never consumes what follows `end`.
+ *
+ * @param onIncomplete sh run when standard input ends before `end`.
+ */
+export function readSetupHeader(onIncomplete: string): string {
+  return [
+    'set --',
+    'while IFS= read -r fleet_record; do',
+    '  case $fleet_record in',
+    '  end) break ;;',
+    "  'env '*)",
+    '    fleet_name=${fleet_record#env }',
+    '    fleet_lines=${fleet_name##* }',
+    '    fleet_name=${fleet_name% *}',
+    '    IFS= read -r fleet_value',
+    '    while [ "$fleet_lines" -gt 1 ]; do',
+    '      IFS= read -r fleet_line',
+    '      fleet_value="$fleet_value',
+    '$fleet_line"',
+    '      fleet_lines=$((fleet_lines - 1))',
+    '    done',
+    '    set -- "$@" "$fleet_name=$fleet_value" ;;',
+    '  esac',
+    'done',
+    `[ "$fleet_record" = end ] || ${onIncomplete}`,
+  ].join('\n');
+}
