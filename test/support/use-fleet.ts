@@ -1,4 +1,4 @@
-import type { JobView } from '@fleet/core';
+import { lineRecordBytes, type JobView, type LineRecord } from '@fleet/core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './fleet-env.js';
 import { until } from './poll.js';
@@ -43,7 +43,16 @@ export interface RecordJson {
   host: string;
   stream: string;
   data: unknown;
+  /** Instead of `data`, a line that is not UTF-8. */
+  dataBase64?: string;
+  /** A last line the command did not end with a newline. */
+  newline?: false;
   ts?: string;
+}
+
+/** The bytes a host wrote on `stream`, read back from its line records (see core's lineRecordBytes). */
+export function streamBytes(records: readonly RecordJson[], stream: 'stdout' | 'stderr'): Buffer {
+  return Buffer.concat(records.filter((record) => record.stream === stream).map((record) => lineRecordBytes(record as LineRecord)));
 }
 
 /** A fan-out of `command` over three `localhost` children run one at a time (`--throttle 1 --as-job`): the others wait their turn. */
@@ -62,8 +71,16 @@ export async function untilState(env: FleetEnv, id: number, states: string[], ti
   );
 }
 
-/** Parses newline-delimited JSON records. */
+/**
+ * Parses newline-delimited JSON records: the output records, without the end
+ * record `--json` gives after each host's last one (see parseAllRecords).
+ */
 export function parseRecords(stdout: string): RecordJson[] {
+  return parseAllRecords(stdout).filter((record) => record.stream !== 'end');
+}
+
+/** Parses newline-delimited JSON records, the end records of hosts included. */
+export function parseAllRecords(stdout: string): RecordJson[] {
   return stdout
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -57,7 +57,7 @@ export class JobLines<S extends string> {
   /** As {@link LineAssembler.push}, for this job's stream. */
   push(jobId: number, stream: S, chunk: string, stamp?: string): string {
     let streams = this.open.get(jobId);
-    if (streams === undefined) this.open.set(jobId, (streams = new Map()));
+    if (streams === undefined) this.open.set(jobId, (streams = new Map<S, LineAssembler>()));
     let lines = streams.get(stream);
     if (lines === undefined) streams.set(stream, (lines = new LineAssembler()));
     return lines.push(chunk, stamp);
