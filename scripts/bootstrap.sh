@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 # util-linux, procps: unshare and pgrep, which the tests use.
 # openssl: the TLS test makes its own CA.
 packages=(redis-server openssh-server openssh-client util-linux procps openssl)
+# clustershell: clush, which the --group test runs to hold fleet to clush -b.
+packages+=(clustershell)
 
 missing=()
 for package in "${packages[@]}"; do
