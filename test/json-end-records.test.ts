@@ -47,6 +47,11 @@ describe('--json end records', () => {
     expect(parseAllRecords(again.stdout).map(shape)).toEqual(ends);
     const one = await fleet.env.fleet(['receive', String(parent.childIds[1]), '--json']);
     expect(parseAllRecords(one.stdout).map(shape)).toEqual([ends[1]]);
+    // --no-recurse takes the parent's own output (none): its end is the parent's, rolled up.
+    const own = await fleet.env.fleet(['receive', String(parent.id), '--no-recurse', '--json']);
+    expect(parseAllRecords(own.stdout).map(shape)).toEqual([
+      { jobId: parent.id, host: 'localhost,localhost', stream: 'end', data: expect.objectContaining({ state: 'Completed' }) },
+    ]);
     // Text has no end records.
     expect((await fleet.env.fleet(['receive', String(parent.id)])).stdout).toBe('');
   });

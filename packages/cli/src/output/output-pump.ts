@@ -32,8 +32,8 @@ interface Source {
  */
 export class OutputPump {
   private readonly sources = new Map<number, Source>();
-  /** The jobs whose end is handed on, not yet handed on. */
-  private readonly endless = new Set<number>();
+  /** The jobs whose end is handed on and has not been yet. */
+  private readonly awaitingEnd = new Set<number>();
   /** How many leaves had ended when they were last read; -1 before the first read. */
   private endedSeen = -1;
 
@@ -50,10 +50,10 @@ export class OutputPump {
         jobIds: new Set(),
         lastEntryId: null,
       };
-      const ids = job.isParent && options.recurse ? [job.view.id, ...job.view.childIds] : [job.view.id];
-      for (const id of ids) source.jobIds.add(id);
+      const leaves = job.isParent && options.recurse ? job.view.childIds : [job.view.id];
+      for (const id of job.isParent && options.recurse ? [job.view.id, ...leaves] : leaves) source.jobIds.add(id);
       this.sources.set(job.rootId, source);
-      for (const id of job.isParent && options.recurse ? job.view.childIds : [job.view.id]) this.endless.add(id);
+      for (const id of leaves) this.awaitingEnd.add(id);
     }
   }
 
@@ -121,9 +121,7 @@ export class OutputPump {
   /** The jobs, of those whose end is handed on, that have finished. */
   private async readEnded(endedCount = this.endedSeen): Promise<JobRecord[]> {
     this.endedSeen = endedCount;
-    if (this.endless.size === 0) return [];
-    const records = await this.context.store.jobs.records([...this.endless]);
-    return records.filter((record) => isFinalState(record.view.state));
+    return this.context.store.jobs.finished([...this.awaitingEnd]);
   }
 
   /** Hands on the ended jobs (one page for each source), each once. */
@@ -131,7 +129,7 @@ export class OutputPump {
     for (const source of this.sources.values()) {
       const ended: JobView[] = [];
       for (const record of records) {
-        if (record.rootId !== source.rootId || !this.endless.delete(record.view.id)) continue;
+        if (record.rootId !== source.rootId || !this.awaitingEnd.delete(record.view.id)) continue;
         if (this.options.host === undefined || matchesHost(record.view.location, this.options.host)) ended.push(record.view);
       }
       if (ended.length > 0) await this.emit({ entries: [], hostPrefix: source.hostPrefix, ended });
