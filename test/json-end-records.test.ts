@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileGate } from './support/gate.js';
 import { until } from './support/poll.js';
-import { parseAllRecords, untilState, useFleet, type JobJson, type RecordJson } from './support/use-fleet.js';
+import { invokeAsJob, parseAllRecords, untilState, useFleet, type JobJson, type RecordJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
 
@@ -32,7 +32,7 @@ describe('--json end records', () => {
   });
 
   it('come with receive --json for each finished host, again on a later receive, which has nothing else left', async () => {
-    const parent = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost,localhost', '--as-job', '--', 'echo hi']);
+    const parent = await invokeAsJob(fleet.env, 'localhost,localhost', 'echo hi');
     await untilState(fleet.env, parent.id, ['Completed']);
     const ends = parent.childIds.map((child) => ({
       jobId: child,
@@ -58,16 +58,13 @@ describe('--json end records', () => {
 
   it('come as each host finishes, while others still run', async () => {
     const lock = join(fleet.env.home, 'lock');
-    const gate = join(fleet.env.home, 'gate');
+    const gate = fileGate(fleet.env);
     // The first child to take the lock finishes at once; the other waits for the gate.
-    const parent = await fleet.env.json<JobJson>([
-      'invoke',
-      '-c',
+    const parent = await invokeAsJob(
+      fleet.env,
       'localhost,localhost',
-      '--as-job',
-      '--',
-      `if mkdir '${lock}' 2>/dev/null; then echo quick; else while [ ! -e '${gate}' ]; do sleep 0.05; done; echo slow; fi # ${fleet.env.marker}`,
-    ]);
+      `if mkdir '${lock}' 2>/dev/null; then echo quick; else ${gate.wait}; echo slow; fi # ${fleet.env.marker}`,
+    );
     const follower = fleet.env.spawn(['receive', String(parent.id), '--wait', '--json']);
     let printed = '';
     follower.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
@@ -83,7 +80,7 @@ describe('--json end records', () => {
       ['stdout', 'quick'],
       ['end', { state: 'Completed', exitCode: 0, reason: null }],
     ]);
-    await writeFile(gate, '');
+    await gate.open();
     expect(await exited).toBe(0);
     expect(parseAllRecords(printed).map((record) => [record.stream, record.data])).toEqual([
       ['stdout', 'quick'],

@@ -3,9 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cmp } from './support/cmp.js';
+import { fileGate } from './support/gate.js';
 import { fleetToFile } from './support/fleet-bytes.js';
 import { cutInto, storeOutput, type StoredChunk } from './support/stored-output.js';
-import { parseAllRecords, streamBytes, untilState, useFleet, type JobJson } from './support/use-fleet.js';
+import { invokeAsJob, parseAllRecords, streamBytes, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 // Output stored as raw chunks of what a command wrote (field `r` = 1): the
 // readers must give back exactly those bytes. Entries are written here as an
@@ -14,7 +15,7 @@ const fleet = useFleet();
 
 /** A fan-out over `localhost` entries that has run and written nothing: its parent and its children's ids. */
 async function quietJob(hosts = 'localhost'): Promise<JobJson> {
-  const parent = await fleet.env.json<JobJson>(['invoke', '-c', hosts, '--as-job', '--', 'true']);
+  const parent = await invokeAsJob(fleet.env, hosts, 'true');
   return untilState(fleet.env, parent.id, ['Completed']);
 }
 
@@ -134,15 +135,8 @@ describe('output stored as raw chunks', () => {
   });
 
   it('gives a line cut by a receive while its job runs in two records, the first without its newline', async () => {
-    const gate = join(fleet.env.home, 'gate');
-    const parent = await fleet.env.json<JobJson>([
-      'invoke',
-      '-c',
-      'localhost',
-      '--as-job',
-      '--',
-      `while [ ! -e '${gate}' ]; do sleep 0.05; done # ${fleet.env.marker}`,
-    ]);
+    const gate = fileGate(fleet.env);
+    const parent = await invokeAsJob(fleet.env, 'localhost', `${gate.wait} # ${fleet.env.marker}`);
     const child = parent.childIds[0] as number;
     await untilState(fleet.env, parent.id, ['Running']);
     await store(parent, child, [{ stream: 'stdout', data: Buffer.from('first\npar') }]);
@@ -152,7 +146,7 @@ describe('output stored as raw chunks', () => {
       { data: 'par', newline: false },
     ]);
     await store(parent, child, [{ stream: 'stdout', data: Buffer.from('tial\n') }]);
-    await writeFile(gate, '');
+    await gate.open();
     await untilState(fleet.env, parent.id, ['Completed']);
     const late = parseAllRecords((await fleet.env.fleet(['receive', String(parent.id), '--json'])).stdout);
     expect(late.map(({ stream, data }) => ({ stream, data }))).toEqual([

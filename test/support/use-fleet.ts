@@ -60,6 +60,11 @@ export function oneAtATimeOnLocalhost(env: FleetEnv, command: string): Promise<J
   return env.json<JobJson>(['invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', command]);
 }
 
+/** `fleet invoke -c HOSTS --as-job -- COMMAND`: the new parent job. */
+export function invokeAsJob(env: FleetEnv, hosts: string, command: string): Promise<JobJson> {
+  return env.json<JobJson>(['invoke', '-c', hosts, '--as-job', '--', command]);
+}
+
 /** Polls `fleet get JOB --json` until the job reaches one of the states. */
 export async function untilState(env: FleetEnv, id: number, states: string[], timeoutMs = 30_000): Promise<JobJson> {
   return until(
