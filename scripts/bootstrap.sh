@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # util-linux, procps: unshare and pgrep, which the tests use.
 # openssl: the TLS test makes its own CA.
 # zsh: the login shell of the third test user (below).
-packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh)
+# clustershell: clush, which the --group test runs to hold fleet to clush -b.
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell)
 
 missing=()
 for package in "${packages[@]}"; do

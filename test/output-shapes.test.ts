@@ -18,41 +18,33 @@ function mixedCommand(): string {
   return `echo same; [ "${HOST}" != ${b} ] || echo different; [ "${HOST}" != ${d} ] || echo warning >&2; [ "${HOST}" != ${c} ] || exit 3`;
 }
 
+/**
+ * Stdout grouped by output and exit code, as clush -b groups: d's stderr line
+ * is not part of its group (stderr prints as it comes), so d groups with a; c
+ * wrote the same but failed, so it is a group of its own, last.
+ */
 function groupedReport(): string {
   const [a, b, c, d] = ssh.fleet.entries as [string, string, string, string];
   const rule = '-'.repeat(15);
-  return [
-    rule,
-    `${foldHosts([a, c])} (2)`,
-    rule,
-    'same',
-    rule,
-    `${b} (1)`,
-    rule,
-    'same',
-    'different',
-    rule,
-    `${d} (1)`,
-    rule,
-    'same',
-    'warning',
-    '',
-  ].join('\n');
+  const block = (hosts: string, ...lines: string[]) => [rule, hosts, rule, ...lines];
+  return [...block(`${foldHosts([a, d])} (2)`, 'same'), ...block(`${b} (1)`, 'same', 'different'), ...block(`${c} (1)`, 'same'), ''].join(
+    '\n',
+  );
 }
 
 describe('invoke --group and receive --group', () => {
   it('print each distinct output once under its hosts, and the failures grouped by why', async () => {
-    const [, , c] = ssh.fleet.entries;
+    const [, , c, d] = ssh.fleet.entries;
     const result = await ssh.env.fleet(['invoke', '-f', ssh.fleet.computersFile, '--group', '--', mixedCommand()]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(groupedReport());
-    expect(result.stderr).toBe(`${c} (1) Failed: exit code 3\n3 of 4 hosts completed; failed: ${c} (exit code 3)\n`);
+    expect(result.stderr).toBe(`${d}: warning\n${c} (1) Failed: exit code 3\n3 of 4 hosts completed; failed: ${c} (exit code 3)\n`);
 
     const job = await ssh.env.json<JobJson>(['invoke', '-f', ssh.fleet.computersFile, '--as-job', '--', mixedCommand()]);
     await untilState(ssh.env, job.id, ['Failed']);
     const received = await ssh.env.fleet(['receive', String(job.id), '--group']);
     expect(received.stdout).toBe(groupedReport());
-    expect(received.stderr).toBe(`${c} (1) Failed: exit code 3\n`);
+    expect(received.stderr).toBe(`${d}: warning\n${c} (1) Failed: exit code 3\n`);
     expect(received.code).toBe(1);
   });
 

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FLEET_BIN } from './support/fleet-cli.js';
 import { quoteShellWord } from '@fleet/core';
+import { storeOutput } from './support/stored-output.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const run = promisify(execFile);
@@ -77,5 +78,17 @@ describe('on a terminal', () => {
     const result = await fleet.env.fleet(slowPair());
     expect(result.stdout).toBe('localhost: done-here\nlocalhost: done-here\n');
     expect(result.stderr).toBe('2 of 2 hosts completed\n');
+  });
+
+  it('ends a last line without a newline on the terminal, so the progress line does not draw over it', async () => {
+    const job = await fleet.env.json<JobJson>(['start', '--', 'true']);
+    await untilState(fleet.env, job.id, ['Completed']);
+    // Stored as an agent writes it: a raw chunk of the command's bytes.
+    await storeOutput(fleet.redis.client(), fleet.env.prefix, { rootId: job.id, jobId: job.id, host: 'localhost' }, [
+      { stream: 'stdout', data: Buffer.from('no newline') },
+    ]);
+    const screen = await onTerminal(['receive', String(job.id), '--wait']);
+    expect(screen).toMatch(PROGRESS);
+    expect(screen).toContain('no newline\n');
   });
 });

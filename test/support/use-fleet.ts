@@ -1,4 +1,4 @@
-import type { JobView } from '@fleet/core';
+import { lineRecordBytes, type JobView, type LineRecord } from '@fleet/core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './fleet-env.js';
 import { until } from './poll.js';
@@ -43,12 +43,26 @@ export interface RecordJson {
   host: string;
   stream: string;
   data: unknown;
+  /** Instead of `data`, a line that is not UTF-8. */
+  dataBase64?: string;
+  /** A last line the command did not end with a newline. */
+  newline?: false;
   ts?: string;
+}
+
+/** The bytes a host wrote on `stream`, read back from its line records (see core's lineRecordBytes). */
+export function streamBytes(records: readonly RecordJson[], stream: 'stdout' | 'stderr'): Buffer {
+  return Buffer.concat(records.filter((record) => record.stream === stream).map((record) => lineRecordBytes(record as LineRecord)));
 }
 
 /** A fan-out of `command` over three `localhost` children run one at a time (`--throttle 1 --as-job`): the others wait their turn. */
 export function oneAtATimeOnLocalhost(env: FleetEnv, command: string): Promise<JobJson> {
   return env.json<JobJson>(['invoke', '-c', 'localhost,localhost,localhost', '--throttle', '1', '--as-job', '--', command]);
+}
+
+/** `fleet invoke -c HOSTS --as-job -- COMMAND`: the new parent job. */
+export function invokeAsJob(env: FleetEnv, hosts: string, command: string): Promise<JobJson> {
+  return env.json<JobJson>(['invoke', '-c', hosts, '--as-job', '--', command]);
 }
 
 /** Polls `fleet get JOB --json` until the job reaches one of the states. */
@@ -62,8 +76,16 @@ export async function untilState(env: FleetEnv, id: number, states: string[], ti
   );
 }
 
-/** Parses newline-delimited JSON records. */
+/**
+ * Parses newline-delimited JSON records: the output records, without the end
+ * record `--json` gives after each host's last one (see parseAllRecords).
+ */
 export function parseRecords(stdout: string): RecordJson[] {
+  return parseAllRecords(stdout).filter((record) => record.stream !== 'end');
+}
+
+/** Parses newline-delimited JSON records, the end records of hosts included. */
+export function parseAllRecords(stdout: string): RecordJson[] {
   return stdout
     .split('\n')
     .filter((line) => line.trim() !== '')

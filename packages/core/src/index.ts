@@ -28,3 +28,5 @@ export * from './host-ranges.js';
 export * from './output-groups.js';
 export * from './host-file-name.js';
 export * from './progress.js';
+export * from './line-assembler.js';
+export * from './line-record.js';

@@ -4,12 +4,12 @@ import { formatFailureGroups, formatOutputGroups, groupByOutput } from './output
 describe('grouped output', () => {
   it('prints each distinct output once, under the folded hosts that wrote it, the commonest first', () => {
     const groups = groupByOutput([
-      { host: 'web1', text: 'Linux\n' },
-      { host: 'db1', text: 'FreeBSD\n' },
-      { host: 'web2', text: 'Linux\n' },
-      { host: 'web3', text: 'Linux\n' },
-      { host: 'web7', text: 'Linux\n' },
-      { host: 'quiet', text: '' },
+      { host: 'web1', text: 'Linux\n', exitCode: 0 },
+      { host: 'db1', text: 'FreeBSD\n', exitCode: 0 },
+      { host: 'web2', text: 'Linux\n', exitCode: 0 },
+      { host: 'web3', text: 'Linux\n', exitCode: 0 },
+      { host: 'web7', text: 'Linux\n', exitCode: 0 },
+      { host: 'quiet', text: '', exitCode: 0 },
     ]);
     expect(groups.map((group) => group.hosts)).toEqual([['web1', 'web2', 'web3', 'web7'], ['db1'], ['quiet']]);
     expect(formatOutputGroups(groups)).toBe(
@@ -29,11 +29,45 @@ describe('grouped output', () => {
 
   it('tells outputs apart by every byte, and keeps each line as it was', () => {
     const groups = groupByOutput([
-      { host: 'a1', text: 'x\n' },
-      { host: 'a2', text: 'x \n' },
-      { host: 'a3', text: 'x\n\n' },
+      { host: 'a1', text: 'x\n', exitCode: 0 },
+      { host: 'a2', text: 'x \n', exitCode: 0 },
+      { host: 'a3', text: 'x\n\n', exitCode: 0 },
     ]);
     expect(groups).toHaveLength(3);
+  });
+
+  it('counts entries, not names: an entry given twice ran twice', () => {
+    const groups = groupByOutput([
+      { host: 'web1', text: 'up\n', exitCode: 0 },
+      { host: 'web1', text: 'up\n', exitCode: 0 },
+      { host: 'web2', text: 'up\n', exitCode: 0 },
+    ]);
+    expect(formatOutputGroups(groups)).toBe('---------------\nweb[1-2] (3)\n---------------\nup\n');
+  });
+
+  it('reads a last line without a newline as a line, as clush does', () => {
+    const groups = groupByOutput([
+      { host: 'a1', text: 'x\ny', exitCode: 0 },
+      { host: 'a2', text: 'x\ny\n', exitCode: 0 },
+    ]);
+    expect(groups).toEqual([{ hosts: ['a1', 'a2'], text: 'x\ny\n', exitCode: 0 }]);
+  });
+
+  it('keeps hosts that exited differently apart, lowest exit code first, as clush does', () => {
+    const groups = groupByOutput([
+      { host: 'n1', text: 'same\n', exitCode: 3 },
+      { host: 'n2', text: 'same\n', exitCode: null },
+      { host: 'n3', text: 'same\n', exitCode: 0 },
+      { host: 'n4', text: 'same\n', exitCode: 3 },
+      { host: 'n5', text: 'other\n', exitCode: 0 },
+      { host: 'n6', text: 'other\n', exitCode: 0 },
+    ]);
+    expect(groups.map((group) => [group.exitCode, group.hosts])).toEqual([
+      [0, ['n5', 'n6']],
+      [0, ['n3']],
+      [3, ['n1', 'n4']],
+      [null, ['n2']],
+    ]);
   });
 
   it('groups the hosts that did not complete by why', () => {

@@ -1,15 +1,22 @@
 import { foldHosts } from './host-ranges.js';
 
-/** Everything one host wrote, one line after another, each ending in a newline. */
+/** Everything one host entry wrote on stdout, one line after another, and the code it exited with. */
 export interface HostOutput {
   host: string;
   text: string;
+  /** null while it runs, or when it ended without one (cannot connect, timed out, stopped). */
+  exitCode: number | null;
 }
 
-/** Hosts whose output was the same, byte for byte. */
+/**
+ * Host entries whose output was the same, byte for byte, each line ending in
+ * a newline, and that exited with the same code. An entry given twice is in
+ * `hosts` twice: each ran.
+ */
 export interface OutputGroup {
   hosts: string[];
   text: string;
+  exitCode: number | null;
 }
 
 /** A host that did not complete, and why. */
@@ -23,28 +30,39 @@ export interface HostFailure {
 const RULE = '-'.repeat(15);
 
 /**
- * Groups hosts by identical output, as `clush -b` does: the groups in the
- * order their first host appears, the most common output first.
+ * Groups hosts by identical output and exit code, as `clush -b` does (a host
+ * that failed is not grouped with one that did not, though they wrote the
+ * same): the groups by exit code, lowest first (none last), then the most
+ * common output first, then in the order their first host appears. A last
+ * line without a newline reads as a line, as clush reads it.
  */
 export function groupByOutput(outputs: readonly HostOutput[]): OutputGroup[] {
   const groups = new Map<string, OutputGroup>();
-  for (const { host, text } of outputs) {
-    const group = groups.get(text) ?? { hosts: [], text };
-    if (!group.hosts.includes(host)) group.hosts.push(host);
-    groups.set(text, group);
+  for (const output of outputs) {
+    const text = output.text === '' || output.text.endsWith('\n') ? output.text : `${output.text}\n`;
+    const key = `${output.exitCode ?? ''}\n${text}`;
+    const group = groups.get(key) ?? { hosts: [], text, exitCode: output.exitCode };
+    group.hosts.push(output.host);
+    groups.set(key, group);
   }
-  return [...groups.values()].sort((a, b) => b.hosts.length - a.hosts.length);
+  const codeOrder = (code: number | null) => code ?? Number.POSITIVE_INFINITY;
+  return [...groups.values()].sort((a, b) => codeOrder(a.exitCode) - codeOrder(b.exitCode) || b.hosts.length - a.hosts.length);
 }
 
 /**
- * The grouped report: each distinct output once, under the folded set of
- * hosts that wrote it and their count. Hosts that wrote nothing have no block.
+ * The grouped report: each distinct output once, under its header. Hosts
+ * that wrote nothing have no block.
  */
 export function formatOutputGroups(groups: readonly OutputGroup[]): string {
   return groups
     .filter((group) => group.text !== '')
-    .map((group) => `${RULE}\n${foldHosts(group.hosts)} (${group.hosts.length})\n${RULE}\n${group.text}`)
+    .map((group) => `${formatGroupHeader(group)}${group.text}`)
     .join('');
+}
+
+/** A group's header: the folded set of its hosts and how many entries ran, between rules. */
+export function formatGroupHeader(group: Pick<OutputGroup, 'hosts'>): string {
+  return `${RULE}\n${foldHosts(group.hosts)} (${group.hosts.length})\n${RULE}\n`;
 }
 
 /** One line per distinct reason a host failed or was stopped: `web[4-5] (2) Failed: exit code 1`. */

@@ -2,6 +2,8 @@ import {
   ChildJobError,
   defaultJobName,
   describeCommand,
+  isFinalState,
+  isJobState,
   JobNotFoundError,
   planFanOut,
   type JobRequest,
@@ -94,6 +96,24 @@ export class JobStore {
       if (record) records.push(record);
     });
     return records;
+  }
+
+  /**
+   * Records of those of `ids` that have finished. Only the state of a leaf
+   * is read until it has finished, so a reader can ask again as hosts finish
+   * without fetching every record each time (a parent's state is rolled up
+   * from its record, which is read).
+   */
+  async finished(ids: readonly number[]): Promise<JobRecord[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hmget(this.keys.job(id), 'state', 'kind');
+    const replies = (await pipeline.exec()) ?? [];
+    const candidates = ids.filter((_, index) => {
+      const [state, kind] = (replies[index]?.[1] as (string | null)[] | undefined) ?? [];
+      return kind === 'parent' || (typeof state === 'string' && isJobState(state) && isFinalState(state));
+    });
+    return (await this.records(candidates)).filter((record) => isFinalState(record.view.state));
   }
 
   async record(id: number): Promise<JobRecord | null> {

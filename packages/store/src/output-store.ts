@@ -14,6 +14,11 @@ export interface StoredEntry {
   host: string;
   stream: OutputStream;
   data: Buffer;
+  /**
+   * For stdout and stderr: `data` is a raw chunk of what the command wrote
+   * (field `r` = 1), not lines joined by newlines.
+   */
+  raw: boolean;
   ts?: string;
 }
 
@@ -62,6 +67,7 @@ export function decodeEntry(entryId: string, fields: Buffer[]): StoredEntry {
     host: text('h'),
     stream,
     data: map.d ?? Buffer.alloc(0),
+    raw: map.r?.toString() === '1',
     ...(map.t ? { ts: text('t') } : {}),
   };
 }

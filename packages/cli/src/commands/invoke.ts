@@ -7,7 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
-import { outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
+import { outputSinkFromArgs, PREFIX_HELP, type OutputSink } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
@@ -32,6 +32,8 @@ interface InvokeArgs extends GlobalArgs {
   json: boolean;
   group: boolean;
   outdir?: string;
+  prefix: boolean;
+  N?: boolean;
   '--'?: string[];
 }
 
@@ -74,6 +76,8 @@ export const invokeCommand = {
         type: 'string',
         describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
       })
+      .option('prefix', { type: 'boolean', default: true, describe: PREFIX_HELP })
+      .option('N', { type: 'boolean', describe: 'The same as --no-prefix (clush -N)' })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
       .example('$0 invoke -f computers.txt --group -- cat /etc/debian_version', 'each distinct answer once: web[1-3,7] (4)')
@@ -98,8 +102,10 @@ export const invokeCommand = {
     const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
     if (conflicts.length > 0)
       throw new UsageError(`--rerun-failed takes the hosts and the command from the job; leave out ${conflicts.join(', ')}`);
-    if (argv['as-job'] && (argv.group || argv.outdir !== undefined)) {
-      throw new UsageError('--group and --outdir shape the output of a synchronous invoke; with --as-job, give them to receive');
+    if (argv['as-job'] && (argv.group || argv.outdir !== undefined || !argv.prefix || argv.N)) {
+      throw new UsageError(
+        '--group, --outdir and --no-prefix shape the output of a synchronous invoke; with --as-job, give them to receive',
+      );
     }
     const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
     await withContext(

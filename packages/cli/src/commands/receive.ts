@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { outputSinkFromArgs } from '../output/output-sink.js';
+import { outputSinkFromArgs, PREFIX_HELP } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
 
@@ -17,6 +17,8 @@ interface ReceiveArgs extends GlobalArgs {
   json: boolean;
   group: boolean;
   outdir?: string;
+  prefix: boolean;
+  N?: boolean;
   quiet: boolean;
 }
 
@@ -42,6 +44,8 @@ export const receiveCommand = {
         type: 'string',
         describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
       })
+      .option('prefix', { type: 'boolean', default: true, describe: PREFIX_HELP })
+      .option('N', { type: 'boolean', describe: 'The same as --no-prefix (clush -N)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'With --wait: no progress line on the terminal' })
       .example('$0 receive 7', "print what job 7's hosts wrote since the last receive")
       .example('$0 receive 7 --group', 'the same, each distinct output once: web[1-3,7] (4)')

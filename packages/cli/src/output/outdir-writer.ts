@@ -2,15 +2,15 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostFileName } from '@fleet/core';
 import type { StoredEntry } from '@fleet/store';
+import { entryBytes } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
 
-const NEWLINE = Buffer.from('\n');
-
 /**
- * `--outdir DIR`, as `pssh -o/-e` does: each host's stdout lines go to
- * DIR/HOST.out and its stderr lines to DIR/HOST.err, the file names escaped
- * so that no host entry can reach outside DIR. Other records (why a job
- * failed, a thread job's values) go on to `rest`, to be printed as usual.
+ * `--outdir DIR`, as `pssh -o/-e` does: each host's stdout goes to
+ * DIR/HOST.out and its stderr to DIR/HOST.err, byte for byte as the command
+ * wrote them, the file names escaped so that no host entry can reach outside
+ * DIR. Other records (why a job failed, a thread job's values) and the ends
+ * of jobs go on to `rest`, to be printed as usual.
  */
 export class OutdirWriter {
   private readonly files = new Map<string, Promise<FileHandle>>();
@@ -38,9 +38,9 @@ export class OutdirWriter {
         continue;
       }
       const file = await this.file(entry.host, entry.stream === 'stdout' ? 'out' : 'err');
-      await file.write(Buffer.concat([entry.data, NEWLINE]));
+      await file.write(entryBytes(entry));
     }
-    if (others.length > 0) await this.rest({ ...page, entries: others });
+    if (others.length > 0 || page.ended !== undefined) await this.rest({ ...page, entries: others });
   };
 
   /** Makes sure every host has both files, empty when it wrote nothing, and closes them all. */

@@ -1,35 +1,54 @@
-import { formatFailureGroups, formatOutputGroups, groupByOutput, type JobView } from '@fleet/core';
-import { entryRecords } from '@fleet/store';
+import { formatFailureGroups, formatGroupHeader, groupByOutput, type JobView } from '@fleet/core';
+import { entryRecords, type StoredEntry } from '@fleet/store';
+import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
+import { RecordPrinter } from './record-printer.js';
 
 /**
- * Gathers every host's output for `--group`, then prints each distinct output
- * once under the hosts that wrote it, like `clush -b`, and the hosts that did
- * not complete grouped by why. A host's output is its stdout and stderr lines
- * in the order they came (and a thread job's values); why a job failed is not
- * part of it but of the failure lines.
+ * `--group`, as `clush -b` does it: gathers every host's stdout, then prints
+ * each distinct stdout once under the hosts that wrote it and exited with the
+ * same code, and the hosts that did not complete grouped by why. Stderr is not grouped: its lines print on
+ * stderr as they come, `HOST: line`, as clush -b prints them. So what a host
+ * wrote on stderr, and how its two streams interleaved, never splits hosts
+ * whose stdout was the same. A thread job's values count as its stdout; why
+ * a job failed is not output but goes in the failure lines.
  */
 export class OutputGrouper {
+  /** Each job's stdout so far, as Latin-1 strings (one character a byte). */
   private readonly byJob = new Map<number, string[]>();
+  private readonly stderr = new RecordPrinter({ json: false, prefix: true });
 
-  readonly emit: OutputHandler = ({ entries }) => {
-    for (const entry of entries) {
-      if (entry.stream === 'error') continue;
-      const lines = this.byJob.get(entry.jobId) ?? [];
-      for (const record of entryRecords(entry)) {
-        lines.push(`${record.stream === 'output' ? JSON.stringify(record.data) : String(record.data)}\n`);
-      }
-      this.byJob.set(entry.jobId, lines);
+  readonly emit: OutputHandler = async (page) => {
+    const stderr: StoredEntry[] = [];
+    for (const entry of page.entries) {
+      if (entry.stream === 'stderr') stderr.push(entry);
+      else if (entry.stream === 'stdout') this.gather(entry.jobId, entryChunk(entry));
+      else if (entry.stream === 'output') this.gather(entry.jobId, utf8AsLatin1(`${JSON.stringify(entryRecords(entry)[0]?.data)}\n`));
     }
+    await this.stderr.emit({ ...page, entries: stderr });
   };
 
   /** Prints the groups on stdout and the failures on stderr; `leaves` are the jobs whose hosts count. */
-  print(leaves: readonly JobView[]): void {
-    const outputs = leaves.map((leaf) => ({ host: leaf.location, text: (this.byJob.get(leaf.id) ?? []).join('') }));
-    process.stdout.write(formatOutputGroups(groupByOutput(outputs)));
+  async print(leaves: readonly JobView[]): Promise<void> {
+    await this.stderr.finish();
+    const outputs = leaves.map((leaf) => ({
+      host: leaf.location,
+      text: (this.byJob.get(leaf.id) ?? []).join(''),
+      exitCode: leaf.exitCode,
+    }));
+    const blocks = groupByOutput(outputs)
+      .filter((group) => group.text !== '')
+      .map((group) => Buffer.concat([Buffer.from(formatGroupHeader(group)), Buffer.from(group.text, 'latin1')]));
+    process.stdout.write(Buffer.concat(blocks));
     const failures = leaves
       .filter((leaf) => leaf.state === 'Failed' || leaf.state === 'Stopped')
       .map((leaf) => ({ host: leaf.location, state: leaf.state, reason: leaf.reason ?? leaf.state.toLowerCase() }));
     process.stderr.write(formatFailureGroups(failures));
+  }
+
+  private gather(jobId: number, bytes: string): void {
+    const chunks = this.byJob.get(jobId);
+    if (chunks === undefined) this.byJob.set(jobId, [bytes]);
+    else chunks.push(bytes);
   }
 }

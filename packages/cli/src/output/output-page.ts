@@ -1,3 +1,4 @@
+import type { JobView } from '@fleet/core';
 import type { StoredEntry } from '@fleet/store';
 
 /**
@@ -10,6 +11,12 @@ export interface OutputPage {
   entries: readonly StoredEntry[];
   /** The lines are shown as `HOST: line` (core's `hostPrefixed`). */
   hostPrefix: boolean;
+  /**
+   * Jobs of this source whose output has all been handed on, these entries
+   * included: they had finished before the entries were read (agents write
+   * all output before they record the end). Each job is handed on so once.
+   */
+  ended?: readonly JobView[];
 }
 
 /** Takes a page of output; may return a promise to hold the next page back (a slow reader). */

@@ -1,4 +1,4 @@
-import { hostPrefixed, isFinalState, parseHostEntry } from '@fleet/core';
+import { hostPrefixed, isFinalState, parseHostEntry, type JobView } from '@fleet/core';
 import type { JobRecord, StoredEntry } from '@fleet/store';
 import type { CliContext } from '../context.js';
 import type { OutputHandler } from './output-page.js';
@@ -24,9 +24,18 @@ interface Source {
  * top-level job has one stream holding all its children's records in arrival
  * order; the pump reads it page by page, keeps the selected jobs' (and host's)
  * records, hands them on, and deletes them unless told to keep them.
+ *
+ * It also hands on, once each, the jobs whose output has ended (a page's
+ * `ended`): the leaves selected (a parent's children, or the jobs themselves),
+ * each after the drain that followed reading it as finished. Agents write all
+ * output before they record the end, so that drain held its last record.
  */
 export class OutputPump {
   private readonly sources = new Map<number, Source>();
+  /** The jobs whose end is handed on and has not been yet. */
+  private readonly awaitingEnd = new Set<number>();
+  /** How many leaves had ended when they were last read; -1 before the first read. */
+  private endedSeen = -1;
 
   constructor(
     private readonly context: CliContext,
@@ -41,14 +50,21 @@ export class OutputPump {
         jobIds: new Set(),
         lastEntryId: null,
       };
-      const ids = job.isParent && options.recurse ? [job.view.id, ...job.view.childIds] : [job.view.id];
-      for (const id of ids) source.jobIds.add(id);
+      const leaves = job.isParent && options.recurse ? job.view.childIds : [job.view.id];
+      for (const id of job.isParent && options.recurse ? [job.view.id, ...leaves] : leaves) source.jobIds.add(id);
       this.sources.set(job.rootId, source);
+      for (const id of leaves) this.awaitingEnd.add(id);
     }
   }
 
-  /** Hands on every selected record written so far. */
+  /** Hands on every selected record written so far, and the jobs that had ended before. */
   async drain(): Promise<void> {
+    const ended = await this.readEnded();
+    await this.drainEntries();
+    await this.handOnEnded(ended);
+  }
+
+  private async drainEntries(): Promise<void> {
     for (const source of this.sources.values()) {
       for (;;) {
         const page = await this.context.store.output.read(source.rootId, source.lastEntryId);
@@ -76,15 +92,16 @@ export class OutputPump {
     const ids = this.selected.map((job) => job.view.id);
     const reader = await this.context.connectAnother();
     for (;;) {
-      await this.drain();
       await store.reap();
       const records = await store.jobs.records(ids);
       onRound(records);
-      if (records.every((record) => isFinalState(record.view.state))) {
-        // Agents write all output before they record the end: this drain gets the rest.
-        await this.drain();
-        return records;
-      }
+      // Leaves are read again only when more of them have ended than last time.
+      const endedCount = records.reduce((sum, { progress }) => sum + progress.completed + progress.failed + progress.stopped, 0);
+      const ended = endedCount === this.endedSeen ? [] : await this.readEnded(endedCount);
+      // Agents write all output before they record the end: this drain gets the rest of what had ended.
+      await this.drainEntries();
+      await this.handOnEnded(ended);
+      if (records.every((record) => isFinalState(record.view.state))) return records;
       // Wakes on new output, or on a job's end (its done stream), whichever comes first.
       const streams = [...this.sources.values()];
       await reader.xread(
@@ -98,6 +115,24 @@ export class OutputPump {
         ...streams.map((source) => source.lastEntryId ?? '0-0'),
         ...streams.map(() => '0-0'),
       );
+    }
+  }
+
+  /** The jobs, of those whose end is handed on, that have finished. */
+  private async readEnded(endedCount = this.endedSeen): Promise<JobRecord[]> {
+    this.endedSeen = endedCount;
+    return this.context.store.jobs.finished([...this.awaitingEnd]);
+  }
+
+  /** Hands on the ended jobs (one page for each source), each once. */
+  private async handOnEnded(records: readonly JobRecord[]): Promise<void> {
+    for (const source of this.sources.values()) {
+      const ended: JobView[] = [];
+      for (const record of records) {
+        if (record.rootId !== source.rootId || !this.awaitingEnd.delete(record.view.id)) continue;
+        if (this.options.host === undefined || matchesHost(record.view.location, this.options.host)) ended.push(record.view);
+      }
+      if (ended.length > 0) await this.emit({ entries: [], hostPrefix: source.hostPrefix, ended });
     }
   }
 

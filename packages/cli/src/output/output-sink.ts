@@ -2,22 +2,30 @@ import { UsageError, type JobView } from '@fleet/core';
 import { OutputGrouper } from './output-grouper.js';
 import { OutdirWriter } from './outdir-writer.js';
 import type { OutputHandler } from './output-page.js';
-import { recordPrinter } from './record-printer.js';
+import { RecordPrinter } from './record-printer.js';
 
 /** Where `receive` and `invoke` send output: printed as it comes, grouped at the end, or into per-host files. */
 export interface OutputSink {
   emit: OutputHandler;
   /**
-   * Once the output has all been read: prints the groups, or closes the files
-   * (one pair per leaf's host). The leaves are read only by a sink that needs them.
+   * Once the output has all been read: prints what is left (an unfinished
+   * line, the groups), or closes the files (one pair per leaf's host). The
+   * leaves are read only by a sink that needs them.
    */
   finish(leaves: () => Promise<readonly JobView[]>): Promise<void>;
 }
+
+/** The help of `--prefix` (`--no-prefix`, `-N`), for the commands that print output. */
+export const PREFIX_HELP = 'Label lines HOST: (the default); --no-prefix or -N prints the bytes as the command wrote them';
 
 export interface OutputSinkArgs {
   json: boolean;
   group?: boolean;
   outdir?: string | undefined;
+  /** `--prefix` (default) or `--no-prefix`. */
+  prefix?: boolean;
+  /** `-N`, as clush's: the same as `--no-prefix`. */
+  N?: boolean | undefined;
 }
 
 /** The sink the flags ask for; `fresh` empties per-host files first (a new job's output). */
@@ -26,15 +34,25 @@ export async function outputSinkFromArgs(args: OutputSinkArgs, options: { fresh:
     throw new UsageError('--json prints every record; it does not go with --group or --outdir');
   }
   if (args.group && args.outdir !== undefined) throw new UsageError('choose one of --group and --outdir');
-  const printer = recordPrinter(args.json);
+  const prefix = args.prefix !== false && args.N !== true;
+  if (!prefix && (args.json || args.group || args.outdir !== undefined)) {
+    throw new UsageError('--no-prefix (-N) shapes printed lines; it does not go with --json, --group or --outdir');
+  }
   if (args.group) {
     const grouper = new OutputGrouper();
     return { emit: grouper.emit, finish: async (leaves) => grouper.print(await leaves()) };
   }
+  const printer = new RecordPrinter({ json: args.json, prefix });
   if (args.outdir !== undefined) {
     if (args.outdir === '') throw new UsageError('--outdir needs a directory');
-    const writer = await OutdirWriter.open(args.outdir, options.fresh, printer);
-    return { emit: writer.emit, finish: async (leaves) => writer.close((await leaves()).map((leaf) => leaf.location)) };
+    const writer = await OutdirWriter.open(args.outdir, options.fresh, printer.emit);
+    return {
+      emit: writer.emit,
+      finish: async (leaves) => {
+        await printer.finish();
+        await writer.close((await leaves()).map((leaf) => leaf.location));
+      },
+    };
   }
-  return { emit: printer, finish: async () => {} };
+  return { emit: printer.emit, finish: () => printer.finish() };
 }

@@ -1,71 +1,153 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { formatRecordText, prefixLines, type OutputRecord } from '@fleet/core';
+import {
+  endRecord,
+  formatRecordText,
+  JobLines,
+  lineRecords,
+  prefixLines,
+  restRecord,
+  type JobView,
+  type LineRest,
+  type OutputRecord,
+} from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
 import { colourHost, coloursOn } from '../format/host-colour.js';
+import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
 
+export interface RecordPrinterOptions {
+  /** One JSON object a record (`--json`), else text. */
+  json: boolean;
+  /**
+   * Text lines of jobs whose type has them read `HOST: line`; false prints
+   * every job's bytes as they are (`--no-prefix`).
+   */
+  prefix: boolean;
+}
+
+type Target = 'stdout' | 'stderr';
+type LineStream = 'stdout' | 'stderr';
+
 /**
- * Prints output as `receive` does: one JSON object a record, or text on
- * stdout or stderr. A page is one write per run of entries bound for the same
- * stream (so stdout and stderr lines keep their order on a terminal), and the
- * next page waits while a slow reader has not taken this one.
+ * Prints output as `receive` does: text on stdout and stderr, or one JSON
+ * object a record. A job's stdout and stderr chunks are made whole lines
+ * again (core's `JobLines`), so a prefix starts each line and hosts
+ * interleave only between lines; a line is never cut, whatever its length.
+ * A job's unfinished last line is printed when its output ends (with a
+ * newline only where it carries a prefix, so unprefixed output stays byte
+ * for byte), or when the reading ends. `--json` gives each line as a record
+ * (see core's `lineRecords`), and after a job's last record its end record.
+ *
+ * Bytes stay bytes: text is held as Latin-1 strings (one character a byte)
+ * and written as such; a page is one write per run bound for the same stream
+ * (so stdout and stderr keep their order on a terminal), and the next page
+ * waits while a slow reader has not taken this one.
  */
-export function recordPrinter(json: boolean): OutputHandler {
-  // Host prefixes in colour where they land on a terminal (and NO_COLOR is not set).
-  const colours = { stdout: coloursOn(process.stdout), stderr: coloursOn(process.stderr) };
-  return async ({ entries, hostPrefix }) => {
-    let run = '';
-    let runStream: Writable = process.stdout;
-    for (const entry of entries) {
-      const { bytes, toStderr } = json
-        ? { bytes: latin1(`${entryJson(entry)}\n`), toStderr: false }
-        : entryText(entry, hostPrefix, colours);
-      const stream = toStderr ? process.stderr : process.stdout;
-      if (stream !== runStream) {
-        await write(runStream, run);
-        run = '';
-        runStream = stream;
-      }
-      run += bytes;
-    }
-    await write(runStream, run);
+export class RecordPrinter {
+  private readonly lines = new JobLines<LineStream>();
+  /** The jobs that wrote lines (which may be unfinished), and how their lines read. */
+  private readonly open = new Map<number, { host: string; hostPrefix: boolean }>();
+  /** Host prefixes in colour where they land on a terminal (and NO_COLOR is not set). */
+  private readonly colours = { stdout: coloursOn(process.stdout), stderr: coloursOn(process.stderr) };
+  /** Whether what was last written to each stream ended a line: fleet's own lines start on one. */
+  private readonly atLineStart = { stdout: true, stderr: true };
+  private runs: { target: Target; text: string }[] = [];
+
+  constructor(private readonly options: RecordPrinterOptions) {}
+
+  readonly emit: OutputHandler = async (page) => {
+    const hostPrefix = this.options.prefix && page.hostPrefix;
+    for (const entry of page.entries) this.entry(entry, hostPrefix);
+    for (const job of page.ended ?? []) this.ended(job);
+    await this.write();
   };
-}
 
-/**
- * An entry as text, in bytes held as a Latin-1 string (one character a byte).
- * Lines go through without being decoded: a newline byte is never part of a
- * UTF-8 character, so prefixing each line works on the bytes as they are, and
- * megabytes of output cost no decoding and encoding.
- */
-function entryText(
-  entry: StoredEntry,
-  hostPrefix: boolean,
-  colours: { stdout: boolean; stderr: boolean },
-): { bytes: string; toStderr: boolean } {
-  const toStderr = entry.stream !== 'stdout' && entry.stream !== 'output';
-  const host = colours[toStderr ? 'stderr' : 'stdout'] ? colourHost(entry.host) : entry.host;
-  if (entry.stream === 'stdout' || entry.stream === 'stderr') {
-    const lines = entry.data.toString('latin1');
-    const text = hostPrefix ? prefixLines(lines, latin1(`${host}: `)) : lines;
-    return { bytes: `${text}\n`, toStderr };
+  /** The reading ends: prints the lines still unfinished (jobs still running, or a part taken). */
+  async finish(): Promise<void> {
+    for (const rest of this.lines.takeRests()) this.rest(rest);
+    this.open.clear();
+    await this.write();
   }
-  const { line } = formatRecordText({ ...(entryRecords(entry)[0] as OutputRecord), host }, hostPrefix);
-  return { bytes: latin1(`${line}\n`), toStderr };
+
+  private entry(entry: StoredEntry, hostPrefix: boolean): void {
+    if (entry.stream === 'stdout' || entry.stream === 'stderr') {
+      this.open.set(entry.jobId, { host: entry.host, hostPrefix });
+      const lines = this.lines.push(entry.jobId, entry.stream, entryChunk(entry), entry.ts);
+      if (lines === '') return;
+      if (this.options.json) {
+        const source = { jobId: entry.jobId, host: entry.host, stream: entry.stream, ts: entry.ts };
+        this.add('stdout', jsonLines(lineRecords(lines, source)));
+      } else {
+        const text = hostPrefix ? `${prefixLines(lines.slice(0, -1), this.prefix(entry.host, entry.stream))}\n` : lines;
+        this.add(entry.stream, text);
+      }
+      return;
+    }
+    // Why a job failed is written once its command has ended: its output is complete.
+    if (entry.stream === 'error') this.restsOf(entry.jobId);
+    const record = entryRecords(entry)[0] as OutputRecord;
+    if (this.options.json) {
+      this.add('stdout', jsonLines([record]));
+      return;
+    }
+    const host = this.colours[entry.stream === 'error' ? 'stderr' : 'stdout'] ? colourHost(record.host) : record.host;
+    const { line, toStderr } = formatRecordText({ ...record, host }, hostPrefix);
+    const target = toStderr ? 'stderr' : 'stdout';
+    this.add(target, `${this.atLineStart[target] ? '' : '\n'}${utf8AsLatin1(line)}\n`);
+  }
+
+  /** A job's output has all been handed on: its last line, then (`--json`) its end record. */
+  private ended(job: JobView): void {
+    this.restsOf(job.id);
+    if (this.options.json) this.add('stdout', jsonLines([endRecord(job)]));
+  }
+
+  private restsOf(jobId: number): void {
+    for (const rest of this.lines.takeRests(jobId)) this.rest(rest);
+    this.open.delete(jobId);
+  }
+
+  /**
+   * A last line without a newline. Unprefixed it stays so, byte for byte,
+   * except on a terminal: there a newline ends it, so that the progress line
+   * (redrawn in place) and the next output do not land over it.
+   */
+  private rest({ jobId, stream, rest, stamp }: LineRest<LineStream>): void {
+    const { host, hostPrefix } = this.open.get(jobId) ?? { host: '', hostPrefix: false };
+    if (this.options.json) this.add('stdout', jsonLines([restRecord(rest, { jobId, host, stream, ts: stamp })]));
+    else if (hostPrefix) this.add(stream, `${this.prefix(host, stream)}${rest}\n`);
+    else this.add(stream, process[stream].isTTY === true ? `${rest}\n` : rest);
+  }
+
+  private prefix(host: string, target: Target): string {
+    return utf8AsLatin1(`${this.colours[target] ? colourHost(host) : host}: `);
+  }
+
+  private add(target: Target, text: string): void {
+    if (text === '') return;
+    const last = this.runs[this.runs.length - 1];
+    if (last !== undefined && last.target === target) last.text += text;
+    else this.runs.push({ target, text });
+    this.atLineStart[target] = text.endsWith('\n');
+  }
+
+  private async write(): Promise<void> {
+    const runs = this.runs;
+    this.runs = [];
+    // JSON is text (each record's UTF-8); everything else is bytes held as Latin-1.
+    const encoding = this.options.json ? 'utf8' : 'latin1';
+    for (const { target, text } of runs) await write(process[target], text, encoding);
+  }
 }
 
-/** Text as its UTF-8 bytes, one Latin-1 character a byte. */
-function latin1(text: string): string {
-  return Buffer.from(text).toString('latin1');
+/** Records as newline-delimited JSON. */
+function jsonLines(records: readonly object[]): string {
+  let text = '';
+  for (const record of records) text += `${JSON.stringify(record)}\n`;
+  return text;
 }
 
-function entryJson(entry: StoredEntry): string {
-  return entryRecords(entry)
-    .map((record) => JSON.stringify(record))
-    .join('\n');
-}
-
-async function write(stream: Writable, bytes: string): Promise<void> {
-  if (bytes !== '' && !stream.write(bytes, 'latin1')) await once(stream, 'drain');
+async function write(stream: Writable, text: string, encoding: BufferEncoding): Promise<void> {
+  if (text !== '' && !stream.write(text, encoding)) await once(stream, 'drain');
 }
