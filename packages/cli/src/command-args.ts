@@ -3,6 +3,7 @@ import {
   FileReadError,
   JOB_STATES,
   commandLineFromArgv,
+  combineHostLists,
   parseComputerNames,
   parseHostList,
   parseJobSelector,
@@ -14,8 +15,12 @@ import {
   type JobState,
 } from '@fleet/core';
 
-/** What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. */
-export async function commandFromArgs(script: string | undefined, rest: readonly string[]): Promise<CommandSpec> {
+/** What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`; `example` shows the command's own form. */
+export async function commandFromArgs(
+  script: string | undefined,
+  rest: readonly string[],
+  example = 'fleet start -- uptime',
+): Promise<CommandSpec> {
   if (script !== undefined) {
     const content = await readFile(script, 'utf8').catch((error: unknown) => {
       throw new FileReadError('the script', script, error, { hint: 'give the path of a local script file' });
@@ -23,24 +28,38 @@ export async function commandFromArgs(script: string | undefined, rest: readonly
     return { kind: 'script', name: script, content, args: [...rest] };
   }
   if (rest.length === 0 || rest.every((word) => word.trim() === '')) {
-    throw new UsageError('the command is empty', { hint: "give a command after '--' (fleet start -- uptime) or --script FILE" });
+    throw new UsageError('the command is empty', { hint: `put it after --, as in: ${example}; or give --script FILE` });
   }
   return { kind: 'shell', line: commandLineFromArgv(rest) };
 }
 
-/** Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that order. */
+/**
+ * Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that
+ * order; every bad entry of both is reported at once.
+ */
 export async function hostsFromArgs(file: string | undefined, names: readonly string[] | undefined): Promise<HostEntry[]> {
-  const hosts: HostEntry[] = [];
-  if (file !== undefined) {
-    const text =
-      file === '-'
+  const source = file === '-' ? 'standard input' : `the hosts file ${file}`;
+  const text =
+    file === undefined
+      ? ''
+      : file === '-'
         ? await readStdin()
         : await readFile(file, 'utf8').catch((error: unknown) => {
-            throw new FileReadError('the hosts file', file, error, { hint: 'one host a line, [user@]host[:port]' });
+            // clush's -f is its fan-out: `-f 32` meant --throttle 32.
+            const hint = /^\d+$/.test(file)
+              ? "-f names a hosts file; clush's -f N is --throttle N here"
+              : 'one host a line, [user@]host[:port]';
+            throw new FileReadError('the hosts file', file, error, { hint });
           });
-    hosts.push(...parseHostList(text, file === '-' ? '<stdin>' : file));
+  const hosts = combineHostLists([
+    () => (file === undefined ? [] : parseHostList(text, file === '-' ? '<stdin>' : file)),
+    ...(names ?? []).map((list) => () => parseComputerNames(list)),
+  ]);
+  if (hosts.length === 0 && file !== undefined && (names ?? []).every((list) => list.trim() === '')) {
+    throw new UsageError(`${source} lists no hosts`, {
+      hint: 'one host a line, [user@]host[:port]; blank lines and # comments are skipped',
+    });
   }
-  for (const list of names ?? []) hosts.push(...parseComputerNames(list));
   if (hosts.length === 0) {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE (one a line) or -c host1,host2' });
   }

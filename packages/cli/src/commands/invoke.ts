@@ -1,4 +1,12 @@
-import { JobNotFoundError, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
+import {
+  JobNotFoundError,
+  quoteShellWord,
+  resolveJobRequest,
+  UsageError,
+  type JobRequest,
+  type JobRequestOptions,
+  type JobView,
+} from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { commandFromArgs, hostsFromArgs } from '../command-args.js';
@@ -42,7 +50,8 @@ export const invokeCommand = {
     yargs
       .usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])')
       .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line ([user@]host[:port]); - reads standard input' })
-      .option('computer-name', { alias: 'c', type: 'string', array: true, describe: 'Hosts separated by commas' })
+      // One value each (repeat the flag for more): `-c web1 uptime` must not take uptime for a host.
+      .option('computer-name', { alias: 'c', type: 'string', array: true, nargs: 1, describe: 'Hosts separated by commas' })
       .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting (Invoke-Command -AsJob)' })
       .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
       .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
@@ -56,7 +65,7 @@ export const invokeCommand = {
       .option('timeout', { type: 'number', describe: 'Fail a host whose command runs longer than this many seconds' })
       .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
       .option('workdir', { type: 'string', describe: 'Working directory on each host (default: the home directory)' })
-      .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
+      .option('env', { type: 'string', array: true, nargs: 1, describe: 'Set an environment variable, K=V (repeatable)' })
       .option('script', { alias: 'file-path', type: 'string', describe: 'Send this local script and run it on each host' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
       .option('group', {
@@ -117,7 +126,7 @@ async function requestFromArgs(
   maxOutputBytes: number,
 ): Promise<JobRequest> {
   const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
-  const command = await commandFromArgs(argv.script, argv['--'] ?? []);
+  const command = await commandFromArgs(argv.script, argv['--'] ?? [], `fleet invoke ${hostWords(argv)} -- uptime`);
   return resolveJobRequest({
     ...own,
     type: 'remote',
@@ -144,6 +153,15 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['--connect-timeout', argv['connect-timeout'] !== undefined],
   ];
   return given.filter(([, present]) => present).map(([flag]) => flag);
+}
+
+/** The hosts as given, for an example line: `-f hosts`, `-c web1,web2`. */
+function hostWords(argv: InvokeArgs): string {
+  const words = [
+    ...(argv['hosts-file'] === undefined ? [] : ['-f', argv['hosts-file']]),
+    ...(argv['computer-name'] === undefined ? [] : ['-c', argv['computer-name'].join(',')]),
+  ];
+  return words.length === 0 ? 'HOSTS' : words.map(quoteShellWord).join(' ');
 }
 
 /**
