@@ -13,6 +13,7 @@ import {
   type HostEntry,
   type JobSelector,
   type JobState,
+  withLoginUser,
 } from '@fleet/core';
 
 /** What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`; `example` shows the command's own form. */
@@ -35,9 +36,14 @@ export async function commandFromArgs(
 
 /**
  * Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that
- * order; every bad entry of both is reported at once.
+ * order; every bad entry of both is reported at once. `loginUser` (`-l`) goes
+ * to the entries that name no user.
  */
-export async function hostsFromArgs(file: string | undefined, names: readonly string[] | undefined): Promise<HostEntry[]> {
+export async function hostsFromArgs(
+  file: string | undefined,
+  names: readonly string[] | undefined,
+  loginUser?: string,
+): Promise<HostEntry[]> {
   const source = file === '-' ? 'standard input' : `the hosts file ${file}`;
   const text =
     file === undefined
@@ -47,11 +53,11 @@ export async function hostsFromArgs(file: string | undefined, names: readonly st
         : await readFile(file, 'utf8').catch((error: unknown) => {
             // clush's -f is its fan-out: `-f 32` meant --throttle 32.
             const hint = /^\d+$/.test(file)
-              ? "-f names a hosts file; clush's -f N is --throttle N here"
+              ? "-f names a hosts file; clush's -f N is --throttle N (or -p N) here"
               : 'one host a line, [user@]host[:port]';
             throw new FileReadError('the hosts file', file, error, { hint });
           });
-  const hosts = combineHostLists([
+  let hosts = combineHostLists([
     () => (file === undefined ? [] : parseHostList(text, file === '-' ? '<stdin>' : file)),
     ...(names ?? []).map((list) => () => parseComputerNames(list)),
   ]);
@@ -63,6 +69,7 @@ export async function hostsFromArgs(file: string | undefined, names: readonly st
   if (hosts.length === 0) {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE (one a line) or -c host1,host2' });
   }
+  if (loginUser !== undefined) hosts = withLoginUser(hosts, loginUser);
   return hosts;
 }
 

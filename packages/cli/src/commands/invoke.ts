@@ -24,6 +24,7 @@ import { stopJobs } from '../stop-jobs.js';
 interface InvokeArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
+  user?: string;
   'as-job': boolean;
   name?: string;
   throttle?: number;
@@ -51,10 +52,17 @@ export const invokeCommand = {
       .usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])')
       .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line ([user@]host[:port]); - reads standard input' })
       // One value each (repeat the flag for more): `-c web1 uptime` must not take uptime for a host.
-      .option('computer-name', { alias: 'c', type: 'string', array: true, nargs: 1, describe: 'Hosts separated by commas' })
+      .option('computer-name', {
+        alias: ['c', 'w'],
+        type: 'string',
+        array: true,
+        nargs: 1,
+        describe: 'Hosts separated by commas (-w: clush)',
+      })
+      .option('user', { alias: 'l', type: 'string', describe: 'Log in as USER where an entry names no user (pssh, clush -l)' })
       .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting (Invoke-Command -AsJob)' })
       .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
-      .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
+      .option('throttle', { alias: 'p', type: 'number', describe: 'At most this many hosts at once (default 32; -p: pssh)' })
       .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
       .option('batch', { type: 'string', describe: 'Run in waves of N (or N%) hosts, each once the one before has finished' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
@@ -62,7 +70,11 @@ export const invokeCommand = {
         type: 'string',
         describe: "Run job JOB's command again, as a new job, on exactly the hosts that failed in it",
       })
-      .option('timeout', { type: 'number', describe: 'Fail a host whose command runs longer than this many seconds' })
+      .option('timeout', {
+        alias: 't',
+        type: 'number',
+        describe: 'Fail a host whose command runs longer than this many seconds (-t: pssh)',
+      })
       .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
       .option('workdir', { type: 'string', describe: 'Working directory on each host (default: the home directory)' })
       .option('env', { type: 'string', array: true, nargs: 1, describe: 'Set an environment variable, K=V (repeatable)' })
@@ -125,7 +137,7 @@ async function requestFromArgs(
   own: Omit<JobRequestOptions, 'type' | 'command'>,
   maxOutputBytes: number,
 ): Promise<JobRequest> {
-  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
+  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user);
   const command = await commandFromArgs(argv.script, argv['--'] ?? [], `fleet invoke ${hostWords(argv)} -- uptime`);
   return resolveJobRequest({
     ...own,
@@ -145,6 +157,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
   const given: [string, boolean][] = [
     ['-f', argv['hosts-file'] !== undefined],
     ['-c', argv['computer-name'] !== undefined],
+    ['-l', argv.user !== undefined],
     ['--script', argv.script !== undefined],
     ['the command after --', (argv['--'] ?? []).length > 0],
     ['--workdir', argv.workdir !== undefined],
@@ -160,6 +173,7 @@ function hostWords(argv: InvokeArgs): string {
   const words = [
     ...(argv['hosts-file'] === undefined ? [] : ['-f', argv['hosts-file']]),
     ...(argv['computer-name'] === undefined ? [] : ['-c', argv['computer-name'].join(',')]),
+    ...(argv.user === undefined ? [] : ['-l', argv.user]),
   ];
   return words.length === 0 ? 'HOSTS' : words.map(quoteShellWord).join(' ');
 }

@@ -33,7 +33,7 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       type: 'string',
       describe: 'Run this script (with --thread: an ES module whose default export is an async function); words after -- are its arguments',
     })
-    .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
+    .option('env', { type: 'string', array: true, nargs: 1, describe: 'Set an environment variable, K=V (repeatable)' })
     .option('timeout', { type: 'number', describe: 'Fail the job if it runs longer than this many seconds' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the job as JSON' })
     .example('$0 start -- tar czf /tmp/home.tgz .', 'archive your home directory in the background')
