@@ -1,4 +1,4 @@
-import { FLEET_VERSION } from '@fleet/core';
+import { FLEET_VERSION, InterruptedError } from '@fleet/core';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
@@ -13,6 +13,7 @@ import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
 import { completeFleet, completionCommand, COMPLETION_KEY, COMPLETION_REQUEST } from './completion.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
+import { StdoutWatch } from './stdout-watch.js';
 import { explainUsageFailure, type CommandLineShape } from './usage-failure.js';
 
 /** The `fleet` command line. Errors are turned into messages and exit codes here and nowhere else. */
@@ -21,6 +22,8 @@ export async function main(args: string[]): Promise<void> {
   // no command runs (job completion reads Redis, and meanwhile `fleet stop 7<TAB>`
   // must not stop job 7).
   const completing = args.includes(COMPLETION_REQUEST);
+  const stdout = new StdoutWatch();
+  let failure: unknown;
   try {
     const parser = yargs(args);
     skipHelpCaching(parser);
@@ -62,10 +65,15 @@ export async function main(args: string[]): Promise<void> {
       })
       .parseAsync();
   } catch (error) {
-    if (completing) return;
-    process.stderr.write(`${describeError(error)}\n`);
-    process.exitCode = exitCodeFor(error);
+    failure = error;
   }
+  // Whatever the command was doing, a stdout closed under it ends it as SIGPIPE ends a Unix
+  // tool, unless a signal came first.
+  if (stdout.closed !== undefined && !(failure instanceof InterruptedError)) failure = stdout.closed;
+  if (failure === undefined || completing) return;
+  const words = describeError(failure);
+  if (words !== null) process.stderr.write(`${words}\n`);
+  process.exitCode = exitCodeFor(failure);
 }
 
 /** The commands, and the options of the one in hand, as yargs holds them when it refuses a command line. */

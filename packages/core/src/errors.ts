@@ -206,3 +206,29 @@ export class SshConnectError extends FleetError {
     super(message, options);
   }
 }
+
+/**
+ * A signal ended a command that was cleaning up after itself (a synchronous
+ * `invoke` stops and removes its job first). SIGHUP, the terminal going away,
+ * is taken as SIGINT is.
+ */
+export class InterruptedError extends FleetError {
+  override name = 'InterruptedError';
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/**
+ * What a command printed had nowhere to go: its standard output was closed
+ * under it (the reader of a pipe went away, as with `| head`). `code` is the
+ * system's word for it (`EPIPE`).
+ */
+export class OutputClosedError extends FleetError {
+  override name = 'OutputClosedError';
+  readonly code: string | undefined;
+  constructor(cause?: unknown) {
+    super('standard output was closed', cause === undefined ? {} : { cause });
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}

@@ -1,5 +1,6 @@
 import {
   JobNotFoundError,
+  OutputClosedError,
   quoteShellWord,
   resolveJobRequest,
   UsageError,
@@ -14,6 +15,7 @@ import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../
 import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
+import { Interrupts } from '../interrupts.js';
 import { launchJob } from '../launch-job.js';
 import { outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
@@ -120,12 +122,18 @@ export const invokeCommand = {
     await withContext(
       argv,
       async (context) => {
-        const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
-        if (sink === null) {
-          printJobs([job], { json: argv.json, single: true });
-          return;
+        // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
+        const interrupts = sink === null ? null : new Interrupts();
+        try {
+          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
+          if (sink === null || interrupts === null) {
+            printJobs([job], { json: argv.json, single: true });
+            return;
+          }
+          process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts);
+        } finally {
+          interrupts?.release();
         }
-        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet));
       },
       settings,
     );
@@ -180,30 +188,42 @@ function hostWords(argv: InvokeArgs): string {
 
 /**
  * The synchronous form: streams every host's lines as they arrive, ends with a
- * summary line on stderr, and removes the job. Ctrl-C stops the job on every
- * host before leaving.
+ * summary line on stderr, and removes the job. A signal (Ctrl-C, SIGTERM, the
+ * terminal closing) stops the job on every host, prints what came meanwhile and
+ * the summary, removes the job and ends as the signal would. A closed stdout
+ * (`| head`) does the same without a word: nothing more can be printed.
  */
-async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, progress: ProgressLine): Promise<number> {
+async function runToEnd(
+  context: CliContext,
+  job: JobView,
+  sink: OutputSink,
+  progress: ProgressLine,
+  interrupts: Interrupts,
+): Promise<number> {
   const { store } = context;
   const parent = await store.jobs.record(job.id);
   if (parent === null) throw new JobNotFoundError(String(job.id));
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    void stopJobs(context, [parent]);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  let stopping: Promise<unknown> = Promise.resolve();
+  let running = true;
+  // Once the job has ended there is nothing left to stop; the interruption still decides the exit.
+  interrupts.onFirst(() => {
+    if (running) stopping = stopJobs(context, [parent]);
+  });
+  let children: JobView[] | null = null;
   try {
     const received = await receiveOutput(context, [parent], { follow: true, keep: false, recurse: true, sink, progress });
-    const children = await received.leaves();
-    process.stderr.write(`${formatHostSummary(children)}\n`);
-    await store.jobs.remove([parent]);
-    if (interrupted) return EXIT.interrupted;
-    return children.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
+    children = await received.leaves();
+  } catch (error) {
+    // Once interrupted, output with nowhere to go (stdout closed, or the terminal gone with
+    // SIGHUP) must not keep the job from being stopped and removed.
+    if (interrupts.reason === undefined) throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    running = false;
   }
+  await stopping;
+  const quiet = interrupts.reason instanceof OutputClosedError;
+  if (children !== null && !quiet) process.stderr.write(`${formatHostSummary(children)}\n`);
+  await store.jobs.remove([parent]);
+  if (interrupts.reason !== undefined) throw interrupts.reason;
+  return children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
 }
