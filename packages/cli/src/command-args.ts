@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
 import {
   FileReadError,
   JOB_STATES,
@@ -32,6 +33,23 @@ export async function commandFromArgs(
     throw new UsageError('the command is empty', { hint: `put it after --, as in: ${example}; or give --script FILE` });
   }
   return { kind: 'shell', line: commandLineFromArgv(rest) };
+}
+
+/** The flags that name hosts, as `invoke`, `deploy` and `undeploy` take them; read by {@link hostsFromArgs}. */
+export function hostFlags<T>(yargs: Argv<T>) {
+  return (
+    yargs
+      .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line ([user@]host[:port]); - reads standard input' })
+      // One value each (repeat the flag for more): `-c web1 uptime` must not take uptime for a host.
+      .option('computer-name', {
+        alias: ['c', 'w'],
+        type: 'string',
+        array: true,
+        nargs: 1,
+        describe: 'Hosts separated by commas (-w: clush)',
+      })
+      .option('user', { alias: 'l', type: 'string', describe: 'Log in as USER where an entry names no user (pssh, clush -l)' })
+  );
 }
 
 /**

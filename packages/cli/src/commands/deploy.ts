@@ -3,7 +3,7 @@ import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, positiveIntege
 import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '@fleet/store';
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
-import { hostsFromArgs } from '../command-args.js';
+import { hostFlags, hostsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { AGENT_BUNDLE } from '../package-files.js';
@@ -18,17 +18,7 @@ interface DeployArgs extends GlobalArgs {
 }
 
 const hostOptions = (yargs: Argv<GlobalArgs>) =>
-  yargs
-    .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line; - reads standard input' })
-    .option('computer-name', {
-      alias: ['c', 'w'],
-      type: 'string',
-      array: true,
-      nargs: 1,
-      describe: 'Hosts separated by commas (-w: clush)',
-    })
-    .option('user', { alias: 'l', type: 'string', describe: 'Log in as USER where an entry names no user (pssh, clush -l)' })
-    .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds' });
+  hostFlags(yargs).option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds' });
 
 interface HostResult {
   entry: string;

@@ -10,7 +10,7 @@ import {
 } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { commandFromArgs, hostsFromArgs } from '../command-args.js';
+import { commandFromArgs, hostFlags, hostsFromArgs } from '../command-args.js';
 import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
@@ -50,18 +50,7 @@ export const invokeCommand = {
   aliases: ['invoke-command'],
   describe: 'Run a command on many hosts, one child job per host (Invoke-Command)',
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
-      .usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])')
-      .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line ([user@]host[:port]); - reads standard input' })
-      // One value each (repeat the flag for more): `-c web1 uptime` must not take uptime for a host.
-      .option('computer-name', {
-        alias: ['c', 'w'],
-        type: 'string',
-        array: true,
-        nargs: 1,
-        describe: 'Hosts separated by commas (-w: clush)',
-      })
-      .option('user', { alias: 'l', type: 'string', describe: 'Log in as USER where an entry names no user (pssh, clush -l)' })
+    hostFlags(yargs.usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])'))
       .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting (Invoke-Command -AsJob)' })
       .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
       .option('throttle', { alias: 'p', type: 'number', describe: 'At most this many hosts at once (default 32; -p: pssh)' })
