@@ -63,9 +63,9 @@ describe('a closed stdout (| head)', () => {
 
 describe('signals on a synchronous invoke', () => {
   it.each([
+    ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
-    ['SIGINT', 130],
   ] as const)('%s stops the command on every host, removes the job and exits %i', async (signal, code) => {
     const invoke = fleet.env.spawn(['invoke', '-c', 'localhost,localhost', '--', `echo up; ${fleet.env.sleep} 300`]);
     let stdout = '';
