@@ -1,8 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { processesWith } from './support/fleet-env.js';
-import { until } from './support/poll.js';
 import { describe, expect, it } from 'vitest';
 import { oneAtATimeOnLocalhost, parseRecords, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
@@ -101,23 +99,5 @@ describe('fleet invoke on localhost', () => {
     expect(final.reason).toBe('1 failed of 3 children');
     const children = (await fleet.env.json<JobJson[]>(['get', String(parent.id), '--children'])).slice(1);
     expect(children.map((child) => child.state)).toEqual(['Failed', 'Completed', 'Completed']);
-  });
-});
-
-describe('Ctrl-C on a synchronous invoke', () => {
-  it('stops the command on every host, removes the job and exits 130', async () => {
-    const marker = fleet.env.marker;
-    const invoke = fleet.env.spawn(['invoke', '-c', 'localhost,localhost', '--', `echo up; ${fleet.env.sleep} 300`]);
-    let stdout = '';
-    let stderr = '';
-    invoke.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    invoke.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => invoke.on('close', resolve));
-    await until(() => stdout === 'localhost: up\nlocalhost: up\n', { what: 'both hosts to start' });
-    invoke.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(stderr.trimEnd().split('\n').at(-1)).toBe('0 of 2 hosts completed; stopped: localhost (stopped), localhost (stopped)');
-    expect(await processesWith(marker)).toEqual([]);
-    expect(await fleet.env.json<JobJson[]>(['get'])).toEqual([]);
   });
 });

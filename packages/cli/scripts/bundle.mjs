@@ -5,6 +5,10 @@
 //   also skips Node's per-module resolution and CommonJS export scanning.
 // - dist/fleet-agent.mjs: the whole CLI in one file, dependencies included,
 //   which `fleet deploy` uploads to nodes (no node_modules there).
+// Both carry the workspace packages and every third-party dependency (all that is
+// left out: Node's own modules, and optional ones the dependencies try to load and
+// do without, such as ssh2's native add-ons), so the packed package (package.json
+// `files`: these outputs only) needs no node_modules.
 // Every output sits directly in dist/, as tsc's output does, so paths that
 // modules compute from import.meta.url (src/package-files.ts, the agent's
 // thread worker) hold in both.

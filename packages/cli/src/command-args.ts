@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
 import {
   FileReadError,
   JOB_STATES,
   commandLineFromArgv,
   commandLineFromWords,
+  combineHostLists,
   parseComputerNames,
   parseHostList,
   parseJobSelector,
@@ -13,17 +15,19 @@ import {
   type HostEntry,
   type JobSelector,
   type JobState,
+  withLoginUser,
 } from '@fleet/core';
 
 /**
  * What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. The words
  * after `--` are joined with spaces as ssh joins them, or with `--argv`
- * quoted one by one; a script's arguments always arrive as given.
+ * quoted one by one; a script's arguments always arrive as given. `example`
+ * shows the command's own form in the hint for an empty command.
  */
 export async function commandFromArgs(
   script: string | undefined,
   rest: readonly string[],
-  options: { argv: boolean },
+  options: { argv: boolean; example?: string },
 ): Promise<CommandSpec> {
   if (script !== undefined) {
     const content = await readFile(script, 'utf8').catch((error: unknown) => {
@@ -32,27 +36,66 @@ export async function commandFromArgs(
     return { kind: 'script', name: script, content, args: [...rest] };
   }
   if (rest.length === 0 || rest.every((word) => word.trim() === '')) {
-    throw new UsageError('the command is empty', { hint: "give a command after '--' (fleet start -- uptime) or --script FILE" });
+    throw new UsageError('the command is empty', {
+      hint: `put it after --, as in: ${options.example ?? 'fleet start -- uptime'}; or give --script FILE`,
+    });
   }
   return { kind: 'shell', line: options.argv ? commandLineFromArgv(rest) : commandLineFromWords(rest) };
 }
 
-/** Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that order. */
-export async function hostsFromArgs(file: string | undefined, names: readonly string[] | undefined): Promise<HostEntry[]> {
-  const hosts: HostEntry[] = [];
-  if (file !== undefined) {
-    const text =
-      file === '-'
+/** The flags that name hosts, as `invoke`, `deploy` and `undeploy` take them; read by {@link hostsFromArgs}. */
+export function hostFlags<T>(yargs: Argv<T>) {
+  return (
+    yargs
+      .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line ([user@]host[:port]); - reads standard input' })
+      // One value each (repeat the flag for more): `-c web1 uptime` must not take uptime for a host.
+      .option('computer-name', {
+        alias: ['c', 'w'],
+        type: 'string',
+        array: true,
+        nargs: 1,
+        describe: 'Hosts separated by commas (-w: clush)',
+      })
+      .option('user', { alias: 'l', type: 'string', describe: 'Log in as USER where an entry names no user (pssh, clush -l)' })
+  );
+}
+
+/**
+ * Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that
+ * order; every bad entry of both is reported at once. `loginUser` (`-l`) goes
+ * to the entries that name no user.
+ */
+export async function hostsFromArgs(
+  file: string | undefined,
+  names: readonly string[] | undefined,
+  loginUser?: string,
+): Promise<HostEntry[]> {
+  const source = file === '-' ? 'standard input' : `the hosts file ${file}`;
+  const text =
+    file === undefined
+      ? ''
+      : file === '-'
         ? await readStdin()
         : await readFile(file, 'utf8').catch((error: unknown) => {
-            throw new FileReadError('the hosts file', file, error, { hint: 'one host a line, [user@]host[:port]' });
+            // clush's -f is its fan-out: `-f 32` meant --throttle 32.
+            const hint = /^\d+$/.test(file)
+              ? "-f names a hosts file; clush's -f N is --throttle N (or -p N) here"
+              : 'one host a line, [user@]host[:port]';
+            throw new FileReadError('the hosts file', file, error, { hint });
           });
-    hosts.push(...parseHostList(text, file === '-' ? '<stdin>' : file));
+  let hosts = combineHostLists([
+    () => (file === undefined ? [] : parseHostList(text, file === '-' ? '<stdin>' : file)),
+    ...(names ?? []).map((list) => () => parseComputerNames(list)),
+  ]);
+  if (hosts.length === 0 && file !== undefined && (names ?? []).every((list) => list.trim() === '')) {
+    throw new UsageError(`${source} lists no hosts`, {
+      hint: 'one host a line, [user@]host[:port]; blank lines and # comments are skipped',
+    });
   }
-  for (const list of names ?? []) hosts.push(...parseComputerNames(list));
   if (hosts.length === 0) {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE (one a line) or -c host1,host2' });
   }
+  if (loginUser !== undefined) hosts = withLoginUser(hosts, loginUser);
   return hosts;
 }
 

@@ -1,5 +1,5 @@
-import { UsageError } from '@fleet/core';
-import yargs, { type Argv } from 'yargs';
+import { FLEET_VERSION, InterruptedError } from '@fleet/core';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { deployCommand, undeployCommand } from './commands/deploy.js';
@@ -13,6 +13,8 @@ import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
 import { completeFleet, completionCommand, COMPLETION_KEY, COMPLETION_REQUEST } from './completion.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
+import { StdoutWatch } from './stdout-watch.js';
+import { explainUsageFailure, type CommandLineShape } from './usage-failure.js';
 
 /** The `fleet` command line. Errors are turned into messages and exit codes here and nowhere else. */
 export async function main(args: string[]): Promise<void> {
@@ -20,6 +22,8 @@ export async function main(args: string[]): Promise<void> {
   // no command runs (job completion reads Redis, and meanwhile `fleet stop 7<TAB>`
   // must not stop job 7).
   const completing = args.includes(COMPLETION_REQUEST);
+  const stdout = new StdoutWatch();
+  let failure: unknown;
   try {
     const parser = yargs(args);
     skipHelpCaching(parser);
@@ -29,38 +33,61 @@ export async function main(args: string[]): Promise<void> {
       describe: 'Redis URL (default: FLEET_REDIS_URL, else 127.0.0.1:6379, else a private redis-server)',
     });
     const runnable = <T extends { handler: unknown }>(command: T): T => (completing ? { ...command, handler: () => {} } : command);
+    const commands = [
+      startCommand,
+      startThreadJobCommand,
+      invokeCommand,
+      getCommand,
+      receiveCommand,
+      waitCommand,
+      stopCommand,
+      removeCommand,
+      agentCommand,
+      agentsCommand,
+      deployCommand,
+      undeployCommand,
+      keyCommand,
+      completionCommand(parser),
+    ];
+    // Each module is typed for its own arguments, which yargs' overloads cannot take from one array.
+    for (const command of commands) parser.command(runnable(command) as unknown as CommandModule);
     await parser
-      .command(runnable(startCommand))
-      .command(runnable(startThreadJobCommand))
-      .command(runnable(invokeCommand))
-      .command(runnable(getCommand))
-      .command(runnable(receiveCommand))
-      .command(runnable(waitCommand))
-      .command(runnable(stopCommand))
-      .command(runnable(removeCommand))
-      .command(runnable(agentCommand))
-      .command(runnable(agentsCommand))
-      .command(runnable(deployCommand))
-      .command(runnable(undeployCommand))
-      .command(runnable(keyCommand))
-      .command(runnable(completionCommand(parser)))
       .completion(COMPLETION_KEY, false, completeFleet)
       .example('$0 invoke -f computers.txt -- uptime', 'run uptime on every host in computers.txt')
       .example('source <($0 completion)', 'in ~/.bashrc or ~/.zshrc: tab-complete commands, flags and jobs')
-      .demandCommand(1, 'name a command; fleet --help lists them')
+      .demandCommand(1, 'name a command')
       .strict(!completing)
       .help()
-      .version(false)
+      .version(FLEET_VERSION)
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .fail((message, error) => {
-        throw error ?? new UsageError(message ?? 'bad command line', { hint: 'fleet --help shows the usage' });
+        throw error ?? explainUsageFailure(message ?? 'bad command line', args, commandLineShape(parser, commands));
       })
       .parseAsync();
   } catch (error) {
-    if (completing) return;
-    process.stderr.write(`${describeError(error)}\n`);
-    process.exitCode = exitCodeFor(error);
+    failure = error;
   }
+  // Whatever the command was doing, a stdout closed under it ends it as SIGPIPE ends a Unix
+  // tool, unless a signal came first.
+  if (stdout.closed !== undefined && !(failure instanceof InterruptedError)) failure = stdout.closed;
+  if (failure === undefined || completing) return;
+  const words = describeError(failure);
+  if (words !== null) process.stderr.write(`${words}\n`);
+  process.exitCode = exitCodeFor(failure);
+}
+
+/** The commands, and the options of the one in hand, as yargs holds them when it refuses a command line. */
+function commandLineShape(parser: Argv, commands: readonly { command: string; aliases?: string[] }[]): CommandLineShape {
+  const names = new Map<string, string>();
+  for (const { command, aliases = [] } of commands) {
+    const name = command.split(' ')[0] as string;
+    for (const word of [name, ...aliases]) names.set(word, name);
+  }
+  const options = (
+    parser as unknown as { getOptions(): { key: Record<string, unknown>; boolean: string[]; alias: Record<string, string[]> } }
+  ).getOptions();
+  const booleans = new Set(options.boolean.flatMap((key) => [key, ...(options.alias[key] ?? [])]));
+  return { commands: names, runCommands: new Set(['invoke', 'start', 'start-threadjob']), options: Object.keys(options.key), booleans };
 }
 
 /**

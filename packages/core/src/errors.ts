@@ -19,17 +19,45 @@ export class UsageError extends FleetError {
   override name = 'UsageError';
 }
 
-/** A host entry that is not a host name or address. */
+/** One entry of a hosts list that is not a host name or address, and where it was written. */
+export interface BadHostEntry {
+  /** The file as named (`<stdin>` for standard input), or the flag (`--computer-name`). */
+  source: string;
+  /** 1-based: the line of a file, or the place in a comma-separated list. */
+  line: number;
+  entry: string;
+  problem: string;
+}
+
+/**
+ * Host entries that are not host names or addresses: every one found, so that
+ * a file with several bad lines is put right in one go. Nothing runs.
+ */
 export class HostEntryError extends UsageError {
   override name = 'HostEntryError';
-  constructor(
-    readonly source: string,
-    readonly line: number,
-    readonly entry: string,
-    readonly problem: string,
-  ) {
-    super(`${source}:${line}: bad host entry ${JSON.stringify(entry)}: ${problem}`, {
+  constructor(readonly entries: readonly BadHostEntry[]) {
+    const lines = entries.map(
+      ({ source, line, entry, problem }) => `${source}:${line}: bad host entry ${JSON.stringify(entry)}: ${problem}`,
+    );
+    super(lines.length === 1 ? (lines[0] as string) : `${lines.length} bad host entries:\n${lines.map((line) => `  ${line}`).join('\n')}`, {
       hint: 'an entry is [user@]host[:port] or [user@][v6addr]:port; nothing was run',
+    });
+  }
+}
+
+/** `receive --host H` names a host that none of the jobs ran on. */
+export class HostNotInJobError extends UsageError {
+  override name = 'HostNotInJobError';
+  constructor(
+    readonly host: string,
+    readonly jobIds: readonly number[],
+    /** The hosts the jobs did run on, as written in their host lists. */
+    readonly hosts: readonly string[],
+  ) {
+    const jobs = jobIds.length === 1 ? `job ${jobIds[0]}` : `jobs ${jobIds.join(', ')}`;
+    const shown = hosts.slice(0, 10).join(', ') + (hosts.length > 10 ? `, and ${hosts.length - 10} more` : '');
+    super(`no host of ${jobs} matches ${JSON.stringify(host)}`, {
+      hint: hosts.length === 0 ? `${jobs} ran on no host` : `give one of its hosts: ${shown}`,
     });
   }
 }
@@ -176,5 +204,31 @@ export class SshConnectError extends FleetError {
     options: { cause?: unknown } = {},
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * A signal ended a command that was cleaning up after itself (a synchronous
+ * `invoke` stops and removes its job first). SIGHUP, the terminal going away,
+ * is taken as SIGINT is.
+ */
+export class InterruptedError extends FleetError {
+  override name = 'InterruptedError';
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/**
+ * What a command printed had nowhere to go: its standard output was closed
+ * under it (the reader of a pipe went away, as with `| head`). `code` is the
+ * system's word for it (`EPIPE`).
+ */
+export class OutputClosedError extends FleetError {
+  override name = 'OutputClosedError';
+  readonly code: string | undefined;
+  constructor(cause?: unknown) {
+    super('standard output was closed', cause === undefined ? {} : { cause });
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HostEntryError } from './errors.js';
 import { parseHostEntry } from './host-entry.js';
-import { parseComputerNames, parseHostList } from './host-list.js';
+import { combineHostLists, parseComputerNames, parseHostList } from './host-list.js';
 
 describe('parseHostEntry', () => {
   it.each([
@@ -26,7 +26,8 @@ describe('parseHostEntry', () => {
     ['$(x)', /not a host name/],
     ['host name', /white space/],
     ['a\u0000b', /control character/],
-    ['@web1', /empty user/],
+    ['@web1', /groups \(@name\) are not supported yet/],
+    ['@all', /groups \(@name\) are not supported yet/],
     ['-l@web1', /not a valid login name/],
     ['web1:0', /between 1 and 65535/],
     ['web1:70000', /between 1 and 65535/],
@@ -46,19 +47,49 @@ describe('parseHostList', () => {
   });
 
   it('names the file, line and entry of a bad entry', () => {
-    const error = (() => {
-      try {
-        parseHostList('web1\n\nweb 2\n', 'hosts.txt');
-      } catch (caught) {
-        return caught;
-      }
-    })();
+    const error = caught(() => parseHostList('web1\n\nweb 2\n', 'hosts.txt'));
     expect(error).toBeInstanceOf(HostEntryError);
-    expect(error).toMatchObject({ source: 'hosts.txt', line: 3, entry: 'web 2' });
-    expect((error as Error).message).toContain('hosts.txt:3');
+    expect((error as HostEntryError).entries).toEqual([
+      { source: 'hosts.txt', line: 3, entry: 'web 2', problem: 'contains white space or a control character' },
+    ]);
+    expect((error as Error).message).toBe('hosts.txt:3: bad host entry "web 2": contains white space or a control character');
+  });
+
+  it('reports every bad line, not only the first, in one error', () => {
+    const error = caught(() => parseHostList('a;b\nweb1\n# fine\n-x\n@all\n', 'hosts.txt')) as HostEntryError;
+    expect(error.entries.map(({ line, entry }) => [line, entry])).toEqual([
+      [1, 'a;b'],
+      [4, '-x'],
+      [5, '@all'],
+    ]);
+    expect(error.message.split('\n')).toEqual([
+      '3 bad host entries:',
+      '  hosts.txt:1: bad host entry "a;b": "a;b" is not a host name or address',
+      '  hosts.txt:4: bad host entry "-x": "-x" is not a host name or address',
+      '  hosts.txt:5: bad host entry "@all": groups (@name) are not supported yet; name the hosts with -c a,b,c or -f FILE',
+    ]);
+  });
+
+  it('combines the bad entries of a file and of -c into one error, and the entries of both in order', () => {
+    expect(
+      combineHostLists([() => parseHostList('web1\n', 'hosts'), () => parseComputerNames('web2,web3')]).map((host) => host.raw),
+    ).toEqual(['web1', 'web2', 'web3']);
+    const error = caught(() =>
+      combineHostLists([() => parseHostList('web1\na;b\n', 'hosts'), () => parseComputerNames('web2,@web')]),
+    ) as HostEntryError;
+    expect(error.entries.map(({ source, line }) => `${source}:${line}`)).toEqual(['hosts:2', '--computer-name:2']);
   });
 
   it('reads comma-separated names', () => {
     expect(parseComputerNames('a, b,,c').map((host) => host.raw)).toEqual(['a', 'b', 'c']);
   });
 });
+
+function caught(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('nothing was thrown');
+}

@@ -28,13 +28,17 @@ export function parseHostEntry(text: string): HostEntry {
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(raw)) throw new InvalidHostEntry(raw, 'contains white space or a control character');
 
+  // ClusterShell's and Ansible's groups; without this, `@all` would read as an empty user name.
+  if (raw.startsWith('@')) {
+    throw new InvalidHostEntry(raw, 'groups (@name) are not supported yet; name the hosts with -c a,b,c or -f FILE');
+  }
+
   let rest = raw;
   let user: string | null = null;
   const at = rest.lastIndexOf('@');
   if (at !== -1) {
     user = rest.slice(0, at);
     rest = rest.slice(at + 1);
-    if (user.length === 0) throw new InvalidHostEntry(raw, 'empty user name before @');
     if (!USER.test(user)) throw new InvalidHostEntry(raw, `user name ${JSON.stringify(user)} is not a valid login name`);
   }
 

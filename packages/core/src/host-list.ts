@@ -1,37 +1,62 @@
-import { HostEntryError, InvalidHostEntry } from './errors.js';
+import { HostEntryError, InvalidHostEntry, type BadHostEntry } from './errors.js';
 import { parseHostEntry, type HostEntry } from './host-entry.js';
 
 /**
  * Parses a hosts list: one entry a line; blank lines and `#` comments are
  * skipped; duplicates are kept (each entry is one child). Every line is checked
- * before anything runs: the first bad entry throws with its source and line.
+ * before anything runs, and every bad one is reported, with its source and line.
  */
 export function parseHostList(text: string, source: string): HostEntry[] {
-  const entries: HostEntry[] = [];
-  const lines = text.split('\n');
-  lines.forEach((line, index) => {
+  const parts: { text: string; line: number }[] = [];
+  text.split('\n').forEach((line, index) => {
     const hash = line.indexOf('#');
     const content = (hash === -1 ? line : line.slice(0, hash)).trim();
-    if (content === '') return;
-    entries.push(parseOne(content, source, index + 1));
+    if (content !== '') parts.push({ text: content, line: index + 1 });
   });
-  return entries;
+  return parseAll(parts, source);
 }
 
-/** Parses `-c a,b,c`: entries separated by commas, checked like file entries. */
+/** Parses `-c a,b,c`: entries separated by commas, checked like file entries (the "line" is the place in the list). */
 export function parseComputerNames(list: string, source = '--computer-name'): HostEntry[] {
-  return list
+  const parts = list
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '')
-    .map((part, index) => parseOne(part, source, index + 1));
+    .map((part, index) => ({ text: part, line: index + 1 }));
+  return parseAll(parts, source);
 }
 
-function parseOne(text: string, source: string, line: number): HostEntry {
-  try {
-    return parseHostEntry(text);
-  } catch (error) {
-    if (error instanceof InvalidHostEntry) throw new HostEntryError(source, line, text, error.message);
-    throw error;
+/**
+ * Runs each of `parsers` and returns their entries in order; when any of them
+ * throws a {@link HostEntryError}, throws one holding the bad entries of all, so
+ * that `-f FILE -c LIST` reports both at once.
+ */
+export function combineHostLists(parsers: readonly (() => HostEntry[])[]): HostEntry[] {
+  const entries: HostEntry[] = [];
+  const bad: BadHostEntry[] = [];
+  for (const parse of parsers) {
+    try {
+      entries.push(...parse());
+    } catch (error) {
+      if (!(error instanceof HostEntryError)) throw error;
+      bad.push(...error.entries);
+    }
   }
+  if (bad.length > 0) throw new HostEntryError(bad);
+  return entries;
+}
+
+function parseAll(parts: readonly { text: string; line: number }[], source: string): HostEntry[] {
+  const entries: HostEntry[] = [];
+  const bad: BadHostEntry[] = [];
+  for (const { text, line } of parts) {
+    try {
+      entries.push(parseHostEntry(text));
+    } catch (error) {
+      if (!(error instanceof InvalidHostEntry)) throw error;
+      bad.push({ source, line, entry: text, problem: error.problem });
+    }
+  }
+  if (bad.length > 0) throw new HostEntryError(bad);
+  return entries;
 }

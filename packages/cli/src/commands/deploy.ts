@@ -3,7 +3,7 @@ import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, positiveIntege
 import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '@fleet/store';
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
-import { hostsFromArgs } from '../command-args.js';
+import { hostFlags, hostsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { AGENT_BUNDLE } from '../package-files.js';
@@ -11,16 +11,14 @@ import { AGENT_BUNDLE } from '../package-files.js';
 interface DeployArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
+  user?: string;
   concurrency: number;
   'ship-node': boolean;
   'connect-timeout'?: number;
 }
 
 const hostOptions = (yargs: Argv<GlobalArgs>) =>
-  yargs
-    .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line; - reads standard input' })
-    .option('computer-name', { alias: 'c', type: 'string', array: true, describe: 'Hosts separated by commas' })
-    .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds' });
+  hostFlags(yargs).option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds' });
 
 interface HostResult {
   entry: string;
@@ -67,7 +65,7 @@ export const deployCommand = {
       .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis'),
   handler: async (argv: DeployArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name']));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
@@ -109,7 +107,7 @@ export const undeployCommand = {
   describe: 'Stop and remove the agent fleet deploy put on each node',
   builder: (yargs: Argv<GlobalArgs>) => hostOptions(yargs).example('$0 undeploy -c web1,web2', 'take the agents off two nodes'),
   handler: async (argv: Omit<DeployArgs, 'concurrency' | 'ship-node'>) => {
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name']));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, undeployAgent } = await import('@fleet/agent');
       const pool = new SshPool();

@@ -1,11 +1,21 @@
-import { JobNotFoundError, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
+import {
+  JobNotFoundError,
+  OutputClosedError,
+  quoteShellWord,
+  resolveJobRequest,
+  UsageError,
+  type JobRequest,
+  type JobRequestOptions,
+  type JobView,
+} from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { commandFromArgs, hostsFromArgs } from '../command-args.js';
+import { commandFromArgs, hostFlags, hostsFromArgs } from '../command-args.js';
 import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
+import { Interrupts } from '../interrupts.js';
 import { launchJob } from '../launch-job.js';
 import { outputSinkFromArgs, PREFIX_HELP, type OutputSink } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
@@ -16,6 +26,7 @@ import { stopJobs } from '../stop-jobs.js';
 interface InvokeArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
+  user?: string;
   'as-job': boolean;
   name?: string;
   throttle?: number;
@@ -42,13 +53,10 @@ export const invokeCommand = {
   aliases: ['invoke-command'],
   describe: 'Run a command on many hosts, one child job per host (Invoke-Command)',
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
-      .usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])')
-      .option('hosts-file', { alias: 'f', type: 'string', describe: 'Hosts, one a line ([user@]host[:port]); - reads standard input' })
-      .option('computer-name', { alias: 'c', type: 'string', array: true, describe: 'Hosts separated by commas' })
+    hostFlags(yargs.usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])'))
       .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting (Invoke-Command -AsJob)' })
       .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
-      .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
+      .option('throttle', { alias: 'p', type: 'number', describe: 'At most this many hosts at once (default 32; -p: pssh)' })
       .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
       .option('batch', { type: 'string', describe: 'Run in waves of N (or N%) hosts, each once the one before has finished' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
@@ -56,10 +64,14 @@ export const invokeCommand = {
         type: 'string',
         describe: "Run job JOB's command again, as a new job, on exactly the hosts that failed in it",
       })
-      .option('timeout', { type: 'number', describe: 'Fail a host whose command runs longer than this many seconds' })
+      .option('timeout', {
+        alias: 't',
+        type: 'number',
+        describe: 'Fail a host whose command runs longer than this many seconds (-t: pssh)',
+      })
       .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
       .option('workdir', { type: 'string', describe: 'Working directory on each host (default: the home directory)' })
-      .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
+      .option('env', { type: 'string', array: true, nargs: 1, describe: 'Set an environment variable, K=V (repeatable)' })
       .option('script', { alias: 'file-path', type: 'string', describe: 'Send this local script and run it on each host' })
       .option('argv', {
         type: 'boolean',
@@ -111,12 +123,18 @@ export const invokeCommand = {
     await withContext(
       argv,
       async (context) => {
-        const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
-        if (sink === null) {
-          printJobs([job], { json: argv.json, single: true });
-          return;
+        // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
+        const interrupts = sink === null ? null : new Interrupts();
+        try {
+          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
+          if (sink === null || interrupts === null) {
+            printJobs([job], { json: argv.json, single: true });
+            return;
+          }
+          process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts);
+        } finally {
+          interrupts?.release();
         }
-        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet));
       },
       settings,
     );
@@ -128,8 +146,11 @@ async function requestFromArgs(
   own: Omit<JobRequestOptions, 'type' | 'command'>,
   maxOutputBytes: number,
 ): Promise<JobRequest> {
-  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name']);
-  const command = await commandFromArgs(argv.script, argv['--'] ?? [], { argv: argv.argv === true });
+  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user);
+  const command = await commandFromArgs(argv.script, argv['--'] ?? [], {
+    argv: argv.argv === true,
+    example: `fleet invoke ${hostWords(argv)} -- uptime`,
+  });
   return resolveJobRequest({
     ...own,
     type: 'remote',
@@ -148,6 +169,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
   const given: [string, boolean][] = [
     ['-f', argv['hosts-file'] !== undefined],
     ['-c', argv['computer-name'] !== undefined],
+    ['-l', argv.user !== undefined],
     ['--script', argv.script !== undefined],
     ['the command after --', (argv['--'] ?? []).length > 0],
     ['--argv', argv.argv !== undefined],
@@ -159,32 +181,54 @@ function rerunConflicts(argv: InvokeArgs): string[] {
   return given.filter(([, present]) => present).map(([flag]) => flag);
 }
 
+/** The hosts as given, for an example line: `-f hosts`, `-c web1,web2`. */
+function hostWords(argv: InvokeArgs): string {
+  const words = [
+    ...(argv['hosts-file'] === undefined ? [] : ['-f', argv['hosts-file']]),
+    ...(argv['computer-name'] === undefined ? [] : ['-c', argv['computer-name'].join(',')]),
+    ...(argv.user === undefined ? [] : ['-l', argv.user]),
+  ];
+  return words.length === 0 ? 'HOSTS' : words.map(quoteShellWord).join(' ');
+}
+
 /**
  * The synchronous form: streams every host's lines as they arrive, ends with a
- * summary line on stderr, and removes the job. Ctrl-C stops the job on every
- * host before leaving.
+ * summary line on stderr, and removes the job. A signal (Ctrl-C, SIGTERM, the
+ * terminal closing) stops the job on every host, prints what came meanwhile and
+ * the summary, removes the job and ends as the signal would. A closed stdout
+ * (`| head`) does the same without a word: nothing more can be printed.
  */
-async function runToEnd(context: CliContext, job: JobView, sink: OutputSink, progress: ProgressLine): Promise<number> {
+async function runToEnd(
+  context: CliContext,
+  job: JobView,
+  sink: OutputSink,
+  progress: ProgressLine,
+  interrupts: Interrupts,
+): Promise<number> {
   const { store } = context;
   const parent = await store.jobs.record(job.id);
   if (parent === null) throw new JobNotFoundError(String(job.id));
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
-    void stopJobs(context, [parent]);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  let stopping: Promise<unknown> = Promise.resolve();
+  let running = true;
+  // Once the job has ended there is nothing left to stop; the interruption still decides the exit.
+  interrupts.onFirst(() => {
+    if (running) stopping = stopJobs(context, [parent]);
+  });
+  let children: JobView[] | null = null;
   try {
     const received = await receiveOutput(context, [parent], { follow: true, keep: false, recurse: true, sink, progress });
-    const children = await received.leaves();
-    process.stderr.write(`${formatHostSummary(children)}\n`);
-    await store.jobs.remove([parent]);
-    if (interrupted) return EXIT.interrupted;
-    return children.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
+    children = await received.leaves();
+  } catch (error) {
+    // Once interrupted, output with nowhere to go (stdout closed, or the terminal gone with
+    // SIGHUP) must not keep the job from being stopped and removed.
+    if (interrupts.reason === undefined) throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    running = false;
   }
+  await stopping;
+  const quiet = interrupts.reason instanceof OutputClosedError;
+  if (children !== null && !quiet) process.stderr.write(`${formatHostSummary(children)}\n`);
+  await store.jobs.remove([parent]);
+  if (interrupts.reason !== undefined) throw interrupts.reason;
+  return children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
 }

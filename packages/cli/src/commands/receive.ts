@@ -1,8 +1,10 @@
-import { ChildJobError, isFinalState, UsageError } from '@fleet/core';
+import { ChildJobError, HostNotInJobError, isFinalState, UsageError } from '@fleet/core';
+import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
-import { withContext, type GlobalArgs } from '../context.js';
+import { withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { matchesHost } from '../output/output-pump.js';
 import { outputSinkFromArgs, PREFIX_HELP } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
@@ -62,6 +64,7 @@ export const receiveCommand = {
         const child = selected.find((record) => record.view.parentId !== null);
         if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
       }
+      if (argv.host !== undefined && argv.recurse) await checkHost(context, selected, argv.host);
       const { records: final } = await receiveOutput(context, selected, {
         follow: argv.wait,
         keep: argv.keep,
@@ -76,3 +79,15 @@ export const receiveCommand = {
     });
   },
 };
+
+/** `--host H` must name a host of the jobs: else the receive would print nothing, and say nothing of why. */
+async function checkHost(context: CliContext, selected: readonly JobRecord[], host: string): Promise<void> {
+  const leaves = await context.store.jobs.leaves(selected);
+  if (leaves.some((leaf) => matchesHost(leaf.view.location, host))) return;
+  const hosts = [...new Set(leaves.map((leaf) => leaf.view.location))];
+  throw new HostNotInJobError(
+    host,
+    selected.map((record) => record.view.id),
+    hosts,
+  );
+}

@@ -34,7 +34,7 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       type: 'string',
       describe: 'Run this script (with --thread: an ES module whose default export is an async function); words after -- are its arguments',
     })
-    .option('env', { type: 'string', array: true, describe: 'Set an environment variable, K=V (repeatable)' })
+    .option('env', { type: 'string', array: true, nargs: 1, describe: 'Set an environment variable, K=V (repeatable)' })
     .option('argv', {
       type: 'boolean',
       describe:
