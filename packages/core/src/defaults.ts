@@ -24,7 +24,7 @@ export const DEFAULTS = {
   /** @defaultValue 10 s */
   connectTimeoutMs: 10_000,
   /**
-   * Per-child output cap.
+   * Per-child output cap: how much of a child's output Redis holds unreceived.
    * @defaultValue 16 MiB
    */
   maxOutputBytes: 16 * 1024 * 1024,
@@ -148,6 +148,13 @@ export const DEFAULTS = {
    * @defaultValue 64 KiB
    */
   outputPackedBytes: 64 * 1024,
+  /**
+   * A reader following a job's output says so for this long, and says it
+   * again well before it runs out; an agent at the cap waits for such a
+   * reader instead of dropping, and drops once the word runs out (the reader died).
+   * @defaultValue 5 s
+   */
+  outputFollowTtlMs: 5_000,
   /**
    * Output is sent at the latest this long after it was written.
    * @defaultValue 5 ms

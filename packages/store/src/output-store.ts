@@ -17,6 +17,14 @@ export interface StoredEntry {
   ts?: string;
 }
 
+/** What an agent at the output cap needs to know of a job. */
+export interface OutputStanding {
+  /** Bytes of the job's output Redis holds unreceived. */
+  unreadBytes: number;
+  /** Whether a reader follows the job's tree and takes all of it: then the agent waits for it instead of dropping. */
+  followed: boolean;
+}
+
 /** Reads the output stream of a top-level job (it holds every child's records, in arrival order). */
 export class OutputStore {
   constructor(
@@ -37,6 +45,28 @@ export class OutputStore {
       count,
     );
     return entries.map(([entryId, fields]) => decodeEntry(entryId.toString(), fields));
+  }
+
+  /**
+   * Says that a reader follows these top-level jobs and takes all their
+   * output, for `ttlMs`: the reader says it again well before then, and
+   * once it stops (it died), agents drop past the cap again.
+   */
+  async follow(rootIds: readonly number[], ttlMs: number = DEFAULTS.outputFollowTtlMs): Promise<void> {
+    if (rootIds.length === 0) return;
+    const pipeline = this.client.pipeline();
+    for (const rootId of rootIds) pipeline.set(this.keys.follower(rootId), '1', 'PX', ttlMs);
+    await pipeline.exec();
+  }
+
+  /** A job's unreceived bytes, and whether a reader follows its tree. */
+  async standing(jobId: number, rootId: number): Promise<OutputStanding> {
+    const replies =
+      (await this.client.pipeline().hget(this.keys.job(jobId), 'unreadBytes').exists(this.keys.follower(rootId)).exec()) ?? [];
+    const [[readError, unreadBytes] = [null, null], [followError, followed] = [null, 0]] = replies;
+    if (readError) throw readError;
+    if (followError) throw followError;
+    return { unreadBytes: Number(unreadBytes ?? 0), followed: followed === 1 };
   }
 }
 
