@@ -2,6 +2,7 @@ export * from './agent-registry.js';
 export * from './control-channel.js';
 export * from './dispatcher.js';
 export * from './embedded-redis.js';
+export * from './entry-lines.js';
 export * from './fleet-store.js';
 export * from './job-record.js';
 export * from './job-store.js';

@@ -3,9 +3,12 @@ import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
 /**
- * A stream entry of one job's output: one record, or for stdout and stderr a
- * run of lines joined by newlines. `data` is the stored bytes (UTF-8), so that
- * a printer can pass lines on without decoding them; `entryRecords` decodes.
+ * A stream entry of one job's output. For stdout and stderr, `data` is a
+ * piece of what the command wrote (`raw`): the stream's bytes, exactly, are
+ * the `data` of its entries in order, and an entry may end anywhere, inside
+ * a line or a UTF-8 character. Entries without `raw` were stored before
+ * that: one or more whole lines joined by newlines. An `error` entry is a
+ * reason, an `output` entry a JSON value.
  */
 export interface StoredEntry {
   /** The stream entry id that deletes it. */
@@ -14,6 +17,8 @@ export interface StoredEntry {
   host: string;
   stream: OutputStream;
   data: Buffer;
+  /** stdout or stderr bytes as the command wrote them, not cut into lines (field `r`). */
+  raw: boolean;
   ts?: string;
 }
 
@@ -34,7 +39,7 @@ export class OutputStore {
 
   /**
    * Up to `count` entries after `afterEntryId` (from the start when null). An
-   * entry holds up to 64 KiB of lines, so a page stays within 2 MiB.
+   * entry holds up to 64 KiB, so a page stays within 2 MiB.
    */
   async read(rootId: number, afterEntryId: string | null, count: number = DEFAULTS.outputPageEntries): Promise<StoredEntry[]> {
     const entries = await this.client.xrangeBuffer(
@@ -71,10 +76,9 @@ export class OutputStore {
 }
 
 /**
- * A record's data as the stream holds it: `output` values as JSON, lines as
- * they are (for stdout and stderr, one or more joined by newlines). Field
- * names (`j`, `h`, `s`, `d`, `t`) are one letter to keep millions of records
- * small; the transition script writes them.
+ * A record's data as the stream holds it: `output` values as JSON, the rest
+ * as they are. Field names (`j`, `h`, `s`, `d`, `t`, `r`) are one letter to
+ * keep millions of records small; the transition script writes them.
  */
 export function encodeData(stream: OutputStream, data: unknown): string {
   return stream === 'output' ? JSON.stringify(data) : String(data);
@@ -92,15 +96,21 @@ export function decodeEntry(entryId: string, fields: Buffer[]): StoredEntry {
     host: text('h'),
     stream,
     data: map.d ?? Buffer.alloc(0),
+    raw: text('r') === '1',
     ...(map.t ? { ts: text('t') } : {}),
   };
 }
 
-/** An entry's records: its value, or its lines split apart again (a line never holds a newline). */
+/**
+ * An entry's records: its value, its lines split apart again (line-packed
+ * entries), or for a raw entry one record of its bytes as text, which is
+ * lossy (an entry may end inside a line or a character): readers that show
+ * lines join raw entries first (see {@link EntryLines}).
+ */
 export function entryRecords(entry: StoredEntry): OutputRecord[] {
   const { jobId, host, stream } = entry;
   const data = entry.data.toString();
   const ts = entry.ts === undefined ? {} : { ts: entry.ts };
-  const values: unknown[] = stream === 'output' ? [JSON.parse(data)] : stream === 'error' ? [data] : data.split('\n');
+  const values: unknown[] = stream === 'output' ? [JSON.parse(data)] : stream === 'error' || entry.raw ? [data] : data.split('\n');
   return values.map((value) => ({ jobId, host, stream, data: value, ...ts }));
 }
