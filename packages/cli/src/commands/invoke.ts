@@ -99,7 +99,9 @@ export const invokeCommand = {
     await withContext(
       argv,
       async (context) => {
-        const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
+        const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)), {
+          followed: sink !== null,
+        });
         if (sink === null) {
           printJobs([job], { json: argv.json, single: true });
           return;
