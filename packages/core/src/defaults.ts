@@ -144,7 +144,7 @@ export const DEFAULTS = {
    */
   outputHighWaterBytes: 1024 * 1024,
   /**
-   * Consecutive lines of a stream share one stored record up to this size.
+   * Consecutive chunks of a stream share one stored entry up to this size.
    * @defaultValue 64 KiB
    */
   outputPackedBytes: 64 * 1024,
@@ -155,6 +155,14 @@ export const DEFAULTS = {
    * @defaultValue 5 s
    */
   outputFollowTtlMs: 5_000,
+  /**
+   * An agent waiting at the cap for a reader to take output looks again
+   * after this long, doubling up to `outputRoomPollMaxMs`.
+   * @defaultValue 10 ms
+   */
+  outputRoomPollMs: 10,
+  /** @defaultValue 200 ms */
+  outputRoomPollMaxMs: 200,
   /**
    * Output is sent at the latest this long after it was written.
    * @defaultValue 5 ms

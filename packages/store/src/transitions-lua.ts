@@ -41,8 +41,11 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  * - reap: nowIso, redispatchAfterMs. Reply: `{ids to dispatch, ids to send
  *   over SSH instead of to a lost node agent, ids to dispatch again}`.
  * - append: id, rootId, host, outputBatch, then (stream, data, ts) per
- *   record. Reply: the leaf's unreceived bytes after the batch (a batch
- *   already written adds nothing; 0 for a removed job).
+ *   record. Every stdout and stderr entry gets `r` = 1: its `d` is raw
+ *   bytes as the command wrote them, and a stream's bytes are the `d` of its
+ *   entries in order (entries without `r` were written before: lines joined
+ *   by newlines). Reply: the leaf's unreceived bytes after the batch (a
+ *   batch already written adds nothing; 0 for a removed job).
  * - ack: rootId, then (entryId, jobId) pairs: deletes received entries.
  *   Reply: 1.
  *
@@ -271,7 +274,11 @@ if op == 'append' then
   local count, bytes = 0, 0
   for i = 7, #ARGV, 3 do
     local name, data, ts = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-    redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', name, 'd', data, 't', ts)
+    if name == 'stdout' or name == 'stderr' then
+      redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', name, 'd', data, 't', ts, 'r', '1')
+    else
+      redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', name, 'd', data, 't', ts)
+    end
     count = count + 1
     bytes = bytes + #data
   end

@@ -145,7 +145,8 @@ export class Transitions {
   /**
    * Appends one numbered batch of a job's output records (stream, data, ts);
    * a batch number already written is skipped, so a resend cannot duplicate.
-   * Returns how many bytes of the job's output Redis now holds unreceived.
+   * stdout and stderr data are raw bytes, stored as they are. Returns how
+   * many bytes of the job's output Redis now holds unreceived.
    */
   async append(
     jobId: number,
