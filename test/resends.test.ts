@@ -44,7 +44,7 @@ describe('commands resent after a reconnection', () => {
     const unread = async () => fleet.redis.client().hmget(store.keys.job(id), 'unread', 'unreadBytes');
     expect(await unread()).toEqual(['2', '7']);
     const [first] = await store.output.read(id, null);
-    const acked = [{ entryId: first?.entryId ?? '', jobId: id }];
+    const acked = [{ entryId: first?.entryId ?? '', jobId: id, bytes: first?.data.length ?? 0 }];
     await store.transitions.acknowledge(id, acked);
     await store.transitions.acknowledge(id, acked);
     expect(await unread()).toEqual(['1', '3']);

@@ -46,8 +46,10 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  *   entries in order (entries without `r` were written before: lines joined
  *   by newlines). Reply: the leaf's unreceived bytes after the batch (a
  *   batch already written adds nothing; 0 for a removed job).
- * - ack: rootId, then (entryId, jobId) pairs: deletes received entries.
- *   Reply: 1.
+ * - ack: rootId, then (entryId, jobId, bytes) per entry received, `bytes`
+ *   the length of its `d` (the reader has it; reading it here would copy
+ *   every entry once more inside Redis). Deletes the entries; one already
+ *   deleted (a resent ack) counts nothing. Reply: 1.
  *
  * Indexes, and who writes them (all through the functions of the "Indexes"
  * section below, and nowhere else):
@@ -290,18 +292,9 @@ if op == 'ack' then
   local rootId = ARGV[3]
   local stream = outputKey(rootId)
   local rootExists = redis.call('EXISTS', jobKey(rootId)) == 1
-  for i = 4, #ARGV, 2 do
-    local entryId, id = ARGV[i], ARGV[i + 1]
-    -- The entry's size, read before it goes; an entry already deleted (a resent ack) counts nothing.
-    local found = redis.call('XRANGE', stream, entryId, entryId)
-    if #found == 1 then
-      local fields, bytes = found[1][2], 0
-      for f = 1, #fields, 2 do
-        if fields[f] == 'd' then bytes = #fields[f + 1] end
-      end
-      redis.call('XDEL', stream, entryId)
-      noteReceived(id, rootId, rootExists, bytes)
-    end
+  for i = 4, #ARGV, 3 do
+    local entryId, id, bytes = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+    if redis.call('XDEL', stream, entryId) == 1 then noteReceived(id, rootId, rootExists, bytes) end
   end
   return 1
 end

@@ -158,11 +158,15 @@ export class Transitions {
     return Number(await this.call('append', jobId, rootId, host, outputBatch, ...records.flat()));
   }
 
-  /** Deletes received output entries of one top-level job and lowers the unread counts (entries and bytes). */
-  async acknowledge(rootId: number, entries: readonly { entryId: string; jobId: number }[]): Promise<void> {
+  /**
+   * Deletes received output entries of one top-level job and lowers the
+   * unread counts: entries, and bytes by each entry's `bytes` (the length
+   * of its data, which the reader has).
+   */
+  async acknowledge(rootId: number, entries: readonly { entryId: string; jobId: number; bytes: number }[]): Promise<void> {
     // Bounded batches keep each script call short.
     for (let start = 0; start < entries.length; start += 1000) {
-      const batch = entries.slice(start, start + 1000).flatMap((entry) => [entry.entryId, String(entry.jobId)]);
+      const batch = entries.slice(start, start + 1000).flatMap((entry) => [entry.entryId, String(entry.jobId), String(entry.bytes)]);
       await this.call('ack', rootId, ...batch);
     }
   }

@@ -63,7 +63,7 @@ export class OutputPump {
         if (!this.options.keep && mine.length > 0) {
           await this.context.store.transitions.acknowledge(
             source.rootId,
-            mine.map((entry) => ({ entryId: entry.entryId, jobId: entry.jobId })),
+            mine.map((entry) => ({ entryId: entry.entryId, jobId: entry.jobId, bytes: entry.data.length })),
           );
         }
       }
