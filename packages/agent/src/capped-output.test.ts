@@ -120,4 +120,12 @@ describe('CappedOutput', () => {
     expect(await output.end()).toBe(6);
     expect(fake.written.slice(0, 1)).toEqual([{ stream: 'output', text: '{"a":1}' }]);
   });
+
+  it('fails its end when output waiting for room was lost, rather than end as if it were kept', async () => {
+    const fake = fakeOutput({ followed: true });
+    fake.output.recount = () => Promise.reject(new Error('Redis went away'));
+    const output = capped(fake.output, 4);
+    await output.onOutput('stdout', Buffer.from('abcdefgh'));
+    await expect(output.end()).rejects.toThrow('Redis went away');
+  });
 });

@@ -29,6 +29,8 @@ export class CappedOutput {
   private readonly budget: OutputBudget;
   /** The output waiting for room, if any: whatever comes next waits behind it, so order is kept. */
   private waiting: Promise<void> | null = null;
+  /** Why output waiting for room was lost (a read or write that failed): the run must not end as if it were kept. */
+  private failure: Error | null = null;
 
   constructor(
     private readonly output: JobOutput,
@@ -39,20 +41,24 @@ export class CappedOutput {
 
   /** stdout and stderr chunks; a returned promise pauses the command's stream until it settles. */
   readonly onOutput: OutputListener = (stream, chunk) => {
-    if (this.waiting === null && chunk.length <= this.room()) return this.output.writeBytes(stream, chunk);
-    return this.queue(() => this.keepBytes(stream, chunk));
+    if (this.waiting === null && chunk.length <= this.room()) return quiet(this.output.writeBytes(stream, chunk));
+    return quiet(this.queue(() => this.keepBytes(stream, chunk)));
   };
 
   /** A thread job's value: kept whole or dropped whole; a returned promise asks the executor to wait. */
   readonly onValue = (value: unknown): Promise<void> | undefined => {
     const bytes = Buffer.byteLength(JSON.stringify(value));
-    if (this.waiting === null && bytes <= this.room()) return this.output.write('output', value);
-    return this.queue(() => this.keepValue(value, bytes));
+    if (this.waiting === null && bytes <= this.room()) return quiet(this.output.write('output', value));
+    return quiet(this.queue(() => this.keepValue(value, bytes)));
   };
 
-  /** Once the command has ended: says what was dropped, writes everything out; returns the bytes dropped. */
+  /**
+   * Once the command has ended: says what was dropped, writes everything
+   * out; returns the bytes dropped. Rejects when output could not be written.
+   */
   async end(): Promise<number> {
-    while (this.waiting !== null) await this.waiting;
+    while (this.waiting !== null) await this.waiting.catch(() => {});
+    if (this.failure !== null) throw this.failure;
     const { dropped, capBytes } = this.budget;
     if (dropped > 0) await this.output.write('error', describeDroppedOutput(dropped, capBytes));
     await this.output.flush();
@@ -69,7 +75,10 @@ export class CappedOutput {
     const clear = () => {
       if (this.waiting === run) this.waiting = null;
     };
-    run.then(clear, clear);
+    run.then(clear, (error: unknown) => {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      clear();
+    });
     return run;
   }
 
@@ -113,4 +122,13 @@ export class CappedOutput {
       pause = Math.min(pause * 2, this.options.pollMaxMs ?? DEFAULTS.outputRoomPollMaxMs);
     }
   }
+}
+
+/**
+ * What an executor waits on before it reads on: it only waits, so a failure
+ * must not reject there (nothing would handle it); the writer or the queue
+ * keeps it, and `end` throws it.
+ */
+function quiet(wait: Promise<void> | undefined): Promise<void> | undefined {
+  return wait?.catch(() => {});
 }
