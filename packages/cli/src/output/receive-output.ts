@@ -1,5 +1,5 @@
 import type { JobView } from '@fleet/core';
-import { EntryLines, type JobRecord } from '@fleet/store';
+import type { JobRecord } from '@fleet/store';
 import type { CliContext } from '../context.js';
 import type { OutputHandler } from './output-page.js';
 import { matchesHost, OutputPump, type PumpOptions } from './output-pump.js';
@@ -43,19 +43,12 @@ export async function receiveOutput(
 ): Promise<ReceivedOutput> {
   const { sink } = options;
   const progress = options.progress ?? new ProgressLine(true);
-  // Interim, until the sinks read raw entries themselves: raw output joined back into the whole lines they expect.
-  const lines = new EntryLines();
-  const hostPrefixOf = new Map<number, boolean>();
-  const emit: OutputHandler = (page) => {
-    for (const entry of page.entries) hostPrefixOf.set(entry.jobId, page.hostPrefix);
-    return progress.around(() => sink.emit({ ...page, entries: lines.lines(page.entries) }));
-  };
+  const emit: OutputHandler = (page) => progress.around(() => sink.emit(page));
   const pump = new OutputPump(context, jobs, { keep: options.keep, host: options.host, recurse: options.recurse }, emit);
   let records = [...jobs];
   try {
     if (options.follow) records = await pump.follow((round) => progress.update(round));
     else await pump.drain();
-    for (const entry of lines.rest()) await emit({ entries: [entry], hostPrefix: hostPrefixOf.get(entry.jobId) ?? false });
   } finally {
     progress.end();
   }
