@@ -239,7 +239,13 @@ describe('node-run children behave as SSH-run ones', () => {
   it('keep the output cap and fail as agent lost, never re-run, when their agent dies', async () => {
     const host = ssh.fleet.entries[0] as string;
     await deploy([host]);
-    const capped = await ssh.env.fleet(['invoke', '-c', host, '--json', '--', 'seq 1000000 1000999'], { env: { FLEET_MAX_OUTPUT: '1K' } });
+    // The cap holds back what nobody receives: a job left to itself (a synchronous invoke would take it all).
+    const created = await ssh.env.fleet(['invoke', '-c', host, '--as-job', '--json', '--', 'seq 1000000 1000999'], {
+      env: { FLEET_MAX_OUTPUT: '1K' },
+    });
+    const cappedJob = JSON.parse(created.stdout) as JobJson;
+    expect((await ssh.env.fleet(['wait', String(cappedJob.id)])).code).toBe(1);
+    const capped = await ssh.env.fleet(['receive', String(cappedJob.id), '--json']);
     const records = capped.stdout
       .split('\n')
       .filter(Boolean)
@@ -247,6 +253,7 @@ describe('node-run children behave as SSH-run ones', () => {
     expect(records.filter((record) => record.stream === 'stdout')).toHaveLength(128);
     expect(records.filter((record) => record.stream === 'error').map((record) => record.data)).toEqual([
       expect.stringMatching(/^output exceeded 1 KiB: dropped the remaining 6\.8 KiB/),
+      'exit code 0, but 6.8 KiB of output past FLEET_MAX_OUTPUT (1 KiB) was dropped',
     ]);
 
     const counter = join(ssh.fleet.hosts[0]?.home as string, 'runs');

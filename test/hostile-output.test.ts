@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { agentPeakMiB } from './support/agents.js';
+import { storedBytes, storedEntries } from './support/stored-output.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
 
 describe('output no one should have to trust', () => {
-  it('keeps NUL bytes, turns invalid UTF-8 into U+FFFD, and corrupts nothing around binary noise', async () => {
+  it('stores NUL bytes and invalid UTF-8 as they are, and corrupts nothing around binary noise', async () => {
     const host = ssh.fleet.entries[0] as string;
     const command = "printf 'a\\000b\\n\\377\\376 ok\\n'; head -c 100000 /dev/urandom; printf '\\nlast line\\n'";
     const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', command]);
     await untilState(ssh.env, parent.id, ['Completed']);
-    const records = parseRecords((await ssh.env.fleet(['receive', String(parent.id), '--json'])).stdout);
-    const lines = records.map((record) => record.data as string);
-    expect(lines.slice(0, 2)).toEqual(['a\u0000b', '\uFFFD\uFFFD ok']);
-    expect(lines.at(-1)).toBe('last line');
-    // Every record is a whole JSON string, no line longer than the 64 KiB cut.
-    expect(lines.every((line) => typeof line === 'string' && Buffer.byteLength(line) <= 3 * 64 * 1024)).toBe(true);
+    // Raw bytes, not lines, since output is stored as written (issue 14): read them as stored.
+    const stored = await storedBytes(ssh.redis.client(), ssh.env.prefix, parent.id, parent.childIds[0] as number, 'stdout');
+    expect(stored.subarray(0, 10)).toEqual(Buffer.from('a\0b\n\xff\xfe ok\n', 'latin1'));
+    expect(stored.length).toBe(10 + 100_000 + 11);
+    expect(stored.subarray(-11).toString()).toBe('\nlast line\n');
   });
 
   it('holds an endless flood of short lines to the cap in bounded memory, and says what it dropped', async () => {
@@ -38,17 +38,18 @@ describe('output no one should have to trust', () => {
       const errors = mine.filter((record) => record.stream === 'error').map((record) => record.data);
       expect(errors).toHaveLength(2);
       expect(errors[0]).toMatch(/^output exceeded 256 KiB: dropped the remaining \d+(\.\d)? [KMG]iB/);
-      expect(errors[1]).toBe('timed out after 4s');
+      expect(errors[1]).toMatch(/^timed out after 4s, and \d+(\.\d)? [KMG]iB of output past FLEET_MAX_OUTPUT \(256 KiB\) was dropped$/);
     }
   });
 
-  it('cuts one endless line into bounded pieces and keeps every byte under the cap', async () => {
+  it('keeps one endless line whole, stored in entries of bounded size', async () => {
     const host = ssh.fleet.entries[0] as string;
     const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', "head -c 1000000 /dev/zero | tr '\\0' x"]);
     await untilState(ssh.env, parent.id, ['Completed']);
-    const records = parseRecords((await ssh.env.fleet(['receive', String(parent.id), '--json'])).stdout);
-    const pieces = records.map((record) => record.data as string);
-    expect(pieces.join('')).toBe('x'.repeat(1_000_000));
-    expect(Math.max(...pieces.map((piece) => piece.length))).toBe(64 * 1024);
+    // Once cut into 64 KiB lines; now stored as written (issue 14), in entries of at most 64 KiB.
+    const entries = await storedEntries(ssh.redis.client(), ssh.env.prefix, parent.id);
+    const stdout = entries.filter((entry) => entry.stream === 'stdout');
+    expect(Buffer.concat(stdout.map((entry) => entry.data)).toString()).toBe('x'.repeat(1_000_000));
+    expect(Math.max(...stdout.map((entry) => entry.data.length))).toBe(64 * 1024);
   });
 });

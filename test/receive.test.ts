@@ -102,19 +102,26 @@ describe('fleet receive', () => {
     expect((await fleet.env.json<JobJson[]>(['get', String(parent.id)]))[0]?.hasMoreData).toBe(false);
   });
 
-  it('caps output per job, runs the command to its end, and says how much it dropped', async () => {
+  it('caps what nobody receives, runs the command to its end, says how much it dropped, and fails the job for it', async () => {
     const capped = await createFleetEnv(fleet.redis, { FLEET_MAX_OUTPUT: '1K' });
     try {
       // 8 bytes a line: 128 lines fill 1 KiB; the rest, stderr included, is dropped.
       const job = await capped.json<JobJson>(['start', '--', 'seq 1000000 1000999; echo finished >&2']);
-      await untilState(capped, job.id, ['Completed']);
-      const records = parseRecords((await capped.fleet(['receive', String(job.id), '--json'])).stdout);
+      const ended = await untilState(capped, job.id, ['Completed', 'Failed']);
+      // Dropped output is a failure, even after exit 0: a dump cut short must not read as a success.
+      expect(ended).toMatchObject({
+        state: 'Failed',
+        exitCode: 0,
+        reason: 'exit code 0, but 6.8 KiB of output past FLEET_MAX_OUTPUT (1 KiB) was dropped',
+      });
+      const received = await capped.fleet(['receive', String(job.id), '--json']);
+      expect(received.code).toBe(1);
+      const records = parseRecords(received.stdout);
       const stdout = records.filter((record) => record.stream === 'stdout');
       expect(stdout.map((record) => record.data)).toEqual(Array.from({ length: 128 }, (_, i) => String(1_000_000 + i)));
       expect(records.filter((record) => record.stream === 'stderr')).toHaveLength(0);
-      const errors = records.filter((record) => record.stream === 'error');
-      expect(errors).toHaveLength(1);
-      expect(errors[0]?.data).toMatch(/output exceeded 1 KiB: dropped the remaining 6\.8 KiB/);
+      const errors = records.filter((record) => record.stream === 'error').map((record) => record.data);
+      expect(errors).toEqual([expect.stringMatching(/^output exceeded 1 KiB: dropped the remaining 6\.8 KiB/), ended.reason]);
     } finally {
       await capped.cleanup();
     }

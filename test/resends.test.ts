@@ -35,6 +35,22 @@ describe('commands resent after a reconnection', () => {
     await store.close();
   });
 
+  it('a resent ack lowers the counts of unreceived output once', async () => {
+    const { store, id } = await storeWithJob();
+    await store.transitions.append(id, id, 'localhost', 1, [
+      ['stdout', 'one\n', 't'],
+      ['stderr', 'two', 't'],
+    ]);
+    const unread = async () => fleet.redis.client().hmget(store.keys.job(id), 'unread', 'unreadBytes');
+    expect(await unread()).toEqual(['2', '7']);
+    const [first] = await store.output.read(id, null);
+    const acked = [{ entryId: first?.entryId ?? '', jobId: id, bytes: first?.data.length ?? 0 }];
+    await store.transitions.acknowledge(id, acked);
+    await store.transitions.acknowledge(id, acked);
+    expect(await unread()).toEqual(['1', '3']);
+    await store.close();
+  });
+
   it('a resent claim is answered for the agent that made it, and refused to any other', async () => {
     const { store, id } = await storeWithJob();
     expect(await store.transitions.claim(id, 'agent-a')).not.toBeNull();

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { agentPeakMiB } from './support/agents.js';
-import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { storedEntries } from './support/stored-output.js';
+import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
 
 describe('large output over SSH', () => {
-  it('streams 100 MB through the agent in bounded memory, keeping the cap and saying what it dropped', async () => {
+  it('streams 100 MB through the agent in bounded memory, keeping the cap, saying what it dropped, and failing for it', async () => {
     const hosts = ssh.fleet.entries.join(',');
     const parent = await ssh.env.json<JobJson>([
       'invoke',
@@ -16,21 +17,27 @@ describe('large output over SSH', () => {
       '--',
       'head -c 100000000 /dev/zero | base64; echo done >&2',
     ]);
-    const done = await untilState(ssh.env, parent.id, ['Completed'], 120_000);
-    expect(done.reason).toBeNull();
-    // 100 MB of zeros is 135 MB of base64 in 76-byte lines; each host keeps the first 16 MiB.
+    // Nobody receives it, so past 16 MiB the rest is dropped, and that is a failure (issue 14).
+    await untilState(ssh.env, parent.id, ['Failed'], 120_000);
     // Measured: ~300 MiB peak for two hosts at full speed (an idle agent is ~100 MiB); it does not
     // grow with the output, which is what this guards. See docs/design.md.
     expect(await agentPeakMiB(ssh.env)).toBeLessThan(400);
-    const records = parseRecords((await ssh.env.fleet(['receive', String(parent.id), '--json'])).stdout);
-    for (const child of parent.childIds) {
-      const mine = records.filter((record) => record.jobId === child);
-      const lines = mine.filter((record) => record.stream === 'stdout');
-      expect(lines.length).toBe(Math.floor((16 * 1024 * 1024) / 77));
-      expect(new Set(lines.map((record) => record.data))).toEqual(new Set(['A'.repeat(76)]));
-      const errors = mine.filter((record) => record.stream === 'error');
-      expect(errors).toHaveLength(1);
-      expect(errors[0]?.data).toMatch(/^output exceeded 16 MiB: dropped the remaining 11\d\.\d MiB/);
+    const children = (await ssh.env.json<JobJson[]>(['get', String(parent.id), '--children'])).slice(1);
+    const entries = await storedEntries(ssh.redis.client(), ssh.env.prefix, parent.id);
+    // 100 MB of zeros is 135 MB of base64 in 76-byte lines; each host keeps exactly its first 16 MiB.
+    const kept = 'A'
+      .repeat(76)
+      .concat('\n')
+      .repeat(Math.ceil((16 * 1024 * 1024) / 77))
+      .slice(0, 16 * 1024 * 1024);
+    for (const child of children) {
+      expect(child.reason).toMatch(/^exit code 0, but 11\d\.\d MiB of output past FLEET_MAX_OUTPUT \(16 MiB\) was dropped$/);
+      const mine = entries.filter((entry) => entry.jobId === child.id);
+      const stdout = Buffer.concat(mine.filter((entry) => entry.stream === 'stdout').map((entry) => entry.data));
+      expect(stdout.toString() === kept).toBe(true);
+      expect(mine.filter((entry) => entry.stream === 'stderr')).toEqual([]);
+      const errors = mine.filter((entry) => entry.stream === 'error').map((entry) => entry.data.toString());
+      expect(errors).toEqual([expect.stringMatching(/^output exceeded 16 MiB: dropped the remaining 11\d\.\d MiB/), child.reason]);
     }
   });
 

@@ -1,8 +1,8 @@
 import type { Outcome } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 
-/** Where one job's output goes while it runs: buffered lines and records, written out by `flush`. */
-export type JobOutput = Pick<OutputWriter, 'writeLines' | 'write' | 'flush'>;
+/** Where one job's output goes while it runs: buffered bytes and records, written out by `flush`, and the count the cap is held to. */
+export type JobOutput = Pick<OutputWriter, 'writeBytes' | 'write' | 'flush' | 'recount' | 'unreceivedBytes'>;
 
 /**
  * What a {@link JobRunner} needs of the store, and no more: a job's claim,
@@ -26,6 +26,6 @@ export function storeLedger(store: FleetStore): JobLedger {
     claim: (id, agentId) => store.transitions.claim(id, agentId),
     finish: (id, outcome, agentId) => store.transitions.finish(id, outcome, agentId),
     dispatch: (ids) => store.dispatcher.dispatch(ids),
-    output: (claimed) => new OutputWriter(store.transitions, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
+    output: (claimed) => new OutputWriter(store, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
   };
 }

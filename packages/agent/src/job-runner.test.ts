@@ -34,11 +34,23 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
       dispatched.push([...ids]);
       return Promise.resolve();
     },
-    output: () => ({
-      writeLines: (stream, lines) => void output.push({ stream, text: lines.toString() }),
-      write: (stream, data) => void output.push({ stream, text: String(data) }),
-      flush: () => Promise.resolve(),
-    }),
+    output: () => {
+      // Nobody receives: everything written stays unreceived.
+      let unreceivedBytes = 0;
+      const keep = (stream: string, text: string): undefined => {
+        output.push({ stream, text });
+        unreceivedBytes += Buffer.byteLength(text);
+      };
+      return {
+        writeBytes: (stream, chunk) => keep(stream, chunk.toString()),
+        write: (stream, data) => keep(stream, String(data)),
+        flush: () => Promise.resolve(),
+        recount: () => Promise.resolve({ unreadBytes: unreceivedBytes, followed: false }),
+        get unreceivedBytes() {
+          return unreceivedBytes;
+        },
+      };
+    },
   };
   return { ledger, finished, dispatched, output };
 }
@@ -154,7 +166,7 @@ describe('JobRunner', () => {
     expect(runner.runningIds).toEqual([]);
   });
 
-  it('keeps output up to the cap, drops the rest, and says in the output how much was dropped', async () => {
+  it('keeps output up to the cap when nobody reads it, drops the rest, says how much, and fails the job for it', async () => {
     const { ledger, finished, output } = fakeLedger({ spec: { maxOutputBytes: 10 } });
     const runner = runnerWith(ledger, async ({ signal, onOutput }) => {
       await onOutput('stdout', Buffer.from('hello\nworld\n'));
@@ -163,9 +175,13 @@ describe('JobRunner', () => {
     });
     await runner.run(1);
     expect(output).toEqual([
-      { stream: 'stdout', text: 'hello' },
-      { stream: 'error', text: 'output exceeded 10 bytes: dropped the remaining 11 bytes (set FLEET_MAX_OUTPUT to keep more)' },
+      { stream: 'stdout', text: 'hello\nworl' },
+      { stream: 'error', text: 'output exceeded 10 bytes: dropped the remaining 7 bytes (set FLEET_MAX_OUTPUT to keep more)' },
     ]);
-    expect(finished.get(1)?.state).toBe('Completed');
+    expect(finished.get(1)).toEqual({
+      state: 'Failed',
+      exitCode: 0,
+      reason: 'exit code 0, but 7 bytes of output past FLEET_MAX_OUTPUT (10 bytes) was dropped',
+    });
   });
 });

@@ -1,16 +1,7 @@
-import {
-  blockBytes,
-  describeDroppedOutput,
-  judgeOutcome,
-  LineSplitter,
-  OutputBudget,
-  type Interruption,
-  type Outcome,
-  type RunSpec,
-  type SignatureVerdict,
-} from '@fleet/core';
+import { judgeOutcome, type Interruption, type Outcome, type RunSpec, type SignatureVerdict } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
-import type { Executor, OutputListener } from './executor.js';
+import { CappedOutput } from './capped-output.js';
+import type { Executor } from './executor.js';
 import type { JobLedger } from './job-ledger.js';
 
 export interface JobRunnerOptions {
@@ -31,7 +22,8 @@ export interface JobRunnerOptions {
 /**
  * Runs one leaf job end to end: claim it (at most once), check its signature
  * (a refused job fails and runs nothing), run it, stream its output into
- * Redis under the cap, record how it ended, and dispatch the next pending
+ * Redis under the cap (waiting for a reader that follows it, else
+ * dropping), record how it ended, and dispatch the next pending
  * sibling into the slot it frees.
  */
 export class JobRunner {
@@ -92,32 +84,14 @@ export class JobRunner {
     const spec = JSON.parse(claimed.spec) as RunSpec;
     const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
-    const writer = ledger.output(claimed);
-    const budget = new OutputBudget(spec.maxOutputBytes);
-    const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
-    // A block of whole lines goes to Redis as one record (readers split it into lines again).
-    const keep = (stream: 'stdout' | 'stderr', block: Buffer): Promise<void> | undefined => {
-      const kept = budget.takeLines(block);
-      return kept === 0 ? undefined : writer.writeLines(stream, blockBytes(block, kept));
-    };
-    const onValue = (value: unknown): Promise<void> | undefined => {
-      const bytes = Buffer.byteLength(JSON.stringify(value)) + 1;
-      return budget.take(bytes) ? writer.write('output', value) : undefined;
-    };
-    const onOutput: OutputListener = (stream, chunk) => {
-      // Past the cap, nothing is kept: count the bytes instead of decoding lines only to drop them.
-      if (budget.exhausted) return void budget.drop(chunk.length);
-      return keep(stream, splitters[stream].push(chunk));
-    };
+    const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });
+    const { onOutput, onValue } = output;
 
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
       const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput, onValue });
-      await keep('stdout', splitters.stdout.end());
-      await keep('stderr', splitters.stderr.end());
-      if (budget.dropped > 0) await writer.write('error', describeDroppedOutput(budget.dropped, budget.capBytes));
-      await writer.flush();
-      return judgeOutcome({ ...result, bytesDropped: budget.dropped }, spec.timeoutMs);
+      const bytesDropped = await output.end();
+      return judgeOutcome({ ...result, bytesDropped }, spec);
     } finally {
       if (timer !== null) clearTimeout(timer);
     }

@@ -1,4 +1,4 @@
-import { jobSigner, type JobRequest, type JobView } from '@fleet/core';
+import { DEFAULTS, jobSigner, type JobRequest, type JobView } from '@fleet/core';
 // Not the agent's main entry: that would load ssh2 and BullMQ into every CLI start.
 import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
@@ -7,13 +7,17 @@ import { ensureAgent } from './ensure-agent.js';
 /**
  * Creates a job, signed with this user's key so that agents will run it, and
  * hands its first children to the queue, making sure an agent will take them.
+ * `followed`: the caller follows the output itself (a synchronous invoke), so
+ * agents wait for it at the output cap from the start rather than drop.
  */
-export async function launchJob(context: CliContext, request: JobRequest): Promise<JobView> {
+export async function launchJob(context: CliContext, request: JobRequest, options: { followed?: boolean } = {}): Promise<JobView> {
   // The key first: an agent this CLI starts trusts it only if it exists.
   const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
   await ensureAgent(context);
   const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs);
-  const { job, dispatchIds } = await context.store.jobs.create(request, signer);
+  const { job, dispatchIds } = await context.store.jobs.create(request, signer, {
+    followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
+  });
   await context.store.dispatcher.dispatch(dispatchIds);
   return job;
 }

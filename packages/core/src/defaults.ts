@@ -24,7 +24,7 @@ export const DEFAULTS = {
   /** @defaultValue 10 s */
   connectTimeoutMs: 10_000,
   /**
-   * Per-child output cap.
+   * Per-child output cap: how much of a child's output Redis holds unreceived.
    * @defaultValue 16 MiB
    */
   maxOutputBytes: 16 * 1024 * 1024,
@@ -144,10 +144,25 @@ export const DEFAULTS = {
    */
   outputHighWaterBytes: 1024 * 1024,
   /**
-   * Consecutive lines of a stream share one stored record up to this size.
+   * Consecutive chunks of a stream share one stored entry up to this size.
    * @defaultValue 64 KiB
    */
   outputPackedBytes: 64 * 1024,
+  /**
+   * A reader following a job's output says so for this long, and says it
+   * again well before it runs out; an agent at the cap waits for such a
+   * reader instead of dropping, and drops once the word runs out (the reader died).
+   * @defaultValue 5 s
+   */
+  outputFollowTtlMs: 5_000,
+  /**
+   * An agent waiting at the cap for a reader to take output looks again
+   * after this long, doubling up to `outputRoomPollMaxMs`.
+   * @defaultValue 10 ms
+   */
+  outputRoomPollMs: 10,
+  /** @defaultValue 200 ms */
+  outputRoomPollMaxMs: 200,
   /**
    * Output is sent at the latest this long after it was written.
    * @defaultValue 5 ms

@@ -9,7 +9,6 @@ export * from './job-request.js';
 export * from './job-selector.js';
 export * from './job-state.js';
 export * from './job.js';
-export * from './line-splitter.js';
 export * from './output-budget.js';
 export * from './output-record.js';
 export * from './run-result.js';

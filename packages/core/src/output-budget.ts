@@ -1,45 +1,28 @@
 /**
- * The per-job output cap (SPEC §3): lines are kept until the cap is reached;
- * past it they are dropped and counted, and the command runs on.
+ * The per-child output cap (SPEC §11): `capBytes` bounds how much of a
+ * child's output Redis holds unreceived, not how much passes through. What
+ * is unreceived is counted in Redis (written minus received); the agent asks
+ * for `room` with that count. Past the cap, when no reader is following,
+ * output is dropped, and once anything has been dropped everything after it
+ * is too: what was kept is always the start of what the command wrote, never
+ * output with a hole in it.
  */
 export class OutputBudget {
-  private used = 0;
   private droppedBytes = 0;
 
   constructor(readonly capBytes: number) {}
 
-  /** Returns whether a line of `bytes` bytes may be kept. */
-  take(bytes: number): boolean {
-    if (this.droppedBytes === 0 && this.used + bytes <= this.capBytes) {
-      this.used += bytes;
-      return true;
-    }
-    this.droppedBytes += bytes;
-    return false;
+  /** Bytes that may be kept now, with `unreceivedBytes` held unreceived; none once anything was dropped. */
+  room(unreceivedBytes: number): number {
+    return this.droppedBytes > 0 ? 0 : Math.max(0, this.capBytes - unreceivedBytes);
   }
 
-  /**
-   * Takes a block of newline-terminated lines: returns how many of its bytes
-   * are kept, always whole lines (the longest run from the start that fits),
-   * exactly as taking its lines one by one would.
-   */
-  takeLines(block: Uint8Array): number {
-    if (this.take(block.length)) return block.length;
-    if (this.droppedBytes > block.length) return 0; // something was dropped before: keep nothing more
-    // This block crossed the cap: keep the whole lines that fit in the room left.
-    const room = this.capBytes - this.used;
-    const kept = room === 0 ? 0 : Buffer.from(block.buffer, block.byteOffset, block.byteLength).lastIndexOf(0x0a, room - 1) + 1;
-    this.used += kept;
-    this.droppedBytes -= kept;
-    return kept;
-  }
-
-  /** Counts bytes dropped without looking at them: once the cap is reached, everything after is dropped. */
+  /** Counts bytes dropped: from now on nothing more is kept. */
   drop(bytes: number): void {
     this.droppedBytes += bytes;
   }
 
-  /** True once anything has been dropped; from then on nothing more is kept. */
+  /** True once anything has been dropped. */
   get exhausted(): boolean {
     return this.droppedBytes > 0;
   }
@@ -52,6 +35,11 @@ export class OutputBudget {
 /** The `error` record's words when output was dropped past the cap. */
 export function describeDroppedOutput(droppedBytes: number, capBytes: number): string {
   return `output exceeded ${formatBytes(capBytes)}: dropped the remaining ${formatBytes(droppedBytes)} (set FLEET_MAX_OUTPUT to keep more)`;
+}
+
+/** The part of a job's reason that says output was dropped, in the same words as {@link describeDroppedOutput}. */
+export function describeDroppedInReason(droppedBytes: number, capBytes: number): string {
+  return `${formatBytes(droppedBytes)} of output past FLEET_MAX_OUTPUT (${formatBytes(capBytes)}) was dropped`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -2,29 +2,57 @@ import { describe, expect, it } from 'vitest';
 import { judgeOutcome, type RunResult } from './run-result.js';
 
 const base: RunResult = { exitCode: 0, signal: null, durationMs: 10, bytesDropped: 0, interruption: null, failure: null };
+const MiB = 1024 * 1024;
+const spec = { timeoutMs: null, maxOutputBytes: 16 * MiB };
 
 describe('judgeOutcome', () => {
   it('completes on exit 0', () => {
-    expect(judgeOutcome(base, null)).toEqual({ state: 'Completed', exitCode: 0, reason: null });
+    expect(judgeOutcome(base, spec)).toEqual({ state: 'Completed', exitCode: 0, reason: null });
   });
 
   it('fails with the exit code in words', () => {
-    expect(judgeOutcome({ ...base, exitCode: 3 }, null)).toEqual({ state: 'Failed', exitCode: 3, reason: 'exit code 3' });
+    expect(judgeOutcome({ ...base, exitCode: 3 }, spec)).toEqual({ state: 'Failed', exitCode: 3, reason: 'exit code 3' });
   });
 
   it('names the signal that killed a command', () => {
-    expect(judgeOutcome({ ...base, exitCode: null, signal: 'SIGKILL' }, null).reason).toBe('killed by signal SIGKILL');
+    expect(judgeOutcome({ ...base, exitCode: null, signal: 'SIGKILL' }, spec).reason).toBe('killed by signal SIGKILL');
   });
 
   it('says a stop is a stop and a timeout a timeout', () => {
-    expect(judgeOutcome({ ...base, exitCode: null, signal: 'SIGTERM', interruption: 'stop' }, null).state).toBe('Stopped');
-    expect(judgeOutcome({ ...base, exitCode: null, signal: 'SIGTERM', interruption: 'timeout' }, 5000)).toMatchObject({
+    expect(judgeOutcome({ ...base, exitCode: null, signal: 'SIGTERM', interruption: 'stop' }, spec).state).toBe('Stopped');
+    expect(
+      judgeOutcome({ ...base, exitCode: null, signal: 'SIGTERM', interruption: 'timeout' }, { ...spec, timeoutMs: 5000 }),
+    ).toMatchObject({
       state: 'Failed',
       reason: 'timed out after 5s',
     });
   });
 
   it('passes on why a command could not start', () => {
-    expect(judgeOutcome({ ...base, exitCode: null, failure: 'connection refused' }, null).reason).toBe('connection refused');
+    expect(judgeOutcome({ ...base, exitCode: null, failure: 'connection refused' }, spec).reason).toBe('connection refused');
+  });
+
+  it('fails a command that exited 0 but lost output past the cap, and says so', () => {
+    expect(judgeOutcome({ ...base, bytesDropped: 6_081_741 }, spec)).toEqual({
+      state: 'Failed',
+      exitCode: 0,
+      reason: 'exit code 0, but 5.8 MiB of output past FLEET_MAX_OUTPUT (16 MiB) was dropped',
+    });
+  });
+
+  it('adds what was dropped to any other reason, keeping the state', () => {
+    const dropped = { ...base, bytesDropped: 2 * MiB };
+    expect(judgeOutcome({ ...dropped, exitCode: 3 }, spec)).toEqual({
+      state: 'Failed',
+      exitCode: 3,
+      reason: 'exit code 3, and 2 MiB of output past FLEET_MAX_OUTPUT (16 MiB) was dropped',
+    });
+    expect(
+      judgeOutcome({ ...dropped, exitCode: null, interruption: 'timeout' }, { timeoutMs: 4000, maxOutputBytes: 256 * 1024 }).reason,
+    ).toBe('timed out after 4s, and 2 MiB of output past FLEET_MAX_OUTPUT (256 KiB) was dropped');
+    expect(judgeOutcome({ ...dropped, exitCode: null, interruption: 'stop' }, spec)).toMatchObject({
+      state: 'Stopped',
+      reason: 'stopped, and 2 MiB of output past FLEET_MAX_OUTPUT (16 MiB) was dropped',
+    });
   });
 });

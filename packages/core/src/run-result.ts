@@ -1,4 +1,6 @@
+import type { RunSpec } from './command-spec.js';
 import type { JobState } from './job-state.js';
+import { describeDroppedInReason } from './output-budget.js';
 
 /** Why a command was cut short by fleet rather than ending by itself. */
 export type Interruption = 'stop' | 'timeout' | 'shutdown';
@@ -13,7 +15,7 @@ export interface RunResult {
   /** The signal that ended the command, if one did. */
   signal: string | null;
   durationMs: number;
-  /** Output dropped past the per-job cap. */
+  /** Output dropped past the per-job cap (nobody was receiving it). */
   bytesDropped: number;
   interruption: Interruption | null;
   /** Why the command could not be started or reached at all, in words. */
@@ -27,8 +29,22 @@ export interface Outcome {
   reason: string | null;
 }
 
-/** Turns a run result into the job's final state and a reason a person understands. */
-export function judgeOutcome(result: RunResult, timeoutMs: number | null): Outcome {
+/**
+ * Turns a run result into the job's final state and a reason a person
+ * understands. Output dropped past the cap is part of the outcome: a command
+ * that exited 0 but lost output is Failed, so that a dump cut short never
+ * reads as a success, and every reason says what was dropped.
+ */
+export function judgeOutcome(result: RunResult, spec: Pick<RunSpec, 'timeoutMs' | 'maxOutputBytes'>): Outcome {
+  const outcome = judgeRun(result, spec.timeoutMs);
+  if (result.bytesDropped === 0) return outcome;
+  const dropped = describeDroppedInReason(result.bytesDropped, spec.maxOutputBytes);
+  if (outcome.state === 'Completed') return { state: 'Failed', exitCode: 0, reason: `exit code 0, but ${dropped}` };
+  return { ...outcome, reason: `${outcome.reason ?? outcome.state.toLowerCase()}, and ${dropped}` };
+}
+
+/** How the command itself ended, output aside. */
+function judgeRun(result: RunResult, timeoutMs: number | null): Outcome {
   const exitCode = result.exitCode;
   if (result.interruption === 'stop') return { state: 'Stopped', exitCode, reason: 'stopped' };
   if (result.interruption === 'timeout') {

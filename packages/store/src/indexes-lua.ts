@@ -1,7 +1,8 @@
 /**
- * The transition script's first part: the keys it writes, and the functions
- * that are the only writes to a shared index (see the contract in
- * transitions-lua.ts). Lua source, joined with the other parts into one script.
+ * The transition script's first part: the keys it writes, the functions
+ * that are the only writes to a shared index, and those that are the only
+ * writes to the output counters (see the contract in transitions-lua.ts).
+ * Lua source, joined with the other parts into one script.
  */
 export const INDEXES_LUA = `
 ---------------------------------------------------------------- Keys
@@ -16,6 +17,7 @@ local function jobKey(id) return prefix .. ':job:' .. id end
 local function pendingKey(rootId) return prefix .. ':pending:' .. rootId end
 local function outputKey(rootId) return prefix .. ':out:' .. rootId end
 local function doneKey(rootId) return prefix .. ':done:' .. rootId end
+local function followKey(rootId) return prefix .. ':follow:' .. rootId end
 local function agentKey(agentId) return prefix .. ':agent:' .. agentId end
 
 local function nowMs()
@@ -79,6 +81,30 @@ local function unindexTree(rootId, leafIds, names)
   for _, entry in ipairs(names) do redis.call('ZREM', NAMES, nameMember(entry[1], entry[2])) end
   for _, id in ipairs(leafIds) do indexEnded(id) end
   dropPending(rootId)
+end
+
+---------------------------------------------------------------- Output counters
+-- Every write to unread and unreadBytes (a leaf's entries and bytes in
+-- the output stream not yet received) and unreadTotal (a parent's
+-- entries) is one of these two.
+
+-- Entries of a leaf were added to its tree's stream. Returns the leaf's
+-- unreceived bytes now (what the output cap is held to).
+local function noteOutput(id, rootId, entries, bytes)
+  redis.call('HINCRBY', jobKey(id), 'unread', entries)
+  if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'unreadTotal', entries) end
+  return redis.call('HINCRBY', jobKey(id), 'unreadBytes', bytes)
+end
+
+-- One entry of a leaf was received and deleted. Entries written before the
+-- bytes were counted take the count no lower than zero.
+local function noteReceived(id, rootId, rootExists, bytes)
+  local key = jobKey(id)
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HINCRBY', key, 'unread', -1)
+    if redis.call('HINCRBY', key, 'unreadBytes', -bytes) < 0 then redis.call('HSET', key, 'unreadBytes', 0) end
+  end
+  if id ~= rootId and rootExists then redis.call('HINCRBY', jobKey(rootId), 'unreadTotal', -1) end
 end
 
 `;

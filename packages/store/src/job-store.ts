@@ -23,6 +23,18 @@ export interface CreatedJob {
   dispatchIds: number[];
 }
 
+export interface CreateJobOptions {
+  /**
+   * The creator follows the job's output itself (a synchronous invoke): it
+   * counts as following for this long, until its first word as a follower
+   * (OutputStore.follow), so that no agent drops output at the cap before.
+   * @defaultValue not following
+   */
+  followMs?: number | undefined;
+  /** @defaultValue now */
+  now?: Date;
+}
+
 /** Job records in Redis: creation, lookup by id and name, listing and removal. */
 export class JobStore {
   constructor(
@@ -38,7 +50,8 @@ export class JobStore {
    * first wave) wait in a pending list and are dispatched as slots free.
    * Every leaf is signed with `signer`: agents run nothing unsigned.
    */
-  async create(request: JobRequest, signer: JobSigner, now = new Date()): Promise<CreatedJob> {
+  async create(request: JobRequest, signer: JobSigner, options: CreateJobOptions = {}): Promise<CreatedJob> {
+    const now = options.now ?? new Date();
     const isRemote = request.type === 'remote';
     const count = isRemote ? 1 + request.hosts.length : 1;
     const lastId = await this.client.incrby(this.keys.ids, count);
@@ -76,6 +89,7 @@ export class JobStore {
       dispatchNow: isRemote ? plan.dispatchNow.length : 1,
       // The watchdog's deadline: a leaf not started by then never will be, and is failed.
       deadlineMs: signer.expiresAt,
+      followMs: options.followMs,
     });
 
     const record = await this.record(rootId);

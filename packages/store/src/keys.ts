@@ -16,6 +16,12 @@ export interface FleetKeys {
   output(rootId: number | string): string;
   /** A stream that gets one entry when a top-level job finishes: wakes those following its output. */
   done(rootId: number | string): string;
+  /**
+   * Set, with a short expiry, while a reader follows a top-level job's
+   * output and takes all of it (a synchronous invoke, `receive --wait`): an
+   * agent at the output cap waits for that reader instead of dropping.
+   */
+  follower(rootId: number | string): string;
   /** Children of a job not yet handed to the queue (the throttle window). */
   pending(rootId: number | string): string;
   /** Hash: id of every running job → id of the agent running it. */
@@ -44,6 +50,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     names: `${prefix}:names`,
     output: (rootId) => `${prefix}:out:${rootId}`,
     done: (rootId) => `${prefix}:done:${rootId}`,
+    follower: (rootId) => `${prefix}:follow:${rootId}`,
     pending: (rootId) => `${prefix}:pending:${rootId}`,
     running: `${prefix}:running`,
     routed: `${prefix}:routed`,

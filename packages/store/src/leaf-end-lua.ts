@@ -42,8 +42,7 @@ local function endLeaf(id, rootId, state, exitCode, reason, nowIso)
   if state ~= 'Completed' then
     redis.call('XADD', outputKey(rootId), '*',
       'j', id, 'h', redis.call('HGET', key, 'location'), 's', 'error', 'd', reason, 't', nowIso)
-    redis.call('HINCRBY', key, 'unread', 1)
-    if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'unreadTotal', 1) end
+    noteOutput(id, rootId, 1, #reason)
   end
   redis.call('PUBLISH', FINISHED, id)
   return previous

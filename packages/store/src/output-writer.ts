@@ -1,5 +1,5 @@
 import { DEFAULTS, type OutputStream } from '@fleet/core';
-import { encodeData } from './output-store.js';
+import { encodeData, type OutputStanding, type OutputStore } from './output-store.js';
 import type { Transitions } from './transitions.js';
 
 export interface OutputWriterOptions {
@@ -10,65 +10,90 @@ export interface OutputWriterOptions {
   batchRecords?: number;
   /** Above this many buffered bytes, `write` makes the caller wait (back-pressure). @defaultValue 1 MiB */
   highWaterBytes?: number;
+  /** The most bytes of one stream an entry packs. @defaultValue 64 KiB */
+  packedBytes?: number;
 }
 
-/** A record being buffered: its data in pieces, joined by newlines when it is sent. */
+/** A record being buffered: its data in pieces, concatenated when it is sent. */
 interface PendingRecord {
   stream: OutputStream;
   parts: Buffer[];
   bytes: number;
+  /** Raw stdout or stderr bytes, to which more of the same stream may be added. */
+  raw: boolean;
   ts: string;
 }
 
-const NEWLINE = Buffer.from('\n');
+/** Per buffered record, for its fields and entry id: what `highWaterBytes` counts beside the data. */
+const RECORD_OVERHEAD = 40;
 
 /**
  * Writes one job's output records to Redis in numbered batches: one round
- * trip per batch rather than per line, at most one batch in flight (a fast
+ * trip per batch rather than per chunk, at most one batch in flight (a fast
  * producer is slowed down instead of filling the agent's memory), and each
- * batch written exactly once even if a reconnection resends it. Lines are
- * packed: consecutive lines of a stream share a record of up to 64 KiB,
- * joined by newlines, which readers split again.
+ * batch written exactly once even if a reconnection resends it. stdout and
+ * stderr are bytes as the command wrote them: consecutive chunks of a
+ * stream share an entry of up to 64 KiB, cut wherever the size falls, and
+ * nothing is decoded, added or removed. The writer also keeps count of the
+ * job's bytes Redis holds unreceived (what the output cap is held to).
  */
 export class OutputWriter {
   private buffer: PendingRecord[] = [];
   private outputBatch = 0;
   private bufferedBytes = 0;
+  /** Data bytes buffered or in flight: not yet in Redis's count. */
+  private unsentBytes = 0;
+  /** The job's unreceived bytes as Redis last counted them. */
+  private countedBytes = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
   private readonly batchRecords: number;
   private readonly highWaterBytes: number;
+  private readonly packedBytes: number;
 
   constructor(
-    private readonly transitions: Transitions,
+    private readonly store: { transitions: Transitions; output: OutputStore },
     private readonly options: OutputWriterOptions,
   ) {
     this.batchRecords = options.batchRecords ?? DEFAULTS.outputBatchRecords;
     this.highWaterBytes = options.highWaterBytes ?? DEFAULTS.outputHighWaterBytes;
+    this.packedBytes = options.packedBytes ?? DEFAULTS.outputPackedBytes;
   }
 
   /**
-   * Buffers lines of stdout or stderr: `lines` is UTF-8, one or more lines
-   * joined by newlines. Resolves at once unless the buffer is over its
-   * high-water mark.
+   * Bytes of this job's output that Redis holds unreceived, or soon will:
+   * its count when last heard from, plus what was written since. Never
+   * less than the truth, since only a reader lowers the count.
    */
-  writeLines(stream: 'stdout' | 'stderr', lines: Buffer): Promise<void> | undefined {
-    const last = this.buffer[this.buffer.length - 1];
-    if (last !== undefined && last.stream === stream && last.bytes + lines.length < DEFAULTS.outputPackedBytes) {
-      last.parts.push(lines);
-      last.bytes += lines.length + 1;
-      this.bufferedBytes += lines.length + 1;
-    } else {
-      this.push({ stream, parts: [lines], bytes: lines.length, ts: new Date().toISOString() });
+  get unreceivedBytes(): number {
+    return this.countedBytes + this.unsentBytes;
+  }
+
+  /**
+   * Buffers a chunk of stdout or stderr, as it is (the writer keeps it: the
+   * caller must not reuse its memory). Resolves at once unless the buffer
+   * is over its high-water mark.
+   */
+  writeBytes(stream: 'stdout' | 'stderr', chunk: Buffer): Promise<void> | undefined {
+    for (let offset = 0; offset < chunk.length;) {
+      const last = this.buffer[this.buffer.length - 1];
+      const packing = last !== undefined && last.raw && last.stream === stream && last.bytes < this.packedBytes;
+      const record = packing ? last : this.push({ stream, parts: [], bytes: 0, raw: true, ts: new Date().toISOString() });
+      const piece = chunk.subarray(offset, offset + this.packedBytes - record.bytes);
+      record.parts.push(piece);
+      record.bytes += piece.length;
+      this.count(piece.length);
+      offset += piece.length;
     }
     return this.settle();
   }
 
-  /** Buffers one record: a line, an `error` reason or an `output` value. */
+  /** Buffers one record: an `error` reason or an `output` value. */
   write(stream: OutputStream, data: unknown): Promise<void> | undefined {
     const bytes = Buffer.from(encodeData(stream, data));
-    this.push({ stream, parts: [bytes], bytes: bytes.length, ts: new Date().toISOString() });
+    this.push({ stream, parts: [bytes], bytes: bytes.length, raw: false, ts: new Date().toISOString() });
+    this.count(bytes.length);
     return this.settle();
   }
 
@@ -81,9 +106,26 @@ export class OutputWriter {
     if (this.failure !== null) throw this.failure;
   }
 
-  private push(record: PendingRecord): void {
+  /**
+   * Writes everything buffered, then asks Redis how many of the job's bytes
+   * it holds unreceived now (readers lower it) and whether a reader follows.
+   */
+  async recount(): Promise<OutputStanding> {
+    await this.flush();
+    const standing = await this.store.output.standing(this.options.jobId, this.options.rootId);
+    this.countedBytes = standing.unreadBytes;
+    return standing;
+  }
+
+  private push(record: PendingRecord): PendingRecord {
     this.buffer.push(record);
-    this.bufferedBytes += record.bytes + 40;
+    this.bufferedBytes += RECORD_OVERHEAD;
+    return record;
+  }
+
+  private count(bytes: number): void {
+    this.bufferedBytes += bytes;
+    this.unsentBytes += bytes;
   }
 
   private settle(): Promise<void> | undefined {
@@ -105,7 +147,7 @@ export class OutputWriter {
     // At most batchRecords a call: the buffer grows while a batch is in flight,
     // and one script call with tens of thousands of arguments overflows the stack.
     const batch = this.buffer.splice(0, this.batchRecords);
-    for (const record of batch) this.bufferedBytes -= record.bytes + 40;
+    for (const record of batch) this.bufferedBytes -= record.bytes + RECORD_OVERHEAD;
     this.inFlight = this.send(batch)
       .catch((error: Error) => {
         this.failure ??= error;
@@ -121,9 +163,11 @@ export class OutputWriter {
     const { jobId, rootId, host } = this.options;
     const joined = records.map(({ stream, parts, ts }): [string, Buffer, string] => [
       stream,
-      parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts.flatMap((part, index) => (index === 0 ? [part] : [NEWLINE, part]))),
+      parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts),
       ts,
     ]);
-    await this.transitions.append(jobId, rootId, host, this.outputBatch, joined);
+    const counted = await this.store.transitions.append(jobId, rootId, host, this.outputBatch, joined);
+    this.countedBytes = counted;
+    this.unsentBytes -= records.reduce((sum, record) => sum + record.bytes, 0);
   }
 }

@@ -14,15 +14,18 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  *
  * Operations (ARGV from 3 on; reply):
  *
- * - create: JSON `{rootId, root, child, children, dispatchNow, deadlineMs}`.
- *   `root` is the top-level job's hash; `child` the fields every child
+ * - create: JSON `{rootId, root, child, children, dispatchNow, deadlineMs,
+ *   followMs?}`. `root` is the top-level job's hash; `child` the fields every child
  *   shares; `children` is `[id, name, location, signature]` per child in
  *   host-list order; the first `dispatchNow` children are dispatched, the
  *   rest wait in the pending list (see planFanOut). A top-level leaf (a
- *   `start` job) has no children and is dispatched itself. Reply: the ids to
- *   hand to BullMQ now.
- * - remove: top-level ids. Deletes each tree (records, output, pending list)
- *   and its index entries. Reply: 1.
+ *   `start` job) has no children and is dispatched itself. `followMs`, for a
+ *   creator that follows the output itself (a synchronous invoke), sets
+ *   `follow:<root>` for that long, so that no agent drops output before
+ *   the creator's first word as a follower. Reply: the ids to hand to
+ *   BullMQ now.
+ * - remove: top-level ids. Deletes each tree (records, output, pending
+ *   list, follower) and its index entries. Reply: 1.
  * - pruneRoots: ids whose records have expired. Reply: 1.
  * - route: JSON `{toNodes: [[id, agentId]], via: [[id, text]]}`: children
  *   handed to a node agent's own queue, and how the others go. Reply: 1.
@@ -38,8 +41,15 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  * - reap: nowIso, redispatchAfterMs. Reply: `{ids to dispatch, ids to send
  *   over SSH instead of to a lost node agent, ids to dispatch again}`.
  * - append: id, rootId, host, outputBatch, then (stream, data, ts) per
- *   record. Reply: records written (0 for a batch already written).
- * - ack: rootId, then (entryId, jobId) pairs. Reply: 1.
+ *   record. Every stdout and stderr entry gets `r` = 1: its `d` is raw
+ *   bytes as the command wrote them, and a stream's bytes are the `d` of its
+ *   entries in order (entries without `r` were written before: lines joined
+ *   by newlines). Reply: the leaf's unreceived bytes after the batch (a
+ *   batch already written adds nothing; 0 for a removed job).
+ * - ack: rootId, then (entryId, jobId, bytes) per entry received, `bytes`
+ *   the length of its `d` (the reader has it; reading it here would copy
+ *   every entry once more inside Redis). Deletes the entries; one already
+ *   deleted (a resent ack) counts nothing. Reply: 1.
  *
  * Indexes, and who writes them (all through the functions of the "Indexes"
  * section below, and nowhere else):
@@ -63,6 +73,16 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  *   when the tree ends, and by remove.
  * - `roots` and `names` (zsets, lookup of top-level jobs and of names):
  *   added by create; removed by remove (`roots` also by pruneRoots).
+ * - `follow:<root>` (a string with an expiry: a reader follows the tree's
+ *   whole output): set by create for a following creator, and refreshed
+ *   outside the script by the reader (OutputStore.follow); read by agents
+ *   at the output cap; deleted by remove, else it expires.
+ *
+ * Output counters, on job hashes (through noteOutput and noteReceived in
+ * indexes-lua.ts, and nowhere else): a leaf's `unread` (entries) and
+ * `unreadBytes` (the bytes of their `d`: what the output cap is held to),
+ * and a parent's `unreadTotal` (its children's entries). Raised by append
+ * and by a leaf's end (its `error` entry); lowered by ack.
  */
 export const TRANSITIONS_LUA = [
   `
@@ -88,6 +108,7 @@ if op == 'create' then
   end
   if #leaves == 0 then leaves = {rootId} end
   indexNew(rootId, names)
+  if plan.followMs then redis.call('SET', followKey(rootId), '1', 'PX', plan.followMs) end
   local dispatch, pending = {}, {}
   for index, id in ipairs(leaves) do
     noteDeadline(id, plan.deadlineMs)
@@ -108,7 +129,7 @@ if op == 'remove' then
     local rootKey = jobKey(rootId)
     local names = {{redis.call('HGET', rootKey, 'name') or '', rootId}}
     local leafIds = {rootId}
-    local keys = {rootKey, outputKey(rootId), doneKey(rootId)}
+    local keys = {rootKey, outputKey(rootId), doneKey(rootId), followKey(rootId)}
     local childIds = redis.call('HGET', rootKey, 'childIds')
     if childIds and childIds ~= '' then
       for _, childId in ipairs(cjson.decode(childIds)) do
@@ -247,31 +268,33 @@ if op == 'append' then
   local id, rootId, host, outputBatch = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
   local key = jobKey(id)
   if redis.call('EXISTS', key) == 0 then return 0 end
-  if outputBatch <= (tonumber(redis.call('HGET', key, 'outputBatch') or '0') or 0) then return 0 end
+  if outputBatch <= (tonumber(redis.call('HGET', key, 'outputBatch') or '0') or 0) then
+    return tonumber(redis.call('HGET', key, 'unreadBytes') or '0')
+  end
   redis.call('HSET', key, 'outputBatch', outputBatch)
   local stream = outputKey(rootId)
-  local count = 0
+  local count, bytes = 0, 0
   for i = 7, #ARGV, 3 do
-    redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', ARGV[i], 'd', ARGV[i + 1], 't', ARGV[i + 2])
+    local name, data, ts = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+    if name == 'stdout' or name == 'stderr' then
+      redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', name, 'd', data, 't', ts, 'r', '1')
+    else
+      redis.call('XADD', stream, '*', 'j', id, 'h', host, 's', name, 'd', data, 't', ts)
+    end
     count = count + 1
+    bytes = bytes + #data
   end
-  redis.call('HINCRBY', key, 'unread', count)
-  if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'unreadTotal', count) end
-  return count
+  return noteOutput(id, rootId, count, bytes)
 end
 
 if op == 'ack' then
-  -- Deletes received records and lowers the unread counts that hasMoreData is read from.
+  -- Deletes received records and lowers the counts that hasMoreData and the output cap are read from.
   local rootId = ARGV[3]
-  local rootKey = jobKey(rootId)
-  local rootExists = redis.call('EXISTS', rootKey) == 1
-  for i = 4, #ARGV, 2 do
-    local entryId, id = ARGV[i], ARGV[i + 1]
-    if redis.call('XDEL', outputKey(rootId), entryId) == 1 then
-      local key = jobKey(id)
-      if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'unread', -1) end
-      if id ~= rootId and rootExists then redis.call('HINCRBY', rootKey, 'unreadTotal', -1) end
-    end
+  local stream = outputKey(rootId)
+  local rootExists = redis.call('EXISTS', jobKey(rootId)) == 1
+  for i = 4, #ARGV, 3 do
+    local entryId, id, bytes = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+    if redis.call('XDEL', stream, entryId) == 1 then noteReceived(id, rootId, rootExists, bytes) end
   end
   return 1
 end

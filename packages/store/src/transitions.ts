@@ -30,6 +30,8 @@ export interface CreatePlan {
   dispatchNow: number;
   /** When the leaves' signatures expire (ms): the watchdog fails those not started by then. */
   deadlineMs: number;
+  /** For a creator that follows the output itself: how long it counts as following before its own first word. */
+  followMs?: number | undefined;
 }
 
 /** Which way dispatched children go: to a node agent's own queue, or how else (`via`). */
@@ -71,6 +73,7 @@ export class Transitions {
         children: plan.children.map((child) => [String(child.id), child.name, child.location, child.signature]),
         dispatchNow: plan.dispatchNow,
         deadlineMs: plan.deadlineMs,
+        ...(plan.followMs === undefined ? {} : { followMs: plan.followMs }),
       }),
     )) as string[];
     return reply.map(Number);
@@ -142,6 +145,8 @@ export class Transitions {
   /**
    * Appends one numbered batch of a job's output records (stream, data, ts);
    * a batch number already written is skipped, so a resend cannot duplicate.
+   * stdout and stderr data are raw bytes, stored as they are. Returns how
+   * many bytes of the job's output Redis now holds unreceived.
    */
   async append(
     jobId: number,
@@ -149,15 +154,19 @@ export class Transitions {
     host: string,
     outputBatch: number,
     records: readonly [string, string | Buffer, string][],
-  ): Promise<void> {
-    await this.call('append', jobId, rootId, host, outputBatch, ...records.flat());
+  ): Promise<number> {
+    return Number(await this.call('append', jobId, rootId, host, outputBatch, ...records.flat()));
   }
 
-  /** Deletes received output entries of one top-level job and lowers the unread counts. */
-  async acknowledge(rootId: number, entries: readonly { entryId: string; jobId: number }[]): Promise<void> {
+  /**
+   * Deletes received output entries of one top-level job and lowers the
+   * unread counts: entries, and bytes by each entry's `bytes` (the length
+   * of its data, which the reader has).
+   */
+  async acknowledge(rootId: number, entries: readonly { entryId: string; jobId: number; bytes: number }[]): Promise<void> {
     // Bounded batches keep each script call short.
     for (let start = 0; start < entries.length; start += 1000) {
-      const batch = entries.slice(start, start + 1000).flatMap((entry) => [entry.entryId, String(entry.jobId)]);
+      const batch = entries.slice(start, start + 1000).flatMap((entry) => [entry.entryId, String(entry.jobId), String(entry.bytes)]);
       await this.call('ack', rootId, ...batch);
     }
   }

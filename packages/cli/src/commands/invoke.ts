@@ -126,7 +126,9 @@ export const invokeCommand = {
         // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
         const interrupts = sink === null ? null : new Interrupts();
         try {
-          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)));
+          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)), {
+            followed: sink !== null,
+          });
           if (sink === null || interrupts === null) {
             printJobs([job], { json: argv.json, single: true });
             return;

@@ -1,5 +1,5 @@
-import { hostPrefixed, isFinalState, parseHostEntry, type JobView } from '@fleet/core';
-import type { JobRecord, StoredEntry } from '@fleet/store';
+import { DEFAULTS, hostPrefixed, isFinalState, parseHostEntry, type JobView } from '@fleet/core';
+import type { JobRecord, RedisClient, StoredEntry } from '@fleet/store';
 import type { CliContext } from '../context.js';
 import type { OutputHandler } from './output-page.js';
 
@@ -16,6 +16,8 @@ interface Source {
   rootId: number;
   hostPrefix: boolean;
   jobIds: Set<number>;
+  /** The selection takes all the tree's output (the top-level job itself, with its children). */
+  whole: boolean;
   lastEntryId: string | null;
 }
 
@@ -48,9 +50,11 @@ export class OutputPump {
         rootId: job.rootId,
         hostPrefix: hostPrefixed(job.view.type),
         jobIds: new Set(),
+        whole: false,
         lastEntryId: null,
       };
       const leaves = job.isParent && options.recurse ? job.view.childIds : [job.view.id];
+      source.whole ||= job.view.id === job.rootId && (options.recurse || !job.isParent);
       for (const id of job.isParent && options.recurse ? [job.view.id, ...leaves] : leaves) source.jobIds.add(id);
       this.sources.set(job.rootId, source);
       for (const id of leaves) this.awaitingEnd.add(id);
@@ -75,7 +79,7 @@ export class OutputPump {
         if (!this.options.keep && mine.length > 0) {
           await this.context.store.transitions.acknowledge(
             source.rootId,
-            mine.map((entry) => ({ entryId: entry.entryId, jobId: entry.jobId })),
+            mine.map((entry) => ({ entryId: entry.entryId, jobId: entry.jobId, bytes: entry.data.length })),
           );
         }
       }
@@ -85,12 +89,29 @@ export class OutputPump {
   /**
    * Hands on records as they arrive until every selected job has finished;
    * returns their final records. `onRound` sees the jobs as read each round
-   * (a progress line).
+   * (a progress line). While it follows a whole tree and takes what it
+   * reads, it says so every little while: an agent at the output cap then
+   * waits for it instead of dropping, until it stops saying so (it died).
    */
   async follow(onRound: (records: JobRecord[]) => void = () => {}): Promise<JobRecord[]> {
     const { store } = this.context;
     const ids = this.selected.map((job) => job.view.id);
     const reader = await this.context.connectAnother();
+    const takesAll = !this.options.keep && this.options.host === undefined;
+    const following = takesAll ? [...this.sources.values()].filter((source) => source.whole).map((source) => source.rootId) : [];
+    const sayFollowing = () => store.output.follow(following).catch(() => {}); // a Redis gone shows in the reads
+    await sayFollowing();
+    const timer = setInterval(() => void sayFollowing(), DEFAULTS.outputFollowTtlMs / 4);
+    timer.unref();
+    try {
+      return await this.followRounds(ids, reader, onRound);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async followRounds(ids: number[], reader: RedisClient, onRound: (records: JobRecord[]) => void): Promise<JobRecord[]> {
+    const { store } = this.context;
     for (;;) {
       await store.reap();
       const records = await store.jobs.records(ids);
