@@ -41,8 +41,9 @@ describe('fleet receive', () => {
     const json = await fleet.env.fleet(['receive', String(job.id), '--json', '--keep']);
     const lines = parseRecords(json.stdout).map((record) => record.data);
     expect(lines).toEqual([...Array.from({ length: 20000 }, (_, index) => String(index + 1)), '', 'last']);
+    // Unlabelled text is the bytes as written (SPEC §11): the last line had no newline, and gets none.
     const text = await fleet.env.fleet(['receive', String(job.id)]);
-    expect(text.stdout).toBe(`${lines.join('\n')}\n`);
+    expect(text.stdout).toBe(lines.join('\n'));
     expect((await fleet.env.json<JobJson[]>(['get', String(job.id)]))[0]?.hasMoreData).toBe(false);
   });
 
