@@ -84,14 +84,14 @@ describe('the command runs as ssh would run it', () => {
   ])('reads the startup files as ssh does, and shows what they print once, logged in as %s (%s)', async (user, file) => {
     // The hosts' sessions have their own HOME (sshd SetEnv), where the shells look for these files.
     const path = join(ssh.fleet.hosts[0]?.home ?? '', file);
-    await writeFile(path, 'echo "startup file says hi" >&2\nGREETING=hello\n');
+    await writeFile(path, 'echo "startup file says hi" >&2\necho "and on stdout"\nGREETING=hello\n');
     try {
       const line = 'echo "$GREETING"';
       const fleet = await viaFleet(['invoke', '-c', `${user}@${ssh.fleet.entries[0]}`, '--as-job', '--', line]);
       const plain = await plainSsh(user, [line]);
       expect(fleet).toEqual(plain);
       // Said once, and the file's (unexported) variable is there for the line.
-      expect(plain).toEqual({ stdout: 'hello\n', stderr: 'startup file says hi\n', code: 0 });
+      expect(plain).toEqual({ stdout: 'and on stdout\nhello\n', stderr: 'startup file says hi\n', code: 0 });
     } finally {
       await rm(path, { force: true });
     }

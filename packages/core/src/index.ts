@@ -19,6 +19,7 @@ export * from './version.js';
 export * from './known-hosts.js';
 export * from './remote-command.js';
 export * from './remote-preamble.js';
+export * from './remote-stdout-preamble.js';
 export * from './ssh-config.js';
 export * from './node-queue.js';
 export * from './deploy-plan.js';

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HostCommandSpec, RunSpec } from './command-spec.js';
 import { buildRemoteCommand, buildRemoteInput, parseRemoteMarker } from './remote-command.js';
+import { RemoteStdoutPreambleFilter } from './remote-stdout-preamble.js';
 import { commandLineFromArgv } from './shell-quote.js';
 
 const base: RunSpec<HostCommandSpec> = {
@@ -27,9 +28,11 @@ function runAs(shell: string, spec: RunSpec<HostCommandSpec>, options: { input?:
     env: { ...process.env, ...options.env, SHELL: shell },
   });
   const stderr = result.stderr.toString('utf8').split('\n');
+  // The wrapper's first stdout line is its marker, which the executor takes off as this does.
+  const stdout = new RemoteStdoutPreambleFilter();
   return {
     status: result.status,
-    stdout: result.stdout,
+    stdout: Buffer.concat([stdout.push(result.stdout), stdout.end()]),
     markers: stderr.map(parseRemoteMarker).filter((marker) => marker !== null),
     stderr: stderr.filter((line) => line !== '' && parseRemoteMarker(line) === null),
   };

@@ -10,6 +10,13 @@ import { quoteShellWord } from './shell-quote.js';
 export const REMOTE_MARKER = '\u001efleet:';
 
 /**
+ * The line the wrapper writes first on stdout: whatever comes before it is the
+ * login shell's, printed while it read its startup files (see
+ * `RemoteStdoutPreambleFilter`).
+ */
+export const REMOTE_STDOUT_MARKER = `${REMOTE_MARKER}stdout\n`;
+
+/**
  * The command line sent over SSH. sshd gives it to the login shell, which
  * only has to run `exec /bin/sh -c '...'` (so bash, dash, zsh and ksh logins
  * all work). That wrapper does fleet's set-up out of the user's sight: it
@@ -32,7 +39,11 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
   // The script's temporary file, once made, goes with every later failure.
   let cleanup = '';
   const fail = (message: string, args = '') => `{ ${cleanup}printf '${REMOTE_MARKER}error:${message}\\n' ${args} >&2; exit 126; }`;
-  const steps = [`printf '${REMOTE_MARKER}pid:%s\\n' "$$" >&2`, readSetupHeader(fail('the set-up header did not arrive whole'))];
+  const steps = [
+    `printf '${REMOTE_MARKER}stdout\\n'`,
+    `printf '${REMOTE_MARKER}pid:%s\\n' "$$" >&2`,
+    readSetupHeader(fail('the set-up header did not arrive whole')),
+  ];
   if (command.kind === 'script') {
     steps.push(`fleet_script=$(mktemp "\${TMPDIR:-/tmp}/fleet-script.XXXXXX") || ${fail('cannot create a temporary file for the script')}`);
     cleanup = 'rm -f -- "$fleet_script"; ';

@@ -4,6 +4,7 @@ import {
   buildRemoteKill,
   hostRunSpec,
   RemotePreambleFilter,
+  RemoteStdoutPreambleFilter,
   SshConnectError,
   type HostEntry,
   type RunResult,
@@ -72,7 +73,11 @@ function watchChannel(
       }
     });
 
-    void forwardWithBackpressure(channel, (chunk) => onOutput('stdout', chunk));
+    const stdoutPreamble = new RemoteStdoutPreambleFilter();
+    void forwardWithBackpressure(channel, (chunk) => {
+      const rest = stdoutPreamble.push(chunk);
+      return rest.length > 0 ? onOutput('stdout', rest) : undefined;
+    });
     void forwardWithBackpressure(channel.stderr, (chunk) => {
       const rest = preamble.push(chunk);
       return rest.length > 0 ? onOutput('stderr', rest) : undefined;
@@ -108,6 +113,8 @@ function watchChannel(
       if (killTimer) clearTimeout(killTimer);
       // Whatever the command left behind in its session goes too.
       if (signal.aborted) sendKill('KILL');
+      const stdoutTail = stdoutPreamble.end();
+      if (stdoutTail.length > 0) void onOutput('stdout', stdoutTail);
       const tail = preamble.end();
       if (tail.length > 0) void onOutput('stderr', tail);
       if (wrapperError !== null) resolve({ failure: wrapperError, exitCode: exit?.code ?? null });
