@@ -11,6 +11,7 @@ import { AGENT_BUNDLE } from '../package-files.js';
 interface DeployArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
+  exclude?: string[];
   user?: string;
   concurrency: number;
   'ship-node': boolean;
@@ -65,7 +66,7 @@ export const deployCommand = {
       .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis'),
   handler: async (argv: DeployArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
@@ -107,7 +108,7 @@ export const undeployCommand = {
   describe: 'Stop and remove the agent fleet deploy put on each node',
   builder: (yargs: Argv<GlobalArgs>) => hostOptions(yargs).example('$0 undeploy -c web1,web2', 'take the agents off two nodes'),
   handler: async (argv: Omit<DeployArgs, 'concurrency' | 'ship-node'>) => {
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, undeployAgent } = await import('@fleet/agent');
       const pool = new SshPool();
