@@ -76,7 +76,7 @@ describe('signals on a synchronous invoke', () => {
     await until(() => stdout === 'localhost: up\nlocalhost: up\n', { what: 'both hosts to start' });
     invoke.kill(signal);
     expect(await exited).toBe(code);
-    expect(stderr.trimEnd().split('\n').at(-1)).toBe('0 of 2 hosts completed; stopped: localhost (stopped), localhost (stopped)');
+    expect(stderr.trimEnd().split('\n').at(-1)).toBe('0 of 2 hosts completed; stopped: localhost (2): stopped');
     expect(await processesWith(fleet.env.marker)).toEqual([]);
     expect(await fleet.env.json<JobJson[]>(['get'])).toEqual([]);
   });

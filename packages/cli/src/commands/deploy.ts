@@ -4,6 +4,7 @@ import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
+import { summaryLine } from '../format/host-summary.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { AGENT_BUNDLE } from '../package-files.js';
@@ -47,7 +48,10 @@ function report(results: HostResult[], verb: string): number {
   const failed = results.filter((result) => !result.ok);
   const head = `${results.length - failed.length} of ${results.length} ${results.length === 1 ? 'host' : 'hosts'} ${verb}`;
   process.stderr.write(
-    `${failed.length === 0 ? head : `${head}; failed: ${failed.map((result) => `${result.entry} (${result.words})`).join(', ')}`}\n`,
+    `${summaryLine(
+      head,
+      failed.map((result) => ({ state: 'failed', host: result.entry, reason: result.words })),
+    )}\n`,
   );
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
