@@ -97,7 +97,7 @@ describe('on a real terminal', () => {
     await until(() => screen().includes(': up\n'), { what: 'the host to start' });
     terminal.stdin.write('\u0003'); // the terminal turns it into SIGINT for the foreground process group
     expect(await exited).toBe(130);
-    expect(screen()).toContain('0 of 1 host completed; stopped: localhost (stopped)');
+    expect(screen()).toContain('0 of 1 host completed; stopped: localhost (1): stopped');
     expect(await fleet.env.json<JobJson[]>(['get'])).toEqual([]);
     expect(await processesWith(fleet.env.marker)).toEqual([]);
   });
