@@ -82,5 +82,9 @@ describe('host ranges, as ClusterShell has them', () => {
     const empty = await fleet.env.fleet(['invoke', '-c', 'web[1-3]', '-x', 'web[1-3]', '--', 'true']);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('--exclude leaves no hosts');
+    // A rerun takes its hosts from the job: -x there is refused, not ignored.
+    const rerun = await fleet.env.fleet(['invoke', '--rerun-failed', '1', '-x', 'web1']);
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toContain('leave out -x');
   });
 });

@@ -173,6 +173,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['-f', argv['hosts-file'] !== undefined],
     ['-c', argv['computer-name'] !== undefined],
     ['-l', argv.user !== undefined],
+    ['-x', argv.exclude !== undefined],
     ['--script', argv.script !== undefined],
     ['the command after --', (argv['--'] ?? []).length > 0],
     ['--argv', argv.argv !== undefined],
