@@ -35,6 +35,17 @@ export function excludeHosts(hosts: readonly HostEntry[], lists: readonly string
 }
 
 function expandExclusion(pattern: string, index: number): string[] {
+  // As in a host list: a group would otherwise read as a name that matches nothing, and only warn.
+  if (pattern.startsWith('@')) {
+    throw new HostEntryError([
+      {
+        source: '--exclude',
+        line: index + 1,
+        entry: pattern,
+        problem: 'groups (@name) are not supported yet; name the hosts, ranges or globs',
+      },
+    ]);
+  }
   try {
     return expandHostPattern(pattern);
   } catch (error) {
