@@ -119,7 +119,7 @@ describe('fleet deploy', () => {
     expect(result.stdout).toMatch(
       new RegExp(`^${c.replaceAll('.', '\\.')}: installed 0\\.1\\.0 \\(detached process, this machine's Node sent; agent`, 'm'),
     );
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`1 of 2 hosts deployed; failed: ${d} (connection refused)`);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`1 of 2 hosts deployed; failed: ${d} (1): connection refused`);
     const start = await readFile(join(ssh.fleet.hosts[2]?.home as string, '.local/share/fleet/start.sh'), 'utf8');
     expect(start).toContain(`exec ${ssh.fleet.hosts[2]?.home}/.local/share/fleet/node ./fleet-agent.mjs agent --serve ${c}`);
     await ssh.env.fleet(['undeploy', '-c', c]);

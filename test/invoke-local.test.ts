@@ -32,7 +32,7 @@ describe('fleet invoke on localhost', () => {
     expect(result.stdout).toBe('localhost: first\n');
     expect(result.stderr).toContain('localhost: second\n');
     expect(result.stderr).toContain('localhost: error: exit code 7\n');
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe('1 of 2 hosts completed; failed: localhost (exit code 7)');
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe('1 of 2 hosts completed; failed: localhost (1): exit code 7');
   });
 
   it('prints records as JSON lines with --json', async () => {

@@ -38,7 +38,7 @@ describe('invoke --group and receive --group', () => {
     const result = await ssh.env.fleet(['invoke', '-f', ssh.fleet.computersFile, '--group', '--', mixedCommand()]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(groupedReport());
-    expect(result.stderr).toBe(`${d}: warning\n${c} (1) Failed: exit code 3\n3 of 4 hosts completed; failed: ${c} (exit code 3)\n`);
+    expect(result.stderr).toBe(`${d}: warning\n${c} (1) Failed: exit code 3\n3 of 4 hosts completed; failed: ${c} (1): exit code 3\n`);
 
     const job = await ssh.env.json<JobJson>(['invoke', '-f', ssh.fleet.computersFile, '--as-job', '--', mixedCommand()]);
     await untilState(ssh.env, job.id, ['Failed']);
@@ -70,7 +70,7 @@ describe('--outdir', () => {
     const result = await ssh.env.fleet(['invoke', '-f', ssh.fleet.computersFile, '--outdir', dir, '--', mixedCommand()]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(`${c}: error: exit code 3\n3 of 4 hosts completed; failed: ${c} (exit code 3)\n`);
+    expect(result.stderr).toBe(`${c}: error: exit code 3\n3 of 4 hosts completed; failed: ${c} (1): exit code 3\n`);
     expect((await readdir(dir)).sort()).toEqual([a, b, c, d].flatMap((host) => [`${host}.err`, `${host}.out`]).sort());
     const read = (name: string) => readFile(join(dir, name), 'utf8');
     expect(await read(`${a}.out`)).toBe('same\n');

@@ -76,7 +76,7 @@ describe('signals on a synchronous invoke', () => {
     await until(() => stdout === 'localhost: up\nlocalhost: up\n', { what: 'both hosts to start' });
     invoke.kill(signal);
     expect(await exited).toBe(code);
-    expect(stderr.trimEnd().split('\n').at(-1)).toBe('0 of 2 hosts completed; stopped: localhost (stopped), localhost (stopped)');
+    expect(stderr.trimEnd().split('\n').at(-1)).toBe('0 of 2 hosts completed; stopped: localhost (2): stopped');
     expect(await processesWith(fleet.env.marker)).toEqual([]);
     expect(await fleet.env.json<JobJson[]>(['get'])).toEqual([]);
   });
@@ -97,7 +97,7 @@ describe('on a real terminal', () => {
     await until(() => screen().includes(': up\n'), { what: 'the host to start' });
     terminal.stdin.write('\u0003'); // the terminal turns it into SIGINT for the foreground process group
     expect(await exited).toBe(130);
-    expect(screen()).toContain('0 of 1 host completed; stopped: localhost (stopped)');
+    expect(screen()).toContain('0 of 1 host completed; stopped: localhost (1): stopped');
     expect(await fleet.env.json<JobJson[]>(['get'])).toEqual([]);
     expect(await processesWith(fleet.env.marker)).toEqual([]);
   });

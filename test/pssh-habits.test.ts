@@ -21,7 +21,7 @@ describe('pssh and clush habits', () => {
     const [a] = ssh.fleet.entries as [string];
     const result = await ssh.env.fleet(['invoke', '-w', a, '-t', '1', '--', `${ssh.env.sleep} 30`]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`0 of 1 host completed; failed: ${a} (timed out after 1s)`);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`0 of 1 host completed; failed: ${a} (1): timed out after 1s`);
     expect(await ssh.env.json<JobJson[]>(['get'])).toEqual([]);
   });
 });

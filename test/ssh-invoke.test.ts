@@ -48,7 +48,7 @@ describe('invoke over SSH', () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${b}: error: exit code 5\n`);
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`2 of 3 hosts completed; failed: ${b} (exit code 5)`);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`2 of 3 hosts completed; failed: ${b} (1): exit code 5`);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   commandLineFromArgv,
   commandLineFromWords,
   combineHostLists,
+  excludeHosts,
   parseComputerNames,
   parseHostList,
   parseJobSelector,
@@ -54,7 +55,14 @@ export function hostFlags<T>(yargs: Argv<T>) {
         type: 'string',
         array: true,
         nargs: 1,
-        describe: 'Hosts separated by commas (-w: clush)',
+        describe: 'Hosts separated by commas, with ranges as in web[01-40] (-w: clush)',
+      })
+      .option('exclude', {
+        alias: 'x',
+        type: 'string',
+        array: true,
+        nargs: 1,
+        describe: 'Leave out these hosts, ranges or globs (web*), separated by commas (clush -x)',
       })
       .option('user', { alias: 'l', type: 'string', describe: 'Log in as USER where an entry names no user (pssh, clush -l)' })
   );
@@ -62,13 +70,15 @@ export function hostFlags<T>(yargs: Argv<T>) {
 
 /**
  * Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that
- * order; every bad entry of both is reported at once. `loginUser` (`-l`) goes
- * to the entries that name no user.
+ * order, less those `-x` names (a pattern that matches nothing is warned of
+ * on stderr); every bad entry of both is reported at once. `loginUser` (`-l`)
+ * goes to the entries that name no user.
  */
 export async function hostsFromArgs(
   file: string | undefined,
   names: readonly string[] | undefined,
   loginUser?: string,
+  exclude: readonly string[] = [],
 ): Promise<HostEntry[]> {
   const source = file === '-' ? 'standard input' : `the hosts file ${file}`;
   const text =
@@ -94,6 +104,16 @@ export async function hostsFromArgs(
   }
   if (hosts.length === 0) {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE (one a line) or -c host1,host2' });
+  }
+  if (exclude.length > 0) {
+    const { kept, unmatched } = excludeHosts(hosts, exclude);
+    for (const pattern of unmatched) process.stderr.write(`fleet: warning: --exclude ${pattern} matches no host\n`);
+    if (kept.length === 0) {
+      throw new UsageError(`--exclude leaves no hosts: all ${hosts.length} were excluded`, {
+        hint: 'exclude fewer hosts, or name others with -c or -f',
+      });
+    }
+    hosts = kept;
   }
   if (loginUser !== undefined) hosts = withLoginUser(hosts, loginUser);
   return hosts;

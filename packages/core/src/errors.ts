@@ -27,6 +27,8 @@ export interface BadHostEntry {
   line: number;
   entry: string;
   problem: string;
+  /** 0-based offset in `entry` of the fault, when it is one place (a malformed range). */
+  offset?: number;
 }
 
 /**
@@ -37,10 +39,12 @@ export class HostEntryError extends UsageError {
   override name = 'HostEntryError';
   constructor(readonly entries: readonly BadHostEntry[]) {
     const lines = entries.map(
-      ({ source, line, entry, problem }) => `${source}:${line}: bad host entry ${JSON.stringify(entry)}: ${problem}`,
+      ({ source, line, entry, problem, offset }) =>
+        `${source}:${line}: bad host entry ${JSON.stringify(entry)}: ${problem}` +
+        (offset === undefined ? '' : `\n    ${entry}\n    ${' '.repeat(offset)}^`),
     );
     super(lines.length === 1 ? (lines[0] as string) : `${lines.length} bad host entries:\n${lines.map((line) => `  ${line}`).join('\n')}`, {
-      hint: 'an entry is [user@]host[:port] or [user@][v6addr]:port; nothing was run',
+      hint: 'an entry is [user@]host[:port] or [user@][v6addr]:port, and a host may hold ranges as in web[01-40] or db[1-3,7]; nothing was run',
     });
   }
 }
@@ -230,5 +234,37 @@ export class OutputClosedError extends FleetError {
   constructor(cause?: unknown) {
     super('standard output was closed', cause === undefined ? {} : { cause });
     this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
+/**
+ * A host range that does not parse (`web[1-`, `db[3-1]`); `offset` is where
+ * in `entry` the fault is (0-based), so the message can point at it.
+ */
+export class MalformedHostRange extends FleetError {
+  override name = 'MalformedHostRange';
+  constructor(
+    readonly entry: string,
+    readonly offset: number,
+    readonly problem: string,
+  ) {
+    super(`${problem} (at offset ${offset})`);
+  }
+}
+
+/** A selection whose ranges would name more hosts than fleet takes at once; refused before expanding. */
+export class HostRangeTooLarge extends UsageError {
+  override name = 'HostRangeTooLarge';
+  constructor(
+    readonly entry: string,
+    readonly count: number,
+    readonly limit: number,
+  ) {
+    super(
+      `${JSON.stringify(entry)} would name ${count.toLocaleString('en')} hosts, more than the ${limit.toLocaleString('en')} one selection may`,
+      {
+        hint: `split the hosts across jobs of at most ${limit.toLocaleString('en')} hosts each`,
+      },
+    );
   }
 }

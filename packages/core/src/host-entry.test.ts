@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostEntryError } from './errors.js';
+import { HostEntryError, HostRangeTooLarge } from './errors.js';
 import { parseHostEntry } from './host-entry.js';
 import { combineHostLists, parseComputerNames, parseHostList } from './host-list.js';
 
@@ -82,6 +82,39 @@ describe('parseHostList', () => {
 
   it('reads comma-separated names', () => {
     expect(parseComputerNames('a, b,,c').map((host) => host.raw)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('expands ranges in -c and in files, splitting -c at commas outside brackets only', () => {
+    expect(parseComputerNames('db[1-3,7],u@web[01-02]:2222,[::1]:22').map((host) => host.raw)).toEqual([
+      'db1',
+      'db2',
+      'db3',
+      'db7',
+      'u@web01:2222',
+      'u@web02:2222',
+      '[::1]:22',
+    ]);
+    expect(parseComputerNames('u@web[1-2]:2222')[1]).toMatchObject({ user: 'u', host: 'web2', port: 2222 });
+    expect(parseHostList('web[1-2]\nweb1\n', 'hosts').map((host) => host.raw)).toEqual(['web1', 'web2', 'web1']);
+  });
+
+  it('reports a malformed range with its source, line and offset, and a caret under the fault', () => {
+    const error = caught(() => parseHostList('web1\nweb[1-\n', 'hosts.txt')) as HostEntryError;
+    expect(error).toBeInstanceOf(HostEntryError);
+    expect(error.entries).toEqual([
+      { source: 'hosts.txt', line: 2, entry: 'web[1-', problem: expect.stringContaining('missing ]'), offset: 6 },
+    ]);
+    expect(error.message).toContain('\n    web[1-\n          ^');
+    const bad = caught(() => parseComputerNames('a;b[1-2]')) as HostEntryError;
+    expect(bad.entries[0]?.problem).toContain('a;b1: ');
+  });
+
+  it('refuses a selection past the limit before expanding it', () => {
+    expect(() => parseComputerNames('node[1-99999999]')).toThrow(HostRangeTooLarge);
+    expect(() => parseComputerNames('a[1-60000],b[1-60000]')).toThrow(HostRangeTooLarge);
+    expect(() => combineHostLists([() => parseComputerNames('a[1-60000]'), () => parseComputerNames('b[1-60000]')])).toThrow(
+      HostRangeTooLarge,
+    );
   });
 });
 

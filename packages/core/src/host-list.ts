@@ -1,9 +1,11 @@
-import { HostEntryError, InvalidHostEntry, type BadHostEntry } from './errors.js';
+import { HostEntryError, HostRangeTooLarge, InvalidHostEntry, MalformedHostRange, type BadHostEntry } from './errors.js';
 import { parseHostEntry, type HostEntry } from './host-entry.js';
+import { expandHostPattern, MAX_HOSTS_PER_SELECTION, splitHostList } from './host-pattern.js';
 
 /**
  * Parses a hosts list: one entry a line; blank lines and `#` comments are
- * skipped; duplicates are kept (each entry is one child). Every line is checked
+ * skipped; ranges expand (`web[01-40]`, see {@link expandHostPattern});
+ * duplicates are kept (each entry is one child). Every line is checked
  * before anything runs, and every bad one is reported, with its source and line.
  */
 export function parseHostList(text: string, source: string): HostEntry[] {
@@ -16,13 +18,13 @@ export function parseHostList(text: string, source: string): HostEntry[] {
   return parseAll(parts, source);
 }
 
-/** Parses `-c a,b,c`: entries separated by commas, checked like file entries (the "line" is the place in the list). */
+/**
+ * Parses `-c a,b,c`: entries separated by the commas outside brackets (those in
+ * `db[1-3,7]` belong to its range), checked like file entries (the "line" is
+ * the place in the list).
+ */
 export function parseComputerNames(list: string, source = '--computer-name'): HostEntry[] {
-  const parts = list
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-    .map((part, index) => ({ text: part, line: index + 1 }));
+  const parts = splitHostList(list).map((part, index) => ({ text: part, line: index + 1 }));
   return parseAll(parts, source);
 }
 
@@ -43,19 +45,40 @@ export function combineHostLists(parsers: readonly (() => HostEntry[])[]): HostE
     }
   }
   if (bad.length > 0) throw new HostEntryError(bad);
+  checkSelectionSize(entries);
   return entries;
+}
+
+function checkSelectionSize(entries: readonly HostEntry[]): void {
+  if (entries.length > MAX_HOSTS_PER_SELECTION) {
+    const shown = entries.length > 2 ? `${entries[0]?.raw} … ${entries.at(-1)?.raw}` : 'the selection';
+    throw new HostRangeTooLarge(shown, entries.length, MAX_HOSTS_PER_SELECTION);
+  }
 }
 
 function parseAll(parts: readonly { text: string; line: number }[], source: string): HostEntry[] {
   const entries: HostEntry[] = [];
   const bad: BadHostEntry[] = [];
   for (const { text, line } of parts) {
+    let expanded: string[];
     try {
-      entries.push(parseHostEntry(text));
+      expanded = expandHostPattern(text);
     } catch (error) {
-      if (!(error instanceof InvalidHostEntry)) throw error;
-      bad.push({ source, line, entry: text, problem: error.problem });
+      if (!(error instanceof MalformedHostRange)) throw error;
+      bad.push({ source, line, entry: text, problem: `malformed range: ${error.problem}`, offset: error.offset });
+      continue;
     }
+    for (const host of expanded) {
+      try {
+        entries.push(parseHostEntry(host));
+      } catch (error) {
+        if (!(error instanceof InvalidHostEntry)) throw error;
+        bad.push({ source, line, entry: text, problem: host === text ? error.problem : `${host}: ${error.problem}` });
+        // One fault in a range is the same fault in every host it names.
+        break;
+      }
+    }
+    checkSelectionSize(entries);
   }
   if (bad.length > 0) throw new HostEntryError(bad);
   return entries;

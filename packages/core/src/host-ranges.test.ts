@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldHosts } from './host-ranges.js';
+import { foldHosts, foldHostsByReason } from './host-ranges.js';
 
 describe('foldHosts', () => {
   it('folds names that differ in their last number into ranges', () => {
@@ -23,5 +23,22 @@ describe('foldHosts', () => {
 
   it('names each host once, however often it is given', () => {
     expect(foldHosts(['web1', 'web1', 'web2'])).toBe('web[1-2]');
+  });
+});
+
+describe('foldHostsByReason', () => {
+  it('names each reason once, its hosts folded and its entries counted, the commonest first', () => {
+    const items = [
+      { host: 'web03', reason: 'connection refused' },
+      { host: 'web05', reason: 'exit code 1' },
+      { host: 'web17', reason: 'connection refused' },
+      { host: 'web18', reason: 'connection refused' },
+      { host: 'web19', reason: 'connection refused' },
+      { host: 'web05', reason: 'exit code 1' },
+    ];
+    expect(foldHostsByReason(items)).toEqual([
+      { reason: 'connection refused', hosts: 'web[03,17-19]', count: 4 },
+      { reason: 'exit code 1', hosts: 'web05', count: 2 },
+    ]);
   });
 });

@@ -28,6 +28,26 @@ export function foldHosts(hosts: Iterable<string>): string {
   return folded.sort(compareNatural).join(',');
 }
 
+/** Hosts that share a reason: the reason, the hosts folded, and how many entries (an entry given twice counts twice). */
+export interface ReasonGroup {
+  reason: string;
+  hosts: string;
+  count: number;
+}
+
+/**
+ * Names each distinct reason once with its hosts folded, as clush reports
+ * failures: `web[03,17-19] (4): connection refused`. The reason with most
+ * entries comes first; ties keep the order in which reasons first appear.
+ */
+export function foldHostsByReason(items: Iterable<{ host: string; reason: string }>): ReasonGroup[] {
+  const byReason = new Map<string, string[]>();
+  for (const { host, reason } of items) byReason.set(reason, [...(byReason.get(reason) ?? []), host]);
+  return [...byReason]
+    .map(([reason, hosts]) => ({ reason, hosts: foldHosts(hosts), count: hosts.length }))
+    .sort((a, b) => b.count - a.count);
+}
+
 /** `1 2 3 7 9 10` → `1-3,7,9-10`: runs of consecutive numbers, padded alike (`09-10`, never `9-010`). */
 function numberRanges(numbers: string[]): string {
   const sorted = numbers.sort((a, b) => Number(a) - Number(b) || a.length - b.length);

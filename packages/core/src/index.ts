@@ -4,6 +4,8 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './host-entry.js';
 export * from './host-list.js';
+export * from './host-pattern.js';
+export * from './host-exclusion.js';
 export * from './login-user.js';
 export * from './job-request.js';
 export * from './job-selector.js';

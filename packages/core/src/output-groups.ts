@@ -1,4 +1,4 @@
-import { foldHosts } from './host-ranges.js';
+import { foldHosts, foldHostsByReason } from './host-ranges.js';
 
 /** Everything one host entry wrote on stdout, one line after another, and the code it exited with. */
 export interface HostOutput {
@@ -67,13 +67,7 @@ export function formatGroupHeader(group: Pick<OutputGroup, 'hosts'>): string {
 
 /** One line per distinct reason a host failed or was stopped: `web[4-5] (2) Failed: exit code 1`. */
 export function formatFailureGroups(failures: readonly HostFailure[]): string {
-  const byReason = new Map<string, string[]>();
-  for (const { host, state, reason } of failures) {
-    const key = `${state}: ${reason}`;
-    byReason.set(key, [...(byReason.get(key) ?? []), host]);
-  }
-  return [...byReason]
-    .sort((a, b) => b[1].length - a[1].length)
-    .map(([why, hosts]) => `${foldHosts(hosts)} (${hosts.length}) ${why}\n`)
+  return foldHostsByReason(failures.map(({ host, state, reason }) => ({ host, reason: `${state}: ${reason}` })))
+    .map(({ hosts, count, reason }) => `${hosts} (${count}) ${reason}\n`)
     .join('');
 }

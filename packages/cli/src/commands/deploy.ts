@@ -4,6 +4,7 @@ import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
+import { summaryLine } from '../format/host-summary.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { AGENT_BUNDLE } from '../package-files.js';
@@ -11,6 +12,7 @@ import { AGENT_BUNDLE } from '../package-files.js';
 interface DeployArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
+  exclude?: string[];
   user?: string;
   concurrency: number;
   'ship-node': boolean;
@@ -46,7 +48,10 @@ function report(results: HostResult[], verb: string): number {
   const failed = results.filter((result) => !result.ok);
   const head = `${results.length - failed.length} of ${results.length} ${results.length === 1 ? 'host' : 'hosts'} ${verb}`;
   process.stderr.write(
-    `${failed.length === 0 ? head : `${head}; failed: ${failed.map((result) => `${result.entry} (${result.words})`).join(', ')}`}\n`,
+    `${summaryLine(
+      head,
+      failed.map((result) => ({ state: 'failed', host: result.entry, reason: result.words })),
+    )}\n`,
   );
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
@@ -65,7 +70,7 @@ export const deployCommand = {
       .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis'),
   handler: async (argv: DeployArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
@@ -107,7 +112,7 @@ export const undeployCommand = {
   describe: 'Stop and remove the agent fleet deploy put on each node',
   builder: (yargs: Argv<GlobalArgs>) => hostOptions(yargs).example('$0 undeploy -c web1,web2', 'take the agents off two nodes'),
   handler: async (argv: Omit<DeployArgs, 'concurrency' | 'ship-node'>) => {
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, undeployAgent } = await import('@fleet/agent');
       const pool = new SshPool();

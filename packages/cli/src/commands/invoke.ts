@@ -26,6 +26,7 @@ import { stopJobs } from '../stop-jobs.js';
 interface InvokeArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
+  exclude?: string[];
   user?: string;
   'as-job': boolean;
   name?: string;
@@ -148,7 +149,7 @@ async function requestFromArgs(
   own: Omit<JobRequestOptions, 'type' | 'command'>,
   maxOutputBytes: number,
 ): Promise<JobRequest> {
-  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user);
+  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude);
   const command = await commandFromArgs(argv.script, argv['--'] ?? [], {
     argv: argv.argv === true,
     example: `fleet invoke ${hostWords(argv)} -- uptime`,
@@ -172,6 +173,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['-f', argv['hosts-file'] !== undefined],
     ['-c', argv['computer-name'] !== undefined],
     ['-l', argv.user !== undefined],
+    ['-x', argv.exclude !== undefined],
     ['--script', argv.script !== undefined],
     ['the command after --', (argv['--'] ?? []).length > 0],
     ['--argv', argv.argv !== undefined],

@@ -1,0 +1,68 @@
+import { HostEntryError, MalformedHostRange } from './errors.js';
+import type { HostEntry } from './host-entry.js';
+import { expandHostPattern, splitHostList } from './host-pattern.js';
+
+/** What `--exclude` left, and which of its patterns matched no host (worth a warning). */
+export interface Exclusion {
+  kept: HostEntry[];
+  /** Patterns, as written, that removed nothing. */
+  unmatched: string[];
+}
+
+/**
+ * Removes from `hosts` what `-x`/`--exclude` lists name: comma-separated (at
+ * top-level commas) hosts, ranges (`web[1-3]`) and globs (`web*`, `db?`),
+ * matched against the entry as written or against its host name, as clush's
+ * `-x` and fnmatch do. A range in a pattern expands first, so the globs are
+ * `*` and `?` only. Every entry a pattern matches goes, duplicates too.
+ *
+ * @throws HostEntryError for a malformed range (source `--exclude`), HostRangeTooLarge as {@link expandHostPattern}.
+ */
+export function excludeHosts(hosts: readonly HostEntry[], lists: readonly string[]): Exclusion {
+  const patterns = lists.flatMap(splitHostList);
+  const matchers = patterns.map((pattern, index) => ({ pattern, tests: expandExclusion(pattern, index).map(globMatcher), hits: 0 }));
+  const kept = hosts.filter((entry) => {
+    let excluded = false;
+    for (const matcher of matchers) {
+      if (matcher.tests.some((test) => test(entry.raw) || test(entry.host))) {
+        matcher.hits++;
+        excluded = true;
+      }
+    }
+    return !excluded;
+  });
+  return { kept, unmatched: matchers.filter((matcher) => matcher.hits === 0).map((matcher) => matcher.pattern) };
+}
+
+function expandExclusion(pattern: string, index: number): string[] {
+  // As in a host list: a group would otherwise read as a name that matches nothing, and only warn.
+  if (pattern.startsWith('@')) {
+    throw new HostEntryError([
+      {
+        source: '--exclude',
+        line: index + 1,
+        entry: pattern,
+        problem: 'groups (@name) are not supported yet; name the hosts, ranges or globs',
+      },
+    ]);
+  }
+  try {
+    return expandHostPattern(pattern);
+  } catch (error) {
+    if (!(error instanceof MalformedHostRange)) throw error;
+    throw new HostEntryError([
+      { source: '--exclude', line: index + 1, entry: pattern, problem: `malformed range: ${error.problem}`, offset: error.offset },
+    ]);
+  }
+}
+
+/** `web*` → a test for whole names; `*` is any run of characters, `?` any one. */
+function globMatcher(glob: string): (name: string) => boolean {
+  if (!/[*?]/.test(glob)) return (name) => name === glob;
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  const regex = new RegExp(`^${source}$`);
+  return (name) => regex.test(name);
+}
