@@ -12,24 +12,29 @@ export const HOST_VARIABLE_NAMES = ['FLEET_HOST', 'FLEET_RANK', 'FLEET_COUNT', '
 export interface LeafPlace {
   /** The leaf's own id (signed). */
   id: number;
-  /** Its top-level job: its parent, or itself for a `start` job. */
+  /** Its top-level job: its parent, or itself for a `start` job (the rank it gives is signed). */
   rootId: number;
   /** The host entry it runs on, as written (signed); `localhost` for a `start` job. */
   location: string;
-  /** How many children its parent has; 1 for a `start` job. */
+  /** How many children its parent has; 1 for a `start` job (signed). */
   count: number;
 }
 
 /**
- * The variables for one leaf. Children are numbered rootId+1, rootId+2, … in
- * host-list order, so the rank is the id's offset: a `start` job (its own
- * root) is rank 0 of 1.
+ * A leaf's 0-based place in its job. Children are numbered rootId+1,
+ * rootId+2, … in host-list order, so the rank is the id's offset; a `start`
+ * job (its own root) is rank 0. Signed with the job, so an agent that has
+ * checked the signature can trust it however it came by the root id.
  */
+export function leafRank(place: Pick<LeafPlace, 'id' | 'rootId'>): number {
+  return place.id === place.rootId ? 0 : place.id - place.rootId - 1;
+}
+
+/** The variables for one leaf: a `start` job is `localhost`, rank 0 of 1. */
 export function hostVariables(place: LeafPlace): Record<(typeof HOST_VARIABLE_NAMES)[number], string> {
-  const rank = place.id === place.rootId ? 0 : place.id - place.rootId - 1;
   return {
     FLEET_HOST: place.location,
-    FLEET_RANK: String(rank),
+    FLEET_RANK: String(leafRank(place)),
     FLEET_COUNT: String(place.count),
     FLEET_JOB_ID: String(place.id),
   };

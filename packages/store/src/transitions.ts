@@ -14,7 +14,7 @@ export interface ClaimedJob {
   spec: string;
   /** The leaf's stored signature, or null when it has none. */
   signature: string | null;
-  /** How many children its parent has (1 for a top-level leaf); not signed. */
+  /** How many children its parent has (1 for a top-level leaf); the signature covers it. */
   count: number;
 }
 
