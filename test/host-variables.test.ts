@@ -8,6 +8,11 @@ const ssh = useSshFleet(2);
 
 const PRINT = 'echo "$FLEET_HOST $FLEET_RANK $FLEET_COUNT $FLEET_JOB_ID"';
 
+/** `invoke -c HOSTS --as-job [OPTIONS] -- LINE`: the new parent. */
+function invokeJob(hosts: readonly string[], line: string, options: string[] = []): Promise<JobJson> {
+  return ssh.env.json<JobJson>(['invoke', '-c', hosts.join(','), '--as-job', ...options, '--', line]);
+}
+
 /** The text output of a finished job, its lines sorted (hosts finish in any order). */
 async function sortedLines(id: number): Promise<string[]> {
   await untilState(ssh.env, id, ['Completed']);
@@ -22,7 +27,7 @@ describe('per-child variables (FLEET_HOST, FLEET_RANK, FLEET_COUNT, FLEET_JOB_ID
   it('gives every child its own entry, rank in host-list order, count and job id, over SSH and on localhost', async () => {
     const [a, b] = ssh.fleet.entries as [string, string];
     const hosts = [a, 'localhost', b];
-    const parent = await ssh.env.json<JobJson>(['invoke', '-c', hosts.join(','), '--as-job', '--', PRINT]);
+    const parent = await invokeJob(hosts, PRINT);
     expect(parent.childIds).toHaveLength(3);
     const expected = hosts.map((host, rank) => `${host}: ${host} ${rank} 3 ${parent.childIds[rank]}`);
     expect(await sortedLines(parent.id)).toEqual(expected.sort());
@@ -30,20 +35,8 @@ describe('per-child variables (FLEET_HOST, FLEET_RANK, FLEET_COUNT, FLEET_JOB_ID
 
   it("keeps fleet's values over --env values of the same name, and passes the user's others on", async () => {
     const host = ssh.fleet.entries[0] as string;
-    const parent = await ssh.env.json<JobJson>([
-      'invoke',
-      '-c',
-      `localhost,${host}`,
-      '--as-job',
-      '--env',
-      'FLEET_RANK=99',
-      '--env',
-      'FLEET_HOST=elsewhere',
-      '--env',
-      'MINE=kept',
-      '--',
-      'echo "$FLEET_HOST $FLEET_RANK $MINE"',
-    ]);
+    const env = ['--env', 'FLEET_RANK=99', '--env', 'FLEET_HOST=elsewhere', '--env', 'MINE=kept'];
+    const parent = await invokeJob(['localhost', host], 'echo "$FLEET_HOST $FLEET_RANK $MINE"', env);
     expect(await sortedLines(parent.id)).toEqual([`${host}: ${host} 1 kept`, 'localhost: localhost 0 kept'].sort());
   });
 
@@ -67,14 +60,7 @@ describe('per-child variables (FLEET_HOST, FLEET_RANK, FLEET_COUNT, FLEET_JOB_ID
   it('never puts them on any process argv on the host', async () => {
     const [a, b] = ssh.fleet.entries as [string, string];
     // The command names no variable itself (`F[L]EET_`), so a name in an argv is fleet's doing.
-    const parent = await ssh.env.json<JobJson>([
-      'invoke',
-      '-c',
-      `localhost,${a},${b}`,
-      '--as-job',
-      '--',
-      `env | grep '^F[L]EET_' | sort | tr '\\n' ' '; echo; ${ssh.env.sleep} 300; true`,
-    ]);
+    const parent = await invokeJob(['localhost', a, b], `env | grep '^F[L]EET_' | sort | tr '\\n' ' '; echo; ${ssh.env.sleep} 300; true`);
     await until(
       async () => {
         const out = await ssh.env.fleet(['receive', String(parent.id), '--keep']);

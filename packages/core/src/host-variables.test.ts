@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSpec } from './command-spec.js';
-import { hostVariables, withHostVariables } from './host-variables.js';
+import { HOST_VARIABLE_NAMES, hostVariables, withHostVariables, type LeafPlace } from './host-variables.js';
 
 const SPEC: RunSpec = {
   command: { kind: 'shell', line: 'hostname' },
@@ -11,27 +11,27 @@ const SPEC: RunSpec = {
   maxOutputBytes: 1024,
 };
 
-describe('hostVariables', () => {
-  it('numbers children from 0 in host-list order (ids rootId+1, rootId+2, ...)', () => {
-    expect(hostVariables({ id: 41, rootId: 40, location: 'web1', count: 3 })).toEqual({
-      FLEET_HOST: 'web1',
-      FLEET_RANK: '0',
-      FLEET_COUNT: '3',
-      FLEET_JOB_ID: '41',
-    });
-    expect(hostVariables({ id: 43, rootId: 40, location: 'deploy@db2:2222', count: 3 })).toMatchObject({
-      FLEET_HOST: 'deploy@db2:2222',
-      FLEET_RANK: '2',
-    });
-  });
+/** The variables as one line, in their documented order. */
+function asLine(place: LeafPlace): string {
+  const variables = hostVariables(place);
+  return HOST_VARIABLE_NAMES.map((name) => `${name}=${variables[name]}`).join(' ');
+}
 
-  it('gives a start job (its own root) rank 0 of 1', () => {
-    expect(hostVariables({ id: 7, rootId: 7, location: 'localhost', count: 1 })).toEqual({
-      FLEET_HOST: 'localhost',
-      FLEET_RANK: '0',
-      FLEET_COUNT: '1',
-      FLEET_JOB_ID: '7',
-    });
+describe('hostVariables', () => {
+  it.each<[string, LeafPlace, string]>([
+    ['the first child', { id: 41, rootId: 40, location: 'web1', count: 3 }, 'FLEET_HOST=web1 FLEET_RANK=0 FLEET_COUNT=3 FLEET_JOB_ID=41'],
+    [
+      'the third child (ids rootId+1, rootId+2, ... in host-list order)',
+      { id: 43, rootId: 40, location: 'deploy@db2:2222', count: 3 },
+      'FLEET_HOST=deploy@db2:2222 FLEET_RANK=2 FLEET_COUNT=3 FLEET_JOB_ID=43',
+    ],
+    [
+      'a start job, its own root: rank 0 of 1',
+      { id: 7, rootId: 7, location: 'localhost', count: 1 },
+      'FLEET_HOST=localhost FLEET_RANK=0 FLEET_COUNT=1 FLEET_JOB_ID=7',
+    ],
+  ])('gives %s its place', (_, place, line) => {
+    expect(asLine(place)).toBe(line);
   });
 });
 
