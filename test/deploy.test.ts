@@ -63,9 +63,16 @@ async function nodeAgents(): Promise<AgentJson[]> {
   return (await ssh.env.json<AgentJson[]>(['agents'])).filter((agent) => agent.serves !== null);
 }
 
-/** What each child printed for `echo [$SSH_CONNECTION]`, and which way it went. */
-async function runEverywhere(hosts: string[]): Promise<{ location: string; via: string; ssh: boolean }[]> {
-  const parent = await ssh.env.json<JobJson>(['invoke', '-c', hosts.join(','), '--as-job', '--', 'echo "[$SSH_CONNECTION]"']);
+/** What each child printed for `echo [$SSH_CONNECTION]` and its per-child variables, and which way it went. */
+async function runEverywhere(hosts: string[]): Promise<{ location: string; via: string; ssh: boolean; vars: string }[]> {
+  const parent = await ssh.env.json<JobJson>([
+    'invoke',
+    '-c',
+    hosts.join(','),
+    '--as-job',
+    '--',
+    'echo "[$SSH_CONNECTION]"; echo "vars $FLEET_HOST $FLEET_RANK $FLEET_COUNT"',
+  ]);
   await untilState(ssh.env, parent.id, ['Completed'], 60_000);
   const list = (await ssh.env.fleet(['get', String(parent.id), '--children', '--format', 'list'])).stdout;
   const vias = [...list.matchAll(/^Via\s+: (.*)$/gm)].map((match) => match[1] ?? '').slice(1);
@@ -74,6 +81,11 @@ async function runEverywhere(hosts: string[]): Promise<{ location: string; via: 
     location,
     via: vias[index] ?? '',
     ssh: !output.includes(`${location}: []`),
+    vars:
+      output
+        .split('\n')
+        .find((line) => line.startsWith(`${location}: vars `))
+        ?.slice(`${location}: vars `.length) ?? '',
   }));
 }
 
@@ -157,10 +169,20 @@ describe('routing', () => {
     const agents = await nodeAgents();
     const ran = await runEverywhere(entries);
     expect(ran).toEqual([
-      { location: entries[0], via: `agent ${agents.find((agent) => agent.serves === entries[0])?.id}`, ssh: false },
-      { location: entries[1], via: `agent ${agents.find((agent) => agent.serves === entries[1])?.id}`, ssh: false },
-      { location: entries[2], via: 'ssh', ssh: true },
-      { location: entries[3], via: 'ssh', ssh: true },
+      {
+        location: entries[0],
+        via: `agent ${agents.find((agent) => agent.serves === entries[0])?.id}`,
+        ssh: false,
+        vars: `${entries[0]} 0 4`,
+      },
+      {
+        location: entries[1],
+        via: `agent ${agents.find((agent) => agent.serves === entries[1])?.id}`,
+        ssh: false,
+        vars: `${entries[1]} 1 4`,
+      },
+      { location: entries[2], via: 'ssh', ssh: true, vars: `${entries[2]} 2 4` },
+      { location: entries[3], via: 'ssh', ssh: true, vars: `${entries[3]} 3 4` },
     ]);
     await ssh.env.fleet(['undeploy', '-c', entries.slice(0, 2).join(',')]);
   });
@@ -172,7 +194,12 @@ describe('routing', () => {
     process.kill(agent?.pid as number, 'SIGSTOP'); // hung: no heartbeat, takes nothing
     try {
       const [ran] = await runEverywhere([host]);
-      expect(ran).toEqual({ location: host, via: `ssh (the node agent ${agent?.id} was lost before it started)`, ssh: true });
+      expect(ran).toEqual({
+        location: host,
+        via: `ssh (the node agent ${agent?.id} was lost before it started)`,
+        ssh: true,
+        vars: `${host} 0 1`,
+      });
       // A silent agent drops out of the list.
       await until(async () => (await nodeAgents()).length === 0, { what: 'the hung agent to drop out' });
     } finally {
@@ -230,7 +257,7 @@ describe('Redis restarts', () => {
     // The agent's heartbeat comes back on the restarted server.
     await until(async () => (await nodeAgents()).some((candidate) => candidate.id === agent?.id), { what: 'the agent to report in again' });
     const [ran] = await runEverywhere([host]);
-    expect(ran).toEqual({ location: host, via: `agent ${agent?.id}`, ssh: false });
+    expect(ran).toEqual({ location: host, via: `agent ${agent?.id}`, ssh: false, vars: `${host} 0 1` });
     await ssh.env.fleet(['undeploy', '-c', host]);
   });
 });

@@ -83,7 +83,7 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     client.disconnect();
   });
 
-  it('refuses a bad or missing signature, a changed command, and a signature replayed for another host', async () => {
+  it('refuses a bad or missing signature, a changed command or child count, and a signature replayed for another host', async () => {
     await startAgent();
     const signer = await userSigner(fleet.env);
     const client = fleet.redis.client();
@@ -104,6 +104,10 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     const { id: missingId, childIds: missing } = await createJob(leaves('missing'), 'localhost', signer);
     await client.hdel(key(missing[0]!), 'signature');
 
+    // FLEET_COUNT is signed: a parent said to have more children than it was made with.
+    const { id: countedId, childIds: counted } = await createJob(leaves('counted'), 'localhost', signer);
+    await client.hset(key(countedId), 'total', '5');
+
     const badSignature =
       /^refused: bad signature \(the job was changed after it was signed, or its signature belongs to another job or host\)$/;
     const [, changedChild] = await dispatchAndWait(changedId, changed);
@@ -115,10 +119,20 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     expect(badChild).toMatchObject({ state: 'Failed', reason: expect.stringMatching(badSignature) });
     const [, missingChild] = await dispatchAndWait(missingId, missing);
     expect(missingChild).toMatchObject({ state: 'Failed', reason: expect.stringMatching(/^refused: the job is not signed/) });
+    // Its parent never rolls up (it waits for five), so the child itself is watched.
+    await openStore().dispatcher.dispatch(counted);
+    const countedChild = await untilState(fleet.env, counted[0]!, ['Completed', 'Failed']);
+    expect(countedChild).toMatchObject({ state: 'Failed', reason: expect.stringMatching(badSignature) });
 
     // Only the untouched child ran, once.
     expect(ran('pair')).toBe(true);
-    expect([ran('changed'), ran('changed-by-someone'), ran('bad'), ran('missing')]).toEqual([false, false, false, false]);
+    expect([ran('changed'), ran('changed-by-someone'), ran('bad'), ran('missing'), ran('counted')]).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     client.disconnect();
   });
 

@@ -90,14 +90,14 @@ async function listAgentPids(fleetEnv: FleetEnv): Promise<number[]> {
   return (JSON.parse(result.stdout) as { pid: number }[]).map((agent) => agent.pid);
 }
 
-/** Pids of processes whose command line contains `word` (like pgrep -f). */
-export async function processesWith(word: string): Promise<number[]> {
+/** Pids of processes whose command line contains `word`, and each of `more` (like pgrep -f). */
+export async function processesWith(word: string, ...more: string[]): Promise<number[]> {
   const { readdir, readFile } = await import('node:fs/promises');
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(word) && isAlive(Number(entry))) pids.push(Number(entry));
+    if (cmdline.includes(word) && more.every((other) => cmdline.includes(other)) && isAlive(Number(entry))) pids.push(Number(entry));
   }
   return pids;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULTS, FLEET_VERSION, nodeQueueName, type RunSpec } from '@fleet/core';
+import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, type RunSpec } from '@fleet/core';
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
@@ -49,6 +49,8 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
         prefix: store.keys.prefix,
         jobId: claimed.id,
         location: claimed.location,
+        rank: leafRank(claimed),
+        count: claimed.count,
         spec: claimed.spec,
       }),
     log,

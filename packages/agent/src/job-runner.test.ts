@@ -24,7 +24,7 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
       Promise.resolve<ClaimedJob | null>(
         options.unclaimable
           ? null
-          : { id, rootId: 100, location: 'web1', spec: JSON.stringify({ ...SPEC, ...options.spec }), signature: 'signed' },
+          : { id, rootId: 100, location: 'web1', spec: JSON.stringify({ ...SPEC, ...options.spec }), signature: 'signed', count: 3 },
       ),
     finish: (id, outcome) => {
       finished.set(id, outcome);
@@ -90,6 +90,19 @@ describe('JobRunner', () => {
     expect(finished.get(1)).toEqual({ state: 'Completed', exitCode: 0, reason: null });
     expect(dispatched).toEqual([[7, 8]]);
     expect(runner.runningIds).toEqual([]);
+  });
+
+  it("gives the executor fleet's per-child variables beside the --env values, after the signature check", async () => {
+    const { ledger } = fakeLedger({ spec: { env: { TOKEN: 'abc' } } });
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    await runnerWith(ledger, executor).run(102);
+    expect(executor.mock.calls[0]?.[0].spec.env).toEqual({
+      TOKEN: 'abc',
+      FLEET_HOST: 'web1',
+      FLEET_RANK: '1',
+      FLEET_COUNT: '3',
+      FLEET_JOB_ID: '102',
+    });
   });
 
   it('dispatches nothing when no sibling is due, and reports a failing command by its exit code', async () => {

@@ -1,4 +1,4 @@
-import { judgeOutcome, type Interruption, type Outcome, type RunSpec, type SignatureVerdict } from '@fleet/core';
+import { judgeOutcome, withHostVariables, type Interruption, type Outcome, type RunSpec, type SignatureVerdict } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
 import { CappedOutput } from './capped-output.js';
 import type { Executor } from './executor.js';
@@ -81,7 +81,9 @@ export class JobRunner {
 
   private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {
     const { ledger, stopGraceMs } = this.options;
-    const spec = JSON.parse(claimed.spec) as RunSpec;
+    // Fleet's per-child variables join the environment here, after the signature
+    // check and never stored: every executor (SSH header, spawn, thread) passes env on.
+    const spec = withHostVariables(JSON.parse(claimed.spec) as RunSpec, claimed);
     const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
     const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });

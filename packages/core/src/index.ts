@@ -33,3 +33,4 @@ export * from './host-file-name.js';
 export * from './progress.js';
 export * from './line-assembler.js';
 export * from './line-record.js';
+export * from './host-variables.js';

@@ -14,7 +14,14 @@ import {
 const key = generateSigningKey();
 const trusted = parseTrustedKeys(formatPublicKey(key.publicKey, 'me@here'), 'trusted-keys');
 const lookup = (id: string) => trusted.find((candidate) => candidate.id === id);
-const fields: SignedJobFields = { prefix: '{fleet}', jobId: 8, location: 'web1', spec: '{"command":{"kind":"shell","line":"uptime"}}' };
+const fields: SignedJobFields = {
+  prefix: '{fleet}',
+  jobId: 8,
+  location: 'web1',
+  rank: 1,
+  count: 3,
+  spec: '{"command":{"kind":"shell","line":"uptime"}}',
+};
 const now = 1_800_000_000_000;
 
 describe('job signatures', () => {
@@ -24,12 +31,14 @@ describe('job signatures', () => {
     expect(signatureKeyId(stored)).toBe(key.id);
   });
 
-  it('refuse any change to the prefix, id, host or spec', async () => {
+  it('refuse any change to the prefix, id, host, rank, count or spec', async () => {
     const stored = signJob(key, fields, now + 1000);
     for (const changed of [
       { ...fields, prefix: '{other}' },
       { ...fields, jobId: 9 },
       { ...fields, location: 'web2' },
+      { ...fields, rank: 0 },
+      { ...fields, count: 4 },
       { ...fields, spec: fields.spec.replace('uptime', 'reboot') },
     ]) {
       await expect(verifyJob(stored, changed, lookup, now)).resolves.toMatchObject({

@@ -4,8 +4,9 @@ import { UsageError } from './errors.js';
 /**
  * Job signing: what keeps someone who can write to Redis from making agents
  * run commands. The controller signs each leaf job over exactly what an
- * agent will act on (the key prefix, the job id, the target host, the stored
- * run spec byte for byte, and an expiry); an agent runs a job only when the
+ * agent will act on (the key prefix, the job id, the target host, its rank
+ * and count among its siblings, the stored run spec byte for byte, and an
+ * expiry); an agent runs a job only when the
  * signature verifies under a key it trusts.
  */
 
@@ -34,6 +35,10 @@ export interface SignedJobFields {
   jobId: number;
   /** The host entry the job runs on (`localhost` for local jobs). */
   location: string;
+  /** Its 0-based place among its parent's children in host-list order (0 for a `start` job): `FLEET_RANK`. */
+  rank: number;
+  /** How many children its parent has (1 for a `start` job): `FLEET_COUNT`. */
+  count: number;
   /** The run spec exactly as stored in Redis (JSON text). */
   spec: string;
 }
@@ -105,7 +110,9 @@ export function keyFingerprint(publicKey: KeyObject): string {
  * no choice of host or spec can make two different jobs sign the same bytes.
  */
 export function signedPayload(fields: SignedJobFields, expiresAt: number): Buffer {
-  return Buffer.from(JSON.stringify(['fleet-job/1', fields.prefix, fields.jobId, fields.location, expiresAt, fields.spec]));
+  return Buffer.from(
+    JSON.stringify(['fleet-job/2', fields.prefix, fields.jobId, fields.location, fields.rank, fields.count, expiresAt, fields.spec]),
+  );
 }
 
 /** Signs one leaf job; returns the text stored in its `signature` field. */

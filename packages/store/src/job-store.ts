@@ -61,7 +61,8 @@ export class JobStore {
     const name = request.name ?? defaultJobName(rootId);
     const spec = JSON.stringify(request.run);
     const prefix = this.keys.prefix;
-    const signature = (jobId: number, location: string) => signer.sign({ prefix, jobId, location, spec });
+    const signature = (jobId: number, location: string, rank: number, count: number) =>
+      signer.sign({ prefix, jobId, location, rank, count, spec });
     const children = isRemote ? request.hosts.map((host, index) => ({ id: rootId + 1 + index, location: host.raw })) : [];
     const plan = planFanOut(children, { throttle: request.throttle, waveSize: request.waveSize });
 
@@ -77,7 +78,7 @@ export class JobStore {
       spec,
       ...(isRemote
         ? { fanOut: { throttle: request.throttle, maxErrors: request.maxErrors, waveSize: request.waveSize, waveEnd: plan.waveEnd } }
-        : { signature: signature(rootId, 'localhost') }),
+        : { signature: signature(rootId, 'localhost', 0, 1) }),
       retentionMs: request.retentionMs,
     });
     const dispatchIds = await this.transitions.create({
@@ -85,7 +86,11 @@ export class JobStore {
       rootName: name,
       root,
       child: childTemplateHash({ command, parentId: rootId, createdAt }),
-      children: children.map((child) => ({ ...child, name: defaultJobName(child.id), signature: signature(child.id, child.location) })),
+      children: children.map((child, rank) => ({
+        ...child,
+        name: defaultJobName(child.id),
+        signature: signature(child.id, child.location, rank, children.length),
+      })),
       dispatchNow: isRemote ? plan.dispatchNow.length : 1,
       // The watchdog's deadline: a leaf not started by then never will be, and is failed.
       deadlineMs: signer.expiresAt,

@@ -32,7 +32,9 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  * - dispatched: ids BullMQ now holds. Reply: 1.
  * - claim: id, agentId, nowIso. NotStarted → Running for this agent (a
  *   resent claim of the same agent gets the same answer). Reply: `{spec,
- *   location, rootId, signature}`, or nil when the job is not NotStarted.
+ *   location, rootId, signature, count}` (count: the parent's `total`
+ *   children, 1 for a top-level leaf), or nil when the job is not
+ *   NotStarted.
  * - finish: id, state, exitCode, reason, nowIso, agentId. Ends a run of
  *   this agent. Reply: the pending ids to dispatch now, or nil when the job
  *   had already ended or is another agent's.
@@ -181,8 +183,11 @@ if op == 'claim' then
     -- How many children run now, for the progress line (countOnParent counts them down).
     if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'running', 1) end
   end
+  -- How many children the job has (FLEET_COUNT); a top-level leaf is one of one.
+  local count = '1'
+  if rootId ~= id then count = redis.call('HGET', jobKey(rootId), 'total') or '' end
   return {redis.call('HGET', jobKey(rootId), 'spec') or '', redis.call('HGET', key, 'location') or '', rootId,
-    redis.call('HGET', key, 'signature') or ''}
+    redis.call('HGET', key, 'signature') or '', count}
 end
 
 if op == 'finish' then

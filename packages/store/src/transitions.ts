@@ -14,6 +14,8 @@ export interface ClaimedJob {
   spec: string;
   /** The leaf's stored signature, or null when it has none. */
   signature: string | null;
+  /** How many children its parent has (1 for a top-level leaf); the signature covers it. */
+  count: number;
 }
 
 /** What the script's `create` writes: see {@link JobStore.create}, which builds it. */
@@ -108,9 +110,16 @@ export class Transitions {
 
   /** Moves a NotStarted job to Running for this agent; null if it is not NotStarted. */
   async claim(id: number, agentId: string, now = new Date()): Promise<ClaimedJob | null> {
-    const reply = (await this.call('claim', id, agentId, now.toISOString())) as [string, string, string, string] | null;
+    const reply = (await this.call('claim', id, agentId, now.toISOString())) as [string, string, string, string, string] | null;
     if (!reply) return null;
-    return { id, spec: reply[0], location: reply[1], rootId: Number(reply[2]), signature: reply[3] === '' ? null : reply[3] };
+    return {
+      id,
+      spec: reply[0],
+      location: reply[1],
+      rootId: Number(reply[2]),
+      signature: reply[3] === '' ? null : reply[3],
+      count: Number(reply[4]),
+    };
   }
 
   /**
