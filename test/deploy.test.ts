@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FLEET_VERSION } from '@fleet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
@@ -99,7 +100,7 @@ describe('fleet deploy', () => {
     // The deploying CLI and its SSH sessions are gone; the agents run on, one per node.
     const agents = await nodeAgents();
     expect(agents.map((agent) => agent.serves).sort()).toEqual([a, b].sort());
-    for (const agent of agents) expect(agent).toMatchObject({ version: '0.1.0', concurrency: 64, running: 0 });
+    for (const agent of agents) expect(agent).toMatchObject({ version: FLEET_VERSION, concurrency: 64, running: 0 });
     const home = ssh.fleet.hosts[0]?.home as string;
     expect((await readdir(join(home, '.local/share/fleet'))).sort()).toEqual(
       ['agent.env', 'agent.log', 'agent.pid', 'fleet-agent.mjs', 'start.sh', 'trusted-keys', 'version'].sort(),
@@ -110,14 +111,14 @@ describe('fleet deploy', () => {
     expect(await readFile(trusted, 'utf8')).toBe(userKey);
 
     const again = await deploy([a]);
-    expect(again.stdout).toMatch(/already at 0\.1\.0, running/);
+    expect(again.stdout).toContain(`already at ${FLEET_VERSION}, running`);
     expect(await readFile(trusted, 'utf8')).toBe(userKey);
     expect((await nodeAgents()).map((agent) => agent.pid).sort()).toEqual(agents.map((agent) => agent.pid).sort());
 
     // Another version on the node: deploy replaces it in place.
     await writeFile(join(home, '.local/share/fleet/version'), '0.0.9');
     const upgraded = await deploy([a]);
-    expect(upgraded.stdout).toMatch(/upgraded 0\.0\.9 to 0\.1\.0/);
+    expect(upgraded.stdout).toContain(`upgraded 0.0.9 to ${FLEET_VERSION}`);
     const before = agents.find((agent) => agent.serves === a);
     expect(isAlive(before?.pid ?? 0)).toBe(false);
     await expect(ssh.env.fleet(['undeploy', '-c', `${a},${b}`])).resolves.toMatchObject({ code: 0 });
@@ -141,7 +142,7 @@ describe('fleet deploy', () => {
     const bare = ssh.fleet.entries[3] as string;
     expect((await ssh.fleet.ssh(3, 'command -v node || echo none')).stdout.trim()).toBe('none');
     const result = await deploy([bare]);
-    expect(result.stdout).toMatch(/installed 0\.1\.0 \(detached process, this machine's Node sent; agent/);
+    expect(result.stdout).toContain(`installed ${FLEET_VERSION} (detached process, this machine's Node sent; agent`);
     const [ran] = await runEverywhere([bare]);
     expect(ran).toMatchObject({ via: expect.stringMatching(/^agent /), ssh: false });
     await ssh.env.fleet(['undeploy', '-c', bare]);
