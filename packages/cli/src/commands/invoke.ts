@@ -17,7 +17,7 @@ import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
 import { Interrupts } from '../interrupts.js';
 import { launchJob } from '../launch-job.js';
-import { outputSinkFromArgs, PREFIX_HELP, type OutputSink } from '../output/output-sink.js';
+import { outputFlags, outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
@@ -54,7 +54,7 @@ export const invokeCommand = {
   aliases: ['invoke-command'],
   describe: 'Run a command on many hosts, one child job per host (Invoke-Command)',
   builder: (yargs: Argv<GlobalArgs>) =>
-    hostFlags(yargs.usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])'))
+    outputFlags(hostFlags(yargs.usage('$0 invoke (-f FILE | -c HOSTS) [options] (--script FILE | -- CMD [ARG...])')))
       .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting (Invoke-Command -AsJob)' })
       .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
       .option('throttle', { alias: 'p', type: 'number', describe: 'At most this many hosts at once (default 32; -p: pssh)' })
@@ -80,17 +80,6 @@ export const invokeCommand = {
           'Quote each word after -- so that it arrives as one argument, byte for byte, instead of joining the words with spaces as ssh does',
       })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
-      .option('group', {
-        type: 'boolean',
-        default: false,
-        describe: 'At the end, print each distinct output once, under the hosts that wrote it (like clush -b)',
-      })
-      .option('outdir', {
-        type: 'string',
-        describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
-      })
-      .option('prefix', { type: 'boolean', default: true, describe: PREFIX_HELP })
-      .option('N', { type: 'boolean', describe: 'The same as --no-prefix (clush -N)' })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
       .example('$0 invoke -f computers.txt --group -- cat /etc/debian_version', 'each distinct answer once: web[1-3,7] (4)')

@@ -5,7 +5,7 @@ import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { matchesHost } from '../output/output-pump.js';
-import { outputSinkFromArgs, PREFIX_HELP } from '../output/output-sink.js';
+import { outputFlags, outputSinkFromArgs } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
 
@@ -29,7 +29,7 @@ export const receiveCommand = {
   aliases: ['receive-job'],
   describe: "Print a job's output not yet received, then delete it (Receive-Job)",
   builder: (yargs: Argv<GlobalArgs>) =>
-    yargs
+    outputFlags(yargs)
       .positional('job', { describe: 'Job ids or names', type: 'string', array: true })
       .option('keep', { type: 'boolean', default: false, describe: 'Keep the output for a later receive' })
       .option('wait', { type: 'boolean', default: false, describe: 'Go on printing until the job has finished' })
@@ -37,17 +37,6 @@ export const receiveCommand = {
       .option('host', { type: 'string', describe: "Only this host's output" })
       .option('recurse', { type: 'boolean', default: true, describe: "A parent's children's output (--no-recurse: the parent's own)" })
       .option('json', { type: 'boolean', default: false, describe: 'One JSON output record a line' })
-      .option('group', {
-        type: 'boolean',
-        default: false,
-        describe: 'Print each distinct output once, under the hosts that wrote it (like clush -b)',
-      })
-      .option('outdir', {
-        type: 'string',
-        describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
-      })
-      .option('prefix', { type: 'boolean', default: true, describe: PREFIX_HELP })
-      .option('N', { type: 'boolean', describe: 'The same as --no-prefix (clush -N)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'With --wait: no progress line on the terminal' })
       .example('$0 receive 7', "print what job 7's hosts wrote since the last receive")
       .example('$0 receive 7 --group', 'the same, each distinct output once: web[1-3,7] (4)')

@@ -1,4 +1,5 @@
 import { UsageError, type JobView } from '@fleet/core';
+import type { Argv } from 'yargs';
 import { OutputGrouper } from './output-grouper.js';
 import { OutdirWriter } from './outdir-writer.js';
 import type { OutputHandler } from './output-page.js';
@@ -16,7 +17,23 @@ export interface OutputSink {
 }
 
 /** The help of `--prefix` (`--no-prefix`, `-N`), for the commands that print output. */
-export const PREFIX_HELP = 'Label lines HOST: (the default); --no-prefix or -N prints the bytes as the command wrote them';
+const PREFIX_HELP = 'Label lines HOST: (the default); --no-prefix or -N prints the bytes as the command wrote them';
+
+/** The flags that choose a sink (`--group`, `--outdir`, `--no-prefix`/`-N`), as `invoke` and `receive` take them; read by {@link outputSinkFromArgs}. */
+export function outputFlags<T>(yargs: Argv<T>) {
+  return yargs
+    .option('group', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print each distinct output once, under the hosts that wrote it (like clush -b)',
+    })
+    .option('outdir', {
+      type: 'string',
+      describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
+    })
+    .option('prefix', { type: 'boolean', default: true, describe: PREFIX_HELP })
+    .option('N', { type: 'boolean', describe: 'The same as --no-prefix (clush -N)' });
+}
 
 export interface OutputSinkArgs {
   json: boolean;
