@@ -95,7 +95,12 @@ describe('fleet deploy', () => {
     const [a, b] = ssh.fleet.entries as [string, string];
     const first = await deploy([a, b]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`^${a.replaceAll('.', '\\.')}: installed 0\\.1\\.0 \\(detached process; agent \\S+\\)$`, 'm'));
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^${a.replaceAll('.', '\\.')}: installed ${FLEET_VERSION.replaceAll('.', '\\.')} \\(detached process; agent \\S+\\)$`,
+        'm',
+      ),
+    );
     expect(first.stderr).toBe('2 of 2 hosts deployed\n');
     // The deploying CLI and its SSH sessions are gone; the agents run on, one per node.
     const agents = await nodeAgents();
@@ -130,7 +135,10 @@ describe('fleet deploy', () => {
     const result = await deploy([c, d], ['--ship-node']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      new RegExp(`^${c.replaceAll('.', '\\.')}: installed 0\\.1\\.0 \\(detached process, this machine's Node sent; agent`, 'm'),
+      new RegExp(
+        `^${c.replaceAll('.', '\\.')}: installed ${FLEET_VERSION.replaceAll('.', '\\.')} \\(detached process, this machine's Node sent; agent`,
+        'm',
+      ),
     );
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`1 of 2 hosts deployed; failed: ${d} (1): connection refused`);
     const start = await readFile(join(ssh.fleet.hosts[2]?.home as string, '.local/share/fleet/start.sh'), 'utf8');
