@@ -61,7 +61,7 @@ export function formatOutputGroups(groups: readonly OutputGroup[]): string {
 }
 
 /** A group's header: the folded set of its hosts and how many entries ran, between rules. */
-export function formatGroupHeader(group: Pick<OutputGroup, 'hosts'>): string {
+function formatGroupHeader(group: Pick<OutputGroup, 'hosts'>): string {
   return `${RULE}\n${foldHosts(group.hosts)} (${group.hosts.length})\n${RULE}\n`;
 }
 

@@ -1,4 +1,4 @@
-import { formatFailureGroups, formatGroupHeader, groupByOutput, type JobView } from '@fleet/core';
+import { formatFailureGroups, formatOutputGroups, groupByOutput, type JobView } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
 import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
@@ -36,10 +36,8 @@ export class OutputGrouper {
       text: (this.byJob.get(leaf.id) ?? []).join(''),
       exitCode: leaf.exitCode,
     }));
-    const blocks = groupByOutput(outputs)
-      .filter((group) => group.text !== '')
-      .map((group) => Buffer.concat([Buffer.from(formatGroupHeader(group)), Buffer.from(group.text, 'latin1')]));
-    process.stdout.write(Buffer.concat(blocks));
+    // Outputs are bytes held as Latin-1; headers are host entries, which are ASCII, so one Latin-1 write keeps both.
+    process.stdout.write(formatOutputGroups(groupByOutput(outputs)), 'latin1');
     const failures = leaves
       .filter((leaf) => leaf.state === 'Failed' || leaf.state === 'Stopped')
       .map((leaf) => ({ host: leaf.location, state: leaf.state, reason: leaf.reason ?? leaf.state.toLowerCase() }));
