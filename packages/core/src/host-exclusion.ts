@@ -1,4 +1,5 @@
 import { HostEntryError, MalformedHostRange } from './errors.js';
+import { globRegExp } from './glob.js';
 import type { HostEntry } from './host-entry.js';
 import { expandHostPattern, splitHostList } from './host-pattern.js';
 
@@ -56,13 +57,9 @@ function expandExclusion(pattern: string, index: number): string[] {
   }
 }
 
-/** `web*` → a test for whole names; `*` is any run of characters, `?` any one. */
+/** `web*` → a test for whole names (see {@link globRegExp}); a name without `*` or `?` is compared as it is. */
 function globMatcher(glob: string): (name: string) => boolean {
   if (!/[*?]/.test(glob)) return (name) => name === glob;
-  const source = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  const regex = new RegExp(`^${source}$`);
+  const regex = globRegExp(glob);
   return (name) => regex.test(name);
 }

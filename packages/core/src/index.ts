@@ -26,6 +26,7 @@ export * from './ssh-config.js';
 export * from './node-queue.js';
 export * from './deploy-plan.js';
 export * from './fan-out-plan.js';
+export * from './glob.js';
 export * from './job-signature.js';
 export * from './host-ranges.js';
 export * from './output-groups.js';

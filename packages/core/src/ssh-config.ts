@@ -1,3 +1,5 @@
+import { globRegExp } from './glob.js';
+
 /** One `Host` block of an OpenSSH client configuration, in file order. */
 export interface SshConfigBlock {
   /** Host patterns; a block before any `Host` line applies to every host (`*`). */
@@ -101,14 +103,7 @@ export function hostMatches(patterns: readonly string[], host: string): boolean 
 }
 
 export function globMatch(pattern: string, text: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
-  return regex.test(text);
+  return globRegExp(pattern, { ignoreCase: true }).test(text);
 }
 
 function tokenBase(context: ResolveContext): Record<string, string> {
