@@ -255,6 +255,19 @@ describe('fleet undeploy', () => {
     expect(await readdir(home)).toEqual(before);
     expect((await ssh.env.fleet(['undeploy', '-c', host])).stdout).toBe(`${host}: no agent was deployed there\n`);
   });
+
+  it('leaves out the hosts -x names, as invoke does (SPEC §7)', async () => {
+    const [kept, left] = [ssh.fleet.entries[1], ssh.fleet.entries[2]] as [string, string];
+    const deployed = await deploy([kept, left], ['-x', left]);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${kept.replaceAll('.', '\\.')}: installed `)),
+    ]);
+    expect((await nodeAgents()).map((agent) => agent.serves)).toEqual([kept]);
+    const removed = await ssh.env.fleet(['undeploy', '-c', `${kept},${left}`, '-x', left]);
+    expect([removed.code, removed.stdout]).toEqual([0, `${kept}: agent stopped and removed\n`]);
+    expect(await nodeAgents()).toEqual([]);
+  });
 });
 
 describe('Redis restarts', () => {
