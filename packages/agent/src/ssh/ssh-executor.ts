@@ -74,11 +74,11 @@ function watchChannel(
     });
 
     const stdoutPreamble = new RemoteStdoutPreambleFilter();
-    void forwardWithBackpressure(channel, (chunk) => {
+    const stdoutDone = forwardWithBackpressure(channel, (chunk) => {
       const rest = stdoutPreamble.push(chunk);
       return rest.length > 0 ? onOutput('stdout', rest) : undefined;
     });
-    void forwardWithBackpressure(channel.stderr, (chunk) => {
+    const stderrDone = forwardWithBackpressure(channel.stderr, (chunk) => {
       const rest = preamble.push(chunk);
       return rest.length > 0 ? onOutput('stderr', rest) : undefined;
     });
@@ -113,13 +113,17 @@ function watchChannel(
       if (killTimer) clearTimeout(killTimer);
       // Whatever the command left behind in its session goes too.
       if (signal.aborted) sendKill('KILL');
-      const stdoutTail = stdoutPreamble.end();
-      if (stdoutTail.length > 0) void onOutput('stdout', stdoutTail);
-      const tail = preamble.end();
-      if (tail.length > 0) void onOutput('stderr', tail);
-      if (wrapperError !== null) resolve({ failure: wrapperError, exitCode: exit?.code ?? null });
-      else if (exit === null) resolve({ failure: signal.aborted ? null : 'connection lost while the command was running' });
-      else resolve({ exitCode: exit.code, signal: exit.signal });
+      // ssh2 emits the channel's 'close' once stdout has ended, but not stderr:
+      // stderr paused by back-pressure may still hold data, read only after it resumes.
+      void Promise.all([stdoutDone, stderrDone]).then(() => {
+        const stdoutTail = stdoutPreamble.end();
+        if (stdoutTail.length > 0) void onOutput('stdout', stdoutTail);
+        const tail = preamble.end();
+        if (tail.length > 0) void onOutput('stderr', tail);
+        if (wrapperError !== null) resolve({ failure: wrapperError, exitCode: exit?.code ?? null });
+        else if (exit === null) resolve({ failure: signal.aborted ? null : 'connection lost while the command was running' });
+        else resolve({ exitCode: exit.code, signal: exit.signal });
+      });
     });
   });
 }
