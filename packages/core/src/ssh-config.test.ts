@@ -25,7 +25,7 @@ Host *
 `);
 
   it('takes the first value of each keyword, in file order', () => {
-    expect(resolveSshOptions(config, 'web1', { user: null, port: null }, context)).toEqual({
+    expect(resolveSshOptions(config, 'web1', { user: null, port: null }, context)).toMatchObject({
       hostName: 'web1.example.com',
       user: 'deploy',
       port: 2222,

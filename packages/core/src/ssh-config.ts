@@ -1,4 +1,6 @@
 import { globRegExp } from './glob.js';
+import { OPENSSH_DEFAULT_ALGORITHMS } from './openssh-algorithms.js';
+import type { SshOptions } from './ssh-options.js';
 
 /** One `Host` block of an OpenSSH client configuration, in file order. */
 export interface SshConfigBlock {
@@ -6,19 +8,6 @@ export interface SshConfigBlock {
   patterns: string[];
   /** Keyword (lower case) and value, in file order. */
   options: [string, string][];
-}
-
-/** What fleet takes from the configuration for one host entry. */
-export interface SshOptions {
-  hostName: string;
-  user: string;
-  port: number;
-  identityFiles: string[];
-  userKnownHostsFiles: string[];
-  strictHostKeyChecking: 'yes' | 'no' | 'accept-new' | 'ask';
-  /** null when the configuration does not set one. */
-  connectTimeoutMs: number | null;
-  identitiesOnly: boolean;
 }
 
 /** Parses an ssh_config file. `Match` blocks other than `Match all` never apply; `Include` is not followed. */
@@ -46,6 +35,8 @@ export interface ResolveContext {
   /** The local user, for %u and as the default remote user. */
   localUser: string;
   homeDir: string;
+  /** SSH_AUTH_SOCK, for IdentityAgent's default. */
+  authSocket?: string | null;
 }
 
 /**
@@ -76,7 +67,15 @@ export function resolveSshOptions(
   const expand = (path: string) => expandPath(expandTokens(path, tokens), context.homeDir);
   const strict = (first.get('stricthostkeychecking') ?? 'ask').toLowerCase();
   const timeout = first.get('connecttimeout');
+  const agent = first.get('identityagent');
+  const proxyCommand = first.get('proxycommand');
+  const proxyJump = first.get('proxyjump');
+  const count = (keyword: string, fallback: number) => {
+    const value = first.get(keyword);
+    return value !== undefined && /^\d+$/.test(value) ? Number(value) : fallback;
+  };
   return {
+    host: alias,
     hostName,
     user,
     port,
@@ -86,6 +85,22 @@ export function resolveSshOptions(
       strict === 'no' || strict === 'off' ? 'no' : strict === 'accept-new' ? 'accept-new' : strict === 'yes' ? 'yes' : 'ask',
     connectTimeoutMs: timeout !== undefined && /^\d+$/.test(timeout) ? Number(timeout) * 1000 : null,
     identitiesOnly: (first.get('identitiesonly') ?? 'no').toLowerCase() === 'yes',
+    identityAgent:
+      agent === undefined || agent === 'SSH_AUTH_SOCK'
+        ? (context.authSocket ?? null)
+        : agent.toLowerCase() === 'none'
+          ? null
+          : expand(agent),
+    certificateFiles: [],
+    globalKnownHostsFiles: ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
+    hostKeyAlias: first.get('hostkeyalias') ?? null,
+    connectionAttempts: count('connectionattempts', 1),
+    serverAliveIntervalMs: count('serveraliveinterval', 0) * 1000,
+    serverAliveCountMax: count('serveralivecountmax', 3),
+    proxyCommand:
+      proxyCommand === undefined || proxyCommand.toLowerCase() === 'none' ? null : expandTokens(proxyCommand, { ...tokens, n: alias }),
+    proxyJump: proxyJump === undefined || proxyJump.toLowerCase() === 'none' ? [] : proxyJump.split(','),
+    algorithms: structuredClone(OPENSSH_DEFAULT_ALGORITHMS),
   };
 }
 

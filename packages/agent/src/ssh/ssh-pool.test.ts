@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { DEFAULTS, SshConnectError } from '@fleet/core';
+import { DEFAULTS, OPENSSH_DEFAULT_ALGORITHMS, SshConnectError } from '@fleet/core';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SshPool, type SshPoolOptions } from './ssh-pool.js';
@@ -64,6 +64,7 @@ function fakePool(plans: Plan[] = [], options: SshPoolOptions = {}) {
 const target: SshTarget = {
   key: 'deploy@web1:2222',
   options: {
+    host: 'web1',
     hostName: 'web1',
     user: 'deploy',
     port: 2222,
@@ -72,6 +73,16 @@ const target: SshTarget = {
     strictHostKeyChecking: 'yes',
     connectTimeoutMs: null,
     identitiesOnly: false,
+    identityAgent: null,
+    certificateFiles: [],
+    globalKnownHostsFiles: [],
+    hostKeyAlias: null,
+    connectionAttempts: 1,
+    serverAliveIntervalMs: 0,
+    serverAliveCountMax: 3,
+    proxyJump: [],
+    proxyCommand: null,
+    algorithms: structuredClone(OPENSSH_DEFAULT_ALGORITHMS),
   },
   auth: [],
   connectTimeoutMs: 7_000,

@@ -42,14 +42,18 @@ export async function resolveSshTarget(
   resolved.set(config, byEntry);
   let options = byEntry.get(entry.raw);
   if (options === undefined) {
-    options = resolveSshOptions(config, entry.host, entry, { localUser: userInfo().username, homeDir: home });
+    options = resolveSshOptions(config, entry.host, entry, {
+      localUser: userInfo().username,
+      homeDir: home,
+      authSocket: env.SSH_AUTH_SOCK || null,
+    });
     byEntry.set(entry.raw, options);
   }
   const identityFiles =
     options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
   const auth: AuthMethod[] = [];
-  if (env.SSH_AUTH_SOCK && !options.identitiesOnly) {
-    auth.push({ type: 'agent', username: options.user, agent: env.SSH_AUTH_SOCK } as AuthMethod);
+  if (options.identityAgent !== null) {
+    auth.push({ type: 'agent', username: options.user, agent: options.identityAgent } as AuthMethod);
   }
   for (const file of identityFiles) {
     const key = await identities.get(file);
