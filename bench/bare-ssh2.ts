@@ -1,27 +1,40 @@
 // The limit of fleet's own stack over SSH: ssh2 connections opened with
 // p-map at concurrency 32, `true` run on each, no queue, no Redis, no output
 // handling. Usage (bundled by run.mjs):
-//   node bench/.work/bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm
+//   node bench/.work/bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm [BASTION]
 //  - cold: connect, run, disconnect; the caller times the whole process.
 //  - warm: connect to all first, then time one more round of `true` over the
 //    kept connections, and print that time (ms) on stdout.
+//  - BASTION: every host is reached through one connection to this jump host
+//    (same port, user and key), each over a channel forwarded through it, as
+//    `ProxyJump` would, but with the bastion crossed once.
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import pMap from 'p-map';
 import ssh2 from 'ssh2';
 
-const [hostsFile, port, username, keyFile, mode] = process.argv.slice(2);
+const [hostsFile, port, username, keyFile, mode, bastionHost] = process.argv.slice(2);
 if (!hostsFile || !port || !username || !keyFile || (mode !== 'cold' && mode !== 'warm')) {
-  throw new Error('usage: bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm');
+  throw new Error('usage: bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm [BASTION]');
 }
 const hosts = readFileSync(hostsFile, 'utf8').split('\n').filter(Boolean);
 const privateKey = readFileSync(keyFile);
+const bastion = bastionHost === undefined ? null : await open(bastionHost, undefined);
 
-function connect(host: string): Promise<ssh2.Client> {
+function open(host: string, sock: Readable | undefined): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     client.once('ready', () => resolve(client)).once('error', reject);
-    client.connect({ host, port: Number(port), username, privateKey, readyTimeout: 30_000 });
+    client.connect({ host, port: Number(port), username, privateKey, readyTimeout: 30_000, ...(sock ? { sock } : {}) });
   });
+}
+
+async function connect(host: string): Promise<ssh2.Client> {
+  if (bastion === null) return open(host, undefined);
+  const stream = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
+    bastion.forwardOut('127.0.0.1', 0, host, Number(port), (error, channel) => (error ? reject(error) : resolve(channel))),
+  );
+  return open(host, stream);
 }
 
 function runTrue(client: ssh2.Client): Promise<void> {
@@ -56,3 +69,4 @@ if (mode === 'cold') {
   process.stdout.write(`${(performance.now() - began).toFixed(1)}\n`);
   for (const client of clients) client.end();
 }
+bastion?.end();

@@ -6,7 +6,8 @@
 // BENCH_ROUNDS (runs per tool and phase, default 3), BENCH_ANSIBLE_MAX (the
 // largest fleet Ansible is run on, default 100: it takes minutes beyond),
 // BENCH_LOCAL (local children, default 1000), BENCH_OUTPUT_HOSTS and
-// BENCH_OUTPUT_MB (default 100 hosts x 10 MB), BENCH_OUT_DIR (where the
+// BENCH_OUTPUT_MB (default 100 hosts x 10 MB), BENCH_JUMP_HOSTS (targets
+// behind one jump host, default 100; 0 skips it), BENCH_OUT_DIR (where the
 // report and chart go, default bench/).
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { until } from '../test/support/poll.js';
-import { startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
+import { addressOf, startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
 import { controlMasters } from './control-masters.js';
 import { bundled, FLEET, reportFile } from './paths.js';
 import { installPeers } from './peers.js';
@@ -28,13 +29,16 @@ const ANSIBLE_MAX = Number(process.env.BENCH_ANSIBLE_MAX ?? 100);
 const LOCAL = Number(process.env.BENCH_LOCAL ?? 1000);
 const OUTPUT_HOSTS = Number(process.env.BENCH_OUTPUT_HOSTS ?? 100);
 const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 10);
+const JUMP_HOSTS = Number(process.env.BENCH_JUMP_HOSTS ?? 100);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 installPeers(log);
 const work = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
-const maxHosts = Math.max(...HOST_COUNTS, OUTPUT_HOSTS);
-log(`starting ${maxHosts} sshd hosts`);
-const fleet: SshFleet = await startSshFleet(maxHosts, { sshdOptions: ['MaxStartups=100:30:200'] });
+const maxHosts = Math.max(...HOST_COUNTS, OUTPUT_HOSTS, JUMP_HOSTS);
+// One host more than any run uses: the jump host, which no run addresses directly.
+log(`starting ${maxHosts + 1} sshd hosts`);
+const fleet: SshFleet = await startSshFleet(maxHosts + 1, { sshdOptions: ['MaxStartups=100:30:200'] });
+const bastionAddress = addressOf(maxHosts);
 const redis = await benchRedis();
 const masters = await controlMasters();
 let agent: ChildProcess | null = null;
@@ -51,7 +55,6 @@ const env: NodeJS.ProcessEnv = {
   HOME: home,
   FLEET_REDIS_URL: redis.url,
   FLEET_PREFIX: '{bench}',
-  FLEET_SSH_CONFIG: fleet.sshConfig,
   FLEET_STATE_DIR: join(work, 'state'),
   ANSIBLE_HOST_KEY_CHECKING: 'False',
   ANSIBLE_LOCALHOST_WARNING: 'False',
@@ -72,9 +75,39 @@ async function stopAgent(): Promise<void> {
   await exited;
   agent = null;
 }
-async function restartAgent(): Promise<number> {
+/**
+ * How the hosts are reached: straight, or through one jump host (`ProxyJump`
+ * in the ssh_config every tool is given).
+ */
+interface Route {
+  sshConfig: string;
+  /** The jump host's address, for the bare loop, which reads no ssh_config; null when direct. */
+  bastion: string | null;
+}
+const direct: Route = { sshConfig: fleet.sshConfig, bastion: null };
+const jumpConfig = join(work, 'ssh_config-jump');
+await writeFile(
+  jumpConfig,
+  [
+    'Host fleet-bastion',
+    `  HostName ${bastionAddress}`,
+    'Host 127.0.* fleet-bastion',
+    `  Port ${fleet.port}`,
+    `  User ${TEST_USER}`,
+    `  IdentityFile ${fleet.clientKey}`,
+    `  UserKnownHostsFile ${fleet.knownHosts}`,
+    '  StrictHostKeyChecking yes',
+    '  ConnectTimeout 30',
+    'Host 127.0.*',
+    '  ProxyJump fleet-bastion',
+    '',
+  ].join('\n'),
+);
+const throughBastion: Route = { sshConfig: jumpConfig, bastion: bastionAddress };
+
+async function restartAgent(route: Route = direct): Promise<number> {
   await stopAgent();
-  agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
+  agent = spawn(process.execPath, [FLEET, 'agent'], { env: { ...env, FLEET_SSH_CONFIG: route.sshConfig }, stdio: 'ignore' });
   const pid = agent.pid as number;
   await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`), {
     what: 'the agent to register',
@@ -115,16 +148,24 @@ interface Phases {
 }
 /** Every run's time, by phase. */
 type PhaseRuns = { [phase in keyof Phases]: number[] };
-type Tool = { name: string; maxHosts?: number; run: (count: number, file: string) => Promise<Partial<Phases>> };
+type Tool = {
+  name: string;
+  maxHosts?: number;
+  /** Whether the tool is also measured through a jump host. */
+  jumps?: boolean;
+  run: (count: number, file: string, route: Route) => Promise<Partial<Phases>>;
+};
 
 const memory = new Map<number, { agentMb: number; cliMb: number }>();
 const tools: Tool[] = [
   {
     name: 'fleet',
-    async run(count, file) {
-      const pid = await restartAgent();
+    jumps: true,
+    async run(count, file, route) {
+      const pid = await restartAgent(route);
       const cold = await timedFleet(['invoke', '-f', file, '--throttle', '32', '--', 'true']);
       const warm = await timedFleet(['invoke', '-f', file, '--throttle', '32', '--', 'true']);
+      if (route !== direct) return { cold: cold.seconds, warm: warm.seconds };
       const seen = memory.get(count) ?? { agentMb: 0, cliMb: 0 };
       memory.set(count, {
         agentMb: Math.max(seen.agentMb, await peakRssMb(pid)),
@@ -135,20 +176,23 @@ const tools: Tool[] = [
   },
   {
     name: 'bare ssh2 loop',
-    async run(count, file) {
+    jumps: true,
+    async run(_count, file, route) {
       const args = [bundled('bare-ssh2'), file, String(fleet.port), TEST_USER, fleet.clientKey];
-      const cold = await timed(process.execPath, [...args, 'cold']);
-      const { stdout } = await run(process.execPath, [...args, 'warm'], { env, maxBuffer: 1 << 20 });
+      const bastion = route.bastion === null ? [] : [route.bastion];
+      const cold = await timed(process.execPath, [...args, 'cold', ...bastion]);
+      const { stdout } = await run(process.execPath, [...args, 'warm', ...bastion], { env, maxBuffer: 1 << 20 });
       return { cold, warm: Number(stdout.trim()) / 1000 };
     },
   },
   {
     name: 'pssh',
-    async run(_count, file) {
+    jumps: true,
+    async run(_count, file, route) {
       const base = ['-h', file, '-p', '32', '-t', '0'];
-      const cold = await timed('parallel-ssh', [...base, '-x', `-F ${fleet.sshConfig}`, 'true']);
+      const cold = await timed('parallel-ssh', [...base, '-x', `-F ${route.sshConfig}`, 'true']);
       const dir = await masters.dir('pssh');
-      const viaMaster = [...base, '-x', [`-F ${fleet.sshConfig}`, ...masters.options(dir)].join(' '), 'true'];
+      const viaMaster = [...base, '-x', [`-F ${route.sshConfig}`, ...masters.options(dir)].join(' '), 'true'];
       await timed('parallel-ssh', viaMaster);
       const warm = await timed('parallel-ssh', viaMaster);
       await masters.close(dir);
@@ -157,13 +201,14 @@ const tools: Tool[] = [
   },
   {
     name: 'clush',
-    async run(count) {
+    jumps: true,
+    async run(count, _file, route) {
       const nodes = fleet.entries.slice(0, count).join(',');
       const base = ['-f', '32', '-w', nodes, '-q'];
-      const cold = await timed('clush', [...base, '-o', `-F ${fleet.sshConfig}`, 'true']);
+      const cold = await timed('clush', [...base, '-o', `-F ${route.sshConfig}`, 'true']);
       const dir = await masters.dir('clush');
       // clush reads -o through Python's ConfigParser: a literal % is %%.
-      const viaMaster = [...base, '-o', [`-F ${fleet.sshConfig}`, ...masters.options(dir)].join(' ').replace(/%/g, '%%'), 'true'];
+      const viaMaster = [...base, '-o', [`-F ${route.sshConfig}`, ...masters.options(dir)].join(' ').replace(/%/g, '%%'), 'true'];
       await timed('clush', viaMaster);
       const warm = await timed('clush', viaMaster);
       await masters.close(dir);
@@ -205,27 +250,59 @@ const tools: Tool[] = [
   },
 ];
 
-// Fan-out: each round runs every tool once, in an order that rotates.
-const results = new Map<number, Map<string, PhaseRuns>>();
-for (const count of HOST_COUNTS) {
+/** Fan-out over `count` hosts: each round runs every tool once, in an order that rotates. */
+async function fanOut(count: number, eligible: readonly Tool[], route: Route): Promise<Map<string, PhaseRuns>> {
   const file = await hostsFile(count);
   const byTool = new Map<string, PhaseRuns>();
-  results.set(count, byTool);
-  const eligible = tools.filter((tool) => count <= (tool.maxHosts ?? Infinity));
   for (let round = 0; round < ROUNDS; round += 1) {
     const order = [...eligible.slice(round % eligible.length), ...eligible.slice(0, round % eligible.length)];
     for (const tool of order) {
-      const phases = await tool.run(count, file);
+      const phases = await tool.run(count, file, route);
       const entry = byTool.get(tool.name) ?? { cold: [], warm: [] };
       if (phases.cold !== undefined) entry.cold.push(phases.cold);
       if (phases.warm !== undefined) entry.warm.push(phases.warm);
       byTool.set(tool.name, entry);
+      const where = route === direct ? '' : ' through the jump host';
       log(
-        `${count} hosts, round ${round + 1}: ${tool.name} cold ${phases.cold?.toFixed(2) ?? '-'} s, warm ${phases.warm?.toFixed(2) ?? '-'} s`,
+        `${count} hosts${where}, round ${round + 1}: ${tool.name} cold ${phases.cold?.toFixed(2) ?? '-'} s, warm ${phases.warm?.toFixed(2) ?? '-'} s`,
       );
     }
   }
+  return byTool;
 }
+
+const results = new Map<number, Map<string, PhaseRuns>>();
+for (const count of HOST_COUNTS) {
+  results.set(
+    count,
+    await fanOut(
+      count,
+      tools.filter((tool) => count <= (tool.maxHosts ?? Infinity)),
+      direct,
+    ),
+  );
+}
+// Every target behind one jump host: fleet crosses it once, the peers once per target.
+// The targets are on loopback, so first make sure fleet really goes through the
+// jump host: with it down, no target may answer.
+if (JUMP_HOSTS > 0) {
+  await restartAgent(throughBastion);
+  await fleet.stopHost(maxHosts);
+  const bypassed = await timed(process.execPath, [FLEET, 'invoke', '-f', await hostsFile(2), '--', 'true']).then(
+    () => true,
+    () => false,
+  );
+  await fleet.startHost(maxHosts);
+  if (bypassed) throw new Error('fleet reached the targets with the jump host down: it does not go through it');
+}
+const jumped =
+  JUMP_HOSTS > 0
+    ? await fanOut(
+        JUMP_HOSTS,
+        tools.filter((tool) => tool.jumps),
+        throughBastion,
+      )
+    : new Map<string, PhaseRuns>();
 
 // Local children: fleet against a bare spawn loop and xargs.
 const localFile = join(work, 'local');
@@ -282,16 +359,28 @@ masters.closeAllSync();
 await rm(work, { recursive: true, force: true });
 
 // The report.
-const series = (count: number, phase: 'cold' | 'warm'): Series[] =>
-  [...(results.get(count) ?? new Map<string, PhaseRuns>()).entries()]
+const seriesOf = (byTool: Map<string, PhaseRuns> | undefined, phase: 'cold' | 'warm'): Series[] =>
+  [...(byTool ?? new Map<string, PhaseRuns>()).entries()]
     .filter(([, runs]) => runs[phase].length > 0)
     .map(([tool, runs]) => ({ tool, runs: runs[phase] }));
-const ratio = (count: number, phase: 'cold' | 'warm', tool: string) => {
-  const all = series(count, phase);
+const ratioOf = (all: readonly Series[], tool: string) => {
   const of = (name: string) => median(all.find((entry) => entry.tool === name)?.runs ?? [NaN]);
   return of('fleet') / of(tool);
 };
+const series = (count: number, phase: 'cold' | 'warm'): Series[] => seriesOf(results.get(count), phase);
+const ratio = (count: number, phase: 'cold' | 'warm', tool: string) => ratioOf(series(count, phase), tool);
 const targets: Target[] = [];
+if (JUMP_HOSTS > 0) {
+  const cold = seriesOf(jumped, 'cold');
+  targets.push({ what: `jump host, cold ${JUMP_HOSTS}: fleet / pssh`, value: ratioOf(cold, 'pssh'), bound: 0.25, unit: '×' });
+  targets.push({ what: `jump host, cold ${JUMP_HOSTS}: fleet / clush`, value: ratioOf(cold, 'clush'), bound: 0.25, unit: '×' });
+  targets.push({
+    what: `jump host, cold ${JUMP_HOSTS}: fleet / bare ssh2 loop through it`,
+    value: ratioOf(cold, 'bare ssh2 loop'),
+    bound: 1.3,
+    unit: '×',
+  });
+}
 for (const count of HOST_COUNTS.filter((n) => n === 100 || n === 500)) {
   targets.push({ what: `cold ${count}: fleet / clush`, value: ratio(count, 'cold', 'clush'), bound: 0.4, unit: '×' });
   targets.push({ what: `cold ${count}: fleet / pssh`, value: ratio(count, 'cold', 'pssh'), bound: 0.4, unit: '×' });
@@ -373,7 +462,27 @@ ${sections.join('\n\n')}
 |---|---|---|
 ${memoryRows.join('\n')}
 
-## ${LOCAL} \`localhost\` children running \`true\`
+${
+  JUMP_HOSTS > 0
+    ? `## ${JUMP_HOSTS} hosts behind one jump host
+
+Every tool is given the same ssh_config, in which every target has \`ProxyJump fleet-bastion\`
+(one more sshd on loopback, with the same settings); the bare ssh2 loop opens one connection to
+the jump host and forwards a channel through it per target. pssh and clush run \`ssh\`, which
+opens a connection to the jump host for every target (warm: every target's ControlMaster holds
+its own).
+
+### cold
+
+${timeTable(seriesOf(jumped, 'cold'))}
+
+### warm
+
+${timeTable(seriesOf(jumped, 'warm'))}
+
+`
+    : ''
+}## ${LOCAL} \`localhost\` children running \`true\`
 
 ${timeTable(local)}
 
