@@ -112,6 +112,27 @@ describe('hosts behind jump hosts (ProxyJump)', () => {
     await until(async () => (await processesWith(env.marker)).length === 0, { what: 'the timed-out sleep to end' });
   });
 
+  it('notices through keepalives a jump host that hangs mid-command, and gives up on a hung one after its own ConnectTimeout', async () => {
+    const { net, env } = ready();
+    const target = net.targets[0] as string;
+    const job = await env.json<JobJson>(['invoke', '-c', target, '--as-job', '--', `echo up; ${env.sleep} 300`]);
+    await until(async () => (await env.json<JobJson[]>(['get', String(job.id + 1)]))[0]?.hasMoreData, { what: 'the command to start' });
+    await net.fleet.freeze(JUMP_ROLES.bastion);
+    try {
+      const timedOut = await env.fleet(['invoke', '-c', 'behind-slow', '--', 'true']);
+      expect(timedOut.stderr).toContain('behind-slow (1): jump host slow-bastion: connection timed out after 2s');
+      // Keepalives every 5 s, three missed: the agent gives up on the connection within ~20 s.
+      const failed = await untilState(env, job.id + 1, ['Failed'], 60_000);
+      expect(failed.reason).toBe('connection lost while the command was running');
+    } finally {
+      await net.fleet.thaw(JUMP_ROLES.bastion);
+    }
+    const next = await env.fleet(['invoke', '-c', target, '--', 'echo back']);
+    expect(next.stdout).toBe(`${target}: back\n`);
+    // As directly, the command outlives the lost connection (no tty, no SIGHUP): end it here, by the pids it runs as.
+    for (const pid of await processesWith(env.marker)) process.kill(pid, 'SIGKILL');
+  });
+
   it('caps output behind a jump host as it does directly (FLEET_MAX_OUTPUT)', async () => {
     const { net, env } = ready();
     const target = net.targets[0] as string;

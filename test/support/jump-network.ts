@@ -5,7 +5,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './redis-server.js';
-import { addressOf, startSshFleet, TEST_USER, type SshFleet } from './ssh-fleet.js';
+import { addressOf, DASH_TEST_USER, startSshFleet, TEST_USER, type SshFleet } from './ssh-fleet.js';
 
 const run = promisify(execFile);
 
@@ -170,12 +170,16 @@ export async function startJumpFleet(targetCount: number): Promise<JumpFleet> {
       [
         // The jump hosts, by alias.
         ...hostBlock('bastion1', '127.0.0.1', [`Port ${bastionPort.port}`]),
+        // bastion1 again, under other names, each with one thing of its own.
         ...hostBlock('changed-bastion', '127.0.0.1', [`Port ${bastionPort.port}`, `UserKnownHostsFile ${wrongKnownHosts}`]),
         ...hostBlock('gate', '127.0.0.1', [`Port ${gatePort.port}`]),
         ...hostBlock('inner', addressOf(JUMP_ROLES.inner), []),
         ...hostBlock('dead-bastion', '127.0.0.1', [`Port ${deadPort}`]),
+        // Another user: a connection of its own, not bastion1's pooled one.
+        ...hostBlock('slow-bastion', '127.0.0.1', [`Port ${bastionPort.port}`, `User ${DASH_TEST_USER}`, 'ConnectTimeout 2']),
         // Hosts behind the jump hosts, by alias.
         ...hostBlock('behind-dead', target(0), ['ProxyJump dead-bastion']),
+        ...hostBlock('behind-slow', target(1), ['ProxyJump slow-bastion']),
         ...hostBlock('behind-nothing', NOTHING, ['ProxyJump bastion1']),
         ...hostBlock('loop-a', NOTHING, ['ProxyJump loop-b']),
         ...hostBlock('loop-b', addressOf(JUMP_ROLES.inner), ['ProxyJump loop-a']),
