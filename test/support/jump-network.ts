@@ -189,7 +189,7 @@ export async function startJumpFleet(targetCount: number): Promise<JumpFleet> {
         ...hostBlock('deep1', target(1), ['ProxyJump gate,inner']),
         ...hostBlock('gated', target(0), ['ProxyJump gate']),
         ...hostBlock('by-command', target(0), [`ProxyCommand ssh -F ${sshConfig} -W %h:%p bastion1`]),
-        ...hostBlock('failing-command', target(0), ['ProxyCommand echo no way through >&2; exit 3']),
+        ...hostBlock('failing-command', target(0), [`ProxyCommand sh -c 'echo no way through >&2; exit 3'`]),
         'Host 127.0.1.*',
         '  ProxyJump bastion1',
         'Host *',

@@ -10,14 +10,16 @@ const KILL_GRACE_MS = 2000;
 const SETTLE_MS = 1000;
 
 /**
- * Runs a ProxyCommand as ssh does, through `/bin/sh -c` (its tokens already
- * expanded): its standard input and output carry the connection, its
+ * Runs a ProxyCommand as ssh does, through `/bin/sh -c 'exec COMMAND'` (its
+ * tokens already expanded; ssh takes `$SHELL`, fleet the shell every POSIX
+ * system has): its standard input and output carry the connection, its
  * standard error goes to the agent's log. It runs as a process group of its
  * own, so that closing the transport ends it and whatever it started
  * (SIGTERM, then SIGKILL).
  */
 export function spawnProxyCommand(command: string, log: (line: string) => void, label: string): SshTransport {
-  const child = spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  // `exec` as ssh prefixes it (sshconnect.c): the shell becomes the command, and `a; b` runs a alone.
+  const child = spawn('/bin/sh', ['-c', `exec ${command}`], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderrTail = '';
   let exit: string | null = null;
   let spawnError: string | null = null;
