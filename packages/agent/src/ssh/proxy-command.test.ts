@@ -22,7 +22,11 @@ describe('spawnProxyCommand', () => {
   it("carries bytes both ways through the command's stdin and stdout, logs its stderr, and ends its whole process group on close", async () => {
     const logged: string[] = [];
     // The background sleep is what a proxy command leaves behind if only the shell is killed.
-    const transport = spawnProxyCommand(`sh -c 'sleep 300 & echo "$!"; echo "said on stderr" >&2; exec cat'`, (line) => logged.push(line), 'proxy');
+    const transport = spawnProxyCommand(
+      `sh -c 'sleep 300 & echo "$!"; echo "said on stderr" >&2; exec cat'`,
+      (line) => logged.push(line),
+      'proxy',
+    );
     const chunks: Buffer[] = [];
     transport.sock.on('data', (chunk: Buffer) => chunks.push(chunk));
     transport.sock.write('ping\n');
@@ -39,7 +43,11 @@ describe('spawnProxyCommand', () => {
   });
 
   it('says why it ended: its exit status and the last line of its stderr', async () => {
-    const transport = spawnProxyCommand(`sh -c 'echo "connect to host bastion port 22: Connection refused" >&2; exit 255'`, () => {}, 'proxy');
+    const transport = spawnProxyCommand(
+      `sh -c 'echo "connect to host bastion port 22: Connection refused" >&2; exit 255'`,
+      () => {},
+      'proxy',
+    );
     transport.sock.resume();
     await new Promise((resolve) => transport.sock.once('end', resolve));
     expect(await transport.whyEnded()).toBe('the ProxyCommand exited with status 255: connect to host bastion port 22: Connection refused');
