@@ -26,6 +26,8 @@ export interface SshHost {
   /** The host key's public line (`ssh-ed25519 AAAA...`). */
   publicKey: string;
   process: ChildProcess | null;
+  /** What its sshd wrote on standard error since it was last started (raise its LogLevel to see connections). */
+  log: string;
 }
 
 /**
@@ -63,13 +65,22 @@ export interface SshFleetOptions {
   sshdOptions?: string[];
   /** Extra environment for one host's sessions, e.g. a PATH without Node.js. */
   hostEnv?: (index: number) => Record<string, string>;
+  /** Extra sshd options for one host (they win over `sshdOptions`). */
+  hostSshdOptions?: (index: number) => string[];
+  /**
+   * A network namespace (`ip netns`) to run every sshd in, so that the hosts
+   * cannot be reached from this one except through what the test opens.
+   */
+  netns?: string;
+  /** The port every sshd listens on. @defaultValue a free one */
+  port?: number;
 }
 
 export async function startSshFleet(count: number, options: SshFleetOptions = {}): Promise<SshFleet> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-ssh-'));
   await chmod(dir, 0o755); // sshd reads authorized_keys as the login user
   await mkdir('/run/sshd', { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const clientKey = join(dir, 'client_key');
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test-client', '-f', clientKey]);
   const authorizedKeys = join(dir, 'authorized_keys');
@@ -102,7 +113,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
       const home = join(dir, `home-${index}`);
       await mkdir(home);
       await run('chown', [TEST_USER, home]);
-      return { index, address: addressOf(index), home, publicKey, process: null };
+      return { index, address: addressOf(index), home, publicKey, process: null, log: '' };
     },
     { concurrency: 8 },
   );
@@ -129,9 +140,14 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
 
   const startHost = async (index: number) => {
     const host = hosts[index] as SshHost;
+    // `ip netns exec` execs sshd, so the pid is sshd's own.
+    const inNamespace = options.netns === undefined ? [] : ['ip', 'netns', 'exec', options.netns];
+    const sshd = [...inNamespace, '/usr/sbin/sshd'];
+    host.log = '';
     host.process = spawn(
-      '/usr/sbin/sshd',
+      sshd[0] as string,
       [
+        ...sshd.slice(1),
         '-D',
         '-e',
         '-f',
@@ -147,12 +163,17 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
         `SetEnv=${Object.entries({ HOME: host.home, ...options.hostEnv?.(index) })
           .map(([key, value]) => `${key}=${value}`)
           .join(' ')}`,
-        ...(options.sshdOptions ?? []).flatMap((option) => ['-o', option]),
+        // sshd keeps the first value of an option: the host's own come first.
+        ...[...(options.hostSshdOptions?.(index) ?? []), ...(options.sshdOptions ?? [])].flatMap((option) => ['-o', option]),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    host.process.stderr?.resume();
-    await until(() => accepts(host.address, port), { what: `sshd on ${host.address}:${port}`, intervalMs: 20 });
+    host.process.stderr?.setEncoding('utf8');
+    host.process.stderr?.on('data', (text: string) => (host.log += text));
+    await until(() => (options.netns === undefined ? accepts(host.address, port) : acceptsIn(options.netns, host.address, port)), {
+      what: `sshd on ${host.address}:${port}`,
+      intervalMs: 20,
+    });
   };
   await pMap(hosts, (host) => startHost(host.index), { concurrency: 16 });
 
@@ -203,7 +224,8 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
   };
 }
 
-function accepts(host: string, port: number): Promise<boolean> {
+/** Whether something listens on host:port, seen from here. */
+export function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.once('connect', () => {
@@ -214,8 +236,19 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Whether something listens on host:port inside a network namespace. */
+async function acceptsIn(netns: string, host: string, port: number): Promise<boolean> {
+  const probe = `require('net').connect(${port}, ${JSON.stringify(host)}).on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
+  try {
+    await run('ip', ['netns', 'exec', netns, process.execPath, '-e', probe]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every process below `pid`, from /proc. */
-async function descendantsOf(pid: number): Promise<number[]> {
+export async function descendantsOf(pid: number): Promise<number[]> {
   const parents = new Map<number, number[]>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -55,7 +55,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     heartbeatIntervalMs: duration(options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs, 'heartbeatIntervalMs'),
     log: options.log ?? (() => {}),
     createClient: options.createClient ?? createSsh2Client,
-    createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient })),
+    createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient, log: options.log ?? (() => {}) })),
   };
 }
 

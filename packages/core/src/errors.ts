@@ -195,19 +195,72 @@ export type SshConnectFailure =
   | 'authentication'
   | 'host-key'
   | 'shutting-down'
+  /** A jump host would not forward to the next hop (sshd's AllowTcpForwarding or PermitOpen). */
+  | 'forward-prohibited'
+  /** A ProxyCommand ended before the SSH handshake was done. */
+  | 'proxy-command'
+  /** ssh_config asks for something that cannot be done (a malformed jump host, a loop of jump hosts). */
+  | 'configuration'
   | 'other';
 
-/** An SSH connection that could not be made, with where to and why, in words a person understands. */
+/** Where on a route of jump hosts an SSH connection failed. */
+export interface SshRouteFailure {
+  /** The jump host (as written in ProxyJump) that could not be reached; null when the failed host is the one asked for. */
+  jumpHost?: string | null;
+  /** The jump hosts the failed connection went through, in order; empty when it was direct. */
+  via?: readonly string[];
+}
+
+/**
+ * An SSH connection that could not be made, with where to and why, in words a
+ * person understands. Behind jump hosts the message names the hop: `jump host
+ * bastion1: connection refused`, `via bastion1: host key mismatch ...`.
+ */
 export class SshConnectError extends FleetError {
   override name = 'SshConnectError';
+  /** Why, without the route: what the host that failed would have said if reached directly. */
+  readonly reason: string;
+  readonly jumpHost: string | null;
+  readonly via: readonly string[];
   constructor(
-    message: string,
+    reason: string,
+    /** The host that failed: the jump host's address when it is a jump host that failed. */
     readonly host: string,
     readonly port: number,
     readonly kind: SshConnectFailure,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown } & SshRouteFailure = {},
   ) {
-    super(message, options);
+    const jumpHost = options.jumpHost ?? null;
+    const via = options.via ?? [];
+    super(routeFailureMessage(reason, jumpHost, via), options.cause === undefined ? {} : { cause: options.cause });
+    this.reason = reason;
+    this.jumpHost = jumpHost;
+    this.via = via;
+  }
+}
+
+/**
+ * A connection failure's message, naming where on the route it happened:
+ * `jump host b: REASON` when a jump host could not be reached (`jump host b
+ * via a: ...` when b itself is behind a), `via a,b: REASON` when the host
+ * behind them failed.
+ */
+function routeFailureMessage(reason: string, jumpHost: string | null, via: readonly string[]): string {
+  const route = via.length === 0 ? '' : `via ${via.join(',')}`;
+  if (jumpHost !== null) return `jump host ${jumpHost}${route === '' ? '' : ` ${route}`}: ${reason}`;
+  return route === '' ? reason : `${route}: ${reason}`;
+}
+
+/** A ProxyJump hop that is not `[user@]host[:port]` or `ssh://[user@]host[:port]`. */
+export class InvalidJumpHost extends FleetError {
+  override name = 'InvalidJumpHost';
+  constructor(
+    readonly hop: string,
+    readonly problem: string,
+  ) {
+    super(`bad ProxyJump host ${JSON.stringify(hop)}: ${problem}`, {
+      hint: 'a jump host is [user@]host[:port] or ssh://[user@]host[:port], several separated by commas',
+    });
   }
 }
 

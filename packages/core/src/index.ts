@@ -25,6 +25,7 @@ export * from './remote-stdout-preamble.js';
 export * from './openssh-algorithms.js';
 export * from './ssh-config.js';
 export * from './ssh-options.js';
+export * from './jump-route.js';
 export * from './node-queue.js';
 export * from './deploy-plan.js';
 export * from './fan-out-plan.js';

@@ -2,6 +2,7 @@ import { DEFAULTS, formatSeconds, SshConnectError, type SshConnectFailure } from
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { verifyHostKey } from './host-key-check.js';
 import type { SshTarget } from './ssh-target.js';
+import type { SshTransport } from './ssh-transport.js';
 
 /** Makes an unconnected SSH client; tests pass a fake, the agent ssh2's own. */
 export type SshClientFactory = () => Client;
@@ -17,6 +18,13 @@ export interface SshConnectOptions {
   onAttempt: (client: Client) => void;
   /** Called if the connection goes once it is up (never for a failed attempt). */
   onLost: () => void;
+  /**
+   * Opens what carries each attempt's connection when it is not a TCP
+   * connection of its own (a proxy command, a channel through a jump host);
+   * null: connect directly. It is closed when the attempt fails or the
+   * connection ends. @defaultValue direct
+   */
+  openTransport?: () => Promise<SshTransport | null>;
 }
 
 /**
@@ -31,7 +39,8 @@ export async function connectSsh(target: SshTarget, options: SshConnectOptions):
     const client = newClient(options.createClient);
     options.onAttempt(client);
     try {
-      await connectOnce(target, client, options);
+      const transport = (await options.openTransport?.()) ?? null;
+      await connectOnce(target, client, options, transport);
       return client;
     } catch (error) {
       if (!(error instanceof DroppedBeforeHandshake) || attempt >= DEFAULTS.sshHandshakeAttempts) throw toConnectError(error, target);
@@ -57,7 +66,7 @@ function newClient(createClient: SshClientFactory): Client {
 }
 
 /** Connects once; `onLost` is attached the moment the connection is up, so no loss goes unseen. */
-function connectOnce(target: SshTarget, client: Client, options: SshConnectOptions): Promise<void> {
+function connectOnce(target: SshTarget, client: Client, options: SshConnectOptions, transport: SshTransport | null): Promise<void> {
   const ssh = target.options;
   let refusedKey: string | null = null;
   const config: ConnectConfig = {
@@ -68,6 +77,7 @@ function connectOnce(target: SshTarget, client: Client, options: SshConnectOptio
     keepaliveInterval: options.keepaliveIntervalMs,
     keepaliveCountMax: DEFAULTS.sshKeepaliveCountMax,
     authHandler: target.auth,
+    ...(transport === null ? {} : { sock: transport.sock }),
     hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
       verifyHostKey(ssh, key).then(
         (verdict) => {
@@ -84,23 +94,35 @@ function connectOnce(target: SshTarget, client: Client, options: SshConnectOptio
   return new Promise((resolve, reject) => {
     const onError = (error: Error & { level?: string; code?: string }) => {
       client.removeListener('ready', onReady);
+      client.removeListener('close', onClosedEarly);
+      client.removeListener('error', onError);
       client.end();
-      if (refusedKey !== null) reject(failure(target, refusedKey, 'host-key', error));
-      else if (error.level === 'client-timeout')
-        reject(failure(target, `connection timed out after ${formatSeconds(target.connectTimeoutMs)}`, 'timeout', error));
-      else if (error.level === 'client-authentication') reject(failure(target, describeAuthFailure(target), 'authentication', error));
-      else if (/before handshake|ECONNRESET|kex_exchange/i.test(`${error.message} ${error.code ?? ''}`))
-        reject(new DroppedBeforeHandshake(error.message, { cause: error }));
-      else reject(error);
+      const transportEnded = transport?.whyEnded() ?? Promise.resolve(null);
+      transport?.close();
+      void transportEnded.then((why) => {
+        if (refusedKey !== null) reject(failure(target, refusedKey, 'host-key', error));
+        else if (error.level === 'client-timeout')
+          reject(failure(target, `connection timed out after ${formatSeconds(target.connectTimeoutMs)}`, 'timeout', error));
+        else if (error.level === 'client-authentication') reject(failure(target, describeAuthFailure(target), 'authentication', error));
+        else if (why !== null) reject(failure(target, why, 'proxy-command', error));
+        else if (/before handshake|ECONNRESET|kex_exchange/i.test(`${error.message} ${error.code ?? ''}`))
+          reject(new DroppedBeforeHandshake(error.message, { cause: error }));
+        else reject(error);
+      });
     };
+    // A stream that ends once sshd's greeting was read makes ssh2 close without an error.
+    const onClosedEarly = () => onError(new Error('connection closed before handshake'));
     const onReady = () => {
       client.removeListener('error', onError);
+      client.removeListener('close', onClosedEarly);
+      if (transport !== null) client.on('close', () => transport.close());
       client.on('close', options.onLost);
       client.on('error', options.onLost);
       resolve();
     };
     client.once('ready', onReady);
-    client.once('error', onError);
+    client.on('error', onError);
+    client.once('close', onClosedEarly);
     client.connect(config);
   });
 }
@@ -136,7 +158,12 @@ function toConnectError(error: unknown, target: SshTarget): SshConnectError {
 }
 
 function failure(target: SshTarget, message: string, kind: SshConnectFailure, cause?: unknown): SshConnectError {
-  return new SshConnectError(message, target.options.hostName, target.options.port, kind, cause === undefined ? {} : { cause });
+  const route = target.route;
+  const via = route === undefined ? [] : route.kind === 'jump' ? route.hops : ['ProxyCommand'];
+  return new SshConnectError(message, target.options.hostName, target.options.port, kind, {
+    via,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function describeAuthFailure(target: SshTarget): string {

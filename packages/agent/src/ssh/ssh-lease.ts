@@ -34,6 +34,19 @@ export class SshLease {
     });
   }
 
+  /**
+   * Opens a channel through this connection to `host:port`, as `ssh -W` does:
+   * the stream that carries the connection to a host behind this jump host.
+   */
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+        if (error) reject(error);
+        else resolve(channel);
+      });
+    });
+  }
+
   /** Gives the slot back to the pool. */
   release(): void {
     if (this.released) return;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { DEFAULTS, OPENSSH_DEFAULT_ALGORITHMS, SshConnectError } from '@fleet/core';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -13,6 +14,7 @@ class FakeClient extends EventEmitter {
   config: ConnectConfig | null = null;
   ended = false;
   readonly commands: string[] = [];
+  readonly forwards: string[] = [];
 
   constructor(private readonly plan: Plan) {
     super();
@@ -38,6 +40,20 @@ class FakeClient extends EventEmitter {
     return this;
   }
 
+  /** Opens a forwarded channel at once, or fails as `forwardFailure` says. */
+  forwardOut(
+    _srcIP: string,
+    _srcPort: number,
+    host: string,
+    port: number,
+    callback: (error: Error | undefined, channel: ClientChannel) => void,
+  ): this {
+    this.forwards.push(`${host}:${port}`);
+    if (forwardFailure) callback(forwardFailure, undefined as unknown as ClientChannel);
+    else callback(undefined, new PassThrough() as unknown as ClientChannel);
+    return this;
+  }
+
   end(): this {
     if (!this.ended) {
       this.ended = true;
@@ -46,6 +62,9 @@ class FakeClient extends EventEmitter {
     return this;
   }
 }
+
+/** How every fake client's forwardOut fails; null: it opens. */
+let forwardFailure: Error | null = null;
 
 /** A pool whose clients are fakes, each connecting as the next plan says ('ready' once they run out). */
 function fakePool(plans: Plan[] = [], options: SshPoolOptions = {}) {
@@ -236,5 +255,67 @@ describe('SshPool', () => {
     const error = await acquireFailure(pool);
     expect(error).toMatchObject({ kind: 'shutting-down', message: 'the agent is shutting down' });
     expect(clients).toHaveLength(1);
+  });
+});
+
+describe('SshPool through a jump host', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => {
+    vi.useRealTimers();
+    forwardFailure = null;
+  });
+
+  const bastion: SshTarget = {
+    ...target,
+    key: 'ops@bastion:22',
+    options: { ...target.options, host: 'bastion', hostName: 'bastion', user: 'ops', port: 22 },
+  };
+  const behind = (n: number): SshTarget => ({
+    ...target,
+    key: `deploy@web${n}:2222 via ${bastion.key}`,
+    options: { ...target.options, host: `web${n}`, hostName: `web${n}` },
+    route: { kind: 'jump', via: bastion, hops: ['bastion'] },
+  });
+
+  it('carries every host behind it on channels of its pooled connections, maxSessions each, and gives each back when its host closes', async () => {
+    const { pool, clients } = fakePool([], { maxSessions: 8, idleMs: 1_000 });
+    const leases = await Promise.all(Array.from({ length: 10 }, (_, n) => pool.acquire(behind(n))));
+    const bastions = clients.filter((client) => client.config?.host === 'bastion');
+    expect(bastions).toHaveLength(2);
+    expect(bastions.flatMap((client) => client.forwards).sort()).toEqual(Array.from({ length: 10 }, (_, n) => `web${n}:2222`).sort());
+    expect(leases.every((lease) => (lease.client as unknown as FakeClient).config?.sock instanceof PassThrough)).toBe(true);
+
+    for (const lease of leases) lease.release();
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The hosts behind were idle first; with them gone, the jump host's connections go idle too.
+    expect(leases.every((lease) => (lease.client as unknown as FakeClient).ended)).toBe(true);
+    expect(bastions.map((client) => client.ended)).toEqual([false, false]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(bastions.map((client) => client.ended)).toEqual([true, true]);
+    pool.close();
+  });
+
+  it('names the jump host it could not reach', async () => {
+    // The host behind's client is made first, then the jump host's.
+    const { pool } = fakePool(['ready', socketError('ECONNREFUSED')]);
+    const error: unknown = await pool.acquire(behind(1)).catch((rejected: unknown) => rejected);
+    expect(error).toMatchObject({
+      kind: 'refused',
+      jumpHost: 'bastion',
+      host: 'bastion',
+      message: 'jump host bastion: connection refused',
+    });
+    pool.close();
+  });
+
+  it('names the jump host a failed forward went through, and gives its slot back', async () => {
+    forwardFailure = Object.assign(new Error('(SSH) Channel open failure: Connection refused'), { reason: 2 });
+    const { pool, clients } = fakePool([], { maxSessions: 1 });
+    const error: unknown = await pool.acquire(behind(1)).catch((rejected: unknown) => rejected);
+    expect(error).toMatchObject({ kind: 'refused', via: ['bastion'], message: 'via bastion: web1:2222: connection refused' });
+    forwardFailure = null;
+    await pool.acquire(behind(2));
+    expect(clients.filter((client) => client.config?.host === 'bastion')).toHaveLength(1);
+    pool.close();
   });
 });

@@ -3,7 +3,10 @@ import type { Client } from 'ssh2';
 import { Slots } from '../slots.js';
 import { connectSsh, createSsh2Client, shuttingDownError, type SshClientFactory } from './ssh-connect.js';
 import { SshLease } from './ssh-lease.js';
+import { forwardThroughJump } from './jump-forward.js';
+import { spawnProxyCommand } from './proxy-command.js';
 import type { SshTarget } from './ssh-target.js';
+import type { SshTransport } from './ssh-transport.js';
 
 export interface SshPoolOptions {
   /** Channels per connection; below sshd's MaxSessions (10) so a kill channel always fits. @defaultValue 8 */
@@ -16,6 +19,8 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   /** Makes the client of each new connection (and of each retried handshake). @defaultValue a new `ssh2.Client` */
   createClient?: SshClientFactory;
+  /** Where a ProxyCommand's standard error goes, a line at a time. @defaultValue nowhere */
+  log?: (line: string) => void;
 }
 
 /** {@link SshPoolOptions} with every default applied. */
@@ -29,6 +34,7 @@ export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSsh
     idleMs: options.idleMs ?? DEFAULTS.sshIdleMs,
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
     createClient: options.createClient ?? createSsh2Client,
+    log: options.log ?? (() => {}),
   };
 }
 
@@ -61,6 +67,8 @@ export class SshPool {
   /** Handshakes in flight per sshd address. */
   private readonly handshakes = new Map<string, Slots>();
   private readonly options: ResolvedSshPoolOptions;
+  /** Proxy commands and forwarded channels in use: closed with the pool, without waiting for their connections to say they ended. */
+  private readonly transports = new Set<SshTransport>();
   private closed = false;
 
   constructor(options: SshPoolOptions = {}) {
@@ -106,6 +114,8 @@ export class SshPool {
       }
     }
     this.connections.clear();
+    for (const transport of this.transports) transport.close();
+    this.transports.clear();
   }
 
   /** A lease given back: the last one out starts the idle clock. */
@@ -139,9 +149,28 @@ export class SshPool {
             connection.dead = true;
             this.forget(target.key, connection);
           },
+          openTransport: () => this.openTransport(target),
         }),
       ),
     );
+  }
+
+  /**
+   * What carries a connection to a host that is not reached directly. Behind
+   * a jump host, that is a channel of the jump host's own pooled connection,
+   * held as a lease for as long as the connection lasts: a hundred hosts
+   * behind one bastion share a few bastion connections, not a hundred.
+   */
+  private async openTransport(target: SshTarget): Promise<SshTransport | null> {
+    const route = target.route;
+    if (route === undefined) return null;
+    const transport =
+      route.kind === 'proxy-command'
+        ? spawnProxyCommand(route.command, this.options.log, `ProxyCommand for ${target.options.host}`)
+        : await forwardThroughJump((via) => this.acquire(via), route, target);
+    this.transports.add(transport);
+    transport.sock.once('close', () => this.transports.delete(transport));
+    return transport;
   }
 
   private withHandshakeSlot<T>(address: string, run: () => Promise<T>): Promise<T> {

@@ -1,9 +1,18 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshConfigBlock, type SshOptions } from '@fleet/core';
+import {
+  DEFAULTS,
+  parseSshConfig,
+  SshConnectError,
+  resolveSshOptions,
+  type HostEntry,
+  type SshConfigBlock,
+  type SshOptions,
+} from '@fleet/core';
 // ssh2 is CommonJS: its named exports are reached through the default one.
 import ssh2, { type AuthMethod } from 'ssh2';
 import { ChangedFileCache } from '../changed-file-cache.js';
+import { resolveRoute, routeKey, type SshRoute } from './ssh-route.js';
 
 /** Everything needed to open an SSH connection to one host entry. */
 export interface SshTarget {
@@ -12,6 +21,8 @@ export interface SshTarget {
   options: SshOptions;
   auth: AuthMethod[];
   connectTimeoutMs: number;
+  /** How the host is reached when not directly (ProxyCommand, ProxyJump); undefined: directly. */
+  route?: SshRoute;
 }
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -34,6 +45,10 @@ export async function resolveSshTarget(
   entry: HostEntry,
   connectTimeoutMs: number | null,
   env: NodeJS.ProcessEnv = process.env,
+  /** For a jump host after the first: the hops before it, which replace its own route. */
+  through: readonly string[] | null = null,
+  /** The targets whose route is being resolved (`user@host:port`), to refuse a loop of jump hosts. */
+  reaching: readonly string[] = [],
 ): Promise<SshTarget> {
   const home = homedir();
   const configPath = env.FLEET_SSH_CONFIG || join(home, '.ssh', 'config');
@@ -60,10 +75,21 @@ export async function resolveSshTarget(
     if (key === null) continue;
     auth.push({ type: 'publickey', username: options.user, key } as AuthMethod);
   }
+  const address = `${options.user}@${options.hostName}:${options.port}`;
+  if (reaching.includes(address)) {
+    throw new SshConnectError(`jump host loop: ${[...reaching, address].join(' -> ')}`, options.hostName, options.port, 'configuration');
+  }
+  const route = await resolveRoute(options, through, (hop, hopThrough) =>
+    resolveSshTarget({ raw: hop.text, user: hop.user, host: hop.host, port: hop.port, local: false }, connectTimeoutMs, env, hopThrough, [
+      ...reaching,
+      address,
+    ]),
+  );
   return {
-    key: `${options.user}@${options.hostName}:${options.port}`,
+    key: address + routeKey(route),
     options,
     auth,
     connectTimeoutMs: connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    ...(route === undefined ? {} : { route }),
   };
 }
