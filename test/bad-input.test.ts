@@ -58,10 +58,18 @@ describe('bad input', () => {
   });
 
   it('reports an unknown option before --, never the command after it', async () => {
+    const result = await fleet.env.fleet(['invoke', '-c', 'localhost', '-P', '--', 'true']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'fleet: unknown option -P; fleet prints each line as it arrives, as pssh -P does: leave it out\n  (fleet invoke --help shows the usage)\n',
+    );
+  });
+
+  it("takes pssh's -i without a value for what it is, not an inventory", async () => {
     const result = await fleet.env.fleet(['invoke', '-c', 'localhost', '-i', '--', 'true']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'fleet: unknown option -i; fleet prints HOST: line, as pssh -i does: leave it out\n  (fleet invoke --help shows the usage)\n',
+      "fleet: -i needs a value; as pssh's flag, fleet prints HOST: line, as pssh -i does: leave it out (-i FILE is an Ansible inventory here)\n  (fleet invoke --help shows the usage)\n",
     );
   });
 

@@ -22,7 +22,7 @@ export const GROUPS_FILES_HELP =
   'Groups (@name) come from each --inventory FILE (Ansible INI or YAML; else $ANSIBLE_INVENTORY), then from ClusterShell: ' +
   '$FLEET_GROUPS_CONF alone if set, else /etc/clustershell/groups.conf, ~/.local/etc/clustershell/groups.conf, ' +
   '$XDG_CONFIG_HOME/clustershell/groups.conf (~/.config) and $CLUSTERSHELL_CFGDIR/groups.conf, merged in that order as ClusterShell merges them, ' +
-  'with their groups.conf.d/*.conf and groups.d/*.yaml.';
+  'with their groups.conf.d/*.conf and groups.d/*.yaml.\n';
 
 /** The groups.conf files ClusterShell reads, in its order (a later one's options win), or `FLEET_GROUPS_CONF` alone. */
 export function groupsConfPaths(env: NodeJS.ProcessEnv): string[] {

@@ -72,8 +72,25 @@ export function allNodesOf(source: ClusterShellSource): StaticGroup {
   const all = groups.get('all');
   if (all !== undefined) return all;
   const first = groups.values().next().value;
+  // In the order of ClusterShell's grouplist, a node set of the names: it matters, since `!`, `&`
+  // and `^` in one group apply to everything joined before it.
+  const names = [...groups.keys()].sort(compareAsNodeSet);
   return {
-    nodes: [...groups.values()].map((group) => group.nodes).join(','),
+    nodes: names.map((name) => groups.get(name)?.nodes ?? '').join(','),
     origin: first?.origin ?? { file: `group source ${source.name}`, line: 1 },
   };
+}
+
+/** The order a ClusterShell node set iterates names in: by pattern (`rack%s`, digits replaced), then by the numbers. */
+function compareAsNodeSet(a: string, b: string): number {
+  const pattern = (name: string) => name.replace(/\d+/g, '%s');
+  const numbers = (name: string) => (name.match(/\d+/g) ?? []).map(Number);
+  const [patternA, patternB] = [pattern(a), pattern(b)];
+  if (patternA !== patternB) return patternA < patternB ? -1 : 1;
+  const [numbersA, numbersB] = [numbers(a), numbers(b)];
+  for (let index = 0; index < numbersA.length; index++) {
+    const difference = (numbersA[index] ?? 0) - (numbersB[index] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }

@@ -86,7 +86,9 @@ function expandNodes(token: string, context: NodeSetContext): string[] {
 function expandGroups(token: string, lookup: NodeSetLookup, context: NodeSetContext): string[] {
   const { file, line } = context.origin;
   const hosts: string[] = [];
-  for (const reference of expandNodes(token.slice(1), context)) {
+  const body = token.slice(1);
+  // `@*` and `@source:*` are ClusterShell's "all nodes", not a wildcard.
+  for (const reference of /(^|:)\*$/.test(body) ? [body] : expandNodes(body, context)) {
     const colon = reference.indexOf(':');
     const namespace = colon === -1 ? context.namespace : reference.slice(0, colon);
     const name = colon === -1 ? reference : reference.slice(colon + 1);
