@@ -24,7 +24,7 @@ describe('bad input', () => {
     [['invoke', '-c', 'localhost', '-b', '--', 'true'], /unknown option -b; clush's -b is --group here/],
     [['receive'], /name a job: its id or its name\n.*fleet receive --help/],
     [['invoke', '-c', 'localhost'], /the command is empty\n.*as in: fleet invoke -c localhost -- uptime/],
-    [['invoke', '-c', '@all', '--', 'true'], /bad host entry "@all": groups \(@name\) are not supported yet/],
+    [['invoke', '-c', '@nosuchgroup', '--', 'true'], /unknown group @nosuchgroup: it is in none of\n/],
     [['invoke', '-c', 'localhost', '-l', 'a b', '--', 'true'], /-l "a b" is not a valid login name/],
     [['invoke', '-f', '32', '--', 'true'], /cannot read the hosts file 32: no such file\n.*--throttle N \(or -p N\)/],
     [['start', '--script', '/no/such/script.sh'], /cannot read the script \/no\/such\/script.sh: no such file/],

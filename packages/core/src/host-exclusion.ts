@@ -60,7 +60,7 @@ function expandExclusion(pattern: string, index: number, groups: GroupExpander |
         source: '--exclude',
         line: index + 1,
         entry: pattern,
-        problem: 'groups (@name) are not supported yet; name the hosts, ranges or globs',
+        problem: 'groups (@name) cannot be looked up here; name the hosts, ranges or globs',
       },
     ]);
   }
