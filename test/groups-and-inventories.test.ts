@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_USER } from './support/ssh-fleet.js';
@@ -102,6 +102,23 @@ describe('ClusterShell groups (@name, @source:name, @all) as nodeset -e expands 
     await writeFile(file, '# by role\n@web\n@db\n');
     const hosts = await reached(['-f', file], { FLEET_GROUPS_CONF: join(cfgdir, 'groups.conf') });
     expect(hosts.hosts).toEqual(await nodeset('@web,@db', env));
+  });
+
+  it("reads the flat file of ClusterShell's shipped [local] source, whose sed upcalls only read it", async () => {
+    const local = join(ssh.env.home, 'local-groups');
+    await mkdir(join(local, 'groups.d'), { recursive: true });
+    // The groups.conf the clustershell package installs, as it is: [local]'s map, all and list are sed over $CFGDIR/groups.d/local.cfg.
+    const shipped = await readFile('/etc/clustershell/groups.conf', 'utf8');
+    expect(shipped).toContain("sed -n 's/^$GROUP:");
+    await writeFile(join(local, 'groups.conf'), shipped);
+    const [a, b, c] = ssh.fleet.hosts.map((host) => host.address) as [string, string, string];
+    await writeFile(join(local, 'groups.d', 'local.cfg'), `# mine\nweb: ${a} ${b}\ndb: ${c}\nall: ${a},${c}\n`);
+    const localEnv = { CLUSTERSHELL_CFGDIR: local };
+    for (const group of ['@web', '@db', '@all', '@local:web']) {
+      const expected = await nodeset(group, localEnv);
+      expect(expected.length, group).toBeGreaterThan(0);
+      expect((await reached(['-c', group], localEnv)).hosts, group).toEqual(expected);
+    }
   });
 
   it('refuses, as exit 2 before anything runs, an unknown group naming the files searched, an empty group and an upcall', async () => {

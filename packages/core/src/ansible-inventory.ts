@@ -9,7 +9,7 @@ export interface InventoryValue {
 interface InventoryGroup {
   name: string;
   /** Hosts listed in the group itself, in the order written. */
-  hosts: string[];
+  hosts: Set<string>;
   children: string[];
   parents: Set<string>;
   vars: Map<string, InventoryValue>;
@@ -31,6 +31,8 @@ interface InventoryHost {
 export class AnsibleInventory {
   private readonly groups = new Map<string, InventoryGroup>();
   private readonly hosts = new Map<string, InventoryHost>();
+  /** Host → the groups that list it themselves: the index that keeps variables cheap at thousands of hosts. */
+  private readonly hostGroups = new Map<string, Set<string>>();
 
   constructor() {
     this.addGroup('all');
@@ -43,14 +45,16 @@ export class AnsibleInventory {
   }
 
   addGroup(name: string): void {
-    if (!this.groups.has(name)) this.groups.set(name, { name, hosts: [], children: [], parents: new Set(), vars: new Map() });
+    if (!this.groups.has(name)) this.groups.set(name, { name, hosts: new Set(), children: [], parents: new Set(), vars: new Map() });
   }
 
   addHost(name: string, group: string, origin: GroupOrigin): void {
     this.addGroup(group);
     if (!this.hosts.has(name)) this.hosts.set(name, { name, vars: new Map(), origin });
-    const members = this.groupOf(group).hosts;
-    if (!members.includes(name)) members.push(name);
+    this.groupOf(group).hosts.add(name);
+    let groups = this.hostGroups.get(name);
+    if (groups === undefined) this.hostGroups.set(name, (groups = new Set()));
+    groups.add(group);
   }
 
   addChild(parent: string, child: string): void {
@@ -77,13 +81,11 @@ export class AnsibleInventory {
    */
   reconcile(): void {
     for (const group of this.groups.values()) if (group.name !== 'all' && group.parents.size === 0) this.addChild('all', group.name);
-    const ungrouped = this.groupOf('ungrouped');
-    const all = this.groupOf('all');
-    for (const host of this.hosts.values()) {
-      const groups = this.directGroupsOf(host.name).filter((name) => name !== 'all' && name !== 'ungrouped');
-      if (groups.length > 0) ungrouped.hosts = ungrouped.hosts.filter((name) => name !== host.name);
-      else if (!ungrouped.hosts.includes(host.name)) ungrouped.hosts.push(host.name);
-      all.hosts = all.hosts.filter((name) => name !== host.name);
+    for (const host of this.hosts.keys()) {
+      const groups = [...this.directGroupsOf(host)].filter((name) => name !== 'all' && name !== 'ungrouped');
+      if (groups.length > 0) this.removeFromGroup(host, 'ungrouped');
+      else this.addHost(host, 'ungrouped', this.hosts.get(host)?.origin ?? { file: 'the inventory', line: 1 });
+      this.removeFromGroup(host, 'all');
     }
   }
 
@@ -137,8 +139,13 @@ export class AnsibleInventory {
     return vars;
   }
 
-  private directGroupsOf(host: string): string[] {
-    return [...this.groups.values()].filter((group) => group.hosts.includes(host)).map((group) => group.name);
+  private directGroupsOf(host: string): ReadonlySet<string> {
+    return this.hostGroups.get(host) ?? new Set();
+  }
+
+  private removeFromGroup(host: string, group: string): void {
+    this.groupOf(group).hosts.delete(host);
+    this.hostGroups.get(host)?.delete(group);
   }
 
   /** The longest path from `all`, as Ansible's Group.depth grows with each add_child. */

@@ -27,13 +27,13 @@ export function excludeHosts(hosts: readonly HostEntry[], lists: readonly string
   const patterns = lists.flatMap(splitHostList);
   const matchers = patterns.map((pattern, index) => ({
     pattern,
-    tests: expandExclusion(pattern, index, groups).map(globMatcher),
+    matches: nameMatcher(expandExclusion(pattern, index, groups)),
     hits: 0,
   }));
   const kept = hosts.filter((entry) => {
     let excluded = false;
     for (const matcher of matchers) {
-      if (matcher.tests.some((test) => test(entry.raw) || test(entry.host))) {
+      if (matcher.matches(entry.raw) || matcher.matches(entry.host)) {
         matcher.hits++;
         excluded = true;
       }
@@ -74,9 +74,13 @@ function expandExclusion(pattern: string, index: number, groups: GroupExpander |
   }
 }
 
-/** `web*` → a test for whole names (see {@link globRegExp}); a name without `*` or `?` is compared as it is. */
-function globMatcher(glob: string): (name: string) => boolean {
-  if (!/[*?]/.test(glob)) return (name) => name === glob;
-  const regex = globRegExp(glob);
-  return (name) => regex.test(name);
+/**
+ * One test for the names a pattern expanded to: names without `*` or `?` are
+ * looked up in a set (a group can name thousands), globs become whole-name
+ * regular expressions (see {@link globRegExp}).
+ */
+function nameMatcher(names: readonly string[]): (name: string) => boolean {
+  const exact = new Set(names.filter((name) => !/[*?]/.test(name)));
+  const globs = names.filter((name) => /[*?]/.test(name)).map((glob) => globRegExp(glob));
+  return (name) => exact.has(name) || globs.some((regex) => regex.test(name));
 }
