@@ -76,6 +76,16 @@ describe('Ansible inventories', () => {
     expect(inventoryHostEntry(prioritised, 'h').text).toBe('a@h');
   });
 
+  it('runs ansible_connection=local hosts locally, and refuses connections other than ssh with the line', () => {
+    const inventory = inventoryOf(
+      '[ctl]\nlocalhost ansible_connection=local\nbox ansible_connection=local ansible_host=10.0.0.1\n[win]\nw1 ansible_connection=winrm\n',
+    );
+    expect(inventoryHostEntry(inventory, 'box').text).toBe('localhost');
+    expect(() => inventoryHostEntry(inventory, 'w1')).toThrow(
+      /hosts\.ini:5: w1 has ansible_connection=winrm; fleet reaches hosts over SSH only/,
+    );
+  });
+
   it('expands host ranges as Ansible does', () => {
     expect(expandAnsibleHostPattern('web[01:03]').hosts).toEqual(['web01', 'web02', 'web03']);
     expect(expandAnsibleHostPattern('n[1:7:3]-[a:b]:2222')).toEqual({

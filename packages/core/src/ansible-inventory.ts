@@ -178,12 +178,15 @@ export class AnsibleInventory {
 const ADDRESS_VARIABLES = ['ansible_host', 'ansible_ssh_host'];
 const USER_VARIABLES = ['ansible_user', 'ansible_ssh_user'];
 const PORT_VARIABLES = ['ansible_port', 'ansible_ssh_port'];
+const SSH_CONNECTIONS = new Set(['ssh', 'smart', 'paramiko', 'paramiko_ssh', 'ansible.builtin.ssh', 'ansible.builtin.paramiko_ssh']);
 
 /**
  * Host `name` as a fleet host entry, `[user@]address[:port]`: its address is
  * `ansible_host` (else the inventory name), its user `ansible_user`, its port
  * `ansible_port` (or their `ansible_ssh_*` forms), after Ansible's variable
  * precedence. The entry is what fleet shows for the host.
+ * `ansible_connection=local` is the entry `localhost`, which runs without SSH
+ * as Ansible runs it on the control machine.
  *
  * @throws GroupsFileError for a value fleet cannot use as Ansible would (a Jinja template, a port that is not a number), naming its line.
  */
@@ -208,6 +211,17 @@ export function inventoryHostEntry(inventory: AnsibleInventory, name: string): {
     }
     return { key: chosen.key, text, origin: chosen.value.origin };
   };
+  const connection = pick(['ansible_connection']);
+  if (connection?.text === 'local') return { text: 'localhost', origin: inventory.hostOrigin(name) ?? { file: 'the inventory', line: 1 } };
+  if (connection !== undefined && !SSH_CONNECTIONS.has(connection.text)) {
+    const { file, line } = connection.origin;
+    throw new GroupsFileError(
+      file,
+      line,
+      `${name} has ansible_connection=${connection.text}; fleet reaches hosts over SSH only`,
+      'leave the host out with -x, or reach it over ssh',
+    );
+  }
   const address = pick(ADDRESS_VARIABLES)?.text ?? name;
   const user = pick(USER_VARIABLES);
   const port = pick(PORT_VARIABLES);
