@@ -247,6 +247,9 @@ describe('Ansible inventories (--inventory, INI and YAML) as ansible-inventory -
     expect(hosts).toEqual(all.filter((entry) => !db.includes(entry)));
     const both = await reached(['-i', ini, '-i', yaml, '-c', '@db'], { FLEET_SSH_CONFIG: sshConfig });
     expect(both.hosts).toEqual(db);
+    // Without --inventory, $ANSIBLE_INVENTORY names the files, as it does for ansible.
+    const fromEnv = await reached(['-c', '@db'], { FLEET_SSH_CONFIG: sshConfig, ANSIBLE_INVENTORY: `${ini},${yaml}` });
+    expect(fromEnv.hosts).toEqual(db);
   });
 
   it('warns of an exclusion that matches nothing, and refuses a malformed inventory with its line', async () => {

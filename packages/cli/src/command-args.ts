@@ -146,7 +146,7 @@ async function groupExpander(inventories: readonly string[], texts: readonly str
       });
     }
   }
-  if (inventories.length === 0 && !process.env.ANSIBLE_INVENTORY && !texts.some((text) => /(^|[\s,])@/.test(text))) {
+  if (inventories.length === 0 && !texts.some((text) => /(^|[\s,])@/.test(text))) {
     return () => {
       throw new UsageError('groups are looked up only when named');
     };
