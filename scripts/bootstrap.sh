@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # util-linux, procps: unshare and pgrep, which the tests use.
 # openssl: the TLS test makes its own CA.
 # zsh: the login shell of the third test user (below).
-# clustershell: clush, which the --group test runs to hold fleet to clush -b.
-packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell)
+# clustershell: clush, which the --group test runs to hold fleet to clush -b,
+#   and nodeset, which holds ranges and @groups to ClusterShell's.
+# ansible-core: ansible-inventory, which holds --inventory to Ansible's reading.
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -24,7 +24,7 @@ describe('bad input', () => {
     [['invoke', '-c', 'localhost', '-b', '--', 'true'], /unknown option -b; clush's -b is --group here/],
     [['receive'], /name a job: its id or its name\n.*fleet receive --help/],
     [['invoke', '-c', 'localhost'], /the command is empty\n.*as in: fleet invoke -c localhost -- uptime/],
-    [['invoke', '-c', '@all', '--', 'true'], /bad host entry "@all": groups \(@name\) are not supported yet/],
+    [['invoke', '-c', '@nosuchgroup', '--', 'true'], /unknown group @nosuchgroup: it is in none of\n/],
     [['invoke', '-c', 'localhost', '-l', 'a b', '--', 'true'], /-l "a b" is not a valid login name/],
     [['invoke', '-f', '32', '--', 'true'], /cannot read the hosts file 32: no such file\n.*--throttle N \(or -p N\)/],
     [['start', '--script', '/no/such/script.sh'], /cannot read the script \/no\/such\/script.sh: no such file/],
@@ -58,10 +58,18 @@ describe('bad input', () => {
   });
 
   it('reports an unknown option before --, never the command after it', async () => {
+    const result = await fleet.env.fleet(['invoke', '-c', 'localhost', '-P', '--', 'true']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'fleet: unknown option -P; fleet prints each line as it arrives, as pssh -P does: leave it out\n  (fleet invoke --help shows the usage)\n',
+    );
+  });
+
+  it("takes pssh's -i without a value for what it is, not an inventory", async () => {
     const result = await fleet.env.fleet(['invoke', '-c', 'localhost', '-i', '--', 'true']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'fleet: unknown option -i; fleet prints HOST: line, as pssh -i does: leave it out\n  (fleet invoke --help shows the usage)\n',
+      "fleet: -i needs a value; as pssh's flag, fleet prints HOST: line, as pssh -i does: leave it out (-i FILE is an Ansible inventory here)\n  (fleet invoke --help shows the usage)\n",
     );
   });
 

@@ -7,6 +7,8 @@ import {
   commandLineFromWords,
   combineHostLists,
   excludeHosts,
+  expandGroupReference,
+  type GroupExpander,
   parseComputerNames,
   parseHostList,
   parseJobSelector,
@@ -18,6 +20,7 @@ import {
   type JobState,
   withLoginUser,
 } from '@fleet/core';
+import { loadHostGroups } from './host-groups-files.js';
 
 /**
  * What to run: `--script FILE [-- ARG...]` or `-- CMD [ARG...]`. The words
@@ -55,14 +58,21 @@ export function hostFlags<T>(yargs: Argv<T>) {
         type: 'string',
         array: true,
         nargs: 1,
-        describe: 'Hosts separated by commas, with ranges as in web[01-40] (-w: clush)',
+        describe: 'Hosts separated by commas, with ranges as in web[01-40] and @groups (-w: clush)',
       })
       .option('exclude', {
         alias: 'x',
         type: 'string',
         array: true,
         nargs: 1,
-        describe: 'Leave out these hosts, ranges or globs (web*), separated by commas (clush -x)',
+        describe: 'Leave out these hosts, ranges, globs (web*) or @groups, separated by commas (clush -x)',
+      })
+      .option('inventory', {
+        alias: 'i',
+        type: 'string',
+        array: true,
+        nargs: 1,
+        describe: 'Read @groups from this Ansible inventory, INI or YAML (repeatable, as ansible -i)',
       })
       .option('user', { alias: 'l', type: 'string', describe: 'Log in as USER where an entry names no user (pssh, clush -l)' })
   );
@@ -71,14 +81,17 @@ export function hostFlags<T>(yargs: Argv<T>) {
 /**
  * Hosts from `-f FILE` (`-` reads standard input) and `-c a,b,c`, in that
  * order, less those `-x` names (a pattern that matches nothing is warned of
- * on stderr); every bad entry of both is reported at once. `loginUser` (`-l`)
- * goes to the entries that name no user.
+ * on stderr); every bad entry of both is reported at once. `@group` is looked
+ * up in the `--inventory` files and ClusterShell's groups files (read only
+ * when a group is named or an inventory given). `loginUser` (`-l`) goes to
+ * the entries that name no user.
  */
 export async function hostsFromArgs(
   file: string | undefined,
   names: readonly string[] | undefined,
   loginUser?: string,
   exclude: readonly string[] = [],
+  inventories: readonly string[] = [],
 ): Promise<HostEntry[]> {
   const source = file === '-' ? 'standard input' : `the hosts file ${file}`;
   const text =
@@ -93,9 +106,10 @@ export async function hostsFromArgs(
               : 'one host a line, [user@]host[:port]';
             throw new FileReadError('the hosts file', file, error, { hint });
           });
+  const groups = await groupExpander(inventories, [text, ...(names ?? []), ...exclude]);
   let hosts = combineHostLists([
-    () => (file === undefined ? [] : parseHostList(text, file === '-' ? '<stdin>' : file)),
-    ...(names ?? []).map((list) => () => parseComputerNames(list)),
+    () => (file === undefined ? [] : parseHostList(text, file === '-' ? '<stdin>' : file, groups)),
+    ...(names ?? []).map((list) => () => parseComputerNames(list, '--computer-name', groups)),
   ]);
   if (hosts.length === 0 && file !== undefined && (names ?? []).every((list) => list.trim() === '')) {
     throw new UsageError(`${source} lists no hosts`, {
@@ -106,7 +120,7 @@ export async function hostsFromArgs(
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE (one a line) or -c host1,host2' });
   }
   if (exclude.length > 0) {
-    const { kept, unmatched } = excludeHosts(hosts, exclude);
+    const { kept, unmatched } = excludeHosts(hosts, exclude, groups);
     for (const pattern of unmatched) process.stderr.write(`fleet: warning: --exclude ${pattern} matches no host\n`);
     if (kept.length === 0) {
       throw new UsageError(`--exclude leaves no hosts: all ${hosts.length} were excluded`, {
@@ -117,6 +131,29 @@ export async function hostsFromArgs(
   }
   if (loginUser !== undefined) hosts = withLoginUser(hosts, loginUser);
   return hosts;
+}
+
+/**
+ * What `@group` expands through, once the groups files are read; they are read
+ * only when an inventory is given or some host text names a group, so that a
+ * broken groups file never stands in the way of plain host names.
+ */
+async function groupExpander(inventories: readonly string[], texts: readonly string[]): Promise<GroupExpander> {
+  for (const inventory of inventories) {
+    if (inventory.trim() === '' || inventory.startsWith('-')) {
+      throw new UsageError('--inventory (-i) needs a file', {
+        hint: "-i FILE names an Ansible inventory, as ansible -i does; fleet prints HOST: line, as pssh -i does, so pssh's -i is left out",
+      });
+    }
+  }
+  if (inventories.length === 0 && !texts.some((text) => /(^|[\s,])@/.test(text))) {
+    return () => {
+      throw new UsageError('groups are looked up only when named');
+    };
+  }
+  const { groups, warnings } = await loadHostGroups(inventories);
+  for (const warning of warnings) process.stderr.write(`fleet: warning: ${warning}\n`);
+  return (reference) => expandGroupReference(reference, groups);
 }
 
 /** Parses `JOB` arguments (ids or names). */

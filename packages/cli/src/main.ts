@@ -61,7 +61,11 @@ export async function main(args: string[]): Promise<void> {
       .version(FLEET_VERSION)
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .fail((message, error) => {
-        throw error ?? explainUsageFailure(message ?? 'bad command line', args, commandLineShape(parser, commands));
+        // yargs's own YError (`Not enough arguments following: i`) is a usage failure too, not a fault.
+        const usage = error === undefined || error.name === 'YError';
+        throw usage
+          ? explainUsageFailure(message ?? error?.message ?? 'bad command line', args, commandLineShape(parser, commands))
+          : error;
       })
       .parseAsync();
   } catch (error) {

@@ -5,7 +5,7 @@
  * and `-t` (as `--timeout`, pssh's meaning); see `commands/invoke.ts`.
  */
 const HABITS: ReadonlyMap<string, string> = new Map([
-  ['-i', 'fleet prints HOST: line, as pssh -i does: leave it out'],
+  ['-i', 'fleet prints HOST: line, as pssh -i does: leave it out (-i FILE is an Ansible inventory here)'],
   ['-P', 'fleet prints each line as it arrives, as pssh -P does: leave it out'],
   ['-h', "pssh's -h FILE is -f FILE here"],
   ['-H', "pssh's -H HOST is -c HOST here"],

@@ -45,7 +45,7 @@ describe('explainUsageFailure', () => {
 
   it('never reports the words after --, which are the command to run', () => {
     expect(explain('Unknown arguments: i, true', 'invoke -c web1 -i -- true').message).toBe(
-      'unknown option -i; fleet prints HOST: line, as pssh -i does: leave it out',
+      'unknown option -i; fleet prints HOST: line, as pssh -i does: leave it out (-i FILE is an Ansible inventory here)',
     );
     expect(explain('Unknown arguments: frobnicate, true', 'start --frobnicate -- true').message).toBe('unknown option --frobnicate');
   });
@@ -62,7 +62,7 @@ describe('explainUsageFailure', () => {
 
   it('gives fleet’s own flag for a pssh or clush one, each of a cluster', () => {
     expect(explain('Unknown arguments: i, b', 'invoke -c a -ib -- x').message).toBe(
-      "unknown option -i; fleet prints HOST: line, as pssh -i does: leave it out; unknown option -b; clush's -b is --group here",
+      "unknown option -i; fleet prints HOST: line, as pssh -i does: leave it out (-i FILE is an Ansible inventory here); unknown option -b; clush's -b is --group here",
     );
   });
 

@@ -35,6 +35,12 @@ export function explainUsageFailure(message: string, args: readonly string[], sh
   const hint = `${command === undefined ? 'fleet' : `fleet ${command}`} --help shows the usage`;
   // `receive`, `wait` and `stop` take <job..>.
   if (/^Not enough non-option arguments/.test(message)) return new UsageError('name a job: its id or its name', { hint });
+  const valueless = /^Not enough arguments following: (.+)$/.exec(message)?.[1];
+  if (valueless !== undefined) {
+    const flag = valueless.length === 1 ? `-${valueless}` : `--${valueless}`;
+    const habit = habitAdvice(command, flag);
+    return new UsageError(`${flag} needs a value${habit === undefined ? '' : `; as pssh's flag, ${habit}`}`, { hint });
+  }
   const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
   if (unknown === null) return new UsageError(message, { hint });
 

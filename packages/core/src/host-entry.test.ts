@@ -26,8 +26,8 @@ describe('parseHostEntry', () => {
     ['$(x)', /not a host name/],
     ['host name', /white space/],
     ['a\u0000b', /control character/],
-    ['@web1', /groups \(@name\) are not supported yet/],
-    ['@all', /groups \(@name\) are not supported yet/],
+    ['@web1', /a group \(@name\) is expanded before entries are parsed/],
+    ['@all', /a group \(@name\) is expanded before entries are parsed/],
     ['-l@web1', /not a valid login name/],
     ['web1:0', /between 1 and 65535/],
     ['web1:70000', /between 1 and 65535/],
@@ -66,7 +66,7 @@ describe('parseHostList', () => {
       '3 bad host entries:',
       '  hosts.txt:1: bad host entry "a;b": "a;b" is not a host name or address',
       '  hosts.txt:4: bad host entry "-x": "-x" is not a host name or address',
-      '  hosts.txt:5: bad host entry "@all": groups (@name) are not supported yet; name the hosts with -c a,b,c or -f FILE',
+      '  hosts.txt:5: bad host entry "@all": a group (@name) is expanded before entries are parsed, not as an entry; name the hosts with -c a,b,c or -f FILE',
     ]);
   });
 

@@ -30,7 +30,10 @@ export function parseHostEntry(text: string): HostEntry {
 
   // ClusterShell's and Ansible's groups; without this, `@all` would read as an empty user name.
   if (raw.startsWith('@')) {
-    throw new InvalidHostEntry(raw, 'groups (@name) are not supported yet; name the hosts with -c a,b,c or -f FILE');
+    throw new InvalidHostEntry(
+      raw,
+      'a group (@name) is expanded before entries are parsed, not as an entry; name the hosts with -c a,b,c or -f FILE',
+    );
   }
 
   let rest = raw;

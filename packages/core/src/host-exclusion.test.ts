@@ -25,6 +25,6 @@ describe('excludeHosts', () => {
   it('refuses a malformed range as a bad entry of --exclude', () => {
     expect(() => excludeHosts(hosts, ['web1,web[2-'])).toThrow(HostEntryError);
     expect(() => excludeHosts(hosts, ['web1,web[2-'])).toThrow('--exclude:2: bad host entry "web[2-"');
-    expect(() => excludeHosts(hosts, ['@db'])).toThrow('--exclude:1: bad host entry "@db": groups (@name) are not supported yet');
+    expect(() => excludeHosts(hosts, ['@db'])).toThrow('--exclude:1: bad host entry "@db": groups (@name) cannot be looked up here');
   });
 });

@@ -1,6 +1,8 @@
 import { HostEntryError, MalformedHostRange } from './errors.js';
+import { EmptyGroupError } from './group-errors.js';
 import { globRegExp } from './glob.js';
 import type { HostEntry } from './host-entry.js';
+import type { GroupExpander } from './host-groups.js';
 import { expandHostPattern, splitHostList } from './host-pattern.js';
 
 /** What `--exclude` left, and which of its patterns matched no host (worth a warning). */
@@ -15,17 +17,23 @@ export interface Exclusion {
  * top-level commas) hosts, ranges (`web[1-3]`) and globs (`web*`, `db?`),
  * matched against the entry as written or against its host name, as clush's
  * `-x` and fnmatch do. A range in a pattern expands first, so the globs are
- * `*` and `?` only. Every entry a pattern matches goes, duplicates too.
+ * `*` and `?` only. `@group` (through `groups`) removes each host of the
+ * group; an empty group matches nothing. Every entry a pattern matches goes,
+ * duplicates too.
  *
  * @throws HostEntryError for a malformed range (source `--exclude`), HostRangeTooLarge as {@link expandHostPattern}.
  */
-export function excludeHosts(hosts: readonly HostEntry[], lists: readonly string[]): Exclusion {
+export function excludeHosts(hosts: readonly HostEntry[], lists: readonly string[], groups?: GroupExpander): Exclusion {
   const patterns = lists.flatMap(splitHostList);
-  const matchers = patterns.map((pattern, index) => ({ pattern, tests: expandExclusion(pattern, index).map(globMatcher), hits: 0 }));
+  const matchers = patterns.map((pattern, index) => ({
+    pattern,
+    matches: nameMatcher(expandExclusion(pattern, index, groups)),
+    hits: 0,
+  }));
   const kept = hosts.filter((entry) => {
     let excluded = false;
     for (const matcher of matchers) {
-      if (matcher.tests.some((test) => test(entry.raw) || test(entry.host))) {
+      if (matcher.matches(entry.raw) || matcher.matches(entry.host)) {
         matcher.hits++;
         excluded = true;
       }
@@ -35,7 +43,16 @@ export function excludeHosts(hosts: readonly HostEntry[], lists: readonly string
   return { kept, unmatched: matchers.filter((matcher) => matcher.hits === 0).map((matcher) => matcher.pattern) };
 }
 
-function expandExclusion(pattern: string, index: number): string[] {
+function expandExclusion(pattern: string, index: number, groups: GroupExpander | undefined): string[] {
+  if (pattern.startsWith('@') && groups) {
+    try {
+      // A group's hosts are names, never globs.
+      return groups(pattern).map((member) => member.text.replace(/[*?]/g, ''));
+    } catch (error) {
+      if (error instanceof EmptyGroupError) return [];
+      throw error;
+    }
+  }
   // As in a host list: a group would otherwise read as a name that matches nothing, and only warn.
   if (pattern.startsWith('@')) {
     throw new HostEntryError([
@@ -43,7 +60,7 @@ function expandExclusion(pattern: string, index: number): string[] {
         source: '--exclude',
         line: index + 1,
         entry: pattern,
-        problem: 'groups (@name) are not supported yet; name the hosts, ranges or globs',
+        problem: 'groups (@name) cannot be looked up here; name the hosts, ranges or globs',
       },
     ]);
   }
@@ -57,9 +74,13 @@ function expandExclusion(pattern: string, index: number): string[] {
   }
 }
 
-/** `web*` → a test for whole names (see {@link globRegExp}); a name without `*` or `?` is compared as it is. */
-function globMatcher(glob: string): (name: string) => boolean {
-  if (!/[*?]/.test(glob)) return (name) => name === glob;
-  const regex = globRegExp(glob);
-  return (name) => regex.test(name);
+/**
+ * One test for the names a pattern expanded to: names without `*` or `?` are
+ * looked up in a set (a group can name thousands), globs become whole-name
+ * regular expressions (see {@link globRegExp}).
+ */
+function nameMatcher(names: readonly string[]): (name: string) => boolean {
+  const exact = new Set(names.filter((name) => !/[*?]/.test(name)));
+  const globs = names.filter((name) => /[*?]/.test(name)).map((glob) => globRegExp(glob));
+  return (name) => exact.has(name) || globs.some((regex) => regex.test(name));
 }

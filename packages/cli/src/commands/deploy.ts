@@ -13,6 +13,7 @@ interface DeployArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
   exclude?: string[];
+  inventory?: string[];
   user?: string;
   concurrency: number;
   'ship-node': boolean;
@@ -70,7 +71,7 @@ export const deployCommand = {
       .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis'),
   handler: async (argv: DeployArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
@@ -112,7 +113,7 @@ export const undeployCommand = {
   describe: 'Stop and remove the agent fleet deploy put on each node',
   builder: (yargs: Argv<GlobalArgs>) => hostOptions(yargs).example('$0 undeploy -c web1,web2', 'take the agents off two nodes'),
   handler: async (argv: Omit<DeployArgs, 'concurrency' | 'ship-node'>) => {
-    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude));
+    const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, undeployAgent } = await import('@fleet/agent');
       const pool = new SshPool();

@@ -21,12 +21,14 @@ import { outputFlags, outputSinkFromArgs, type OutputSink } from '../output/outp
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
+import { GROUPS_FILES_HELP } from '../host-groups-files.js';
 import { stopJobs } from '../stop-jobs.js';
 
 interface InvokeArgs extends GlobalArgs {
   'hosts-file'?: string;
   'computer-name'?: string[];
   exclude?: string[];
+  inventory?: string[];
   user?: string;
   'as-job': boolean;
   name?: string;
@@ -87,7 +89,9 @@ export const invokeCommand = {
         '$0 invoke -f computers.txt --batch 10% --max-errors 2 -- ./upgrade.sh',
         'a rolling upgrade that halts after a third failure',
       )
-      .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed'),
+      .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed')
+      .example('$0 invoke -i hosts.ini -c @web -x @canary -- uptime', 'the hosts of an Ansible group, less another group')
+      .epilog(GROUPS_FILES_HELP),
   handler: async (argv: InvokeArgs) => {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
     const rerun = argv['rerun-failed'];
@@ -138,7 +142,7 @@ async function requestFromArgs(
   own: Omit<JobRequestOptions, 'type' | 'command'>,
   maxOutputBytes: number,
 ): Promise<JobRequest> {
-  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude);
+  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory);
   const command = await commandFromArgs(argv.script, argv['--'] ?? [], {
     argv: argv.argv === true,
     example: `fleet invoke ${hostWords(argv)} -- uptime`,
@@ -163,6 +167,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['-c', argv['computer-name'] !== undefined],
     ['-l', argv.user !== undefined],
     ['-x', argv.exclude !== undefined],
+    ['--inventory', argv.inventory !== undefined],
     ['--script', argv.script !== undefined],
     ['the command after --', (argv['--'] ?? []).length > 0],
     ['--argv', argv.argv !== undefined],
