@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 # clustershell: clush, which the --group test runs to hold fleet to clush -b,
 #   and nodeset, which holds ranges and @groups to ClusterShell's.
 # ansible-core: ansible-inventory, which holds --inventory to Ansible's reading.
-packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core)
+# iproute2: ip netns, the network namespaces the jump-host tests hide targets in.
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2)
 
 missing=()
 for package in "${packages[@]}"; do
