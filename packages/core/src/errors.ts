@@ -194,6 +194,7 @@ export type SshConnectFailure =
   | 'dropped-before-handshake'
   | 'authentication'
   | 'host-key'
+  | 'no-common-algorithm'
   | 'shutting-down'
   | 'other';
 

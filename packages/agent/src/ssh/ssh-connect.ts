@@ -1,6 +1,8 @@
 import { DEFAULTS, formatSeconds, SshConnectError, type SshConnectFailure } from '@fleet/core';
-import ssh2, { type Client, type ConnectConfig } from 'ssh2';
+import ssh2, { type Algorithms, type Client, type ConnectConfig } from 'ssh2';
 import { verifyHostKey } from './host-key-check.js';
+import { ssh2ConnectParts, type Ssh2ConnectParts } from './ssh2-connect-config.js';
+import { SSH2_SUPPORTED_ALGORITHMS } from './ssh2-supported-algorithms.js';
 import type { SshTarget } from './ssh-target.js';
 
 /** Makes an unconnected SSH client; tests pass a fake, the agent ssh2's own. */
@@ -17,25 +19,45 @@ export interface SshConnectOptions {
   onAttempt: (client: Client) => void;
   /** Called if the connection goes once it is up (never for a failed attempt). */
   onLost: () => void;
+  /** Where a failed attempt that is tried again is told (ConnectionAttempts). @defaultValue nowhere */
+  log?: (line: string) => void;
 }
 
 /**
- * Connects to a target. sshd drops connections beyond its MaxStartups before
- * the handshake, so such a drop is tried again, up to
- * `DEFAULTS.sshHandshakeAttempts` times and spread out with jitter; every
- * other failure, or the last drop, rejects with a {@link SshConnectError}
- * whose message says why in words a person understands.
+ * Connects to a target. A TCP connection that cannot be made is tried again
+ * one second later, up to ConnectionAttempts times in all, as ssh does
+ * (never a failed handshake, authentication or host key). sshd drops
+ * connections beyond its MaxStartups before the handshake, so such a drop is
+ * tried again, up to `DEFAULTS.sshHandshakeAttempts` times and spread out
+ * with jitter; every other failure, or the last drop, rejects with a
+ * {@link SshConnectError} whose message says why in words a person
+ * understands. Algorithm lists that leave ssh2 nothing are refused before
+ * anything is dialled.
  */
 export async function connectSsh(target: SshTarget, options: SshConnectOptions): Promise<Client> {
-  for (let attempt = 1; ; attempt += 1) {
+  const parts = ssh2ConnectParts(
+    target.options,
+    { intervalMs: options.keepaliveIntervalMs, countMax: DEFAULTS.sshKeepaliveCountMax },
+    SSH2_SUPPORTED_ALGORITHMS,
+  );
+  for (let attempt = 1, tcpAttempt = 1; ;) {
     const client = newClient(options.createClient);
     options.onAttempt(client);
     try {
-      await connectOnce(target, client, options);
+      await connectOnce(target, client, parts, options);
       return client;
     } catch (error) {
+      if (error instanceof TcpConnectFailed && tcpAttempt < target.options.connectionAttempts) {
+        options.log?.(
+          `${describeTarget(target)}: ${toConnectError(error, target).message} (attempt ${tcpAttempt} of ${target.options.connectionAttempts}, trying again in 1s)`,
+        );
+        tcpAttempt += 1;
+        await sleep(1000);
+        continue;
+      }
       if (!(error instanceof DroppedBeforeHandshake) || attempt >= DEFAULTS.sshHandshakeAttempts) throw toConnectError(error, target);
       await sleep(50 * attempt + Math.random() * 200 * attempt);
+      attempt += 1;
     }
   }
 }
@@ -57,16 +79,19 @@ function newClient(createClient: SshClientFactory): Client {
 }
 
 /** Connects once; `onLost` is attached the moment the connection is up, so no loss goes unseen. */
-function connectOnce(target: SshTarget, client: Client, options: SshConnectOptions): Promise<void> {
+function connectOnce(target: SshTarget, client: Client, parts: Ssh2ConnectParts, options: SshConnectOptions): Promise<void> {
   const ssh = target.options;
   let refusedKey: string | null = null;
+  let tcpConnected = false;
+  client.once('connect', () => (tcpConnected = true));
   const config: ConnectConfig = {
     host: ssh.hostName,
     port: ssh.port,
     username: ssh.user,
     readyTimeout: target.connectTimeoutMs,
-    keepaliveInterval: options.keepaliveIntervalMs,
-    keepaliveCountMax: DEFAULTS.sshKeepaliveCountMax,
+    ...parts,
+    // Names ssh2 lacks were dropped against its own list, so these are its algorithm names.
+    algorithms: parts.algorithms as Algorithms,
     authHandler: target.auth,
     hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
       verifyHostKey(ssh, key).then(
@@ -85,7 +110,8 @@ function connectOnce(target: SshTarget, client: Client, options: SshConnectOptio
     const onError = (error: Error & { level?: string; code?: string }) => {
       client.removeListener('ready', onReady);
       client.end();
-      if (refusedKey !== null) reject(failure(target, refusedKey, 'host-key', error));
+      if (!tcpConnected) reject(new TcpConnectFailed(error));
+      else if (refusedKey !== null) reject(failure(target, refusedKey, 'host-key', error));
       else if (error.level === 'client-timeout')
         reject(failure(target, `connection timed out after ${formatSeconds(target.connectTimeoutMs)}`, 'timeout', error));
       else if (error.level === 'client-authentication') reject(failure(target, describeAuthFailure(target), 'authentication', error));
@@ -108,6 +134,13 @@ function connectOnce(target: SshTarget, client: Client, options: SshConnectOptio
 /** sshd closed the connection before the handshake began: worth another try. */
 class DroppedBeforeHandshake extends Error {}
 
+/** The TCP connection itself could not be made (refused, unreachable, timed out): what ConnectionAttempts retries. */
+class TcpConnectFailed extends Error {
+  constructor(readonly failure: Error & { level?: string; code?: string }) {
+    super(failure.message, { cause: failure });
+  }
+}
+
 /** What a socket error code means, in words, and its kind. */
 const SOCKET_ERRORS: Record<string, { kind: SshConnectFailure; words: (target: SshTarget, where: string) => string }> = {
   ECONNREFUSED: { kind: 'refused', words: () => 'connection refused' },
@@ -121,6 +154,11 @@ const SOCKET_ERRORS: Record<string, { kind: SshConnectFailure; words: (target: S
 
 function toConnectError(error: unknown, target: SshTarget): SshConnectError {
   if (error instanceof SshConnectError) return error;
+  if (error instanceof TcpConnectFailed) {
+    if (error.failure.level === 'client-timeout')
+      return failure(target, `connection timed out after ${formatSeconds(target.connectTimeoutMs)}`, 'timeout', error.failure);
+    return toConnectError(error.failure, target);
+  }
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${target.options.hostName}:${target.options.port}`;
   const known = code === undefined ? undefined : SOCKET_ERRORS[code];
@@ -137,6 +175,10 @@ function toConnectError(error: unknown, target: SshTarget): SshConnectError {
 
 function failure(target: SshTarget, message: string, kind: SshConnectFailure, cause?: unknown): SshConnectError {
   return new SshConnectError(message, target.options.hostName, target.options.port, kind, cause === undefined ? {} : { cause });
+}
+
+function describeTarget(target: SshTarget): string {
+  return `${target.options.user}@${target.options.hostName}:${target.options.port}`;
 }
 
 function describeAuthFailure(target: SshTarget): string {

@@ -16,6 +16,8 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   /** Makes the client of each new connection (and of each retried handshake). @defaultValue a new `ssh2.Client` */
   createClient?: SshClientFactory;
+  /** Where connection attempts tried again, and identities ssh2 cannot use, are told. @defaultValue nowhere */
+  log?: (line: string) => void;
 }
 
 /** {@link SshPoolOptions} with every default applied. */
@@ -29,6 +31,7 @@ export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSsh
     idleMs: options.idleMs ?? DEFAULTS.sshIdleMs,
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
     createClient: options.createClient ?? createSsh2Client,
+    log: options.log ?? (() => {}),
   };
 }
 
@@ -134,6 +137,7 @@ export class SshPool {
         connectSsh(target, {
           createClient: this.options.createClient,
           keepaliveIntervalMs: this.options.keepaliveIntervalMs,
+          log: this.options.log,
           onAttempt: (client) => (connection.client = client),
           onLost: () => {
             connection.dead = true;
