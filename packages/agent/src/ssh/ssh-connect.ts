@@ -45,6 +45,7 @@ export async function connectSsh(target: SshTarget, options: SshConnectOptions):
     options.onAttempt(client);
     try {
       await connectOnce(target, client, parts, options);
+      tellNotes(target, options);
       return client;
     } catch (error) {
       if (error instanceof TcpConnectFailed && tcpAttempt < target.options.connectionAttempts) {
@@ -55,7 +56,10 @@ export async function connectSsh(target: SshTarget, options: SshConnectOptions):
         await sleep(1000);
         continue;
       }
-      if (!(error instanceof DroppedBeforeHandshake) || attempt >= DEFAULTS.sshHandshakeAttempts) throw toConnectError(error, target);
+      if (!(error instanceof DroppedBeforeHandshake) || attempt >= DEFAULTS.sshHandshakeAttempts) {
+        tellNotes(target, options);
+        throw toConnectError(error, target);
+      }
       await sleep(50 * attempt + Math.random() * 200 * attempt);
       attempt += 1;
     }
@@ -183,7 +187,13 @@ function describeTarget(target: SshTarget): string {
 
 function describeAuthFailure(target: SshTarget): string {
   const tried = target.auth.map((method) => method.type).join(', ');
-  return `authentication failed for ${target.options.user}@${target.options.hostName} (tried: ${tried || 'no keys found'})`;
+  const unusable = (target.notes ?? []).map((note) => `; ${note}`).join('');
+  return `authentication failed for ${target.options.user}@${target.options.hostName} (tried: ${tried || 'no keys found'})${unusable}`;
+}
+
+/** Logs the identities ssh2 could not use for this connection (certificates), once it is made or has failed. */
+function tellNotes(target: SshTarget, options: SshConnectOptions): void {
+  for (const note of target.notes ?? []) options.log?.(`${describeTarget(target)}: ${note}`);
 }
 
 /** A plain timer (not timers/promises), so that tests can drive the retries with fake timers. */

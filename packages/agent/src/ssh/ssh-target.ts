@@ -4,6 +4,9 @@ import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshCo
 // ssh2 is CommonJS: its named exports are reached through the default one.
 import ssh2, { type AuthMethod } from 'ssh2';
 import { ChangedFileCache } from '../changed-file-cache.js';
+import { CERTIFICATES_UNSUPPORTED } from './agent-identities.js';
+import { FilteringAgent } from './filtering-agent.js';
+import { keyTypeAccepted } from './ssh2-connect-config.js';
 
 /** Everything needed to open an SSH connection to one host entry. */
 export interface SshTarget {
@@ -12,6 +15,12 @@ export interface SshTarget {
   options: SshOptions;
   auth: AuthMethod[];
   connectTimeoutMs: number;
+  /**
+   * Identities ssh_config names that ssh2 cannot use (certificates), each
+   * with why; the agent's are added when it is asked for its keys. Logged,
+   * and given in an authentication failure.
+   */
+  notes?: string[];
 }
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -20,7 +29,16 @@ const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // and parsing it for each of a thousand children costs seconds.
 const sshConfigs = new ChangedFileCache((text) => parseSshConfig(text?.toString('utf8') ?? ''));
 // An encrypted key cannot be used without its passphrase (ssh-agent covers that case): null, like a missing one.
-const identities = new ChangedFileCache((key) => (key === null || ssh2.utils.parseKey(key) instanceof Error ? null : key));
+const identities = new ChangedFileCache((key) => {
+  const parsed = key === null ? null : ssh2.utils.parseKey(key);
+  return parsed === null || parsed instanceof Error ? null : { key, type: parsed.type, publicBlob: parsed.getPublicSSH() };
+});
+// A key's .pub beside it: what IdentitiesOnly matches the agent's keys against when the key itself is encrypted.
+const publicKeys = new ChangedFileCache((text) => {
+  const parsed = text === null ? null : ssh2.utils.parseKey(text);
+  return parsed === null || parsed instanceof Error ? null : parsed.getPublicSSH();
+});
+const exists = new ChangedFileCache((content) => content !== null);
 // Options resolved per host entry, for as long as the parsed config they came from is current.
 const resolved = new WeakMap<readonly SshConfigBlock[], Map<string, SshOptions>>();
 
@@ -51,19 +69,45 @@ export async function resolveSshTarget(
   }
   const identityFiles =
     options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  const accepted = options.algorithms.pubkeyAcceptedAlgorithms;
+  const notes = await unusableCertificates(options, identityFiles);
+  const fileKeys: AuthMethod[] = [];
+  const only = new Set<string>();
+  for (const file of identityFiles) {
+    const identity = await identities.get(file);
+    const publicBlob = identity?.publicBlob ?? (await publicKeys.get(`${file}.pub`));
+    if (publicBlob) only.add(publicBlob.toString('base64'));
+    if (identity === null || !keyTypeAccepted(identity.type, accepted)) continue;
+    fileKeys.push({ type: 'publickey', username: options.user, key: identity.key } as AuthMethod);
+  }
   const auth: AuthMethod[] = [];
   if (options.identityAgent !== null) {
-    auth.push({ type: 'agent', username: options.user, agent: options.identityAgent } as AuthMethod);
+    const rules = { only: options.identitiesOnly ? only : null, pubkeyAcceptedAlgorithms: accepted };
+    const agent = new FilteringAgent(options.identityAgent, rules, (note) => {
+      if (!notes.includes(note)) notes.push(note);
+    });
+    auth.push({ type: 'agent', username: options.user, agent } as AuthMethod);
   }
-  for (const file of identityFiles) {
-    const key = await identities.get(file);
-    if (key === null) continue;
-    auth.push({ type: 'publickey', username: options.user, key } as AuthMethod);
-  }
+  auth.push(...fileKeys);
   return {
     key: `${options.user}@${options.hostName}:${options.port}`,
     options,
     auth,
     connectTimeoutMs: connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    notes,
   };
+}
+
+/**
+ * The OpenSSH certificates ssh would offer (CertificateFile, and
+ * `KEY-cert.pub` beside each identity file) that exist: ssh2 cannot use them,
+ * so each is named with why.
+ */
+async function unusableCertificates(options: SshOptions, identityFiles: readonly string[]): Promise<string[]> {
+  const candidates = [...options.certificateFiles, ...identityFiles.map((file) => `${file}-cert.pub`)];
+  const notes: string[] = [];
+  for (const file of new Set(candidates)) {
+    if (await exists.get(file)) notes.push(`certificate ${file} ${CERTIFICATES_UNSUPPORTED}`);
+  }
+  return notes;
 }
