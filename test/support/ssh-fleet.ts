@@ -48,6 +48,8 @@ export interface SshFleet {
   startHost(index: number): Promise<void>;
   freeze(index: number): Promise<void>;
   thaw(index: number): Promise<void>;
+  /** The host certificate authority's public line (`ssh-ed25519 AAAA...`); null without `hostCertificates`. */
+  hostCa: string | null;
   /** Runs a command on a host with the OpenSSH client, over a fresh connection. */
   ssh(index: number, command: string): Promise<{ stdout: string; code: number }>;
   close(): Promise<void>;
@@ -63,6 +65,12 @@ export interface SshFleetOptions {
   sshdOptions?: string[];
   /** Extra environment for one host's sessions, e.g. a PATH without Node.js. */
   hostEnv?: (index: number) => Record<string, string>;
+  /**
+   * Sign every host key with a certificate authority of the fleet's own
+   * (`hostCa`), each certificate naming the host's address, and have sshd
+   * present it (HostCertificate), as a fleet set up with host certificates does.
+   */
+  hostCertificates?: boolean;
 }
 
 export async function startSshFleet(count: number, options: SshFleetOptions = {}): Promise<SshFleet> {
@@ -93,12 +101,20 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
     ].join('\n'),
   );
 
+  if (options.hostCertificates)
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test-host-ca', '-f', join(dir, 'host_ca')]);
+  const hostCa = options.hostCertificates
+    ? (await readFile(join(dir, 'host_ca.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ')
+    : null;
   const hosts: SshHost[] = await pMap(
     Array.from({ length: count }, (_, index) => index),
     async (index) => {
       const key = join(dir, `host_${index}`);
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', key]);
       const publicKey = (await readFile(`${key}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+      if (options.hostCertificates) {
+        await run('ssh-keygen', ['-q', '-s', join(dir, 'host_ca'), '-h', '-I', `host_${index}`, '-n', addressOf(index), `${key}.pub`]);
+      }
       const home = join(dir, `home-${index}`);
       await mkdir(home);
       await run('chown', [TEST_USER, home]);
@@ -140,6 +156,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
         `ListenAddress=${host.address}:${port}`,
         '-o',
         `HostKey=${join(dir, `host_${index}`)}`,
+        ...(options.hostCertificates ? ['-o', `HostCertificate=${join(dir, `host_${index}-cert.pub`)}`] : []),
         '-o',
         `PidFile=${join(dir, `sshd_${index}.pid`)}`,
         // One SetEnv line: sshd keeps only the first of a repeated option.
@@ -182,6 +199,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
     sshConfig,
     computersFile,
     entries,
+    hostCa,
     stopHost,
     startHost,
     // A hung host: the listening sshd and every session under it stop answering.
