@@ -119,6 +119,8 @@ function connectOnce(target: SshTarget, client: Client, parts: Ssh2ConnectParts,
       else if (error.level === 'client-timeout')
         reject(failure(target, `connection timed out after ${formatSeconds(target.connectTimeoutMs)}`, 'timeout', error));
       else if (error.level === 'client-authentication') reject(failure(target, describeAuthFailure(target), 'authentication', error));
+      else if (/^Handshake failed: no matching /.test(error.message))
+        reject(failure(target, describeNoCommonAlgorithm(target, parts, error.message), 'no-common-algorithm', error));
       else if (/before handshake|ECONNRESET|kex_exchange/i.test(`${error.message} ${error.code ?? ''}`))
         reject(new DroppedBeforeHandshake(error.message, { cause: error }));
       else reject(error);
@@ -189,6 +191,19 @@ function describeAuthFailure(target: SshTarget): string {
   const tried = target.auth.map((method) => method.type).join(', ');
   const unusable = (target.notes ?? []).map((note) => `; ${note}`).join('');
   return `authentication failed for ${target.options.user}@${target.options.hostName} (tried: ${tried || 'no keys found'})${unusable}`;
+}
+
+/** ssh2's "no matching C->S cipher", with what was offered and which ssh_config keyword sets it. */
+function describeNoCommonAlgorithm(target: SshTarget, parts: Ssh2ConnectParts, message: string): string {
+  const what = message.replace(/^Handshake failed: no matching /, '');
+  const [keyword, offered] = /cipher/.test(what)
+    ? ['Ciphers', parts.algorithms.cipher]
+    : /MAC/.test(what)
+      ? ['MACs', parts.algorithms.hmac]
+      : /host key/.test(what)
+        ? ['HostKeyAlgorithms', parts.algorithms.serverHostKey]
+        : ['KexAlgorithms', parts.algorithms.kex];
+  return `${target.options.hostName}:${target.options.port} accepts no ${what.replace(/^[CS]->[CS] /, '')} fleet offered (${keyword} ${offered.join(',')})`;
 }
 
 /** Logs the identities ssh2 could not use for this connection (certificates), once it is made or has failed. */
