@@ -60,7 +60,7 @@ export function chooseAgentIdentities(
   const unusable: string[] = [];
   for (const identity of identities) {
     if (identity.type.endsWith('-cert-v01@openssh.com')) {
-      unusable.push(`agent certificate ${identity.comment || identity.type} (${identity.type}): ${CERTIFICATES_UNSUPPORTED}`);
+      unusable.push(`agent certificate ${identity.comment || identity.type} (${identity.type}) ${CERTIFICATES_UNSUPPORTED}`);
       continue;
     }
     if (rules.only !== null && !rules.only.has(identity.blob.toString('base64'))) continue;
