@@ -10,8 +10,8 @@ import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const run = promisify(execFile);
 
-// sshd presents a host certificate too (signed by the fleet's own CA), as on a fleet set up with one.
-const ssh = useSshFleet(1, { sshConfig: false, hostCertificates: true });
+// sshd has an ECDSA host key besides its Ed25519 one, and presents a host certificate too (signed by the fleet's own CA), as on a fleet set up with one.
+const ssh = useSshFleet(1, { sshConfig: false, hostCertificates: true, ecdsaHostKeys: true });
 
 /** Writes the test HOME's ~/.ssh/config (what the agents read) for alias web1 → host 0, with more lines; returns its path. */
 async function writeSshConfig(...lines: string[]): Promise<string> {
@@ -101,6 +101,15 @@ describe('host keys, as OpenSSH checks them', () => {
     // ssh records every host key type sshd offers; fleet the one it negotiated. Each names the alias alone.
     expect(bySsh).toContain(line('webalias'));
     expect(await recorded(forFleet)).toEqual([line('webalias')]);
+  });
+
+  it('asks a host known by its ECDSA key for that key, not its Ed25519 one, as ssh does', async () => {
+    const known = await knownHosts('known_hosts', `${plainName()} ${ssh.fleet.hosts[0]?.ecdsaPublicKey}`);
+    const config = await writeSshConfig(`UserKnownHostsFile ${known}`, 'StrictHostKeyChecking yes');
+    const [viaFleet, viaSsh] = await Promise.all([fleetReaches(), sshReaches(config)]);
+    expect(viaSsh).toMatchObject({ code: 0, stdout: 'reached\n' });
+    expect(viaFleet.code, viaFleet.stderr).toBe(0);
+    expect(viaFleet.stdout).toBe('web1: reached\n');
   });
 
   it('refuses a key a @revoked line names in any known_hosts file, even one another file accepts, as ssh does', async () => {

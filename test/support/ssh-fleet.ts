@@ -25,6 +25,8 @@ export interface SshHost {
   address: string;
   /** The host key's public line (`ssh-ed25519 AAAA...`). */
   publicKey: string;
+  /** Its ECDSA host key's public line, with `ecdsaHostKeys`; else null. */
+  ecdsaPublicKey: string | null;
   process: ChildProcess | null;
 }
 
@@ -71,6 +73,8 @@ export interface SshFleetOptions {
    * present it (HostCertificate), as a fleet set up with host certificates does.
    */
   hostCertificates?: boolean;
+  /** Give every host an ECDSA host key besides its Ed25519 one (`ecdsaPublicKey`), as most installations have. */
+  ecdsaHostKeys?: boolean;
 }
 
 export async function startSshFleet(count: number, options: SshFleetOptions = {}): Promise<SshFleet> {
@@ -115,10 +119,15 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
       if (options.hostCertificates) {
         await run('ssh-keygen', ['-q', '-s', join(dir, 'host_ca'), '-h', '-I', `host_${index}`, '-n', addressOf(index), `${key}.pub`]);
       }
+      let ecdsaPublicKey: string | null = null;
+      if (options.ecdsaHostKeys) {
+        await run('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-C', '', '-f', `${key}_ecdsa`]);
+        ecdsaPublicKey = (await readFile(`${key}_ecdsa.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+      }
       const home = join(dir, `home-${index}`);
       await mkdir(home);
       await run('chown', [TEST_USER, home]);
-      return { index, address: addressOf(index), home, publicKey, process: null };
+      return { index, address: addressOf(index), home, publicKey, ecdsaPublicKey, process: null };
     },
     { concurrency: 8 },
   );
@@ -156,6 +165,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
         `ListenAddress=${host.address}:${port}`,
         '-o',
         `HostKey=${join(dir, `host_${index}`)}`,
+        ...(options.ecdsaHostKeys ? ['-o', `HostKey=${join(dir, `host_${index}_ecdsa`)}`] : []),
         ...(options.hostCertificates ? ['-o', `HostCertificate=${join(dir, `host_${index}-cert.pub`)}`] : []),
         '-o',
         `PidFile=${join(dir, `sshd_${index}.pid`)}`,

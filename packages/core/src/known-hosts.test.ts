@@ -101,4 +101,19 @@ describe('KnownHostsIndex', () => {
     }
     expect(index.check('web2', OTHER)).toBe('revoked');
   });
+
+  it('lists the key types known for a host, from plain lines only', () => {
+    const index = new KnownHostsIndex(
+      parseKnownHosts(
+        [
+          `web1 ecdsa-sha2-nistp256 ${KEY}`,
+          `web* ssh-rsa ${OTHER}`,
+          `@cert-authority * ssh-ed25519 ${OTHER}`,
+          `db1 ssh-ed25519 ${KEY}`,
+        ].join('\n'),
+      ),
+    );
+    expect(index.keyTypes('web1')).toEqual(['ecdsa-sha2-nistp256', 'ssh-rsa']);
+    expect(index.keyTypes('db2')).toEqual([]);
+  });
 });

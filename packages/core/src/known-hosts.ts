@@ -101,6 +101,13 @@ export class KnownHostsIndex {
     });
   }
 
+  /** The key types of the plain lines that name the host (what ssh prefers to negotiate). */
+  keyTypes(name: string): string[] {
+    const named = this.byName.get(name.toLowerCase()) ?? [];
+    const lines = [...named, ...this.scanned].map((index) => this.lines[index] as KnownHostLine);
+    return lines.filter((line) => line.marker === null && lineNamesHost(line.hosts, name)).map((line) => line.keyType);
+  }
+
   check(name: string, key: string): HostKeyStatus {
     const named = this.byName.get(name.toLowerCase()) ?? [];
     const candidates = [...named, ...this.scanned].map((index) => this.lines[index] as KnownHostLine);

@@ -55,6 +55,14 @@ export async function verifyHostKey(options: SshOptions, blob: Buffer): Promise<
   return `unknown host key for ${name}: not in known_hosts (add it, or set StrictHostKeyChecking accept-new)`;
 }
 
+/** The key types known_hosts holds for the host (user files, then global ones), for ssh's host key algorithm preference. */
+export async function knownHostKeyTypes(options: SshOptions): Promise<string[]> {
+  const name = hostKeyLookupName(options);
+  const files = [...options.userKnownHostsFiles, ...options.globalKnownHostsFiles];
+  const types = await Promise.all(files.map(async (file) => (await knownHostsFiles.get(file)).keyTypes(name)));
+  return [...new Set(types.flat())];
+}
+
 /** How to ask ssh-keyscan for the key, printed in the @cert-authority refusal. */
 function keyscanTarget(options: SshOptions): string {
   return options.port === 22 ? options.hostName : `-p ${options.port} ${options.hostName}`;

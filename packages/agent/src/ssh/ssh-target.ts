@@ -5,6 +5,7 @@ import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshCo
 import ssh2, { type AuthMethod } from 'ssh2';
 import { ChangedFileCache } from '../changed-file-cache.js';
 import { CERTIFICATES_UNSUPPORTED } from './agent-identities.js';
+import { knownHostKeyTypes } from './host-key-check.js';
 import { FilteringAgent } from './filtering-agent.js';
 import { keyTypeAccepted } from './ssh2-connect-config.js';
 
@@ -21,6 +22,8 @@ export interface SshTarget {
    * and given in an authentication failure.
    */
   notes?: string[];
+  /** Key types known_hosts holds for the host, which ssh prefers to negotiate (see `preferKnownKeyTypes`). */
+  knownHostKeyTypes?: string[];
 }
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -95,6 +98,7 @@ export async function resolveSshTarget(
     auth,
     connectTimeoutMs: connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     notes,
+    knownHostKeyTypes: await knownHostKeyTypes(options),
   };
 }
 

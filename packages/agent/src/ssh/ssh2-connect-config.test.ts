@@ -1,6 +1,6 @@
 import { OPENSSH_DEFAULT_ALGORITHMS, resolveSshOptions, SshConnectError, type SshOptions } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
-import { keyTypeAccepted, ssh2Algorithms, ssh2ConnectParts, ssh2Keepalive } from './ssh2-connect-config.js';
+import { keyTypeAccepted, preferKnownKeyTypes, ssh2Algorithms, ssh2ConnectParts, ssh2Keepalive } from './ssh2-connect-config.js';
 import { SSH2_SUPPORTED_ALGORITHMS } from './ssh2-supported-algorithms.js';
 
 /** The options ssh_config gives a host with no ssh_config at all, with some replaced. */
@@ -75,6 +75,30 @@ describe('ssh2Keepalive', () => {
     const parts = ssh2ConnectParts(options({ serverAliveIntervalMs: 1000 }), fleet, SUPPORTED);
     expect(parts.keepaliveInterval).toBe(1000);
     expect(parts.algorithms.kex).toEqual(['curve25519-sha256', 'ecdh-sha2-nistp256']);
+  });
+});
+
+describe('host key algorithms, as ssh orders them', () => {
+  const fleet = { intervalMs: 5000, countMax: 3 };
+
+  it('puts the types known_hosts holds for the host first, keeping the order within each part', () => {
+    expect(preferKnownKeyTypes(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256'], ['ssh-rsa'])).toEqual([
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-ed25519',
+      'ecdsa-sha2-nistp256',
+    ]);
+    expect(preferKnownKeyTypes(['ssh-ed25519', 'ecdsa-sha2-nistp256'], [])).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256']);
+  });
+
+  it('does so only while HostKeyAlgorithms is left at its default', () => {
+    const known = ['ecdsa-sha2-nistp256'];
+    expect(ssh2ConnectParts(options(), fleet, SSH2_SUPPORTED_ALGORITHMS, known).algorithms.serverHostKey[0]).toBe('ecdsa-sha2-nistp256');
+    const algorithms = { ...OPENSSH_DEFAULT_ALGORITHMS, hostKeyAlgorithms: ['ssh-ed25519', 'ecdsa-sha2-nistp256'] };
+    expect(ssh2ConnectParts(options({ algorithms }), fleet, SSH2_SUPPORTED_ALGORITHMS, known).algorithms.serverHostKey).toEqual([
+      'ssh-ed25519',
+      'ecdsa-sha2-nistp256',
+    ]);
   });
 });
 

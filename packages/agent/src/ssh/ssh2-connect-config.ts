@@ -1,4 +1,4 @@
-import { SshConnectError, type SshAlgorithms, type SshOptions } from '@fleet/core';
+import { OPENSSH_DEFAULT_ALGORITHMS, SshConnectError, type SshAlgorithms, type SshOptions } from '@fleet/core';
 
 /** ssh2's `algorithms` connect option: each list in order of preference. */
 export interface Ssh2AlgorithmLists {
@@ -39,8 +39,29 @@ export function ssh2ConnectParts(
   options: SshOptions,
   keepalive: FleetKeepalive,
   supported: Readonly<Ssh2AlgorithmLists>,
+  knownKeyTypes: readonly string[] = [],
 ): Ssh2ConnectParts {
-  return { algorithms: ssh2Algorithms(options, supported), ...ssh2Keepalive(options, keepalive) };
+  const algorithms = ssh2Algorithms(options, supported);
+  if (sameList(options.algorithms.hostKeyAlgorithms, OPENSSH_DEFAULT_ALGORITHMS.hostKeyAlgorithms)) {
+    algorithms.serverHostKey = preferKnownKeyTypes(algorithms.serverHostKey, knownKeyTypes);
+  }
+  return { algorithms, ...ssh2Keepalive(options, keepalive) };
+}
+
+/**
+ * OpenSSH's `order_hostkeyalgs`: while HostKeyAlgorithms is left at its
+ * default, the algorithms of key types known_hosts already holds for the
+ * host come first, so a host known by its ECDSA key is not asked for its
+ * Ed25519 one (which no line holds: a "changed" key). Order is kept within
+ * each part.
+ */
+export function preferKnownKeyTypes(algorithms: readonly string[], knownKeyTypes: readonly string[]): string[] {
+  const known = (algorithm: string) => knownKeyTypes.includes(/^rsa-sha2-(256|512)$/.test(algorithm) ? 'ssh-rsa' : algorithm);
+  return [...algorithms.filter(known), ...algorithms.filter((algorithm) => !known(algorithm))];
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, index) => name === b[index]);
 }
 
 /** ssh_config's algorithm lists intersected with ssh2's, in ssh_config's order. */
