@@ -56,6 +56,11 @@ describe('identities, as ssh offers them', () => {
     expect(await bothRun(named, null)).toMatchObject({ fleet: 0, ssh: 0 });
   });
 
+  it('goes on to the identity files when the agent cannot be reached, as ssh does', async () => {
+    const gone = await writeSshConfig(`IdentityAgent ${join(ssh.env.home, 'no-agent.sock')}`, `IdentityFile ${ssh.fleet.clientKey}`);
+    expect(await bothRun(gone, null)).toMatchObject({ fleet: 0, ssh: 0 });
+  });
+
   it('offers no agent with IdentityAgent none, whatever SSH_AUTH_SOCK says', async () => {
     const none = await writeSshConfig('IdentityAgent none', `IdentityFile ${agent.stranger}`);
     const result = await bothRun(none, agent.socket);

@@ -113,6 +113,13 @@ function connectOnce(target: SshTarget, client: Client, parts: Ssh2ConnectParts,
   };
   return new Promise((resolve, reject) => {
     const onError = (error: Error & { level?: string; code?: string }) => {
+      if (error.level === 'agent') {
+        // ssh2 goes on to the next key after an agent it cannot reach, as ssh does; say why in the notes.
+        const note = `ssh-agent not used: ${error.message}`;
+        target.notes = [...(target.notes ?? []).filter((known) => known !== note), note];
+        client.once('error', onError);
+        return;
+      }
       client.removeListener('ready', onReady);
       client.end();
       if (!tcpConnected) reject(new TcpConnectFailed(error));
