@@ -1,11 +1,6 @@
-import { createRequire } from 'node:module';
+// A static import, so that the bundles (the deployed node agent has no node_modules) carry it.
+import constants from 'ssh2/lib/protocol/constants.js';
 import type { Ssh2AlgorithmLists } from './ssh2-connect-config.js';
-
-// ssh2 does not export what it implements; its constants module is the one place that says it.
-const constants = createRequire(import.meta.url)('ssh2/lib/protocol/constants.js') as Record<
-  'SUPPORTED_KEX' | 'SUPPORTED_CIPHER' | 'SUPPORTED_SERVER_HOST_KEY' | 'SUPPORTED_MAC',
-  string[]
->;
 
 /** The algorithms this ssh2 build can negotiate (it checks Node's crypto for ciphers and MACs). */
 export const SSH2_SUPPORTED_ALGORITHMS: Readonly<Ssh2AlgorithmLists> = {
