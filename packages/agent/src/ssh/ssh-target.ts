@@ -73,12 +73,20 @@ export async function resolveSshTarget(
   const identityFiles =
     options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
   const accepted = options.algorithms.pubkeyAcceptedAlgorithms;
-  const notes = await unusableCertificates(options, identityFiles);
+  // Each of these looks at files (a stat each, a read when one changed): side by side, not one after another.
+  const [notes, found, knownTypes] = await Promise.all([
+    unusableCertificates(options, identityFiles),
+    Promise.all(
+      identityFiles.map(async (file) => {
+        const identity = await identities.get(file);
+        return { identity, publicBlob: identity?.publicBlob ?? (await publicKeys.get(`${file}.pub`)) };
+      }),
+    ),
+    knownHostKeyTypes(options),
+  ]);
   const fileKeys: AuthMethod[] = [];
   const only = new Set<string>();
-  for (const file of identityFiles) {
-    const identity = await identities.get(file);
-    const publicBlob = identity?.publicBlob ?? (await publicKeys.get(`${file}.pub`));
+  for (const { identity, publicBlob } of found) {
     if (publicBlob) only.add(publicBlob.toString('base64'));
     if (identity === null || !keyTypeAccepted(identity.type, accepted)) continue;
     fileKeys.push({ type: 'publickey', username: options.user, key: identity.key } as AuthMethod);
@@ -98,7 +106,7 @@ export async function resolveSshTarget(
     auth,
     connectTimeoutMs: connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     notes,
-    knownHostKeyTypes: await knownHostKeyTypes(options),
+    knownHostKeyTypes: knownTypes,
   };
 }
 
@@ -109,9 +117,7 @@ export async function resolveSshTarget(
  */
 async function unusableCertificates(options: SshOptions, identityFiles: readonly string[]): Promise<string[]> {
   const candidates = [...options.certificateFiles, ...identityFiles.map((file) => `${file}-cert.pub`)];
-  const notes: string[] = [];
-  for (const file of new Set(candidates)) {
-    if (await exists.get(file)) notes.push(`certificate ${file} ${CERTIFICATES_UNSUPPORTED}`);
-  }
-  return notes;
+  const files = [...new Set(candidates)];
+  const present = await Promise.all(files.map((file) => exists.get(file)));
+  return files.filter((_file, index) => present[index]).map((file) => `certificate ${file} ${CERTIFICATES_UNSUPPORTED}`);
 }
