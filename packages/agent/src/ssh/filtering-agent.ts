@@ -11,7 +11,8 @@ import {
 
 /**
  * The ssh-agent at a socket, offering only the keys ssh_config allows
- * (IdentitiesOnly, PubkeyAcceptedAlgorithms); signing is the agent's own.
+ * (IdentitiesOnly, PubkeyAcceptedAlgorithms, found when a connection asks
+ * for them, not for every job); signing is the agent's own.
  * It lists the agent's keys itself, so that a certificate the agent holds is
  * reported through `onUnusable` rather than dropped unseen as ssh2 drops it.
  */
@@ -20,7 +21,7 @@ export class FilteringAgent extends ssh2.BaseAgent<ParsedKey> {
 
   constructor(
     private readonly socketPath: string,
-    private readonly rules: AgentIdentityRules,
+    private readonly rules: () => Promise<AgentIdentityRules>,
     private readonly onUnusable: (note: string) => void,
   ) {
     super();
@@ -28,9 +29,9 @@ export class FilteringAgent extends ssh2.BaseAgent<ParsedKey> {
   }
 
   getIdentities(cb: (error: Error | undefined, keys?: ParsedKey[]) => void): void {
-    listAgentIdentities(this.socketPath).then(
-      (identities) => {
-        const { offered, unusable } = chooseAgentIdentities(identities, this.rules);
+    Promise.all([listAgentIdentities(this.socketPath), this.rules()]).then(
+      ([identities, rules]) => {
+        const { offered, unusable } = chooseAgentIdentities(identities, rules);
         unusable.forEach(this.onUnusable);
         const keys = offered
           .map((identity) => ssh2.utils.parseKey(identity.blob))

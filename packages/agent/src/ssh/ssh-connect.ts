@@ -39,7 +39,7 @@ export async function connectSsh(target: SshTarget, options: SshConnectOptions):
     target.options,
     { intervalMs: options.keepaliveIntervalMs, countMax: DEFAULTS.sshKeepaliveCountMax },
     SSH2_SUPPORTED_ALGORITHMS,
-    target.knownHostKeyTypes ?? [],
+    (await target.beforeConnect?.())?.knownHostKeyTypes ?? [],
   );
   for (let attempt = 1, tcpAttempt = 1; ;) {
     const client = newClient(options.createClient);

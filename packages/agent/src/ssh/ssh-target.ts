@@ -18,12 +18,18 @@ export interface SshTarget {
   connectTimeoutMs: number;
   /**
    * Identities ssh_config names that ssh2 cannot use (certificates), each
-   * with why; the agent's are added when it is asked for its keys. Logged,
-   * and given in an authentication failure.
+   * with why, added as a connection is made (`beforeConnect`, the agent's
+   * list of keys, an agent that cannot be reached). Logged, and given in an
+   * authentication failure.
    */
   notes?: string[];
-  /** Key types known_hosts holds for the host, which ssh prefers to negotiate (see `preferKnownKeyTypes`). */
-  knownHostKeyTypes?: string[];
+  /**
+   * Looks at what only a new connection needs, when one is made rather than
+   * for every job: the key types known_hosts holds for the host (which ssh
+   * prefers to negotiate, see `preferKnownKeyTypes`), and the certificates
+   * ssh would offer (added to `notes`). Absent: nothing is known.
+   */
+  beforeConnect?: () => Promise<{ knownHostKeyTypes: string[] }>;
 }
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -73,41 +79,45 @@ export async function resolveSshTarget(
   const identityFiles =
     options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
   const accepted = options.algorithms.pubkeyAcceptedAlgorithms;
-  // Each of these looks at files (a stat each, a read when one changed): side by side, not one after another.
-  const [notes, found, knownTypes] = await Promise.all([
-    unusableCertificates(options, identityFiles),
-    Promise.all(
-      identityFiles.map(async (file) => {
-        const identity = await identities.get(file);
-        return { identity, publicBlob: identity?.publicBlob ?? (await publicKeys.get(`${file}.pub`)) };
-      }),
-    ),
-    knownHostKeyTypes(options),
-  ]);
+  const found = await Promise.all(identityFiles.map(async (file) => ({ file, identity: await identities.get(file) })));
   const fileKeys: AuthMethod[] = [];
-  const only = new Set<string>();
-  for (const { identity, publicBlob } of found) {
-    if (publicBlob) only.add(publicBlob.toString('base64'));
+  for (const { identity } of found) {
     if (identity === null || !keyTypeAccepted(identity.type, accepted)) continue;
     fileKeys.push({ type: 'publickey', username: options.user, key: identity.key } as AuthMethod);
   }
+  const notes: string[] = [];
+  const note = (text: string) => {
+    if (!notes.includes(text)) notes.push(text);
+  };
   const auth: AuthMethod[] = [];
   if (options.identityAgent !== null) {
-    const rules = { only: options.identitiesOnly ? only : null, pubkeyAcceptedAlgorithms: accepted };
-    const agent = new FilteringAgent(options.identityAgent, rules, (note) => {
-      if (!notes.includes(note)) notes.push(note);
-    });
-    auth.push({ type: 'agent', username: options.user, agent } as AuthMethod);
+    const identitiesOnly = options.identitiesOnly;
+    const rules = async () => ({ only: identitiesOnly ? await publicBlobsOf(found) : null, pubkeyAcceptedAlgorithms: accepted });
+    auth.push({ type: 'agent', username: options.user, agent: new FilteringAgent(options.identityAgent, rules, note) } as AuthMethod);
   }
   auth.push(...fileKeys);
+  const resolvedOptions = options;
   return {
     key: `${options.user}@${options.hostName}:${options.port}`,
     options,
     auth,
     connectTimeoutMs: connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     notes,
-    knownHostKeyTypes: knownTypes,
+    async beforeConnect() {
+      const [certificates, knownHostKeyTypesFound] = await Promise.all([
+        unusableCertificates(resolvedOptions, identityFiles),
+        knownHostKeyTypes(resolvedOptions),
+      ]);
+      certificates.forEach(note);
+      return { knownHostKeyTypes: knownHostKeyTypesFound };
+    },
   };
+}
+
+/** The public keys of the identity files (from the key, else its `.pub`), base64: what IdentitiesOnly lets the agent offer. */
+async function publicBlobsOf(found: readonly { file: string; identity: { publicBlob: Buffer } | null }[]): Promise<Set<string>> {
+  const blobs = await Promise.all(found.map(async ({ file, identity }) => identity?.publicBlob ?? (await publicKeys.get(`${file}.pub`))));
+  return new Set(blobs.filter((blob): blob is Buffer => blob !== null).map((blob) => blob.toString('base64')));
 }
 
 /**
