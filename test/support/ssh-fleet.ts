@@ -25,6 +25,8 @@ export interface SshHost {
   address: string;
   /** The host key's public line (`ssh-ed25519 AAAA...`). */
   publicKey: string;
+  /** Its ECDSA host key's public line, with `ecdsaHostKeys`; else null. */
+  ecdsaPublicKey: string | null;
   process: ChildProcess | null;
   /** What its sshd wrote on standard error since it was last started (raise its LogLevel to see connections). */
   log: string;
@@ -50,6 +52,8 @@ export interface SshFleet {
   startHost(index: number): Promise<void>;
   freeze(index: number): Promise<void>;
   thaw(index: number): Promise<void>;
+  /** The host certificate authority's public line (`ssh-ed25519 AAAA...`); null without `hostCertificates`. */
+  hostCa: string | null;
   /** Runs a command on a host with the OpenSSH client, over a fresh connection. */
   ssh(index: number, command: string): Promise<{ stdout: string; code: number }>;
   close(): Promise<void>;
@@ -74,6 +78,14 @@ export interface SshFleetOptions {
   netns?: string;
   /** The port every sshd listens on. @defaultValue a free one */
   port?: number;
+  /**
+   * Sign every host key with a certificate authority of the fleet's own
+   * (`hostCa`), each certificate naming the host's address, and have sshd
+   * present it (HostCertificate), as a fleet set up with host certificates does.
+   */
+  hostCertificates?: boolean;
+  /** Give every host an ECDSA host key besides its Ed25519 one (`ecdsaPublicKey`), as most installations have. */
+  ecdsaHostKeys?: boolean;
 }
 
 export async function startSshFleet(count: number, options: SshFleetOptions = {}): Promise<SshFleet> {
@@ -104,16 +116,29 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
     ].join('\n'),
   );
 
+  if (options.hostCertificates)
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'fleet-test-host-ca', '-f', join(dir, 'host_ca')]);
+  const hostCa = options.hostCertificates
+    ? (await readFile(join(dir, 'host_ca.pub'), 'utf8')).trim().split(' ').slice(0, 2).join(' ')
+    : null;
   const hosts: SshHost[] = await pMap(
     Array.from({ length: count }, (_, index) => index),
     async (index) => {
       const key = join(dir, `host_${index}`);
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', key]);
       const publicKey = (await readFile(`${key}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+      if (options.hostCertificates) {
+        await run('ssh-keygen', ['-q', '-s', join(dir, 'host_ca'), '-h', '-I', `host_${index}`, '-n', addressOf(index), `${key}.pub`]);
+      }
+      let ecdsaPublicKey: string | null = null;
+      if (options.ecdsaHostKeys) {
+        await run('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-C', '', '-f', `${key}_ecdsa`]);
+        ecdsaPublicKey = (await readFile(`${key}_ecdsa.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+      }
       const home = join(dir, `home-${index}`);
       await mkdir(home);
       await run('chown', [TEST_USER, home]);
-      return { index, address: addressOf(index), home, publicKey, process: null, log: '' };
+      return { index, address: addressOf(index), home, publicKey, ecdsaPublicKey, process: null, log: '' };
     },
     { concurrency: 8 },
   );
@@ -156,6 +181,8 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
         `ListenAddress=${host.address}:${port}`,
         '-o',
         `HostKey=${join(dir, `host_${index}`)}`,
+        ...(options.ecdsaHostKeys ? ['-o', `HostKey=${join(dir, `host_${index}_ecdsa`)}`] : []),
+        ...(options.hostCertificates ? ['-o', `HostCertificate=${join(dir, `host_${index}-cert.pub`)}`] : []),
         '-o',
         `PidFile=${join(dir, `sshd_${index}.pid`)}`,
         // One SetEnv line: sshd keeps only the first of a repeated option.
@@ -203,6 +230,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
     sshConfig,
     computersFile,
     entries,
+    hostCa,
     stopHost,
     startHost,
     // A hung host: the listening sshd and every session under it stop answering.

@@ -33,7 +33,7 @@ export interface AgentOptions {
   createClient?: SshClientFactory;
   /**
    * Makes the agent's SSH pool from the client factory; the agent closes it
-   * when it stops. @defaultValue `new SshPool({ createClient })`
+   * when it stops. @defaultValue `new SshPool({ createClient, log })`
    */
   createSshPool?: (createClient: SshClientFactory) => SshPool;
 }
@@ -43,6 +43,7 @@ export type ResolvedAgentOptions = Required<AgentOptions>;
 
 /** Applies the agent's defaults (from `DEFAULTS`) and refuses values it cannot run with. */
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
+  const log = options.log ?? (() => {});
   return {
     store: options.store,
     trust: options.trust,
@@ -53,9 +54,9 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     idleTimeoutMs: options.idleTimeoutMs == null ? null : duration(options.idleTimeoutMs, 'idleTimeoutMs'),
     stopGraceMs: duration(options.stopGraceMs ?? DEFAULTS.stopGraceMs, 'stopGraceMs'),
     heartbeatIntervalMs: duration(options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs, 'heartbeatIntervalMs'),
-    log: options.log ?? (() => {}),
+    log,
     createClient: options.createClient ?? createSsh2Client,
-    createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient, log: options.log ?? (() => {}) })),
+    createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient, log })),
   };
 }
 

@@ -194,6 +194,7 @@ export type SshConnectFailure =
   | 'dropped-before-handshake'
   | 'authentication'
   | 'host-key'
+  | 'no-common-algorithm'
   | 'shutting-down'
   /** A jump host would not forward to the next hop (sshd's AllowTcpForwarding or PermitOpen). */
   | 'forward-prohibited'

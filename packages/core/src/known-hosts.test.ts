@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkHostKey, KnownHostsIndex, knownHostName, parseKnownHosts } from './known-hosts.js';
+import { checkHostKey, combineHostKeyStatuses, hostKeyLookupName, KnownHostsIndex, knownHostName, parseKnownHosts } from './known-hosts.js';
 
 const KEY = 'AAAAC3NzaC1lZDI1NTE5AAAAIBc0ZmFrZWtleWZha2VrZXlmYWtla2V5ZmFrZWtleQ==';
 const OTHER = 'AAAAC3NzaC1lZDI1NTE5AAAAIG90aGVya2V5b3RoZXJrZXlvdGhlcmtleW90aGVyaw==';
@@ -32,6 +32,38 @@ describe('checkHostKey', () => {
     expect(checkHostKey(lines, 'web1', OTHER)).toBe('revoked');
     expect(checkHostKey(parseKnownHosts(`web1 ssh-ed25519 ${KEY}`), 'web1', OTHER)).toBe('mismatch');
     expect(checkHostKey(lines, 'web2', KEY)).toBe('unknown');
+  });
+
+  it('lets a @revoked line win wherever it stands, as OpenSSH does', () => {
+    const lines = parseKnownHosts(`web1 ssh-ed25519 ${KEY}\n@revoked web* ssh-ed25519 ${KEY}\n`);
+    expect(checkHostKey(lines, 'web1', KEY)).toBe('revoked');
+    expect(checkHostKey(lines, 'db1', KEY)).toBe('unknown');
+  });
+
+  it('tells a host named only by a @cert-authority line from an unknown one', () => {
+    const lines = parseKnownHosts(`@cert-authority *.example.com ssh-ed25519 ${OTHER}\n`);
+    expect(checkHostKey(lines, 'a.example.com', KEY)).toBe('cert-authority');
+    expect(checkHostKey(lines, 'a.example.org', KEY)).toBe('unknown');
+    const alsoPlain = parseKnownHosts(`@cert-authority *.example.com ssh-ed25519 ${OTHER}\na.example.com ssh-ed25519 ${KEY}\n`);
+    expect(checkHostKey(alsoPlain, 'a.example.com', KEY)).toBe('match');
+  });
+});
+
+describe('combineHostKeyStatuses', () => {
+  it('weighs several files as ssh weighs one list: revoked, then match, then mismatch, then a CA line', () => {
+    expect(combineHostKeyStatuses(['match', 'revoked'])).toEqual({ status: 'revoked', file: 1 });
+    expect(combineHostKeyStatuses(['mismatch', 'match'])).toEqual({ status: 'match', file: 1 });
+    expect(combineHostKeyStatuses(['unknown', 'cert-authority', 'mismatch'])).toEqual({ status: 'mismatch', file: 2 });
+    expect(combineHostKeyStatuses(['unknown', 'cert-authority'])).toEqual({ status: 'cert-authority', file: 1 });
+    expect(combineHostKeyStatuses(['unknown', 'unknown'])).toEqual({ status: 'unknown', file: null });
+    expect(combineHostKeyStatuses([])).toEqual({ status: 'unknown', file: null });
+  });
+});
+
+describe('hostKeyLookupName', () => {
+  it('uses HostKeyAlias as written, without the port, as ssh does', () => {
+    expect(hostKeyLookupName({ hostName: '127.0.1.2', port: 2222, hostKeyAlias: null })).toBe('[127.0.1.2]:2222');
+    expect(hostKeyLookupName({ hostName: '127.0.1.2', port: 2222, hostKeyAlias: 'web1' })).toBe('web1');
   });
 });
 
@@ -68,5 +100,20 @@ describe('KnownHostsIndex', () => {
         expect(index.check(name, key), `${name} ${key === KEY ? 'KEY' : 'OTHER'}`).toBe(checkHostKey(lines, name, key));
     }
     expect(index.check('web2', OTHER)).toBe('revoked');
+  });
+
+  it('lists the key types known for a host, from plain lines only', () => {
+    const index = new KnownHostsIndex(
+      parseKnownHosts(
+        [
+          `web1 ecdsa-sha2-nistp256 ${KEY}`,
+          `web* ssh-rsa ${OTHER}`,
+          `@cert-authority * ssh-ed25519 ${OTHER}`,
+          `db1 ssh-ed25519 ${KEY}`,
+        ].join('\n'),
+      ),
+    );
+    expect(index.keyTypes('web1')).toEqual(['ecdsa-sha2-nistp256', 'ssh-rsa']);
+    expect(index.keyTypes('db2')).toEqual([]);
   });
 });

@@ -11,7 +11,13 @@ export interface KnownHostLine {
   key: string;
 }
 
-export type HostKeyStatus = 'match' | 'mismatch' | 'unknown' | 'revoked';
+/**
+ * What known_hosts says of a host's key: `match` (a line holds it), `revoked`
+ * (a `@revoked` line names it), `mismatch` (the host is known with other
+ * keys), `cert-authority` (only a `@cert-authority` line names the host: it
+ * would be trusted through a host certificate) or `unknown`.
+ */
+export type HostKeyStatus = 'match' | 'mismatch' | 'unknown' | 'revoked' | 'cert-authority';
 
 export function parseKnownHosts(text: string): KnownHostLine[] {
   const lines: KnownHostLine[] = [];
@@ -32,22 +38,41 @@ export function knownHostName(host: string, port: number): string {
 }
 
 /**
- * Checks a server's key against known_hosts lines, hashed ones included:
- * `match` when a line holds this key; `revoked` when it is marked so;
- * `mismatch` when the host is known with other keys (a changed key: always
- * refused); `unknown` when the host is not there at all.
+ * Checks a server's key against known_hosts lines, hashed ones included, as
+ * OpenSSH does: a `@revoked` line for the key wins wherever it stands; then
+ * a line holding the key is a `match`; a host known with other keys is a
+ * `mismatch` (a changed key: always refused); a host named only by a
+ * `@cert-authority` line is `cert-authority`; else `unknown`.
  */
 export function checkHostKey(lines: readonly KnownHostLine[], name: string, key: string): HostKeyStatus {
-  let known = false;
-  for (const line of lines) {
-    if (line.marker === '@cert-authority' || !lineNamesHost(line.hosts, name)) continue;
-    if (line.key === key) {
-      if (line.marker === '@revoked') return 'revoked';
-      return 'match';
-    }
-    if (line.marker === null) known = true;
+  const named = lines.filter((line) => lineNamesHost(line.hosts, name));
+  if (named.some((line) => line.marker === '@revoked' && line.key === key)) return 'revoked';
+  const plain = named.filter((line) => line.marker === null);
+  if (plain.some((line) => line.key === key)) return 'match';
+  if (plain.length > 0) return 'mismatch';
+  return named.some((line) => line.marker === '@cert-authority') ? 'cert-authority' : 'unknown';
+}
+
+/** Strongest first: how OpenSSH weighs the answers of several known_hosts files read as one. */
+const STATUS_WEIGHT: readonly HostKeyStatus[] = ['revoked', 'match', 'mismatch', 'cert-authority', 'unknown'];
+
+/**
+ * The answer of several known_hosts files taken together (UserKnownHostsFile
+ * then GlobalKnownHostsFile, as ssh loads them into one list): a revocation
+ * anywhere wins, then a match anywhere, then a mismatch. `file` is the index
+ * of the first file that gave the answer, null for `unknown`.
+ */
+export function combineHostKeyStatuses(statuses: readonly HostKeyStatus[]): { status: HostKeyStatus; file: number | null } {
+  for (const status of STATUS_WEIGHT) {
+    const file = statuses.indexOf(status);
+    if (file !== -1) return { status, file: status === 'unknown' ? null : file };
   }
-  return known ? 'mismatch' : 'unknown';
+  return { status: 'unknown', file: null };
+}
+
+/** The name a host's key is looked up and recorded under: HostKeyAlias as written, else `host` or `[host]:port`. */
+export function hostKeyLookupName(options: { hostName: string; port: number; hostKeyAlias: string | null }): string {
+  return options.hostKeyAlias ?? knownHostName(options.hostName, options.port);
 }
 
 /**
@@ -76,10 +101,16 @@ export class KnownHostsIndex {
     });
   }
 
+  /** The key types of the plain lines that name the host (what ssh prefers to negotiate). */
+  keyTypes(name: string): string[] {
+    const named = this.byName.get(name.toLowerCase()) ?? [];
+    const lines = [...named, ...this.scanned].map((index) => this.lines[index] as KnownHostLine);
+    return lines.filter((line) => line.marker === null && lineNamesHost(line.hosts, name)).map((line) => line.keyType);
+  }
+
   check(name: string, key: string): HostKeyStatus {
     const named = this.byName.get(name.toLowerCase()) ?? [];
-    // File order decides between a key's plain and @revoked lines, as it does in checkHostKey.
-    const candidates = [...named, ...this.scanned].sort((a, b) => a - b).map((index) => this.lines[index] as KnownHostLine);
+    const candidates = [...named, ...this.scanned].map((index) => this.lines[index] as KnownHostLine);
     return checkHostKey(candidates, name, key);
   }
 }

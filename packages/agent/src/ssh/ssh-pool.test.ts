@@ -23,6 +23,9 @@ class FakeClient extends EventEmitter {
   connect(config: ConnectConfig): this {
     this.config = config;
     queueMicrotask(() => {
+      // ssh2 emits 'connect' once the TCP connection is up: for every plan but a socket that never connected.
+      const neverConnected = typeof this.plan !== 'string' && this.plan.code !== undefined && this.plan.code !== 'ECONNRESET';
+      if (!neverConnected) this.emit('connect');
       if (this.plan === 'ready') this.emit('ready');
       else if (this.plan === 'check-host-key') {
         const verifier = config.hostVerifier as (key: Buffer, verify: (valid: boolean) => void) => void;
@@ -235,6 +238,61 @@ describe('SshPool', () => {
 
     await pool.acquire(target);
     expect(clients).toHaveLength(2);
+    pool.close();
+  });
+
+  it('tries a TCP connection that failed again a second later, up to ConnectionAttempts times, saying so in the log', async () => {
+    const lines: string[] = [];
+    const { pool, clients } = fakePool([socketError('ECONNREFUSED'), socketError('ECONNREFUSED')], { log: (line) => lines.push(line) });
+    const attempts = { ...target, options: { ...target.options, connectionAttempts: 3 } };
+    const pending = pool.acquire(attempts);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(clients).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(clients).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    const lease = await pending;
+    expect(clients).toHaveLength(3);
+    expect(lease.client).toBe(clients[2]);
+    expect(lines).toEqual([
+      'deploy@web1:2222: connection refused (attempt 1 of 3, trying again in 1s)',
+      'deploy@web1:2222: connection refused (attempt 2 of 3, trying again in 1s)',
+    ]);
+    pool.close();
+  });
+
+  it('gives up after ConnectionAttempts refusals, and never retries what came after the TCP connection', async () => {
+    const twice = { ...target, options: { ...target.options, connectionAttempts: 2 } };
+    const refused = fakePool([socketError('ECONNREFUSED'), socketError('ECONNREFUSED'), socketError('ECONNREFUSED')]);
+    const failing = refused.pool.acquire(twice).catch((error: unknown) => error);
+    await vi.runAllTimersAsync();
+    expect(await failing).toMatchObject({ kind: 'refused', message: 'connection refused' });
+    expect(refused.clients).toHaveLength(2);
+
+    const auth = Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' });
+    const denied = fakePool([auth, auth]);
+    const error = await denied.pool.acquire(twice).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ kind: 'authentication' });
+    expect(denied.clients).toHaveLength(1);
+  });
+
+  it('refuses algorithm lists that leave ssh2 nothing before dialling', async () => {
+    const { pool, clients } = fakePool();
+    const algorithms = { ...OPENSSH_DEFAULT_ALGORITHMS, ciphers: ['aes128-ocb@example.org'] };
+    const error = await pool.acquire({ ...target, options: { ...target.options, algorithms } }).catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ kind: 'no-common-algorithm' });
+    expect((error as Error).message).toMatch(
+      /^Ciphers for web1 leaves nothing fleet's SSH library \(ssh2\) implements \(Ciphers aes128-ocb@example.org; ssh2 offers .*aes256-ctr/,
+    );
+    expect(clients).toHaveLength(0);
+  });
+
+  it('hands ssh2 the algorithms in ssh_config order and ServerAliveInterval when set', async () => {
+    const { pool, clients } = fakePool();
+    const algorithms = { ...OPENSSH_DEFAULT_ALGORITHMS, ciphers: ['aes256-ctr', 'umac-only-in-openssh', 'aes128-ctr'] };
+    await pool.acquire({ ...target, options: { ...target.options, algorithms, serverAliveIntervalMs: 20_000, serverAliveCountMax: 6 } });
+    expect(clients[0]?.config).toMatchObject({ keepaliveInterval: 20_000, keepaliveCountMax: 6 });
+    expect(clients[0]?.config?.algorithms?.cipher).toEqual(['aes256-ctr', 'aes128-ctr']);
     pool.close();
   });
 

@@ -19,7 +19,7 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   /** Makes the client of each new connection (and of each retried handshake). @defaultValue a new `ssh2.Client` */
   createClient?: SshClientFactory;
-  /** Where a ProxyCommand's standard error goes, a line at a time. @defaultValue nowhere */
+  /** Where a ProxyCommand's standard error, connection attempts tried again, and identities ssh2 cannot use are told, a line at a time. @defaultValue nowhere */
   log?: (line: string) => void;
 }
 
@@ -144,6 +144,7 @@ export class SshPool {
         connectSsh(target, {
           createClient: this.options.createClient,
           keepaliveIntervalMs: this.options.keepaliveIntervalMs,
+          log: this.options.log,
           onAttempt: (client) => (connection.client = client),
           onLost: () => {
             connection.dead = true;

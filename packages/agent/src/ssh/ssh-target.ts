@@ -13,6 +13,10 @@ import {
 import ssh2, { type AuthMethod } from 'ssh2';
 import { ChangedFileCache } from '../changed-file-cache.js';
 import { resolveRoute, routeKey, type SshRoute } from './ssh-route.js';
+import { CERTIFICATES_UNSUPPORTED } from './agent-identities.js';
+import { knownHostKeyTypes } from './host-key-check.js';
+import { FilteringAgent } from './filtering-agent.js';
+import { keyTypeAccepted } from './ssh2-connect-config.js';
 
 /** Everything needed to open an SSH connection to one host entry. */
 export interface SshTarget {
@@ -23,6 +27,20 @@ export interface SshTarget {
   connectTimeoutMs: number;
   /** How the host is reached when not directly (ProxyCommand, ProxyJump); undefined: directly. */
   route?: SshRoute;
+  /**
+   * Identities ssh_config names that ssh2 cannot use (certificates), each
+   * with why, added as a connection is made (`beforeConnect`, the agent's
+   * list of keys, an agent that cannot be reached). Logged, and given in an
+   * authentication failure.
+   */
+  notes?: string[];
+  /**
+   * Looks at what only a new connection needs, when one is made rather than
+   * for every job: the key types known_hosts holds for the host (which ssh
+   * prefers to negotiate, see `preferKnownKeyTypes`), and the certificates
+   * ssh would offer (added to `notes`). Absent: nothing is known.
+   */
+  beforeConnect?: () => Promise<{ knownHostKeyTypes: string[] }>;
 }
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -31,7 +49,16 @@ const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // and parsing it for each of a thousand children costs seconds.
 const sshConfigs = new ChangedFileCache((text) => parseSshConfig(text?.toString('utf8') ?? ''));
 // An encrypted key cannot be used without its passphrase (ssh-agent covers that case): null, like a missing one.
-const identities = new ChangedFileCache((key) => (key === null || ssh2.utils.parseKey(key) instanceof Error ? null : key));
+const identities = new ChangedFileCache((key) => {
+  const parsed = key === null ? null : ssh2.utils.parseKey(key);
+  return parsed === null || parsed instanceof Error ? null : { key, type: parsed.type, publicBlob: parsed.getPublicSSH() };
+});
+// A key's .pub beside it: what IdentitiesOnly matches the agent's keys against when the key itself is encrypted.
+const publicKeys = new ChangedFileCache((text) => {
+  const parsed = text === null ? null : ssh2.utils.parseKey(text);
+  return parsed === null || parsed instanceof Error ? null : parsed.getPublicSSH();
+});
+const exists = new ChangedFileCache((content) => content !== null);
 // Options resolved per host entry, for as long as the parsed config they came from is current.
 const resolved = new WeakMap<readonly SshConfigBlock[], Map<string, SshOptions>>();
 
@@ -66,15 +93,25 @@ export async function resolveSshTarget(
   }
   const identityFiles =
     options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  const accepted = options.algorithms.pubkeyAcceptedAlgorithms;
+  const found = await Promise.all(identityFiles.map(async (file) => ({ file, identity: await identities.get(file) })));
+  const fileKeys: AuthMethod[] = [];
+  for (const { identity } of found) {
+    if (identity === null || !keyTypeAccepted(identity.type, accepted)) continue;
+    fileKeys.push({ type: 'publickey', username: options.user, key: identity.key } as AuthMethod);
+  }
+  const notes: string[] = [];
+  const note = (text: string) => {
+    if (!notes.includes(text)) notes.push(text);
+  };
   const auth: AuthMethod[] = [];
   if (options.identityAgent !== null) {
-    auth.push({ type: 'agent', username: options.user, agent: options.identityAgent } as AuthMethod);
+    const identitiesOnly = options.identitiesOnly;
+    const rules = async () => ({ only: identitiesOnly ? await publicBlobsOf(found) : null, pubkeyAcceptedAlgorithms: accepted });
+    auth.push({ type: 'agent', username: options.user, agent: new FilteringAgent(options.identityAgent, rules, note) } as AuthMethod);
   }
-  for (const file of identityFiles) {
-    const key = await identities.get(file);
-    if (key === null) continue;
-    auth.push({ type: 'publickey', username: options.user, key } as AuthMethod);
-  }
+  auth.push(...fileKeys);
+  const resolvedOptions = options;
   const address = `${options.user}@${options.hostName}:${options.port}`;
   if (reaching.includes(address)) {
     throw new SshConnectError(`jump host loop: ${[...reaching, address].join(' -> ')}`, options.hostName, options.port, 'configuration');
@@ -91,5 +128,32 @@ export async function resolveSshTarget(
     auth,
     connectTimeoutMs: connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     ...(route === undefined ? {} : { route }),
+    notes,
+    async beforeConnect() {
+      const [certificates, knownHostKeyTypesFound] = await Promise.all([
+        unusableCertificates(resolvedOptions, identityFiles),
+        knownHostKeyTypes(resolvedOptions),
+      ]);
+      certificates.forEach(note);
+      return { knownHostKeyTypes: knownHostKeyTypesFound };
+    },
   };
+}
+
+/** The public keys of the identity files (from the key, else its `.pub`), base64: what IdentitiesOnly lets the agent offer. */
+async function publicBlobsOf(found: readonly { file: string; identity: { publicBlob: Buffer } | null }[]): Promise<Set<string>> {
+  const blobs = await Promise.all(found.map(async ({ file, identity }) => identity?.publicBlob ?? (await publicKeys.get(`${file}.pub`))));
+  return new Set(blobs.filter((blob): blob is Buffer => blob !== null).map((blob) => blob.toString('base64')));
+}
+
+/**
+ * The OpenSSH certificates ssh would offer (CertificateFile, and
+ * `KEY-cert.pub` beside each identity file) that exist: ssh2 cannot use them,
+ * so each is named with why.
+ */
+async function unusableCertificates(options: SshOptions, identityFiles: readonly string[]): Promise<string[]> {
+  const candidates = [...options.certificateFiles, ...identityFiles.map((file) => `${file}-cert.pub`)];
+  const files = [...new Set(candidates)];
+  const present = await Promise.all(files.map((file) => exists.get(file)));
+  return files.filter((_file, index) => present[index]).map((file) => `certificate ${file} ${CERTIFICATES_UNSUPPORTED}`);
 }
