@@ -2,7 +2,7 @@ import { DEFAULTS, formatSeconds, SshConnectError, type SshConnectFailure } from
 import ssh2, { type Algorithms, type Client, type ConnectConfig } from 'ssh2';
 import { verifyHostKey } from './host-key-check.js';
 import { ssh2ConnectParts, type Ssh2ConnectParts } from './ssh2-connect-config.js';
-import { SSH2_SUPPORTED_ALGORITHMS } from './ssh2-supported-algorithms.js';
+import { SSH2_DEFAULT_ALGORITHMS, SSH2_SUPPORTED_ALGORITHMS } from './ssh2-supported-algorithms.js';
 import type { SshTarget } from './ssh-target.js';
 import type { SshTransport } from './ssh-transport.js';
 
@@ -48,6 +48,7 @@ export async function connectSsh(target: SshTarget, options: SshConnectOptions):
     { intervalMs: options.keepaliveIntervalMs, countMax: DEFAULTS.sshKeepaliveCountMax },
     SSH2_SUPPORTED_ALGORITHMS,
     (await target.beforeConnect?.())?.knownHostKeyTypes ?? [],
+    SSH2_DEFAULT_ALGORITHMS,
   );
   for (let attempt = 1, tcpAttempt = 1; ;) {
     const client = newClient(options.createClient);

@@ -102,6 +102,23 @@ describe('host key algorithms, as ssh orders them', () => {
   });
 });
 
+describe("lists left at OpenSSH's default", () => {
+  const ssh2Defaults = {
+    kex: ['curve25519-sha256'],
+    cipher: ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],
+    serverHostKey: ['ssh-ed25519'],
+    hmac: ['hmac-sha2-256'],
+  };
+
+  it("are ssh2's own defaults, in its order; a list ssh_config sets is kept in ssh_config's order", () => {
+    expect(ssh2ConnectParts(options(), fleet, SUPPORTED, [], ssh2Defaults).algorithms).toEqual(ssh2Defaults);
+    const algorithms = { ...OPENSSH_DEFAULT_ALGORITHMS, ciphers: ['aes256-ctr', 'aes128-ctr'] };
+    const parts = ssh2ConnectParts(options({ algorithms }), fleet, SUPPORTED, [], ssh2Defaults);
+    expect(parts.algorithms.cipher).toEqual(['aes256-ctr', 'aes128-ctr']);
+    expect(parts.algorithms.kex).toEqual(['curve25519-sha256']);
+  });
+});
+
 describe('keyTypeAccepted', () => {
   it('lets a key type through by its name, and RSA keys by any RSA signature algorithm', () => {
     expect(keyTypeAccepted('ssh-ed25519', ['ssh-ed25519', 'rsa-sha2-512'])).toBe(true);

@@ -40,8 +40,17 @@ export function ssh2ConnectParts(
   keepalive: FleetKeepalive,
   supported: Readonly<Ssh2AlgorithmLists>,
   knownKeyTypes: readonly string[] = [],
+  ssh2Defaults: Readonly<Ssh2AlgorithmLists> | null = null,
 ): Ssh2ConnectParts {
   const algorithms = ssh2Algorithms(options, supported);
+  if (ssh2Defaults !== null) {
+    // A list ssh_config leaves at OpenSSH's default is ssh2's own default instead: ssh2 orders it for
+    // this build (chacha20-poly1305 last when its native add-on is missing, as in fleet's bundles, where
+    // its pure-JavaScript fallback is slow and lost handshakes made through a jump host's channel).
+    for (const { ssh2, openssh } of LISTS) {
+      if (sameList(options.algorithms[openssh], OPENSSH_DEFAULT_ALGORITHMS[openssh])) algorithms[ssh2] = [...ssh2Defaults[ssh2]];
+    }
+  }
   if (sameList(options.algorithms.hostKeyAlgorithms, OPENSSH_DEFAULT_ALGORITHMS.hostKeyAlgorithms)) {
     algorithms.serverHostKey = preferKnownKeyTypes(algorithms.serverHostKey, knownKeyTypes);
   }

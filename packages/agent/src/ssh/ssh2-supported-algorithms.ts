@@ -9,3 +9,11 @@ export const SSH2_SUPPORTED_ALGORITHMS: Readonly<Ssh2AlgorithmLists> = {
   serverHostKey: constants.SUPPORTED_SERVER_HOST_KEY,
   hmac: constants.SUPPORTED_MAC,
 };
+
+/** ssh2's own default lists for this build, in its order of preference (what it offers when given no list). */
+export const SSH2_DEFAULT_ALGORITHMS: Readonly<Ssh2AlgorithmLists> = {
+  kex: constants.DEFAULT_KEX,
+  cipher: constants.DEFAULT_CIPHER,
+  serverHostKey: constants.DEFAULT_SERVER_HOST_KEY,
+  hmac: constants.DEFAULT_MAC,
+};
