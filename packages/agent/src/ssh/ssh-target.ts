@@ -1,9 +1,10 @@
-import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULTS, parseSshConfig, resolveSshOptions, type HostEntry, type SshConfigBlock, type SshOptions } from '@fleet/core';
+import type { HostEntry, SshConfigWarning, SshOptions } from '@fleet/core';
+import { DEFAULTS } from '@fleet/core';
 // ssh2 is CommonJS: its named exports are reached through the default one.
 import ssh2, { type AuthMethod } from 'ssh2';
 import { ChangedFileCache } from '../changed-file-cache.js';
+import { identitiesOnlyAgent } from './identities-only-agent.js';
+import { localSshContext, sshConfigFiles, SshConfigResolver } from './ssh-config-source.js';
 
 /** Everything needed to open an SSH connection to one host entry. */
 export interface SshTarget {
@@ -14,48 +15,47 @@ export interface SshTarget {
   connectTimeoutMs: number;
 }
 
-const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
-
-// Read once per change, not once per job: a fleet's ssh_config can hold a block per host,
-// and parsing it for each of a thousand children costs seconds.
-const sshConfigs = new ChangedFileCache((text) => parseSshConfig(text?.toString('utf8') ?? ''));
 // An encrypted key cannot be used without its passphrase (ssh-agent covers that case): null, like a missing one.
 const identities = new ChangedFileCache((key) => (key === null || ssh2.utils.parseKey(key) instanceof Error ? null : key));
-// Options resolved per host entry, for as long as the parsed config they came from is current.
-const resolved = new WeakMap<readonly SshConfigBlock[], Map<string, SshOptions>>();
+
+let warningSink: (warning: SshConfigWarning) => void = () => {};
+// One resolver for the process: files parsed once while unchanged, entries resolved once while their files are.
+const resolver = new SshConfigResolver((warning) => warningSink(warning));
+
+/**
+ * Where lines of ssh_config that fleet skipped are reported (the agent's
+ * log); set once when the agent starts.
+ */
+export function reportSshConfigWarnings(log: (line: string) => void): void {
+  warningSink = (warning) => log(`ssh_config ${warning.file} line ${warning.line}: ${warning.message}`);
+}
 
 /**
  * Resolves a host entry the way `ssh` would for the agent's user: their
- * ssh_config (or FLEET_SSH_CONFIG), ssh-agent through SSH_AUTH_SOCK, and the
- * identity files the config names or the default ones. Keys are read here, in
- * the agent; nothing of them ever reaches Redis.
+ * ssh_config (or FLEET_SSH_CONFIG, as `ssh -F`) then /etc/ssh/ssh_config,
+ * ssh-agent through IdentityAgent or SSH_AUTH_SOCK, and the identity files
+ * the config names or ssh's default ones. Keys are read here, in the agent;
+ * nothing of them ever reaches Redis. Throws SshConfigError for a
+ * configuration ssh would refuse.
  */
 export async function resolveSshTarget(
   entry: HostEntry,
   connectTimeoutMs: number | null,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SshTarget> {
-  const home = homedir();
-  const configPath = env.FLEET_SSH_CONFIG || join(home, '.ssh', 'config');
-  const config = await sshConfigs.get(configPath);
-  const byEntry = resolved.get(config) ?? new Map<string, SshOptions>();
-  resolved.set(config, byEntry);
-  let options = byEntry.get(entry.raw);
-  if (options === undefined) {
-    options = resolveSshOptions(config, entry.host, entry, {
-      localUser: userInfo().username,
-      homeDir: home,
-      authSocket: env.SSH_AUTH_SOCK || null,
-    });
-    byEntry.set(entry.raw, options);
-  }
-  const identityFiles =
-    options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  const { options } = await resolver.resolve(
+    { host: entry.host, user: entry.user, port: entry.port },
+    sshConfigFiles(env),
+    localSshContext(env),
+  );
   const auth: AuthMethod[] = [];
   if (options.identityAgent !== null) {
-    auth.push({ type: 'agent', username: options.user, agent: options.identityAgent } as AuthMethod);
+    const agent = options.identitiesOnly
+      ? await identitiesOnlyAgent(options.identityAgent, [...options.identityFiles, ...options.certificateFiles])
+      : options.identityAgent;
+    auth.push({ type: 'agent', username: options.user, agent } as AuthMethod);
   }
-  for (const file of identityFiles) {
+  for (const file of options.identityFiles) {
     const key = await identities.get(file);
     if (key === null) continue;
     auth.push({ type: 'publickey', username: options.user, key } as AuthMethod);
