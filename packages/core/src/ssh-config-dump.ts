@@ -43,8 +43,9 @@ export function sshGLines(options: SshOptions, written: SshConfigAsWritten): [st
   );
   for (const file of written.identityFiles) lines.push(['identityfile', file]);
   for (const file of written.certificateFiles) lines.push(['certificatefile', file]);
-  if (written.globalKnownHostsFiles.length > 0) lines.push(['globalknownhostsfile', written.globalKnownHostsFiles.join(' ')]);
-  if (options.userKnownHostsFiles.length > 0) lines.push(['userknownhostsfile', options.userKnownHostsFiles.join(' ')]);
+  // An empty list is `none` (the defaults fill a list that was not set).
+  lines.push(['globalknownhostsfile', written.globalKnownHostsFiles.join(' ') || 'none']);
+  lines.push(['userknownhostsfile', options.userKnownHostsFiles.join(' ') || 'none']);
   lines.push(['connecttimeout', options.connectTimeoutMs === null ? 'none' : String(options.connectTimeoutMs / 1000)]);
   if (written.proxyJump !== null) lines.push(['proxyjump', jumpAsSshPrintsIt(written.proxyJump)]);
   else if (written.proxyCommand !== null) lines.push(['proxycommand', written.proxyCommand]);
