@@ -63,6 +63,39 @@ Host *
     expect(output).toBe(`web1: ${TEST_USER}\n`);
   });
 
+  it('follows Include and Match as ssh does, and logs the Match line it does not evaluate instead of applying it', async () => {
+    const { fleet } = ssh;
+    const dir = await writeSshConfig(`Include fleet.d/*.conf\nHost *\n  UserKnownHostsFile ${fleet.knownHosts}\n`);
+    await mkdir(join(dir, 'fleet.d'), { recursive: true });
+    await writeFile(
+      join(dir, 'fleet.d', 'web.conf'),
+      [
+        'Match localnetwork 0.0.0.0/0',
+        '  Port 1',
+        'Match originalhost web1 exec "test %n = web1"',
+        `  HostName ${fleet.hosts[0]?.address}`,
+        `  Port ${fleet.port}`,
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(dir, 'fleet.d', 'zz-user.conf'), `Host *\n  User ${TEST_USER}\n  IdentityFile ${fleet.clientKey}\n`);
+    const { child, output } = await whoami('web1');
+    expect(child).toMatchObject({ state: 'Completed', location: 'web1' });
+    expect(output).toBe(`web1: ${TEST_USER}\n`);
+    const log = await readFile(join(ssh.env.home, 'state', 'agent.log'), 'utf8');
+    expect(log).toContain(
+      `ssh_config ${join(dir, 'fleet.d', 'web.conf')} line 1: Match localnetwork is a criterion fleet does not evaluate`,
+    );
+  });
+
+  it('fails the child with the file and line of a configuration ssh would refuse', async () => {
+    const dir = await writeSshConfig(`Host *\n  NoSuchOption yes\n`);
+    const { child } = await whoami(ssh.fleet.entries[0] as string);
+    expect(child).toMatchObject({ state: 'Failed' });
+    expect(child.reason).toBe(`ssh configuration refused: ${join(dir, 'config')} line 2: Bad configuration option: nosuchoption`);
+    expect(await ran()).toBe(false);
+  });
+
   it('uses ssh-agent through SSH_AUTH_SOCK', async () => {
     const { fleet } = ssh;
     await writeSshConfig(`Host *\n  User ${TEST_USER}\n  Port ${fleet.port}\n  UserKnownHostsFile ${fleet.knownHosts}\n`);
