@@ -188,12 +188,19 @@ class ConfigPass {
           if (state.active) this.settings.apply(directive);
           break;
         case 'structure':
-          await this.structure(directive, state, scope);
+          // Host lines are most of a large config: decided without a promise.
+          if (directive.keyword === 'host') state.active = this.hostLine(directive, scope.neverMatch);
+          else await this.structure(directive, state, scope);
           break;
         default:
           break;
       }
     }
+  }
+
+  private hostLine(directive: SshConfigDirective, neverMatch: boolean): boolean {
+    if (directive.args.some((arg) => arg === '')) throw lineError(directive, 'keyword host empty argument');
+    return !neverMatch && hostBlockMatches(directive.args, this.blockHost);
   }
 
   private async structure(
@@ -205,9 +212,6 @@ class ConfigPass {
     if (directive.keyword !== 'match' && args.some((arg) => arg === ''))
       throw lineError(directive, `keyword ${directive.keyword} empty argument`);
     switch (directive.keyword) {
-      case 'host':
-        state.active = !scope.neverMatch && hostBlockMatches(args, this.blockHost);
-        return;
       case 'match': {
         const matched = await matchExpression(directive, this.matchContext());
         state.active = !scope.neverMatch && matched;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir, hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -30,14 +31,19 @@ export function localSshContext(env: NodeJS.ProcessEnv): SshLocalContext {
   return { localUser: user.username, uid: user.uid, homeDir: homedir(), localHost: hostname(), env };
 }
 
-/** A file's identity for "has it changed": modification time, size, inode; 'missing' when absent. */
-async function stampOf(path: string): Promise<string> {
-  const info = await stat(path).catch(() => null);
-  return info === null ? 'missing' : `${info.mtimeMs}:${info.size}:${info.ino}`;
+/**
+ * A file's identity for "has it changed": modification time, size, inode;
+ * 'missing' when absent. Synchronous on purpose: a stat is a few
+ * microseconds, while an asynchronous one waits its turn in libuv's thread
+ * pool, and a fan-out makes a thousand of them at once (bench/ssh-config-resolve.mjs).
+ */
+function stampOf(path: string): string {
+  const info = statSync(path, { throwIfNoEntry: false });
+  return info === undefined ? 'missing' : `${info.mtimeMs}:${info.size}:${info.ino}`;
 }
 
 /** glob(3) as ssh calls it for Include: `*`, `?` in any component, no dot files unless asked, sorted byte-wise. */
-async function globPaths(pattern: string, watched: Set<string>): Promise<string[]> {
+function globPaths(pattern: string, watched: Set<string>): string[] {
   if (!/[*?[]/.test(pattern)) return [pattern];
   const parts = pattern.split('/');
   let bases = [parts[0] === '' ? '/' : '.'];
@@ -50,14 +56,18 @@ async function globPaths(pattern: string, watched: Set<string>): Promise<string[
         continue;
       }
       watched.add(base);
-      const names = await readdir(base).catch(() => [] as string[]);
+      let names: string[] = [];
+      try {
+        names = readdirSync(base);
+      } catch {
+        // An unreadable or missing directory matches nothing, as in glob(3).
+      }
       const regExp = globRegExp(part);
       for (const name of names) if ((!name.startsWith('.') || part.startsWith('.')) && regExp.test(name)) next.push(join(base, name));
     }
     bases = next;
   }
-  const found = await Promise.all(bases.map(async (path) => ((await stat(path).catch(() => null)) === null ? null : path)));
-  return found.filter((path): path is string => path !== null).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return bases.filter((path) => stampOf(path) !== 'missing').sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 /** Runs a Match exec command as ssh does: `/bin/sh -c`, stdin from /dev/null, output discarded; exit 0 matches. */
@@ -91,22 +101,22 @@ export class SshConfigResolver {
   async resolve(query: SshConfigQuery, files: SshConfigFiles, local: SshLocalContext): Promise<ResolvedSshConfig> {
     const key = JSON.stringify([query, files, local.homeDir, local.localUser, local.env.SSH_AUTH_SOCK ?? null]);
     const cached = this.resolutions.get(key);
-    if (cached !== undefined && (await this.unchanged(cached.stamps))) return cached.result;
+    if (cached !== undefined && this.unchanged(cached.stamps)) return cached.result;
     const stamps = new Map<string, string>();
     // A resolution that ran a Match exec depends on more than files: it is not kept.
     let ranCommand = false;
     const io: SshConfigIo = {
       read: async (path) => {
-        const stamp = await stampOf(path);
+        const stamp = stampOf(path);
         stamps.set(path, stamp);
         return this.read(path, stamp);
       },
-      glob: async (pattern) => {
+      glob: (pattern) => {
         const watched = new Set<string>();
-        const paths = await globPaths(pattern, watched);
-        for (const directory of watched) stamps.set(directory, await stampOf(directory));
-        if (!/[*?[]/.test(pattern)) stamps.set(dirname(pattern), await stampOf(dirname(pattern)));
-        return paths;
+        const paths = globPaths(pattern, watched);
+        for (const directory of watched) stamps.set(directory, stampOf(directory));
+        if (!/[*?[]/.test(pattern)) stamps.set(dirname(pattern), stampOf(dirname(pattern)));
+        return Promise.resolve(paths);
       },
       exec: (command) => {
         ranCommand = true;
@@ -143,8 +153,8 @@ export class SshConfigResolver {
     return directives;
   }
 
-  private async unchanged(stamps: Map<string, string>): Promise<boolean> {
-    const now = await Promise.all([...stamps].map(async ([path, stamp]) => (await stampOf(path)) === stamp));
-    return now.every(Boolean);
+  private unchanged(stamps: Map<string, string>): boolean {
+    for (const [path, stamp] of stamps) if (stampOf(path) !== stamp) return false;
+    return true;
   }
 }
