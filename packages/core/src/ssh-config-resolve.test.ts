@@ -110,6 +110,18 @@ describe('resolveSshConfig', () => {
     await expect(resolve({ '/home/me/.ssh/config': 'Port\n' }, 'a')).rejects.toThrow(/line 1: no argument/);
   });
 
+  it('refuses includes nested more than 16 deep, as ssh does', async () => {
+    const chain = (depth: number) =>
+      Object.fromEntries(
+        Array.from({ length: depth + 1 }, (_, i) => [
+          i === 0 ? '/home/me/.ssh/config' : `/c/${i}`,
+          i === depth ? 'Port 2\n' : `Include /c/${i + 1}\n`,
+        ]),
+      );
+    await expect(resolve(chain(16), 'a')).resolves.toMatchObject({ options: { port: 2 } });
+    await expect(resolve(chain(17), 'a')).rejects.toThrow(/\/c\/16 line 1: Too many recursive configuration includes/);
+  });
+
   it('evaluates Match criteria, negation, exec with tokens, and skips a criterion it does not evaluate with a warning', async () => {
     const files = {
       '/home/me/.ssh/config': [
