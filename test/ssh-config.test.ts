@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -106,6 +106,31 @@ Host *
       await run('ssh-add', [fleet.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
       const { child } = await whoami(fleet.entries[0] as string, { SSH_AUTH_SOCK: socket });
       expect(child.state).toBe('Completed');
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+  });
+
+  it('IdentitiesOnly keeps ssh-agent but offers only the keys of the identity files, as OpenSSH does', async () => {
+    const { fleet } = ssh;
+    const socket = join(ssh.env.home, 'agent-only.sock');
+    const { stdout } = await run('ssh-agent', ['-a', socket, '-s']);
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(stdout)?.[1]);
+    try {
+      await run('ssh-add', [fleet.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      // Only the public halves are on disk: any signature must come from the agent.
+      const matching = join(ssh.env.home, 'matching');
+      await writeFile(`${matching}.pub`, (await run('ssh-keygen', ['-y', '-f', fleet.clientKey])).stdout);
+      const other = join(ssh.env.home, 'other');
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+      await rm(other);
+      const base = `Host *\n  User ${TEST_USER}\n  Port ${fleet.port}\n  UserKnownHostsFile ${fleet.knownHosts}\n  IdentityAgent ${socket}\n`;
+      await writeSshConfig(`${base}  IdentitiesOnly yes\n  IdentityFile ${other}\n`);
+      const refused = await whoami(fleet.entries[0] as string);
+      expect(refused.child.state).toBe('Failed');
+      expect(refused.child.reason).toMatch(/^authentication failed/);
+      await writeSshConfig(`${base}  IdentitiesOnly yes\n  IdentityFile ${matching}\n`);
+      expect((await whoami(fleet.entries[1] as string)).child.state).toBe('Completed');
     } finally {
       process.kill(pid, 'SIGTERM');
     }
