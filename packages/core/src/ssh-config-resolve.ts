@@ -73,6 +73,8 @@ interface Setting<T> {
   value: T;
   /** null for the command line (user@, :port). */
   from: SshConfigDirective | null;
+  /** Read from the user's file (or one it includes): ssh de-duplicates identity files within each side only. */
+  userConfig?: boolean;
 }
 
 /** The options read so far: the first value obtained for each keyword wins, as in ssh. */
@@ -102,20 +104,20 @@ class Settings {
     return parseJumpHop(spec.slice(spec.lastIndexOf(',') + 1))?.host ?? '';
   }
 
-  apply(directive: SshConfigDirective): void {
+  apply(directive: SshConfigDirective, userConfig: boolean): void {
     const keyword = canonicalFleetKeyword(directive.keyword);
     const value = directive.value;
     if (value === undefined) return;
     if (keyword === 'identityfile' || keyword === 'certificatefile') {
       const list = keyword === 'identityfile' ? this.identityFiles : this.certificateFiles;
       const path = value.kind === 'string' ? value.value : '';
-      if (list.some((setting) => setting.value === path)) return;
+      if (list.some((setting) => setting.value === path && setting.userConfig === userConfig)) return;
       if (list.length >= MAX_FILES)
         throw lineError(
           directive,
           `Too many ${keyword === 'identityfile' ? 'identity' : 'certificate'} files specified (max ${MAX_FILES}).`,
         );
-      list.push({ value: path, from: directive });
+      list.push({ value: path, from: directive, userConfig });
     } else if (keyword === 'proxyjump' && value.kind === 'string') {
       if (value.value === 'none') this.jump ??= { value: 'none', from: directive };
       else if (this.jump === undefined && this.proxyCommand === undefined) {
@@ -185,7 +187,7 @@ class ConfigPass {
             break;
           throw lineError(directive, `Bad configuration option: ${directive.keyword}`);
         case 'fleet':
-          if (state.active) this.settings.apply(directive);
+          if (state.active) this.settings.apply(directive, scope.userConfig);
           break;
         case 'structure':
           // Host lines are most of a large config: decided without a promise.
