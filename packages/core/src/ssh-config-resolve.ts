@@ -364,6 +364,10 @@ function finish(settings: Settings, query: SshConfigQuery, host: string, local: 
       : undefined;
   const strict = settings.first.get('stricthostkeychecking')?.value;
   const flag = settings.first.get('identitiesonly')?.value;
+  const attempts = settings.first.get('connectionattempts');
+  if (attempts?.value.kind === 'number' && attempts.value.value <= 0 && attempts.from !== null) {
+    throw lineError(attempts.from, 'Invalid number of ConnectionAttempts');
+  }
   const options: SshOptions = {
     host: query.host,
     hostName: host,
@@ -424,7 +428,9 @@ function algorithms(settings: Settings): SshAlgorithms {
     const spec = settings.string(keyword);
     result[field] = assembleAlgorithms(spec, OPENSSH_DEFAULT_ALGORITHMS[field], OPENSSH_SUPPORTED_ALGORITHMS[field]);
     const from = settings.first.get(keyword)?.from;
-    if (result[field].length === 0 && from) throw lineError(from, `${keyword} ${spec ?? ''} leaves no algorithm`);
+    // ssh refuses a plain, + or ^ list that names nothing it supports; a - list may empty the defaults (ssh -G prints it empty).
+    if (result[field].length === 0 && from && !spec?.startsWith('-'))
+      throw lineError(from, `${keyword} ${spec ?? ''} names no algorithm OpenSSH supports`);
   }
   return result;
 }
