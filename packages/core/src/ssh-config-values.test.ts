@@ -21,6 +21,10 @@ describe('ssh_config values', () => {
     expect(parseJumpHop('ops@b:2022')).toEqual({ user: 'ops', host: 'b', port: 2022 });
     expect(parseJumpHop('u@[::1]:7')).toEqual({ user: 'u', host: '::1', port: 7 });
     expect(parseJumpHop('ssh://u@h:3')).toEqual({ user: 'u', host: 'h', port: 3 });
+    expect(parseJumpHop('ssh://u;fp=x@h/')).toEqual({ user: 'u', host: 'h', port: null });
+    // OpenSSH's parse_uri wants a domain name: not an IPv6 address, no path.
+    expect(parseJumpHop('ssh://u@[::1]:22')).toBeNull();
+    expect(parseJumpHop('ssh://h/path')).toBeNull();
     expect(parseJumpHop('h:0')).toBeNull();
     expect(parseJumpHop('@h')).toBeNull();
   });

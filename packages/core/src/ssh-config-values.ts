@@ -59,9 +59,8 @@ export function parseSshPort(text: string): number | null {
 
 /** `[user@]host[:port]`, `[user@][v6]:port` or `ssh://[user@]host[:port]`, as ssh's ProxyJump takes each hop. */
 export function parseJumpHop(text: string): JumpHop | null {
-  const uri = /^ssh:\/\/(?:([^@/]+)@)?(\[[^\]]+\]|[^:/@]+)(?::(\d+))?\/?$/i.exec(text);
-  const plain = /^(?:(.*)@)?(\[[^\]]+\]|[^:@]+)(?::([^:]*))?$/.exec(text);
-  const found = /^ssh:\/\//i.test(text) ? uri : plain;
+  if (text.startsWith('ssh://')) return parseSshUri(text.slice('ssh://'.length));
+  const found = /^(?:(.*)@)?(\[[^\]]+\]|[^:@]+)(?::([^:]*))?$/.exec(text);
   if (found === null) return null;
   const [, user, host = '', portText] = found;
   if (user === '') return null;
@@ -69,6 +68,35 @@ export function parseJumpHop(text: string): JumpHop | null {
   if (portText !== undefined && portText !== '' && port === null) return null;
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   return bare === '' ? null : { user: user ?? null, host: bare, port };
+}
+
+/**
+ * The part of an ssh:// URI after the scheme, as OpenSSH's parse_uri reads
+ * it: the user before the first `@` (`;params` dropped), a host that is a
+ * domain name (so not an IPv6 address), an optional port, no path.
+ */
+function parseSshUri(rest: string): JumpHop | null {
+  let user: string | null = null;
+  const at = rest.indexOf('@');
+  if (at !== -1) {
+    user = rest.slice(0, at).split(';')[0] ?? '';
+    if (user === '') return null;
+    try {
+      user = decodeURIComponent(user);
+    } catch {
+      return null;
+    }
+    rest = rest.slice(at + 1);
+  }
+  const found = /^(\[[^\]]*\]|[^:/]*)(?::([^/]*))?(?:\/(.*))?$/.exec(rest);
+  if (found === null) return null;
+  const [, written = '', portText, path] = found;
+  const host = written.replace(/^\[(.*)\]$/, '$1');
+  if (!/^[A-Za-z0-9_]/.test(host) || /[^A-Za-z0-9._-]/.test(host) || host.includes('..')) return null;
+  const port = portText === undefined || portText === '' ? null : parseSshPort(portText);
+  if (portText !== undefined && portText !== '' && port === null) return null;
+  if (path !== undefined && path !== '') return null;
+  return { user, host: host.replace(/\.$/, ''), port };
 }
 
 /**
