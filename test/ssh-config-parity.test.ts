@@ -109,7 +109,7 @@ async function readLog(path: string): Promise<string> {
 }
 
 describe('fleet ssh-config matches ssh -G', () => {
-  for (const name of ['include-tree', 'match-kinds', 'tokens', 'proxy', 'algorithms', 'options', 'certificates']) {
+  for (const name of ['include-tree', 'match-kinds', 'tokens', 'proxy', 'algorithms', 'options', 'certificates', 'match-lists']) {
     it(name, async () => {
       const dir = await copyCase(name);
       const config = join(dir, 'config');
