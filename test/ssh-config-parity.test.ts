@@ -132,6 +132,20 @@ describe('fleet ssh-config matches ssh -G', () => {
     });
   }
 
+  it('prints a token ssh expands only when connecting as ssh -G prints it, and warns that a connection fails on it', async () => {
+    const config = join(work, 'connect-time-token');
+    await writeFile(config, 'Host *\n  IdentityFile ~/.ssh/%z\n  ProxyCommand nc %z\n');
+    const ssh = await run('ssh', ['-G', '-F', config, 'a']);
+    expect(ssh.code).toBe(0);
+    const fleet = await runFleet(['ssh-config', 'a'], { env: { ...env, FLEET_SSH_CONFIG: config } });
+    expect(fleet.code).toBe(0);
+    expect(fleet.stdout.split('\n').filter((line) => line !== '')).toEqual(keptLines(ssh.stdout));
+    expect(fleet.stderr).toBe(
+      `fleet: warning: a: ${config} line 2: unknown key %z in "${HOME}/.ssh/%z" (a connection fails on it)\n` +
+        `fleet: warning: a: ${config} line 3: unknown key %z in "nc %z" (a connection fails on it)\n`,
+    );
+  });
+
   it('refuses what ssh refuses, naming the same line', async () => {
     const dir = await copyCase('errors');
     for (const file of (await readdir(dir)).sort()) {

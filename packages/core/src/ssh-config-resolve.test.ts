@@ -153,6 +153,16 @@ describe('resolveSshConfig', () => {
     expect(options).toMatchObject({ hostName: 'web1.example.com', port: 97, identityFiles: ['/x'] });
   });
 
+  it('prints a bad token of IdentityFile or ProxyCommand as ssh -G does, and keeps it as a fault for connecting', async () => {
+    const { options, sshG, connectErrors } = await resolve({ '/home/me/.ssh/config': 'IdentityFile ~/%z\nProxyCommand nc %z\n' }, 'a');
+    expect(formatSshGLines(sshG)).toContain('identityfile ~/%z\nglobalknownhostsfile');
+    expect(options.proxyCommand).toBe('nc %z');
+    expect(connectErrors.map((error) => error.message)).toEqual([
+      '/home/me/.ssh/config line 1: unknown key %z in "/home/me/%z"',
+      '/home/me/.ssh/config line 2: unknown key %z in "nc %z"',
+    ]);
+  });
+
   it('applies +, - and ^ to the default algorithm lists', async () => {
     const { options } = await resolve(
       {

@@ -60,6 +60,13 @@ export interface ResolvedSshConfig {
   options: SshOptions;
   /** What `ssh -G` prints for the keywords fleet acts on, in its order and spellings. */
   sshG: [string, string][];
+  /**
+   * Faults ssh finds only when it connects (a bad token in IdentityFile,
+   * CertificateFile or ProxyCommand, which it expands then): `ssh -G` prints
+   * the configuration all the same, and so does `fleet ssh-config`; a
+   * connection must not be made. The value stays as written in `options`.
+   */
+  connectErrors: SshConfigError[];
 }
 
 const DEFAULT_IDENTITY_FILES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map(
@@ -346,6 +353,16 @@ function finish(settings: Settings, query: SshConfigQuery, host: string, local: 
   });
   const expandPath = (setting: Setting<string>) =>
     expandAt(setting.from, () => expandPercentDollar(expandTilde(setting.value, local.homeDir), tokens, local.env));
+  const connectErrors: SshConfigError[] = [];
+  const expandWhenConnecting = (setting: Setting<string>, expand: (setting: Setting<string>) => string): string => {
+    try {
+      return expand(setting);
+    } catch (error) {
+      if (!(error instanceof SshConfigError)) throw error;
+      connectErrors.push(error);
+      return setting.value;
+    }
+  };
   const identitySettings =
     settings.identityFiles.length > 0 ? settings.identityFiles : DEFAULT_IDENTITY_FILES.map((value) => ({ value, from: null }));
   const list = (keyword: FleetKeyword, fallback: string[]): Setting<string[]> => {
@@ -373,10 +390,10 @@ function finish(settings: Settings, query: SshConfigQuery, host: string, local: 
     hostName: host,
     user,
     port,
-    identityFiles: identitySettings.map(expandPath),
+    identityFiles: identitySettings.map((setting) => expandWhenConnecting(setting, expandPath)),
     identitiesOnly: flag?.kind === 'flag' ? flag.value : false,
     identityAgent: agentSocket(agentWritten, local.env),
-    certificateFiles: settings.certificateFiles.map(expandPath),
+    certificateFiles: settings.certificateFiles.map((setting) => expandWhenConnecting(setting, expandPath)),
     userKnownHostsFiles: userKnown.value.map((value) => expandPath({ value, from: userKnown.from })),
     globalKnownHostsFiles: globalKnown.value.map((value) => expandTilde(value, local.homeDir)),
     strictHostKeyChecking: strict?.kind === 'strict' ? (strict.value satisfies StrictHostKeyChecking) : 'ask',
@@ -389,7 +406,9 @@ function finish(settings: Settings, query: SshConfigQuery, host: string, local: 
     proxyCommand:
       proxyCommand === undefined
         ? null
-        : expandAt(proxyCommand.from, () => expandPercent(proxyCommand.value, { h: host, n: query.host, p: String(port), r: user })),
+        : expandWhenConnecting(proxyCommand, (setting) =>
+            expandAt(setting.from, () => expandPercent(setting.value, { h: host, n: query.host, p: String(port), r: user })),
+          ),
     algorithms: algorithms(settings),
   };
   const asWritten: SshConfigAsWritten = {
@@ -400,7 +419,7 @@ function finish(settings: Settings, query: SshConfigQuery, host: string, local: 
     proxyCommand: proxyCommand?.value ?? null,
     proxyJump: jumpSpec?.value ?? null,
   };
-  return { options, sshG: sshGLines(options, asWritten) };
+  return { options, sshG: sshGLines(options, asWritten), connectErrors };
 }
 
 function multiply(value: number | undefined, factor: number): number | null {

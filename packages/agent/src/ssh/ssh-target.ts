@@ -43,11 +43,13 @@ export async function resolveSshTarget(
   connectTimeoutMs: number | null,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SshTarget> {
-  const { options } = await resolver.resolve(
+  const { options, connectErrors } = await resolver.resolve(
     { host: entry.host, user: entry.user, port: entry.port },
     sshConfigFiles(env),
     localSshContext(env),
   );
+  // ssh would fail here too, when it connects.
+  if (connectErrors[0] !== undefined) throw connectErrors[0];
   const auth: AuthMethod[] = [];
   if (options.identityAgent !== null) {
     const agent = options.identitiesOnly

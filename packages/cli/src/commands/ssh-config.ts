@@ -25,7 +25,9 @@ export const sshConfigCommand = {
     const local = localSshContext(process.env);
     const blocks: string[] = [];
     for (const entry of entries) {
-      const { sshG } = await resolver.resolve({ host: entry.host, user: entry.user, port: entry.port }, files, local);
+      const { sshG, connectErrors } = await resolver.resolve({ host: entry.host, user: entry.user, port: entry.port }, files, local);
+      for (const error of connectErrors)
+        process.stderr.write(`fleet: warning: ${entry.raw}: ${error.message} (a connection fails on it)\n`);
       blocks.push(formatSshGLines(sshG));
     }
     process.stdout.write(blocks.join('\n'));
