@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,13 @@ describe('fleet completion', () => {
   it('completes commands and flags in bash', async () => {
     expect(await bashCompletes(['fleet', 'rec'])).toEqual(['receive']);
     expect(await bashCompletes(['fleet', 'invoke', '--max-'])).toEqual(['--max-errors']);
+  });
+
+  it('offers ssh-config the hosts that ~/.ssh/config names', async () => {
+    await mkdir(join(fleet.env.home, '.ssh'), { recursive: true });
+    await writeFile(join(fleet.env.home, '.ssh', 'config'), 'Host web1 web2 !web9 web*\n  Port 22\nHost db1\n');
+    expect(await bashCompletes(['fleet', 'ssh-'])).toEqual(['ssh-config']);
+    expect(await bashCompletes(['fleet', 'ssh-config', 'we'])).toEqual(['web1', 'web2']);
   });
 
   it('offers the ids and names of the jobs in Redis to the commands that take jobs', async () => {

@@ -9,7 +9,20 @@ describe('fleet --help', () => {
     expect(top.code).toBe(0);
     const commands = [...top.stdout.matchAll(/^ {2}fleet ([a-z-]+)/gm)].map((match) => match[1] as string);
     expect(commands).toEqual(
-      expect.arrayContaining(['start', 'invoke', 'get', 'receive', 'wait', 'stop', 'remove', 'agent', 'deploy', 'key', 'completion']),
+      expect.arrayContaining([
+        'start',
+        'invoke',
+        'get',
+        'receive',
+        'wait',
+        'stop',
+        'remove',
+        'agent',
+        'deploy',
+        'key',
+        'ssh-config',
+        'completion',
+      ]),
     );
     for (const command of commands) {
       const help = await fleet.env.fleet([command, '--help']);

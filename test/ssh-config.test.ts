@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,39 @@ Host *
     expect(output).toBe(`web1: ${TEST_USER}\n`);
   });
 
+  it('follows Include and Match as ssh does, and logs the Match line it does not evaluate instead of applying it', async () => {
+    const { fleet } = ssh;
+    const dir = await writeSshConfig(`Include fleet.d/*.conf\nHost *\n  UserKnownHostsFile ${fleet.knownHosts}\n`);
+    await mkdir(join(dir, 'fleet.d'), { recursive: true });
+    await writeFile(
+      join(dir, 'fleet.d', 'web.conf'),
+      [
+        'Match localnetwork 0.0.0.0/0',
+        '  Port 1',
+        'Match originalhost web1 exec "test %n = web1"',
+        `  HostName ${fleet.hosts[0]?.address}`,
+        `  Port ${fleet.port}`,
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(dir, 'fleet.d', 'zz-user.conf'), `Host *\n  User ${TEST_USER}\n  IdentityFile ${fleet.clientKey}\n`);
+    const { child, output } = await whoami('web1');
+    expect(child).toMatchObject({ state: 'Completed', location: 'web1' });
+    expect(output).toBe(`web1: ${TEST_USER}\n`);
+    const log = await readFile(join(ssh.env.home, 'state', 'agent.log'), 'utf8');
+    expect(log).toContain(
+      `ssh_config ${join(dir, 'fleet.d', 'web.conf')} line 1: Match localnetwork is a criterion fleet does not evaluate`,
+    );
+  });
+
+  it('fails the child with the file and line of a configuration ssh would refuse', async () => {
+    const dir = await writeSshConfig(`Host *\n  NoSuchOption yes\n`);
+    const { child } = await whoami(ssh.fleet.entries[0] as string);
+    expect(child).toMatchObject({ state: 'Failed' });
+    expect(child.reason).toBe(`ssh configuration refused: ${join(dir, 'config')} line 2: Bad configuration option: nosuchoption`);
+    expect(await ran()).toBe(false);
+  });
+
   it('uses ssh-agent through SSH_AUTH_SOCK', async () => {
     const { fleet } = ssh;
     await writeSshConfig(`Host *\n  User ${TEST_USER}\n  Port ${fleet.port}\n  UserKnownHostsFile ${fleet.knownHosts}\n`);
@@ -73,6 +106,31 @@ Host *
       await run('ssh-add', [fleet.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
       const { child } = await whoami(fleet.entries[0] as string, { SSH_AUTH_SOCK: socket });
       expect(child.state).toBe('Completed');
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+  });
+
+  it('IdentitiesOnly keeps ssh-agent but offers only the keys of the identity files, as OpenSSH does', async () => {
+    const { fleet } = ssh;
+    const socket = join(ssh.env.home, 'agent-only.sock');
+    const { stdout } = await run('ssh-agent', ['-a', socket, '-s']);
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(stdout)?.[1]);
+    try {
+      await run('ssh-add', [fleet.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      // Only the public halves are on disk: any signature must come from the agent.
+      const matching = join(ssh.env.home, 'matching');
+      await writeFile(`${matching}.pub`, (await run('ssh-keygen', ['-y', '-f', fleet.clientKey])).stdout);
+      const other = join(ssh.env.home, 'other');
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+      await rm(other);
+      const base = `Host *\n  User ${TEST_USER}\n  Port ${fleet.port}\n  UserKnownHostsFile ${fleet.knownHosts}\n  IdentityAgent ${socket}\n`;
+      await writeSshConfig(`${base}  IdentitiesOnly yes\n  IdentityFile ${other}\n`);
+      const refused = await whoami(fleet.entries[0] as string);
+      expect(refused.child.state).toBe('Failed');
+      expect(refused.child.reason).toMatch(/^authentication failed/);
+      await writeSshConfig(`${base}  IdentitiesOnly yes\n  IdentityFile ${matching}\n`);
+      expect((await whoami(fleet.entries[1] as string)).child.state).toBe('Completed');
     } finally {
       process.kill(pid, 'SIGTERM');
     }

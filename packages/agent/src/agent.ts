@@ -11,6 +11,7 @@ import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
 import { runLocally } from './local-executor.js';
 import { Slots } from './slots.js';
+import { reportSshConfigWarnings } from './ssh/ssh-target.js';
 import { ThreadPool } from './threads/thread-pool.js';
 
 /** A started agent. */
@@ -34,6 +35,7 @@ export interface RunningAgent {
 export async function startAgent(agentOptions: AgentOptions): Promise<RunningAgent> {
   const options = resolveAgentOptions(agentOptions);
   const { store, serves, concurrency, log } = options;
+  reportSshConfigWarnings(log);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const sshPool = options.createSshPool(options.createClient);
   // Two warm workers cover a burst's first jobs; a node's own agent runs no thread jobs.

@@ -11,6 +11,7 @@ export { createSsh2Client, type SshClientFactory } from './ssh/ssh-connect.js';
 export * from './ssh/ssh-lease.js';
 export * from './ssh/ssh-pool.js';
 export * from './ssh/ssh-target.js';
+export * from './ssh/ssh-config-source.js';
 export * from './threads/thread-executor.js';
 export * from './threads/thread-pool.js';
 export * from './node-deploy.js';

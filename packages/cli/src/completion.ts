@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { sshConfigFiles } from '@fleet/agent';
+import { parseSshConfigFile } from '@fleet/core';
 import type { Argv } from 'yargs';
 import { withContext, type GlobalArgs } from './context.js';
 
@@ -35,7 +38,8 @@ type Defaults = (onCompleted: (error: Error | null, completions: string[] | unde
  * $SHELL): commands and flags as yargs knows them, and for the commands that
  * take jobs, the ids and names of the jobs in Redis. Completion never starts
  * the embedded Redis, and a Redis that does not answer only means no jobs are
- * offered: a TAB never prints an error.
+ * offered: a TAB never prints an error. `ssh-config` is offered the hosts
+ * the user's ssh_config names.
  */
 export function completeFleet(
   current: string,
@@ -47,11 +51,24 @@ export function completeFleet(
     const offered = completions ?? [];
     // The words as typed: the program's name, then the command.
     const command = String(argv._[1] ?? '');
+    if (command === 'ssh-config' && !current.startsWith('-')) {
+      return void sshConfigHosts().then((hosts) => done([...offered, ...hosts.filter((host) => host.startsWith(current))]));
+    }
     if (!JOB_COMMANDS.has(command) || current.startsWith('-')) return done(offered);
     void jobNames(argv)
       .catch(() => [])
       .then((jobs) => done([...offered, ...jobs.filter((job) => job.startsWith(current))]));
   });
+}
+
+/** The hosts the user's ssh_config names outright (`Host` patterns without wildcards or `!`). */
+async function sshConfigHosts(): Promise<string[]> {
+  const file = sshConfigFiles(process.env).userFile;
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const names = parseSshConfigFile(text, file)
+    .filter((directive) => directive.keyword === 'host')
+    .flatMap((directive) => directive.args.filter((pattern) => !/[*?!]/.test(pattern)));
+  return [...new Set(names)];
 }
 
 async function jobNames(args: GlobalArgs): Promise<string[]> {

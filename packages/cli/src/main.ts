@@ -8,6 +8,7 @@ import { invokeCommand } from './commands/invoke.js';
 import { keyCommand } from './commands/key.js';
 import { receiveCommand } from './commands/receive.js';
 import { removeCommand } from './commands/remove.js';
+import { sshConfigCommand } from './commands/ssh-config.js';
 import { startCommand, startThreadJobCommand } from './commands/start.js';
 import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
@@ -47,6 +48,7 @@ export async function main(args: string[]): Promise<void> {
       deployCommand,
       undeployCommand,
       keyCommand,
+      sshConfigCommand,
       completionCommand(parser),
     ];
     // Each module is typed for its own arguments, which yargs' overloads cannot take from one array.

@@ -322,3 +322,24 @@ export class HostRangeTooLarge extends UsageError {
     );
   }
 }
+
+/**
+ * An ssh_config that OpenSSH itself would refuse (an unknown keyword without
+ * IgnoreUnknown, a bad value, a missing argument, an include cycle), named by
+ * file and line as ssh names it.
+ */
+export class SshConfigError extends UsageError {
+  override name = 'SshConfigError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly problem: string,
+  ) {
+    super(line > 0 ? `${file} line ${line}: ${problem}` : `${file}: ${problem}`, {
+      hint:
+        line > 0
+          ? '`ssh -G HOST` shows how OpenSSH itself reads that line'
+          : 'name an ssh_config file that exists in FLEET_SSH_CONFIG, or unset it',
+    });
+  }
+}

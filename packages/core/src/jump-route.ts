@@ -75,7 +75,21 @@ function parseUri(text: string): JumpHop {
     path = slash === -1 ? null : tail.slice(slash + 1);
   }
   if (path !== null && path !== '') throw new InvalidJumpHost(text, 'an ssh:// jump host takes no path');
-  return { text, user, host, port };
+  // OpenSSH's parse_uri wants a domain name there: no IPv6 address, no odd characters.
+  if (!/^[A-Za-z0-9_]/.test(host) || /[^A-Za-z0-9._-]/.test(host) || host.includes('..')) {
+    throw new InvalidJumpHost(text, 'an ssh:// jump host takes a host name (not an address in brackets)');
+  }
+  return { text, user, host: host.replace(/\.$/, ''), port };
+}
+
+/** {@link parseJumpHop}, with null for a hop ssh would refuse. */
+export function jumpHopOrNull(text: string): JumpHop | null {
+  try {
+    return parseJumpHop(text);
+  } catch (error) {
+    if (error instanceof InvalidJumpHost) return null;
+    throw error;
+  }
 }
 
 /** The host (brackets removed) and what follows its delimiter, as OpenSSH's `hpdelim2` splits them. */

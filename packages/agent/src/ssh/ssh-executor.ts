@@ -5,6 +5,7 @@ import {
   hostRunSpec,
   RemotePreambleFilter,
   RemoteStdoutPreambleFilter,
+  SshConfigError,
   SshConnectError,
   type HostEntry,
   type RunResult,
@@ -33,6 +34,7 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
       if (signal.aborted) return result({});
       lease = await pool.acquire(target);
     } catch (error) {
+      if (error instanceof SshConfigError) return result({ failure: `ssh configuration refused: ${error.message}` });
       return result({ failure: error instanceof SshConnectError ? error.message : `cannot connect: ${String(error)}` });
     }
     try {

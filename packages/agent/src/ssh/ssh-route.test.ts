@@ -1,10 +1,11 @@
-import { resolveSshOptions, SshConnectError, type JumpHop, type SshOptions } from '@fleet/core';
+import { SshConnectError, type JumpHop, type SshOptions } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
+import { optionsWithoutConfig } from './ssh-options.fixture.js';
 import { resolveRoute } from './ssh-route.js';
 import type { SshTarget } from './ssh-target.js';
 
 // What ssh_config without a line gives; each test sets what it is about.
-const options: SshOptions = resolveSshOptions([], 'db1', { user: 'deploy', port: null }, { localUser: 'deploy', homeDir: '/nonexistent' });
+const options: SshOptions = await optionsWithoutConfig('db1', 'deploy', '/nonexistent');
 
 /** Records how each jump host was asked for, and stands in for it. */
 function recorder() {

@@ -1,21 +1,12 @@
-import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import {
-  DEFAULTS,
-  parseSshConfig,
-  SshConnectError,
-  resolveSshOptions,
-  type HostEntry,
-  type SshConfigBlock,
-  type SshOptions,
-} from '@fleet/core';
+import { DEFAULTS, SshConnectError, type HostEntry, type SshConfigWarning, type SshOptions } from '@fleet/core';
 // ssh2 is CommonJS: its named exports are reached through the default one.
 import ssh2, { type AuthMethod } from 'ssh2';
 import { ChangedFileCache } from '../changed-file-cache.js';
-import { resolveRoute, routeKey, type SshRoute } from './ssh-route.js';
 import { CERTIFICATES_UNSUPPORTED } from './agent-identities.js';
-import { knownHostKeyTypes } from './host-key-check.js';
 import { FilteringAgent } from './filtering-agent.js';
+import { knownHostKeyTypes } from './host-key-check.js';
+import { localSshContext, sshConfigFiles, SshConfigResolver } from './ssh-config-source.js';
+import { resolveRoute, routeKey, type SshRoute } from './ssh-route.js';
 import { keyTypeAccepted } from './ssh2-connect-config.js';
 
 /** Everything needed to open an SSH connection to one host entry. */
@@ -43,11 +34,6 @@ export interface SshTarget {
   beforeConnect?: () => Promise<{ knownHostKeyTypes: string[] }>;
 }
 
-const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
-
-// Read once per change, not once per job: a fleet's ssh_config can hold a block per host,
-// and parsing it for each of a thousand children costs seconds.
-const sshConfigs = new ChangedFileCache((text) => parseSshConfig(text?.toString('utf8') ?? ''));
 // An encrypted key cannot be used without its passphrase (ssh-agent covers that case): null, like a missing one.
 const identities = new ChangedFileCache((key) => {
   const parsed = key === null ? null : ssh2.utils.parseKey(key);
@@ -59,14 +45,26 @@ const publicKeys = new ChangedFileCache((text) => {
   return parsed === null || parsed instanceof Error ? null : parsed.getPublicSSH();
 });
 const exists = new ChangedFileCache((content) => content !== null);
-// Options resolved per host entry, for as long as the parsed config they came from is current.
-const resolved = new WeakMap<readonly SshConfigBlock[], Map<string, SshOptions>>();
+
+let warningSink: (warning: SshConfigWarning) => void = () => {};
+// One resolver for the process: files parsed once while unchanged, entries resolved once while their files are.
+const resolver = new SshConfigResolver((warning) => warningSink(warning));
+
+/**
+ * Where lines of ssh_config that fleet skipped are reported (the agent's
+ * log); set once when the agent starts.
+ */
+export function reportSshConfigWarnings(log: (line: string) => void): void {
+  warningSink = (warning) => log(`ssh_config ${warning.file} line ${warning.line}: ${warning.message}`);
+}
 
 /**
  * Resolves a host entry the way `ssh` would for the agent's user: their
- * ssh_config (or FLEET_SSH_CONFIG), ssh-agent through SSH_AUTH_SOCK, and the
- * identity files the config names or the default ones. Keys are read here, in
- * the agent; nothing of them ever reaches Redis.
+ * ssh_config (or FLEET_SSH_CONFIG, as `ssh -F`) then /etc/ssh/ssh_config,
+ * ssh-agent through IdentityAgent or SSH_AUTH_SOCK, and the identity files
+ * the config names or ssh's default ones. Keys are read here, in the agent;
+ * nothing of them ever reaches Redis. Throws SshConfigError for a
+ * configuration ssh would refuse.
  */
 export async function resolveSshTarget(
   entry: HostEntry,
@@ -77,22 +75,14 @@ export async function resolveSshTarget(
   /** The targets whose route is being resolved (`user@host:port`), to refuse a loop of jump hosts. */
   reaching: readonly string[] = [],
 ): Promise<SshTarget> {
-  const home = homedir();
-  const configPath = env.FLEET_SSH_CONFIG || join(home, '.ssh', 'config');
-  const config = await sshConfigs.get(configPath);
-  const byEntry = resolved.get(config) ?? new Map<string, SshOptions>();
-  resolved.set(config, byEntry);
-  let options = byEntry.get(entry.raw);
-  if (options === undefined) {
-    options = resolveSshOptions(config, entry.host, entry, {
-      localUser: userInfo().username,
-      homeDir: home,
-      authSocket: env.SSH_AUTH_SOCK || null,
-    });
-    byEntry.set(entry.raw, options);
-  }
-  const identityFiles =
-    options.identityFiles.length > 0 ? options.identityFiles : DEFAULT_IDENTITIES.map((name) => join(home, '.ssh', name));
+  const { options, connectErrors } = await resolver.resolve(
+    { host: entry.host, user: entry.user, port: entry.port },
+    sshConfigFiles(env),
+    localSshContext(env),
+  );
+  // ssh would fail here too, when it connects.
+  if (connectErrors[0] !== undefined) throw connectErrors[0];
+  const identityFiles = options.identityFiles;
   const accepted = options.algorithms.pubkeyAcceptedAlgorithms;
   const found = await Promise.all(identityFiles.map(async (file) => ({ file, identity: await identities.get(file) })));
   const fileKeys: AuthMethod[] = [];

@@ -1,11 +1,12 @@
-import { OPENSSH_DEFAULT_ALGORITHMS, resolveSshOptions, SshConnectError, type SshOptions } from '@fleet/core';
+import { OPENSSH_DEFAULT_ALGORITHMS, SshConnectError, type SshOptions } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
 import { keyTypeAccepted, preferKnownKeyTypes, ssh2Algorithms, ssh2ConnectParts, ssh2Keepalive } from './ssh2-connect-config.js';
+import { optionsWithoutConfig } from './ssh-options.fixture.js';
 import { SSH2_SUPPORTED_ALGORITHMS } from './ssh2-supported-algorithms.js';
 
 /** The options ssh_config gives a host with no ssh_config at all, with some replaced. */
+const defaults = await optionsWithoutConfig('web1', 'deploy', '/home/deploy');
 function options(overrides: Partial<SshOptions> = {}): SshOptions {
-  const defaults = resolveSshOptions([], 'web1', { user: 'deploy', port: null }, { localUser: 'deploy', homeDir: '/home/deploy' });
   return { ...defaults, hostName: '127.0.1.1', ...overrides };
 }
 
@@ -103,6 +104,7 @@ describe('host key algorithms, as ssh orders them', () => {
 });
 
 describe("lists left at OpenSSH's default", () => {
+  const fleet = { intervalMs: 5000, countMax: 3 };
   const ssh2Defaults = {
     kex: ['curve25519-sha256'],
     cipher: ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],
