@@ -157,8 +157,8 @@ describe('hosts behind jump hosts (ProxyJump)', () => {
     expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual(net.targets.map((target, n) => `${target}: ${homeOf(n)}`).sort());
     // The last login is logged after the handshake it counts; fleet's are long done when the job ends.
     const byFleet = net.bastionLogins() - before;
-    expect(byFleet).toBeGreaterThanOrEqual(1);
-    expect(byFleet).toBeLessThanOrEqual(Math.ceil(TARGETS / 8));
+    // Forwarded channels are not sshd sessions: up to 32 share one connection, so this fan-out crosses it once.
+    expect(byFleet).toBe(1);
 
     const beforeOracle = net.bastionLogins();
     const oracle = await Promise.all(net.targets.map((target) => net.ssh(target, 'echo $HOME')));

@@ -109,6 +109,14 @@ export const DEFAULTS = {
    */
   sshMaxSessions: 8,
   /**
+   * Channels forwarded through one jump host connection to the hosts behind
+   * it. sshd's MaxSessions counts shells, commands and subsystems, not
+   * forwarded channels, so these are a budget of their own: a throttled
+   * fan-out of 32 crosses the bastion on one connection.
+   * @defaultValue 32
+   */
+  sshMaxForwards: 32,
+  /**
    * Handshakes in flight per sshd; below MaxStartups' 10.
    * @defaultValue 6
    */

@@ -335,11 +335,15 @@ describe('SshPool through a jump host', () => {
     route: { kind: 'jump', via: bastion, hops: ['bastion'] },
   });
 
-  it('carries every host behind it on channels of its pooled connections, maxSessions each, and gives each back when its host closes', async () => {
-    const { pool, clients } = fakePool([], { maxSessions: 8, idleMs: 1_000 });
+  it('carries every host behind it on channels of its pooled connections, maxForwards each (commands apart), and gives each back when its host closes', async () => {
+    const { pool, clients } = fakePool([], { maxSessions: 2, maxForwards: 8, idleMs: 1_000 });
     const leases = await Promise.all(Array.from({ length: 10 }, (_, n) => pool.acquire(behind(n))));
     const bastions = clients.filter((client) => client.config?.host === 'bastion');
     expect(bastions).toHaveLength(2);
+    // A command on the jump host itself takes a session, which forwarded channels leave free.
+    const onBastion = await pool.acquire(bastion);
+    expect(clients.filter((client) => client.config?.host === 'bastion')).toHaveLength(2);
+    onBastion.release();
     expect(bastions.flatMap((client) => client.forwards).sort()).toEqual(Array.from({ length: 10 }, (_, n) => `web${n}:2222`).sort());
     expect(leases.every((lease) => (lease.client as unknown as FakeClient).config?.sock instanceof PassThrough)).toBe(true);
 

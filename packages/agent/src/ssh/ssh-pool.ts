@@ -11,6 +11,8 @@ import type { SshTransport } from './ssh-transport.js';
 export interface SshPoolOptions {
   /** Channels per connection; below sshd's MaxSessions (10) so a kill channel always fits. @defaultValue 8 */
   maxSessions?: number;
+  /** Channels forwarded per jump host connection to hosts behind it (MaxSessions does not count them). @defaultValue 32 */
+  maxForwards?: number;
   /** Handshakes in flight per sshd; below MaxStartups' 10. @defaultValue 6 */
   maxHandshakes?: number;
   /** Close a connection after this long without channels. @defaultValue 30 s */
@@ -30,6 +32,7 @@ export type ResolvedSshPoolOptions = Required<SshPoolOptions>;
 export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSshPoolOptions {
   return {
     maxSessions: options.maxSessions ?? DEFAULTS.sshMaxSessions,
+    maxForwards: options.maxForwards ?? DEFAULTS.sshMaxForwards,
     maxHandshakes: options.maxHandshakes ?? DEFAULTS.sshMaxHandshakes,
     idleMs: options.idleMs ?? DEFAULTS.sshIdleMs,
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
@@ -42,7 +45,8 @@ export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSsh
 class Connection {
   /** The client of the handshake in flight, then of the live connection; null before the first attempt. */
   client: Client | null = null;
-  sessions = 0;
+  /** Leases held, by use: commands (sshd's sessions) and channels forwarded to hosts behind this one. */
+  readonly held: Record<LeaseUse, number> = { session: 0, forward: 0 };
   dead = false;
   idleTimer: NodeJS.Timeout | null = null;
   readonly ready: Promise<Client>;
@@ -53,6 +57,9 @@ class Connection {
     this.ready.catch(() => {});
   }
 }
+
+/** What a lease is for: a command's session, or a channel forwarded to a host behind a jump host. */
+export type LeaseUse = 'session' | 'forward';
 
 /**
  * SSH connections kept per (user, host, port) and shared by the commands an
@@ -75,17 +82,22 @@ export class SshPool {
     this.options = resolveSshPoolOptions(options);
   }
 
-  /** Reserves a channel slot on a connection to the target, connecting if needed. */
-  async acquire(target: SshTarget): Promise<SshLease> {
+  /**
+   * Reserves a channel slot on a connection to the target, connecting if
+   * needed: a session (up to `maxSessions` per connection), or a channel
+   * forwarded to a host behind it (up to `maxForwards`).
+   */
+  async acquire(target: SshTarget, use: LeaseUse = 'session'): Promise<SshLease> {
     if (this.closed) throw shuttingDownError(target);
     const list = this.connections.get(target.key) ?? [];
     this.connections.set(target.key, list);
-    let connection = list.find((candidate) => !candidate.dead && candidate.sessions < this.options.maxSessions);
+    const limit = use === 'session' ? this.options.maxSessions : this.options.maxForwards;
+    let connection = list.find((candidate) => !candidate.dead && candidate.held[use] < limit);
     if (!connection) {
       connection = this.open(target);
       list.push(connection);
     }
-    connection.sessions += 1;
+    connection.held[use] += 1;
     if (connection.idleTimer) clearTimeout(connection.idleTimer);
     connection.idleTimer = null;
     let client: Client;
@@ -99,7 +111,7 @@ export class SshPool {
     return new SshLease(
       client,
       () => held.dead,
-      () => this.release(target.key, held),
+      () => this.release(target.key, held, use),
     );
   }
 
@@ -119,9 +131,9 @@ export class SshPool {
   }
 
   /** A lease given back: the last one out starts the idle clock. */
-  private release(key: string, connection: Connection): void {
-    connection.sessions -= 1;
-    if (connection.sessions > 0 || connection.dead) return;
+  private release(key: string, connection: Connection, use: LeaseUse): void {
+    connection.held[use] -= 1;
+    if (connection.held.session > 0 || connection.held.forward > 0 || connection.dead) return;
     connection.idleTimer = setTimeout(() => {
       connection.dead = true;
       connection.client?.end();
@@ -168,7 +180,7 @@ export class SshPool {
     const transport =
       route.kind === 'proxy-command'
         ? spawnProxyCommand(route.command, this.options.log, `ProxyCommand for ${target.options.host}`)
-        : await forwardThroughJump((via) => this.acquire(via), route, target);
+        : await forwardThroughJump((via) => this.acquire(via, 'forward'), route, target);
     this.transports.add(transport);
     transport.sock.once('close', () => this.transports.delete(transport));
     return transport;
