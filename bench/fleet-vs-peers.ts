@@ -15,7 +15,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { until } from '../test/support/poll.js';
-import { addressOf, startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
+import { addressOf, fleetLoginLines, startSshFleet, TEST_USER, type SshFleet } from '../test/support/ssh-fleet.js';
 import { controlMasters } from './control-masters.js';
 import { bundled, FLEET, reportFile } from './paths.js';
 import { installPeers } from './peers.js';
@@ -92,11 +92,7 @@ await writeFile(
     'Host fleet-bastion',
     `  HostName ${bastionAddress}`,
     'Host 127.0.* fleet-bastion',
-    `  Port ${fleet.port}`,
-    `  User ${TEST_USER}`,
-    `  IdentityFile ${fleet.clientKey}`,
-    `  UserKnownHostsFile ${fleet.knownHosts}`,
-    '  StrictHostKeyChecking yes',
+    ...fleetLoginLines(fleet),
     '  ConnectTimeout 30',
     'Host 127.0.*',
     '  ProxyJump fleet-bastion',

@@ -5,7 +5,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './redis-server.js';
-import { addressOf, DASH_TEST_USER, startSshFleet, TEST_USER, type SshFleet } from './ssh-fleet.js';
+import { addressOf, DASH_TEST_USER, fleetLoginLines, startSshFleet, type SshFleet } from './ssh-fleet.js';
 
 const run = promisify(execFile);
 
@@ -193,11 +193,7 @@ export async function startJumpFleet(targetCount: number): Promise<JumpFleet> {
         'Host 127.0.1.*',
         '  ProxyJump bastion1',
         'Host *',
-        `  Port ${fleet.port}`,
-        `  User ${TEST_USER}`,
-        `  IdentityFile ${fleet.clientKey}`,
-        `  UserKnownHostsFile ${fleet.knownHosts}`,
-        '  StrictHostKeyChecking yes',
+        ...fleetLoginLines(fleet),
         '  BatchMode yes',
         '  ConnectTimeout 10',
         '',

@@ -59,6 +59,17 @@ export interface SshFleet {
   close(): Promise<void>;
 }
 
+/** The ssh_config lines that log in to the fleet's hosts: its port, test user, client key and known_hosts, checked strictly. */
+export function fleetLoginLines(fleet: Pick<SshFleet, 'port' | 'clientKey' | 'knownHosts'>): string[] {
+  return [
+    `  Port ${fleet.port}`,
+    `  User ${TEST_USER}`,
+    `  IdentityFile ${fleet.clientKey}`,
+    `  UserKnownHostsFile ${fleet.knownHosts}`,
+    '  StrictHostKeyChecking yes',
+  ];
+}
+
 export function addressOf(index: number): string {
   // 127.0.1.1 ... 127.0.1.254, then 127.0.2.1 ...: never outside 127.0.0.0/8.
   return `127.0.${1 + Math.floor(index / 254)}.${1 + (index % 254)}`;
@@ -146,19 +157,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
   const knownHosts = join(dir, 'known_hosts');
   await writeFile(knownHosts, hosts.map((host) => `[${host.address}]:${port} ${host.publicKey}\n`).join(''));
   const sshConfig = join(dir, 'ssh_config');
-  await writeFile(
-    sshConfig,
-    [
-      'Host 127.0.*',
-      `  Port ${port}`,
-      `  User ${TEST_USER}`,
-      `  IdentityFile ${clientKey}`,
-      `  UserKnownHostsFile ${knownHosts}`,
-      '  StrictHostKeyChecking yes',
-      '  ConnectTimeout 5',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(sshConfig, ['Host 127.0.*', ...fleetLoginLines({ port, clientKey, knownHosts }), '  ConnectTimeout 5', ''].join('\n'));
   const entries = hosts.map((host) => host.address);
   const computersFile = join(dir, 'computers.txt');
   await writeFile(computersFile, `# the test fleet\n${entries.join('\n')}\n`);

@@ -24,7 +24,6 @@ export * from './remote-preamble.js';
 export * from './remote-stdout-preamble.js';
 export * from './openssh-algorithms.js';
 export * from './ssh-algorithm-list.js';
-export * from './ssh-config.js';
 export * from './ssh-config-dump.js';
 export * from './ssh-config-file.js';
 export * from './ssh-config-keywords.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { hostMatches } from './ssh-config.js';
+import { matchHostname } from './ssh-patterns.js';
 
 /** One line of a known_hosts file. */
 export interface KnownHostLine {
@@ -134,5 +134,5 @@ function lineNamesHost(hosts: string, name: string): boolean {
     if (!salt || !hash) return false;
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
   }
-  return hostMatches(hosts.split(','), name);
+  return matchHostname(name, hosts);
 }

@@ -21,20 +21,10 @@ export function matchPattern(text: string, pattern: string): boolean {
  * the text), as ssh does for host names.
  */
 export function matchPatternList(text: string, list: string, lowerPatterns = false): -1 | 0 | 1 {
-  let positive = false;
-  for (const item of list.split(',')) {
-    const negated = item.startsWith('!');
-    let pattern = negated ? item.slice(1) : item;
-    if (lowerPatterns) pattern = pattern.toLowerCase();
-    if (matchPattern(text, pattern)) {
-      if (negated) return -1;
-      positive = true;
-    }
-  }
-  return positive ? 1 : 0;
+  return matchPatterns(text, list.split(','), lowerPatterns);
 }
 
-/** OpenSSH's match_hostname: a pattern list matched without regard to case. */
+/** OpenSSH's match_hostname: a pattern list matched without regard to case (known_hosts, Match host). */
 export function matchHostname(host: string, list: string): boolean {
   return matchPatternList(host.toLowerCase(), list, true) === 1;
 }
@@ -44,13 +34,19 @@ export function matchHostname(host: string, list: string): boolean {
  * pattern matches and no `!pattern` does (case as written, as ssh compares).
  */
 export function hostBlockMatches(patterns: readonly string[], host: string): boolean {
-  let matched = false;
-  for (const pattern of patterns) {
-    const negated = pattern.startsWith('!');
-    if (matchPattern(host, negated ? pattern.slice(1) : pattern)) {
-      if (negated) return false;
-      matched = true;
+  return matchPatterns(host, patterns, false) === 1;
+}
+
+function matchPatterns(text: string, items: readonly string[], lowerPatterns: boolean): -1 | 0 | 1 {
+  let positive = false;
+  for (const item of items) {
+    const negated = item.startsWith('!');
+    let pattern = negated ? item.slice(1) : item;
+    if (lowerPatterns) pattern = pattern.toLowerCase();
+    if (matchPattern(text, pattern)) {
+      if (negated) return -1;
+      positive = true;
     }
   }
-  return matched;
+  return positive ? 1 : 0;
 }
