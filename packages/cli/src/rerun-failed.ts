@@ -1,19 +1,23 @@
 import {
+  checkRerun,
   parseHostEntry,
   parseJobSelector,
   resolveJobRequest,
   UsageError,
   type JobRequest,
   type JobRequestOptions,
-  type RunSpec,
 } from '@fleet/core';
+// Not the agent's main entry: that would load ssh2 and BullMQ into every CLI start.
+import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
 
 /**
  * `invoke --rerun-failed JOB`: the same command, run as JOB ran it (script,
  * working directory, environment, time limits), on exactly the hosts whose
  * child in JOB failed, as a new job. `options` carries what this invoke sets
- * of its own (name, throttle, error budget, waves).
+ * of its own (name, throttle, error budget, waves). What Redis holds is
+ * checked against the signatures this user's key made for JOB first
+ * (`checkRerun`): the new job is signed anew, so it must be what was signed.
  */
 export async function rerunFailedRequest(
   context: CliContext,
@@ -31,9 +35,18 @@ export async function rerunFailedRequest(
   if (failed.length === 0) {
     throw new UsageError(`no host failed in job ${parent.view.id} (${parent.view.state}): nothing to rerun`);
   }
-  const specText = await store.jobs.runSpec(parent);
-  if (specText === null) throw new UsageError(`job ${parent.view.id} has no command on record to rerun`);
-  const spec = JSON.parse(specText) as RunSpec;
+  const signatures = await store.jobs.signatures(failed.map((child) => child.view.id));
+  const spec = await checkRerun(
+    { id: parent.view.id, command: parent.view.command, spec: await store.jobs.runSpec(parent), childIds: parent.view.childIds },
+    failed.map((child, index) => ({
+      id: child.view.id,
+      location: child.view.location,
+      command: child.view.command,
+      signature: signatures[index] ?? null,
+    })),
+    await loadOrCreateSigningKey(context.settings.signingKeyPath),
+    { prefix: store.keys.prefix },
+  );
   return resolveJobRequest({
     ...options,
     type: 'remote',

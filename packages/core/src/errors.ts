@@ -101,6 +101,23 @@ export class JobStateError extends FleetError {
   }
 }
 
+/**
+ * `invoke --rerun-failed` found the job to rerun is not what this user
+ * signed (changed in Redis): nothing is launched.
+ */
+export class RerunRefused extends FleetError {
+  override name = 'RerunRefused';
+  constructor(
+    readonly jobId: number,
+    /** What was found changed. */
+    readonly why: string,
+  ) {
+    super(`refused to rerun job ${jobId}: ${why}`, {
+      hint: "nothing was run; check who can write to fleet's Redis, and start the command again with fleet invoke if you meant it",
+    });
+  }
+}
+
 /** Redis could not be reached or started. */
 export class RedisUnavailableError extends FleetError {
   override name = 'RedisUnavailableError';

@@ -39,6 +39,7 @@ export * from './deploy-plan.js';
 export * from './fan-out-plan.js';
 export * from './glob.js';
 export * from './job-signature.js';
+export * from './rerun-check.js';
 export * from './host-ranges.js';
 export * from './output-groups.js';
 export * from './host-file-name.js';

@@ -163,6 +163,13 @@ export class JobStore {
     return this.client.hget(this.keys.job(record.rootId), 'spec');
   }
 
+  /** The stored `signature` field of each leaf, in the order of `ids` (null where there is none). */
+  async signatures(ids: readonly number[]): Promise<(string | null)[]> {
+    const pipeline = this.client.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.job(id), 'signature');
+    return ((await pipeline.exec()) ?? []).map(([, value]) => (typeof value === 'string' ? value : null));
+  }
+
   /**
    * Resolves `JOB` arguments: an id selects that job (child or not); a name
    * selects every job bearing it. Throws {@link JobNotFoundError} for one that
