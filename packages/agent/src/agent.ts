@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, type RunSpec } from '@fleet/core';
+import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, servedLocationRefusal, type RunSpec } from '@fleet/core';
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
@@ -46,15 +46,19 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     agentId: id,
     executorFor: serves === null ? executorRouter(sshPool, threadPool) : onThisNode,
     stopGraceMs: options.stopGraceMs,
-    verify: (claimed) =>
-      options.trust.verify(claimed.signature, {
+    verify: async (claimed) => {
+      const verdict = await options.trust.verify(claimed.signature, {
         prefix: store.keys.prefix,
         jobId: claimed.id,
         location: claimed.location,
         rank: leafRank(claimed),
         count: claimed.count,
         spec: claimed.spec,
-      }),
+      });
+      // A node's agent runs what was signed for its own entry, whichever queue the job came by.
+      const misplaced = verdict.ok && serves !== null ? servedLocationRefusal(claimed.location, serves) : null;
+      return misplaced === null ? verdict : { ok: false, reason: misplaced };
+    },
     log,
   });
   const startedAt = new Date().toISOString();

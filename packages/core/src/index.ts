@@ -40,6 +40,7 @@ export * from './fan-out-plan.js';
 export * from './glob.js';
 export * from './job-signature.js';
 export * from './rerun-check.js';
+export * from './served-location.js';
 export * from './host-ranges.js';
 export * from './output-groups.js';
 export * from './host-file-name.js';

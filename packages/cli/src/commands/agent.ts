@@ -22,6 +22,11 @@ export const agentCommand = {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
     const served = argv.serve === undefined ? [] : parseComputerNames(argv.serve, '--serve');
     if (served.length > 1) throw new UsageError('--serve takes one host entry');
+    if (served[0]?.local) {
+      throw new UsageError(
+        '--serve localhost: localhost jobs are run by agents on the shared queue; --serve takes the entry of a node, as fleet deploy names it',
+      );
+    }
     const serves = served[0]?.raw ?? null;
     const settings = settingsFrom(argv);
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`);
