@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { hasShebang, hostRunSpec, type HostCommandSpec, type RunSpec } from '@fleet/core';
+import { hasShebang, hostRunSpec, jobEnvironment, type HostCommandSpec, type RunSpec } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
 import { localLoginShell } from './login-shell.js';
@@ -11,7 +11,8 @@ import { localLoginShell } from './login-shell.js';
  * Runs a command on this machine. A command line runs as sshd would run it
  * for this user: the user's shell (`localLoginShell`), `-c LINE`, with the
  * shell's base name as argv[0]. `--env` travels in the spawned process's
- * environment, never in its argv. The command is the leader of its own process
+ * environment, never in its argv; the agent's own `FLEET_` variables do not
+ * (`jobEnvironment`). The command is the leader of its own process
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
  * every process it started, not just the shell.
  */
@@ -31,7 +32,8 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
     const child = spawn(file, args, {
       argv0,
       cwd,
-      env: { ...process.env, ...spec.env },
+      // None of the agent's FLEET_ settings (its Redis password among them) reach the command.
+      env: jobEnvironment(process.env, spec.env),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

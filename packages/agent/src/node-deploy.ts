@@ -20,6 +20,8 @@ export interface DeployAgentOptions {
   bundlePath: string;
   /** The node agent's settings (FLEET_REDIS_URL or FLEET_REDIS_CLUSTER, FLEET_PREFIX), kept in a file only its user reads. */
   agentEnv: Record<string, string>;
+  /** Write the settings and restart the agent even when the same version runs (its credentials change). */
+  reconfigure: boolean;
   /** The deploying user's public key line: the node's agent runs the jobs it signs. */
   trustedKey: string;
   concurrency: number;
@@ -58,7 +60,7 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
         'chmod 600 "$f"',
       ].join('\n'),
     );
-    const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode });
+    const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode, reconfigure: options.reconfigure });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
 
     await stopAgent(lease, dir);

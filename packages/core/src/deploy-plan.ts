@@ -68,8 +68,13 @@ const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch6
  * runs; else install or upgrade, with the node's own Node.js when it is 20 or
  * newer, or this machine's Node binary when the node's OS and CPU match.
  */
-export function planDeploy(probe: NodeProbe, controller: ControllerInfo, options: { shipNode?: boolean } = {}): DeployPlan {
-  if (probe.deployedVersion === controller.version && probe.running && !options.shipNode) {
+export function planDeploy(
+  probe: NodeProbe,
+  controller: ControllerInfo,
+  /** `reconfigure`: the agent's settings change (new Redis credentials), so a current agent is installed again too. */
+  options: { shipNode?: boolean; reconfigure?: boolean } = {},
+): DeployPlan {
+  if (probe.deployedVersion === controller.version && probe.running && !options.shipNode && !options.reconfigure) {
     return { action: 'none', version: controller.version };
   }
   const major = Number((probe.nodeVersion ?? '').split('.')[0]);

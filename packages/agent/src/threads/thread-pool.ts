@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { jobEnvironment } from '@fleet/core';
 
 // Beside this module in both layouts that run it: the agent's dist/threads/, and the
 // CLI's bundle, where scripts/bundle.mjs writes the worker next to the chunk holding this code.
@@ -39,7 +40,13 @@ export class ThreadPool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER, { stdout: true, stderr: true, resourceLimits: THREAD_RESOURCE_LIMITS });
+    const worker = new Worker(WORKER, {
+      // The thread's process.env: the agent's, without its FLEET_ settings; the job's own join it there.
+      env: jobEnvironment(process.env, {}),
+      stdout: true,
+      stderr: true,
+      resourceLimits: THREAD_RESOURCE_LIMITS,
+    });
     // A warm worker must not keep an idle agent alive, nor crash it.
     worker.unref();
     worker.on('error', () => {});

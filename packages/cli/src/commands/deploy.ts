@@ -1,12 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, positiveInteger, type HostEntry } from '@fleet/core';
-import { targetToUrl, type AgentInfo, type FleetStore, type RedisTarget } from '@fleet/store';
+import type { AgentInfo, FleetStore } from '@fleet/store';
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
 import { summaryLine } from '../format/host-summary.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { nodeRedisSettings } from '../node-redis-settings.js';
 import { AGENT_BUNDLE } from '../package-files.js';
 
 interface DeployArgs extends GlobalArgs {
@@ -18,6 +19,8 @@ interface DeployArgs extends GlobalArgs {
   concurrency: number;
   'ship-node': boolean;
   'connect-timeout'?: number;
+  'node-redis-url'?: string;
+  'node-acl': boolean;
 }
 
 const hostOptions = (yargs: Argv<GlobalArgs>) =>
@@ -68,7 +71,17 @@ export const deployCommand = {
         default: false,
         describe: "Send this machine's Node binary even if the node has Node.js 20+",
       })
-      .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis'),
+      .option('node-redis-url', {
+        type: 'string',
+        describe: "The Redis URL written into each node's agent.env instead of this machine's (default: FLEET_NODE_REDIS_URL)",
+      })
+      .option('node-acl', {
+        type: 'boolean',
+        default: false,
+        describe: 'Make each node a Redis ACL user of its own (random password), so no node holds your Redis password',
+      })
+      .example('$0 deploy -f computers.txt --redis redis://10.0.0.5:6379', 'agents on every node, reporting to that Redis')
+      .example('$0 deploy -f computers.txt --node-acl', 'each node with a Redis user of its own'),
   handler: async (argv: DeployArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
     const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory));
@@ -76,15 +89,20 @@ export const deployCommand = {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
       const trustedKey = formatPublicKey(key.publicKey, keyComment());
+      const nodeRedisUrl = argv['node-redis-url'] ?? process.env.FLEET_NODE_REDIS_URL ?? null;
+      const choice = { nodeRedisUrl: nodeRedisUrl === '' ? null : nodeRedisUrl, nodeAcl: argv['node-acl'] };
+      const redisFor = await nodeRedisSettings(context.store.client, context.target, context.settings.prefix, hosts, choice);
       const pool = new SshPool();
       try {
         const results = await perHost(hosts, async (entry) => {
-          const agentEnv = { ...redisSettingFor(context.target, entry), FLEET_PREFIX: context.settings.prefix };
+          const redis = redisFor(entry);
           const outcome = await deployAgent({
             pool,
             entry,
             bundlePath: AGENT_BUNDLE,
-            agentEnv,
+            agentEnv: { ...redis.env, FLEET_PREFIX: context.settings.prefix },
+            // New credentials reach a running agent only by writing its settings and restarting it.
+            reconfigure: choice.nodeAcl || choice.nodeRedisUrl !== null,
             trustedKey,
             concurrency,
             shipNode: argv['ship-node'],
@@ -96,9 +114,15 @@ export const deployCommand = {
             return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
           if (outcome.status === 'current')
             return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
-          const what = outcome.status === 'installed' ? `installed ${outcome.version}` : `upgraded ${outcome.from} to ${outcome.version}`;
+          const what =
+            outcome.status === 'installed'
+              ? `installed ${outcome.version}`
+              : outcome.from === outcome.version
+                ? `restarted ${outcome.version} with new Redis credentials`
+                : `upgraded ${outcome.from} to ${outcome.version}`;
           const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
-          return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id})` };
+          const user = redis.aclUser === null ? '' : `; Redis user ${redis.aclUser}`;
+          return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id}${user})` };
         });
         return report(results, 'deployed');
       } finally {
@@ -135,30 +159,6 @@ export const undeployCommand = {
     });
   },
 };
-
-/**
- * The Redis a node's agent is given: the controller's own. A unix socket or a
- * loopback address only works for a node that is this machine, so for any
- * other node deploy refuses and says what to pass instead.
- */
-function redisSettingFor(target: RedisTarget, entry: HostEntry): Record<string, string> {
-  if (entry.local) throw new DeployRefused('localhost runs on this machine already; deploy is for other nodes', entry.raw);
-  if (target.kind === 'cluster') return { FLEET_REDIS_CLUSTER: target.nodes.join(',') };
-  const url = targetToUrl(target);
-  if (isLoopback(entry.host)) return { FLEET_REDIS_URL: url };
-  const local = target.kind === 'socket' || /^rediss?:\/\/([^@/]*@)?(127\.|localhost|\[::1\])/.test(url);
-  if (local) {
-    throw new DeployRefused(
-      `this machine's Redis is ${target.kind === 'socket' ? `a unix socket (${target.path})` : 'on a loopback address'}, which ${entry.host} cannot reach: deploy with --redis redis://ADDRESS:6379, an address ${entry.host} can reach`,
-      entry.raw,
-    );
-  }
-  return { FLEET_REDIS_URL: url };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host.startsWith('127.') || host === '::1';
-}
 
 function unique(hosts: HostEntry[]): HostEntry[] {
   const seen = new Set<string>();
