@@ -143,6 +143,12 @@ describe("no secret of fleet's reaches a job", () => {
         `redis-cli ACL SETUSER ${nodeAclUser(host)} reset on >A-LONG-PASSWORD ~${env.prefix}* &${env.prefix}*`,
       );
       expect(existsSync(join(ssh.fleet.hosts[0]!.home, '.local/share/fleet'))).toBe(false);
+      // A URL that is not one is refused without being echoed (it may hold a password), as are both options at once.
+      const notAUrl = await env.fleet(['deploy', '-c', host, '--node-redis-url', 'http://u:not-shown-pw@10.0.0.5']);
+      expect([notAUrl.code, notAUrl.stderr.includes('not-shown-pw')]).toEqual([2, false]);
+      expect(notAUrl.stderr).toContain('--node-redis-url (FLEET_NODE_REDIS_URL) takes redis://USER:PASSWORD@HOST:PORT');
+      const both = await env.fleet(['deploy', '-c', host, '--node-acl'], { env: { FLEET_NODE_REDIS_URL: `redis://10.0.0.5:6379` } });
+      expect([both.code, both.stderr]).toEqual([2, expect.stringContaining('choose one')]);
     });
   });
 });

@@ -10,6 +10,23 @@ export interface NodeRedisChoice {
   nodeAcl: boolean;
 }
 
+/**
+ * The choice `--node-redis-url` (or `FLEET_NODE_REDIS_URL`) and `--node-acl`
+ * make, checked before Redis is opened. A bad URL is not echoed: it may hold
+ * a password.
+ */
+export function nodeRedisChoice(flag: string | undefined, environment: string | undefined, nodeAcl: boolean): NodeRedisChoice {
+  const given = flag ?? environment ?? '';
+  const nodeRedisUrl = given === '' ? null : given;
+  if (nodeRedisUrl !== null && !/^rediss?:\/\/\S+$/.test(nodeRedisUrl)) {
+    throw new UsageError('--node-redis-url (FLEET_NODE_REDIS_URL) takes redis://USER:PASSWORD@HOST:PORT, or rediss:// for TLS');
+  }
+  if (nodeAcl && nodeRedisUrl !== null) {
+    throw new UsageError('--node-acl makes each node a Redis user of its own; --node-redis-url gives them all one: choose one');
+  }
+  return { nodeRedisUrl, nodeAcl };
+}
+
 /** A node's Redis settings for its agent.env, and the ACL user made for it, if any. */
 export interface NodeRedisSetting {
   env: Record<string, string>;
@@ -35,9 +52,6 @@ export async function nodeRedisSettings(
   hosts: readonly HostEntry[],
   choice: NodeRedisChoice,
 ): Promise<(entry: HostEntry) => NodeRedisSetting> {
-  if (choice.nodeAcl && choice.nodeRedisUrl !== null) {
-    throw new UsageError('--node-acl makes each node a Redis user of its own; --node-redis-url gives them all one: choose one');
-  }
   const base = (entry: HostEntry): Record<string, string> =>
     choice.nodeRedisUrl === null
       ? controllerSetting(target, entry)

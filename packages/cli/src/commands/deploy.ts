@@ -7,7 +7,7 @@ import { hostFlags, hostsFromArgs } from '../command-args.js';
 import { summaryLine } from '../format/host-summary.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { nodeRedisSettings } from '../node-redis-settings.js';
+import { nodeRedisChoice, nodeRedisSettings } from '../node-redis-settings.js';
 import { AGENT_BUNDLE } from '../package-files.js';
 
 interface DeployArgs extends GlobalArgs {
@@ -85,12 +85,11 @@ export const deployCommand = {
   handler: async (argv: DeployArgs) => {
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
     const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory));
+    const choice = nodeRedisChoice(argv['node-redis-url'], process.env.FLEET_NODE_REDIS_URL, argv['node-acl']);
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
       const trustedKey = formatPublicKey(key.publicKey, keyComment());
-      const nodeRedisUrl = argv['node-redis-url'] ?? process.env.FLEET_NODE_REDIS_URL ?? null;
-      const choice = { nodeRedisUrl: nodeRedisUrl === '' ? null : nodeRedisUrl, nodeAcl: argv['node-acl'] };
       const redisFor = await nodeRedisSettings(context.store.client, context.target, context.settings.prefix, hosts, choice);
       const pool = new SshPool();
       try {
