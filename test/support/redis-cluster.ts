@@ -15,8 +15,18 @@ export interface TestRedisCluster {
   stop(): Promise<void>;
 }
 
-export async function startRedisCluster(): Promise<TestRedisCluster> {
+/** Who may log in: with `user`, only that ACL user (the `default` user is off), as a cluster that holds credentials is set up. */
+export interface RedisClusterOptions {
+  user?: { name: string; password: string };
+}
+
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<TestRedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-cluster-'));
+  const acl =
+    options.user === undefined
+      ? []
+      : ['--user', 'default', 'off', '--user', options.user.name, 'on', `>${options.user.password}`, '~*', '&*', '+@all'];
+  const login = options.user === undefined ? [] : ['--user', options.user.name, '--pass', options.user.password, '--no-auth-warning'];
   const ports = [await freePort(), await freePort(), await freePort()];
   const servers: ChildProcess[] = ports.map((port) =>
     spawn(
@@ -36,16 +46,17 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
         `nodes-${port}.conf`,
         '--cluster-node-timeout',
         '2000',
+        ...acl,
       ],
       { stdio: 'ignore' },
     ),
   );
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
-  await until(async () => (await Promise.all(ports.map((port) => ping(port)))).every(Boolean), { what: 'cluster nodes' });
-  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+  await until(async () => (await Promise.all(ports.map((port) => ping(port, login)))).every(Boolean), { what: 'cluster nodes' });
+  await run('redis-cli', [...login, '--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
   await until(
     async () => {
-      const { stdout } = await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info']);
+      const { stdout } = await run('redis-cli', [...login, '-p', String(ports[0]), 'cluster', 'info']);
       return stdout.includes('cluster_state:ok');
     },
     { what: 'the cluster to be ready' },
@@ -62,9 +73,9 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   };
 }
 
-async function ping(port: number): Promise<boolean> {
+async function ping(port: number, login: string[]): Promise<boolean> {
   try {
-    return (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG';
+    return (await run('redis-cli', [...login, '-p', String(port), 'ping'])).stdout.trim() === 'PONG';
   } catch {
     return false;
   }

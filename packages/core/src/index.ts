@@ -15,6 +15,8 @@ export * from './output-budget.js';
 export * from './output-record.js';
 export * from './run-result.js';
 export * from './settings.js';
+export * from './redacted-url.js';
+export * from './redis-cluster-seeds.js';
 export * from './safe-completion.js';
 export * from './shell-quote.js';
 export * from './state-rollup.js';

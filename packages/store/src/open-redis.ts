@@ -41,7 +41,7 @@ export async function openRedis(
   options: { startEmbedded?: boolean } = {},
 ): Promise<OpenedRedis> {
   const tls = await tlsFrom(settings);
-  if (settings.redisCluster !== null) return open({ kind: 'cluster', nodes: settings.redisCluster }, role, undefined, tls);
+  if (settings.redisCluster !== null) return open({ kind: 'cluster', seeds: settings.redisCluster }, role, undefined, tls);
   if (settings.redisUrl !== null) return open(targetFromUrl(settings.redisUrl), role, undefined, tls);
   try {
     return await open({ kind: 'url', url: DEFAULTS.redisUrl }, role, 1000);

@@ -143,7 +143,7 @@ export const undeployCommand = {
  */
 function redisSettingFor(target: RedisTarget, entry: HostEntry): Record<string, string> {
   if (entry.local) throw new DeployRefused('localhost runs on this machine already; deploy is for other nodes', entry.raw);
-  if (target.kind === 'cluster') return { FLEET_REDIS_CLUSTER: target.nodes.join(',') };
+  if (target.kind === 'cluster') return { FLEET_REDIS_CLUSTER: targetToUrl(target) };
   const url = targetToUrl(target);
   if (isLoopback(entry.host)) return { FLEET_REDIS_URL: url };
   const local = target.kind === 'socket' || /^rediss?:\/\/([^@/]*@)?(127\.|localhost|\[::1\])/.test(url);
