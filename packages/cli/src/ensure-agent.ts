@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AgentUnavailableError, DEFAULTS } from '@fleet/core';
-import { targetToUrl } from '@fleet/store';
+import { AgentUnavailableError, DEFAULTS, UnsafePathError } from '@fleet/core';
+import { ensurePrivateStateDir, targetToUrl } from '@fleet/store';
 import type { CliContext } from './context.js';
 import { CLI_BIN } from './package-files.js';
 
@@ -36,10 +36,12 @@ export async function ensureAgent(context: CliContext): Promise<void> {
 }
 
 async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
-  // Without its log there is nowhere to say why an agent failed: no agent, exit 3.
-  const log = await mkdir(context.settings.stateDir, { recursive: true, mode: 0o700 })
+  // Without its log there is nowhere to say why an agent failed: no agent, exit 3. A state
+  // directory someone else controls is refused outright (exit 2), before the log is opened in it.
+  const log = await ensurePrivateStateDir(context.settings.stateDir)
     .then(() => open(logFile, 'a'))
     .catch((error: unknown) => {
+      if (error instanceof UnsafePathError) throw error;
       throw new AgentUnavailableError(`cannot start an agent: ${error instanceof Error ? error.message : String(error)}`, {
         hint: "check FLEET_STATE_DIR, or run 'fleet agent' yourself",
         cause: error,

@@ -18,6 +18,7 @@ export * from './settings.js';
 export * from './redacted-url.js';
 export * from './redis-cluster-seeds.js';
 export * from './safe-completion.js';
+export * from './path-safety.js';
 export * from './shell-quote.js';
 export * from './state-rollup.js';
 export * from './version.js';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULTS, FileReadError, RedisUnavailableError, type FleetSettings } from '@fleet/core';
 import { embeddedRedisPaths, ensureEmbeddedRedis } from './embedded-redis.js';
+import { checkPrivateStateDir } from './private-state-dir.js';
 import {
   connectClient,
   redisFactory,
@@ -48,6 +49,7 @@ export async function openRedis(
   } catch (error) {
     if (!(error instanceof RedisUnavailableError)) throw error;
   }
+  if (options.startEmbedded === false) await checkPrivateStateDir(settings.stateDir);
   const socket =
     options.startEmbedded === false ? embeddedRedisPaths(settings.stateDir).socket : await ensureEmbeddedRedis(settings.stateDir);
   return open({ kind: 'socket', path: socket }, role);
