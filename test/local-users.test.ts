@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalUser, type LocalUser } from './support/local-user.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useLocalAttacker, type LocalUser } from './support/local-user.js';
 import { useFleet, type JobJson } from './support/use-fleet.js';
 
 /**
@@ -12,22 +11,14 @@ import { useFleet, type JobJson } from './support/use-fleet.js';
  * with the path and what to do, and the file the attacker aimed at is as it was.
  */
 const fleet = useFleet();
+const attacker = useLocalAttacker('fleet-shared-');
 let other: LocalUser;
-/** A file of root's own that the attacker wants written through, standing for /root/.bashrc. */
-let target: string;
+/** The shared directory, and the file of root's the attacker wants written through (standing for /root/.bashrc). */
 let shared: string;
-const ORIGINAL = 'root-owned, to stay as it is\n';
-
-beforeAll(async () => {
-  other = await createLocalUser();
-  shared = await mkdtemp(join(tmpdir(), 'fleet-shared-'));
-  await chmod(shared, 0o1777);
-  target = join(shared, 'root-owned-target');
-  await writeFile(target, ORIGINAL, { mode: 0o600 });
-});
-afterAll(async () => {
-  await rm(shared, { recursive: true, force: true });
-  await other?.remove();
+let target: string;
+beforeEach(() => {
+  ({ user: other } = attacker);
+  ({ dir: shared, target } = attacker.tmp);
 });
 
 describe('the signing key', () => {
@@ -94,8 +85,8 @@ describe('--outdir', () => {
     const result = await fleet.env.fleet(['invoke', '-c', 'localhost', '--outdir', outdir, '--', 'echo PWNED']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`${join(outdir, 'localhost.out')} is a symbolic link`);
-    expect(await readFile(target, 'utf8')).toBe(ORIGINAL);
-    expect((await stat(target)).size).toBe(ORIGINAL.length);
+    expect(await readFile(target, 'utf8')).toBe(attacker.tmp.original);
+    expect((await stat(target)).size).toBe(attacker.tmp.original.length);
     // The run is stopped and its job removed, as an interrupted one is.
     expect(await fleet.env.json<JobJson[]>(['get'])).toEqual([]);
   });
