@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { until } from './poll.js';
 import { freePort } from './redis-server.js';
+import { redisTlsArgs, type TestTls } from './test-tls.js';
 
 const run = promisify(execFile);
 
@@ -15,9 +16,14 @@ export interface TestRedisCluster {
   stop(): Promise<void>;
 }
 
-/** Who may log in: with `user`, only that ACL user (the `default` user is off), as a cluster that holds credentials is set up. */
+/**
+ * Who may log in: with `user`, only that ACL user (the `default` user is off),
+ * as a cluster that holds credentials is set up. With `tls`, every node, and
+ * the cluster bus, speaks TLS only, with that certificate.
+ */
 export interface RedisClusterOptions {
   user?: { name: string; password: string };
+  tls?: TestTls;
 }
 
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<TestRedisCluster> {
@@ -26,14 +32,18 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     options.user === undefined
       ? []
       : ['--user', 'default', 'off', '--user', options.user.name, 'on', `>${options.user.password}`, '~*', '&*', '+@all'];
-  const login = options.user === undefined ? [] : ['--user', options.user.name, '--pass', options.user.password, '--no-auth-warning'];
+  const login = [
+    ...(options.user === undefined ? [] : ['--user', options.user.name, '--pass', options.user.password, '--no-auth-warning']),
+    ...(options.tls === undefined ? [] : ['--tls', '--cacert', options.tls.ca]),
+  ];
+  const listen = (port: number) =>
+    options.tls === undefined ? ['--port', String(port)] : [...redisTlsArgs(options.tls, port), '--tls-cluster', 'yes'];
   const ports = [await freePort(), await freePort(), await freePort()];
   const servers: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...listen(port),
         '--bind',
         '127.0.0.1',
         '--dir',
