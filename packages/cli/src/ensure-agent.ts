@@ -20,6 +20,10 @@ export async function ensureAgent(context: CliContext): Promise<void> {
   const sharedAgentAlive = async () => (await store.agents.list()).some((agent) => agent.serves === null);
   if (await sharedAgentAlive()) return;
   const logFile = join(settings.stateDir, 'agent.log');
+  // A state directory someone else controls is refused outright (exit 2), before the spawn lock is taken.
+  await ensurePrivateStateDir(settings.stateDir).catch((error: unknown) => {
+    throw error instanceof UnsafePathError ? error : cannotStart(error);
+  });
   const won = await store.client.set(store.keys.agentSpawnLock, String(process.pid), 'PX', DEFAULTS.agentSpawnLockMs, 'NX');
   if (won === 'OK') await spawnAgent(context, logFile);
   const deadline = Date.now() + DEFAULTS.agentSpawnWaitMs;
@@ -36,17 +40,10 @@ export async function ensureAgent(context: CliContext): Promise<void> {
 }
 
 async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
-  // Without its log there is nowhere to say why an agent failed: no agent, exit 3. A state
-  // directory someone else controls is refused outright (exit 2), before the log is opened in it.
-  const log = await ensurePrivateStateDir(context.settings.stateDir)
-    .then(() => open(logFile, 'a'))
-    .catch((error: unknown) => {
-      if (error instanceof UnsafePathError) throw error;
-      throw new AgentUnavailableError(`cannot start an agent: ${error instanceof Error ? error.message : String(error)}`, {
-        hint: "check FLEET_STATE_DIR, or run 'fleet agent' yourself",
-        cause: error,
-      });
-    });
+  // Without its log there is nowhere to say why an agent failed: no agent, exit 3.
+  const log = await open(logFile, 'a').catch((error: unknown) => {
+    throw cannotStart(error);
+  });
   try {
     const child = spawn(process.execPath, [CLI_BIN, 'agent', '--idle-timeout', String(context.settings.agentIdleMs / 1000)], {
       detached: true,
@@ -67,4 +64,11 @@ async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
   } finally {
     await log.close();
   }
+}
+
+function cannotStart(error: unknown): AgentUnavailableError {
+  return new AgentUnavailableError(`cannot start an agent: ${error instanceof Error ? error.message : String(error)}`, {
+    hint: "check FLEET_STATE_DIR, or run 'fleet agent' yourself",
+    cause: error,
+  });
 }
