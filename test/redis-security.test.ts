@@ -1,15 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './support/fleet-env.js';
 import { until } from './support/poll.js';
 import { freePort, redisAnswers } from './support/redis-server.js';
+import { makeTestTls, redisTlsArgs } from './support/test-tls.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
-
-const run = promisify(execFile);
 
 /** The least-privilege ACL user the README documents, for the default prefix. */
 const ACL = ['fleet', 'on', '>s3cret', '~{fleet}*', '&{fleet}*', '+@all', '-@dangerous', '+info'];
@@ -70,48 +68,11 @@ describe('Redis with an ACL user restricted to fleet’s prefix', () => {
 
 describe('Redis over TLS', () => {
   it('works end to end with the CA in FLEET_REDIS_CA, and refuses an unknown certificate', async () => {
-    const ca = join(dir, 'ca.crt');
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await run('openssl', ['req', '-x509', ...ec, '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '1', '-subj', '/CN=fleet test CA']);
-    await run('openssl', ['req', ...ec, '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.csr'), '-subj', '/CN=127.0.0.1']);
-    await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    await run('openssl', [
-      'x509',
-      '-req',
-      '-in',
-      join(dir, 'server.csr'),
-      '-CA',
-      ca,
-      '-CAkey',
-      join(dir, 'ca.key'),
-      '-CAcreateserial',
-      '-out',
-      join(dir, 'server.crt'),
-      '-days',
-      '1',
-      '-extfile',
-      join(dir, 'ext.cnf'),
-    ]);
+    const tls = await makeTestTls(dir);
+    const { ca, caPem } = tls;
     const port = await freePort();
-    const caPem = await readFile(ca);
-    await startServer(
-      [
-        '--port',
-        '0',
-        '--tls-port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--tls-cert-file',
-        join(dir, 'server.crt'),
-        '--tls-key-file',
-        join(dir, 'server.key'),
-        '--tls-ca-cert-file',
-        ca,
-        '--tls-auth-clients',
-        'no',
-      ],
-      () => redisAnswers(`rediss://127.0.0.1:${port}`, { tls: { ca: caPem } }),
+    await startServer([...redisTlsArgs(tls, port), '--bind', '127.0.0.1'], () =>
+      redisAnswers(`rediss://127.0.0.1:${port}`, { tls: { ca: caPem } }),
     );
     const url = `rediss://127.0.0.1:${port}`;
     const env = await createFleetEnv(null, { FLEET_REDIS_URL: url, FLEET_REDIS_CA: ca });

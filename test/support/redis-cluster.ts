@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { until } from './poll.js';
 import { freePort } from './redis-server.js';
+import { redisTlsArgs, type TestTls } from './test-tls.js';
 
 const run = promisify(execFile);
 
@@ -15,15 +16,34 @@ export interface TestRedisCluster {
   stop(): Promise<void>;
 }
 
-export async function startRedisCluster(): Promise<TestRedisCluster> {
+/**
+ * Who may log in: with `user`, only that ACL user (the `default` user is off),
+ * as a cluster that holds credentials is set up. With `tls`, every node, and
+ * the cluster bus, speaks TLS only, with that certificate.
+ */
+export interface RedisClusterOptions {
+  user?: { name: string; password: string };
+  tls?: TestTls;
+}
+
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<TestRedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-cluster-'));
+  const acl =
+    options.user === undefined
+      ? []
+      : ['--user', 'default', 'off', '--user', options.user.name, 'on', `>${options.user.password}`, '~*', '&*', '+@all'];
+  const login = [
+    ...(options.user === undefined ? [] : ['--user', options.user.name, '--pass', options.user.password, '--no-auth-warning']),
+    ...(options.tls === undefined ? [] : ['--tls', '--cacert', options.tls.ca]),
+  ];
+  const listen = (port: number) =>
+    options.tls === undefined ? ['--port', String(port)] : [...redisTlsArgs(options.tls, port), '--tls-cluster', 'yes'];
   const ports = [await freePort(), await freePort(), await freePort()];
   const servers: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...listen(port),
         '--bind',
         '127.0.0.1',
         '--dir',
@@ -36,16 +56,17 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
         `nodes-${port}.conf`,
         '--cluster-node-timeout',
         '2000',
+        ...acl,
       ],
       { stdio: 'ignore' },
     ),
   );
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
-  await until(async () => (await Promise.all(ports.map((port) => ping(port)))).every(Boolean), { what: 'cluster nodes' });
-  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+  await until(async () => (await Promise.all(ports.map((port) => ping(port, login)))).every(Boolean), { what: 'cluster nodes' });
+  await run('redis-cli', [...login, '--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
   await until(
     async () => {
-      const { stdout } = await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info']);
+      const { stdout } = await run('redis-cli', [...login, '-p', String(ports[0]), 'cluster', 'info']);
       return stdout.includes('cluster_state:ok');
     },
     { what: 'the cluster to be ready' },
@@ -62,9 +83,9 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   };
 }
 
-async function ping(port: number): Promise<boolean> {
+async function ping(port: number, login: string[]): Promise<boolean> {
   try {
-    return (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG';
+    return (await run('redis-cli', [...login, '-p', String(port), 'ping'])).stdout.trim() === 'PONG';
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { userInfo, hostname } from 'node:os';
 import {
@@ -7,7 +7,9 @@ import {
   formatPublicKey,
   generateSigningKey,
   parsePrivateKey,
+  privateKeyProblem,
   FileReadError,
+  UnsafePathError,
   UsageError,
   type SigningKey,
 } from '@fleet/core';
@@ -15,13 +17,23 @@ import {
 /**
  * Reads this user's signing key, or null when there is none yet. A file that
  * is there but is not a key is an error: fleet never replaces a key silently,
- * since every agent that trusts it would then refuse this user's jobs.
+ * since every agent that trusts it would then refuse this user's jobs. Nor
+ * does it use a key another user owns or could read or write (see
+ * privateKeyProblem), judged on the file it opened, not on its name.
  */
 export async function readSigningKey(path: string): Promise<SigningKey | null> {
   let pem: string;
   try {
-    pem = await readFile(path, 'utf8');
+    const file = await open(path, 'r');
+    try {
+      const problem = privateKeyProblem(path, await file.stat(), process.getuid?.() ?? 0);
+      if (problem !== null) throw new UnsafePathError(path, `(the signing key) ${problem.problem}`, problem.hint);
+      pem = await file.readFile('utf8');
+    } finally {
+      await file.close();
+    }
   } catch (error) {
+    if (error instanceof UnsafePathError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new FileReadError('the signing key', path, error);
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { sshConfigFiles } from '@fleet/agent';
-import { parseSshConfigFile } from '@fleet/core';
+import { isSafeToComplete, parseSshConfigFile } from '@fleet/core';
 import type { Argv } from 'yargs';
 import { withContext, type GlobalArgs } from './context.js';
 
@@ -39,7 +39,9 @@ type Defaults = (onCompleted: (error: Error | null, completions: string[] | unde
  * take jobs, the ids and names of the jobs in Redis. Completion never starts
  * the embedded Redis, and a Redis that does not answer only means no jobs are
  * offered: a TAB never prints an error. `ssh-config` is offered the hosts
- * the user's ssh_config names.
+ * the user's ssh_config names. Only words safe to put on a command line as
+ * they are get offered (see {@link isSafeToComplete}): a job's name comes
+ * from Redis, which someone else may have written.
  */
 export function completeFleet(
   current: string,
@@ -52,13 +54,17 @@ export function completeFleet(
     // The words as typed: the program's name, then the command.
     const command = String(argv._[1] ?? '');
     if (command === 'ssh-config' && !current.startsWith('-')) {
-      return void sshConfigHosts().then((hosts) => done([...offered, ...hosts.filter((host) => host.startsWith(current))]));
+      return void sshConfigHosts().then((hosts) => done([...offered, ...offerable(hosts, current)]));
     }
     if (!JOB_COMMANDS.has(command) || current.startsWith('-')) return done(offered);
     void jobNames(argv)
       .catch(() => [])
-      .then((jobs) => done([...offered, ...jobs.filter((job) => job.startsWith(current))]));
+      .then((jobs) => done([...offered, ...offerable(jobs, current)]));
   });
+}
+
+function offerable(words: string[], current: string): string[] {
+  return words.filter((word) => word.startsWith(current) && isSafeToComplete(word));
 }
 
 /** The hosts the user's ssh_config names outright (`Host` patterns without wildcards or `!`). */

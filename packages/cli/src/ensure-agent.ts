@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AgentUnavailableError, DEFAULTS } from '@fleet/core';
-import { targetToUrl } from '@fleet/store';
+import { AgentUnavailableError, DEFAULTS, UnsafePathError } from '@fleet/core';
+import { ensurePrivateStateDir, targetToUrl } from '@fleet/store';
 import type { CliContext } from './context.js';
 import { CLI_BIN } from './package-files.js';
 
@@ -20,6 +20,10 @@ export async function ensureAgent(context: CliContext): Promise<void> {
   const sharedAgentAlive = async () => (await store.agents.list()).some((agent) => agent.serves === null);
   if (await sharedAgentAlive()) return;
   const logFile = join(settings.stateDir, 'agent.log');
+  // A state directory someone else controls is refused outright (exit 2), before the spawn lock is taken.
+  await ensurePrivateStateDir(settings.stateDir).catch((error: unknown) => {
+    throw error instanceof UnsafePathError ? error : cannotStart(error);
+  });
   const won = await store.client.set(store.keys.agentSpawnLock, String(process.pid), 'PX', DEFAULTS.agentSpawnLockMs, 'NX');
   if (won === 'OK') await spawnAgent(context, logFile);
   const deadline = Date.now() + DEFAULTS.agentSpawnWaitMs;
@@ -37,14 +41,9 @@ export async function ensureAgent(context: CliContext): Promise<void> {
 
 async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
   // Without its log there is nowhere to say why an agent failed: no agent, exit 3.
-  const log = await mkdir(context.settings.stateDir, { recursive: true, mode: 0o700 })
-    .then(() => open(logFile, 'a'))
-    .catch((error: unknown) => {
-      throw new AgentUnavailableError(`cannot start an agent: ${error instanceof Error ? error.message : String(error)}`, {
-        hint: "check FLEET_STATE_DIR, or run 'fleet agent' yourself",
-        cause: error,
-      });
-    });
+  const log = await open(logFile, 'a').catch((error: unknown) => {
+    throw cannotStart(error);
+  });
   try {
     const child = spawn(process.execPath, [CLI_BIN, 'agent', '--idle-timeout', String(context.settings.agentIdleMs / 1000)], {
       detached: true,
@@ -65,4 +64,11 @@ async function spawnAgent(context: CliContext, logFile: string): Promise<void> {
   } finally {
     await log.close();
   }
+}
+
+function cannotStart(error: unknown): AgentUnavailableError {
+  return new AgentUnavailableError(`cannot start an agent: ${error instanceof Error ? error.message : String(error)}`, {
+    hint: "check FLEET_STATE_DIR, or run 'fleet agent' yourself",
+    cause: error,
+  });
 }

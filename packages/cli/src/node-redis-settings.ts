@@ -95,7 +95,7 @@ export async function nodeRedisSettings(
 /** This machine's own Redis, for a node that can reach it. */
 function controllerSetting(target: RedisTarget, entry: HostEntry): Record<string, string> {
   refuseLocal(entry);
-  if (target.kind === 'cluster') return { FLEET_REDIS_CLUSTER: target.nodes.join(',') };
+  if (target.kind === 'cluster') return { FLEET_REDIS_CLUSTER: targetToUrl(target) };
   if (target.kind === 'socket') {
     if (isLoopback(entry.host)) return { FLEET_REDIS_URL: targetToUrl(target) };
     throw new DeployRefused(

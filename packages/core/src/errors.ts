@@ -360,3 +360,20 @@ export class SshConfigError extends UsageError {
     });
   }
 }
+
+/**
+ * A file or directory fleet will not trust or write through: another user
+ * owns it, others may read or write it, or it is a link planted where fleet
+ * writes. Nothing was read from it or written to it.
+ */
+export class UnsafePathError extends UsageError {
+  override name = 'UnsafePathError';
+  constructor(
+    readonly path: string,
+    /** What is wrong, as the end of a sentence that starts with the path. */
+    readonly problem: string,
+    hint: string,
+  ) {
+    super(`${path} ${problem}`, { hint });
+  }
+}

@@ -35,6 +35,16 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ env: { FLEET_RETENTION: 'soon' }, homeDir: '/h' })).toThrow(/FLEET_RETENTION/);
     expect(() => resolveSettings({ env: { FLEET_REDIS_URL: 'http://x' }, homeDir: '/h' })).toThrow(/redis:\/\//);
   });
+
+  it('refuses a malformed Redis URL or seed list without quoting its password', () => {
+    for (const url of ['http://fleet:s3cret@h', 'redis://fleet:s3cret@h:notaport', 'redis://fleet:s3cr%et@h', 'redis://fleet:s3 cret@[h']) {
+      expect(() => resolveSettings({ env: { FLEET_REDIS_URL: url }, homeDir: '/h' }), url).toThrow(
+        /Redis URL "redis:\/\/fleet:\*\*\*@|Redis URL "http:\/\/fleet:\*\*\*@/,
+      );
+      expect(() => resolveSettings({ env: {}, homeDir: '/h', redisUrl: url }), url).not.toThrow(/s3/);
+    }
+    expect(() => resolveSettings({ env: { FLEET_REDIS_CLUSTER: 'http://fleet:s3cret@h:1' }, homeDir: '/h' })).toThrow(/fleet:\*\*\*@/);
+  });
 });
 
 describe('resolveJobRequest', () => {

@@ -1,13 +1,15 @@
 import { DEFAULTS } from './defaults.js';
 import { parseBytes, parseDurationMs } from './duration.js';
 import { UsageError } from './errors.js';
+import { redactedUrl } from './redacted-url.js';
+import { parseRedisClusterSeeds, type RedisClusterSeeds } from './redis-cluster-seeds.js';
 
 /** Settings that come from the environment (SPEC §6), resolved and checked. */
 export interface FleetSettings {
   /** An explicit Redis URL (`--redis` or FLEET_REDIS_URL), or null to use the default and the embedded fallback. */
   redisUrl: string | null;
-  /** Seed nodes of a Redis Cluster (FLEET_REDIS_CLUSTER), or null. */
-  redisCluster: string[] | null;
+  /** Seed nodes of a Redis Cluster, with their credentials and TLS (FLEET_REDIS_CLUSTER), or null. */
+  redisCluster: RedisClusterSeeds | null;
   /** A CA bundle (PEM file) to check a `rediss://` server against (FLEET_REDIS_CA), or null for the system's. */
   redisCa: string | null;
   prefix: string;
@@ -44,7 +46,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
   const configDir = `${nonEmpty(env.XDG_CONFIG_HOME) ?? `${homeDir}/.config`}/fleet`;
   return {
     redisUrl: url ?? null,
-    redisCluster: cluster === undefined ? null : parseClusterNodes(cluster),
+    redisCluster: cluster === undefined ? null : parseRedisClusterSeeds(cluster),
     redisCa: nonEmpty(env.FLEET_REDIS_CA) ?? null,
     prefix,
     retentionMs: optional(env.FLEET_RETENTION, DEFAULTS.retentionMs, (v) => parseDurationMs(v, 'FLEET_RETENTION')),
@@ -59,27 +61,36 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
   };
 }
 
-/** Checks that a Redis URL has a scheme fleet can use. */
+/**
+ * Checks that a Redis URL has a scheme fleet can use and parses as a URL
+ * (ioredis would otherwise throw from deep inside). Errors quote it with its
+ * password hidden.
+ */
 export function checkRedisUrl(url: string): void {
+  const shown = JSON.stringify(redactedUrl(url));
   if (!/^(redis|rediss|unix):\/\/./.test(url)) {
-    throw new UsageError(`Redis URL ${JSON.stringify(url)} is not a redis://, rediss:// or unix:// URL`, {
-      hint: 'for example redis://127.0.0.1:6379 or rediss://user:password@host:6380',
+    throw new UsageError(`Redis URL ${shown} is not a redis://, rediss:// or unix:// URL`, { hint: URL_EXAMPLE });
+  }
+  if (url.startsWith('unix://')) return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`Redis URL ${shown} is not a valid URL`, {
+      hint: `${URL_EXAMPLE}; percent-encode a password's special characters (@ as %40, % as %25)`,
+    });
+  }
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    throw new UsageError(`Redis URL ${shown}: the user or password is not valid percent-encoding`, {
+      hint: 'write % in a password as %25',
     });
   }
 }
 
-function parseClusterNodes(text: string): string[] {
-  const nodes = text
-    .split(',')
-    .map((node) => node.trim())
-    .filter(Boolean);
-  for (const node of nodes) {
-    if (!/^[^\s:]+:\d+$/.test(node)) {
-      throw new UsageError(`FLEET_REDIS_CLUSTER: ${JSON.stringify(node)} is not host:port`);
-    }
-  }
-  return nodes;
-}
+const URL_EXAMPLE = 'for example redis://127.0.0.1:6379 or rediss://user:password@host:6380';
 
 /** Parses a whole number of at least 1. */
 export function positiveInteger(text: string, what: string): number {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULTS, RedisUnavailableError } from '@fleet/core';
 import { Redis } from 'ioredis';
+import { ensurePrivateStateDir } from './private-state-dir.js';
 
 /** Files of the private redis-server fleet starts when no Redis is given. */
 export function embeddedRedisPaths(stateDir: string) {
@@ -33,6 +34,7 @@ export async function ensureEmbeddedRedis(stateDir: string): Promise<string> {
       hint: 'set FLEET_STATE_DIR to a shorter directory, or FLEET_REDIS_URL to a running Redis',
     });
   }
+  await ensurePrivateStateDir(stateDir);
   if (await answers(paths.socket)) return paths.socket;
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
 

@@ -9,6 +9,7 @@ export * from './keys.js';
 export * from './open-redis.js';
 export * from './output-store.js';
 export * from './output-writer.js';
+export * from './private-state-dir.js';
 export * from './redis-connection.js';
 export * from './transitions.js';
 export * from './work-queue.js';

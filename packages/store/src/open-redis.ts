@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULTS, FileReadError, RedisUnavailableError, type FleetSettings } from '@fleet/core';
 import { embeddedRedisPaths, ensureEmbeddedRedis } from './embedded-redis.js';
+import { checkPrivateStateDir } from './private-state-dir.js';
 import {
   connectClient,
   redisFactory,
@@ -41,13 +42,14 @@ export async function openRedis(
   options: { startEmbedded?: boolean } = {},
 ): Promise<OpenedRedis> {
   const tls = await tlsFrom(settings);
-  if (settings.redisCluster !== null) return open({ kind: 'cluster', nodes: settings.redisCluster }, role, undefined, tls);
+  if (settings.redisCluster !== null) return open({ kind: 'cluster', seeds: settings.redisCluster }, role, undefined, tls);
   if (settings.redisUrl !== null) return open(targetFromUrl(settings.redisUrl), role, undefined, tls);
   try {
     return await open({ kind: 'url', url: DEFAULTS.redisUrl }, role, 1000);
   } catch (error) {
     if (!(error instanceof RedisUnavailableError)) throw error;
   }
+  if (options.startEmbedded === false) await checkPrivateStateDir(settings.stateDir);
   const socket =
     options.startEmbedded === false ? embeddedRedisPaths(settings.stateDir).socket : await ensureEmbeddedRedis(settings.stateDir);
   return open({ kind: 'socket', path: socket }, role);

@@ -1,11 +1,11 @@
-import { RedisUnavailableError } from '@fleet/core';
+import { formatRedisClusterSeeds, redactedUrl, RedisUnavailableError, type RedisClusterSeeds } from '@fleet/core';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /** Any Redis fleet talks to: one server, or a cluster. */
 export type RedisClient = Redis | Cluster;
 
 /** Where Redis is: a URL, a unix socket, or the seed nodes of a cluster. */
-export type RedisTarget = { kind: 'url'; url: string } | { kind: 'socket'; path: string } | { kind: 'cluster'; nodes: string[] };
+export type RedisTarget = { kind: 'url'; url: string } | { kind: 'socket'; path: string } | { kind: 'cluster'; seeds: RedisClusterSeeds };
 
 /**
  * Who the connection is for. A CLI gives up quickly when Redis is not there to
@@ -19,11 +19,11 @@ export type ConnectionRole = 'cli' | 'agent';
 /** Makes connections; passed in so that tests and embedders can choose how. */
 export type RedisFactory = () => RedisClient;
 
-/** The URL form of a target, to hand to another process (a detached agent). */
+/** The URL form of a target, to hand to another process (a detached agent); a cluster's is its FLEET_REDIS_CLUSTER. */
 export function targetToUrl(target: RedisTarget): string {
   if (target.kind === 'url') return target.url;
   if (target.kind === 'socket') return `unix://${target.path}`;
-  return target.nodes.join(',');
+  return formatRedisClusterSeeds(target.seeds);
 }
 
 /** Parses a `redis://`, `rediss://` or `unix://` URL into a target. */
@@ -35,14 +35,8 @@ export function targetFromUrl(url: string): RedisTarget {
 /** A printable name for a target, with any password left out. */
 export function describeTarget(target: RedisTarget): string {
   if (target.kind === 'socket') return target.path;
-  if (target.kind === 'cluster') return `cluster ${target.nodes.join(',')}`;
-  try {
-    const url = new URL(target.url);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return target.url;
-  }
+  if (target.kind === 'cluster') return `cluster ${redactedUrl(formatRedisClusterSeeds(target.seeds))}`;
+  return redactedUrl(target.url);
 }
 
 /** TLS settings for `rediss://`: the CA to trust, when not the system's. */
@@ -53,8 +47,6 @@ export interface RedisTls {
 /** A factory of unconnected clients for a target. */
 export function redisFactory(target: RedisTarget, connectTimeoutMs = 3000, tls: RedisTls | null = null): RedisFactory {
   const options: RedisOptions = {
-    // ioredis turns TLS on for rediss:// and keeps these options (the CA) when it does.
-    ...(tls === null ? {} : { tls }),
     lazyConnect: true,
     protocol: 2,
     connectTimeout: connectTimeoutMs,
@@ -68,14 +60,20 @@ export function redisFactory(target: RedisTarget, connectTimeoutMs = 3000, tls: 
   };
   return () => {
     if (target.kind === 'cluster') {
-      const nodes = target.nodes.map((node) => {
-        const colon = node.lastIndexOf(':');
-        return { host: node.slice(0, colon), port: Number(node.slice(colon + 1)) };
-      });
-      return new Cluster(nodes, { lazyConnect: true, redisOptions: options, clusterRetryStrategy: () => null });
+      const { nodes, username, password, tls: overTls } = target.seeds;
+      // Every node, the seeds and those the cluster reports alike, is reached with the seed list's credentials and TLS.
+      // A seed list has no URL for ioredis to read rediss:// from, so TLS is asked for outright.
+      const redisOptions: RedisOptions = {
+        ...options,
+        ...(username === null ? {} : { username }),
+        ...(password === null ? {} : { password }),
+        ...(overTls ? { tls: tls ?? {} } : {}),
+      };
+      return new Cluster(nodes, { lazyConnect: true, redisOptions, clusterRetryStrategy: () => null });
     }
     if (target.kind === 'socket') return new Redis({ ...options, path: target.path });
-    return new Redis(target.url, options);
+    // ioredis turns TLS on for rediss:// and keeps these options (the CA) when it does.
+    return new Redis(target.url, tls === null ? options : { ...options, tls });
   };
 }
 
@@ -93,7 +91,7 @@ export async function connectClient(client: RedisClient, target: RedisTarget, ro
     await client.ping();
   } catch (error) {
     client.disconnect();
-    const tlsTrouble = target.kind === 'url' && target.url.startsWith('rediss://');
+    const tlsTrouble = target.kind === 'url' ? target.url.startsWith('rediss://') : target.kind === 'cluster' && target.seeds.tls;
     throw new RedisUnavailableError(`cannot reach Redis at ${describeTarget(target)}: ${messageOf(firstError ?? error)}`, {
       hint: tlsTrouble
         ? 'check the server, and give FLEET_REDIS_CA the CA that signed its certificate'

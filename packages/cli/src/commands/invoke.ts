@@ -218,8 +218,14 @@ async function runToEnd(
     children = await received.leaves();
   } catch (error) {
     // Once interrupted, output with nowhere to go (stdout closed, or the terminal gone with
-    // SIGHUP) must not keep the job from being stopped and removed.
-    if (interrupts.reason === undefined) throw error;
+    // SIGHUP) must not keep the job from being stopped and removed. Output refused otherwise
+    // (an --outdir file someone planted) ends the run too, and leaves no job behind.
+    if (interrupts.reason === undefined) {
+      running = false;
+      await stopJobs(context, [parent]).catch(() => {});
+      await store.jobs.remove([parent]).catch(() => {});
+      throw error;
+    }
   } finally {
     running = false;
   }

@@ -1,6 +1,7 @@
+import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostFileName } from '@fleet/core';
+import { hostFileName, outputFileProblem, UnsafePathError } from '@fleet/core';
 import type { StoredEntry } from '@fleet/store';
 import { entryBytes } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
@@ -11,6 +12,12 @@ import type { OutputHandler } from './output-page.js';
  * wrote them, the file names escaped so that no host entry can reach outside
  * DIR. Other records (why a job failed, a thread job's values) and the ends
  * of jobs go on to `rest`, to be printed as usual.
+ *
+ * DIR may be shared with other users (a /tmp directory), so nothing already
+ * there is trusted: a symbolic link is never followed (O_NOFOLLOW), and a
+ * file that is not a regular file of this user's own with one name (another
+ * user's, a hard link to a file elsewhere, a fifo) is refused with its path
+ * before a byte is written or anything is emptied.
  */
 export class OutdirWriter {
   private readonly files = new Map<string, Promise<FileHandle>>();
@@ -58,9 +65,36 @@ export class OutdirWriter {
     const path = join(this.dir, `${hostFileName(host)}.${kind}`);
     let file = this.files.get(path);
     if (file === undefined) {
-      file = open(path, this.fresh ? 'w' : 'a', 0o644);
+      file = openOwnFile(path, this.fresh);
       this.files.set(path, file);
     }
     return file;
+  }
+}
+
+/** Opens (creating) a file to write output into, refusing anything planted at its name; `fresh` empties it once it is known to be ours. */
+async function openOwnFile(path: string, fresh: boolean): Promise<FileHandle> {
+  const { O_WRONLY, O_CREAT, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
+  // O_NONBLOCK: a fifo planted at the name fails to open instead of hanging until someone reads it.
+  const flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | (fresh ? 0 : O_APPEND);
+  const file = await open(path, flags, 0o644).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP') {
+      throw new UnsafePathError(
+        path,
+        'is a symbolic link: fleet does not write output through links',
+        'remove it, or choose an --outdir that only you can write',
+      );
+    }
+    if (error.code === 'ENXIO') throw new UnsafePathError(path, 'is a fifo: fleet writes output only into files it owns', 'remove it');
+    throw error;
+  });
+  try {
+    const problem = outputFileProblem(await file.stat(), process.getuid?.() ?? 0);
+    if (problem !== null) throw new UnsafePathError(path, problem.problem, problem.hint);
+    if (fresh) await file.truncate(0);
+    return file;
+  } catch (error) {
+    await file.close();
+    throw error;
   }
 }
