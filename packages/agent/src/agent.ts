@@ -48,6 +48,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     stopGraceMs: options.stopGraceMs,
     verify: (claimed) =>
       options.trust.verify(claimed.signature, {
+        deployment: options.deployment,
         prefix: store.keys.prefix,
         jobId: claimed.id,
         location: claimed.location,
@@ -55,6 +56,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
         count: claimed.count,
         spec: claimed.spec,
       }),
+    ranMemory: options.ranMemory,
     log,
   });
   const startedAt = new Date().toISOString();
@@ -135,7 +137,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     return closing;
   };
 
-  log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`})`);
+  log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
   return { id, closed, close };
 }
 

@@ -39,6 +39,8 @@ export * from './deploy-plan.js';
 export * from './fan-out-plan.js';
 export * from './glob.js';
 export * from './job-signature.js';
+export * from './deployment-id.js';
+export * from './ran-record.js';
 export * from './host-ranges.js';
 export * from './output-groups.js';
 export * from './host-file-name.js';

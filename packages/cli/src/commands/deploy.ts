@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
 import { summaryLine } from '../format/host-summary.js';
 import { withContext, type GlobalArgs } from '../context.js';
+import { controllerDeployment } from '../deployment.js';
 import { EXIT } from '../exit-codes.js';
 import { AGENT_BUNDLE } from '../package-files.js';
 
@@ -76,10 +77,16 @@ export const deployCommand = {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
       const trustedKey = formatPublicKey(key.publicKey, keyComment());
+      // Written into each node's agent.env: a node agent never takes its deployment from Redis.
+      const deployment = await controllerDeployment(context);
       const pool = new SshPool();
       try {
         const results = await perHost(hosts, async (entry) => {
-          const agentEnv = { ...redisSettingFor(context.target, entry), FLEET_PREFIX: context.settings.prefix };
+          const agentEnv = {
+            ...redisSettingFor(context.target, entry),
+            FLEET_PREFIX: context.settings.prefix,
+            FLEET_DEPLOYMENT: deployment,
+          };
           const outcome = await deployAgent({
             pool,
             entry,
