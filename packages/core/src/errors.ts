@@ -361,7 +361,7 @@ export class DeploymentMismatchError extends FleetError {
     super(
       `Redis at ${endpoint} (prefix ${prefix}) says deployment ${inRedis}, but this side pinned deployment ${pinned} when it first used it (${pinFile})`,
       {
-        hint: `if that Redis was replaced on purpose, delete ${pinFile} on each controller and agent that uses it (and redeploy node agents); if not, someone changed the deployment id in Redis: find out who before running anything`,
+        hint: `if that Redis was replaced on purpose, delete ${pinFile} here and the pin of each other controller and agent that uses it, and deploy node agents again (fleet undeploy, then fleet deploy: they were given the old id); if not, someone changed the deployment id in Redis: find out who before running anything`,
       },
     );
   }
