@@ -14,9 +14,9 @@ import { ensureAgent } from './ensure-agent.js';
 export async function launchJob(context: CliContext, request: JobRequest, options: { followed?: boolean } = {}): Promise<JobView> {
   // The key first: an agent this CLI starts trusts it only if it exists.
   const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
-  // Before the agent: one this CLI starts finds the deployment id in Redis and pinned.
-  const deployment = await controllerDeployment(context);
   await ensureAgent(context);
+  // An agent this CLI started shares its state directory, so its pin: the two agree.
+  const deployment = await controllerDeployment(context);
   const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs, deployment);
   const { job, dispatchIds } = await context.store.jobs.create(request, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeploymentMismatchError } from '@fleet/core';
@@ -63,6 +63,16 @@ describe('resolveDeployment', () => {
     const refused = resolveDeployment({ client, keys, target, named: null, stateDir });
     await expect(refused).rejects.toBeInstanceOf(DeploymentMismatchError);
     await expect(refused).rejects.toMatchObject({ inRedis: 'planted', pinned: id, endpoint: 'redis://fleet:***@10.0.0.5:6379' });
+  });
+
+  it('makes and runs nothing when the pin cannot be written', async () => {
+    const { client } = redisInAMap();
+    const file = join(stateDir, 'a-file');
+    await writeFile(file, '');
+    await expect(resolveDeployment({ client, keys, target, named: null, stateDir: file })).rejects.toMatchObject({
+      message: expect.stringMatching(/^cannot pin deployment \S+ in .*a-file\/deployments\/[0-9a-f]{32}\.json: /),
+      hint: 'check FLEET_STATE_DIR',
+    });
   });
 
   it('keeps a pin per endpoint and prefix', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeploymentMismatchError, deploymentPinSubject, deploymentStep, FileReadError } from '@fleet/core';
+import { DeploymentMismatchError, deploymentPinSubject, deploymentStep, FileReadError, FleetError } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import { describeTarget, type RedisClient, type RedisTarget } from './redis-connection.js';
 
@@ -59,7 +59,9 @@ async function readPin(file: string): Promise<string | null> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // No pin (ENOTDIR: the state directory is not one; writing the pin then says so).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new FileReadError('the deployment pin', file, error);
   }
   let deployment: unknown;
@@ -76,8 +78,16 @@ async function readPin(file: string): Promise<string | null> {
 
 /** Written whole or not at all: processes that share the state directory may pin at once (the same id). */
 async function writePin(file: string, pin: Pin): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(pin)}\n`, { mode: 0o600 });
-  await rename(temporary, file);
+  try {
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    await writeFile(temporary, `${JSON.stringify(pin)}\n`, { mode: 0o600 });
+    await rename(temporary, file);
+  } catch (error) {
+    // Unpinned, a Redis writer could swap the id unseen: no job is made or run without the pin.
+    throw new FleetError(`cannot pin deployment ${pin.deployment} in ${file}: ${(error as Error).message}`, {
+      hint: 'check FLEET_STATE_DIR',
+      cause: error,
+    });
+  }
 }
