@@ -6,6 +6,9 @@ COPY packages ./packages
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 RUN ln -s /opt/fleet/packages/cli/bin/fleet.js /usr/local/bin/fleet
 USER node
+# Made here, owned by node, so that the compose file's volume for it starts
+# out node's (a volume mounted on a missing path would be root's).
+RUN mkdir -p /home/node/.local/state/fleet
 WORKDIR /home/node
 ENTRYPOINT ["fleet"]
 CMD ["agent"]

@@ -33,7 +33,7 @@ const CLI_ROUNDS = Number(process.env.BENCH_CLI_ROUNDS ?? 10);
 const redis = await benchRedis();
 const prefix = '{bench-thread}';
 const home = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
-const env = { ...process.env, FLEET_REDIS_URL: redis.url, FLEET_PREFIX: prefix, HOME: home };
+const env = { ...process.env, FLEET_REDIS_URL: redis.url, FLEET_PREFIX: prefix, HOME: home, FLEET_DEPLOYMENT: 'bench' };
 // Signed as the CLI signs: the agent runs as the same user (HOME) and trusts this key.
 const signingKey = await loadOrCreateSigningKey(resolveSettings({ env, homeDir: home }).signingKeyPath);
 const agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
@@ -53,7 +53,7 @@ try {
   const queuePath = async (kind: Kind): Promise<number> => {
     const request = resolveJobRequest(kinds[kind]);
     const began = performance.now();
-    const { job, dispatchIds } = await store.jobs.create(request, jobSigner(signingKey, Date.now() + 60_000));
+    const { job, dispatchIds } = await store.jobs.create(request, jobSigner(signingKey, Date.now() + 60_000, env.FLEET_DEPLOYMENT));
     const done = new Promise<void>((resolve) => finished.set(job.id, resolve));
     await store.dispatcher.dispatch(dispatchIds);
     await done;

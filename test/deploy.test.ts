@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_VERSION } from '@fleet/core';
+import { FLEET_VERSION, quoteShellWord } from '@fleet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
+import { userDeployment } from './support/signing.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
@@ -114,6 +115,9 @@ describe('fleet deploy', () => {
     const userKey = (await ssh.env.fleet(['key'])).stdout;
     const trusted = join(home, '.local/share/fleet/trusted-keys');
     expect(await readFile(trusted, 'utf8')).toBe(userKey);
+    // And serves the deploying controller's deployment, never taking it from Redis.
+    const agentEnv = await readFile(join(home, '.local/share/fleet/agent.env'), 'utf8');
+    expect(agentEnv).toContain(`FLEET_DEPLOYMENT=${quoteShellWord(await userDeployment(ssh.env))}\n`);
 
     const again = await deploy([a]);
     expect(again.stdout).toContain(`already at ${FLEET_VERSION}, running`);

@@ -45,7 +45,11 @@ describe('docker-compose.yml', () => {
     const trusted = agent?.environment?.FLEET_TRUSTED_KEYS;
     expect(agent?.volumes).toContain(`\${HOME}/.config/fleet/signing-key.pub:${trusted}:ro`);
     expect((agent?.volumes ?? []).some((volume) => /signing-key:|\.config\/fleet:/.test(volume))).toBe(false);
+    // What it ran and the deployment it pinned outlive the container (no replay after a recreate).
+    expect(agent?.volumes).toContain('agent-state:/home/node/.local/state/fleet');
+    expect(Object.keys(compose.volumes)).toContain('agent-state');
     const dockerfile = readFileSync(`${root}/Dockerfile`, 'utf8');
+    expect(dockerfile).toMatch(/^RUN mkdir -p \/home\/node\/\.local\/state\/fleet$/m);
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toMatch(/ENTRYPOINT \["fleet"\]/);
   });

@@ -5,7 +5,7 @@ import { formatPublicKey, generateSigningKey, jobSigner, parseComputerNames, res
 import { FleetStore } from '@fleet/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
-import { userSigner, userSigningKey } from './support/signing.js';
+import { userDeployment, userSigner, userSigningKey } from './support/signing.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
@@ -139,7 +139,7 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
   it('refuses an expired job, and the watchdog fails one that never started before its expiry', async () => {
     await startAgent();
     const key = await userSigningKey(fleet.env);
-    const expired = jobSigner(key, Date.now() - 1000);
+    const expired = jobSigner(key, Date.now() - 1000, await userDeployment(fleet.env));
     const { id, childIds } = await createJob(leaves('expired'), 'localhost', expired);
     const [, child] = await dispatchAndWait(id, childIds);
     expect(child).toMatchObject({
@@ -149,7 +149,7 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     expect(ran('expired')).toBe(false);
 
     // Never handed to BullMQ, and its dispatch note lost too: only the watchdog can end it.
-    const soon = jobSigner(key, Date.now() + 2000);
+    const soon = jobSigner(key, Date.now() + 2000, await userDeployment(fleet.env));
     const lost = await createJob(leaves('lost'), 'localhost,localhost', soon);
     const client = fleet.redis.client();
     await client.del(`${fleet.env.prefix}:dispatching`);
@@ -169,7 +169,11 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
   it("refuses another user's key until the agent's trusted-keys file lists it, then runs its jobs without a restart", async () => {
     await startAgent();
     const stranger = generateSigningKey();
-    const first = await createJob(leaves('stranger-1'), 'localhost', jobSigner(stranger, Date.now() + 60_000));
+    const first = await createJob(
+      leaves('stranger-1'),
+      'localhost',
+      jobSigner(stranger, Date.now() + 60_000, await userDeployment(fleet.env)),
+    );
     const [, refused] = await dispatchAndWait(first.id, first.childIds);
     expect(refused).toMatchObject({ state: 'Failed' });
     expect(refused?.reason).toBe(
@@ -183,7 +187,11 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
       join(fleet.env.home, '.config/fleet/trusted-keys'),
       `# the stranger\n${formatPublicKey(stranger.publicKey, 'stranger@elsewhere')}\n`,
     );
-    const second = await createJob(leaves('stranger-2'), 'localhost', jobSigner(stranger, Date.now() + 60_000));
+    const second = await createJob(
+      leaves('stranger-2'),
+      'localhost',
+      jobSigner(stranger, Date.now() + 60_000, await userDeployment(fleet.env)),
+    );
     const [, accepted] = await dispatchAndWait(second.id, second.childIds);
     expect(accepted).toMatchObject({ state: 'Completed' });
     expect(ran('stranger-2')).toBe(true);

@@ -3,11 +3,14 @@ import type { FleetStore, RedisClient } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
 import { SshPool } from './ssh/ssh-pool.js';
+import type { RanMemory } from './ran-memory.js';
 import type { TrustStore } from './trust-store.js';
 
 const required: AgentOptions = {
   store: {} as FleetStore,
   trust: {} as TrustStore,
+  deployment: 'test',
+  ranMemory: {} as RanMemory,
   connectAnother: () => Promise.resolve({} as RedisClient),
 };
 

@@ -2,6 +2,7 @@ import { DEFAULTS, UsageError } from '@fleet/core';
 import type { FleetStore, RedisClient } from '@fleet/store';
 import { createSsh2Client, type SshClientFactory } from './ssh/ssh-connect.js';
 import { SshPool } from './ssh/ssh-pool.js';
+import type { RanMemory } from './ran-memory.js';
 import type { TrustStore } from './trust-store.js';
 
 /** What {@link startAgent} is given. */
@@ -9,6 +10,10 @@ export interface AgentOptions {
   store: FleetStore;
   /** The keys whose signed jobs this agent runs; it refuses every other job. */
   trust: TrustStore;
+  /** The deployment this agent serves: it refuses jobs signed for another (see core's deployment-id.ts). */
+  deployment: string;
+  /** The signed jobs run here before (`<stateDir>/ran`, shared with this user's other agents on this machine). */
+  ranMemory: RanMemory;
   /** Opens another connection to the same Redis (for pub/sub). */
   connectAnother: () => Promise<RedisClient>;
   /** Jobs run at once. @defaultValue 64 */
@@ -47,6 +52,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   return {
     store: options.store,
     trust: options.trust,
+    deployment: options.deployment,
+    ranMemory: options.ranMemory,
     connectAnother: options.connectAnother,
     concurrency: atLeastOne(options.concurrency ?? DEFAULTS.agentConcurrency, 'concurrency'),
     serves: options.serves ?? null,

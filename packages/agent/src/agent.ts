@@ -48,6 +48,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     stopGraceMs: options.stopGraceMs,
     verify: async (claimed) => {
       const verdict = await options.trust.verify(claimed.signature, {
+        deployment: options.deployment,
         prefix: store.keys.prefix,
         jobId: claimed.id,
         location: claimed.location,
@@ -59,6 +60,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       const misplaced = verdict.ok && serves !== null ? servedLocationRefusal(claimed.location, serves) : null;
       return misplaced === null ? verdict : { ok: false, reason: misplaced };
     },
+    ranMemory: options.ranMemory,
     log,
   });
   const startedAt = new Date().toISOString();
@@ -139,7 +141,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     return closing;
   };
 
-  log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`})`);
+  log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
   return { id, closed, close };
 }
 

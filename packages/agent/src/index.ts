@@ -17,3 +17,4 @@ export * from './threads/thread-pool.js';
 export * from './node-deploy.js';
 export * from './signing-key-file.js';
 export * from './trust-store.js';
+export * from './ran-memory.js';

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startRun, type ExecutionRequest, type Executor } from './executor.js';
 import type { JobLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
+import type { RanMemory } from './ran-memory.js';
 
 const SPEC: RunSpec = {
   command: { kind: 'shell', line: 'make test' },
@@ -55,10 +56,25 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
   return { ledger, finished, dispatched, output };
 }
 
-const trusted = (): Promise<SignatureVerdict> => Promise.resolve({ ok: true, keyId: 'key' });
+/** A valid signature; each job's signed bytes differ, so each has a digest of its own. */
+const trusted = (claimed: ClaimedJob): Promise<SignatureVerdict> =>
+  Promise.resolve({ ok: true, keyId: 'key', expiresAt: 2_000, digest: String(claimed.id).padStart(64, '0') });
 
-function runnerWith(ledger: JobLedger, executor: Executor | null, verify = trusted): JobRunner {
-  return new JobRunner({ ledger, agentId: 'agent-1', stopGraceMs: 5_000, executorFor: () => executor, verify });
+/** A memory of runs in a set: what the agent's directory of entries does, in one process. */
+function memoryInASet(): RanMemory {
+  const ran = new Map<string, number>();
+  return {
+    remember: ({ digest, jobId }) => {
+      const prior = ran.get(digest);
+      if (prior !== undefined) return Promise.resolve({ first: false, prior: { agentId: 'agent-1', jobId: prior, at: 'then' } });
+      ran.set(digest, jobId);
+      return Promise.resolve({ first: true });
+    },
+  };
+}
+
+function runnerWith(ledger: JobLedger, executor: Executor | null, verify = trusted, ranMemory = memoryInASet()): JobRunner {
+  return new JobRunner({ ledger, agentId: 'agent-1', stopGraceMs: 5_000, executorFor: () => executor, verify, ranMemory });
 }
 
 /** An executor that runs until it is interrupted; `started` resolves once `jobs` runs of it have begun. */
@@ -139,6 +155,26 @@ describe('JobRunner', () => {
     expect(executor).not.toHaveBeenCalled();
     expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: null, reason });
     expect(output).toEqual([]);
+  });
+
+  it('runs a signed job once: the same signature again is refused as already run, and nothing runs', async () => {
+    const { ledger, finished } = fakeLedger();
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    const runner = runnerWith(ledger, executor);
+    await runner.run(1);
+    expect(finished.get(1)).toMatchObject({ state: 'Completed' });
+    await runner.run(1);
+    expect(executor).toHaveBeenCalledTimes(1);
+    expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: null, reason: 'refused: already run (job 1, by agent agent-1 at then)' });
+  });
+
+  it('fails a job, and runs nothing, when its run cannot be recorded', async () => {
+    const { ledger, finished } = fakeLedger();
+    const executor = vi.fn<Executor>();
+    const broken: RanMemory = { remember: () => Promise.reject(new Error('EACCES: ran/x')) };
+    await runnerWith(ledger, executor, trusted, broken).run(1);
+    expect(executor).not.toHaveBeenCalled();
+    expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: null, reason: 'agent error: EACCES: ran/x' });
   });
 
   it('fails a job whose location no executor can reach', async () => {

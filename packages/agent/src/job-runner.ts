@@ -1,8 +1,17 @@
-import { judgeOutcome, withHostVariables, type Interruption, type Outcome, type RunSpec, type SignatureVerdict } from '@fleet/core';
+import {
+  alreadyRunReason,
+  judgeOutcome,
+  withHostVariables,
+  type Interruption,
+  type Outcome,
+  type RunSpec,
+  type SignatureVerdict,
+} from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
 import { CappedOutput } from './capped-output.js';
 import type { Executor } from './executor.js';
 import type { JobLedger } from './job-ledger.js';
+import type { RanMemory } from './ran-memory.js';
 
 export interface JobRunnerOptions {
   /** Claims, output, outcomes and dispatch: {@link storeLedger} in the agent. */
@@ -15,13 +24,16 @@ export interface JobRunnerOptions {
   executorFor: (location: string, spec: RunSpec) => Executor | null;
   /** Whether a claimed job carries a valid signature from a trusted key; nothing runs unless it does. */
   verify: (claimed: ClaimedJob) => Promise<SignatureVerdict>;
+  /** The signed jobs already run here: a valid signature runs once, and a replay of it is refused. */
+  ranMemory: RanMemory;
   /** Where diagnostics go. @defaultValue nowhere */
   log?: (line: string) => void;
 }
 
 /**
  * Runs one leaf job end to end: claim it (at most once), check its signature
- * (a refused job fails and runs nothing), run it, stream its output into
+ * (a refused job fails and runs nothing), record that it runs (a signed job
+ * already recorded, put back in the queue by someone, is refused), run it, stream its output into
  * Redis under the cap (waiting for a reader that follows it, else
  * dropping), record how it ended, and dispatch the next pending
  * sibling into the slot it frees.
@@ -64,11 +76,12 @@ export class JobRunner {
         ok: false,
         reason: `refused: the signature could not be checked: ${(error as Error).message}`,
       }));
-      if (verdict.ok) {
+      const refusal = verdict.ok ? await this.alreadyRun(claimed, verdict) : verdict.reason;
+      if (refusal === null) {
         outcome = await this.execute(claimed, controller);
       } else {
-        this.options.log?.(`job ${id} for ${claimed.location}: ${verdict.reason}`);
-        outcome = { state: 'Failed', exitCode: null, reason: verdict.reason };
+        this.options.log?.(`job ${id} for ${claimed.location}: ${refusal}`);
+        outcome = { state: 'Failed', exitCode: null, reason: refusal };
       }
     } catch (error) {
       outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${error instanceof Error ? error.message : String(error)}` };
@@ -77,6 +90,17 @@ export class JobRunner {
     }
     const next = await ledger.finish(id, outcome, agentId);
     if (next.length > 0) await ledger.dispatch(next);
+  }
+
+  /** Records the run before it starts; the refusal when this signed job was recorded before. */
+  private async alreadyRun(claimed: ClaimedJob, verdict: SignatureVerdict & { ok: true }): Promise<string | null> {
+    const remembered = await this.options.ranMemory.remember({
+      expiresAt: verdict.expiresAt,
+      digest: verdict.digest,
+      jobId: claimed.id,
+      agentId: this.options.agentId,
+    });
+    return remembered.first ? null : alreadyRunReason(remembered.prior);
   }
 
   private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {

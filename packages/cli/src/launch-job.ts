@@ -2,6 +2,7 @@ import { DEFAULTS, jobSigner, type JobRequest, type JobView } from '@fleet/core'
 // Not the agent's main entry: that would load ssh2 and BullMQ into every CLI start.
 import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
+import { controllerDeployment } from './deployment.js';
 import { ensureAgent } from './ensure-agent.js';
 
 /**
@@ -14,7 +15,9 @@ export async function launchJob(context: CliContext, request: JobRequest, option
   // The key first: an agent this CLI starts trusts it only if it exists.
   const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
   await ensureAgent(context);
-  const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs);
+  // An agent this CLI started shares its state directory, so its pin: the two agree.
+  const deployment = await controllerDeployment(context);
+  const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs, deployment);
   const { job, dispatchIds } = await context.store.jobs.create(request, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
   });

@@ -10,6 +10,7 @@ import {
 // Not the agent's main entry: that would load ssh2 and BullMQ into every CLI start.
 import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
+import { controllerDeployment } from './deployment.js';
 
 /**
  * `invoke --rerun-failed JOB`: the same command, run as JOB ran it (script,
@@ -45,7 +46,7 @@ export async function rerunFailedRequest(
       signature: signatures[index] ?? null,
     })),
     await loadOrCreateSigningKey(context.settings.signingKeyPath),
-    { prefix: store.keys.prefix },
+    { prefix: store.keys.prefix, deployment: await controllerDeployment(context) },
   );
   return resolveJobRequest({
     ...options,

@@ -377,3 +377,26 @@ export class UnsafePathError extends UsageError {
     super(`${path} ${problem}`, { hint });
   }
 }
+
+/**
+ * Redis holds another deployment id than the one this side pinned when it
+ * first met that Redis: the Redis was replaced, or someone rewrote the id.
+ * Fleet then neither creates nor runs jobs there.
+ */
+export class DeploymentMismatchError extends FleetError {
+  override name = 'DeploymentMismatchError';
+  constructor(
+    readonly endpoint: string,
+    readonly prefix: string,
+    readonly inRedis: string,
+    readonly pinned: string,
+    readonly pinFile: string,
+  ) {
+    super(
+      `Redis at ${endpoint} (prefix ${prefix}) says deployment ${inRedis}, but this side pinned deployment ${pinned} when it first used it (${pinFile})`,
+      {
+        hint: `if that Redis was replaced on purpose, delete ${pinFile} here and the pin of each other controller and agent that uses it, and deploy node agents again (fleet undeploy, then fleet deploy: they were given the old id); if not, someone changed the deployment id in Redis: find out who before running anything`,
+      },
+    );
+  }
+}

@@ -46,6 +46,8 @@ export * from './job-signature.js';
 export * from './rerun-check.js';
 export * from './served-location.js';
 export * from './node-credentials.js';
+export * from './deployment-id.js';
+export * from './ran-record.js';
 export * from './host-ranges.js';
 export * from './output-groups.js';
 export * from './host-file-name.js';

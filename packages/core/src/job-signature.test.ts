@@ -15,6 +15,7 @@ const key = generateSigningKey();
 const trusted = parseTrustedKeys(formatPublicKey(key.publicKey, 'me@here'), 'trusted-keys');
 const lookup = (id: string) => trusted.find((candidate) => candidate.id === id);
 const fields: SignedJobFields = {
+  deployment: 'staging',
   prefix: '{fleet}',
   jobId: 8,
   location: 'web1',
@@ -27,8 +28,46 @@ const now = 1_800_000_000_000;
 describe('job signatures', () => {
   it('verify over exactly the fields signed, by a trusted key, before expiry', async () => {
     const stored = signJob(key, fields, now + 1000);
-    await expect(verifyJob(stored, fields, lookup, now)).resolves.toEqual({ ok: true, keyId: key.id });
+    await expect(verifyJob(stored, fields, lookup, now)).resolves.toEqual({
+      ok: true,
+      keyId: key.id,
+      expiresAt: now + 1000,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(signatureKeyId(stored)).toBe(key.id);
+  });
+
+  it('name the same signed job by the same digest, and another job by another', async () => {
+    const digest = async (stored: string, checked = fields) => {
+      const verdict = await verifyJob(stored, checked, lookup, now);
+      return verdict.ok ? verdict.digest : verdict.reason;
+    };
+    const stored = signJob(key, fields, now + 1000);
+    // The base64 written another way (a replay that hopes to be remembered under another name) names the same job.
+    const respelled = JSON.parse(stored) as { signature: string };
+    respelled.signature = `${respelled.signature}\n`;
+    expect(await digest(JSON.stringify(respelled))).toBe(await digest(stored));
+    expect(await digest(signJob(key, { ...fields, jobId: 9 }, now + 1000), { ...fields, jobId: 9 })).not.toBe(await digest(stored));
+    expect(await digest(signJob(key, fields, now + 2000))).not.toBe(await digest(stored));
+  });
+
+  it('refuse a job signed for another deployment, naming both, and a deployment written over the signed one', async () => {
+    const stored = signJob(key, fields, now + 1000);
+    await expect(verifyJob(stored, { ...fields, deployment: 'prod' }, lookup, now)).resolves.toEqual({
+      ok: false,
+      reason: 'refused: signed for deployment staging, this agent serves deployment prod',
+    });
+    const relabelled = { ...(JSON.parse(stored) as object), deployment: 'prod' };
+    await expect(verifyJob(JSON.stringify(relabelled), { ...fields, deployment: 'prod' }, lookup, now)).resolves.toMatchObject({
+      reason: expect.stringMatching(/^refused: bad signature/),
+    });
+  });
+
+  it('refuse a signature made before deployments (fleet-job/2, no deployment) as malformed', async () => {
+    const { deployment: _, ...old } = JSON.parse(signJob(key, fields, now + 1000)) as { deployment: string };
+    await expect(verifyJob(JSON.stringify(old), fields, lookup, now)).resolves.toMatchObject({
+      reason: expect.stringMatching(/malformed \(or made by a fleet older than this agent\)/),
+    });
   });
 
   it('refuse any change to the prefix, id, host, rank, count or spec', async () => {

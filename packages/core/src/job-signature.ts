@@ -4,10 +4,10 @@ import { UsageError } from './errors.js';
 /**
  * Job signing: what keeps someone who can write to Redis from making agents
  * run commands. The controller signs each leaf job over exactly what an
- * agent will act on (the key prefix, the job id, the target host, its rank
- * and count among its siblings, the stored run spec byte for byte, and an
- * expiry); an agent runs a job only when the
- * signature verifies under a key it trusts.
+ * agent will act on (the deployment, the key prefix, the job id, the target
+ * host, its rank and count among its siblings, the stored run spec byte for
+ * byte, and an expiry); an agent runs a job only when the signature verifies
+ * under a key it trusts, for the deployment it serves.
  */
 
 /** The label that starts a public key line, so it is never mistaken for an SSH key. */
@@ -31,6 +31,12 @@ export interface SigningKey {
 
 /** What a signature covers: everything an agent acts on when it runs a leaf job. */
 export interface SignedJobFields {
+  /**
+   * The deployment the job was made for (FLEET_DEPLOYMENT, or the id kept in
+   * Redis: see deployment-id.ts), so that a job copied from another Redis
+   * with the same prefix and ids is refused.
+   */
+  deployment: string;
   prefix: string;
   jobId: number;
   /** The host entry the job runs on (`localhost` for local jobs). */
@@ -49,12 +55,19 @@ export interface JobSignature {
   keyId: string;
   /** Epoch ms after which no agent starts the job. */
   expiresAt: number;
+  /** The deployment it was signed for (signed too: this copy only names it in a refusal). */
+  deployment: string;
   /** Base64 Ed25519 signature of {@link signedPayload}. */
   signature: string;
 }
 
-/** Whether an agent may run a job: which key vouched for it, or why it is refused. */
-export type SignatureVerdict = { ok: true; keyId: string } | { ok: false; reason: string };
+/**
+ * Whether an agent may run a job: which key vouched for it, or why it is
+ * refused. A valid one also says when it expires and names the signed job
+ * (`digest`, the SHA-256 of the signed bytes in hex), so that an agent can
+ * remember having run it (see ran-record.ts).
+ */
+export type SignatureVerdict = { ok: true; keyId: string; expiresAt: number; digest: string } | { ok: false; reason: string };
 
 export interface VerifyJobOptions {
   /**
@@ -120,7 +133,17 @@ export function keyFingerprint(publicKey: KeyObject): string {
  */
 export function signedPayload(fields: SignedJobFields, expiresAt: number): Buffer {
   return Buffer.from(
-    JSON.stringify(['fleet-job/2', fields.prefix, fields.jobId, fields.location, fields.rank, fields.count, expiresAt, fields.spec]),
+    JSON.stringify([
+      'fleet-job/3',
+      fields.deployment,
+      fields.prefix,
+      fields.jobId,
+      fields.location,
+      fields.rank,
+      fields.count,
+      expiresAt,
+      fields.spec,
+    ]),
   );
 }
 
@@ -129,6 +152,7 @@ export function signJob(key: SigningKey, fields: SignedJobFields, expiresAt: num
   const signature: JobSignature = {
     keyId: key.id,
     expiresAt,
+    deployment: fields.deployment,
     signature: sign(null, signedPayload(fields, expiresAt), key.privateKey).toString('base64'),
   };
   return JSON.stringify(signature);
@@ -152,7 +176,8 @@ export async function verifyJob(
     return { ok: false, reason: 'refused: the job is not signed (it was not made by fleet; was it written straight into Redis?)' };
   }
   const signature = parseSignature(stored);
-  if (signature === null) return { ok: false, reason: 'refused: the job’s signature is malformed' };
+  if (signature === null)
+    return { ok: false, reason: 'refused: the job’s signature is malformed (or made by a fleet older than this agent)' };
   const key = trusted(signature.keyId);
   if (key === undefined) {
     return {
@@ -160,7 +185,10 @@ export async function verifyJob(
       reason: `refused: signed by key ${signature.keyId}, which this agent does not trust${trustHint === '' ? '' : ` (${trustHint})`}`,
     };
   }
-  const payload = signedPayload(fields, signature.expiresAt);
+  // Checked over the deployment the signature names, so that a valid job of
+  // another deployment is refused as such, and the name in that refusal is one
+  // the key really signed.
+  const payload = signedPayload({ ...fields, deployment: signature.deployment }, signature.expiresAt);
   const valid = await new Promise<boolean>((resolve, reject) =>
     verify(null, payload, key.key, Buffer.from(signature.signature, 'base64'), (error, ok) => (error ? reject(error) : resolve(ok))),
   );
@@ -170,13 +198,19 @@ export async function verifyJob(
       reason: 'refused: bad signature (the job was changed after it was signed, or its signature belongs to another job or host)',
     };
   }
+  if (signature.deployment !== fields.deployment) {
+    return {
+      ok: false,
+      reason: `refused: signed for deployment ${signature.deployment}, this agent serves deployment ${fields.deployment}`,
+    };
+  }
   if (!(options.ignoreExpiry ?? false) && now > signature.expiresAt) {
     return {
       ok: false,
       reason: `refused: its signature expired at ${new Date(signature.expiresAt).toISOString()} before it started (FLEET_SIGNATURE_TTL)`,
     };
   }
-  return { ok: true, keyId: key.id };
+  return { ok: true, keyId: key.id, expiresAt: signature.expiresAt, digest: createHash('sha256').update(payload).digest('hex') };
 }
 
 /** The key a stored signature names, or null when there is none to read. */
@@ -189,6 +223,8 @@ function parseSignature(stored: string): JobSignature | null {
     const value = JSON.parse(stored) as Partial<JobSignature>;
     if (typeof value.keyId !== 'string' || typeof value.signature !== 'string') return null;
     if (typeof value.expiresAt !== 'number' || !Number.isFinite(value.expiresAt)) return null;
+    // Signatures made before deployments (fleet-job/2) have none: malformed to this agent.
+    if (typeof value.deployment !== 'string') return null;
     return value as JobSignature;
   } catch {
     return null;
@@ -201,12 +237,13 @@ function rawPublicKey(key: KeyObject): Buffer {
   return Buffer.from(x, 'base64url');
 }
 
-/** Signs the leaves of one job as it is created; every leaf shares the expiry. */
+/** Signs the leaves of one job as it is created; every leaf shares the expiry and the deployment. */
 export interface JobSigner {
   expiresAt: number;
-  sign(fields: SignedJobFields): string;
+  deployment: string;
+  sign(fields: Omit<SignedJobFields, 'deployment'>): string;
 }
 
-export function jobSigner(key: SigningKey, expiresAt: number): JobSigner {
-  return { expiresAt, sign: (fields) => signJob(key, fields, expiresAt) };
+export function jobSigner(key: SigningKey, expiresAt: number, deployment: string): JobSigner {
+  return { expiresAt, deployment, sign: (fields) => signJob(key, { ...fields, deployment }, expiresAt) };
 }

@@ -31,6 +31,12 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ env: { FLEET_SIGNATURE_TTL: 'later' }, homeDir: '/h' })).toThrow(/FLEET_SIGNATURE_TTL/);
   });
 
+  it('takes the deployment from FLEET_DEPLOYMENT, else none (the id kept in Redis)', () => {
+    expect(resolveSettings({ env: {}, homeDir: '/h' }).deployment).toBeNull();
+    expect(resolveSettings({ env: { FLEET_DEPLOYMENT: 'prod-eu' }, homeDir: '/h' }).deployment).toBe('prod-eu');
+    expect(() => resolveSettings({ env: { FLEET_DEPLOYMENT: 'prod;eu' }, homeDir: '/h' })).toThrow(/FLEET_DEPLOYMENT/);
+  });
+
   it('refuses malformed values with the variable named', () => {
     expect(() => resolveSettings({ env: { FLEET_RETENTION: 'soon' }, homeDir: '/h' })).toThrow(/FLEET_RETENTION/);
     expect(() => resolveSettings({ env: { FLEET_REDIS_URL: 'http://x' }, homeDir: '/h' })).toThrow(/redis:\/\//);

@@ -1,4 +1,5 @@
 import { DEFAULTS } from './defaults.js';
+import { checkDeploymentName } from './deployment-id.js';
 import { parseBytes, parseDurationMs } from './duration.js';
 import { UsageError } from './errors.js';
 import { redactedUrl } from './redacted-url.js';
@@ -26,6 +27,11 @@ export interface FleetSettings {
   trustedKeysPath: string;
   /** How long after its creation a job may still start; past it, agents refuse it (FLEET_SIGNATURE_TTL). */
   signatureTtlMs: number;
+  /**
+   * The deployment's name (FLEET_DEPLOYMENT), which every job is signed for;
+   * null to use the id kept in Redis and pinned in `stateDir` (deployment-id.ts).
+   */
+  deployment: string | null;
 }
 
 export interface SettingsInput {
@@ -58,6 +64,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     signingKeyPath: nonEmpty(env.FLEET_SIGNING_KEY) ?? `${configDir}/signing-key`,
     trustedKeysPath: nonEmpty(env.FLEET_TRUSTED_KEYS) ?? `${configDir}/trusted-keys`,
     signatureTtlMs: optional(env.FLEET_SIGNATURE_TTL, DEFAULTS.signatureTtlMs, (v) => parseDurationMs(v, 'FLEET_SIGNATURE_TTL')),
+    deployment: optional(env.FLEET_DEPLOYMENT, null, (v) => checkDeploymentName(v.trim(), 'FLEET_DEPLOYMENT')),
   };
 }
 

@@ -1,5 +1,6 @@
 export * from './agent-registry.js';
 export * from './control-channel.js';
+export * from './deployment-pin.js';
 export * from './dispatcher.js';
 export * from './embedded-redis.js';
 export * from './fleet-store.js';

@@ -35,6 +35,11 @@ export interface FleetKeys {
   agent(agentId: string): string;
   agents: string;
   agentSpawnLock: string;
+  /**
+   * The deployment id every job here is signed for, unless FLEET_DEPLOYMENT
+   * names it: set once (SET NX) by the first fleet process that finds none.
+   */
+  deployment: string;
   /** Pub/sub: stop requests for agents. */
   controlChannel: string;
   /** Pub/sub: the id of every job that reaches a final state. */
@@ -59,6 +64,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agents: `${prefix}:agents`,
     agentSpawnLock: `${prefix}:agent-spawn`,
+    deployment: `${prefix}:deployment`,
     controlChannel: `${prefix}:control`,
     finishedChannel: `${prefix}:finished`,
   };

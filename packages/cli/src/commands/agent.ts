@@ -1,5 +1,6 @@
 import { DEFAULTS, parseComputerNames, positiveInteger, UsageError } from '@fleet/core';
-import { FleetStore, openRedis } from '@fleet/store';
+import { join } from 'node:path';
+import { FleetStore, openRedis, resolveDeployment } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { settingsFrom, type GlobalArgs } from '../context.js';
 
@@ -31,7 +32,7 @@ export const agentCommand = {
     const settings = settingsFrom(argv);
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`);
     // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
-    const { startAgent, TrustStore } = await import('@fleet/agent');
+    const { RanDirectory, startAgent, TrustStore } = await import('@fleet/agent');
     // Before Redis: an agent whose trust list cannot be read must not start.
     const trust = await TrustStore.open({ signingKeyPath: settings.signingKeyPath, trustedKeysPath: settings.trustedKeysPath, log });
     if (trust.trustedKeyIds.length === 0) {
@@ -43,9 +44,24 @@ export const agentCommand = {
       prefix: settings.prefix,
       heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
     });
+    // Refuses to start when Redis holds another deployment id than the one pinned here.
+    const deployment = await resolveDeployment({
+      client: redis.client,
+      keys: store.keys,
+      target: redis.target,
+      named: settings.deployment,
+      stateDir: settings.stateDir,
+    }).catch(async (error: unknown) => {
+      await store.close();
+      redis.client.disconnect();
+      throw error;
+    });
+    const ranMemory = await RanDirectory.open({ dir: join(settings.stateDir, 'ran'), log });
     const agent = await startAgent({
       store,
       trust,
+      deployment,
+      ranMemory,
       connectAnother: () => redis.connectAnother(),
       concurrency,
       serves,

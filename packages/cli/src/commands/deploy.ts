@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
 import { summaryLine } from '../format/host-summary.js';
 import { withContext, type GlobalArgs } from '../context.js';
+import { controllerDeployment } from '../deployment.js';
 import { EXIT } from '../exit-codes.js';
 import { nodeRedisChoice, nodeRedisSettings } from '../node-redis-settings.js';
 import { AGENT_BUNDLE } from '../package-files.js';
@@ -90,6 +91,8 @@ export const deployCommand = {
       const { SshPool, deployAgent, loadOrCreateSigningKey, keyComment } = await import('@fleet/agent');
       const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
       const trustedKey = formatPublicKey(key.publicKey, keyComment());
+      // Written into each node's agent.env: a node agent never takes its deployment from Redis.
+      const deployment = await controllerDeployment(context);
       const redisFor = await nodeRedisSettings(context.store.client, context.target, context.settings.prefix, hosts, choice);
       const pool = new SshPool();
       try {
@@ -99,7 +102,7 @@ export const deployCommand = {
             pool,
             entry,
             bundlePath: AGENT_BUNDLE,
-            agentEnv: { ...redis.env, FLEET_PREFIX: context.settings.prefix },
+            agentEnv: { ...redis.env, FLEET_PREFIX: context.settings.prefix, FLEET_DEPLOYMENT: deployment },
             // New credentials reach a running agent only by writing its settings and restarting it.
             reconfigure: choice.nodeAcl || choice.nodeRedisUrl !== null,
             trustedKey,
