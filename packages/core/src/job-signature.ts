@@ -218,6 +218,11 @@ export function signatureKeyId(stored: string | null): string | null {
   return stored === null ? null : (parseSignature(stored)?.keyId ?? null);
 }
 
+/** The deployment a stored signature names, or null when there is none to read. */
+export function signatureDeployment(stored: string | null): string | null {
+  return stored === null ? null : (parseSignature(stored)?.deployment ?? null);
+}
+
 function parseSignature(stored: string): JobSignature | null {
   try {
     const value = JSON.parse(stored) as Partial<JobSignature>;

@@ -18,15 +18,15 @@ const spec = JSON.stringify(run);
 const command = describeCommand(run.command);
 const hosts = ['web1', 'db1', 'web2'];
 const parent: RerunParent = { id: 10, command, spec, childIds: [11, 12, 13] };
-const base = { prefix: '{fleet}' };
+const base = { prefix: '{fleet}', deployment: 'prod' };
 
 /** The children as fleet made them, signed by `key` (expired an hour ago: a rerun does not care). */
-function children(key = mine, signedSpec = spec): RerunChild[] {
+function children(key = mine, signedSpec = spec, deployment = base.deployment): RerunChild[] {
   return hosts.map((location, rank) => ({
     id: 11 + rank,
     location,
     command,
-    signature: signJob(key, { ...base, jobId: 11 + rank, location, rank, count: 3, spec: signedSpec }, Date.now() - 3600_000),
+    signature: signJob(key, { ...base, deployment, jobId: 11 + rank, location, rank, count: 3, spec: signedSpec }, Date.now() - 3600_000),
   }));
 }
 
@@ -69,6 +69,13 @@ describe('checkRerun', () => {
     const [, db1] = children(theirs);
     expect(await refusal(checkRerun(parent, [db1!], mine, base))).toBe(
       `refused to rerun job 10: host db1's child 12 is signed by key ${theirs.id}, not by yours (${mine.id}); rerun only what you started`,
+    );
+  });
+
+  it('refuses a job this key signed for another deployment (copied from another Redis)', async () => {
+    const [, db1] = children(mine, spec, 'staging');
+    expect(await refusal(checkRerun(parent, [db1!], mine, base))).toBe(
+      "refused to rerun job 10: host db1's child 12 was signed for deployment staging, not this one (prod): it was copied from another Redis",
     );
   });
 

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { describeCommand, type RunSpec } from './command-spec.js';
 import { RerunRefused } from './errors.js';
 import { leafRank } from './host-variables.js';
-import { signatureKeyId, verifyJob, type SignedJobFields } from './job-signature.js';
+import { signatureDeployment, signatureKeyId, verifyJob, type SignedJobFields } from './job-signature.js';
 
 /** The parent job to rerun, as Redis holds it. */
 export interface RerunParent {
@@ -65,10 +65,13 @@ export async function checkRerun(
     const verdict = await verifyJob(child.signature, fields, trusted, Date.now(), '', { ignoreExpiry: true });
     if (!verdict.ok) {
       const signer = signatureKeyId(child.signature);
+      const signedFor = signatureDeployment(child.signature);
       throw refuse(
         signer !== null && signer !== ownKey.id
           ? `${host} is signed by key ${signer}, not by yours (${ownKey.id}); rerun only what you started`
-          : `${host} is not signed by your key (its spec or host was changed in Redis)`,
+          : signedFor !== null && signedFor !== fields.deployment
+            ? `${host} was signed for deployment ${signedFor}, not this one (${fields.deployment}): it was copied from another Redis`
+            : `${host} is not signed by your key (its spec or host was changed in Redis)`,
       );
     }
   }
