@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { withContext, type GlobalArgs } from '../context.js';
+import { forTerminal } from '../format/terminal-text.js';
 
 export const agentsCommand = {
   command: 'agents',
@@ -14,15 +15,12 @@ export const agentsCommand = {
     }
     const rows = [
       ['Id', 'Host', 'Pid', 'Version', 'Concurrency', 'Running', 'LastHeartbeat'],
-      ...agents.map((agent) => [
-        agent.id,
-        agent.host,
-        String(agent.pid),
-        agent.version,
-        String(agent.concurrency),
-        String(agent.running),
-        agent.heartbeatAt,
-      ]),
+      // What an agent registered is Redis's to say: escaped on a terminal.
+      ...agents.map((agent) =>
+        [agent.id, agent.host, String(agent.pid), agent.version, String(agent.concurrency), String(agent.running), agent.heartbeatAt].map(
+          (cell) => forTerminal(process.stdout, cell),
+        ),
+      ),
     ];
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
     for (const row of rows)
