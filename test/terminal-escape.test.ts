@@ -80,7 +80,11 @@ describe("a host's control characters on the operator's terminal", () => {
     expect(list).toContain('Reason      : okM-BM-^[2J');
     expect(list).not.toContain('\u001b');
     expect(list).not.toContain('\u009b');
-    // In a pipe, --json and the table give what Redis holds.
+    // --json on a terminal: C0 escaped by JSON itself, C1 as \u too; the same value.
+    const json = await onTerminal(['get', String(job.id), '--json']);
+    expect(json).toContain('"reason":"ok\\u009b2J"');
+    expect(json).not.toContain('\u009b');
+    // In a pipe, --json gives what Redis holds.
     const [piped] = await fleet.env.json<JobJson[]>(['get', String(job.id)]);
     expect(piped?.name).toBe('evil\u001b]0;PWNED\u0007');
   });

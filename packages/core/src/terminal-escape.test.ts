@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { escapeTerminalBytes, escapeTerminalText } from './terminal-escape.js';
+import { escapeJsonControls, escapeTerminalBytes, escapeTerminalText } from './terminal-escape.js';
 
 /** What `cat -v` itself prints for these bytes (both held as Latin-1 strings). */
 const catV = (bytes: string) => execFileSync('cat', ['-v'], { input: Buffer.from(bytes, 'latin1') }).toString('latin1');
@@ -39,5 +39,14 @@ describe('escapeTerminalText', () => {
   it('escapes a JavaScript string the same way, and leaves plain text alone', () => {
     expect(escapeTerminalText('exit code 1')).toBe('exit code 1');
     expect(escapeTerminalText('naïve\u001b[2J\u009b')).toBe('naïve^[[2JM-BM-^[');
+  });
+});
+
+describe('escapeJsonControls', () => {
+  it('writes DEL and C1 as \\u escapes: the same value, nothing for a terminal to obey', () => {
+    const value = { data: 'a\u009b2J\u007f\u001b é' };
+    const shown = escapeJsonControls(JSON.stringify(value));
+    expect(shown).toBe('{"data":"a\\u009b2J\\u007f\\u001b é"}');
+    expect(JSON.parse(shown)).toEqual(value);
   });
 });

@@ -100,3 +100,11 @@ function safeUtf8Length(bytes: string, at: number): number {
   for (let index = at + 2; index < at + length; index += 1) if (!isContinuation(bytes.charCodeAt(index))) return 0;
   return length;
 }
+
+/**
+ * JSON text with DEL and the C1 controls written as `\u` escapes: the same
+ * value, but nothing a terminal obeys (JSON.stringify escapes only C0).
+ */
+export function escapeJsonControls(json: string): string {
+  return json.replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { withContext, type GlobalArgs } from '../context.js';
-import { forTerminal } from '../format/terminal-text.js';
+import { forTerminal, jsonForTerminal } from '../format/terminal-text.js';
 
 export const agentsCommand = {
   command: 'agents',
@@ -10,7 +10,7 @@ export const agentsCommand = {
   handler: async (argv: GlobalArgs & { json: boolean }) => {
     const agents = await withContext(argv, ({ store }) => store.agents.list());
     if (argv.json) {
-      process.stdout.write(`${JSON.stringify(agents)}\n`);
+      process.stdout.write(`${jsonForTerminal(process.stdout, JSON.stringify(agents))}\n`);
       return;
     }
     const rows = [

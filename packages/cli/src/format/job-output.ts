@@ -1,6 +1,6 @@
 import { escapeTerminalText, type JobView } from '@fleet/core';
 import { formatJobList, formatJobTable } from './job-table.js';
-import { escapesOn } from './terminal-text.js';
+import { escapesOn, jsonForTerminal } from './terminal-text.js';
 
 export type JobFormat = 'table' | 'list';
 
@@ -10,7 +10,7 @@ export function printJobs(
   options: { json?: boolean; format?: JobFormat; single?: boolean; via?: ReadonlyMap<number, string> },
 ): void {
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(options.single ? jobs[0] : jobs)}\n`);
+    process.stdout.write(`${jsonForTerminal(process.stdout, JSON.stringify(options.single ? jobs[0] : jobs))}\n`);
     return;
   }
   // Names, commands and reasons come from Redis, and a reason may quote a host: escaped on a terminal.

@@ -1,4 +1,4 @@
-import { escapeTerminalText } from '@fleet/core';
+import { escapeJsonControls, escapeTerminalText } from '@fleet/core';
 
 /**
  * Whether host text bound for this stream is shown escaped (core's
@@ -15,4 +15,9 @@ export function escapesOn(stream: NodeJS.WriteStream, raw = false): boolean {
  */
 export function forTerminal(stream: NodeJS.WriteStream, text: string): string {
   return escapesOn(stream) ? escapeTerminalText(text) : text;
+}
+
+/** JSON bound for this stream, with DEL and C1 controls `\\u`-escaped on a terminal (the same value either way). */
+export function jsonForTerminal(stream: NodeJS.WriteStream, json: string): string {
+  return stream.isTTY === true ? escapeJsonControls(json) : json;
 }

@@ -15,7 +15,7 @@ import {
 } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
 import { colourHost, coloursOn } from '../format/host-colour.js';
-import { escapesOn } from '../format/terminal-text.js';
+import { escapesOn, jsonForTerminal } from '../format/terminal-text.js';
 import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
 
@@ -157,7 +157,10 @@ export class RecordPrinter {
     this.runs = [];
     // JSON is text (each record's UTF-8); everything else is bytes held as Latin-1.
     const encoding = this.options.json ? 'utf8' : 'latin1';
-    for (const { target, text } of runs) await write(process[target], text, encoding);
+    for (const { target, text } of runs) {
+      // JSON on a terminal: DEL and C1 `\u`-escaped too (JSON.stringify does C0 only).
+      await write(process[target], this.options.json ? jsonForTerminal(process[target], text) : text, encoding);
+    }
   }
 }
 
