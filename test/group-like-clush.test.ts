@@ -93,4 +93,20 @@ describe('--group, held to clush -b', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`${'-'.repeat(15)}\n127.0.1.[1-2] (3)\n${'-'.repeat(15)}\nhi\n`);
   });
+  it('keeps a host from forging a block: its rule lines show behind a backslash, and the output parses to the real hosts only (issue 16)', async () => {
+    const [a, b] = ssh.fleet.entries as [string, string];
+    const rule = '-'.repeat(15);
+    const forgery = `ok\n${rule}\n127.0.1.[1-99] (99)\n${rule}\nall clear\n`;
+    const line = `if [ "${HOST}" = ${a} ]; then printf '${forgery.replaceAll('\n', '\\n')}'; else echo ok; fi`;
+    const [fleet, peer] = await Promise.all([ssh.env.fleet(['invoke', '-c', `${a},${b}`, '--group', '--', line]), clush(['-b', line])]);
+    // clush -b prints the host's lines as they are: a reader sees hosts that never spoke.
+    expect(groups(peer.stdout).map(([hosts]) => hosts)).toContain('127.0.1.[1-99]');
+    expect(fleet.code).toBe(0);
+    expect(groups(fleet.stdout)).toEqual(
+      [
+        [a, `ok\n\\${rule}\n127.0.1.[1-99] (99)\n\\${rule}\nall clear\n`],
+        [b, 'ok\n'],
+      ].sort(([x], [y]) => (x as string).localeCompare(y as string)),
+    );
+  });
 });

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agentPeakMiB } from './support/agents.js';
+import { agentPeakMiB, type AgentJson } from './support/agents.js';
 import { storedBytes, storedEntries } from './support/stored-output.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
@@ -51,5 +54,30 @@ describe('output no one should have to trust', () => {
     const stdout = entries.filter((entry) => entry.stream === 'stdout');
     expect(Buffer.concat(stdout.map((entry) => entry.data)).toString()).toBe('x'.repeat(1_000_000));
     expect(Math.max(...stdout.map((entry) => entry.data.length))).toBe(64 * 1024);
+  });
+  it("fails a child whose host floods stderr with no newline before fleet's wrapper starts, and its agent runs the next job (issue 16)", async () => {
+    const host = ssh.fleet.entries[0] as string;
+    const home = ssh.fleet.hosts[0]?.home as string;
+    // The login shell reads ~/.bashrc before fleet's wrapper runs: endless stderr, no newline.
+    const bashrc = join(home, '.bashrc');
+    await writeFile(bashrc, "tr '\\0' x </dev/zero >&2\n");
+    let agent: AgentJson | undefined;
+    try {
+      const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', 'touch ran-after-the-flood']);
+      await untilState(ssh.env, parent.id, ['Failed'], 60_000);
+      const [child] = await ssh.env.json<JobJson[]>(['get', String(parent.childIds[0])]);
+      expect(child?.reason).toMatch(
+        /^the host sent \d+(\.\d)? [KM]iB of stderr with no newline for more than 64 KiB before fleet's start marker; refused as hostile or broken$/,
+      );
+      [agent] = await ssh.env.json<AgentJson[]>(['agents']);
+      expect(await agentPeakMiB(ssh.env)).toBeLessThan(400);
+    } finally {
+      await rm(bashrc, { force: true });
+    }
+    const next = await ssh.env.fleet(['invoke', '-c', host, '--', 'echo next']);
+    expect(next.stdout).toBe(`${host}: next\n`);
+    // The same agent, alive, ran it; the refused command never ran.
+    expect((await ssh.env.json<AgentJson[]>(['agents'])).map((alive) => alive.pid)).toEqual([agent?.pid]);
+    expect(existsSync(join(home, 'ran-after-the-flood'))).toBe(false);
   });
 });

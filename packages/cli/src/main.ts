@@ -14,6 +14,7 @@ import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
 import { completeFleet, completionCommand, COMPLETION_KEY, COMPLETION_REQUEST } from './completion.js';
 import { describeError, exitCodeFor } from './exit-codes.js';
+import { forTerminal } from './format/terminal-text.js';
 import { StdoutWatch } from './stdout-watch.js';
 import { explainUsageFailure, type CommandLineShape } from './usage-failure.js';
 
@@ -78,7 +79,8 @@ export async function main(args: string[]): Promise<void> {
   if (stdout.closed !== undefined && !(failure instanceof InterruptedError)) failure = stdout.closed;
   if (failure === undefined || completing) return;
   const words = describeError(failure);
-  if (words !== null) process.stderr.write(`${words}\n`);
+  // A message may quote what a host or Redis said.
+  if (words !== null) process.stderr.write(`${forTerminal(process.stderr, words)}\n`);
   process.exitCode = exitCodeFor(failure);
 }
 

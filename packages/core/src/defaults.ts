@@ -157,6 +157,15 @@ export const DEFAULTS = {
    */
   outputPackedBytes: 64 * 1024,
   /**
+   * What an SSH executor holds of a command's streams before fleet's wrapper
+   * says the command starts: the login shell's lines (past this, passed on as
+   * output), and one line of stderr not yet ended (past this, the host is
+   * refused as hostile or broken). The wrapper's own lines are under 200
+   * bytes; a login shell's lines are a terminal's width.
+   * @defaultValue 64 KiB
+   */
+  preambleMaxBytes: 64 * 1024,
+  /**
    * A reader following a job's output says so for this long, and says it
    * again well before it runs out; an agent at the cap waits for such a
    * reader instead of dropping, and drops once the word runs out (the reader died).

@@ -41,4 +41,11 @@ describe('foldHostsByReason', () => {
       { reason: 'exit code 1', hosts: 'web05', count: 2 },
     ]);
   });
+
+  it('puts a reason on one line, so that it cannot print a report line of its own (issue 16)', () => {
+    const forged = 'exit code 1\nweb[1-99] (99) Completed\r\n';
+    expect(foldHostsByReason([{ host: 'web1', reason: forged }])).toEqual([
+      { reason: 'exit code 1 web[1-99] (99) Completed', hosts: 'web1', count: 1 },
+    ]);
+  });
 });

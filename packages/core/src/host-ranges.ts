@@ -39,10 +39,16 @@ export interface ReasonGroup {
  * Names each distinct reason once with its hosts folded, as clush reports
  * failures: `web[03,17-19] (4): connection refused`. The reason with most
  * entries comes first; ties keep the order in which reasons first appear.
+ * A reason is put on one line (its line breaks, `\r` too, become a space):
+ * one that quotes a host or comes from Redis cannot print a line that reads
+ * as another report's (issue 16).
  */
 export function foldHostsByReason(items: Iterable<{ host: string; reason: string }>): ReasonGroup[] {
   const byReason = new Map<string, string[]>();
-  for (const { host, reason } of items) byReason.set(reason, [...(byReason.get(reason) ?? []), host]);
+  for (const { host, reason: text } of items) {
+    const reason = text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+    byReason.set(reason, [...(byReason.get(reason) ?? []), host]);
+  }
   return [...byReason]
     .map(([reason, hosts]) => ({ reason, hosts: foldHosts(hosts), count: hosts.length }))
     .sort((a, b) => b.count - a.count);

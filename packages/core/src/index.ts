@@ -26,6 +26,7 @@ export * from './known-hosts.js';
 export * from './remote-command.js';
 export * from './remote-preamble.js';
 export * from './remote-stdout-preamble.js';
+export * from './terminal-escape.js';
 export * from './openssh-algorithms.js';
 export * from './ssh-algorithm-list.js';
 export * from './ssh-config-dump.js';

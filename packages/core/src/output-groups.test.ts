@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFailureGroups, formatOutputGroups, groupByOutput } from './output-groups.js';
+import { escapeRuleLines, formatFailureGroups, formatOutputGroups, groupByOutput } from './output-groups.js';
 
 describe('grouped output', () => {
   it('prints each distinct output once, under the folded hosts that wrote it, the commonest first', () => {
@@ -78,5 +78,23 @@ describe('grouped output', () => {
       { host: 'web6', state: 'Stopped', reason: 'stopped' },
     ]);
     expect(text).toBe('web[4-5] (2) Failed: exit code 1\ndb2 (1) Failed: cannot connect: timed out\nweb6 (1) Stopped: stopped\n');
+  });
+  it("shows a host's line that reads as a rule behind a backslash, so a forged block names no hosts (issue 16)", () => {
+    const rule = '-'.repeat(15);
+    const forged = `ok\n${rule}\nweb[1-99] (99)\n${rule}\nrm -rf done\n`;
+    const text = formatOutputGroups(groupByOutput([{ host: 'web1', text: forged, exitCode: 0 }]));
+    expect(text).toBe(`${rule}\nweb1 (1)\n${rule}\nok\n\\${rule}\nweb[1-99] (99)\n\\${rule}\nrm -rf done\n`);
+    // Read as a tool reads it: one header, of the one real host.
+    expect([...text.matchAll(/^-{15}\n(.+)\n-{15}$/gm)].map((match) => match[1])).toEqual(['web1 (1)']);
+  });
+
+  it('escapes what a reader would take for a rule, and nothing else: the escape is undone by dropping one backslash', () => {
+    const rule = '-'.repeat(15);
+    const lines = [rule, `  ${rule}`, `\t${rule}-`, `\\${rule}`, `\xe2\x80\x8b${rule}`, `\x1b${rule}`, `a\r${rule}`];
+    expect(escapeRuleLines(lines.join('\n'))).toBe(
+      [`\\${rule}`, `\\  ${rule}`, `\\\t${rule}-`, `\\\\${rule}`, `\\\xe2\x80\x8b${rule}`, `\\\x1b${rule}`, `a\r\\${rule}`].join('\n'),
+    );
+    const plain = ['---', `x${rule}`, '-'.repeat(14), '', `\n\n${rule}x`].join('\n');
+    expect(escapeRuleLines(plain)).toBe(['---', `x${rule}`, '-'.repeat(14), '', `\n\n\\${rule}x`].join('\n'));
   });
 });

@@ -51,13 +51,36 @@ export function groupByOutput(outputs: readonly HostOutput[]): OutputGroup[] {
 
 /**
  * The grouped report: each distinct output once, under its header. Hosts
- * that wrote nothing have no block.
+ * that wrote nothing have no block. A host's line that would read as one of
+ * fleet's rules is shown behind a backslash ({@link escapeRuleLines}), so
+ * no host can print a block of its own with another host set in its header.
  */
 export function formatOutputGroups(groups: readonly OutputGroup[]): string {
   return groups
     .filter((group) => group.text !== '')
-    .map((group) => `${formatGroupHeader(group)}${group.text}`)
+    .map((group) => `${formatGroupHeader(group)}${escapeRuleLines(group.text)}`)
     .join('');
+}
+
+/**
+ * A line that starts with 15 dashes, after any blanks, control characters,
+ * bytes that are not ASCII (invisible ones such as a no-break or zero-width
+ * space) or backslashes. Text is bytes held as Latin-1. `^` also matches
+ * after a `\r`, which a terminal or a trimming parser skips; `\n` and `\r`
+ * are left out of the class so that a match never spans lines. Fleet's own
+ * rules are exactly the 15 dashes.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const RULE_LIKE = /^[\\\x00-\x09\x0b\x0c\x0e-\x20\x7f-\xff]*-{15}/gm;
+
+/**
+ * Host text with a `\` before each line that reads as a rule line (after
+ * a `\r` that starts a line's part). Since an escaped line still matches,
+ * no host line is ever fleet's bare rule, and the escape can be undone by
+ * dropping that one `\`: the mboxrd way of quoting `From ` lines.
+ */
+export function escapeRuleLines(text: string): string {
+  return text.replace(RULE_LIKE, (line) => `\\${line}`);
 }
 
 /** A group's header: the folded set of its hosts and how many entries ran, between rules. */

@@ -25,6 +25,13 @@ describe('formatRecordText', () => {
     expect(formatRecordText({ ...record, stream: 'output', data: { n: 1 } }, true)).toEqual({ line: 'web1: {"n":1}', toStderr: false });
   });
 
+  it("puts it before each line of an error, so that an error's text cannot forge another host's line (issue 16)", () => {
+    expect(formatRecordText({ ...record, stream: 'error', data: 'cannot connect: banner\nweb2: forged' }, true)).toEqual({
+      line: 'web1: error: cannot connect: banner\nweb1: web2: forged',
+      toStderr: true,
+    });
+  });
+
   it('leaves records without the prefix as they are', () => {
     expect(formatRecordText({ ...record, stream: 'stdout', data: 'a\nb' }, false)).toEqual({ line: 'a\nb', toStderr: false });
     expect(formatRecordText({ ...record, stream: 'error', data: 'agent lost' }, false)).toEqual({

@@ -38,7 +38,8 @@ export function formatRecordText(record: OutputRecord, hostPrefix: boolean): { l
         : String(record.data);
   if (!hostPrefix) return { line: text, toStderr: record.stream === 'stderr' || record.stream === 'error' };
   const prefix = `${record.host}: `;
-  const line = record.stream === 'stdout' || record.stream === 'stderr' ? prefixLines(text, prefix) : `${prefix}${text}`;
+  // An error's text may quote a host (or Redis): each of its lines gets the prefix, so none reads as another host's.
+  const line = record.stream === 'output' ? `${prefix}${text}` : prefixLines(text, prefix);
   return { line, toStderr: record.stream === 'stderr' || record.stream === 'error' };
 }
 

@@ -1,8 +1,9 @@
+import { DEFAULTS } from './defaults.js';
+import { formatBytes } from './output-budget.js';
 import { parseRemoteMarker, type RemoteMarker } from './remote-command.js';
 
 const NEWLINE = Buffer.from('\n');
-/** Past this much, a login shell's lines are passed on instead of held: memory stays bounded. */
-const MAX_HELD_BYTES = 64 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 /**
  * Takes the remote wrapper's marker lines (see `buildRemoteCommand`) off the
@@ -14,44 +15,73 @@ const MAX_HELD_BYTES = 64 * 1024;
  * they are dropped, and the user sees them once, as with ssh; unless the
  * wrapper never started, when they are the only word of why (`end`). Lines
  * between the pid and `start` (a failing `mktemp`, say) are passed on.
+ *
+ * What a host sends here is not trusted: the held lines are passed on past
+ * `maxBytes`, and a line that runs past `maxBytes` without a newline stops
+ * the filter (`overflowBytes`; the executor then fails the child). Each byte
+ * is looked at once and copied at most twice, so a flood costs linear time
+ * and bounded memory.
  */
 export class RemotePreambleFilter {
   private done = false;
-  private pending = Buffer.alloc(0);
+  /** The line not yet ended, in the pieces it came in. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
   /** The login shell's lines, until the wrapper reports its pid. */
   private held: Buffer[] | null = [];
   private heldBytes = 0;
+  private seenBytes = 0;
+  private overflow: number | null = null;
 
-  constructor(private readonly onMarker: (marker: RemoteMarker) => void) {}
+  constructor(
+    private readonly onMarker: (marker: RemoteMarker) => void,
+    private readonly maxBytes: number = DEFAULTS.preambleMaxBytes,
+  ) {}
+
+  /**
+   * The bytes of stderr the host had sent when a line ran past the cap
+   * before the wrapper's `start`; null while it has not. Once set, the
+   * filter passes nothing more.
+   */
+  get overflowBytes(): number | null {
+    return this.overflow;
+  }
+
+  /** The bytes held now: never much above `maxBytes` twice, whatever the host sends. */
+  get heldNow(): number {
+    return this.partialBytes + this.heldBytes;
+  }
 
   /** Takes a chunk of stderr; returns the bytes that are the command's (or a login shell's). */
   push(chunk: Buffer): Buffer {
     if (this.done) return chunk;
-    this.pending = Buffer.concat([this.pending, chunk]);
+    if (this.overflow !== null) return NOTHING;
+    this.seenBytes += chunk.length;
     const passed: Buffer[] = [];
-    for (;;) {
-      const newline = this.pending.indexOf(0x0a);
-      if (newline === -1) break;
-      const line = this.pending.subarray(0, newline);
-      this.pending = this.pending.subarray(newline + 1);
+    let from = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, from)) {
+      const line = this.takeLine(chunk.subarray(from, newline));
+      from = newline + 1;
       const marker = parseRemoteMarker(line.toString('utf8'));
       if (marker === null) {
-        if (this.held === null) {
-          passed.push(line, NEWLINE);
-        } else {
-          this.held.push(line, NEWLINE);
-          this.heldBytes += line.length + 1;
-          if (this.heldBytes > MAX_HELD_BYTES) passed.push(...this.release());
-        }
+        this.shellLine(line, passed);
         continue;
       }
       if (marker.kind === 'pid') this.release();
       this.onMarker(marker);
       if (marker.kind === 'start') {
         this.done = true;
-        passed.push(this.pending);
-        this.pending = Buffer.alloc(0);
-        break;
+        passed.push(chunk.subarray(from));
+        return Buffer.concat(passed);
+      }
+    }
+    if (from < chunk.length) {
+      this.partial.push(chunk.subarray(from));
+      this.partialBytes += chunk.length - from;
+      if (this.partialBytes > this.maxBytes) {
+        this.overflow = this.seenBytes;
+        this.partial = [];
+        this.partialBytes = 0;
       }
     }
     return Buffer.concat(passed);
@@ -59,15 +89,42 @@ export class RemotePreambleFilter {
 
   /** At the end of stderr: whatever was held back, the login shell's lines if the wrapper never ran, and a line that never ended. */
   end(): Buffer {
-    const rest = Buffer.concat([...this.release(), this.pending]);
-    this.pending = Buffer.alloc(0);
+    const rest = Buffer.concat([...this.release(), ...this.partial]);
+    this.partial = [];
+    this.partialBytes = 0;
     return rest;
+  }
+
+  /** The pieces of the line held so far, and its last piece: the whole line, without its newline. */
+  private takeLine(last: Buffer): Buffer {
+    if (this.partial.length === 0) return last;
+    const line = Buffer.concat([...this.partial, last]);
+    this.partial = [];
+    this.partialBytes = 0;
+    return line;
+  }
+
+  /** A line that is no marker: held while it may be the login shell's, else passed on. */
+  private shellLine(line: Buffer, passed: Buffer[]): void {
+    if (this.held === null) {
+      passed.push(line, NEWLINE);
+      return;
+    }
+    this.held.push(line, NEWLINE);
+    this.heldBytes += line.length + 1;
+    if (this.heldBytes > this.maxBytes) passed.push(...this.release());
   }
 
   /** Stops holding; returns what was held. */
   private release(): Buffer[] {
     const held = this.held ?? [];
     this.held = null;
+    this.heldBytes = 0;
     return held;
   }
+}
+
+/** Why a child fails when its host flooded stderr before the wrapper started (see {@link RemotePreambleFilter.overflowBytes}). */
+export function describePreambleOverflow(bytes: number, maxBytes: number = DEFAULTS.preambleMaxBytes): string {
+  return `the host sent ${formatBytes(bytes)} of stderr with no newline for more than ${formatBytes(maxBytes)} before fleet's start marker; refused as hostile or broken`;
 }

@@ -2,6 +2,7 @@ import {
   buildRemoteCommand,
   buildRemoteInput,
   buildRemoteKill,
+  describePreambleOverflow,
   hostRunSpec,
   RemotePreambleFilter,
   RemoteStdoutPreambleFilter,
@@ -82,8 +83,18 @@ function watchChannel(
     });
     const stderrDone = forwardWithBackpressure(channel.stderr, (chunk) => {
       const rest = preamble.push(chunk);
+      if (preamble.overflowBytes !== null && wrapperError === null) refuseHost(preamble.overflowBytes);
       return rest.length > 0 ? onOutput('stderr', rest) : undefined;
     });
+    // A host that floods stderr before the wrapper starts is hostile or broken: the
+    // child fails and the channel closes. What still runs in the session is killed
+    // when its pid is known; before that (a login shell's startup file), sshd closes
+    // its pipes, and the next write ends it (SIGPIPE) before the wrapper can start.
+    const refuseHost = (bytes: number) => {
+      wrapperError = describePreambleOverflow(bytes);
+      sendKill('KILL');
+      channel.close();
+    };
 
     let killTimer: NodeJS.Timeout | null = null;
     const sendKill = (which: 'TERM' | 'KILL') => {

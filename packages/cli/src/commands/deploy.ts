@@ -5,6 +5,7 @@ import pMap from 'p-map';
 import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
 import { summaryLine } from '../format/host-summary.js';
+import { forTerminal } from '../format/terminal-text.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { controllerDeployment } from '../deployment.js';
 import { EXIT } from '../exit-codes.js';
@@ -49,15 +50,18 @@ function perHost(hosts: HostEntry[], work: (entry: HostEntry) => Promise<HostRes
 
 /** One line per host, then a summary on stderr, as `invoke` reports. */
 function report(results: HostResult[], verb: string): number {
-  for (const result of results) (result.ok ? process.stdout : process.stderr).write(`${result.entry}: ${result.words}\n`);
+  // A step's words may quote what the host said: escaped on a terminal.
+  for (const result of results) {
+    const stream = result.ok ? process.stdout : process.stderr;
+    stream.write(`${result.entry}: ${forTerminal(stream, result.words)}\n`);
+  }
   const failed = results.filter((result) => !result.ok);
   const head = `${results.length - failed.length} of ${results.length} ${results.length === 1 ? 'host' : 'hosts'} ${verb}`;
-  process.stderr.write(
-    `${summaryLine(
-      head,
-      failed.map((result) => ({ state: 'failed', host: result.entry, reason: result.words })),
-    )}\n`,
+  const summary = summaryLine(
+    head,
+    failed.map((result) => ({ state: 'failed', host: result.entry, reason: result.words })),
   );
+  process.stderr.write(`${forTerminal(process.stderr, summary)}\n`);
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 

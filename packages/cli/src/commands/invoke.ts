@@ -15,6 +15,7 @@ import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../
 import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
 import { printJobs } from '../format/job-output.js';
+import { forTerminal } from '../format/terminal-text.js';
 import { Interrupts } from '../interrupts.js';
 import { launchJob } from '../launch-job.js';
 import { outputFlags, outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
@@ -231,7 +232,7 @@ async function runToEnd(
   }
   await stopping;
   const quiet = interrupts.reason instanceof OutputClosedError;
-  if (children !== null && !quiet) process.stderr.write(`${formatHostSummary(children)}\n`);
+  if (children !== null && !quiet) process.stderr.write(`${forTerminal(process.stderr, formatHostSummary(children))}\n`);
   await store.jobs.remove([parent]);
   if (interrupts.reason !== undefined) throw interrupts.reason;
   return children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;

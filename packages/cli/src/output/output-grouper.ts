@@ -1,5 +1,6 @@
-import { formatFailureGroups, formatOutputGroups, groupByOutput, type JobView } from '@fleet/core';
+import { escapeTerminalBytes, formatFailureGroups, formatOutputGroups, groupByOutput, type JobView } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
+import { escapesOn, forTerminal } from '../format/terminal-text.js';
 import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
 import { RecordPrinter } from './record-printer.js';
@@ -16,7 +17,12 @@ import { RecordPrinter } from './record-printer.js';
 export class OutputGrouper {
   /** Each job's stdout so far, as Latin-1 strings (one character a byte). */
   private readonly byJob = new Map<number, string[]>();
-  private readonly stderr = new RecordPrinter({ json: false, prefix: true });
+  private readonly stderr: RecordPrinter;
+
+  /** `raw`: a terminal gets a host's control characters as they are (`--raw`). */
+  constructor(private readonly raw = false) {
+    this.stderr = new RecordPrinter({ json: false, prefix: true, raw });
+  }
 
   readonly emit: OutputHandler = async (page) => {
     const stderr: StoredEntry[] = [];
@@ -37,11 +43,14 @@ export class OutputGrouper {
       exitCode: leaf.exitCode,
     }));
     // Outputs are bytes held as Latin-1; headers are host entries, which are ASCII, so one Latin-1 write keeps both.
-    process.stdout.write(formatOutputGroups(groupByOutput(outputs)), 'latin1');
+    // Grouped on the bytes; on a terminal each group's text is shown escaped.
+    const escape = escapesOn(process.stdout, this.raw);
+    const groups = groupByOutput(outputs).map((group) => (escape ? { ...group, text: escapeTerminalBytes(group.text) } : group));
+    process.stdout.write(formatOutputGroups(groups), 'latin1');
     const failures = leaves
       .filter((leaf) => leaf.state === 'Failed' || leaf.state === 'Stopped')
       .map((leaf) => ({ host: leaf.location, state: leaf.state, reason: leaf.reason ?? leaf.state.toLowerCase() }));
-    process.stderr.write(formatFailureGroups(failures));
+    process.stderr.write(forTerminal(process.stderr, formatFailureGroups(failures)));
   }
 
   private gather(jobId: number, bytes: string): void {

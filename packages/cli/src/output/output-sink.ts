@@ -19,6 +19,10 @@ export interface OutputSink {
 /** The help of `--prefix` (`--no-prefix`, `-N`), for the commands that print output. */
 const PREFIX_HELP = 'Label lines HOST: (the default); --no-prefix or -N prints the bytes as the command wrote them';
 
+/** The help of `--raw`. */
+const RAW_HELP =
+  "On a terminal, print hosts' control characters as they are; without it they show as cat -v shows them (^[, ^M), so output cannot move the cursor, retitle the window or forge a line. Pipes and files always get the bytes as they are";
+
 /** The flags that choose a sink (`--group`, `--outdir`, `--no-prefix`/`-N`), as `invoke` and `receive` take them; read by {@link outputSinkFromArgs}. */
 export function outputFlags<T>(yargs: Argv<T>) {
   return yargs
@@ -32,7 +36,8 @@ export function outputFlags<T>(yargs: Argv<T>) {
       describe: "Write each host's stdout to DIR/HOST.out and stderr to DIR/HOST.err (like pssh -o/-e)",
     })
     .option('prefix', { type: 'boolean', default: true, describe: PREFIX_HELP })
-    .option('N', { type: 'boolean', describe: 'The same as --no-prefix (clush -N)' });
+    .option('N', { type: 'boolean', describe: 'The same as --no-prefix (clush -N)' })
+    .option('raw', { type: 'boolean', default: false, describe: RAW_HELP });
 }
 
 export interface OutputSinkArgs {
@@ -43,6 +48,8 @@ export interface OutputSinkArgs {
   prefix?: boolean;
   /** `-N`, as clush's: the same as `--no-prefix`. */
   N?: boolean | undefined;
+  /** `--raw`: a terminal gets control characters as they are. */
+  raw?: boolean;
 }
 
 /** The sink the flags ask for; `fresh` empties per-host files first (a new job's output). */
@@ -56,10 +63,10 @@ export async function outputSinkFromArgs(args: OutputSinkArgs, options: { fresh:
     throw new UsageError('--no-prefix (-N) shapes printed lines; it does not go with --json, --group or --outdir');
   }
   if (args.group) {
-    const grouper = new OutputGrouper();
+    const grouper = new OutputGrouper(args.raw === true);
     return { emit: grouper.emit, finish: async (leaves) => grouper.print(await leaves()) };
   }
-  const printer = new RecordPrinter({ json: args.json, prefix });
+  const printer = new RecordPrinter({ json: args.json, prefix, raw: args.raw === true });
   if (args.outdir !== undefined) {
     if (args.outdir === '') throw new UsageError('--outdir needs a directory');
     const writer = await OutdirWriter.open(args.outdir, options.fresh, printer.emit);

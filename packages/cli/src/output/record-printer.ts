@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import {
   endRecord,
+  escapeTerminalBytes,
+  escapeTerminalText,
   formatRecordText,
   JobLines,
   lineRecords,
@@ -13,6 +15,7 @@ import {
 } from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
 import { colourHost, coloursOn } from '../format/host-colour.js';
+import { escapesOn, jsonForTerminal } from '../format/terminal-text.js';
 import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
 
@@ -24,6 +27,12 @@ export interface RecordPrinterOptions {
    * every job's bytes as they are (`--no-prefix`).
    */
   prefix: boolean;
+  /**
+   * `--raw`: a terminal gets a host's control characters as they are; else
+   * they are shown escaped there (core's `escapeTerminalBytes`).
+   * @defaultValue false
+   */
+  raw?: boolean;
 }
 
 type Target = 'stdout' | 'stderr';
@@ -50,11 +59,15 @@ export class RecordPrinter {
   private readonly open = new Map<number, { host: string; hostPrefix: boolean }>();
   /** Host prefixes in colour where they land on a terminal (and NO_COLOR is not set). */
   private readonly colours = { stdout: coloursOn(process.stdout), stderr: coloursOn(process.stderr) };
+  /** Host text shown escaped where it lands on a terminal, unless `--raw`. */
+  private readonly escaping: Record<Target, boolean>;
   /** Whether what was last written to each stream ended a line: fleet's own lines start on one. */
   private readonly atLineStart = { stdout: true, stderr: true };
   private runs: { target: Target; text: string }[] = [];
 
-  constructor(private readonly options: RecordPrinterOptions) {}
+  constructor(private readonly options: RecordPrinterOptions) {
+    this.escaping = { stdout: escapesOn(process.stdout, options.raw), stderr: escapesOn(process.stderr, options.raw) };
+  }
 
   readonly emit: OutputHandler = async (page) => {
     const hostPrefix = this.options.prefix && page.hostPrefix;
@@ -79,7 +92,8 @@ export class RecordPrinter {
         const source = { jobId: entry.jobId, host: entry.host, stream: entry.stream, ts: entry.ts };
         this.add('stdout', jsonLines(lineRecords(lines, source)));
       } else {
-        const text = hostPrefix ? `${prefixLines(lines.slice(0, -1), this.prefix(entry.host, entry.stream))}\n` : lines;
+        const shown = this.escaping[entry.stream] ? escapeTerminalBytes(lines) : lines;
+        const text = hostPrefix ? `${prefixLines(shown.slice(0, -1), this.prefix(entry.host, entry.stream))}\n` : shown;
         this.add(entry.stream, text);
       }
       return;
@@ -91,8 +105,11 @@ export class RecordPrinter {
       this.add('stdout', jsonLines([record]));
       return;
     }
-    const host = this.colours[entry.stream === 'error' ? 'stderr' : 'stdout'] ? colourHost(record.host) : record.host;
-    const { line, toStderr } = formatRecordText({ ...record, host }, hostPrefix);
+    const shownOn = entry.stream === 'error' ? 'stderr' : 'stdout';
+    const plainHost = this.escaping[shownOn] ? escapeTerminalText(record.host) : record.host;
+    const host = this.colours[shownOn] ? colourHost(plainHost) : plainHost;
+    const data = this.escaping[shownOn] && typeof record.data === 'string' ? escapeTerminalText(record.data) : record.data;
+    const { line, toStderr } = formatRecordText({ ...record, host, data }, hostPrefix);
     const target = toStderr ? 'stderr' : 'stdout';
     this.add(target, `${this.atLineStart[target] ? '' : '\n'}${utf8AsLatin1(line)}\n`);
   }
@@ -115,13 +132,16 @@ export class RecordPrinter {
    */
   private rest({ jobId, stream, rest, stamp }: LineRest<LineStream>): void {
     const { host, hostPrefix } = this.open.get(jobId) ?? { host: '', hostPrefix: false };
+    const shown = this.escaping[stream] ? escapeTerminalBytes(rest) : rest;
     if (this.options.json) this.add('stdout', jsonLines([restRecord(rest, { jobId, host, stream, ts: stamp })]));
-    else if (hostPrefix) this.add(stream, `${this.prefix(host, stream)}${rest}\n`);
-    else this.add(stream, process[stream].isTTY === true ? `${rest}\n` : rest);
+    else if (hostPrefix) this.add(stream, `${this.prefix(host, stream)}${shown}\n`);
+    else this.add(stream, process[stream].isTTY === true ? `${shown}\n` : rest);
   }
 
   private prefix(host: string, target: Target): string {
-    return utf8AsLatin1(`${this.colours[target] ? colourHost(host) : host}: `);
+    // A host entry parsed by fleet has no control character; one written into Redis might.
+    const shown = this.escaping[target] ? escapeTerminalText(host) : host;
+    return utf8AsLatin1(`${this.colours[target] ? colourHost(shown) : shown}: `);
   }
 
   private add(target: Target, text: string): void {
@@ -137,7 +157,10 @@ export class RecordPrinter {
     this.runs = [];
     // JSON is text (each record's UTF-8); everything else is bytes held as Latin-1.
     const encoding = this.options.json ? 'utf8' : 'latin1';
-    for (const { target, text } of runs) await write(process[target], text, encoding);
+    for (const { target, text } of runs) {
+      // JSON on a terminal: DEL and C1 `\u`-escaped too (JSON.stringify does C0 only).
+      await write(process[target], this.options.json ? jsonForTerminal(process[target], text) : text, encoding);
+    }
   }
 }
 
