@@ -34,6 +34,20 @@ describe('Redis passwords in messages', () => {
     }
   });
 
+  it('are hidden when a typo leaves out the @, and in a password= parameter', async () => {
+    const closed = await freePort();
+    for (const url of [`redis://fleet:${PASSWORD}`, `redis://127.0.0.1:${closed}/0?password=${PASSWORD}`]) {
+      const result = await fleet.env.fleet(['get'], { env: { FLEET_REDIS_URL: url } });
+      expect(result.code, url).not.toBe(0);
+      expect(result.stderr + result.stdout, url).not.toContain(PASSWORD);
+    }
+    const seeds = `redis://fleet:${PASSWORD},127.0.0.1:${closed}`;
+    const result = await fleet.env.fleet(['get'], { env: { FLEET_REDIS_URL: undefined, FLEET_REDIS_CLUSTER: seeds } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"fleet:***" is not host:port');
+    expect(result.stderr).not.toContain(PASSWORD);
+  });
+
   it('are hidden in a cluster seed list that is malformed or does not answer', async () => {
     const closed = await freePort();
     for (const seeds of [

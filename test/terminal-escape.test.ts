@@ -72,6 +72,8 @@ describe("a host's control characters on the operator's terminal", () => {
       name: 'evil\u001b]0;PWNED\u0007',
       command: 'rm\u001b[2K\rls',
       reason: 'ok\u009b2J',
+      location: 'localhost\nParentId    : 999',
+      beganAt: 'x\u001b[2J',
     });
     const table = await onTerminal(['get', String(job.id)]);
     expect(table).toContain('evil^[]0;PWNED^G');
@@ -80,6 +82,10 @@ describe("a host's control characters on the operator's terminal", () => {
     expect(list).toContain('Reason      : okM-BM-^[2J');
     expect(list).not.toContain('\u001b');
     expect(list).not.toContain('\u009b');
+    // Every field stays on its own line: a newline from Redis cannot write a field of its own.
+    expect(list).toContain(`Location    : localhost\n${' '.repeat(14)}ParentId    : 999`);
+    expect(list).not.toMatch(/^ParentId {4}: 999$/m);
+    expect(list).toContain('BeganAt     : x^[[2J');
     // --json on a terminal: C0 escaped by JSON itself, C1 as \u too; the same value.
     const json = await onTerminal(['get', String(job.id), '--json']);
     expect(json).toContain('"reason":"ok\\u009b2J"');
@@ -87,5 +93,17 @@ describe("a host's control characters on the operator's terminal", () => {
     // In a pipe, --json gives what Redis holds.
     const [piped] = await fleet.env.json<JobJson[]>(['get', String(job.id)]);
     expect(piped?.name).toBe('evil\u001b]0;PWNED\u0007');
+  });
+
+  it("keeps a location Redis holds from writing --group's headers, in a pipe too", async () => {
+    const job = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost', '--as-job', '--', `echo same # ${fleet.env.marker}`]);
+    await untilState(fleet.env, job.id, ['Completed']);
+    const [child] = job.childIds;
+    const rule = '-'.repeat(15);
+    // Written as someone who can write to Redis would write it: a location that ends the header and starts another.
+    await fleet.redis.client().hset(`${fleet.env.prefix}:job:${child}`, { location: `localhost\n${rule}\nweb[1-99] (99)` });
+    const piped = await fleet.env.fleet(['receive', String(job.id), '--group', '--keep']);
+    expect(piped.stdout).toBe(`${rule}\nlocalhost^J${rule}^Jweb[1-99] (99) (1)\n${rule}\nsame\n`);
+    expect(piped.stdout).not.toMatch(/^web\[1-99\] \(99\)$/m);
   });
 });

@@ -19,7 +19,17 @@ describe('redactedUrl', () => {
     expect(redactedUrl('redis://fleet:s3,cr:et@h1:7000,h2:7001')).toBe('redis://fleet:***@h1:7000,h2:7001');
   });
 
+  it('hides what reads as a password where the @ is missing, and a password= parameter', () => {
+    expect(redactedUrl('redis://user:s3cret')).toBe('redis://user:***');
+    expect(redactedUrl('redis://user:s3cret/0')).toBe('redis://user:***/0');
+    expect(redactedUrl('redis://user:s3cret,h1:7000')).toBe('redis://user:***,h1:7000');
+    expect(redactedUrl('user:s3cret')).toBe('user:***');
+    expect(redactedUrl('redis://h1:6379/0?password=s3cret&db=1')).toBe('redis://h1:6379/0?password=***&db=1');
+  });
+
   it('leaves text without credentials alone', () => {
+    expect(redactedUrl('redis://[::1]:6379')).toBe('redis://[::1]:6379');
+    expect(redactedUrl('redis://db1/0')).toBe('redis://db1/0');
     expect(redactedUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
     expect(redactedUrl('h1:7000,h2:7001')).toBe('h1:7000,h2:7001');
   });

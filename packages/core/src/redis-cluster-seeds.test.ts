@@ -28,7 +28,13 @@ describe('parseRedisClusterSeeds', () => {
   });
 
   it('refuses what is not a seed list, without echoing the password', () => {
-    for (const text of ['http://u:s3cret@h1:7000', 'u:s3cret@h1:7000', 'redis://u:s3cret@', 'redis://u:s3cret@h1']) {
+    for (const text of [
+      'http://u:s3cret@h1:7000',
+      'u:s3cret@h1:7000',
+      'redis://u:s3cret@',
+      'redis://u:s3cret@h1',
+      'redis://u:s3cret,h1:7000',
+    ]) {
       expect(() => parseRedisClusterSeeds(text), text).toThrow(/FLEET_REDIS_CLUSTER/);
       expect(() => parseRedisClusterSeeds(text), text).not.toThrow(/s3cret/);
     }

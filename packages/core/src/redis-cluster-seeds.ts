@@ -38,7 +38,7 @@ export function parseRedisClusterSeeds(text: string): RedisClusterSeeds {
     .map((node) => {
       const match = /^([^\s:/@[\]]+):(\d{1,5})$/.exec(node);
       if (match === null || Number(match[2]) > 65535) {
-        throw new UsageError(`FLEET_REDIS_CLUSTER: ${JSON.stringify(node)} is not host:port`, { hint: EXAMPLE });
+        throw new UsageError(`FLEET_REDIS_CLUSTER: ${JSON.stringify(redactedUrl(node))} is not host:port`, { hint: EXAMPLE });
       }
       return { host: match[1] as string, port: Number(match[2]) };
     });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { escapeJsonControls, escapeTerminalBytes, escapeTerminalText } from './terminal-escape.js';
+import { escapeJsonControls, escapeTerminalBytes, escapeTerminalField, escapeTerminalText } from './terminal-escape.js';
 
 /** What `cat -v` itself prints for these bytes (both held as Latin-1 strings). */
 const catV = (bytes: string) => execFileSync('cat', ['-v'], { input: Buffer.from(bytes, 'latin1') }).toString('latin1');
@@ -39,6 +39,14 @@ describe('escapeTerminalText', () => {
   it('escapes a JavaScript string the same way, and leaves plain text alone', () => {
     expect(escapeTerminalText('exit code 1')).toBe('exit code 1');
     expect(escapeTerminalText('naïve\u001b[2J\u009b')).toBe('naïve^[[2JM-BM-^[');
+  });
+});
+
+describe('escapeTerminalField', () => {
+  it('keeps a field on its one line: a newline, and a \\r before it, show escaped too', () => {
+    expect(escapeTerminalField('web1')).toBe('web1');
+    expect(escapeTerminalField('web1\nweb[2-99] (98)')).toBe('web1^Jweb[2-99] (98)');
+    expect(escapeTerminalField('a\r\nb\u001b[2J')).toBe('a^M^Jb^[[2J');
   });
 });
 

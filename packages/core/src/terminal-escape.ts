@@ -47,6 +47,15 @@ export function escapeTerminalText(text: string): string {
   return Buffer.from(escapeTerminalBytes(Buffer.from(text).toString('latin1')), 'latin1').toString();
 }
 
+/**
+ * One field of a line fleet writes (a host in a header, a cell of a table):
+ * {@link escapeTerminalText}, and a newline shown as `^J` as well, so that
+ * text from Redis can neither start a line of its own nor end one early.
+ */
+export function escapeTerminalField(text: string): string {
+  return text.includes('\n') ? text.split('\n').map(escapeTerminalText).join('^J') : escapeTerminalText(text);
+}
+
 /** Anything but printable ASCII, tab, newline and `\r` (looked at apart: one regular expression with both is slower). */
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const NEEDS_LOOK = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]/;

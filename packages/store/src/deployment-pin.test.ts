@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeploymentMismatchError } from '@fleet/core';
@@ -69,10 +69,21 @@ describe('resolveDeployment', () => {
     const { client } = redisInAMap();
     const file = join(stateDir, 'a-file');
     await writeFile(file, '');
-    await expect(resolveDeployment({ client, keys, target, named: null, stateDir: file })).rejects.toMatchObject({
-      message: expect.stringMatching(/^cannot pin deployment \S+ in .*a-file\/deployments\/[0-9a-f]{32}\.json: /),
+    await writeFile(join(stateDir, 'deployments'), '');
+    // The state directory is a directory, but its deployments/ is a file: the pin cannot be written.
+    await expect(resolveDeployment({ client, keys, target, named: null, stateDir })).rejects.toMatchObject({
+      message: expect.stringMatching(/^cannot pin deployment \S+ in .*\/deployments\/[0-9a-f]{32}\.json: /),
       hint: 'check FLEET_STATE_DIR',
     });
+    // A state directory that is not one is refused before anything is pinned.
+    await expect(resolveDeployment({ client, keys, target, named: null, stateDir: file })).rejects.toThrow(/a-file/);
+  });
+
+  it('refuses an id in Redis that is not a deployment name, and pins nothing', async () => {
+    const { client, values } = redisInAMap();
+    values.set(keys.deployment, 'x\u001b]0;PWNED\u0007');
+    await expect(resolveDeployment({ client, keys, target, named: null, stateDir })).rejects.toThrow(/is not a deployment name/);
+    await expect(readdir(join(stateDir, 'deployments'))).rejects.toThrow(/ENOENT/);
   });
 
   it('keeps a pin per endpoint and prefix', async () => {

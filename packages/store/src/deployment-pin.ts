@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeploymentMismatchError, deploymentPinSubject, deploymentStep, FileReadError, FleetError } from '@fleet/core';
+import { checkDeploymentName, DeploymentMismatchError, deploymentPinSubject, deploymentStep, FileReadError, FleetError } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
+import { ensurePrivateStateDir } from './private-state-dir.js';
 import { describeTarget, type RedisClient, type RedisTarget } from './redis-connection.js';
 
 export interface DeploymentInput {
@@ -24,10 +25,17 @@ export interface DeploymentInput {
  */
 export async function resolveDeployment(input: DeploymentInput): Promise<string> {
   if (input.named !== null) return input.named;
+  // A pin others could write or plant is no pin: the state directory must be this user's alone.
+  await ensurePrivateStateDir(input.stateDir);
   const endpoint = describeTarget(input.target);
   const pinFile = deploymentPinFile(input.stateDir, endpoint, input.keys.prefix);
   const pinned = await readPin(pinFile);
-  let inRedis = await input.client.get(input.keys.deployment);
+  // What a Redis writer put there is pinned and written into nodes' agent.env: it must be a name first.
+  const readInRedis = async (): Promise<string | null> => {
+    const id = await input.client.get(input.keys.deployment);
+    return id === null ? null : checkDeploymentName(id, `the deployment id Redis at ${endpoint} holds (${input.keys.deployment})`);
+  };
+  let inRedis = await readInRedis();
   // Two rounds at most: an offer is either taken or answered by the id another process set first.
   for (let round = 0; round < 2; round += 1) {
     const step = deploymentStep(inRedis, pinned, () => randomBytes(12).toString('base64url'));
@@ -37,7 +45,7 @@ export async function resolveDeployment(input: DeploymentInput): Promise<string>
       return step.id;
     }
     await input.client.set(input.keys.deployment, step.id, 'NX');
-    inRedis = await input.client.get(input.keys.deployment);
+    inRedis = await readInRedis();
   }
   throw new Error(`Redis at ${endpoint} kept no deployment id under ${input.keys.deployment}`);
 }

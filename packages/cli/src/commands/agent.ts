@@ -1,6 +1,6 @@
 import { DEFAULTS, parseComputerNames, positiveInteger, UsageError } from '@fleet/core';
 import { join } from 'node:path';
-import { FleetStore, openRedis, resolveDeployment } from '@fleet/store';
+import { ensurePrivateStateDir, FleetStore, openRedis, resolveDeployment } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { settingsFrom, type GlobalArgs } from '../context.js';
 
@@ -38,6 +38,9 @@ export const agentCommand = {
     if (trust.trustedKeyIds.length === 0) {
       log(`no key is trusted yet: jobs are refused until ${settings.trustedKeysPath} lists one, or this user runs fleet once`);
     }
+    // What this agent ran (ran/) stops a replay, and its pin (deployments/) a planted deployment id:
+    // kept where no other user can delete or plant entries, checked before anything else.
+    await ensurePrivateStateDir(settings.stateDir);
     const redis = await openRedis(settings, 'agent');
     const store = new FleetStore({
       client: redis.client,

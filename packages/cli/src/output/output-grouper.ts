@@ -1,4 +1,11 @@
-import { escapeTerminalBytes, formatFailureGroups, formatOutputGroups, groupByOutput, type JobView } from '@fleet/core';
+import {
+  escapeTerminalBytes,
+  escapeTerminalField,
+  formatFailureGroups,
+  formatOutputGroups,
+  groupByOutput,
+  type JobView,
+} from '@fleet/core';
 import { entryRecords, type StoredEntry } from '@fleet/store';
 import { escapesOn, forTerminal } from '../format/terminal-text.js';
 import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
@@ -37,19 +44,21 @@ export class OutputGrouper {
   /** Prints the groups on stdout and the failures on stderr; `leaves` are the jobs whose hosts count. */
   async print(leaves: readonly JobView[]): Promise<void> {
     await this.stderr.finish();
+    // A location is Redis' word, not a parsed host entry: shown escaped and on one line, on a terminal or not, so
+    // that it can write no header of its own; as bytes, as the Latin-1 write below wants.
     const outputs = leaves.map((leaf) => ({
-      host: leaf.location,
+      host: utf8AsLatin1(escapeTerminalField(leaf.location)),
       text: (this.byJob.get(leaf.id) ?? []).join(''),
       exitCode: leaf.exitCode,
     }));
-    // Outputs are bytes held as Latin-1; headers are host entries, which are ASCII, so one Latin-1 write keeps both.
+    // Outputs are bytes held as Latin-1, and so are the headers' hosts: one Latin-1 write keeps both.
     // Grouped on the bytes; on a terminal each group's text is shown escaped.
     const escape = escapesOn(process.stdout, this.raw);
     const groups = groupByOutput(outputs).map((group) => (escape ? { ...group, text: escapeTerminalBytes(group.text) } : group));
     process.stdout.write(formatOutputGroups(groups), 'latin1');
     const failures = leaves
       .filter((leaf) => leaf.state === 'Failed' || leaf.state === 'Stopped')
-      .map((leaf) => ({ host: leaf.location, state: leaf.state, reason: leaf.reason ?? leaf.state.toLowerCase() }));
+      .map((leaf) => ({ host: escapeTerminalField(leaf.location), state: leaf.state, reason: leaf.reason ?? leaf.state.toLowerCase() }));
     process.stderr.write(forTerminal(process.stderr, formatFailureGroups(failures)));
   }
 

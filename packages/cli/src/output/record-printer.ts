@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import {
   endRecord,
   escapeTerminalBytes,
+  escapeTerminalField,
   escapeTerminalText,
   formatRecordText,
   JobLines,
@@ -106,7 +107,7 @@ export class RecordPrinter {
       return;
     }
     const shownOn = entry.stream === 'error' ? 'stderr' : 'stdout';
-    const plainHost = this.escaping[shownOn] ? escapeTerminalText(record.host) : record.host;
+    const plainHost = this.escaping[shownOn] ? escapeTerminalField(record.host) : record.host;
     const host = this.colours[shownOn] ? colourHost(plainHost) : plainHost;
     const data = this.escaping[shownOn] && typeof record.data === 'string' ? escapeTerminalText(record.data) : record.data;
     const { line, toStderr } = formatRecordText({ ...record, host, data }, hostPrefix);
@@ -140,7 +141,7 @@ export class RecordPrinter {
 
   private prefix(host: string, target: Target): string {
     // A host entry parsed by fleet has no control character; one written into Redis might.
-    const shown = this.escaping[target] ? escapeTerminalText(host) : host;
+    const shown = this.escaping[target] ? escapeTerminalField(host) : host;
     return utf8AsLatin1(`${this.colours[target] ? colourHost(shown) : shown}: `);
   }
 
