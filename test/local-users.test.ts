@@ -75,6 +75,16 @@ describe('FLEET_STATE_DIR', () => {
     expect(result.stderr).toContain(`is writable by others (mode 1777)`);
     expect(result.stderr).toContain(`chmod go-w ${open}`);
   });
+
+  it('is refused by an agent, before its record of what ran or its deployment pin is used', async () => {
+    const planted = join(shared, `agent-state-${fleet.env.marker}`);
+    await other.run('mkdir', ['-m', '755', planted]);
+    const result = await fleet.env.fleet(['agent'], { env: { FLEET_STATE_DIR: planted } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${planted} (fleet's state directory) is owned by uid ${other.uid}, not by you`);
+    expect(existsSync(join(planted, 'ran'))).toBe(false);
+    expect(existsSync(join(planted, 'deployments'))).toBe(false);
+  });
 });
 
 describe('--outdir', () => {
