@@ -14,6 +14,10 @@ export interface TestRedis {
   client(): Redis;
   /** Stops redis-server as a restart would (SIGTERM: the AOF is flushed) and starts it again on the same port and files. */
   restart(): Promise<void>;
+  /** SIGKILLs redis-server, as a crash would, and waits for it to exit; {@link start} brings it back on the same port and files. */
+  kill(): Promise<void>;
+  /** Starts redis-server again after {@link kill}, and waits for it to answer. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +70,14 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
     async restart() {
       child.kill('SIGTERM');
       await exited(child);
+      child = spawn('redis-server', args, { stdio: 'ignore' });
+      await answers();
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async start() {
       child = spawn('redis-server', args, { stdio: 'ignore' });
       await answers();
     },

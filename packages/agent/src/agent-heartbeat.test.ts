@@ -99,4 +99,13 @@ describe('AgentHeartbeat', () => {
     expect(calls).toEqual(['beat agent-1', 'beat agent-1', 'reap']);
     heartbeat.stop();
   });
+
+  it('idles out while Redis hangs every beat, and sends no second beat while one waits', async () => {
+    const { heartbeat, calls, onIdle } = heartbeatWith({ idleTimeoutMs: 5_000, beat: () => new Promise(() => {}) });
+    heartbeat.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+    expect(calls).toEqual(['beat agent-1']);
+    heartbeat.stop();
+  });
 });

@@ -40,11 +40,15 @@ export interface AgentHeartbeatOptions {
  * An agent's periodic upkeep. Every `intervalMs` it says the agent is alive,
  * reaps the jobs of lost agents, interrupts the jobs whose record asks them
  * to stop (belt and braces for a stop message missed while reconnecting),
- * and, once no job has run for `idleTimeoutMs`, asks the agent to exit.
+ * and, once no job has run for `idleTimeoutMs`, asks the agent to exit, even
+ * while Redis is unreachable.
  */
 export class AgentHeartbeat {
   private lastBusy = Date.now();
   private timer: NodeJS.Timeout | null = null;
+  /** A beat is waiting for Redis. */
+  private beating = false;
+  private idledOut = false;
 
   constructor(private readonly options: AgentHeartbeatOptions) {}
 
@@ -53,12 +57,20 @@ export class AgentHeartbeat {
     this.lastBusy = Date.now();
   }
 
-  /** Beats every `intervalMs` until {@link stop}; a failed beat is logged, and the next one tries again. */
+  /**
+   * Beats every `intervalMs` until {@link stop}; a failed beat is logged, and
+   * the next one tries again. The idle check runs every interval whatever
+   * Redis does; a beat still waiting for Redis (which is away: its requests
+   * wait for the reconnection) is not joined by another.
+   */
   start(): void {
     this.timer ??= setInterval(() => {
-      this.tick().catch((error: unknown) =>
-        this.options.log(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
+      this.checkIdle();
+      if (this.beating) return;
+      this.beating = true;
+      this.tick()
+        .catch((error: unknown) => this.options.log(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => (this.beating = false));
     }, this.options.intervalMs);
   }
 
@@ -67,16 +79,26 @@ export class AgentHeartbeat {
     this.timer = null;
   }
 
-  /** One beat: alive, reap, stop requests, idle check. */
+  /** One beat: alive, reap, stop requests. */
   async tick(): Promise<void> {
-    const { target, runner, idleTimeoutMs } = this.options;
+    const { target } = this.options;
     await target.beat(this.options.info());
     await target.reap();
     await this.actOnStopRequests();
-    if (idleTimeoutMs !== null && runner.runningIds.length === 0 && Date.now() - this.lastBusy > idleTimeoutMs) {
-      this.options.log(`idle for ${Math.round(idleTimeoutMs / 1000)}s, exiting`);
-      this.options.onIdle();
-    }
+  }
+
+  /**
+   * Once no job has run for `idleTimeoutMs`, asks the agent to exit (once).
+   * Needs no Redis: idle is no job running, and an agent whose Redis is gone
+   * must idle out all the same.
+   */
+  checkIdle(): void {
+    const { runner, idleTimeoutMs } = this.options;
+    if (this.idledOut || idleTimeoutMs === null || runner.runningIds.length > 0) return;
+    if (Date.now() - this.lastBusy <= idleTimeoutMs) return;
+    this.idledOut = true;
+    this.options.log(`idle for ${Math.round(idleTimeoutMs / 1000)}s, exiting`);
+    this.options.onIdle();
   }
 
   private async actOnStopRequests(): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, servedLocationRefusal, type RunSpec } from '@fleet/core';
+import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, servedLocationRefusal, settledWithin, type RunSpec } from '@fleet/core';
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
@@ -13,6 +13,7 @@ import { runLocally } from './local-executor.js';
 import { Slots } from './slots.js';
 import { reportSshConfigWarnings } from './ssh/ssh-target.js';
 import { ThreadPool } from './threads/thread-pool.js';
+import { WorkerErrorLog } from './worker-error-log.js';
 
 /** A started agent. */
 export interface RunningAgent {
@@ -22,6 +23,9 @@ export interface RunningAgent {
   /**
    * Stops taking jobs, interrupts the running ones (they end as Failed with
    * `agent shut down`, never left Running), and releases every connection.
+   * Bounded with Redis away: it resolves within `stopGraceMs` +
+   * `DEFAULTS.agentCloseMs` + `DEFAULTS.agentCloseStepMs`, and the jobs whose
+   * end it could not record are failed `agent lost` once Redis answers.
    */
   close(): Promise<void>;
 }
@@ -121,7 +125,9 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       removeOnFail: { count: 0 },
     },
   );
-  worker.on('error', (error) => log(`worker error: ${error.message}`));
+  const workerErrors = new WorkerErrorLog(log, DEFAULTS.agentErrorReminderMs);
+  worker.on('error', (error) => workerErrors.error(error.message));
+  store.client.on('ready', () => workerErrors.ready());
   heartbeat.start();
 
   let closing: Promise<void> | null = null;
@@ -131,10 +137,23 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     closing ??= (async () => {
       heartbeat.stop();
       runner.interruptAll('shutdown');
-      await worker.close();
+      // BullMQ's close and every write wait for Redis for as long as it is away:
+      // the orderly part gets its commands' stop grace and agentCloseMs, then the agent goes all the same.
+      const orderly = (async () => {
+        await worker.close();
+        await store.agents.remove(id);
+      })();
+      const closeMs = options.stopGraceMs + DEFAULTS.agentCloseMs;
+      if (!(await settledWithin(orderly, closeMs))) {
+        const unrecorded = runner.runningIds.length;
+        log(
+          `Redis did not answer within ${Math.round(closeMs / 1000)}s: exiting without it` +
+            (unrecorded === 0 ? '' : `; once it answers, another agent fails the ${unrecorded} job(s) it ran as agent lost`),
+        );
+        await settledWithin(worker.disconnect(), DEFAULTS.agentCloseStepMs);
+      }
       sshPool.close();
-      await threadPool.close();
-      await store.agents.remove(id).catch(() => {});
+      await settledWithin(threadPool.close(), DEFAULTS.agentCloseStepMs);
       subscriber.disconnect();
       resolveClosed();
     })();

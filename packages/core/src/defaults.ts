@@ -91,6 +91,27 @@ export const DEFAULTS = {
    */
   queueStalledIntervalMs: 10_000,
   /**
+   * An agent told to stop waits this long, past the stop grace its commands
+   * get, for Redis to record its jobs' end and its own; then it exits all the
+   * same (a job whose end was not recorded is failed `agent lost` by another
+   * agent once Redis answers). So an agent exits within `stopGraceMs` +
+   * `agentCloseMs` + `agentCloseStepMs`, Redis or not.
+   * @defaultValue 5 s
+   */
+  agentCloseMs: 5_000,
+  /**
+   * Each step of an agent's exit that needs no Redis answer (closing its
+   * connections and thread pool) gets at most this long.
+   * @defaultValue 1 s
+   */
+  agentCloseStepMs: 1_000,
+  /**
+   * While Redis stays unreachable, an agent logs one line when it goes, one
+   * when it is back, and a reminder at most this often in between.
+   * @defaultValue 60 s
+   */
+  agentErrorReminderMs: 60_000,
+  /**
    * Worker threads an agent keeps warm for thread jobs: enough for a burst's first jobs.
    * @defaultValue 2
    */

@@ -46,6 +46,7 @@ export * from './glob.js';
 export * from './job-signature.js';
 export * from './rerun-check.js';
 export * from './served-location.js';
+export * from './settled-within.js';
 export * from './node-credentials.js';
 export * from './deployment-id.js';
 export * from './ran-record.js';

@@ -1,4 +1,4 @@
-import { DEFAULTS, parseComputerNames, positiveInteger, UsageError } from '@fleet/core';
+import { DEFAULTS, parseComputerNames, positiveInteger, settledWithin, UsageError } from '@fleet/core';
 import { join } from 'node:path';
 import { ensurePrivateStateDir, FleetStore, openRedis, resolveDeployment } from '@fleet/store';
 import type { Argv } from 'yargs';
@@ -83,8 +83,17 @@ export const agentCommand = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     await agent.closed;
-    await store.close();
-    await redis.client.quit().catch(() => redis.client.disconnect());
+    // Bounded, as the agent's close is: with Redis away, a queue's close and QUIT wait for it for ever.
+    await settledWithin(store.close(), DEFAULTS.agentCloseStepMs);
+    await settledWithin(redis.client.quit(), DEFAULTS.agentCloseStepMs);
+    redis.client.disconnect();
+    // Graceful first, then forceful: with Redis away, BullMQ can leave a timer
+    // behind (a reconnection, a lock renewal) that would keep the process alive.
+    // Unreferenced, so that a clean exit does not wait for it.
+    setTimeout(() => {
+      log(`exiting with ${process.getActiveResourcesInfo().join(', ')} still open`);
+      process.exit();
+    }, DEFAULTS.agentCloseStepMs).unref();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   },
