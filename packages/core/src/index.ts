@@ -16,6 +16,7 @@ export * from './output-record.js';
 export * from './run-result.js';
 export * from './settings.js';
 export * from './redacted-url.js';
+export * from './redis-choice.js';
 export * from './redis-cluster-seeds.js';
 export * from './safe-completion.js';
 export * from './path-safety.js';
