@@ -11,6 +11,7 @@ import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
 import { runLocally } from './local-executor.js';
 import { Slots } from './slots.js';
+import { sshConfigFiles } from './ssh/ssh-config-source.js';
 import { reportSshConfigWarnings } from './ssh/ssh-target.js';
 import { ThreadPool } from './threads/thread-pool.js';
 
@@ -34,9 +35,11 @@ export interface RunningAgent {
  */
 export async function startAgent(agentOptions: AgentOptions): Promise<RunningAgent> {
   const options = resolveAgentOptions(agentOptions);
-  const { store, serves, concurrency, log } = options;
-  reportSshConfigWarnings(log);
+  const { store, serves, concurrency } = options;
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Several agents share one log file: each line says whose it is.
+  const log = (line: string) => options.log(`${id}: ${line}`);
+  reportSshConfigWarnings(log);
   const sshPool = options.createSshPool(options.createClient);
   // Two warm workers cover a burst's first jobs; a node's own agent runs no thread jobs.
   const threadPool = new ThreadPool(serves === null ? Math.min(DEFAULTS.warmThreadWorkers, options.threadLimit) : 0);
@@ -72,6 +75,9 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     concurrency,
     serves,
     running: runner.runningIds.length,
+    runningIds: runner.runningIds,
+    sshConfig: serves === null ? sshConfigFiles(process.env).userFile : null,
+    ...(options.redisEndpoint === '' ? {} : { redis: options.redisEndpoint }),
     startedAt,
     heartbeatAt: new Date().toISOString(),
   });

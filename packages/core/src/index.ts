@@ -17,6 +17,7 @@ export * from './run-result.js';
 export * from './settings.js';
 export * from './redacted-url.js';
 export * from './redis-choice.js';
+export * from './job-via.js';
 export * from './redis-cluster-seeds.js';
 export * from './safe-completion.js';
 export * from './path-safety.js';

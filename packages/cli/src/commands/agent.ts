@@ -1,6 +1,6 @@
 import { DEFAULTS, parseComputerNames, positiveInteger, UsageError } from '@fleet/core';
 import { join } from 'node:path';
-import { ensurePrivateStateDir, FleetStore, openRedis, resolveDeployment } from '@fleet/store';
+import { describeTarget, ensurePrivateStateDir, FleetStore, openRedis, resolveDeployment } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { settingsFrom, type GlobalArgs } from '../context.js';
 
@@ -30,7 +30,10 @@ export const agentCommand = {
     }
     const serves = served[0]?.raw ?? null;
     const settings = settingsFrom(argv);
-    const log = (line: string) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`);
+    // Agents of several prefixes and Redis servers may share one log: each line says which it comes from.
+    let redisEndpoint = 'Redis not opened yet';
+    const log = (line: string) =>
+      process.stderr.write(`${new Date().toISOString()} fleet agent [prefix ${settings.prefix}, ${redisEndpoint}]: ${line}\n`);
     // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
     const { RanDirectory, startAgent, TrustStore } = await import('@fleet/agent');
     // Before Redis: an agent whose trust list cannot be read must not start.
@@ -42,6 +45,7 @@ export const agentCommand = {
     // kept where no other user can delete or plant entries, checked before anything else.
     await ensurePrivateStateDir(settings.stateDir);
     const redis = await openRedis(settings, 'agent');
+    redisEndpoint = describeTarget(redis.target);
     const store = new FleetStore({
       client: redis.client,
       prefix: settings.prefix,
@@ -71,6 +75,7 @@ export const agentCommand = {
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
       stopGraceMs: settings.stopGraceMs,
       threadLimit: settings.threadLimit,
+      redisEndpoint,
       log,
     });
     let signals = 0;

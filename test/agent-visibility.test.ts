@@ -1,0 +1,75 @@
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { until } from './support/poll.js';
+import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
+
+const fleet = useFleet();
+
+interface StatusJson {
+  redis: string;
+  prefix: string;
+  agents: {
+    id: string;
+    pid: number;
+    version: string;
+    serves: string | null;
+    sshConfig: string | null;
+    runningIds: number[];
+    redis: string;
+    heartbeatAt: string;
+  }[];
+}
+
+describe('agents you can see', () => {
+  it('fleet status shows the Redis and prefix in use, and each agent with its SSH configuration, queue and running jobs', async () => {
+    const sshConfig = join(fleet.env.home, 'fleet-ssh-config');
+    await writeFile(sshConfig, '');
+    const agent = fleet.env.spawn(['agent'], { FLEET_SSH_CONFIG: sshConfig });
+    let log = '';
+    agent.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    // Registered before the job is made, so that fleet does not start an agent of its own.
+    await until(async () => (await fleet.env.json<StatusJson['agents']>(['agents'])).some((each) => each.pid === agent.pid), {
+      what: 'the agent to register',
+    });
+    const gate = join(fleet.env.home, 'gate');
+    const job = await fleet.env.json<JobJson>(['start', '--', `while [ ! -e '${gate}' ]; do sleep 0.05; done # ${fleet.env.marker}`]);
+    await untilState(fleet.env, job.id, ['Running']);
+    // The leaf that runs: the job's one child, or the job itself when it has none.
+    const child = job.childIds[0] ?? job.id;
+
+    const status = await until(
+      async () => {
+        const seen = await fleet.env.json<StatusJson>(['status']);
+        return seen.agents.some((each) => each.runningIds.includes(child)) && seen;
+      },
+      { what: 'the agent to say it runs the child' },
+    );
+    expect(status).toMatchObject({ redis: fleet.redis.url, prefix: fleet.env.prefix });
+    expect(status.agents).toHaveLength(1);
+    const [seen] = status.agents;
+    expect(seen).toMatchObject({ pid: agent.pid, serves: null, sshConfig, runningIds: [child], redis: fleet.redis.url });
+
+    const text = (await fleet.env.fleet(['status'])).stdout;
+    expect(text).toContain(`Redis:  ${fleet.redis.url}\nPrefix: ${fleet.env.prefix}\nAgents: 1\n`);
+    expect(text).toMatch(new RegExp(`^${seen?.id}\\s.*\\sshared\\s+${sshConfig}\\s+${child}\\s+\\d+s ago$`, 'm'));
+    expect((await fleet.env.fleet(['agents'])).stdout).toMatch(new RegExp(`^${seen?.id}\\s.*\\s${sshConfig}\\s`, 'm'));
+
+    // The child says which agent ran it, and the agent's log lines say which agent, prefix and Redis.
+    await appendFile(gate, '');
+    await untilState(fleet.env, job.id, ['Completed']);
+    const list = (await fleet.env.fleet(['get', String(job.id), '--children', '--format', 'list'])).stdout;
+    expect(list).toMatch(new RegExp(`^Via\\s+: local, agent ${seen?.id}$`, 'm'));
+    expect(log).toMatch(
+      new RegExp(
+        `fleet agent \\[prefix ${escape(fleet.env.prefix)}, ${escape(fleet.redis.url)}\\]: ${seen?.id}: agent ${seen?.id} started`,
+      ),
+    );
+    agent.kill('SIGTERM');
+    await until(() => agent.exitCode !== null || agent.signalCode !== null, { what: 'the agent to exit' });
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
