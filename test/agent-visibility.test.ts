@@ -1,6 +1,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startForegroundAgent } from './support/agents.js';
 import { until } from './support/poll.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
@@ -67,6 +68,41 @@ describe('agents you can see', () => {
     );
     agent.kill('SIGTERM');
     await until(() => agent.exitCode !== null || agent.signalCode !== null, { what: 'the agent to exit' });
+  });
+
+  it('fleet agent stop drains an agent: its running job ends as it would, then it exits', async () => {
+    const agent = await startForegroundAgent(fleet.env);
+    const [registered] = await fleet.env.json<StatusJson['agents']>(['agents']);
+    const gate = join(fleet.env.home, 'gate');
+    const job = await fleet.env.json<JobJson>([
+      'start',
+      '--',
+      `while [ ! -e '${gate}' ]; do sleep 0.05; done; echo finished # ${fleet.env.marker}`,
+    ]);
+    await untilState(fleet.env, job.id, ['Running']);
+
+    const stop = fleet.env.fleet(['agent', 'stop', registered?.id as string], { timeoutMs: 120_000 });
+    await until(() => agent.stderr().includes('draining: taking no new work, finishing the 1 job(s) it runs'), {
+      what: 'the agent to drain',
+    });
+    // Draining, it still runs its job, and says it is alive.
+    expect((await fleet.env.json<JobJson[]>(['get', String(job.id)]))[0]?.state).toBe('Running');
+    await appendFile(gate, '');
+    const stopped = await stop;
+    expect(stopped).toMatchObject({ code: 0, stdout: `stopped ${registered?.id}\n` });
+    expect(await agent.exited).toBe(0);
+    expect(await untilState(fleet.env, job.id, ['Completed'])).toMatchObject({ state: 'Completed', exitCode: 0 });
+    expect((await fleet.env.fleet(['receive', String(job.id)])).stdout).toBe('finished\n');
+    expect(await fleet.env.json(['agents'])).toEqual([]);
+  });
+
+  it('fleet agent stop refuses an id that is no live agent, and wants ids or --all', async () => {
+    const unknown = await fleet.env.fleet(['agent', 'stop', 'nobody-1-000000']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no live agent nobody-1-000000');
+    const neither = await fleet.env.fleet(['agent', 'stop']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('fleet agent stop takes agent ids or --all');
   });
 });
 

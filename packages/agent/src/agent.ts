@@ -83,11 +83,18 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   });
   await store.agents.beat(info());
 
+  // A drain asked before the worker exists starts once it does.
+  let drainAsked = false;
+  let startDrain: (() => void) | null = null;
   const subscriber = await options.connectAnother();
   await subscriber.subscribe(store.keys.controlChannel);
   subscriber.on('message', (_channel: string, text: string) => {
     const message = parseControlMessage(text);
     if (message?.op === 'stop') for (const jobId of message.ids) runner.interrupt(jobId, 'stop');
+    if (message?.op === 'drain' && (message.agents === null || message.agents.includes(id))) {
+      drainAsked = true;
+      startDrain?.();
+    }
   });
 
   const heartbeat = new AgentHeartbeat({
@@ -146,6 +153,19 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     })();
     return closing;
   };
+
+  // `fleet agent stop`: no new work, the running jobs end as they would, then the agent closes as on idle.
+  let draining: Promise<void> | null = null;
+  const drain = (): Promise<void> => {
+    draining ??= (async () => {
+      log(`draining: taking no new work, finishing the ${runner.runningIds.length} job(s) it runs, then exiting`);
+      await worker.close();
+      await close();
+    })();
+    return draining;
+  };
+  startDrain = () => void drain();
+  if (drainAsked) startDrain();
 
   log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
   return { id, closed, close };
