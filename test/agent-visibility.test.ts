@@ -2,7 +2,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startForegroundAgent } from './support/agents.js';
-import { until } from './support/poll.js';
+import { isAlive, until } from './support/poll.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
@@ -26,7 +26,9 @@ describe('agents you can see', () => {
   it('fleet status shows the Redis and prefix in use, and each agent with its SSH configuration, queue and running jobs', async () => {
     const sshConfig = join(fleet.env.home, 'fleet-ssh-config');
     await writeFile(sshConfig, '');
-    const agent = fleet.env.spawn(['agent'], { FLEET_SSH_CONFIG: sshConfig });
+    // The CLI reads the same configuration: otherwise it would start an agent of its own (see the last test).
+    fleet.env.env.FLEET_SSH_CONFIG = sshConfig;
+    const agent = fleet.env.spawn(['agent']);
     let log = '';
     agent.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     // Registered before the job is made, so that fleet does not start an agent of its own.
@@ -103,6 +105,31 @@ describe('agents you can see', () => {
     const neither = await fleet.env.fleet(['agent', 'stop']);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('fleet agent stop takes agent ids or --all');
+  });
+
+  it('an agent fleet started with another SSH configuration is drained, and a matching one runs the job', async () => {
+    const first = await fleet.env.json<JobJson>(['start', '--', 'echo one']);
+    await untilState(fleet.env, first.id, ['Completed']);
+    const [old] = await fleet.env.json<StatusJson['agents']>(['agents']);
+    expect(old?.sshConfig).toBe(join(fleet.env.home, '.ssh', 'config'));
+
+    const sshConfig = join(fleet.env.home, 'exported-ssh-config');
+    await writeFile(sshConfig, '');
+    const exported = { FLEET_SSH_CONFIG: sshConfig };
+    const second = await fleet.env.fleet(['start', '--json', '--', 'echo two'], { env: exported });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe(
+      `fleet: agent ${old?.id} reads SSH configuration ${old?.sshConfig}, not ${sshConfig}: it is told to finish its jobs and exit\n`,
+    );
+    const job = JSON.parse(second.stdout) as JobJson;
+    await untilState(fleet.env, job.id, ['Completed']);
+    const agents = await fleet.env.json<StatusJson['agents']>(['agents']);
+    const matching = agents.find((each) => each.sshConfig === sshConfig);
+    expect(matching).toBeDefined();
+    const list = (await fleet.env.fleet(['get', String(job.id), '--children', '--format', 'list'])).stdout;
+    expect(list).toMatch(new RegExp(`^Via\\s+: local, agent ${matching?.id}$`, 'm'));
+    await until(() => !isAlive(old?.pid as number), { what: 'the drained agent to exit' });
+    expect((await fleet.env.fleet(['start', '--', 'echo three'], { env: exported })).stderr).toBe('');
   });
 });
 

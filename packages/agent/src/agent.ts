@@ -67,6 +67,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     log,
   });
   const startedAt = new Date().toISOString();
+  let draining: Promise<void> | null = null;
   const info = (): AgentInfo => ({
     id,
     host: hostname(),
@@ -78,6 +79,8 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     runningIds: runner.runningIds,
     sshConfig: serves === null ? sshConfigFiles(process.env).userFile : null,
     ...(options.redisEndpoint === '' ? {} : { redis: options.redisEndpoint }),
+    idleTimeoutMs: options.idleTimeoutMs,
+    draining: draining !== null,
     startedAt,
     heartbeatAt: new Date().toISOString(),
   });
@@ -155,11 +158,13 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   };
 
   // `fleet agent stop`: no new work, the running jobs end as they would, then the agent closes as on idle.
-  let draining: Promise<void> | null = null;
   const drain = (): Promise<void> => {
     draining ??= (async () => {
       log(`draining: taking no new work, finishing the ${runner.runningIds.length} job(s) it runs, then exiting`);
-      await worker.close();
+      // BullMQ fetches nothing once close() has begun; the beat then tells CLIs not to count on this agent.
+      const workerClosed = worker.close();
+      await store.agents.beat(info()).catch(() => {});
+      await workerClosed;
       await close();
     })();
     return draining;

@@ -18,6 +18,7 @@ export * from './settings.js';
 export * from './redacted-url.js';
 export * from './redis-choice.js';
 export * from './job-via.js';
+export * from './agent-choice.js';
 export * from './redis-cluster-seeds.js';
 export * from './safe-completion.js';
 export * from './path-safety.js';

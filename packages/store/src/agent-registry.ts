@@ -22,6 +22,10 @@ export interface AgentInfo {
   sshConfig?: string | null;
   /** The Redis it takes jobs from, password hidden (missing from older agents). */
   redis?: string;
+  /** Its idle exit, set on the agents fleet starts itself; null for one run by hand (missing from older agents). */
+  idleTimeoutMs?: number | null;
+  /** Told to stop: it takes no new work and exits once its jobs end (missing from older agents). */
+  draining?: boolean;
   startedAt: string;
   heartbeatAt: string;
 }
