@@ -130,6 +130,10 @@ describe('agents you can see', () => {
     expect(list).toMatch(new RegExp(`^Via\\s+: local, agent ${matching?.id}$`, 'm'));
     await until(() => !isAlive(old?.pid as number), { what: 'the drained agent to exit' });
     expect((await fleet.env.fleet(['start', '--', 'echo three'], { env: exported })).stderr).toBe('');
+    // --all: every live agent, here the matching one alone.
+    const stopped = await fleet.env.fleet(['agent', 'stop', '--all'], { env: exported, timeoutMs: 120_000 });
+    expect(stopped).toMatchObject({ code: 0, stdout: `stopped ${matching?.id}\n` });
+    expect(await fleet.env.json(['agents'])).toEqual([]);
   });
 });
 
