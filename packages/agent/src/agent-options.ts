@@ -32,7 +32,9 @@ export interface AgentOptions {
   stopGraceMs?: number;
   /** How often the agent says it is alive, reaps lost agents' jobs and looks for stop requests. @defaultValue 2 s */
   heartbeatIntervalMs?: number;
-  /** Where diagnostics go. @defaultValue nowhere */
+  /** The Redis it takes jobs from, password hidden, as `fleet agents` shows it. @defaultValue '' (not said) */
+  redisEndpoint?: string;
+  /** Where diagnostics go; each line is given with the agent's id before it. @defaultValue nowhere */
   log?: (line: string) => void;
   /** Makes the client of each SSH connection, as BullMQ takes its connection. @defaultValue a new `ssh2.Client` */
   createClient?: SshClientFactory;
@@ -61,6 +63,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     idleTimeoutMs: options.idleTimeoutMs == null ? null : duration(options.idleTimeoutMs, 'idleTimeoutMs'),
     stopGraceMs: duration(options.stopGraceMs ?? DEFAULTS.stopGraceMs, 'stopGraceMs'),
     heartbeatIntervalMs: duration(options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs, 'heartbeatIntervalMs'),
+    redisEndpoint: options.redisEndpoint ?? '',
     log,
     createClient: options.createClient ?? createSsh2Client,
     createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient, log })),

@@ -11,6 +11,7 @@ import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
 import { runLocally } from './local-executor.js';
 import { Slots } from './slots.js';
+import { sshConfigFiles } from './ssh/ssh-config-source.js';
 import { reportSshConfigWarnings } from './ssh/ssh-target.js';
 import { ThreadPool } from './threads/thread-pool.js';
 import { WorkerErrorLog } from './worker-error-log.js';
@@ -38,9 +39,11 @@ export interface RunningAgent {
  */
 export async function startAgent(agentOptions: AgentOptions): Promise<RunningAgent> {
   const options = resolveAgentOptions(agentOptions);
-  const { store, serves, concurrency, log } = options;
-  reportSshConfigWarnings(log);
+  const { store, serves, concurrency } = options;
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Several agents share one log file: each line says whose it is.
+  const log = (line: string) => options.log(`${id}: ${line}`);
+  reportSshConfigWarnings(log);
   const sshPool = options.createSshPool(options.createClient);
   // Two warm workers cover a burst's first jobs; a node's own agent runs no thread jobs.
   const threadPool = new ThreadPool(serves === null ? Math.min(DEFAULTS.warmThreadWorkers, options.threadLimit) : 0);
@@ -68,6 +71,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     log,
   });
   const startedAt = new Date().toISOString();
+  let draining: Promise<void> | null = null;
   const info = (): AgentInfo => ({
     id,
     host: hostname(),
@@ -76,16 +80,28 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     concurrency,
     serves,
     running: runner.runningIds.length,
+    runningIds: runner.runningIds,
+    sshConfig: serves === null ? sshConfigFiles(process.env).userFile : null,
+    ...(options.redisEndpoint === '' ? {} : { redis: options.redisEndpoint }),
+    idleTimeoutMs: options.idleTimeoutMs,
+    draining: draining !== null,
     startedAt,
     heartbeatAt: new Date().toISOString(),
   });
   await store.agents.beat(info());
 
+  // A drain asked before the worker exists starts once it does.
+  let drainAsked = false;
+  let startDrain: (() => void) | null = null;
   const subscriber = await options.connectAnother();
   await subscriber.subscribe(store.keys.controlChannel);
   subscriber.on('message', (_channel: string, text: string) => {
     const message = parseControlMessage(text);
     if (message?.op === 'stop') for (const jobId of message.ids) runner.interrupt(jobId, 'stop');
+    if (message?.op === 'drain' && (message.agents === null || message.agents.includes(id))) {
+      drainAsked = true;
+      startDrain?.();
+    }
   });
 
   const heartbeat = new AgentHeartbeat({
@@ -159,6 +175,21 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     })();
     return closing;
   };
+
+  // `fleet agent stop`: no new work, the running jobs end as they would, then the agent closes as on idle.
+  const drain = (): Promise<void> => {
+    draining ??= (async () => {
+      log(`draining: taking no new work, finishing the ${runner.runningIds.length} job(s) it runs, then exiting`);
+      // BullMQ fetches nothing once close() has begun; the beat then tells CLIs not to count on this agent.
+      const workerClosed = worker.close();
+      await store.agents.beat(info()).catch(() => {});
+      await workerClosed;
+      await close();
+    })();
+    return draining;
+  };
+  startDrain = () => void drain();
+  if (drainAsked) startDrain();
 
   log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
   return { id, closed, close };

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
-import { DEFAULTS, resolveSettings, type FleetSettings } from '@fleet/core';
-import { FleetStore, openRedis, type RedisClient, type RedisTarget } from '@fleet/store';
+import { DEFAULTS, FleetError, redisChangeNotice, resolveSettings, type FleetSettings } from '@fleet/core';
+import { describeTarget, FleetStore, openRedis, swapLastUsedRedis, type RedisClient, type RedisTarget } from '@fleet/store';
+import { forTerminal } from './format/terminal-text.js';
 
 /** What every command that talks to Redis works with. */
 export interface CliContext {
@@ -28,6 +29,7 @@ export async function withContext<T>(
   options: { startEmbedded?: boolean } = {},
 ): Promise<T> {
   const redis = await openRedis(settings, 'cli', options);
+  if (options.startEmbedded !== false) await sayWhenRedisChanged(settings, redis.target);
   const extra: RedisClient[] = [];
   const store = new FleetStore({
     client: redis.client,
@@ -51,4 +53,16 @@ export async function withContext<T>(
     for (const client of extra) client.disconnect();
     await redis.client.quit().catch(() => redis.client.disconnect());
   }
+}
+
+/** One line on stderr when this command uses another Redis than the last one did (core's redis-choice.ts). */
+async function sayWhenRedisChanged(settings: FleetSettings, target: RedisTarget): Promise<void> {
+  const endpoint = describeTarget(target);
+  // Only a notice: a state directory fleet cannot use here is reported where it matters, not on every command.
+  const last = await swapLastUsedRedis(settings.stateDir, endpoint).catch((error: unknown) => {
+    if (error instanceof FleetError) return null;
+    throw error;
+  });
+  const notice = redisChangeNotice(last, endpoint, settings.redisUrl !== null || settings.redisCluster !== null);
+  if (notice !== null) process.stderr.write(`${forTerminal(process.stderr, `fleet: ${notice}`)}\n`);
 }

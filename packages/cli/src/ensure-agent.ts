@@ -3,8 +3,10 @@ import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AgentUnavailableError, DEFAULTS, UnsafePathError } from '@fleet/core';
-import { ensurePrivateStateDir, targetToUrl } from '@fleet/store';
+import { sshConfigFiles } from '@fleet/agent';
+import { AgentUnavailableError, chooseAgents, DEFAULTS, UnsafePathError, type AgentChoice } from '@fleet/core';
+import { ensurePrivateStateDir, publishControl, targetToUrl } from '@fleet/store';
+import { forTerminal } from './format/terminal-text.js';
 import type { CliContext } from './context.js';
 import { CLI_BIN } from './package-files.js';
 
@@ -16,9 +18,18 @@ import { CLI_BIN } from './package-files.js';
  */
 export async function ensureAgent(context: CliContext): Promise<void> {
   const { store, settings } = context;
-  // Only an agent on the shared queue counts: one deployed on a node runs that node's children only.
-  const sharedAgentAlive = async () => (await store.agents.list()).some((agent) => agent.serves === null);
-  if (await sharedAgentAlive()) return;
+  const sshConfig = sshConfigFiles(process.env).userFile;
+  // Only an agent on the shared queue counts (one deployed on a node runs that node's children only),
+  // and of those only one that reads the SSH configuration this CLI does (core's agent-choice.ts).
+  const choose = async () =>
+    chooseAgents(
+      (await store.agents.list()).filter((agent) => agent.serves === null),
+      sshConfig,
+    );
+  const sharedAgentAlive = async () => (await choose()).matching.length > 0;
+  const choice = await choose();
+  await setAsideOtherConfigurations(context, choice, sshConfig);
+  if (choice.matching.length > 0) return;
   const logFile = join(settings.stateDir, 'agent.log');
   // A state directory someone else controls is refused outright (exit 2), before the spawn lock is taken.
   await ensurePrivateStateDir(settings.stateDir).catch((error: unknown) => {
@@ -36,6 +47,36 @@ export async function ensureAgent(context: CliContext): Promise<void> {
   }
   throw new AgentUnavailableError('no agent is running and the one fleet started did not come up', {
     hint: `see ${logFile}, or run 'fleet agent' yourself`,
+  });
+}
+
+/**
+ * Agents fleet started with another SSH configuration are told to drain, and
+ * this waits until each says it takes no new work (or is gone), so that the
+ * job about to be queued cannot go to one of them; of agents run by hand
+ * with another configuration, the CLI warns.
+ */
+async function setAsideOtherConfigurations(context: CliContext, choice: AgentChoice, sshConfig: string): Promise<void> {
+  const { store } = context;
+  const say = (text: string) => process.stderr.write(`${forTerminal(process.stderr, `fleet: ${text}`)}\n`);
+  for (const agent of choice.warn) {
+    say(
+      `warning: agent ${agent.id}, run by hand, reads SSH configuration ${agent.sshConfig}, not ${sshConfig}: it may take these jobs (fleet agent stop ${agent.id})`,
+    );
+  }
+  if (choice.drain.length === 0) return;
+  const ids = choice.drain.map((agent) => agent.id);
+  for (const agent of choice.drain)
+    say(`agent ${agent.id} reads SSH configuration ${agent.sshConfig}, not ${sshConfig}: it is told to finish its jobs and exit`);
+  await publishControl(store.client, store.keys, { op: 'drain', agents: ids });
+  const deadline = Date.now() + DEFAULTS.agentSpawnWaitMs;
+  while (Date.now() < deadline) {
+    const still = (await store.agents.list()).filter((agent) => ids.includes(agent.id) && agent.draining !== true);
+    if (still.length === 0) return;
+    await delay(50);
+  }
+  throw new AgentUnavailableError(`agent ${ids.join(', ')} did not take the request to drain`, {
+    hint: `stop it with fleet agent stop, or set FLEET_SSH_CONFIG as it had it`,
   });
 }
 

@@ -10,6 +10,7 @@ import { receiveCommand } from './commands/receive.js';
 import { removeCommand } from './commands/remove.js';
 import { sshConfigCommand } from './commands/ssh-config.js';
 import { startCommand, startThreadJobCommand } from './commands/start.js';
+import { statusCommand } from './commands/status.js';
 import { stopCommand } from './commands/stop.js';
 import { waitCommand } from './commands/wait.js';
 import { completeFleet, completionCommand, COMPLETION_KEY, COMPLETION_REQUEST } from './completion.js';
@@ -46,6 +47,7 @@ export async function main(args: string[]): Promise<void> {
       removeCommand,
       agentCommand,
       agentsCommand,
+      statusCommand,
       deployCommand,
       undeployCommand,
       keyCommand,

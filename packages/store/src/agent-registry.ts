@@ -12,6 +12,20 @@ export interface AgentInfo {
   serves: string | null;
   /** Jobs running on it now. */
   running: number;
+  /** The ids of the jobs it runs now (missing from older agents). */
+  runningIds?: number[];
+  /**
+   * The SSH configuration file it read when it started, the one it uses for
+   * every connection (FLEET_SSH_CONFIG, else ~/.ssh/config); null for a node's
+   * agent, which runs its jobs without SSH (missing from older agents).
+   */
+  sshConfig?: string | null;
+  /** The Redis it takes jobs from, password hidden (missing from older agents). */
+  redis?: string;
+  /** Its idle exit, set on the agents fleet starts itself; null for one run by hand (missing from older agents). */
+  idleTimeoutMs?: number | null;
+  /** Told to stop: it takes no new work and exits once its jobs end (missing from older agents). */
+  draining?: boolean;
   startedAt: string;
   heartbeatAt: string;
 }

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkDeploymentName, DeploymentMismatchError, deploymentPinSubject, deploymentStep, FileReadError, FleetError } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import { ensurePrivateStateDir } from './private-state-dir.js';
+import { readStateFile, writeStateFile } from './state-file.js';
 import { describeTarget, type RedisClient, type RedisTarget } from './redis-connection.js';
 
 export interface DeploymentInput {
@@ -63,15 +63,10 @@ interface Pin {
 }
 
 async function readPin(file: string): Promise<string | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    // No pin (ENOTDIR: the state directory is not one; writing the pin then says so).
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+  const text = await readStateFile(file).catch((error: unknown) => {
     throw new FileReadError('the deployment pin', file, error);
-  }
+  });
+  if (text === null) return null;
   let deployment: unknown;
   try {
     deployment = (JSON.parse(text) as Partial<Pin>).deployment;
@@ -86,11 +81,8 @@ async function readPin(file: string): Promise<string | null> {
 
 /** Written whole or not at all: processes that share the state directory may pin at once (the same id). */
 async function writePin(file: string, pin: Pin): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
-    await writeFile(temporary, `${JSON.stringify(pin)}\n`, { mode: 0o600 });
-    await rename(temporary, file);
+    await writeStateFile(file, `${JSON.stringify(pin)}\n`);
   } catch (error) {
     // Unpinned, a Redis writer could swap the id unseen: no job is made or run without the pin.
     throw new FleetError(`cannot pin deployment ${pin.deployment} in ${file}: ${(error as Error).message}`, {

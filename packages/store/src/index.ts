@@ -11,6 +11,7 @@ export * from './open-redis.js';
 export * from './output-store.js';
 export * from './output-writer.js';
 export * from './private-state-dir.js';
+export * from './redis-choice-file.js';
 export * from './redis-connection.js';
 export * from './transitions.js';
 export * from './work-queue.js';

@@ -1,25 +1,42 @@
 import { DEFAULTS, parseComputerNames, positiveInteger, settledWithin, UsageError } from '@fleet/core';
 import { join } from 'node:path';
-import { ensurePrivateStateDir, FleetStore, openRedis, resolveDeployment } from '@fleet/store';
+import { describeTarget, ensurePrivateStateDir, FleetStore, openRedis, resolveDeployment } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { settingsFrom, type GlobalArgs } from '../context.js';
+import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
+import { stopAgents } from '../stop-agents.js';
 
 interface AgentArgs extends GlobalArgs {
+  action?: string;
+  agents?: string[];
+  all: boolean;
   concurrency: number;
   serve?: string;
   'idle-timeout'?: number;
 }
 
 export const agentCommand = {
-  command: 'agent',
-  describe: 'Run an agent in the foreground: it takes jobs from the queue and runs them',
+  command: 'agent [action] [agents..]',
+  describe: 'Run an agent in the foreground: it takes jobs from the queue and runs them; `agent stop ID|--all` drains and stops agents',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
+      .positional('action', {
+        type: 'string',
+        choices: ['stop'],
+        describe: 'stop: drain the agents named (or --all) and wait until they exit',
+      })
+      .positional('agents', { type: 'string', array: true, describe: 'Agent ids, as fleet agents lists them' })
+      .option('all', { type: 'boolean', default: false, describe: 'With stop: every live agent' })
       .option('concurrency', { type: 'number', default: DEFAULTS.agentConcurrency, describe: 'Jobs to run at once' })
       .option('serve', { type: 'string', describe: 'Serve one host entry: run its children on this node (what fleet deploy starts)' })
       .option('idle-timeout', { type: 'number', describe: 'Exit after this many seconds without work (default: never)' })
-      .example('$0 agent --concurrency 16', 'run up to 16 jobs at once until Ctrl-C'),
+      .example('$0 agent --concurrency 16', 'run up to 16 jobs at once until Ctrl-C')
+      .example('$0 agent stop --all', 'let every agent finish its jobs and exit (a new one starts with the next job)'),
   handler: async (argv: AgentArgs) => {
+    if (argv.action === 'stop') {
+      await withContext(argv, (context) => stopAgents(context, (argv.agents ?? []).map(String), argv.all));
+      return;
+    }
+    if ((argv.agents ?? []).length > 0 || argv.all) throw new UsageError('agent ids and --all go with fleet agent stop');
     const concurrency = positiveInteger(String(argv.concurrency), '--concurrency');
     const served = argv.serve === undefined ? [] : parseComputerNames(argv.serve, '--serve');
     if (served.length > 1) throw new UsageError('--serve takes one host entry');
@@ -30,7 +47,10 @@ export const agentCommand = {
     }
     const serves = served[0]?.raw ?? null;
     const settings = settingsFrom(argv);
-    const log = (line: string) => process.stderr.write(`${new Date().toISOString()} fleet agent: ${line}\n`);
+    // Agents of several prefixes and Redis servers may share one log: each line says which it comes from.
+    let redisEndpoint = 'Redis not opened yet';
+    const log = (line: string) =>
+      process.stderr.write(`${new Date().toISOString()} fleet agent [prefix ${settings.prefix}, ${redisEndpoint}]: ${line}\n`);
     // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
     const { RanDirectory, startAgent, TrustStore } = await import('@fleet/agent');
     // Before Redis: an agent whose trust list cannot be read must not start.
@@ -42,6 +62,7 @@ export const agentCommand = {
     // kept where no other user can delete or plant entries, checked before anything else.
     await ensurePrivateStateDir(settings.stateDir);
     const redis = await openRedis(settings, 'agent');
+    redisEndpoint = describeTarget(redis.target);
     const store = new FleetStore({
       client: redis.client,
       prefix: settings.prefix,
@@ -71,6 +92,7 @@ export const agentCommand = {
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
       stopGraceMs: settings.stopGraceMs,
       threadLimit: settings.threadLimit,
+      redisEndpoint,
       log,
     });
     let signals = 0;

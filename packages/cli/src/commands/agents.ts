@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { withContext, type GlobalArgs } from '../context.js';
+import { formatAgentTable } from '../format/agent-table.js';
 import { forTerminal, jsonForTerminal } from '../format/terminal-text.js';
 
 export const agentsCommand = {
@@ -13,22 +14,7 @@ export const agentsCommand = {
       process.stdout.write(`${jsonForTerminal(process.stdout, JSON.stringify(agents))}\n`);
       return;
     }
-    const rows = [
-      ['Id', 'Host', 'Pid', 'Version', 'Concurrency', 'Running', 'LastHeartbeat'],
-      // What an agent registered is Redis's to say: escaped on a terminal.
-      ...agents.map((agent) =>
-        [agent.id, agent.host, String(agent.pid), agent.version, String(agent.concurrency), String(agent.running), agent.heartbeatAt].map(
-          (cell) => forTerminal(process.stdout, cell),
-        ),
-      ),
-    ];
-    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-    for (const row of rows)
-      process.stdout.write(
-        `${row
-          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
+    // What an agent registered is Redis's to say: escaped on a terminal.
+    process.stdout.write(formatAgentTable(agents, Date.now(), (cell) => forTerminal(process.stdout, cell)));
   },
 };

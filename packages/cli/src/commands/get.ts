@@ -1,4 +1,4 @@
-import { JOB_STATES } from '@fleet/core';
+import { JOB_STATES, jobVia } from '@fleet/core';
 import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { checkState, selectorsFromArgs } from '../command-args.js';
@@ -42,7 +42,12 @@ export const getCommand = {
       }
       return records.filter((record) => state === undefined || record.view.state === state);
     });
-    const via = new Map(listed.flatMap((record) => (record.via === null ? [] : [[record.view.id, record.via] as const])));
+    const via = new Map(
+      listed.flatMap((record) => {
+        const text = jobVia(record.via, record.agentId);
+        return text === null ? [] : [[record.view.id, text] as const];
+      }),
+    );
     printJobs(
       listed.map((record) => record.view),
       { json: argv.json, format: argv.format, via },
