@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_VERSION, quoteShellWord } from '@fleet/core';
+import { FLEET_VERSION, nodeAgentLayout, quoteShellWord } from '@fleet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
@@ -108,15 +108,27 @@ describe('fleet deploy', () => {
     expect(agents.map((agent) => agent.serves).sort()).toEqual([a, b].sort());
     for (const agent of agents) expect(agent).toMatchObject({ version: FLEET_VERSION, concurrency: 64, running: 0 });
     const home = ssh.fleet.hosts[0]?.home as string;
-    expect((await readdir(join(home, '.local/share/fleet'))).sort()).toEqual(
-      ['agent.env', 'agent.log', 'agent.pid', 'fleet-agent.mjs', 'start.sh', 'trusted-keys', 'version'].sort(),
+    const dir = join(home, nodeAgentLayout(a).dir);
+    expect((await readdir(join(home, '.local/share/fleet/nodes'))).sort()).toEqual([a]);
+    expect((await readdir(dir)).sort()).toEqual(
+      [
+        'agent.env',
+        'agent.log',
+        'agent.pid',
+        'fleet-agent.mjs',
+        'package.json',
+        'start.sh',
+        'thread-worker.js',
+        'trusted-keys',
+        'version',
+      ].sort(),
     );
     // The node's agent trusts the deploying user's key: it runs the jobs that user signs.
     const userKey = (await ssh.env.fleet(['key'])).stdout;
-    const trusted = join(home, '.local/share/fleet/trusted-keys');
+    const trusted = join(dir, 'trusted-keys');
     expect(await readFile(trusted, 'utf8')).toBe(userKey);
     // And serves the deploying controller's deployment, never taking it from Redis.
-    const agentEnv = await readFile(join(home, '.local/share/fleet/agent.env'), 'utf8');
+    const agentEnv = await readFile(join(dir, 'agent.env'), 'utf8');
     expect(agentEnv).toContain(`FLEET_DEPLOYMENT=${quoteShellWord(await userDeployment(ssh.env))}\n`);
 
     const again = await deploy([a]);
@@ -125,7 +137,7 @@ describe('fleet deploy', () => {
     expect((await nodeAgents()).map((agent) => agent.pid).sort()).toEqual(agents.map((agent) => agent.pid).sort());
 
     // Another version on the node: deploy replaces it in place.
-    await writeFile(join(home, '.local/share/fleet/version'), '0.0.9');
+    await writeFile(join(dir, 'version'), '0.0.9');
     const upgraded = await deploy([a]);
     expect(upgraded.stdout).toContain(`upgraded 0.0.9 to ${FLEET_VERSION}`);
     const before = agents.find((agent) => agent.serves === a);
@@ -145,8 +157,9 @@ describe('fleet deploy', () => {
       ),
     );
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`1 of 2 hosts deployed; failed: ${d} (1): connection refused`);
-    const start = await readFile(join(ssh.fleet.hosts[2]?.home as string, '.local/share/fleet/start.sh'), 'utf8');
-    expect(start).toContain(`exec ${ssh.fleet.hosts[2]?.home}/.local/share/fleet/node ./fleet-agent.mjs agent --serve ${c}`);
+    const dir = join(ssh.fleet.hosts[2]?.home as string, nodeAgentLayout(c).dir);
+    const start = await readFile(join(dir, 'start.sh'), 'utf8');
+    expect(start).toContain(`exec ${dir}/node ./fleet-agent.mjs agent --serve ${c}`);
     await ssh.env.fleet(['undeploy', '-c', c]);
   });
 

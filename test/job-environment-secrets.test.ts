@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeAclRules, nodeAclUser } from '@fleet/core';
+import { nodeAclRules, nodeAclUser, nodeAgentLayout } from '@fleet/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './support/fleet-env.js';
@@ -95,7 +95,7 @@ describe("no secret of fleet's reaches a job", () => {
 
   it("gives a node a Redis user of its own (--node-acl): the node's agent works with it, and neither agent.env nor a job sees this machine's password", async () => {
     const [host] = ssh.fleet.entries as [string];
-    const agentEnvFile = join(ssh.fleet.hosts[0]!.home, '.local/share/fleet/agent.env');
+    const agentEnvFile = join(ssh.fleet.hosts[0]!.home, nodeAgentLayout(host).dir, 'agent.env');
     await withEnv(admin(), async (env, client) => {
       try {
         const deployed = await env.fleet(['deploy', '-c', host, '--node-acl'], { timeoutMs: 90_000 });
