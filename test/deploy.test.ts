@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
 import { userDeployment } from './support/signing.js';
-import { untilState, type JobJson } from './support/use-fleet.js';
+import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // Host 3 has no Node.js, as a bare node would: its PATH is a directory of the
@@ -331,6 +331,51 @@ describe('node-run children behave as SSH-run ones', () => {
     expect(await readFile(counter, 'utf8')).toBe('run\n');
     // The orphaned command of the killed agent (see docs/design.md), then the deploy's files.
     for (const pid of await processesWith(ssh.env.marker)) process.kill(pid, 'SIGKILL');
+    await ssh.env.fleet(['undeploy', '-c', host]);
+  });
+});
+
+describe('node-run thread children behave as the others', () => {
+  it('run on the node agent, stop, time out, keep the output cap, and fail as agent lost, never re-run', async () => {
+    const host = ssh.fleet.entries[1] as string;
+    await deploy([host]);
+    const [agent] = await nodeAgents();
+    const thread = async (code: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => {
+      const created = await ssh.env.fleet(['invoke', '-c', host, '--thread', '--as-job', '--json', ...extra, '--eval', code], { env });
+      const parent = JSON.parse(created.stdout) as JobJson;
+      return parent.id + 1;
+    };
+    // A thread that never ends by itself, after saying it started.
+    const hang = 'console.log("up"); await new Promise(() => setInterval(() => {}, 1000))';
+    const started = (child: number) =>
+      until(async () => (await ssh.env.json<JobJson[]>(['get', String(child)]))[0]?.hasMoreData, { what: 'the thread to start' });
+
+    const stopped = await thread(hang);
+    await started(stopped);
+    const list = (await ssh.env.fleet(['get', String(stopped), '--format', 'list'])).stdout;
+    expect(list).toMatch(new RegExp(`^Via\\s+: agent ${agent?.id}$`, 'm'));
+    await ssh.env.fleet(['stop', String(stopped - 1)]);
+    expect(await untilState(ssh.env, stopped, ['Stopped'])).toMatchObject({ state: 'Stopped' });
+
+    const slow = await thread(hang, ['--timeout', '1']);
+    expect(await untilState(ssh.env, slow, ['Failed'])).toMatchObject({ reason: 'timed out after 1s' });
+
+    const capped = await thread('for (let i = 1000000; i < 1001000; i++) console.log(i)', [], { FLEET_MAX_OUTPUT: '1K' });
+    await untilState(ssh.env, capped, ['Completed', 'Failed']);
+    const records = parseRecords((await ssh.env.fleet(['receive', String(capped), '--json'])).stdout);
+    expect(records.filter((record) => record.stream === 'stdout')).toHaveLength(128);
+    expect(records.find((record) => record.stream === 'error')?.data).toMatch(/^output exceeded 1 KiB: dropped the remaining 6\.8 KiB/);
+
+    const lost = await thread(hang);
+    await started(lost);
+    process.kill(agent?.pid as number, 'SIGKILL');
+    expect(await untilState(ssh.env, lost, ['Failed'], 60_000)).toMatchObject({ reason: 'agent lost' });
+    // Deployed again, the node's new agent does not run it a second time.
+    expect((await deploy([host])).code).toBe(0);
+    await until(async () => (await nodeAgents()).length === 1, { what: 'the new agent' });
+    const output = parseRecords((await ssh.env.fleet(['receive', String(lost), '--json', '--keep'])).stdout);
+    expect(output.filter((record) => record.stream === 'stdout').map((record) => record.data)).toEqual(['up']);
+    expect(await untilState(ssh.env, lost, ['Failed'])).toMatchObject({ reason: 'agent lost' });
     await ssh.env.fleet(['undeploy', '-c', host]);
   });
 });

@@ -117,6 +117,18 @@ describe("no secret of fleet's reaches a job", () => {
         expectNoSecret(stored, ADMIN_PASSWORD, nodePassword![2]!);
         const list = (await env.fleet(['get', String(job.childIds[0]), '--format', 'list'])).stdout;
         expect(list).toMatch(/^Via\s+: agent /m);
+        // A thread child in the node agent's own process: the same.
+        const thread = await env.json<JobJson>([
+          'invoke',
+          '-c',
+          host,
+          '--thread',
+          '--as-job',
+          '--eval',
+          'for (const [k, v] of Object.entries(process.env)) console.log(`${k}=${v}`)',
+        ]);
+        expectNoSecret(await storedStdout(env, client, thread), ADMIN_PASSWORD, nodePassword![2]!);
+        expect((await env.fleet(['get', String(thread.childIds[0]), '--format', 'list'])).stdout).toMatch(/^Via\s+: agent /m);
 
         // Or a URL of the operator's choosing, for a user made by hand; the running agent is restarted with it.
         await client.call('ACL', 'SETUSER', 'by-hand', ...nodeAclRules(env.prefix, 'by-hand-pw-91c2'));
