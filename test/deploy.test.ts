@@ -118,6 +118,7 @@ describe('fleet deploy', () => {
         'fleet-agent.mjs',
         'package.json',
         'start.sh',
+        'state',
         'thread-worker.js',
         'trusted-keys',
         'version',
