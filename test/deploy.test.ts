@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FLEET_VERSION, quoteShellWord } from '@fleet/core';
+import { FLEET_VERSION, nodeAgentLayout, quoteShellWord } from '@fleet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
 import { userDeployment } from './support/signing.js';
-import { untilState, type JobJson } from './support/use-fleet.js';
+import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // Host 3 has no Node.js, as a bare node would: its PATH is a directory of the
@@ -108,15 +108,28 @@ describe('fleet deploy', () => {
     expect(agents.map((agent) => agent.serves).sort()).toEqual([a, b].sort());
     for (const agent of agents) expect(agent).toMatchObject({ version: FLEET_VERSION, concurrency: 64, running: 0 });
     const home = ssh.fleet.hosts[0]?.home as string;
-    expect((await readdir(join(home, '.local/share/fleet'))).sort()).toEqual(
-      ['agent.env', 'agent.log', 'agent.pid', 'fleet-agent.mjs', 'start.sh', 'trusted-keys', 'version'].sort(),
+    const dir = join(home, nodeAgentLayout(a).dir);
+    expect((await readdir(join(home, '.local/share/fleet/nodes'))).sort()).toEqual([a]);
+    expect((await readdir(dir)).sort()).toEqual(
+      [
+        'agent.env',
+        'agent.log',
+        'agent.pid',
+        'fleet-agent.mjs',
+        'package.json',
+        'start.sh',
+        'state',
+        'thread-worker.js',
+        'trusted-keys',
+        'version',
+      ].sort(),
     );
     // The node's agent trusts the deploying user's key: it runs the jobs that user signs.
     const userKey = (await ssh.env.fleet(['key'])).stdout;
-    const trusted = join(home, '.local/share/fleet/trusted-keys');
+    const trusted = join(dir, 'trusted-keys');
     expect(await readFile(trusted, 'utf8')).toBe(userKey);
     // And serves the deploying controller's deployment, never taking it from Redis.
-    const agentEnv = await readFile(join(home, '.local/share/fleet/agent.env'), 'utf8');
+    const agentEnv = await readFile(join(dir, 'agent.env'), 'utf8');
     expect(agentEnv).toContain(`FLEET_DEPLOYMENT=${quoteShellWord(await userDeployment(ssh.env))}\n`);
 
     const again = await deploy([a]);
@@ -125,7 +138,7 @@ describe('fleet deploy', () => {
     expect((await nodeAgents()).map((agent) => agent.pid).sort()).toEqual(agents.map((agent) => agent.pid).sort());
 
     // Another version on the node: deploy replaces it in place.
-    await writeFile(join(home, '.local/share/fleet/version'), '0.0.9');
+    await writeFile(join(dir, 'version'), '0.0.9');
     const upgraded = await deploy([a]);
     expect(upgraded.stdout).toContain(`upgraded 0.0.9 to ${FLEET_VERSION}`);
     const before = agents.find((agent) => agent.serves === a);
@@ -145,8 +158,9 @@ describe('fleet deploy', () => {
       ),
     );
     expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`1 of 2 hosts deployed; failed: ${d} (1): connection refused`);
-    const start = await readFile(join(ssh.fleet.hosts[2]?.home as string, '.local/share/fleet/start.sh'), 'utf8');
-    expect(start).toContain(`exec ${ssh.fleet.hosts[2]?.home}/.local/share/fleet/node ./fleet-agent.mjs agent --serve ${c}`);
+    const dir = join(ssh.fleet.hosts[2]?.home as string, nodeAgentLayout(c).dir);
+    const start = await readFile(join(dir, 'start.sh'), 'utf8');
+    expect(start).toContain(`exec ${dir}/node ./fleet-agent.mjs agent --serve ${c}`);
     await ssh.env.fleet(['undeploy', '-c', c]);
   });
 
@@ -319,6 +333,51 @@ describe('node-run children behave as SSH-run ones', () => {
     expect(await readFile(counter, 'utf8')).toBe('run\n');
     // The orphaned command of the killed agent (see docs/design.md), then the deploy's files.
     for (const pid of await processesWith(ssh.env.marker)) process.kill(pid, 'SIGKILL');
+    await ssh.env.fleet(['undeploy', '-c', host]);
+  });
+});
+
+describe('node-run thread children behave as the others', () => {
+  it('run on the node agent, stop, time out, keep the output cap, and fail as agent lost, never re-run', async () => {
+    const host = ssh.fleet.entries[1] as string;
+    await deploy([host]);
+    const [agent] = await nodeAgents();
+    const thread = async (code: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => {
+      const created = await ssh.env.fleet(['invoke', '-c', host, '--thread', '--as-job', '--json', ...extra, '--eval', code], { env });
+      const parent = JSON.parse(created.stdout) as JobJson;
+      return parent.id + 1;
+    };
+    // A thread that never ends by itself, after saying it started.
+    const hang = 'console.log("up"); await new Promise(() => setInterval(() => {}, 1000))';
+    const started = (child: number) =>
+      until(async () => (await ssh.env.json<JobJson[]>(['get', String(child)]))[0]?.hasMoreData, { what: 'the thread to start' });
+
+    const stopped = await thread(hang);
+    await started(stopped);
+    const list = (await ssh.env.fleet(['get', String(stopped), '--format', 'list'])).stdout;
+    expect(list).toMatch(new RegExp(`^Via\\s+: agent ${agent?.id}$`, 'm'));
+    await ssh.env.fleet(['stop', String(stopped - 1)]);
+    expect(await untilState(ssh.env, stopped, ['Stopped'])).toMatchObject({ state: 'Stopped' });
+
+    const slow = await thread(hang, ['--timeout', '1']);
+    expect(await untilState(ssh.env, slow, ['Failed'])).toMatchObject({ reason: 'timed out after 1s' });
+
+    const capped = await thread('for (let i = 1000000; i < 1001000; i++) console.log(i)', [], { FLEET_MAX_OUTPUT: '1K' });
+    await untilState(ssh.env, capped, ['Completed', 'Failed']);
+    const records = parseRecords((await ssh.env.fleet(['receive', String(capped), '--json'])).stdout);
+    expect(records.filter((record) => record.stream === 'stdout')).toHaveLength(128);
+    expect(records.find((record) => record.stream === 'error')?.data).toMatch(/^output exceeded 1 KiB: dropped the remaining 6\.8 KiB/);
+
+    const lost = await thread(hang);
+    await started(lost);
+    process.kill(agent?.pid as number, 'SIGKILL');
+    expect(await untilState(ssh.env, lost, ['Failed'], 60_000)).toMatchObject({ reason: 'agent lost' });
+    // Deployed again, the node's new agent does not run it a second time.
+    expect((await deploy([host])).code).toBe(0);
+    await until(async () => (await nodeAgents()).length === 1, { what: 'the new agent' });
+    const output = parseRecords((await ssh.env.fleet(['receive', String(lost), '--json', '--keep'])).stdout);
+    expect(output.filter((record) => record.stream === 'stdout').map((record) => record.data)).toEqual(['up']);
+    expect(await untilState(ssh.env, lost, ['Failed'])).toMatchObject({ reason: 'agent lost' });
     await ssh.env.fleet(['undeploy', '-c', host]);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeAclRules, nodeAclUser } from '@fleet/core';
+import { nodeAclRules, nodeAclUser, nodeAgentLayout } from '@fleet/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetEnv, type FleetEnv } from './support/fleet-env.js';
@@ -95,7 +95,7 @@ describe("no secret of fleet's reaches a job", () => {
 
   it("gives a node a Redis user of its own (--node-acl): the node's agent works with it, and neither agent.env nor a job sees this machine's password", async () => {
     const [host] = ssh.fleet.entries as [string];
-    const agentEnvFile = join(ssh.fleet.hosts[0]!.home, '.local/share/fleet/agent.env');
+    const agentEnvFile = join(ssh.fleet.hosts[0]!.home, nodeAgentLayout(host).dir, 'agent.env');
     await withEnv(admin(), async (env, client) => {
       try {
         const deployed = await env.fleet(['deploy', '-c', host, '--node-acl'], { timeoutMs: 90_000 });
@@ -117,6 +117,18 @@ describe("no secret of fleet's reaches a job", () => {
         expectNoSecret(stored, ADMIN_PASSWORD, nodePassword![2]!);
         const list = (await env.fleet(['get', String(job.childIds[0]), '--format', 'list'])).stdout;
         expect(list).toMatch(/^Via\s+: agent /m);
+        // A thread child in the node agent's own process: the same.
+        const thread = await env.json<JobJson>([
+          'invoke',
+          '-c',
+          host,
+          '--thread',
+          '--as-job',
+          '--eval',
+          'for (const [k, v] of Object.entries(process.env)) console.log(`${k}=${v}`)',
+        ]);
+        expectNoSecret(await storedStdout(env, client, thread), ADMIN_PASSWORD, nodePassword![2]!);
+        expect((await env.fleet(['get', String(thread.childIds[0]), '--format', 'list'])).stdout).toMatch(/^Via\s+: agent /m);
 
         // Or a URL of the operator's choosing, for a user made by hand; the running agent is restarted with it.
         await client.call('ACL', 'SETUSER', 'by-hand', ...nodeAclRules(env.prefix, 'by-hand-pw-91c2'));

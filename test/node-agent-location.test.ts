@@ -41,24 +41,40 @@ describe('a node agent runs only jobs signed for the entry it serves', () => {
         resolveJobRequest({ type: 'remote', command: { kind: 'shell', line: `touch ${marker('moved')}` }, hosts: parseComputerNames(a) }),
       );
       const started = await signedJob(resolveJobRequest({ type: 'process', command: { kind: 'shell', line: `touch ${marker('start')}` } }));
+      // The same for both kinds of child: JavaScript (invoke --thread, start --thread) as well as commands.
+      const touch = (name: string) => ({
+        kind: 'thread' as const,
+        source: 'eval' as const,
+        name: '',
+        code: `(await import('node:fs')).writeFileSync(${JSON.stringify(marker(name))}, '')`,
+        args: [],
+      });
+      const threadForA = await signedJob(
+        resolveJobRequest({ type: 'remote', command: touch('thread-moved'), hosts: parseComputerNames(a) }),
+      );
+      const threadStarted = await signedJob(resolveJobRequest({ type: 'thread', command: touch('thread-start') }));
 
       expect((await ssh.env.fleet(['deploy', '-c', `${a},${b}`], { timeoutMs: 90_000 })).code).toBe(0);
       expect((await ssh.env.json<AgentJson[]>(['agents'])).map((agent) => agent.serves).sort()).toEqual([a, b].sort());
 
       const queue = new Queue(nodeQueueName(b), { connection: client, prefix: ssh.env.prefix });
       try {
-        const childForA = forA.childIds[0] as number;
-        for (const id of [childForA, started.id]) await queue.add('run', { id }, { jobId: queueJobId(id) });
-        const moved = await untilState(ssh.env, childForA, ['Completed', 'Failed']);
-        expect(moved).toMatchObject({ location: a, state: 'Failed', reason: `refused: signed for ${a}, this agent serves ${b}` });
-        const local = await untilState(ssh.env, started.id, ['Completed', 'Failed']);
-        expect(local).toMatchObject({
-          location: 'localhost',
-          state: 'Failed',
-          reason: `refused: signed for localhost, this agent serves ${b}`,
-        });
-        expect(existsSync(marker('moved'))).toBe(false);
-        expect(existsSync(marker('start'))).toBe(false);
+        const childrenForA = [forA.childIds[0] as number, threadForA.childIds[0] as number];
+        const startJobs = [started.id, threadStarted.id];
+        for (const id of [...childrenForA, ...startJobs]) await queue.add('run', { id }, { jobId: queueJobId(id) });
+        for (const id of childrenForA) {
+          const moved = await untilState(ssh.env, id, ['Completed', 'Failed']);
+          expect(moved).toMatchObject({ location: a, state: 'Failed', reason: `refused: signed for ${a}, this agent serves ${b}` });
+        }
+        for (const id of startJobs) {
+          const local = await untilState(ssh.env, id, ['Completed', 'Failed']);
+          expect(local).toMatchObject({
+            location: 'localhost',
+            state: 'Failed',
+            reason: `refused: signed for localhost, this agent serves ${b}`,
+          });
+        }
+        for (const name of ['moved', 'start', 'thread-moved', 'thread-start']) expect(existsSync(marker(name))).toBe(false);
       } finally {
         await queue.close();
       }
@@ -67,11 +83,15 @@ describe('a node agent runs only jobs signed for the entry it serves', () => {
       const honest = await ssh.env.json<JobJson>(['invoke', '-c', a, '--as-job', '--', `touch ${marker('honest')}`]);
       await untilState(ssh.env, honest.id, ['Completed']);
       await until(() => existsSync(marker('honest')), { what: 'the honest job to run' });
+      const honestThread = await ssh.env.json<JobJson>(['invoke', '-c', a, '--thread', '--as-job', '--eval', touch('thread-honest').code]);
+      await untilState(ssh.env, honestThread.id, ['Completed']);
+      await until(() => existsSync(marker('thread-honest')), { what: 'the honest thread child to run' });
     } finally {
       await ssh.env.fleet(['undeploy', '-c', `${a},${b}`]);
       await store.close();
       client.disconnect();
-      for (const name of ['moved', 'start', 'honest']) await rm(marker(name), { force: true });
+      for (const name of ['moved', 'start', 'honest', 'thread-moved', 'thread-start', 'thread-honest'])
+        await rm(marker(name), { force: true });
     }
   });
 

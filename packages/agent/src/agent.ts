@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, servedLocationRefusal, settledWithin, type RunSpec } from '@fleet/core';
+import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, servedLocationRefusal, settledWithin } from '@fleet/core';
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
-import { executorRouter } from './executor-router.js';
-import type { Executor } from './executor.js';
+import { executorRouter, nodeExecutorRouter } from './executor-router.js';
 import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
-import { runLocally } from './local-executor.js';
 import { Slots } from './slots.js';
 import { sshConfigFiles } from './ssh/ssh-config-source.js';
 import { reportSshConfigWarnings } from './ssh/ssh-target.js';
@@ -45,13 +43,13 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   const log = (line: string) => options.log(`${id}: ${line}`);
   reportSshConfigWarnings(log);
   const sshPool = options.createSshPool(options.createClient);
-  // Two warm workers cover a burst's first jobs; a node's own agent runs no thread jobs.
-  const threadPool = new ThreadPool(serves === null ? Math.min(DEFAULTS.warmThreadWorkers, options.threadLimit) : 0);
+  // Two warm workers cover a burst's first jobs, on a node's own agent as on any other.
+  const threadPool = new ThreadPool(Math.min(DEFAULTS.warmThreadWorkers, options.threadLimit));
   threadPool.fill();
   const runner = new JobRunner({
     ledger: storeLedger(store),
     agentId: id,
-    executorFor: serves === null ? executorRouter(sshPool, threadPool) : onThisNode,
+    executorFor: serves === null ? executorRouter(sshPool, threadPool) : nodeExecutorRouter(threadPool),
     stopGraceMs: options.stopGraceMs,
     verify: async (claimed) => {
       const verdict = await options.trust.verify(claimed.signature, {
@@ -193,9 +191,4 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
 
   log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
   return { id, closed, close };
-}
-
-/** What a node's own agent runs: every child routed to it, on this machine, without SSH. */
-function onThisNode(_location: string, spec: RunSpec): Executor | null {
-  return spec.command.kind === 'thread' ? null : runLocally;
 }

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   RemoteStepError,
-  NODE_AGENT_DIR,
-  NODE_PROBE_SCRIPT,
+  NODE_AGENTS_ROOT,
+  nodeAgentLayout,
+  nodeProbeScript,
   parseNodeProbe,
   planDeploy,
   quoteShellWord,
@@ -18,6 +21,10 @@ export interface DeployAgentOptions {
   entry: HostEntry;
   /** The single-file agent (dist/fleet-agent.mjs) to upload. */
   bundlePath: string;
+  /** The agent's thread worker (dist/thread-worker.js), uploaded beside the bundle, where its agent looks for it. */
+  threadWorkerPath: string;
+  /** The CA bundle (PEM file) the node's agent checks a `rediss://` server against: its content is sent, or null for none. */
+  redisCaPath: string | null;
   /** The node agent's settings (FLEET_REDIS_URL or FLEET_REDIS_CLUSTER, FLEET_PREFIX), kept in a file only its user reads. */
   agentEnv: Record<string, string>;
   /** Write the settings and restart the agent even when the same version runs (its credentials change). */
@@ -45,15 +52,16 @@ export type DeployOutcome =
 export async function deployAgent(options: DeployAgentOptions): Promise<DeployOutcome> {
   const lease = await options.pool.acquire(await resolveSshTarget(options.entry, options.connectTimeoutMs));
   try {
-    const probe = parseNodeProbe((await runRemote(lease, NODE_PROBE_SCRIPT)).stdout);
-    const dir = `${probe.home}/${NODE_AGENT_DIR}`;
+    const layout = nodeAgentLayout(options.entry.raw);
+    const probe = parseNodeProbe((await runRemote(lease, nodeProbeScript(layout))).stdout);
+    const dir = `${probe.home}/${layout.dir}`;
     // Also when the agent is current: a running agent reads the file again on meeting a key it does not know.
     const trustFile = `${dir}/trusted-keys`;
     // Shell built-ins only: a bare node may have no grep.
     await runChecked(
       lease,
       [
-        `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(dir)} || exit 1`,
+        `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(`${probe.home}/${NODE_AGENTS_ROOT}`)} ${quoteShellWord(dir)} || exit 1`,
         `f=${quoteShellWord(trustFile)}; k=${quoteShellWord(options.trustedKey)}; found=0`,
         'if [ -f "$f" ]; then while IFS= read -r line; do [ "$line" = "$k" ] && found=1; done < "$f"; fi',
         `[ "$found" = 1 ] || printf '%s\\n' "$k" >> "$f"`,
@@ -63,12 +71,25 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode, reconfigure: options.reconfigure });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
 
-    await stopAgent(lease, dir);
+    await stopAgent(lease, dir, layout.unit);
     const sftp = await openSftp(lease);
     try {
       await upload(sftp, options.bundlePath, `${dir}/fleet-agent.mjs`, 0o600);
+      await upload(sftp, options.threadWorkerPath, `${dir}/thread-worker.js`, 0o600);
+      // The worker is an ES module named .js: this says so to the node's Node, as the CLI's own package.json does.
+      await writeRemote(sftp, `${dir}/package.json`, '{ "type": "module" }\n', 0o600);
       if (plan.shipNode) await upload(sftp, process.execPath, `${dir}/node`, 0o700);
-      const env = Object.entries({ ...options.agentEnv, FLEET_TRUSTED_KEYS: trustFile })
+      // The CA's content, not this machine's path: the node has no such file.
+      const caFile = `${dir}/redis-ca.pem`;
+      if (options.redisCaPath !== null) await writeRemote(sftp, caFile, await readFile(options.redisCaPath), 0o600);
+      const settings = {
+        ...options.agentEnv,
+        ...(options.redisCaPath === null ? {} : { FLEET_REDIS_CA: caFile }),
+        FLEET_TRUSTED_KEYS: trustFile,
+        // ran/ and deployments/ of this entry's agent alone, not the home directory's shared ~/.local/state/fleet.
+        FLEET_STATE_DIR: `${dir}/state`,
+      };
+      const env = Object.entries(settings)
         .map(([key, value]) => `${key}=${quoteShellWord(value)}\n`)
         .join('');
       await writeRemote(sftp, `${dir}/agent.env`, env, 0o600);
@@ -87,9 +108,9 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     } finally {
       sftp.end();
     }
-    const unit = systemdUnit(options.entry.raw);
+    const unitFile = `~/.config/systemd/user/${layout.unit}`;
     const startCommand = plan.systemd
-      ? `mkdir -p ~/.config/systemd/user && printf %s ${quoteShellWord(unit)} > ~/.config/systemd/user/fleet-agent.service && systemctl --user daemon-reload && systemctl --user enable --now fleet-agent.service && (loginctl enable-linger "$(id -un)" 2>/dev/null || true)`
+      ? `mkdir -p ~/.config/systemd/user && printf %s ${quoteShellWord(systemdUnit(options.entry.raw, layout.dir, probe.hostname))} > ${unitFile} && systemctl --user daemon-reload && systemctl --user enable --now ${layout.unit} && (loginctl enable-linger "$(id -un)" 2>/dev/null || true)`
       : // setsid: its own session, so the agent outlives this SSH session and the user's logout.
         `cd ${quoteShellWord(dir)} && setsid ./start.sh >> agent.log 2>&1 < /dev/null & echo $! > ${quoteShellWord(`${dir}/agent.pid`)}`;
     await runChecked(lease, startCommand);
@@ -106,18 +127,24 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
   }
 }
 
-/** Stops the node's agent and removes everything deploy put there. Returns whether anything was there. */
+/**
+ * Stops the entry's agent and removes everything deploy put there for it;
+ * other entries' agents in the same home run on. Returns whether anything
+ * was there.
+ */
 export async function undeployAgent(pool: SshPool, entry: HostEntry, connectTimeoutMs: number | null): Promise<boolean> {
   const lease = await pool.acquire(await resolveSshTarget(entry, connectTimeoutMs));
   try {
-    const probe = parseNodeProbe((await runRemote(lease, NODE_PROBE_SCRIPT)).stdout);
-    const dir = `${probe.home}/${NODE_AGENT_DIR}`;
-    const unit = '~/.config/systemd/user/fleet-agent.service';
+    const layout = nodeAgentLayout(entry.raw);
+    const probe = parseNodeProbe((await runRemote(lease, nodeProbeScript(layout))).stdout);
+    const dir = `${probe.home}/${layout.dir}`;
+    const unit = `~/.config/systemd/user/${layout.unit}`;
     const present = (await runRemote(lease, `[ -e ${quoteShellWord(dir)} ] || [ -e ${unit} ]`)).code === 0;
-    await stopAgent(lease, dir);
+    await stopAgent(lease, dir, layout.unit);
+    // rmdir removes only the directories left empty: another entry's agent keeps its own.
     await runChecked(
       lease,
-      `if [ -e ${unit} ]; then systemctl --user disable --now fleet-agent.service 2>/dev/null; rm -f ${unit}; systemctl --user daemon-reload 2>/dev/null; fi; rm -rf ${quoteShellWord(dir)}; rmdir ~/.local/share ~/.local ~/.config/systemd/user ~/.config/systemd ~/.config 2>/dev/null; true`,
+      `if [ -e ${unit} ]; then systemctl --user disable --now ${layout.unit} 2>/dev/null; rm -f ${unit}; systemctl --user daemon-reload 2>/dev/null; fi; rm -rf ${quoteShellWord(dir)}; rmdir ~/${NODE_AGENTS_ROOT} ~/.local/share/fleet ~/.local/share ~/.local ~/.config/systemd/user ~/.config/systemd ~/.config 2>/dev/null; true`,
     );
     return present;
   } finally {
@@ -125,13 +152,21 @@ export async function undeployAgent(pool: SshPool, entry: HostEntry, connectTime
   }
 }
 
-function systemdUnit(entry: string): string {
+/**
+ * The entry's systemd user unit. Bound to the node's hostname: where the home
+ * directory is shared, every node's systemd sees the unit enabled, and only
+ * the node it was deployed on may start it.
+ */
+function systemdUnit(entry: string, dir: string, hostname: string): string {
+  // `%` starts a specifier in a unit file; the directory name may hold one (hostFileName's escapes).
+  const escape = (text: string) => text.replaceAll('%', '%%');
   return [
     '[Unit]',
-    `Description=fleet agent serving ${entry}`,
+    `Description=fleet agent serving ${escape(entry)}`,
+    ...(hostname === '' ? [] : [`ConditionHost=${hostname}`]),
     '',
     '[Service]',
-    `ExecStart=%h/${NODE_AGENT_DIR}/start.sh`,
+    `ExecStart=%h/${escape(dir)}/start.sh`,
     'Restart=always',
     'RestartSec=2',
     '',
@@ -141,13 +176,13 @@ function systemdUnit(entry: string): string {
   ].join('\n');
 }
 
-/** Stops a running agent (systemd unit or pid file) and waits up to 15 s for it to go. */
-async function stopAgent(lease: SshLease, dir: string): Promise<void> {
+/** Stops the entry's running agent (its systemd unit or its pid file) and waits up to 15 s for it to go. */
+async function stopAgent(lease: SshLease, dir: string, unit: string): Promise<void> {
   const pidFile = quoteShellWord(`${dir}/agent.pid`);
   await runRemote(
     lease,
     [
-      'systemctl --user stop fleet-agent.service 2>/dev/null',
+      `systemctl --user stop ${unit} 2>/dev/null`,
       `if [ -f ${pidFile} ]; then p=$(cat ${pidFile}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$p" 2>/dev/null; rm -f ${pidFile}; fi`,
       'true',
     ].join('\n'),
@@ -186,18 +221,43 @@ function openSftp(lease: SshLease): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) => lease.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp))));
 }
 
-function upload(sftp: SFTPWrapper, local: string, remote: string, mode: number): Promise<void> {
-  // Written beside, then renamed: a running agent's file is never half-replaced.
-  const partial = `${remote}.partial`;
-  return new Promise<void>((resolve, reject) => sftp.fastPut(local, partial, { mode }, (error) => (error ? reject(error) : resolve())))
-    .then(() => new Promise<void>((resolve, reject) => sftp.rename(partial, remote, (error) => (error ? reject(error) : resolve()))))
-    .catch(async (error: Error) => {
-      // The rename fails if the target exists on some servers: remove it and try once more.
-      await new Promise<void>((resolve) => sftp.unlink(remote, () => resolve()));
-      await new Promise<void>((resolve, reject) => sftp.rename(partial, remote, (again) => (again ? reject(error) : resolve())));
-    });
+/**
+ * Uploads a file atomically: written under a name of its own beside the
+ * target, then renamed over it, so a running agent's file is never
+ * half-replaced and two uploads never write one partial file.
+ */
+async function upload(sftp: SFTPWrapper, local: string, remote: string, mode: number): Promise<void> {
+  const partial = partialName(remote);
+  await new Promise<void>((resolve, reject) => sftp.fastPut(local, partial, { mode }, (error) => (error ? reject(error) : resolve())));
+  await renameOver(sftp, partial, remote);
 }
 
-function writeRemote(sftp: SFTPWrapper, remote: string, content: string, mode: number): Promise<void> {
-  return new Promise((resolve, reject) => sftp.writeFile(remote, content, { mode }, (error) => (error ? reject(error) : resolve())));
+/** Writes a file atomically, as `upload` does. */
+async function writeRemote(sftp: SFTPWrapper, remote: string, content: string | Buffer, mode: number): Promise<void> {
+  const partial = partialName(remote);
+  await new Promise<void>((resolve, reject) => sftp.writeFile(partial, content, { mode }, (error) => (error ? reject(error) : resolve())));
+  await renameOver(sftp, partial, remote);
+}
+
+function partialName(remote: string): string {
+  return `${remote}.partial-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Renames `from` over `to`: OpenSSH's posix-rename where the server has it
+ * (atomic, replaces the target); else a plain rename, which fails on some
+ * servers when the target exists, so the target is removed and it is tried once more.
+ */
+function renameOver(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (error: Error | null | undefined) => (error ? reject(error) : resolve());
+    try {
+      sftp.ext_openssh_rename(from, to, done);
+    } catch {
+      sftp.rename(from, to, (error) => {
+        if (!error) return resolve();
+        sftp.unlink(to, () => sftp.rename(from, to, (again) => (again ? reject(error) : resolve())));
+      });
+    }
+  });
 }

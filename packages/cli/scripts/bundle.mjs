@@ -5,6 +5,8 @@
 //   also skips Node's per-module resolution and CommonJS export scanning.
 // - dist/fleet-agent.mjs: the whole CLI in one file, dependencies included,
 //   which `fleet deploy` uploads to nodes (no node_modules there).
+// - dist/thread-worker.js: the agent's thread worker, on its own (it imports
+//   no chunk), which both run from beside them and deploy uploads with the agent.
 // Both carry the workspace packages and every third-party dependency (all that is
 // left out: Node's own modules, and optional ones the dependencies try to load and
 // do without, such as ssh2's native add-ons), so the packed package (package.json
@@ -52,7 +54,7 @@ for (const name of await readdir(dist)) {
 
 await build({
   ...common,
-  entryPoints: { 'fleet-cli': `${dist}main.js`, 'thread-worker': threadWorker },
+  entryPoints: { 'fleet-cli': `${dist}main.js` },
   outdir: dist,
   splitting: true,
   chunkNames: 'chunk-[hash]',
@@ -65,4 +67,10 @@ await build({
   ...common,
   entryPoints: [`${dist}bundle-entry.js`],
   outfile: `${dist}fleet-agent.mjs`,
+});
+
+await build({
+  ...common,
+  entryPoints: [threadWorker],
+  outfile: `${dist}thread-worker.js`,
 });

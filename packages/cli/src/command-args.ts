@@ -47,6 +47,27 @@ export async function commandFromArgs(
   return { kind: 'shell', line: options.argv ? commandLineFromArgv(rest) : commandLineFromWords(rest) };
 }
 
+/** JavaScript for a thread job: `--eval` code, or a module file read here and sent to the agent. */
+export async function threadCommand(
+  code: string | undefined,
+  module: string | undefined,
+  args: string[],
+  /** How the command starts, for the hint: `fleet start --thread` or `fleet invoke -c HOSTS --thread`. */
+  usage: string,
+): Promise<CommandSpec> {
+  if ((code === undefined) === (module === undefined)) {
+    throw new UsageError('a thread job needs --eval JS or --script MODULE.mjs, one of them', {
+      hint: `${usage} --eval 'return 1 + 1'`,
+    });
+  }
+  if (code !== undefined) return { kind: 'thread', source: 'eval', name: '', code, args };
+  const path = module as string;
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new FileReadError('the module', path, error);
+  });
+  return { kind: 'thread', source: 'module', name: path, code: text, args };
+}
+
 /** The flags that name hosts, as `invoke`, `deploy` and `undeploy` take them; read by {@link hostsFromArgs}. */
 export function hostFlags<T>(yargs: Argv<T>) {
   return (

@@ -9,3 +9,6 @@ export const CLI_BIN = fileURLToPath(new URL('bin/fleet.js', PACKAGE_ROOT));
 
 /** The single-file CLI that `fleet deploy` uploads to nodes. */
 export const AGENT_BUNDLE = fileURLToPath(new URL('dist/fleet-agent.mjs', PACKAGE_ROOT));
+
+/** The agent's thread worker, which `fleet deploy` uploads beside the bundle: the bundle's agent looks for it there. */
+export const THREAD_WORKER = fileURLToPath(new URL('dist/thread-worker.js', PACKAGE_ROOT));

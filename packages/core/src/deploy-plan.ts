@@ -1,26 +1,34 @@
 import { DeployRefused } from './errors.js';
+import type { NodeAgentLayout } from './node-agent-layout.js';
 
-/** Where fleet keeps its agent on a node, relative to the login user's home. */
-export const NODE_AGENT_DIR = '.local/share/fleet';
-
-/** A POSIX sh script that describes a node as `key=value` lines: what deploy decides from. */
-export const NODE_PROBE_SCRIPT = [
-  `d="$HOME/${NODE_AGENT_DIR}"`,
-  'echo "os=$(uname -s)"',
-  'echo "arch=$(uname -m)"',
-  'echo "home=$HOME"',
-  'n=$(command -v node 2>/dev/null) && echo "node=$n" && echo "nodeversion=$("$n" -p process.versions.node 2>/dev/null)"',
-  'if command -v systemctl >/dev/null 2>&1 && systemctl --user show-environment >/dev/null 2>&1; then echo systemd=yes; else echo systemd=no; fi',
-  '[ -f "$d/version" ] && echo "deployed=$(cat "$d/version")"',
-  '[ -f "$d/agent.pid" ] && kill -0 "$(cat "$d/agent.pid")" 2>/dev/null && echo running=yes',
-  'systemctl --user is-active fleet-agent >/dev/null 2>&1 && echo running=yes',
-  'true',
-].join('\n');
+/**
+ * A POSIX sh script that describes a node as `key=value` lines: what deploy
+ * decides from. It looks only at the agent `layout` names (the entry's own
+ * directory and unit), so another entry's agent in a shared home is not
+ * taken for this one.
+ */
+export function nodeProbeScript(layout: NodeAgentLayout): string {
+  return [
+    `d="$HOME/${layout.dir}"`,
+    'echo "os=$(uname -s)"',
+    'echo "arch=$(uname -m)"',
+    'echo "hostname=$(uname -n)"',
+    'echo "home=$HOME"',
+    'n=$(command -v node 2>/dev/null) && echo "node=$n" && echo "nodeversion=$("$n" -p process.versions.node 2>/dev/null)"',
+    'if command -v systemctl >/dev/null 2>&1 && systemctl --user show-environment >/dev/null 2>&1; then echo systemd=yes; else echo systemd=no; fi',
+    '[ -f "$d/version" ] && echo "deployed=$(cat "$d/version")"',
+    '[ -f "$d/agent.pid" ] && kill -0 "$(cat "$d/agent.pid")" 2>/dev/null && echo running=yes',
+    `systemctl --user is-active ${layout.unit} >/dev/null 2>&1 && echo running=yes`,
+    'true',
+  ].join('\n');
+}
 
 /** What the probe found on a node. */
 export interface NodeProbe {
   os: string;
   arch: string;
+  /** `uname -n`: what a systemd unit in a shared home is bound to (ConditionHost). */
+  hostname: string;
   home: string;
   nodePath: string | null;
   nodeVersion: string | null;
@@ -39,6 +47,7 @@ export function parseNodeProbe(text: string): NodeProbe {
   return {
     os: values.get('os') ?? '',
     arch: values.get('arch') ?? '',
+    hostname: values.get('hostname') ?? '',
     home: values.get('home') ?? '',
     nodePath: optional('node'),
     nodeVersion: optional('nodeversion'),

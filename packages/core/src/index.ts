@@ -56,6 +56,7 @@ export * from './ran-record.js';
 export * from './host-ranges.js';
 export * from './output-groups.js';
 export * from './host-file-name.js';
+export * from './node-agent-layout.js';
 export * from './progress.js';
 export * from './line-assembler.js';
 export * from './line-record.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHostEntry } from './host-entry.js';
-import { countOfHosts, resolveJobRequest } from './job-request.js';
+import type { CommandSpec } from './command-spec.js';
+import { countOfHosts, resolveJobRequest, type JobRequestOptions } from './job-request.js';
 
 const hosts = Array.from({ length: 50 }, (_, index) => parseHostEntry(`web${index + 1}`));
 const command = { kind: 'shell', line: 'true' } as const;
@@ -29,5 +30,26 @@ describe('--max-errors and --batch', () => {
     });
     expect(resolveJobRequest({ type: 'remote', command, hosts })).toMatchObject({ maxErrors: null, waveSize: null });
     expect(() => resolveJobRequest({ type: 'process', command, maxErrors: 1 })).toThrow(/for a fan-out over hosts/);
+  });
+});
+
+describe('JavaScript', () => {
+  const js: CommandSpec = { kind: 'thread', source: 'eval', name: '', code: 'return 1', args: [] };
+
+  it('runs in a thread job or in the children of a fan-out (invoke --thread), never in a process job', () => {
+    expect(resolveJobRequest({ type: 'thread', command: js }).type).toBe('thread');
+    expect(resolveJobRequest({ type: 'remote', command: js, hosts }).run.command).toEqual(js);
+    expect(() => resolveJobRequest({ type: 'process', command: js })).toThrow('only a thread job or an invoke --thread does');
+    expect(() => resolveJobRequest({ type: 'thread', command })).toThrow('a thread job runs JavaScript');
+  });
+
+  it('has no working directory, in a thread job or a fan-out', () => {
+    const requests: JobRequestOptions[] = [
+      { type: 'thread', command: js, workdir: '/tmp' },
+      { type: 'remote', command: js, hosts, workdir: '/tmp' },
+    ];
+    for (const request of requests) {
+      expect(() => resolveJobRequest(request)).toThrow('has no working directory of its own');
+    }
   });
 });

@@ -55,13 +55,14 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
   if (options.command.kind === 'shell' && options.command.line.trim() === '') {
     throw new UsageError('the command is empty', { hint: 'give a command after --, or --script FILE' });
   }
-  if ((options.command.kind === 'thread') !== (options.type === 'thread')) {
-    throw new UsageError('a thread job runs JavaScript (--eval or a module), and only a thread job does');
+  // JavaScript runs in a thread job (start --thread) or in the children of a fan-out (invoke --thread), on each host's agent.
+  if (options.type === 'thread' ? options.command.kind !== 'thread' : options.command.kind === 'thread' && options.type !== 'remote') {
+    throw new UsageError('a thread job runs JavaScript (--eval or a module), and only a thread job or an invoke --thread does');
   }
   if (options.command.kind === 'thread' && options.command.code.trim() === '') {
     throw new UsageError('the JavaScript to run is empty', { hint: "give --eval 'return 1 + 1' or --script module.mjs" });
   }
-  if (options.type === 'thread' && options.workdir !== undefined) {
+  if (options.command.kind === 'thread' && options.workdir !== undefined) {
     throw new UsageError('a thread job runs inside an agent and has no working directory of its own', {
       hint: 'leave out --workdir, or use a process job',
     });

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, positiveInteger, type HostEntry } from '@fleet/core';
+import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, nodeAgentLayout, positiveInteger, type HostEntry } from '@fleet/core';
 import type { AgentInfo, FleetStore } from '@fleet/store';
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
@@ -10,7 +10,7 @@ import { withContext, type GlobalArgs } from '../context.js';
 import { controllerDeployment } from '../deployment.js';
 import { EXIT } from '../exit-codes.js';
 import { nodeRedisChoice, nodeRedisSettings } from '../node-redis-settings.js';
-import { AGENT_BUNDLE } from '../package-files.js';
+import { AGENT_BUNDLE, THREAD_WORKER } from '../package-files.js';
 
 interface DeployArgs extends GlobalArgs {
   'hosts-file'?: string;
@@ -106,6 +106,8 @@ export const deployCommand = {
             pool,
             entry,
             bundlePath: AGENT_BUNDLE,
+            threadWorkerPath: THREAD_WORKER,
+            redisCaPath: context.settings.redisCa,
             agentEnv: { ...redis.env, FLEET_PREFIX: context.settings.prefix, FLEET_DEPLOYMENT: deployment },
             // New credentials reach a running agent only by writing its settings and restarting it.
             reconfigure: choice.nodeAcl || choice.nodeRedisUrl !== null,
@@ -117,7 +119,11 @@ export const deployCommand = {
           });
           const agent = await agentServing(context.store, entry.raw, DEFAULTS.deployReportWaitMs);
           if (agent === null)
-            return { entry: entry.raw, ok: false, words: `the agent did not come up (see ~/.local/share/fleet/agent.log there)` };
+            return {
+              entry: entry.raw,
+              ok: false,
+              words: `the agent did not come up (see ~/${nodeAgentLayout(entry.raw).dir}/agent.log there)`,
+            };
           if (outcome.status === 'current')
             return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
           const what =

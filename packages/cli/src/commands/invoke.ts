@@ -10,7 +10,7 @@ import {
 } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { commandFromArgs, hostFlags, hostsFromArgs } from '../command-args.js';
+import { commandFromArgs, hostFlags, hostsFromArgs, threadCommand } from '../command-args.js';
 import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { formatHostSummary } from '../format/host-summary.js';
@@ -43,6 +43,8 @@ interface InvokeArgs extends GlobalArgs {
   workdir?: string;
   env?: string[];
   script?: string;
+  thread?: boolean;
+  eval?: string;
   argv?: boolean;
   json: boolean;
   group: boolean;
@@ -76,7 +78,16 @@ export const invokeCommand = {
       .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
       .option('workdir', { type: 'string', describe: 'Working directory on each host (default: the home directory)' })
       .option('env', { type: 'string', array: true, nargs: 1, describe: 'Set an environment variable, K=V (repeatable)' })
-      .option('script', { alias: 'file-path', type: 'string', describe: 'Send this local script and run it on each host' })
+      .option('script', {
+        alias: 'file-path',
+        type: 'string',
+        describe: 'Send this local script and run it on each host (with --thread: an ES module whose default export is an async function)',
+      })
+      .option('thread', {
+        type: 'boolean',
+        describe: "Run JavaScript in a worker thread of each host's own agent (fleet deploy), or of this machine's for localhost",
+      })
+      .option('eval', { type: 'string', describe: 'With --thread: the body of an async function of { args, emit }' })
       .option('argv', {
         type: 'boolean',
         describe:
@@ -144,10 +155,14 @@ async function requestFromArgs(
   maxOutputBytes: number,
 ): Promise<JobRequest> {
   const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory);
-  const command = await commandFromArgs(argv.script, argv['--'] ?? [], {
-    argv: argv.argv === true,
-    example: `fleet invoke ${hostWords(argv)} -- uptime`,
-  });
+  const command = argv.thread
+    ? await threadCommand(argv.eval, argv.script, argv['--'] ?? [], `fleet invoke ${hostWords(argv)} --thread`)
+    : await commandFromArgs(argv.script, argv['--'] ?? [], {
+        argv: argv.argv === true,
+        example: `fleet invoke ${hostWords(argv)} -- uptime`,
+      });
+  if (!argv.thread && argv.eval !== undefined)
+    throw new UsageError('--eval goes with --thread', { hint: `fleet invoke ${hostWords(argv)} --thread --eval 'return 1 + 1'` });
   return resolveJobRequest({
     ...own,
     type: 'remote',
@@ -170,6 +185,8 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['-x', argv.exclude !== undefined],
     ['--inventory', argv.inventory !== undefined],
     ['--script', argv.script !== undefined],
+    ['--thread', argv.thread !== undefined],
+    ['--eval', argv.eval !== undefined],
     ['the command after --', (argv['--'] ?? []).length > 0],
     ['--argv', argv.argv !== undefined],
     ['--workdir', argv.workdir !== undefined],

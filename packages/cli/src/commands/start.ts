@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { resolveJobRequest, FileReadError, UsageError, type CommandSpec } from '@fleet/core';
+import { resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { commandFromArgs } from '../command-args.js';
+import { commandFromArgs, threadCommand } from '../command-args.js';
 import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
@@ -49,7 +48,7 @@ const builder = (yargs: Argv<GlobalArgs>) =>
 async function handler(argv: StartArgs, thread: boolean): Promise<void> {
   preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
   const rest = argv['--'] ?? [];
-  const command = thread ? await threadCommand(argv.eval, argv.script, rest) : await processCommand(argv, rest);
+  const command = thread ? await threadCommand(argv.eval, argv.script, rest, 'fleet start --thread') : await processCommand(argv, rest);
   const settings = settingsFrom(argv);
   const request = resolveJobRequest({
     type: thread ? 'thread' : 'process',
@@ -68,21 +67,6 @@ async function handler(argv: StartArgs, thread: boolean): Promise<void> {
 function processCommand(argv: StartArgs, rest: string[]): Promise<CommandSpec> {
   if (argv.eval !== undefined) throw new UsageError('--eval goes with --thread', { hint: `fleet start --thread --eval 'return 1 + 1'` });
   return commandFromArgs(argv.script, rest, { argv: argv.argv === true });
-}
-
-/** JavaScript for a thread job: `--eval` code, or a module file read here and sent to the agent. */
-async function threadCommand(code: string | undefined, module: string | undefined, args: string[]): Promise<CommandSpec> {
-  if ((code === undefined) === (module === undefined)) {
-    throw new UsageError('a thread job needs --eval JS or --script MODULE.mjs, one of them', {
-      hint: `fleet start --thread --eval 'return 1 + 1'`,
-    });
-  }
-  if (code !== undefined) return { kind: 'thread', source: 'eval', name: '', code, args };
-  const path = module as string;
-  const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    throw new FileReadError('the module', path, error);
-  });
-  return { kind: 'thread', source: 'module', name: path, code: text, args };
 }
 
 export const startCommand = {
