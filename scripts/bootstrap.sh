@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 #   and nodeset, which holds ranges and @groups to ClusterShell's.
 # ansible-core: ansible-inventory, which holds --inventory to Ansible's reading.
 # iproute2: ip netns, the network namespaces the jump-host tests hide targets in.
-packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2)
+# dropbear-bin: Dropbear, the sshd of OpenWrt and embedded boards, which the
+#   stop and timeout tests run beside OpenSSH (test/support/dropbear-host.ts).
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2 dropbear-bin)
 
 missing=()
 for package in "${packages[@]}"; do

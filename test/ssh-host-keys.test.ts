@@ -112,6 +112,21 @@ describe('host keys, as OpenSSH checks them', () => {
     expect(viaFleet.stdout).toBe('web1: reached\n');
   });
 
+  it('takes a key changed in known_hosts for the next command, even on a pooled connection, as ssh does', async () => {
+    const known = await knownHosts('known_hosts', line(plainName()));
+    const config = await writeSshConfig(`UserKnownHostsFile ${known}`, 'StrictHostKeyChecking yes');
+    expect((await fleetReaches()).stdout).toBe('web1: reached\n');
+    // The agent keeps that connection for its next command. Now known_hosts holds another key for the host.
+    await knownHosts('known_hosts', `${plainName()} ${ssh.fleet.hostCa}`);
+    const [refusedByFleet, refusedBySsh] = await Promise.all([fleetReaches(), sshReaches(config)]);
+    expect(refusedBySsh.code).toBe(255);
+    expect(refusedByFleet.code).toBe(1);
+    expect(refusedByFleet.stderr).toContain(`host key mismatch for ${plainName()}`);
+    // Put right again, it is reached again.
+    await knownHosts('known_hosts', line(plainName()));
+    expect((await fleetReaches()).stdout).toBe('web1: reached\n');
+  });
+
   it('refuses a key a @revoked line names in any known_hosts file, even one another file accepts, as ssh does', async () => {
     const accepting = await knownHosts('known_hosts', line(plainName()));
     const revoking = await knownHosts('revoked_hosts', `@revoked * ${ssh.fleet.hosts[0]?.publicKey}`);

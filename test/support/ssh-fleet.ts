@@ -293,7 +293,8 @@ export async function descendantsOf(pid: number): Promise<number[]> {
   return found;
 }
 
-async function signalTree(child: ChildProcess | null | undefined, signal: NodeJS.Signals): Promise<void> {
+/** Sends `signal` to a process and everything below it. */
+export async function signalTree(child: ChildProcess | null | undefined, signal: NodeJS.Signals): Promise<void> {
   if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
   for (const pid of [child.pid, ...(await descendantsOf(child.pid))]) {
     try {

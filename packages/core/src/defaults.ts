@@ -39,6 +39,13 @@ export const DEFAULTS = {
    */
   stopGraceMs: 5_000,
   /**
+   * After the SIGKILL that ends a stopped or timed-out remote command, how
+   * long the host has to confirm it (the channel closes); past it, fleet closes
+   * the channel and ends the child itself, saying the host did not confirm.
+   * @defaultValue 1 s
+   */
+  stopConfirmMs: 1_000,
+  /**
    * A detached agent started by the CLI exits after this long without work.
    * @defaultValue 5 min
    */

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HostCommandSpec, RunSpec } from './command-spec.js';
-import { buildRemoteCommand, buildRemoteInput, parseRemoteMarker } from './remote-command.js';
+import { buildRemoteCommand, buildRemoteInput, buildRemoteKill, parseRemoteMarker, REMOTE_MARKER } from './remote-command.js';
 import { RemoteStdoutPreambleFilter } from './remote-stdout-preamble.js';
 import { commandLineFromArgv } from './shell-quote.js';
 
@@ -130,5 +130,41 @@ describe.each(['/bin/bash', '/bin/dash', '/bin/zsh'])('the remote wrapper under 
     const shebang = run(`#!${process.execPath}\nconsole.log(process.argv.slice(2).join('|'))\n`, ['x', "y'z"]);
     expect([shebang.status, shebang.stdout.toString()]).toEqual([0, "x|y'z\n"]);
     expect(readdirSync(scripts)).toEqual([]);
+  });
+});
+
+describe.each(['/bin/bash', '/bin/dash'])('a stop under a %s login', (shell) => {
+  it('runs the command in a process group of its own, led by the pid it reports, even when its shell leads none', () => {
+    // spawnSync leaves the shell in this process's group, as Dropbear without a pty does.
+    const line = 'read -r fleet_stat < /proc/$$/stat; set -- ${fleet_stat##*) }; echo "$3"';
+    const result = runAs(shell, { ...base, command: { kind: 'shell', line } });
+    const pid = result.markers.find((marker) => marker.kind === 'pid');
+    expect(result.stdout.toString()).toBe(`${pid?.kind === 'pid' ? pid.pid : 'no pid'}\n`);
+  });
+
+  it('signals the whole group: the shell never runs the line past its killed child', async () => {
+    const child = spawn(shell, ['-c', buildRemoteCommand({ ...base, command: { kind: 'shell', line: 'sleep 30; echo done' } })], {
+      argv0: basename(shell),
+      env: { ...process.env, SHELL: shell },
+    });
+    child.stdin.end(buildRemoteInput(base));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const pid = await new Promise<number>((resolve) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const marker = stderr
+          .split('\n')
+          .map(parseRemoteMarker)
+          .find((found) => found?.kind === 'pid');
+        if (marker?.kind === 'pid' && stderr.includes(`${REMOTE_MARKER}start\n`)) resolve(marker.pid);
+      });
+    });
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    // The kill line runs in the login shell, as the executor's second channel runs it.
+    spawnSync(shell, ['-c', buildRemoteKill(pid, 'TERM')]);
+    expect(await ended).toBe('SIGTERM');
+    expect(stdout).not.toContain('done');
   });
 });

@@ -17,11 +17,33 @@ export const REMOTE_MARKER = '\u001efleet:';
 export const REMOTE_STDOUT_MARKER = `${REMOTE_MARKER}stdout\n`;
 
 /**
+ * The first thing the remote `/bin/sh` runs: it makes sure the wrapper leads
+ * a process group (and session) of its own, so that `stop` can signal the
+ * command's whole tree (see {@link buildRemoteKill}), then runs the wrapper's
+ * steps (its `$1`) with the same pid. OpenSSH makes every session's shell a
+ * session leader already; Dropbear without a pty does not (the shell is in
+ * the group of Dropbear's own process), so there the wrapper `exec`s
+ * `setsid`, which keeps the pid when the caller leads no group. Only then:
+ * `setsid` forks when the caller already leads one, and would end the
+ * channel at once. Who leads is read from /proc (any Linux, BusyBox
+ * included); without /proc or without `setsid`, the wrapper runs where it
+ * is, and the kill falls back to the pid and its children.
+ */
+const OWN_SESSION = [
+  'fleet_steps=$1',
+  'fleet_stat=',
+  '{ read -r fleet_stat < "/proc/$$/stat"; } 2>/dev/null',
+  'set -- ${fleet_stat##*) }',
+  'if [ -n "$3" ] && [ "$3" != "$$" ] && command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c "$fleet_steps"; fi',
+  'exec /bin/sh -c "$fleet_steps"',
+].join('\n');
+
+/**
  * The command line sent over SSH. sshd gives it to the login shell, which
  * only has to run `exec /bin/sh -c '...'` (so bash, dash, zsh and ksh logins
  * all work). That wrapper does fleet's set-up out of the user's sight: it
- * reports its pid (the session leader sshd made, so that `stop` can signal the
- * whole session), reads the set-up header from standard input (the `--env`
+ * reports its pid (the leader of a session of its own, see `OWN_SESSION`, so
+ * that `stop` can signal the whole session), reads the set-up header from standard input (the `--env`
  * values, which never appear on a command line), writes a script to a private
  * temporary file, changes directory and exports the environment. Then it
  * `exec`s the login shell (`$SHELL`, which sshd sets) on the user's line, as
@@ -66,7 +88,7 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
     const args = command.args.map(quoteShellWord).join(' ');
     steps.push(`${hasShebang(command.content) ? '"$1"' : '/bin/sh "$1"'} ${args} </dev/null`);
   }
-  return `exec /bin/sh -c ${quoteShellWord(steps.join('\n'))}`;
+  return `exec /bin/sh -c ${quoteShellWord(OWN_SESSION)} sh ${quoteShellWord(steps.join('\n'))}`;
 }
 
 /**
@@ -79,9 +101,17 @@ export function buildRemoteInput(spec: RunSpec<HostCommandSpec>): string {
   return spec.command.kind === 'script' ? header + spec.command.content : header;
 }
 
-/** The command that signals everything a remote command started (its process group and session). */
+/**
+ * The command that signals everything a remote command started: its process
+ * group and session, which the wrapper leads (see `OWN_SESSION`). Where it
+ * could not lead one (no /proc, no `setsid`), there is no group of that
+ * number, and the pid itself, then its children, are signalled instead (the
+ * shell first: else it could run its next command once its child is gone).
+ * No `--` before the group: dash's `kill` refuses it (`Illegal number: -`),
+ * and the line runs in the login shell, dash included.
+ */
 export function buildRemoteKill(pid: number, signal: 'TERM' | 'KILL'): string {
-  return `kill -${signal} -- -${pid} 2>/dev/null; pkill -${signal} -s ${pid} 2>/dev/null; true`;
+  return `kill -${signal} -${pid} 2>/dev/null || { kill -${signal} ${pid}; pkill -${signal} -P ${pid}; } 2>/dev/null; pkill -${signal} -s ${pid} 2>/dev/null; true`;
 }
 
 /** What a wrapper line says, or null for an ordinary line. */

@@ -14,6 +14,18 @@ describe('judgeOutcome', () => {
     expect(judgeOutcome({ ...base, exitCode: 3 }, spec)).toEqual({ state: 'Failed', exitCode: 3, reason: 'exit code 3' });
   });
 
+  it('adds to a stop or a timeout what else is known, e.g. that the host never confirmed the end', () => {
+    const unconfirmed = { ...base, exitCode: null, failure: 'the host did not confirm the command ended' };
+    expect(judgeOutcome({ ...unconfirmed, interruption: 'stop' }, spec)).toMatchObject({
+      state: 'Stopped',
+      reason: 'stopped; the host did not confirm the command ended',
+    });
+    expect(judgeOutcome({ ...unconfirmed, interruption: 'timeout' }, { ...spec, timeoutMs: 3000 })).toMatchObject({
+      state: 'Failed',
+      reason: 'timed out after 3s; the host did not confirm the command ended',
+    });
+  });
+
   it('names the signal that killed a command', () => {
     expect(judgeOutcome({ ...base, exitCode: null, signal: 'SIGKILL' }, spec).reason).toBe('killed by signal SIGKILL');
   });

@@ -46,11 +46,13 @@ export function judgeOutcome(result: RunResult, spec: Pick<RunSpec, 'timeoutMs' 
 /** How the command itself ended, output aside. */
 function judgeRun(result: RunResult, timeoutMs: number | null): Outcome {
   const exitCode = result.exitCode;
-  if (result.interruption === 'stop') return { state: 'Stopped', exitCode, reason: 'stopped' };
+  // An interrupted run's failure says what else is known, e.g. that the host never confirmed the end.
+  const also = result.failure === null ? '' : `; ${result.failure}`;
+  if (result.interruption === 'stop') return { state: 'Stopped', exitCode, reason: `stopped${also}` };
   if (result.interruption === 'timeout') {
-    return { state: 'Failed', exitCode, reason: `timed out after ${formatSeconds(timeoutMs ?? result.durationMs)}` };
+    return { state: 'Failed', exitCode, reason: `timed out after ${formatSeconds(timeoutMs ?? result.durationMs)}${also}` };
   }
-  if (result.interruption === 'shutdown') return { state: 'Failed', exitCode, reason: 'agent shut down' };
+  if (result.interruption === 'shutdown') return { state: 'Failed', exitCode, reason: `agent shut down${also}` };
   if (result.failure !== null) return { state: 'Failed', exitCode, reason: result.failure };
   if (result.signal !== null) return { state: 'Failed', exitCode, reason: `killed by signal ${result.signal}` };
   if (exitCode === 0) return { state: 'Completed', exitCode: 0, reason: null };

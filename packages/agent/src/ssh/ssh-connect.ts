@@ -29,6 +29,8 @@ export interface SshConnectOptions {
   openTransport?: () => Promise<SshTransport | null>;
   /** Where a failed attempt that is tried again is told (ConnectionAttempts). @defaultValue nowhere */
   log?: (line: string) => void;
+  /** Hears of the host key known_hosts accepted, so that a pooled connection can be checked again later. @defaultValue nowhere */
+  onHostKey?: (key: Buffer) => void;
 }
 
 /**
@@ -119,6 +121,7 @@ function connectOnce(
       verifyHostKey(ssh, key).then(
         (verdict) => {
           refusedKey = verdict;
+          if (verdict === null) options.onHostKey?.(key);
           verify(verdict === null);
         },
         (error: unknown) => {
@@ -213,6 +216,11 @@ function toConnectError(error: unknown, target: SshTarget): SshConnectError {
       error,
     );
   return failure(target, `cannot connect to ${where}: ${error instanceof Error ? error.message : String(error)}`, 'other', error);
+}
+
+/** The error of a host key known_hosts refuses (`verdict`, from verifyHostKey), as a new connection fails with it. */
+export function hostKeyRefused(target: SshTarget, verdict: string): SshConnectError {
+  return failure(target, verdict, 'host-key');
 }
 
 function failure(target: SshTarget, message: string, kind: SshConnectFailure, cause?: unknown): SshConnectError {

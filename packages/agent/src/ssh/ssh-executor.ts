@@ -2,6 +2,7 @@ import {
   buildRemoteCommand,
   buildRemoteInput,
   buildRemoteKill,
+  DEFAULTS,
   describePreambleOverflow,
   hostRunSpec,
   RemotePreambleFilter,
@@ -22,7 +23,9 @@ import { resolveSshTarget } from './ssh-target.js';
  * Runs commands on a host over SSH, on a pooled connection. Closing a channel
  * does not end a remote command, so a stop or a timeout signals the command's
  * whole session on the host (SIGTERM, then SIGKILL after the grace period)
- * through a second channel on the same connection.
+ * through a second channel on the same connection. A host that does not
+ * confirm the end within `DEFAULTS.stopConfirmMs` of the SIGKILL (hung, or
+ * its kill went nowhere) gets its channel closed, and the child ends anyway.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
   return async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
@@ -55,6 +58,9 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
   };
 }
 
+/** Why a stopped or timed-out child ended without word from its host. */
+const UNCONFIRMED = 'the host did not confirm the command ended';
+
 /** Attaches every listener synchronously (inside the Promise executor): see SshLease.exec. */
 function watchChannel(
   channel: ClientChannel,
@@ -62,6 +68,7 @@ function watchChannel(
   signal: AbortSignal,
   stopGraceMs: number,
   onOutput: OutputListener,
+  stopConfirmMs: number = DEFAULTS.stopConfirmMs,
 ): Promise<Partial<RunResult>> {
   return new Promise((resolve) => {
     let pid: number | null = null;
@@ -70,7 +77,7 @@ function watchChannel(
     const preamble = new RemotePreambleFilter((marker) => {
       if (marker.kind === 'pid') {
         pid = marker.pid;
-        if (signal.aborted) interrupt();
+        if (signal.aborted) terminate();
       } else if (marker.kind === 'error') {
         wrapperError = marker.message;
       }
@@ -96,7 +103,12 @@ function watchChannel(
       channel.close();
     };
 
+    // SIGTERM at once (or as soon as the pid is known), SIGKILL after the grace, and
+    // if the host has still not confirmed the end (the channel closed) a moment
+    // later, the child ends anyway: the channel is closed and the reason says so.
     let killTimer: NodeJS.Timeout | null = null;
+    let confirmTimer: NodeJS.Timeout | null = null;
+    let terminated = false;
     const sendKill = (which: 'TERM' | 'KILL') => {
       if (pid === null || lease.lost) return;
       lease
@@ -107,15 +119,29 @@ function watchChannel(
         })
         .catch(() => {});
     };
-    let interrupted = false;
-    const interrupt = () => {
-      if (pid === null) return; // sent as soon as the pid is known
-      if (interrupted) return;
-      interrupted = true;
+    const terminate = () => {
+      if (pid === null || terminated) return; // sent as soon as the pid is known
+      terminated = true;
       sendKill('TERM');
-      killTimer = setTimeout(() => sendKill('KILL'), stopGraceMs);
+    };
+    const interrupt = () => {
+      terminate();
+      if (killTimer !== null) return;
+      killTimer = setTimeout(() => {
+        sendKill('KILL');
+        confirmTimer = setTimeout(giveUpOnHost, stopConfirmMs);
+      }, stopGraceMs);
+    };
+    let closed = false;
+    const giveUpOnHost = () => {
+      // An exit status is the host's word: the channel closes once its output is read.
+      if (closed || exit !== null) return;
+      closed = true;
+      channel.close();
+      resolve({ failure: UNCONFIRMED });
     };
     signal.addEventListener('abort', interrupt, { once: true });
+    if (signal.aborted) interrupt();
 
     channel.on('exit', (code: number | null, signalName?: string) => {
       // ssh2 reports 'SIGKILL'; the SSH protocol itself says 'KILL'.
@@ -124,6 +150,9 @@ function watchChannel(
     channel.on('close', () => {
       signal.removeEventListener('abort', interrupt);
       if (killTimer) clearTimeout(killTimer);
+      if (confirmTimer) clearTimeout(confirmTimer);
+      if (closed) return;
+      closed = true;
       // Whatever the command left behind in its session goes too.
       if (signal.aborted) sendKill('KILL');
       // ssh2 emits the channel's 'close' once stdout has ended, but not stderr:

@@ -1,7 +1,8 @@
 import { DEFAULTS } from '@fleet/core';
 import type { Client } from 'ssh2';
 import { Slots } from '../slots.js';
-import { connectSsh, createSsh2Client, shuttingDownError, type SshClientFactory } from './ssh-connect.js';
+import { verifyHostKey } from './host-key-check.js';
+import { connectSsh, createSsh2Client, hostKeyRefused, shuttingDownError, type SshClientFactory } from './ssh-connect.js';
 import { SshLease } from './ssh-lease.js';
 import { forwardThroughJump } from './jump-forward.js';
 import { spawnProxyCommand } from './proxy-command.js';
@@ -48,6 +49,10 @@ class Connection {
   /** Leases held, by use: commands (sshd's sessions) and channels forwarded to hosts behind this one. */
   readonly held: Record<LeaseUse, number> = { session: 0, forward: 0 };
   dead = false;
+  /** Refused by known_hosts since it was made: given to no new lease, closed once the last one is back. */
+  retired = false;
+  /** The host key known_hosts accepted at the handshake; null before. */
+  hostKey: Buffer | null = null;
   idleTimer: NodeJS.Timeout | null = null;
   readonly ready: Promise<Client>;
 
@@ -92,7 +97,8 @@ export class SshPool {
     const list = this.connections.get(target.key) ?? [];
     this.connections.set(target.key, list);
     const limit = use === 'session' ? this.options.maxSessions : this.options.maxForwards;
-    let connection = list.find((candidate) => !candidate.dead && candidate.held[use] < limit);
+    let connection = list.find((candidate) => !candidate.dead && !candidate.retired && candidate.held[use] < limit);
+    const pooled = connection !== undefined;
     if (!connection) {
       connection = this.open(target);
       list.push(connection);
@@ -108,6 +114,7 @@ export class SshPool {
       throw error;
     }
     const held = connection;
+    if (pooled) await this.recheckHostKey(target, held, use);
     return new SshLease(
       client,
       () => held.dead,
@@ -130,10 +137,37 @@ export class SshPool {
     this.transports.clear();
   }
 
-  /** A lease given back: the last one out starts the idle clock. */
+  /**
+   * A pooled connection's host key, checked again against known_hosts before
+   * it carries another command (cheap: the file is parsed again only when it
+   * changed), so that a key changed or revoked there takes effect for the next
+   * command, as with ssh, which connects afresh each time. Refused, the
+   * connection is retired: commands running on it go on, none new is given it.
+   */
+  private async recheckHostKey(target: SshTarget, connection: Connection, use: LeaseUse): Promise<void> {
+    if (connection.hostKey === null) return;
+    let verdict: string | null;
+    try {
+      verdict = await verifyHostKey(target.options, connection.hostKey);
+    } catch (error) {
+      verdict = `cannot check the host key: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (verdict === null) return;
+    connection.retired = true;
+    this.release(target.key, connection, use);
+    throw hostKeyRefused(target, verdict);
+  }
+
+  /** A lease given back: the last one out starts the idle clock (or closes a retired connection). */
   private release(key: string, connection: Connection, use: LeaseUse): void {
     connection.held[use] -= 1;
     if (connection.held.session > 0 || connection.held.forward > 0 || connection.dead) return;
+    if (connection.retired) {
+      connection.dead = true;
+      connection.client?.end();
+      this.forget(key, connection);
+      return;
+    }
     connection.idleTimer = setTimeout(() => {
       connection.dead = true;
       connection.client?.end();
@@ -158,6 +192,7 @@ export class SshPool {
           keepaliveIntervalMs: this.options.keepaliveIntervalMs,
           log: this.options.log,
           onAttempt: (client) => (connection.client = client),
+          onHostKey: (key) => (connection.hostKey = key),
           onLost: () => {
             connection.dead = true;
             this.forget(target.key, connection);
