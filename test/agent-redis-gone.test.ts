@@ -62,6 +62,10 @@ describe('an agent whose Redis is gone', () => {
     const agent = await startForegroundAgent(env);
     const job = await env.json<JobJson>(['start', '--', `echo up; ${env.sleep} 300`]);
     await untilState(env, job.id, ['Running']);
+    // Its first line is in Redis (Running says only that it started): it must still be there once Redis is back.
+    await until(async () => (await env.fleet(['receive', String(job.id), '--keep'])).stdout === 'up\n', {
+      what: 'the job to have written its first line',
+    });
 
     await killRedis();
     const started = Date.now();
