@@ -53,6 +53,9 @@ export function spawnProxyCommand(command: string, log: (line: string) => void, 
     killGroup(child);
   };
   const sock = new ProcessStream(child);
+  // However the connection ends (the pool's idle close, a lost host, shutdown), its command ends with it,
+  // rather than waiting for `ssh -W` to notice the end of its input.
+  sock.once('close', close);
   return {
     sock,
     close,
