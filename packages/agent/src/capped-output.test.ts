@@ -29,6 +29,7 @@ function fakeOutput(options: { followed?: boolean; readsAt?: number[]; diesAt?: 
     get unreceivedBytes() {
       return unread;
     },
+    bytesDroppedOutOfMemory: 0,
   };
   return {
     output,
@@ -50,7 +51,7 @@ describe('CappedOutput', () => {
     const output = capped(fake.output, 100);
     expect(output.onOutput('stdout', Buffer.from('a\0b\xff'))).toBeUndefined();
     expect(output.onOutput('stderr', Buffer.from('no newline'))).toBeUndefined();
-    expect(await output.end()).toBe(0);
+    expect((await output.end()).bytesDropped).toBe(0);
     expect(fake.written).toEqual([
       { stream: 'stdout', text: 'a\0b\xff' },
       { stream: 'stderr', text: 'no newline' },
@@ -63,7 +64,7 @@ describe('CappedOutput', () => {
     await output.onOutput('stdout', Buffer.from('12345'));
     await output.onOutput('stdout', Buffer.from('6789'));
     await output.onOutput('stderr', Buffer.from('late'));
-    expect(await output.end()).toBe(5);
+    expect((await output.end()).bytesDropped).toBe(5);
     expect(fake.text()).toBe('12345678');
     expect(fake.text('stderr')).toBe('');
     expect(fake.text('error')).toBe('output exceeded 8 bytes: dropped the remaining 5 bytes (set FLEET_MAX_OUTPUT to keep more)');
@@ -74,7 +75,7 @@ describe('CappedOutput', () => {
     const output = capped(fake.output, 8);
     await output.onOutput('stdout', Buffer.from('12345678'));
     await output.onOutput('stdout', Buffer.from('abcd'));
-    expect(await output.end()).toBe(0);
+    expect((await output.end()).bytesDropped).toBe(0);
     expect(fake.text()).toBe('12345678abcd');
   });
 
@@ -88,7 +89,7 @@ describe('CappedOutput', () => {
     ];
     expect(waits.every((wait) => wait instanceof Promise)).toBe(true);
     for (const wait of waits) await wait;
-    expect(await output.end()).toBe(0);
+    expect((await output.end()).bytesDropped).toBe(0);
     expect(fake.written.map((w) => w.text).join('')).toBe('abcdefEghij');
     expect(fake.text()).toBe('abcdefghij');
   });
@@ -97,7 +98,7 @@ describe('CappedOutput', () => {
     const fake = fakeOutput({ followed: true, diesAt: 4 });
     const output = capped(fake.output, 4);
     await output.onOutput('stdout', Buffer.from('abcdefgh'));
-    expect(await output.end()).toBe(4);
+    expect((await output.end()).bytesDropped).toBe(4);
     expect(fake.text()).toBe('abcd');
   });
 
@@ -108,7 +109,7 @@ describe('CappedOutput', () => {
     const wait = output.onOutput('stdout', Buffer.from('abcdefgh'));
     interrupt.abort('stop');
     await wait;
-    expect(await output.end()).toBe(4);
+    expect((await output.end()).bytesDropped).toBe(4);
   });
 
   it('keeps a thread job’s value whole or drops it whole', async () => {
@@ -117,7 +118,7 @@ describe('CappedOutput', () => {
     await output.onValue({ a: 1 }); // 7 bytes of JSON
     await output.onValue([1, 2]); // 5: no room left for it
     await output.onValue(1); // dropped too: nothing is kept after a drop
-    expect(await output.end()).toBe(6);
+    expect((await output.end()).bytesDropped).toBe(6);
     expect(fake.written.slice(0, 1)).toEqual([{ stream: 'output', text: '{"a":1}' }]);
   });
 

@@ -54,15 +54,17 @@ export class CappedOutput {
 
   /**
    * Once the command has ended: says what was dropped, writes everything
-   * out; returns the bytes dropped. Rejects when output could not be written.
+   * out; returns the bytes dropped past the cap, and those Redis had no
+   * room for (the job's end record says so: an `error` record written now
+   * would be refused too). Rejects when output could not be written.
    */
-  async end(): Promise<number> {
+  async end(): Promise<{ bytesDropped: number; bytesDroppedOutOfMemory: number }> {
     while (this.waiting !== null) await this.waiting.catch(() => {});
     if (this.failure !== null) throw this.failure;
     const { dropped, capBytes } = this.budget;
     if (dropped > 0) await this.output.write('error', describeDroppedOutput(dropped, capBytes));
     await this.output.flush();
-    return dropped;
+    return { bytesDropped: dropped, bytesDroppedOutOfMemory: this.output.bytesDroppedOutOfMemory };
   }
 
   private room(): number {

@@ -2,7 +2,7 @@ import type { Outcome } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 
 /** Where one job's output goes while it runs: buffered bytes and records, written out by `flush`, and the count the cap is held to. */
-export type JobOutput = Pick<OutputWriter, 'writeBytes' | 'write' | 'flush' | 'recount' | 'unreceivedBytes'>;
+export type JobOutput = Pick<OutputWriter, 'writeBytes' | 'write' | 'flush' | 'recount' | 'unreceivedBytes' | 'bytesDroppedOutOfMemory'>;
 
 /**
  * What a {@link JobRunner} needs of the store, and no more: a job's claim,

@@ -50,6 +50,7 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
         get unreceivedBytes() {
           return unreceivedBytes;
         },
+        bytesDroppedOutOfMemory: 0,
       };
     },
   };

@@ -1,5 +1,6 @@
 import {
   alreadyRunReason,
+  isRedisOutOfMemory,
   judgeOutcome,
   withHostVariables,
   type Interruption,
@@ -84,12 +85,27 @@ export class JobRunner {
         outcome = { state: 'Failed', exitCode: null, reason: refusal };
       }
     } catch (error) {
-      outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${error instanceof Error ? error.message : String(error)}` };
+      const why = isRedisOutOfMemory(error) ? 'Redis out of memory' : error instanceof Error ? error.message : String(error);
+      outcome = { state: 'Failed', exitCode: null, reason: `agent error: ${why}` };
     } finally {
       this.running.delete(id);
     }
     const next = await ledger.finish(id, outcome, agentId);
-    if (next.length > 0) await ledger.dispatch(next);
+    if (next.length > 0) await this.dispatchNext(next);
+  }
+
+  /**
+   * Hands the siblings due now to the queue. Redis full refuses it: they are
+   * noted as being dispatched (the finish did that), so a reaper hands them
+   * out again once memory is freed.
+   */
+  private async dispatchNext(ids: readonly number[]): Promise<void> {
+    try {
+      await this.options.ledger.dispatch(ids);
+    } catch (error) {
+      if (!isRedisOutOfMemory(error)) throw error;
+      this.options.log?.(`Redis is out of memory: job(s) ${ids.join(', ')} wait to be handed out until memory is freed`);
+    }
   }
 
   /** Records the run before it starts; the refusal when this signed job was recorded before. */
@@ -116,8 +132,8 @@ export class JobRunner {
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
       const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput, onValue });
-      const bytesDropped = await output.end();
-      return judgeOutcome({ ...result, bytesDropped }, spec);
+      const dropped = await output.end();
+      return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {
       if (timer !== null) clearTimeout(timer);
     }

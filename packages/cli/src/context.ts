@@ -1,6 +1,26 @@
 import { homedir } from 'node:os';
-import { DEFAULTS, FleetError, redisChangeNotice, resolveSettings, type FleetSettings } from '@fleet/core';
-import { describeTarget, FleetStore, openRedis, swapLastUsedRedis, type RedisClient, type RedisTarget } from '@fleet/store';
+import {
+  DEFAULTS,
+  describeRedisFill,
+  FleetError,
+  fullestRedis,
+  isRedisOutOfMemory,
+  redisChangeNotice,
+  RedisOutOfMemoryError,
+  resolveSettings,
+  type FleetSettings,
+} from '@fleet/core';
+import {
+  describeTarget,
+  FleetStore,
+  isEmbeddedRedisSocket,
+  openRedis,
+  readRedisSelfReports,
+  redisSettingsWarnings,
+  swapLastUsedRedis,
+  type RedisClient,
+  type RedisTarget,
+} from '@fleet/store';
 import { forTerminal } from './format/terminal-text.js';
 
 /** What every command that talks to Redis works with. */
@@ -29,7 +49,7 @@ export async function withContext<T>(
   options: { startEmbedded?: boolean } = {},
 ): Promise<T> {
   const redis = await openRedis(settings, 'cli', options);
-  if (options.startEmbedded !== false) await sayWhenRedisChanged(settings, redis.target);
+  if (options.startEmbedded !== false) await sayWhenRedisChanged(settings, redis.target, redis.client);
   const extra: RedisClient[] = [];
   const store = new FleetStore({
     client: redis.client,
@@ -48,6 +68,11 @@ export async function withContext<T>(
   };
   try {
     return await run(context);
+  } catch (error) {
+    if (!isRedisOutOfMemory(error)) throw error;
+    // Redis's own words name a script by its digest; say what it means and how full Redis is.
+    const fullest = fullestRedis(await readRedisSelfReports(redis.client));
+    throw new RedisOutOfMemoryError(fullest === null ? null : describeRedisFill(fullest), error);
   } finally {
     await store.close().catch(() => {});
     for (const client of extra) client.disconnect();
@@ -56,7 +81,7 @@ export async function withContext<T>(
 }
 
 /** One line on stderr when this command uses another Redis than the last one did (core's redis-choice.ts). */
-async function sayWhenRedisChanged(settings: FleetSettings, target: RedisTarget): Promise<void> {
+async function sayWhenRedisChanged(settings: FleetSettings, target: RedisTarget, client: RedisClient): Promise<void> {
   const endpoint = describeTarget(target);
   // Only a notice: a state directory fleet cannot use here is reported where it matters, not on every command.
   const last = await swapLastUsedRedis(settings.stateDir, endpoint).catch((error: unknown) => {
@@ -65,4 +90,15 @@ async function sayWhenRedisChanged(settings: FleetSettings, target: RedisTarget)
   });
   const notice = redisChangeNotice(last, endpoint, settings.redisUrl !== null || settings.redisCluster !== null);
   if (notice !== null) process.stderr.write(`${forTerminal(process.stderr, `fleet: ${notice}`)}\n`);
+  // A Redis met for the first time (or again after another) has its settings checked once, here.
+  if (last !== endpoint) {
+    for (const warning of await redisSettingsWarnings(client, { embedded: isEmbeddedTarget(settings, target) })) {
+      process.stderr.write(`${forTerminal(process.stderr, `fleet: warning: ${warning}`)}\n`);
+    }
+  }
+}
+
+/** Whether the target is the embedded redis-server fleet started itself (AOF on, noeviction). */
+export function isEmbeddedTarget(settings: FleetSettings, target: RedisTarget): boolean {
+  return target.kind === 'socket' && isEmbeddedRedisSocket(settings.stateDir, target.path);
 }

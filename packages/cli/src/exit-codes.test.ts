@@ -1,4 +1,4 @@
-import { InterruptedError, OutputClosedError, UsageError } from '@fleet/core';
+import { InterruptedError, OutputClosedError, RedisOutOfMemoryError, UsageError } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
 import { describeError, exitCodeFor, signalExit } from './exit-codes.js';
 
@@ -21,5 +21,15 @@ describe('exit codes', () => {
     const error = new UsageError('unknown option --throtle; did you mean --throttle?', { hint: 'fleet invoke --help shows the usage' });
     expect(exitCodeFor(error)).toBe(2);
     expect(describeError(error)).toBe('fleet: unknown option --throtle; did you mean --throttle?\n  (fleet invoke --help shows the usage)');
+  });
+
+  it('says Redis is full in words, how full, and what frees it: an infrastructure failure, 3', () => {
+    const raw = new Error("OOM command not allowed when used memory > 'maxmemory'. script: 0145ab, on @user_script:256.");
+    const error = new RedisOutOfMemoryError('maxmemory 30 MiB, used 30.2 MiB', raw);
+    expect(exitCodeFor(error)).toBe(3);
+    expect(describeError(error)).toBe(
+      'fleet: Redis is out of memory (maxmemory 30 MiB, used 30.2 MiB): nothing new can be stored\n' +
+        '  (free memory with fleet receive or fleet remove of finished jobs, or raise maxmemory)',
+    );
   });
 });

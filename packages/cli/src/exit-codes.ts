@@ -4,6 +4,7 @@ import {
   FleetError,
   InterruptedError,
   OutputClosedError,
+  RedisOutOfMemoryError,
   RedisUnavailableError,
   UsageError,
   WaitTimeoutError,
@@ -32,7 +33,9 @@ export function signalExit(signal: NodeJS.Signals): number {
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof RedisUnavailableError || error instanceof AgentUnavailableError) return EXIT.infrastructure;
+  if (error instanceof RedisUnavailableError || error instanceof AgentUnavailableError || error instanceof RedisOutOfMemoryError) {
+    return EXIT.infrastructure;
+  }
   if (error instanceof WaitTimeoutError) return EXIT.timeout;
   if (error instanceof InterruptedError) return signalExit(error.signal);
   // A closed stdout ends fleet as SIGPIPE ends `seq` in `seq 100000 | head -3` (Node ignores

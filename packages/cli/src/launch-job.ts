@@ -1,4 +1,4 @@
-import { DEFAULTS, jobSigner, type JobRequest, type JobView } from '@fleet/core';
+import { DEFAULTS, isRedisOutOfMemory, jobSigner, type JobRequest, type JobView } from '@fleet/core';
 // Not the agent's main entry: that would load ssh2 and BullMQ into every CLI start.
 import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
@@ -21,6 +21,11 @@ export async function launchJob(context: CliContext, request: JobRequest, option
   const { job, dispatchIds } = await context.store.jobs.create(request, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
   });
-  await context.store.dispatcher.dispatch(dispatchIds);
+  await context.store.dispatcher.dispatch(dispatchIds).catch(async (error: unknown) => {
+    // Redis filled up between the job and its queue entries: nothing would run it
+    // until memory is freed, so it is taken back (removing runs while Redis is full).
+    if (isRedisOutOfMemory(error)) await context.store.transitions.remove([job.id]);
+    throw error;
+  });
   return job;
 }

@@ -123,6 +123,24 @@ export class RedisUnavailableError extends FleetError {
   override name = 'RedisUnavailableError';
 }
 
+/**
+ * Redis refused a write because it is full (maxmemory reached under
+ * `noeviction`): nothing new can be stored until memory is freed. `fill`
+ * says how full, when Redis said (`maxmemory 30 MiB, used 29.9 MiB`).
+ */
+export class RedisOutOfMemoryError extends FleetError {
+  override name = 'RedisOutOfMemoryError';
+  constructor(
+    readonly fill: string | null,
+    cause?: unknown,
+  ) {
+    super(`Redis is out of memory${fill === null ? '' : ` (${fill})`}: nothing new can be stored`, {
+      hint: 'free memory with fleet receive or fleet remove of finished jobs, or raise maxmemory',
+      cause,
+    });
+  }
+}
+
 /** No agent was alive and none could be started. */
 export class AgentUnavailableError extends FleetError {
   override name = 'AgentUnavailableError';

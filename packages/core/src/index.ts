@@ -17,6 +17,8 @@ export * from './run-result.js';
 export * from './settings.js';
 export * from './redacted-url.js';
 export * from './redis-choice.js';
+export * from './redis-memory.js';
+export * from './redis-settings.js';
 export * from './job-via.js';
 export * from './agent-choice.js';
 export * from './redis-cluster-seeds.js';

@@ -67,4 +67,15 @@ describe('judgeOutcome', () => {
       reason: 'stopped, and 2 MiB of output past FLEET_MAX_OUTPUT (16 MiB) was dropped',
     });
   });
+
+  it('fails a command that exited 0 but whose output Redis had no room for, and says how much', () => {
+    expect(judgeOutcome({ ...base, bytesDroppedOutOfMemory: 3 * MiB }, spec)).toEqual({
+      state: 'Failed',
+      exitCode: 0,
+      reason: 'exit code 0, but output dropped: Redis out of memory (3 MiB not stored)',
+    });
+    expect(judgeOutcome({ ...base, exitCode: 2, bytesDropped: MiB, bytesDroppedOutOfMemory: 1024 }, spec).reason).toBe(
+      'exit code 2, and 1 MiB of output past FLEET_MAX_OUTPUT (16 MiB) was dropped, and output dropped: Redis out of memory (1 KiB not stored)',
+    );
+  });
 });

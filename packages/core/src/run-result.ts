@@ -1,6 +1,7 @@
 import type { RunSpec } from './command-spec.js';
 import type { JobState } from './job-state.js';
 import { describeDroppedInReason } from './output-budget.js';
+import { describeOutputDroppedOutOfMemory } from './redis-memory.js';
 
 /** Why a command was cut short by fleet rather than ending by itself. */
 export type Interruption = 'stop' | 'timeout' | 'shutdown';
@@ -17,6 +18,8 @@ export interface RunResult {
   durationMs: number;
   /** Output dropped past the per-job cap (nobody was receiving it). */
   bytesDropped: number;
+  /** Output dropped because Redis was full (maxmemory under noeviction); 0 when left out. */
+  bytesDroppedOutOfMemory?: number;
   interruption: Interruption | null;
   /** Why the command could not be started or reached at all, in words. */
   failure: string | null;
@@ -31,14 +34,19 @@ export interface Outcome {
 
 /**
  * Turns a run result into the job's final state and a reason a person
- * understands. Output dropped past the cap is part of the outcome: a command
- * that exited 0 but lost output is Failed, so that a dump cut short never
- * reads as a success, and every reason says what was dropped.
+ * understands. Output dropped past the cap, or because Redis was full, is
+ * part of the outcome: a command that exited 0 but lost output is Failed,
+ * so that a dump cut short never reads as a success, and every reason says
+ * what was dropped.
  */
 export function judgeOutcome(result: RunResult, spec: Pick<RunSpec, 'timeoutMs' | 'maxOutputBytes'>): Outcome {
   const outcome = judgeRun(result, spec.timeoutMs);
-  if (result.bytesDropped === 0) return outcome;
-  const dropped = describeDroppedInReason(result.bytesDropped, spec.maxOutputBytes);
+  const losses: string[] = [];
+  if (result.bytesDropped > 0) losses.push(describeDroppedInReason(result.bytesDropped, spec.maxOutputBytes));
+  const outOfMemory = result.bytesDroppedOutOfMemory ?? 0;
+  if (outOfMemory > 0) losses.push(describeOutputDroppedOutOfMemory(outOfMemory));
+  if (losses.length === 0) return outcome;
+  const dropped = losses.join(', and ');
   if (outcome.state === 'Completed') return { state: 'Failed', exitCode: 0, reason: `exit code 0, but ${dropped}` };
   return { ...outcome, reason: `${outcome.reason ?? outcome.state.toLowerCase()}, and ${dropped}` };
 }

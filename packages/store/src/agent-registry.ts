@@ -1,3 +1,4 @@
+import { allowOomScript, type ScriptCall } from './allow-oom-script.js';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -30,20 +31,36 @@ export interface AgentInfo {
   heartbeatAt: string;
 }
 
+/** KEYS: the agent's key, the set of agents; ARGV: its info (JSON), the TTL (ms), its id. */
+const BEAT_LUA = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+return 1
+`;
+
 /**
  * Live agents. Each agent refreshes a key with a time-to-live; an agent whose
  * heartbeat stops drops out once the key expires, and the jobs it was running
  * are then failed as `agent lost` by the reaper.
  */
 export class AgentRegistry {
+  private readonly beatScript: ScriptCall;
+
   constructor(
     private readonly client: RedisClient,
     private readonly keys: FleetKeys,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.beatScript = allowOomScript(client, 'fleetAgentBeat', 2, BEAT_LUA);
+  }
 
+  /**
+   * Says the agent is alive. Runs while Redis is full: it rewrites one key
+   * in place, and an agent whose beat failed would have its running jobs
+   * reaped as `agent lost` ten seconds later.
+   */
   async beat(info: AgentInfo): Promise<void> {
-    await this.client.multi().set(this.keys.agent(info.id), JSON.stringify(info), 'PX', this.ttlMs).sadd(this.keys.agents, info.id).exec();
+    await this.beatScript(this.keys.agent(info.id), this.keys.agents, JSON.stringify(info), String(this.ttlMs), info.id);
   }
 
   async remove(agentId: string): Promise<void> {

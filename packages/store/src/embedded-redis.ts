@@ -18,6 +18,11 @@ export function embeddedRedisPaths(stateDir: string) {
   };
 }
 
+/** Whether a unix socket is the embedded redis-server's of this state directory (started by fleet with the settings it needs). */
+export function isEmbeddedRedisSocket(stateDir: string, socket: string): boolean {
+  return socket === embeddedRedisPaths(stateDir).socket;
+}
+
 /** Unix socket paths longer than this do not fit in sockaddr_un. */
 const MAX_SOCKET_PATH = 104;
 

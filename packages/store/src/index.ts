@@ -13,5 +13,6 @@ export * from './output-writer.js';
 export * from './private-state-dir.js';
 export * from './redis-choice-file.js';
 export * from './redis-connection.js';
+export * from './redis-self-report.js';
 export * from './transitions.js';
 export * from './work-queue.js';

@@ -1,4 +1,4 @@
-import { DEFAULTS, type OutputStream } from '@fleet/core';
+import { DEFAULTS, isRedisOutOfMemory, type OutputStream } from '@fleet/core';
 import { encodeData, type OutputStanding, type OutputStore } from './output-store.js';
 import type { Transitions } from './transitions.js';
 
@@ -48,6 +48,8 @@ export class OutputWriter {
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
+  /** Bytes Redis refused because it was full; from the first, everything after is dropped too. */
+  private droppedOutOfMemory = 0;
   private readonly batchRecords: number;
   private readonly highWaterBytes: number;
   private readonly packedBytes: number;
@@ -71,11 +73,22 @@ export class OutputWriter {
   }
 
   /**
+   * Bytes of output not stored because Redis was full (maxmemory under
+   * noeviction). Once Redis has refused a batch, the rest of the run's
+   * output is dropped and counted too, so that what is kept is the start of
+   * the output, with no hole in it, as at the output cap.
+   */
+  get bytesDroppedOutOfMemory(): number {
+    return this.droppedOutOfMemory;
+  }
+
+  /**
    * Buffers a chunk of stdout or stderr, as it is (the writer keeps it: the
    * caller must not reuse its memory). Resolves at once unless the buffer
    * is over its high-water mark.
    */
   writeBytes(stream: 'stdout' | 'stderr', chunk: Buffer): Promise<void> | undefined {
+    if (this.droppedOutOfMemory > 0) return this.dropOutOfMemory(chunk.length);
     for (let offset = 0; offset < chunk.length;) {
       const last = this.buffer[this.buffer.length - 1];
       const packing = last !== undefined && last.raw && last.stream === stream && last.bytes < this.packedBytes;
@@ -92,6 +105,7 @@ export class OutputWriter {
   /** Buffers one record: an `error` reason or an `output` value. */
   write(stream: OutputStream, data: unknown): Promise<void> | undefined {
     const bytes = Buffer.from(encodeData(stream, data));
+    if (this.droppedOutOfMemory > 0) return this.dropOutOfMemory(bytes.length);
     this.push({ stream, parts: [bytes], bytes: bytes.length, raw: false, ts: new Date().toISOString() });
     this.count(bytes.length);
     return this.settle();
@@ -115,6 +129,11 @@ export class OutputWriter {
     const standing = await this.store.output.standing(this.options.jobId, this.options.rootId);
     this.countedBytes = standing.unreadBytes;
     return standing;
+  }
+
+  private dropOutOfMemory(bytes: number): undefined {
+    this.droppedOutOfMemory += bytes;
+    return undefined;
   }
 
   private push(record: PendingRecord): PendingRecord {
@@ -166,8 +185,19 @@ export class OutputWriter {
       parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts),
       ts,
     ]);
-    const counted = await this.store.transitions.append(jobId, rootId, host, this.outputBatch, joined);
-    this.countedBytes = counted;
-    this.unsentBytes -= records.reduce((sum, record) => sum + record.bytes, 0);
+    const bytes = records.reduce((sum, record) => sum + record.bytes, 0);
+    try {
+      this.countedBytes = await this.store.transitions.append(jobId, rootId, host, this.outputBatch, joined);
+    } catch (error) {
+      if (!isRedisOutOfMemory(error)) throw error;
+      // Redis is full: this batch and everything still buffered are dropped, and all that follows.
+      const buffered = this.buffer.splice(0);
+      const more = buffered.reduce((sum, record) => sum + record.bytes, 0);
+      this.bufferedBytes = 0;
+      this.unsentBytes -= more;
+      this.dropOutOfMemory(bytes + more);
+    } finally {
+      this.unsentBytes -= bytes;
+    }
   }
 }

@@ -86,7 +86,7 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  * and a parent's `unreadTotal` (its children's entries). Raised by append
  * and by a leaf's end (its `error` entry); lowered by ack.
  */
-export const TRANSITIONS_LUA = [
+const TRANSITIONS_BODY = [
   `
 local op = ARGV[1]
 local prefix = ARGV[2]
@@ -307,3 +307,28 @@ end
 return redis.error_reply('fleet: unknown transition ' .. tostring(op))
 `,
 ].join('\n');
+
+/**
+ * The operations that end, free or refresh things in place, and so must
+ * run while Redis is full (maxmemory reached under noeviction): what ends a
+ * job, stops it, reaps a lost agent's jobs, and deletes received output
+ * or whole jobs. Each writes at most a few small fields or one `error` entry
+ * beside what it frees. Output (`append`) and new jobs (`create`) grow
+ * memory without bound and are never among them: Redis refuses those when
+ * full, which is what keeps it from growing past maxmemory.
+ */
+export const BOUNDED_TRANSITIONS = ['finish', 'stop', 'reap', 'remove', 'pruneRoots', 'dispatched', 'ack'] as const;
+
+/** The transition script for the operations that may grow memory: Redis refuses their first write when it is full. */
+export const TRANSITIONS_LUA = TRANSITIONS_BODY;
+
+/**
+ * The same script for the {@link BOUNDED_TRANSITIONS} alone, run flagged
+ * `allow-oom` (see allow-oom-script.ts): it refuses any other operation, so
+ * that nothing that grows memory gets past maxmemory through it.
+ */
+export const BOUNDED_TRANSITIONS_LUA = `local bounded = {${BOUNDED_TRANSITIONS.map((op) => `${op} = true`).join(', ')}}
+if not bounded[ARGV[1]] then
+  return redis.error_reply('fleet: transition ' .. tostring(ARGV[1]) .. ' may grow memory and is not run with allow-oom')
+end
+${TRANSITIONS_BODY}`;

@@ -1,7 +1,8 @@
 import { DEFAULTS, type Outcome } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
-import { TRANSITIONS_LUA } from './transitions-lua.js';
+import { allowOomScript, type ScriptCall } from './allow-oom-script.js';
+import { BOUNDED_TRANSITIONS, BOUNDED_TRANSITIONS_LUA, TRANSITIONS_LUA } from './transitions-lua.js';
 
 type TransitionCommand = (key: string, ...args: (string | Buffer)[]) => Promise<unknown>;
 
@@ -48,6 +49,8 @@ export interface DispatchRoutes {
  */
 export class Transitions {
   private readonly command: TransitionCommand;
+  /** The same script flagged allow-oom, for the operations that must run while Redis is full. */
+  private readonly boundedCommand: ScriptCall;
 
   constructor(
     client: RedisClient,
@@ -57,10 +60,12 @@ export class Transitions {
       client.defineCommand('fleetTransition', { numberOfKeys: 1, lua: TRANSITIONS_LUA });
     }
     this.command = (client as unknown as { fleetTransition: TransitionCommand }).fleetTransition.bind(client);
+    this.boundedCommand = allowOomScript(client, 'fleetBoundedTransition', 1, BOUNDED_TRANSITIONS_LUA);
   }
 
   private call(op: string, ...args: (string | number | Buffer)[]): Promise<unknown> {
-    return this.command(this.keys.ids, op, this.keys.prefix, ...args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg))));
+    const argv = [this.keys.ids, op, this.keys.prefix, ...args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg)))] as const;
+    return isBounded(op) ? this.boundedCommand(...argv) : this.command(...argv);
   }
 
   /** Writes a new job and indexes it; returns the leaf ids to hand to BullMQ now. */
@@ -179,4 +184,8 @@ export class Transitions {
       await this.call('ack', rootId, ...batch);
     }
   }
+}
+
+function isBounded(op: string): boolean {
+  return (BOUNDED_TRANSITIONS as readonly string[]).includes(op);
 }

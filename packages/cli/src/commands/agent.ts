@@ -1,8 +1,8 @@
 import { DEFAULTS, parseComputerNames, positiveInteger, settledWithin, UsageError } from '@fleet/core';
 import { join } from 'node:path';
-import { describeTarget, ensurePrivateStateDir, FleetStore, openRedis, resolveDeployment } from '@fleet/store';
+import { describeTarget, ensurePrivateStateDir, FleetStore, openRedis, redisSettingsWarnings, resolveDeployment } from '@fleet/store';
 import type { Argv } from 'yargs';
-import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
+import { isEmbeddedTarget, settingsFrom, withContext, type GlobalArgs } from '../context.js';
 import { stopAgents } from '../stop-agents.js';
 
 interface AgentArgs extends GlobalArgs {
@@ -63,6 +63,9 @@ export const agentCommand = {
     await ensurePrivateStateDir(settings.stateDir);
     const redis = await openRedis(settings, 'agent');
     redisEndpoint = describeTarget(redis.target);
+    for (const warning of await redisSettingsWarnings(redis.client, { embedded: isEmbeddedTarget(settings, redis.target) })) {
+      log(`warning: ${warning}`);
+    }
     const store = new FleetStore({
       client: redis.client,
       prefix: settings.prefix,

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { describeTarget } from '@fleet/store';
-import { withContext, type GlobalArgs } from '../context.js';
+import { describeTarget, redisSettingsWarnings } from '@fleet/store';
+import { isEmbeddedTarget, withContext, type GlobalArgs } from '../context.js';
 import { formatAgentTable } from '../format/agent-table.js';
 import { forTerminal, jsonForTerminal } from '../format/terminal-text.js';
 
@@ -12,10 +12,12 @@ export const statusCommand = {
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object: redis, prefix, agents' })
       .example('$0 status', 'which Redis this shell uses, and who takes its jobs'),
   handler: async (argv: GlobalArgs & { json: boolean }) => {
-    const status = await withContext(argv, async ({ store, target }) => ({
+    const status = await withContext(argv, async ({ store, target, settings }) => ({
       // Password hidden: status is for pasting into a bug report.
       redis: describeTarget(target),
       prefix: store.keys.prefix,
+      // What is wrong with the Redis's settings for fleet (eviction, no AOF); empty when nothing is.
+      redisWarnings: await redisSettingsWarnings(store.client, { embedded: isEmbeddedTarget(settings, target) }),
       agents: await store.agents.list(),
     }));
     if (argv.json) {
@@ -23,7 +25,9 @@ export const statusCommand = {
       return;
     }
     const show = (cell: string) => forTerminal(process.stdout, cell);
-    process.stdout.write(`Redis:  ${show(status.redis)}\nPrefix: ${show(status.prefix)}\nAgents: ${status.agents.length}\n`);
+    process.stdout.write(`Redis:  ${show(status.redis)}\n`);
+    for (const warning of status.redisWarnings) process.stdout.write(`        warning: ${show(warning)}\n`);
+    process.stdout.write(`Prefix: ${show(status.prefix)}\nAgents: ${status.agents.length}\n`);
     if (status.agents.length > 0) process.stdout.write(`\n${formatAgentTable(status.agents, Date.now(), show)}`);
   },
 };
