@@ -1,3 +1,4 @@
+import { isRedisOutOfMemory } from '@fleet/core';
 import type { AgentInfo, FleetStore } from '@fleet/store';
 import type { JobRunner } from './job-runner.js';
 
@@ -69,7 +70,7 @@ export class AgentHeartbeat {
       if (this.beating) return;
       this.beating = true;
       this.tick()
-        .catch((error: unknown) => this.options.log(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) => this.options.log(`heartbeat failed: ${describeBeatFailure(error)}`))
         .finally(() => (this.beating = false));
     }, this.options.intervalMs);
   }
@@ -106,4 +107,10 @@ export class AgentHeartbeat {
     if (ids.length === 0) return;
     for (const id of await this.options.target.stopRequested(ids)) this.options.runner.interrupt(id, 'stop');
   }
+}
+
+/** A failed beat in words: Redis full is said plainly (the beat itself runs while full; a dispatch it makes may not). */
+function describeBeatFailure(error: unknown): string {
+  if (isRedisOutOfMemory(error)) return 'Redis is out of memory: jobs due are handed out once memory is freed';
+  return error instanceof Error ? error.message : String(error);
 }

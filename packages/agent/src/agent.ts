@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULTS, FLEET_VERSION, leafRank, nodeQueueName, servedLocationRefusal, settledWithin } from '@fleet/core';
+import { DEFAULTS, FLEET_VERSION, isRedisOutOfMemory, leafRank, nodeQueueName, servedLocationRefusal, settledWithin } from '@fleet/core';
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
@@ -13,6 +13,8 @@ import { sshConfigFiles } from './ssh/ssh-config-source.js';
 import { reportSshConfigWarnings } from './ssh/ssh-target.js';
 import { ThreadPool } from './threads/thread-pool.js';
 import { WorkerErrorLog } from './worker-error-log.js';
+
+const REDIS_FULL_WORDS = 'Redis is out of memory: no new job is taken until memory is freed (fleet receive, fleet remove)';
 
 /** A started agent. */
 export interface RunningAgent {
@@ -140,7 +142,8 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     },
   );
   const workerErrors = new WorkerErrorLog(log, DEFAULTS.agentErrorReminderMs);
-  worker.on('error', (error) => workerErrors.error(error.message));
+  // BullMQ's scripts refused for memory name a script digest; the log says what it means.
+  worker.on('error', (error) => workerErrors.error(isRedisOutOfMemory(error) ? REDIS_FULL_WORDS : error.message));
   store.client.on('ready', () => workerErrors.ready());
   heartbeat.start();
 
