@@ -41,11 +41,27 @@ afterEach(async () => {
   await netns.delete();
 });
 
-/** A redis-server on the namespace's 127.0.0.1:6379, where fleet looks when no Redis is named. */
+/**
+ * A redis-server on the namespace's 127.0.0.1:6379, where fleet looks when no Redis is named,
+ * set as fleet needs (AOF on, in the test's HOME), so that fleet has nothing to warn of.
+ */
 async function startRedisOnDefaultAddress(): Promise<void> {
   const child = spawn(
     inNamespace[0] as string,
-    [...inNamespace.slice(1), 'redis-server', '--port', '6379', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      ...inNamespace.slice(1),
+      'redis-server',
+      '--port',
+      '6379',
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--dir',
+      env.home,
+    ],
     {
       stdio: 'ignore',
     },
