@@ -54,8 +54,19 @@ async function allJobs(): Promise<JobJson[]> {
   return env.json<JobJson[]>(['get']);
 }
 
+/** The jobs but one (the sleeper). */
+async function jobsBut(id: number): Promise<JobJson[]> {
+  return (await allJobs()).filter((job) => job.id !== id);
+}
+
 describe('Redis full (maxmemory under noeviction)', () => {
   it('strands nothing: jobs end with their reason, the agent lives, the CLI says exit 3, receive and remove free memory, then all runs again', async () => {
+    // A command that runs on while Redis fills, to be stopped once it is full.
+    const sleeper = JSON.parse((await env.fleet(['start', '--json', '--', `${env.sleep} 300`])).stdout) as JobJson;
+    await until(async () => (await env.json<JobJson[]>(['get', String(sleeper.id)]))[0]?.state === 'Running', {
+      what: 'the sleeper to run',
+    });
+
     // The burst: four jobs at once, ~60 MB into a 30 MB Redis.
     const starts = await Promise.all([1, 2, 3, 4].map(() => env.fleet(['start', '--json', '--', FIFTEEN_MB])));
     for (const start of starts) {
@@ -69,7 +80,7 @@ describe('Redis full (maxmemory under noeviction)', () => {
     // No job stays Running: each ends, and those whose output did not fit say so.
     const ended = await until(
       async () => {
-        const jobs = await allJobs();
+        const jobs = await jobsBut(sleeper.id);
         return jobs.length > 0 && jobs.every((job) => job.state === 'Completed' || job.state === 'Failed') ? jobs : undefined;
       },
       { timeoutMs: 90_000, what: 'every job of the burst to end' },
@@ -95,7 +106,13 @@ describe('Redis full (maxmemory under noeviction)', () => {
     expectOutOfMemory(await env.fleet(['start', '--', 'echo never']));
     expectOutOfMemory(await env.fleet(['invoke', '-c', 'localhost,localhost', '--', 'echo never']));
     expectOutOfMemory(await env.fleet(['invoke', '-c', 'localhost', '--as-job', '--', 'echo never']));
-    expect((await allJobs()).map((job) => job.id)).toEqual(ended.map((job) => job.id));
+    expect((await allJobs()).map((job) => job.id)).toEqual([sleeper.id, ...ended.map((job) => job.id)]);
+
+    // A stop works while Redis is full: the command ends, and so does its job.
+    expect((await env.fleet(['stop', String(sleeper.id)])).code).toBe(0);
+    await until(async () => (await env.json<JobJson[]>(['get', String(sleeper.id)]))[0]?.state === 'Stopped', {
+      what: 'the sleeper to be Stopped while Redis is full',
+    });
 
     // The agent keeps saying it is alive while Redis is full (its beat runs with allow-oom), so nothing is reaped as lost.
     await until(
@@ -115,7 +132,7 @@ describe('Redis full (maxmemory under noeviction)', () => {
     if (first.state === 'Completed') expect(received.stdout).toMatch(/^[A-Za-z0-9+/=\n]+finished\n$/);
     const [afterReceive] = await env.json<JobJson[]>(['get', String(first.id)]);
     expect(afterReceive?.hasMoreData).toBe(false);
-    const removed = await env.fleet(['remove', ...ended.map((job) => String(job.id))]);
+    const removed = await env.fleet(['remove', ...ended.map((job) => String(job.id)), String(sleeper.id)]);
     expect(removed, removed.stderr).toMatchObject({ code: 0 });
     expect(await allJobs()).toEqual([]);
 
