@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +46,10 @@ describe('the embedded Redis', () => {
     expect(existsSync(join(stateDir, 'redis', 'redis.sock'))).toBe(true);
     expect(existsSync(join(stateDir, 'redis', 'appendonlydir'))).toBe(true);
     const pid = await embeddedPid(stateDir);
+    // Set as the README asks of any Redis fleet uses: AOF on, and refusing rather than evicting when full.
+    const info = execFileSync('redis-cli', ['-s', join(stateDir, 'redis', 'redis.sock'), 'info', 'everything'], { encoding: 'utf8' });
+    expect(info).toMatch(/^aof_enabled:1\r?$/m);
+    expect(info).toMatch(/^maxmemory_policy:noeviction\r?$/m);
 
     const waited = await env.fleet(['wait', String(job.id), '--json'], { wrap: NO_NETWORK });
     expect((JSON.parse(waited.stdout) as JobJson[])[0]?.state).toBe('Completed');
