@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   FileReadError,
@@ -10,6 +10,7 @@ import {
   type SignatureVerdict,
   type SignedJobFields,
 } from '@fleet/core';
+import { fileStamp } from './changed-file-cache.js';
 import { readSigningKey } from './signing-key-file.js';
 
 export interface TrustStoreOptions {
@@ -85,11 +86,7 @@ export class TrustStore {
   }
 
   private async stamps(): Promise<string> {
-    const stampOf = async (path: string) => {
-      const info = await stat(path).catch(() => null);
-      return info === null ? 'missing' : `${info.mtimeMs}:${info.size}:${info.ino}`;
-    };
-    return `${await stampOf(this.options.signingKeyPath)} ${await stampOf(this.options.trustedKeysPath)}`;
+    return `${await fileStamp(this.options.signingKeyPath)} ${await fileStamp(this.options.trustedKeysPath)}`;
   }
 
   private async reload(): Promise<void> {
