@@ -84,8 +84,10 @@ describe('an agent sent SIGTERM drains', () => {
     await until(async () => (await agentsNow(env)).find((each) => each.pid === agent.child.pid)?.draining, {
       what: 'the agent to say it drains',
     });
+    const forcedAt = Date.now();
     agent.child.kill('SIGTERM');
     expect(await agent.exited).toBe(0);
+    console.log(`agent exited ${Date.now() - forcedAt} ms after the second SIGTERM, its SSH command stopped`);
     expect(await untilState(env, child, ['Failed'])).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
     await until(async () => (await processesWith(env.marker)).length === 0, { what: "the remote command's processes to end" });
     expect(agent.stderr()).toMatch(/SIGTERM again: stopping the running jobs now/);
@@ -126,7 +128,9 @@ describe('fleet deploy of a new version onto a node that runs a job', () => {
 
     // Another version on the node, as deploy.test.ts makes one: deploy upgrades it.
     await writeFile(join(ssh.fleet.hosts[1]?.home as string, nodeAgentLayout(host).dir, 'version'), '0.0.9');
+    const upgradeAt = Date.now();
     const upgraded = await env.fleet(['deploy', '-c', host], { timeoutMs: 90_000 });
+    console.log(`deploy of an upgrade, the new agent up and the old one told to drain, took ${Date.now() - upgradeAt} ms`);
     expect(upgraded.code).toBe(0);
     const fresh = (await nodeAgents()).find((each) => each.id !== old.id);
     expect(upgraded.stdout).toBe(
@@ -171,7 +175,9 @@ describe('fleet undeploy', () => {
     expect(pids).toHaveLength(2);
     expect(pids).toContain(old?.pid);
 
+    const undeployAt = Date.now();
     const undeployed = await env.fleet(['undeploy', '-c', host], { timeoutMs: 90_000 });
+    console.log(`undeploy of two agents running a job each took ${Date.now() - undeployAt} ms`);
     expect(undeployed.stdout).toBe(`${host}: agent stopped and removed\n`);
     for (const child of [first, second]) {
       expect(await untilState(env, child, ['Failed'])).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
