@@ -141,8 +141,10 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
           `old=$(cat ${pidFile} 2>/dev/null)`,
           // setsid: its own session, so the agent outlives this SSH session and the user's logout.
           `setsid ./start.sh >> agent.log 2>&1 < /dev/null & echo $! > ${pidFile}`,
-          'if [ -n "$old" ] && agent "$old"; then echo "$old" >> draining.pids; echo "replaced=$old"; fi',
-          'true',
+          // draining.pids keeps the agents still draining (older ones have exited), and this one.
+          'keep=; for p in $(cat draining.pids 2>/dev/null); do agent "$p" && keep="$keep $p"; done',
+          'if [ -n "$old" ] && agent "$old"; then keep="$keep $old"; echo "replaced=$old"; fi',
+          'if [ -n "$keep" ]; then printf "%s\\n" $keep > draining.pids; else rm -f draining.pids; fi',
         ].join('\n');
     const started = await runChecked(lease, startCommand);
     const replaced = /^replaced=(\d+)$/m.exec(started)?.[1];
