@@ -27,17 +27,21 @@ describe('fleet agent', () => {
     await untilState(fleet.env, second.id, ['Completed']);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('shuts down cleanly on %s, failing the jobs it was running', async (signal) => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('drains on %s, and a second one stops the jobs it was running', async (signal) => {
     const agent = await foregroundAgent();
     const job = await fleet.env.json<JobJson>(['start', '--', `echo up; ${fleet.env.sleep} 300`]);
     await untilState(fleet.env, job.id, ['Running']);
+    agent.child.kill(signal);
+    // The first signal drains (test/agent-drain.test.ts): the job runs on.
+    await until(() => agent.stderr().includes('draining: taking no new work'), { what: 'the agent to drain' });
     agent.child.kill(signal);
     expect(await agent.exited).toBe(0);
     const ended = (await fleet.env.json<JobJson[]>(['get', String(job.id)]))[0];
     expect(ended).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
     expect(await processesWith(fleet.env.marker)).toEqual([]);
     expect(await fleet.env.json<AgentJson[]>(['agents'])).toEqual([]);
-    expect(agent.stderr()).toContain(`${signal}: stopping the jobs it runs`);
+    expect(agent.stderr()).toContain(`${signal}: draining`);
+    expect(agent.stderr()).toContain(`${signal} again: stopping the running jobs now`);
   });
 });
 

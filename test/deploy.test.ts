@@ -140,9 +140,11 @@ describe('fleet deploy', () => {
     // Another version on the node: deploy replaces it in place.
     await writeFile(join(dir, 'version'), '0.0.9');
     const upgraded = await deploy([a]);
-    expect(upgraded.stdout).toContain(`upgraded 0.0.9 to ${FLEET_VERSION}`);
+    // The new agent starts beside the old one, which is told to drain (test/agent-drain.test.ts) and, idle, exits.
     const before = agents.find((agent) => agent.serves === a);
-    expect(isAlive(before?.pid ?? 0)).toBe(false);
+    expect(upgraded.stdout).toContain(`upgraded 0.0.9 to ${FLEET_VERSION}`);
+    expect(upgraded.stdout).toContain(`; the old agent ${before?.id} exits\n`);
+    await until(() => !isAlive(before?.pid ?? 0), { what: 'the replaced agent to exit' });
     await expect(ssh.env.fleet(['undeploy', '-c', `${a},${b}`])).resolves.toMatchObject({ code: 0 });
   });
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatPublicKey, generateSigningKey, jobSigner, parseComputerNames, resolveJobRequest, type JobSigner } from '@fleet/core';
 import { FleetStore } from '@fleet/store';
@@ -166,7 +166,7 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     expect(ran('lost')).toBe(false);
   });
 
-  it("refuses another user's key until the agent's trusted-keys file lists it, then runs its jobs without a restart", async () => {
+  it("refuses another user's key until the agent's trusted-keys file lists it, then runs its jobs, and refuses them again once it no longer does, without a restart", async () => {
     await startAgent();
     const stranger = generateSigningKey();
     const first = await createJob(
@@ -195,6 +195,21 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     const [, accepted] = await dispatchAndWait(second.id, second.childIds);
     expect(accepted).toMatchObject({ state: 'Completed' });
     expect(ran('stranger-2')).toBe(true);
+
+    // The key taken out of the file: the same running agent refuses its next job.
+    await writeFile(join(fleet.env.home, '.config/fleet/trusted-keys'), '# nobody else\n');
+    const third = await createJob(
+      leaves('stranger-3'),
+      'localhost',
+      jobSigner(stranger, Date.now() + 60_000, await userDeployment(fleet.env)),
+    );
+    const [, revoked] = await dispatchAndWait(third.id, third.childIds);
+    expect(revoked).toMatchObject({
+      state: 'Failed',
+      reason: expect.stringContaining(`signed by key ${stranger.id}, which this agent does not trust`),
+    });
+    expect(ran('stranger-3')).toBe(false);
+    expect(await fleet.env.json<unknown[]>(['agents'])).toHaveLength(1);
   });
 });
 

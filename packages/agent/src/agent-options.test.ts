@@ -21,6 +21,7 @@ describe('resolveAgentOptions', () => {
       concurrency: DEFAULTS.agentConcurrency,
       threadLimit: DEFAULTS.threadLimit,
       stopGraceMs: DEFAULTS.stopGraceMs,
+      drainGraceMs: DEFAULTS.drainGraceMs,
       heartbeatIntervalMs: DEFAULTS.heartbeatIntervalMs,
       serves: null,
       idleTimeoutMs: null,
@@ -29,14 +30,26 @@ describe('resolveAgentOptions', () => {
   });
 
   it('keeps what it is given', () => {
-    const options = resolveAgentOptions({ ...required, concurrency: 3, threadLimit: 1, idleTimeoutMs: 0, serves: 'web1', stopGraceMs: 0 });
-    expect(options).toMatchObject({ concurrency: 3, threadLimit: 1, idleTimeoutMs: 0, serves: 'web1', stopGraceMs: 0 });
+    const options = resolveAgentOptions({
+      ...required,
+      concurrency: 3,
+      threadLimit: 1,
+      idleTimeoutMs: 0,
+      serves: 'web1',
+      stopGraceMs: 0,
+      drainGraceMs: 0,
+    });
+    expect(options).toMatchObject({ concurrency: 3, threadLimit: 1, idleTimeoutMs: 0, serves: 'web1', stopGraceMs: 0, drainGraceMs: 0 });
   });
 
-  it.each([{ concurrency: 0 }, { threadLimit: 1.5 }, { stopGraceMs: -1 }, { heartbeatIntervalMs: Number.NaN }, { idleTimeoutMs: -5 }])(
-    'refuses %o',
-    (bad) => {
-      expect(() => resolveAgentOptions({ ...required, ...bad })).toThrow(UsageError);
-    },
-  );
+  it.each([
+    { concurrency: 0 },
+    { threadLimit: 1.5 },
+    { stopGraceMs: -1 },
+    { drainGraceMs: -1 },
+    { heartbeatIntervalMs: Number.NaN },
+    { idleTimeoutMs: -5 },
+  ])('refuses %o', (bad) => {
+    expect(() => resolveAgentOptions({ ...required, ...bad })).toThrow(UsageError);
+  });
 });

@@ -30,6 +30,11 @@ export interface AgentOptions {
   idleTimeoutMs?: number | null;
   /** Between SIGTERM and SIGKILL when a job is interrupted. @defaultValue 5 s */
   stopGraceMs?: number;
+  /**
+   * How long a drain (SIGTERM, `fleet agent stop`, an upgrade) lets the running
+   * jobs finish; past it they are stopped and fail `agent shut down`. @defaultValue 5 min
+   */
+  drainGraceMs?: number;
   /** How often the agent says it is alive, reaps lost agents' jobs and looks for stop requests. @defaultValue 2 s */
   heartbeatIntervalMs?: number;
   /** The Redis it takes jobs from, password hidden, as `fleet agents` shows it. @defaultValue '' (not said) */
@@ -62,6 +67,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     threadLimit: atLeastOne(options.threadLimit ?? DEFAULTS.threadLimit, 'threadLimit'),
     idleTimeoutMs: options.idleTimeoutMs == null ? null : duration(options.idleTimeoutMs, 'idleTimeoutMs'),
     stopGraceMs: duration(options.stopGraceMs ?? DEFAULTS.stopGraceMs, 'stopGraceMs'),
+    drainGraceMs: duration(options.drainGraceMs ?? DEFAULTS.drainGraceMs, 'drainGraceMs'),
     heartbeatIntervalMs: duration(options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs, 'heartbeatIntervalMs'),
     redisEndpoint: options.redisEndpoint ?? '',
     log,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULTS, FLEET_VERSION, isRedisOutOfMemory, leafRank, nodeQueueName, servedLocationRefusal, settledWithin } from '@fleet/core';
-import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
+import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData, type RedisClient } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
@@ -21,6 +22,13 @@ export interface RunningAgent {
   readonly id: string;
   /** Resolves once the agent has stopped, for whatever reason. */
   readonly closed: Promise<void>;
+  /**
+   * Drains: takes no new work (its heartbeat says `draining`), lets the running
+   * jobs finish within `drainGraceMs`, then closes. Past the grace, or when
+   * Redis is unreachable (no end could be written), it closes at once as
+   * {@link close} does. A {@link close} during the drain forces it.
+   */
+  drain(): Promise<void>;
   /**
    * Stops taking jobs, interrupts the running ones (they end as Failed with
    * `agent shut down`, never left Running), and releases every connection.
@@ -172,19 +180,41 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       sshPool.close();
       await settledWithin(threadPool.close(), DEFAULTS.agentCloseStepMs);
       subscriber.disconnect();
+      log('stopped');
       resolveClosed();
     })();
     return closing;
   };
 
-  // `fleet agent stop`: no new work, the running jobs end as they would, then the agent closes as on idle.
+  // SIGTERM, `fleet agent stop`, an upgrade: no new work, the running jobs end as they would (within the
+  // drain grace), then the agent closes as on idle.
   const drain = (): Promise<void> => {
     draining ??= (async () => {
-      log(`draining: taking no new work, finishing the ${runner.runningIds.length} job(s) it runs, then exiting`);
-      // BullMQ fetches nothing once close() has begun; the beat then tells CLIs not to count on this agent.
+      const count = () => `${runner.runningIds.length} job(s)`;
+      if (store.client.status !== 'ready') {
+        log(`draining: Redis is unreachable, so no job's end could be written: stopping the ${count()} it runs now`);
+        await close();
+        return;
+      }
+      const graceS = Math.round(options.drainGraceMs / 1000);
+      log(`draining: taking no new work, finishing the ${count()} it runs within ${graceS}s, then exiting`);
+      // BullMQ fetches nothing once close() has begun, and its close waits for the running jobs.
       const workerClosed = worker.close();
-      await store.agents.beat(info()).catch(() => {});
-      await workerClosed;
+      // The beat tells CLIs not to count on this agent.
+      void store.agents.beat(info()).catch(() => {});
+      const redisAway = redisUnreachableFor(store.client, DEFAULTS.agentCloseMs);
+      try {
+        const ended = await Promise.race([
+          workerClosed.then(() => 'drained' as const),
+          delay(options.drainGraceMs, 'grace' as const, { ref: false }),
+          redisAway.promise.then(() => 'redis' as const),
+        ]);
+        if (ended === 'drained') log('drained: every job it ran has ended; exiting');
+        else if (ended === 'grace') log(`drain grace of ${graceS}s passed: stopping the ${count()} still running (agent shut down)`);
+        else log(`Redis unreachable for ${DEFAULTS.agentCloseMs / 1000}s while draining: stopping the ${count()} still running`);
+      } finally {
+        redisAway.cancel();
+      }
       await close();
     })();
     return draining;
@@ -193,5 +223,30 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   if (drainAsked) startDrain();
 
   log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
-  return { id, closed, close };
+  return { id, closed, drain, close };
+}
+
+/**
+ * Resolves once the Redis connection has stayed down for `ms` after closing:
+ * a blip (a restart) does not cut a drain short, a Redis gone does.
+ */
+function redisUnreachableFor(client: RedisClient, ms: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let resolveGone!: () => void;
+  const promise = new Promise<void>((resolve) => (resolveGone = resolve));
+  const onClose = () => (timer ??= setTimeout(resolveGone, ms));
+  const onReady = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  client.on('close', onClose);
+  client.on('ready', onReady);
+  return {
+    promise,
+    cancel: () => {
+      clearTimeout(timer);
+      client.off('close', onClose);
+      client.off('ready', onReady);
+    },
+  };
 }

@@ -13,12 +13,17 @@ export class ChangedFileCache<T> {
   constructor(private readonly make: (content: Buffer | null) => T) {}
 
   async get(path: string): Promise<T> {
-    const info = await stat(path).catch(() => null);
-    const stamp = info === null ? 'missing' : `${info.mtimeMs}:${info.size}:${info.ino}`;
+    const stamp = await fileStamp(path);
     const cached = this.entries.get(path);
     if (cached?.stamp === stamp) return cached.value;
     const value = readFile(path).then(this.make, () => this.make(null));
     this.entries.set(path, { stamp, value });
     return value;
   }
+}
+
+/** What tells a file's versions apart: its modification time, size and inode, or `missing`. */
+export async function fileStamp(path: string): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  return info === null ? 'missing' : `${info.mtimeMs}:${info.size}:${info.ino}`;
 }

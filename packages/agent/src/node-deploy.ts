@@ -32,6 +32,11 @@ export interface DeployAgentOptions {
   /** The deploying user's public key line: the node's agent runs the jobs it signs. */
   trustedKey: string;
   concurrency: number;
+  /**
+   * How long the node's agent lets its jobs finish when it drains (FLEET_DRAIN_GRACE, written
+   * into its settings); its systemd unit waits that long, and more, before SIGKILL.
+   */
+  drainGraceMs: number;
   /** Send this machine's Node even when the node has its own. */
   shipNode: boolean;
   controller: ControllerInfo;
@@ -40,7 +45,19 @@ export interface DeployAgentOptions {
 
 export type DeployOutcome =
   | { status: 'current'; version: string }
-  | { status: 'installed' | 'upgraded'; from: string | null; version: string; supervisor: 'systemd' | 'process'; shippedNode: boolean };
+  | {
+      status: 'installed' | 'upgraded';
+      from: string | null;
+      version: string;
+      supervisor: 'systemd' | 'process';
+      shippedNode: boolean;
+      /**
+       * The pid of the detached agent the new one replaces, still running: the
+       * caller tells it to drain ({@link drainReplacedAgent}) once the new one
+       * reports in. Null under systemd (its restart drains the old agent first) or when none ran.
+       */
+      replacedPid: number | null;
+    };
 
 /**
  * Installs (or upgrades) the agent on one node and starts it so that it
@@ -71,7 +88,8 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode, reconfigure: options.reconfigure });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
 
-    await stopAgent(lease, dir, layout.unit);
+    // The running agent is not stopped first: uploads are renamed into place, so it keeps the files it loaded
+    // and runs its jobs to their end while the new one starts (see drainReplacedAgent).
     const sftp = await openSftp(lease);
     try {
       await upload(sftp, options.bundlePath, `${dir}/fleet-agent.mjs`, 0o600);
@@ -88,6 +106,7 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
         FLEET_TRUSTED_KEYS: trustFile,
         // ran/ and deployments/ of this entry's agent alone, not the home directory's shared ~/.local/state/fleet.
         FLEET_STATE_DIR: `${dir}/state`,
+        FLEET_DRAIN_GRACE: `${Math.ceil(options.drainGraceMs / 1000)}s`,
       };
       const env = Object.entries(settings)
         .map(([key, value]) => `${key}=${quoteShellWord(value)}\n`)
@@ -109,11 +128,26 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
       sftp.end();
     }
     const unitFile = `~/.config/systemd/user/${layout.unit}`;
+    const pidFile = quoteShellWord(`${dir}/agent.pid`);
+    const unit = systemdUnit(options.entry.raw, layout.dir, probe.hostname, options.drainGraceMs);
+    // systemd: one unit runs one agent, so its restart drains the old agent (SIGTERM to it alone,
+    // KillMode=mixed) and starts the new one after; --no-block, as the drain may take its grace.
+    // Else the new agent starts beside the old one, whose pid is kept in draining.pids until undeploy.
     const startCommand = plan.systemd
-      ? `mkdir -p ~/.config/systemd/user && printf %s ${quoteShellWord(systemdUnit(options.entry.raw, layout.dir, probe.hostname))} > ${unitFile} && systemctl --user daemon-reload && systemctl --user enable --now ${layout.unit} && (loginctl enable-linger "$(id -un)" 2>/dev/null || true)`
-      : // setsid: its own session, so the agent outlives this SSH session and the user's logout.
-        `cd ${quoteShellWord(dir)} && setsid ./start.sh >> agent.log 2>&1 < /dev/null & echo $! > ${quoteShellWord(`${dir}/agent.pid`)}`;
-    await runChecked(lease, startCommand);
+      ? `mkdir -p ~/.config/systemd/user && printf %s ${quoteShellWord(unit)} > ${unitFile} && systemctl --user daemon-reload && systemctl --user enable ${layout.unit} && systemctl --user restart --no-block ${layout.unit} && (loginctl enable-linger "$(id -un)" 2>/dev/null || true)`
+      : [
+          `cd ${quoteShellWord(dir)} || exit 1`,
+          IS_AGENT_SH,
+          `old=$(cat ${pidFile} 2>/dev/null)`,
+          // setsid: its own session, so the agent outlives this SSH session and the user's logout.
+          `setsid ./start.sh >> agent.log 2>&1 < /dev/null & echo $! > ${pidFile}`,
+          // draining.pids keeps the agents still draining (older ones have exited), and this one.
+          'keep=; for p in $(cat draining.pids 2>/dev/null); do agent "$p" && keep="$keep $p"; done',
+          'if [ -n "$old" ] && agent "$old"; then keep="$keep $old"; echo "replaced=$old"; fi',
+          'if [ -n "$keep" ]; then printf "%s\\n" $keep > draining.pids; else rm -f draining.pids; fi',
+        ].join('\n');
+    const started = await runChecked(lease, startCommand);
+    const replaced = /^replaced=(\d+)$/m.exec(started)?.[1];
     await runChecked(lease, `printf %s ${quoteShellWord(options.controller.version)} > ${quoteShellWord(`${dir}/version`)}`);
     return {
       status: plan.action === 'install' ? 'installed' : 'upgraded',
@@ -121,7 +155,22 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
       version: options.controller.version,
       supervisor: plan.systemd ? 'systemd' : 'process',
       shippedNode: plan.shipNode,
+      replacedPid: replaced === undefined ? null : Number(replaced),
     };
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * Tells the agent a deploy replaced to drain (SIGTERM): it takes no new work,
+ * finishes its jobs within its drain grace, and exits by itself; nothing waits
+ * for it. Returns whether it was still running.
+ */
+export async function drainReplacedAgent(pool: SshPool, entry: HostEntry, pid: number, connectTimeoutMs: number | null): Promise<boolean> {
+  const lease = await pool.acquire(await resolveSshTarget(entry, connectTimeoutMs));
+  try {
+    return (await runRemote(lease, `${IS_AGENT_SH}\nagent ${pid} && kill -TERM ${pid} 2>/dev/null`)).code === 0;
   } finally {
     lease.release();
   }
@@ -157,7 +206,7 @@ export async function undeployAgent(pool: SshPool, entry: HostEntry, connectTime
  * directory is shared, every node's systemd sees the unit enabled, and only
  * the node it was deployed on may start it.
  */
-function systemdUnit(entry: string, dir: string, hostname: string): string {
+function systemdUnit(entry: string, dir: string, hostname: string, drainGraceMs: number): string {
   // `%` starts a specifier in a unit file; the directory name may hold one (hostFileName's escapes).
   const escape = (text: string) => text.replaceAll('%', '%%');
   return [
@@ -169,6 +218,10 @@ function systemdUnit(entry: string, dir: string, hostname: string): string {
     `ExecStart=%h/${escape(dir)}/start.sh`,
     'Restart=always',
     'RestartSec=2',
+    // A stop or restart drains: SIGTERM to the agent alone (its jobs' processes are its to end), and
+    // SIGKILL to what is left only past the drain grace and the forced close that follows it.
+    'KillMode=mixed',
+    `TimeoutStopSec=${Math.ceil(drainGraceMs / 1000) + SYSTEMD_STOP_MARGIN_S}`,
     '',
     '[Install]',
     'WantedBy=default.target',
@@ -176,14 +229,38 @@ function systemdUnit(entry: string, dir: string, hostname: string): string {
   ].join('\n');
 }
 
-/** Stops the entry's running agent (its systemd unit or its pid file) and waits up to 15 s for it to go. */
+/**
+ * A shell function: whether pid $1 is a running fleet agent. A pid kept in a
+ * file may have been reused by another process since: where /proc is, only a
+ * process running the agent's bundle counts.
+ */
+const IS_AGENT_SH =
+  'agent() { case "$(cat /proc/$1/cmdline 2>/dev/null)" in *fleet-agent.mjs*) return 0;; esac; [ ! -d /proc/$1 ] && kill -0 "$1" 2>/dev/null; }';
+
+/** Past the drain grace: the forced close (stop grace, Redis) and a margin, before systemd's SIGKILL. */
+const SYSTEMD_STOP_MARGIN_S = 30;
+
+/**
+ * Stops every agent of the entry now, its jobs included (undeploy): the first
+ * SIGTERM starts a drain, the second, a second later, forces it (the running
+ * commands are stopped as `fleet stop` does and fail `agent shut down`); an
+ * agent still there after 20 s is SIGKILLed. Under systemd the stop is queued
+ * first, so that Restart=always does not start the agent again.
+ */
 async function stopAgent(lease: SshLease, dir: string, unit: string): Promise<void> {
   const pidFile = quoteShellWord(`${dir}/agent.pid`);
+  const draining = quoteShellWord(`${dir}/draining.pids`);
   await runRemote(
     lease,
     [
+      `systemctl --user stop --no-block ${unit} 2>/dev/null && sleep 1 && systemctl --user kill --kill-whom=main --signal=SIGTERM ${unit} 2>/dev/null`,
+      // An old pid may have been reused: only a process running the agent's bundle is signalled.
+      IS_AGENT_SH,
+      `pids=; for p in $(cat ${pidFile} ${draining} 2>/dev/null); do agent "$p" && pids="$pids $p"; done`,
+      'if [ -n "$pids" ]; then kill -TERM $pids 2>/dev/null; sleep 1; kill -TERM $pids 2>/dev/null; fi',
+      'i=0; for p in $pids; do while kill -0 "$p" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; done',
+      `[ -n "$pids" ] && kill -9 $pids 2>/dev/null; rm -f ${pidFile} ${draining}`,
       `systemctl --user stop ${unit} 2>/dev/null`,
-      `if [ -f ${pidFile} ]; then p=$(cat ${pidFile}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$p" 2>/dev/null; rm -f ${pidFile}; fi`,
       'true',
     ].join('\n'),
   );

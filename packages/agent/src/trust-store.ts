@@ -10,6 +10,7 @@ import {
   type SignatureVerdict,
   type SignedJobFields,
 } from '@fleet/core';
+import { fileStamp } from './changed-file-cache.js';
 import { readSigningKey } from './signing-key-file.js';
 
 export interface TrustStoreOptions {
@@ -26,11 +27,15 @@ export interface TrustStoreOptions {
  * `DEFAULTS.trustReloadIntervalMs`, however many unknown keys arrive; the job waits for
  * the next read rather than being refused early), so a key added to the
  * trusted-keys file, or this user's key made after the agent started, counts
- * without a restart.
+ * without a restart. Each check also looks at both files (a stat each): one
+ * that changed since the last read is read again first, so a key removed from
+ * the trusted-keys file is refused from the next job on, without a restart.
  */
 export class TrustStore {
   private keys = new Map<string, PublicSigningKey>();
   private loadedAt = 0;
+  /** The two files' stamps when last read. */
+  private loadedStamps = '';
   private reloading: Promise<void> | null = null;
 
   private constructor(private readonly options: TrustStoreOptions) {}
@@ -47,6 +52,7 @@ export class TrustStore {
   }
 
   async verify(stored: string | null, fields: SignedJobFields): Promise<SignatureVerdict> {
+    if ((await this.stamps()) !== this.loadedStamps) await this.reloadNow();
     const keyId = signatureKeyId(stored);
     if (keyId !== null && !this.keys.has(keyId)) await this.reloadSoon();
     return verifyJob(
@@ -69,8 +75,24 @@ export class TrustStore {
     return this.reloading;
   }
 
+  /** A read now (one shared by the jobs that ask meanwhile); a failed read keeps the keys it had, and says so. */
+  private reloadNow(): Promise<void> {
+    this.reloading ??= this.reload()
+      .catch((error: unknown) => this.options.log?.(`trusted keys not read again: ${(error as Error).message}`))
+      .finally(() => {
+        this.reloading = null;
+      });
+    return this.reloading;
+  }
+
+  private async stamps(): Promise<string> {
+    return `${await fileStamp(this.options.signingKeyPath)} ${await fileStamp(this.options.trustedKeysPath)}`;
+  }
+
   private async reload(): Promise<void> {
     this.loadedAt = Date.now();
+    // Taken before the read: an edit during it is read again next time.
+    this.loadedStamps = await this.stamps();
     const keys = new Map<string, PublicSigningKey>();
     const own = await readSigningKey(this.options.signingKeyPath);
     if (own !== null) keys.set(own.id, { id: own.id, key: own.publicKey, comment: 'this user' });

@@ -39,6 +39,13 @@ export const DEFAULTS = {
    */
   stopGraceMs: 5_000,
   /**
+   * How long an agent told to drain (SIGTERM, SIGINT, `fleet agent stop`, an
+   * upgrade by `fleet deploy`) lets its running jobs finish; past it they are
+   * stopped as `fleet stop` stops them and fail `agent shut down`.
+   * @defaultValue 5 min
+   */
+  drainGraceMs: 5 * 60 * 1000,
+  /**
    * After the SIGKILL that ends a stopped or timed-out remote command, how
    * long the host has to confirm it (the channel closes); past it, fleet closes
    * the channel and ends the child itself, saying the host did not confirm.

@@ -17,6 +17,8 @@ export interface FleetSettings {
   retentionMs: number;
   maxOutputBytes: number;
   stopGraceMs: number;
+  /** How long a draining agent lets its running jobs finish before it stops them (FLEET_DRAIN_GRACE). */
+  drainGraceMs: number;
   agentIdleMs: number;
   threadLimit: number;
   /** Where fleet keeps its own files: the embedded Redis, the agent's log. */
@@ -58,6 +60,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     retentionMs: optional(env.FLEET_RETENTION, DEFAULTS.retentionMs, (v) => parseDurationMs(v, 'FLEET_RETENTION')),
     maxOutputBytes: optional(env.FLEET_MAX_OUTPUT, DEFAULTS.maxOutputBytes, (v) => parseBytes(v, 'FLEET_MAX_OUTPUT')),
     stopGraceMs: optional(env.FLEET_STOP_GRACE, DEFAULTS.stopGraceMs, (v) => parseDurationMs(v, 'FLEET_STOP_GRACE')),
+    drainGraceMs: optional(env.FLEET_DRAIN_GRACE, DEFAULTS.drainGraceMs, (v) => parseDurationMs(v, 'FLEET_DRAIN_GRACE')),
     agentIdleMs: optional(env.FLEET_AGENT_IDLE, DEFAULTS.agentIdleMs, (v) => parseDurationMs(v, 'FLEET_AGENT_IDLE')),
     threadLimit: optional(env.FLEET_THREAD_LIMIT, DEFAULTS.threadLimit, (v) => positiveInteger(v, 'FLEET_THREAD_LIMIT')),
     stateDir: nonEmpty(env.FLEET_STATE_DIR) ?? `${nonEmpty(env.XDG_STATE_HOME) ?? `${homeDir}/.local/state`}/fleet`,

@@ -94,16 +94,25 @@ export const agentCommand = {
       serves,
       idleTimeoutMs: argv['idle-timeout'] === undefined ? null : argv['idle-timeout'] * 1000,
       stopGraceMs: settings.stopGraceMs,
+      drainGraceMs: settings.drainGraceMs,
       threadLimit: settings.threadLimit,
       redisEndpoint,
       log,
     });
+    // The first SIGTERM or SIGINT drains (an upgrade, systemd's stop, Ctrl-C), the second stops the
+    // running jobs now, a third leaves at once.
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
-      if (signals > 1) process.exit(130); // a second Ctrl-C: leave now
-      process.stderr.write(`fleet agent: ${signal}: stopping the jobs it runs and exiting\n`);
-      void agent.close();
+      if (signals === 1) {
+        log(`${signal}: draining (a second SIGTERM or SIGINT stops the running jobs now)`);
+        void agent.drain();
+      } else if (signals === 2) {
+        log(`${signal} again: stopping the running jobs now (they fail: agent shut down), then exiting`);
+        void agent.close();
+      } else {
+        process.exit(130);
+      }
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, nodeAgentLayout, positiveInteger, type HostEntry } from '@fleet/core';
+import type { SshPool } from '@fleet/agent';
 import type { AgentInfo, FleetStore } from '@fleet/store';
 import pMap from 'p-map';
 import type { Argv } from 'yargs';
@@ -102,6 +103,9 @@ export const deployCommand = {
       try {
         const results = await perHost(hosts, async (entry) => {
           const redis = redisFor(entry);
+          // The agents serving it now: an upgraded one is told to drain once its successor reports in.
+          const before = (await context.store.agents.list()).filter((agent) => agent.serves === entry.raw);
+          const connectTimeoutMs = argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000;
           const outcome = await deployAgent({
             pool,
             entry,
@@ -113,16 +117,27 @@ export const deployCommand = {
             reconfigure: choice.nodeAcl || choice.nodeRedisUrl !== null,
             trustedKey,
             concurrency,
+            drainGraceMs: context.settings.drainGraceMs,
             shipNode: argv['ship-node'],
             controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
-            connectTimeoutMs: argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000,
+            connectTimeoutMs,
           });
-          const agent = await agentServing(context.store, entry.raw, DEFAULTS.deployReportWaitMs);
+          const old = before[0];
+          if (outcome.status !== 'current' && outcome.supervisor === 'systemd' && old !== undefined && old.running > 0) {
+            // One unit, one agent: systemd starts the new one once the old one has drained.
+            return {
+              entry: entry.raw,
+              ok: true,
+              words: `upgrading to ${outcome.version} (systemd user unit): the old agent ${old.id} drains its ${old.running} job(s) first, then systemd starts the new one; jobs for it wait in its queue meanwhile`,
+            };
+          }
+          const replaced = outcome.status === 'current' ? new Set<string>() : new Set(before.map((agent) => agent.id));
+          const agent = await agentServing(context.store, entry.raw, DEFAULTS.deployReportWaitMs, replaced);
           if (agent === null)
             return {
               entry: entry.raw,
               ok: false,
-              words: `the agent did not come up (see ~/${nodeAgentLayout(entry.raw).dir}/agent.log there)`,
+              words: `the agent did not come up (see ~/${nodeAgentLayout(entry.raw).dir}/agent.log there)${old === undefined ? '' : `; the old agent ${old.id} runs on`}`,
             };
           if (outcome.status === 'current')
             return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
@@ -134,7 +149,9 @@ export const deployCommand = {
                 : `upgraded ${outcome.from} to ${outcome.version}`;
           const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
           const user = redis.aclUser === null ? '' : `; Redis user ${redis.aclUser}`;
-          return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id}${user})` };
+          const drained =
+            outcome.replacedPid === null ? '' : await drainReplaced(context.store, pool, entry, outcome.replacedPid, connectTimeoutMs);
+          return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id}${user})${drained}` };
         });
         return report(results, 'deployed');
       } finally {
@@ -177,11 +194,36 @@ function unique(hosts: HostEntry[]): HostEntry[] {
   return hosts.filter((host) => !seen.has(host.raw) && seen.add(host.raw));
 }
 
-/** The live agent serving an entry at this version, waiting up to `waitMs` for it to report in. */
-async function agentServing(store: FleetStore, entry: string, waitMs: number): Promise<AgentInfo | null> {
+/**
+ * Tells the agent an upgrade replaced to drain, now that its successor takes
+ * the node's work, and says what it still runs.
+ */
+async function drainReplaced(
+  store: FleetStore,
+  pool: SshPool,
+  entry: HostEntry,
+  pid: number,
+  connectTimeoutMs: number | null,
+): Promise<string> {
+  const { drainReplacedAgent } = await import('@fleet/agent');
+  const old = (await store.agents.list()).find((agent) => agent.serves === entry.raw && agent.pid === pid);
+  if (!(await drainReplacedAgent(pool, entry, pid, connectTimeoutMs))) return '';
+  if (old === undefined) return '; the old agent drains and exits';
+  return old.running === 0 ? `; the old agent ${old.id} exits` : `; the old agent ${old.id} drains its ${old.running} job(s), then exits`;
+}
+
+/**
+ * The live agent serving an entry at this version (none of `replaced`), waiting up to `waitMs` for it to report in.
+ */
+async function agentServing(
+  store: FleetStore,
+  entry: string,
+  waitMs: number,
+  replaced: Set<string> = new Set(),
+): Promise<AgentInfo | null> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const agent = (await store.agents.list()).find((candidate) => candidate.serves === entry);
+    const agent = (await store.agents.list()).find((candidate) => candidate.serves === entry && !replaced.has(candidate.id));
     if (agent !== undefined && (waitMs === 0 || agent.version === FLEET_VERSION)) return agent;
     if (Date.now() >= deadline) return waitMs === 0 ? (agent ?? null) : null;
     await delay(DEFAULTS.agentPollMs);
