@@ -156,13 +156,13 @@ export async function runSoak(world: SoakWorld, options: SoakOptions): Promise<S
   );
   const lane = async (random: Random) => {
     while (!workload.stopping) {
-      const kind: FanOutKind = random.next() < 0.7 ? 'lines' : random.pick(['timeout', 'stop']);
+      const kind: FanOutKind = random.next() < 0.6 ? 'lines' : random.pick(['timeout', 'stop']);
       const hosts = [
         ...random.shuffle(world.fleet.entries).slice(0, random.integer(1, world.fleet.entries.length)),
         ...Array<string>(random.integer(0, 2)).fill('localhost'),
       ];
       const command = soakCommand({ runsDir: world.runsDir, sleep: world.sleep, lines, long: kind !== 'lines' });
-      const timeout = kind === 'timeout' ? ['--timeout', String(random.integer(2, 5))] : [];
+      const timeout = kind === 'timeout' ? ['--timeout', String(random.integer(3, 10))] : [];
       const launch = await fleet(['invoke', '-c', hosts.join(','), '--as-job', '--json', ...timeout, '--', command]);
       const job = parseJob(launch);
       if (job === null) {
@@ -174,7 +174,7 @@ export async function runSoak(world: SoakWorld, options: SoakOptions): Promise<S
       workload.launched += 1;
       log(`fan-out ${job.id} (${kind}) on ${hosts.length} hosts`);
       if (kind === 'stop') {
-        await delay(random.between(1000, 3000));
+        await delay(random.between(2000, 8000));
         // A stop that met Redis down (exit 3) is the user's to retry, as a user would.
         const stopped = await until(async () => ((await fleet(['stop', String(job.id)])).code === 3 ? undefined : true), {
           what: `fleet stop ${job.id} to reach Redis`,
