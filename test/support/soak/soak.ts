@@ -76,6 +76,8 @@ export interface SoakWorld {
   slots: number;
   runsDir: string;
   sleep: string;
+  /** Run first by {@link close}: a soak under way stops its faults (undoing them) and launches no more. */
+  beforeClose: (() => Promise<void>)[];
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function createSoakWorld(options: SoakWorldOptions = {}): Promise<S
   };
   const slots = options.agents ?? 3;
   const agents = new SoakAgents({ env, slots, concurrency: 8, logFile: join(work, 'agents.log'), sampleEveryMs: 2000 });
+  const beforeClose: (() => Promise<void>)[] = [];
   let closed = false;
   return {
     marker,
@@ -116,9 +119,12 @@ export async function createSoakWorld(options: SoakWorldOptions = {}): Promise<S
     slots,
     runsDir,
     sleep,
+    beforeClose,
     async close() {
       if (closed) return;
       closed = true;
+      // Else a fault undone after this (a Redis or an agent started again) would outlive the soak.
+      for (const stop of beforeClose) await stop();
       for (const host of fleet.hosts) await fleet.thaw(host.index);
       // Agents a CLI started by itself for the soak's prefix (those listed while Redis answers).
       for (const pid of await registeredAgents(env)) if (await isFleetAgent(pid)) signalPid(pid, 'SIGKILL');
@@ -154,6 +160,10 @@ export async function runSoak(world: SoakWorld, options: SoakOptions): Promise<S
     { everyMs: [2000, 5000], undoAfterMs: [1000, 4000] },
     log,
   );
+  world.beforeClose.push(async () => {
+    workload.stopping = true;
+    await faults.stop();
+  });
   const lane = async (random: Random) => {
     while (!workload.stopping) {
       const kind: FanOutKind = random.next() < 0.6 ? 'lines' : random.pick(['timeout', 'stop']);
