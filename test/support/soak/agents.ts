@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { FLEET_BIN } from '../fleet-cli.js';
+import { FLEET_BIN, runFleet } from '../fleet-cli.js';
 import { isAlive, until } from '../poll.js';
 import type { AgentMemory } from './invariants.js';
 
@@ -73,6 +73,16 @@ export class SoakAgents {
       const agent = this.running.get(slot);
       if (!agent || !isAlive(agent.child.pid as number)) this.start(slot);
     }
+  }
+
+  /** How many jobs each slot's agent runs, as `fleet agents --json` says (empty while Redis is down). */
+  async runningBySlot(): Promise<Map<number, number>> {
+    const listed = await runFleet(['agents', '--json'], { env: this.options.env, timeoutMs: 20_000 });
+    const running = new Map<number, number>();
+    if (listed.code !== 0) return running;
+    const byPid = new Map((JSON.parse(listed.stdout) as { pid: number; running: number }[]).map((agent) => [agent.pid, agent.running]));
+    for (const [slot, agent] of this.running) running.set(slot, byPid.get(agent.child.pid as number) ?? 0);
+    return running;
   }
 
   memory(): AgentMemory[] {

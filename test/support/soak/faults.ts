@@ -57,18 +57,18 @@ export function startFaults(targets: FaultTargets, random: Random, timing: Fault
       await undo();
     },
   });
-  const inject = (kind: FaultKind): { claim: string; run: () => Promise<void> } | null => {
+  const inject = async (kind: FaultKind): Promise<{ claim: string; run: () => Promise<void> } | null> => {
     const hosts = free(targets.fleet.hosts.map((host) => `host ${host.index}`));
-    const agentSlots = free(
-      targets.agents
-        .liveSlots()
-        .filter((slot) => slot >= targets.steadySlots)
-        .map((slot) => `agent ${slot}`),
-    );
     const { agents, redis, fleet } = targets;
-    const candidates = kind.startsWith('agent') ? agentSlots : kind.startsWith('sshd') ? hosts : free(['redis']);
+    const agentSlots = kind.startsWith('agent') ? await busiestAgents(agents, targets.steadySlots, random) : [];
+    const candidates = kind.startsWith('agent')
+      ? free(agentSlots.map((slot) => `agent ${slot}`))
+      : kind.startsWith('sshd')
+        ? hosts
+        : free(['redis']);
     if (candidates.length === 0) return null;
-    const name = random.pick(candidates);
+    // The busiest agent: a fault that meets no command proves little.
+    const name = kind.startsWith('agent') ? (candidates[0] as string) : random.pick(candidates);
     const index = Number(name.split(' ')[1]);
     switch (kind) {
       case 'agent SIGKILL':
@@ -113,7 +113,7 @@ export function startFaults(targets: FaultTargets, random: Random, timing: Fault
       await delay(random.between(...timing.everyMs));
       if (stopping) break;
       const kind = nextKind();
-      const injected = inject(kind);
+      const injected = await inject(kind);
       // Its targets are all busy: it comes again next time.
       if (injected === null) {
         bag.push(kind);
@@ -143,4 +143,12 @@ export function startFaults(targets: FaultTargets, random: Random, timing: Fault
       await Promise.all([...inFlight]);
     },
   };
+}
+
+/** The faultable agents' slots, the one running the most jobs first (a random order when Redis does not say). */
+async function busiestAgents(agents: SoakAgents, steadySlots: number, random: Random): Promise<number[]> {
+  const running = await agents.runningBySlot();
+  return random
+    .shuffle(agents.liveSlots().filter((slot) => slot >= steadySlots))
+    .sort((a, b) => (running.get(b) ?? 0) - (running.get(a) ?? 0));
 }
