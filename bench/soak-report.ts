@@ -86,7 +86,7 @@ export function soakReport(result: SoakResult, context: SoakReportContext): stri
     '',
     'Sampled every 2 s; the baseline is the peak of the first 3 samples after 20 s of life, and growth past 3× of it fails.',
     '',
-    '| slot | pid | samples | first | baseline | peak | last | peak / baseline |',
+    '| slot | pid | samples | first | baseline | peak (whole life) | last | peak after warm-up / baseline |',
     '|---|---|---|---|---|---|---|---|',
     ...memoryRows,
     '',

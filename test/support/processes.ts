@@ -23,3 +23,16 @@ export async function processLinesWith(word: string, ...more: string[]): Promise
 export async function processesWith(word: string, ...more: string[]): Promise<number[]> {
   return (await processLinesWith(word, ...more)).map((line) => line.pid);
 }
+
+/** The command lines of a process's ancestors, its parent first, up to (not including) pid 1. */
+export async function ancestorLines(pid: number): Promise<string[]> {
+  const lines: string[] = [];
+  let current = pid;
+  for (;;) {
+    const stat = await readFile(`/proc/${current}/stat`, 'utf8').catch(() => '');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!(parent > 1)) return lines;
+    lines.push((await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '')).replaceAll('\u0000', ' ').trim());
+    current = parent;
+  }
+}

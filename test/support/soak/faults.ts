@@ -112,9 +112,16 @@ export function startFaults(targets: FaultTargets, random: Random, timing: Fault
     while (!stopping) {
       await delay(random.between(...timing.everyMs));
       if (stopping) break;
-      const kind = nextKind();
-      const injected = await inject(kind);
-      // Its targets are all busy: it comes again next time.
+      // A kind whose targets are all busy waits for the next round; the next kind is tried instead.
+      const skipped: FaultKind[] = [];
+      let kind = nextKind();
+      let injected = await inject(kind);
+      while (injected === null && skipped.length < FAULT_KINDS.length - 1) {
+        skipped.push(kind);
+        kind = nextKind();
+        injected = await inject(kind);
+      }
+      bag.push(...skipped);
       if (injected === null) {
         bag.push(kind);
         continue;

@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { JobView } from '@fleet/core';
 import { FLEET_BIN, runFleet, type FleetResult } from '../fleet-cli.js';
 import { until } from '../poll.js';
-import { processLinesWith, type ProcessLine } from '../processes.js';
+import { ancestorLines, processLinesWith, type ProcessLine } from '../processes.js';
 import { startRedis, type TestRedis } from '../redis-server.js';
 import { startSshFleet, type SshFleet } from '../ssh-fleet.js';
 import { SoakAgents } from './agents.js';
@@ -222,7 +222,7 @@ export async function runSoak(world: SoakWorld, options: SoakOptions): Promise<S
     what: 'processes carrying the marker to end',
     timeoutMs: options.orphanWaitMs ?? 60_000,
     intervalMs: 1000,
-  }).catch(async (): Promise<ProcessLine[]> => processLinesWith(world.marker));
+  }).catch(async (): Promise<ProcessLine[]> => Promise.all((await processLinesWith(world.marker)).map(placed)));
   log(`${allEnded ? 'every job ended' : 'some jobs never ended'}; ${orphans.length} processes carrying the marker left`);
 
   const parents = await listParents(world.env);
@@ -297,6 +297,19 @@ async function registeredAgents(env: NodeJS.ProcessEnv): Promise<number[]> {
   const result = await runFleet(['agents', '--json'], { env, timeoutMs: 20_000 });
   if (result.code !== 0) return [];
   return (JSON.parse(result.stdout) as { pid: number }[]).map((agent) => agent.pid);
+}
+
+/**
+ * A process carrying the marker, its command line followed by where it runs:
+ * under a host's sshd; or, its session gone, as the hosts' login user (an SSH
+ * command) or as this one (a local command).
+ */
+async function placed(orphan: ProcessLine): Promise<ProcessLine> {
+  const host = (await ancestorLines(orphan.pid)).map((line) => /ListenAddress=([\d.]+):/.exec(line)?.[1]).find(Boolean);
+  const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${orphan.pid}/status`, 'utf8').catch(() => ''))?.[1]);
+  const where =
+    host !== undefined ? `on host ${host}` : uid === process.getuid?.() ? 'local' : `over SSH, its sshd session gone (uid ${uid})`;
+  return { ...orphan, cmdline: `${orphan.cmdline} (${where})` };
 }
 
 /** Whether `pid` is a `fleet agent` of this checkout (a pid the registry lists may have been reused since). */
