@@ -3,6 +3,8 @@
 // test/support), and node runs JavaScript: esbuild bundles each of them, and
 // the scripts they run as processes of their own, into bench/.work first;
 // packages stay external. BENCH_ONLY picks some, e.g. fleet-vs-peers.ts.
+// `node bench/run.mjs soak.ts ARGS...` (npm run soak) runs the chaos soak
+// instead, with its arguments.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,14 +13,16 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 const benches = ['thread-vs-process.ts', 'fleet-vs-peers.ts'];
 const processes = ['bare-ssh2.ts', 'bare-spawn.ts'];
 
-const chosen = process.env.BENCH_ONLY?.split(',') ?? benches;
-const unknown = chosen.filter((bench) => !benches.includes(bench));
+const scripts = ['soak.ts'];
+const [script, ...scriptArgs] = process.argv.slice(2);
+const chosen = script === undefined ? (process.env.BENCH_ONLY?.split(',') ?? benches) : [script];
+const unknown = chosen.filter((bench) => !benches.includes(bench) && !scripts.includes(bench));
 if (unknown.length > 0) {
   process.stderr.write(`bench: no benchmark ${unknown.join(', ')}; there are ${benches.join(', ')}\n`);
   process.exit(2);
 }
 await build({
-  entryPoints: [...benches, ...processes].map(here),
+  entryPoints: [...benches, ...processes, ...scripts].map(here),
   outdir: here('.work'),
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -28,7 +32,9 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
+// A Ctrl-C reaches the script too, which cleans up before it exits: wait for it.
+if (script !== undefined) process.on('SIGINT', () => {});
 for (const bench of chosen) {
-  const result = spawnSync(process.execPath, [here(`.work/${bench.replace(/\.ts$/, '.mjs')}`)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [here(`.work/${bench.replace(/\.ts$/, '.mjs')}`), ...scriptArgs], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

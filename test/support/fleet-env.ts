@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { runFleet, spawnFleet, type FleetResult } from './fleet-cli.js';
 import { isAlive, until } from './poll.js';
+import { processesWith } from './processes.js';
 import type { TestRedis } from './redis-server.js';
 
 /**
@@ -90,14 +91,4 @@ async function listAgentPids(fleetEnv: FleetEnv): Promise<number[]> {
   return (JSON.parse(result.stdout) as { pid: number }[]).map((agent) => agent.pid);
 }
 
-/** Pids of processes whose command line contains `word`, and each of `more` (like pgrep -f). */
-export async function processesWith(word: string, ...more: string[]): Promise<number[]> {
-  const { readdir, readFile } = await import('node:fs/promises');
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(word) && more.every((other) => cmdline.includes(other)) && isAlive(Number(entry))) pids.push(Number(entry));
-  }
-  return pids;
-}
+export { processesWith };
