@@ -104,6 +104,8 @@ export async function createSoakWorld(options: SoakWorldOptions = {}): Promise<S
     FLEET_REDIS_URL: redis.url,
     FLEET_SSH_CONFIG: fleet.sshConfig,
     FLEET_STOP_GRACE: '2s',
+    // A restart drains: the running jobs get this long to finish, then are stopped (agent shut down).
+    FLEET_DRAIN_GRACE: '5s',
     FLEET_AGENT_IDLE: '30s',
   };
   const slots = options.agents ?? 3;
