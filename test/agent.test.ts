@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { startForegroundAgent, type AgentJson } from './support/agents.js';
-import { isAlive, until } from './support/poll.js';
+import { until } from './support/poll.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 const fleet = useFleet();
@@ -67,10 +67,7 @@ describe('at most once', () => {
     const records = await fleet.env.fleet(['receive', String(job.id)]);
     expect(records.stderr).toBe('error: agent lost\n');
 
-    // A SIGKILLed agent cannot take its command down with it: that command is
-    // an orphan now (see docs/design.md). End it so the leak check passes.
-    const orphans = await processesWith(fleet.env.marker);
-    for (const pid of orphans) process.kill(pid, 'SIGKILL');
-    await until(() => orphans.every((pid) => !isAlive(pid)), { what: 'orphans to exit' });
+    // Its command did not outlive it (issue 17 point 1; see test/no-orphan.test.ts).
+    await until(async () => (await processesWith(fleet.env.marker)).length === 0, { what: 'the orphan watcher to end the command' });
   });
 });

@@ -27,6 +27,8 @@ export interface DropbearHost {
   knownHostsLine: string;
   /** The private key every login user accepts. */
   clientKey: string;
+  /** The listening Dropbear's pid: the per-connection processes are its children. */
+  pid: number;
   /** A hung host: Dropbear and every session under it stop answering (SIGSTOP). */
   freeze(): Promise<void>;
   thaw(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startDropbear(address: string, users: string[]): Promise<D
     publicKey,
     knownHostsLine: `[${address}]:${port} ${publicKey}\n`,
     clientKey,
+    pid: child.pid as number,
     freeze: () => signalTree(child, 'SIGSTOP'),
     thaw: () => signalTree(child, 'SIGCONT'),
     async close() {

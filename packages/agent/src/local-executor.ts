@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { hasShebang, hostRunSpec, jobEnvironment, type HostCommandSpec, type RunSpec } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
+import { watchForOrphan } from './local-orphan-watch.js';
 import { localLoginShell } from './login-shell.js';
 
 /**
@@ -14,7 +15,8 @@ import { localLoginShell } from './login-shell.js';
  * environment, never in its argv; the agent's own `FLEET_` variables do not
  * (`jobEnvironment`). The command is the leader of its own process
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
- * every process it started, not just the shell.
+ * every process it started, not just the shell. A watcher ends that group
+ * if the agent dies while the command runs (`watchForOrphan`).
  */
 export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
   const done = startRun(signal);
@@ -38,6 +40,7 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exit = waitForExit(child);
+    const commandEnded = watchForOrphan(child, stopGraceMs);
     void forwardWithBackpressure(child.stdout, (chunk) => onOutput('stdout', chunk));
     void forwardWithBackpressure(child.stderr, (chunk) => onOutput('stderr', chunk));
     const stopGroup = () => terminateGroup(child, stopGraceMs);
@@ -47,6 +50,7 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
       if (signal.aborted) killGroup(child, 'SIGKILL'); // leftovers of an interrupted command
       return done(result);
     } finally {
+      commandEnded();
       signal.removeEventListener('abort', stopGroup);
     }
   } finally {

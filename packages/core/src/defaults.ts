@@ -136,6 +136,22 @@ export const DEFAULTS = {
    */
   trustReloadIntervalMs: 1_000,
 
+  /**
+   * How often the agent writes a heartbeat byte on each running remote
+   * command's input, for the host's orphan watcher (`ORPHAN_WATCH`).
+   * @defaultValue 5 s
+   */
+  orphanHeartbeatMs: 5_000,
+  /**
+   * A remote command whose input has carried no heartbeat for this long (the
+   * agent died or the host was cut off from it, with no word reaching sshd)
+   * is ended by its watcher: SIGTERM, then SIGKILL after the stop grace.
+   * Above the agent's own give-up on a silent connection (keepalives, 5 s x
+   * 3), so that the agent has failed the child first.
+   * @defaultValue 20 s
+   */
+  orphanSilenceMs: 20_000,
+
   // --- SSH connections (the agent's pool) ---
 
   /**

@@ -1,9 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { HostCommandSpec, RunSpec } from './command-spec.js';
+import { ORPHAN_HEARTBEAT, type OrphanWatchTimes } from './orphan-watch.js';
 import { buildRemoteCommand, buildRemoteInput, buildRemoteKill, parseRemoteMarker, REMOTE_MARKER } from './remote-command.js';
 import { RemoteStdoutPreambleFilter } from './remote-stdout-preamble.js';
 import { commandLineFromArgv } from './shell-quote.js';
@@ -17,22 +19,38 @@ const base: RunSpec<HostCommandSpec> = {
   maxOutputBytes: 1 << 20,
 };
 
+/** The orphan watcher's times in these tests: long enough never to fire unless a test wants it to. */
+const WATCH = { silenceSeconds: 60, graceSeconds: 1 };
+
 /**
  * Runs the wrapper as sshd would for a user whose login shell is `shell`:
- * `SHELL -c <command line>` with SHELL set, and the executor's input on stdin.
+ * `SHELL -c <command line>` with SHELL set, and the executor's input on stdin,
+ * which stays open until the command's output has ended, as the agent keeps
+ * the channel's open (`endInput`: closed at once, a header cut short).
  */
-function runAs(shell: string, spec: RunSpec<HostCommandSpec>, options: { input?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const result = spawnSync(shell, ['-c', buildRemoteCommand(spec)], {
+async function runAs(
+  shell: string,
+  spec: RunSpec<HostCommandSpec>,
+  options: { input?: string; env?: NodeJS.ProcessEnv; endInput?: boolean } = {},
+) {
+  const child = spawn(shell, ['-c', buildRemoteCommand(spec, WATCH)], {
     argv0: basename(shell),
-    input: options.input ?? buildRemoteInput(spec),
     env: { ...process.env, ...options.env, SHELL: shell },
   });
-  const stderr = result.stderr.toString('utf8').split('\n');
+  child.stdin.write(options.input ?? buildRemoteInput(spec));
+  if (options.endInput) child.stdin.end();
+  const stdoutChunks: Buffer[] = [];
+  const stderrChunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
+  const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  child.stdin.end();
+  const stderr = Buffer.concat(stderrChunks).toString('utf8').split('\n');
   // The wrapper's first stdout line is its marker, which the executor takes off as this does.
   const stdout = new RemoteStdoutPreambleFilter();
   return {
-    status: result.status,
-    stdout: Buffer.concat([stdout.push(result.stdout), stdout.end()]),
+    status,
+    stdout: Buffer.concat([stdout.push(Buffer.concat(stdoutChunks)), stdout.end()]),
     markers: stderr.map(parseRemoteMarker).filter((marker) => marker !== null),
     stderr: stderr.filter((line) => line !== '' && parseRemoteMarker(line) === null),
   };
@@ -50,15 +68,15 @@ const hostile = ["it's", '$(id)', '`id`', 'a;b', '*', 'two\nlines', '-n', '', 'Ã
 const printVariables = (names: string[]) => `printf '%s\\0' ${names.map((name) => `"$${name}"`).join(' ')}`;
 
 describe.each(['/bin/bash', '/bin/dash', '/bin/zsh'])('the remote wrapper under a %s login', (shell) => {
-  it('delivers every --argv word byte for byte and reports the session pid', () => {
-    const result = runAs(shell, { ...base, command: { kind: 'shell', line: commandLineFromArgv(['printf', '%s\\0', ...hostile]) } });
+  it('delivers every --argv word byte for byte and reports the session pid', async () => {
+    const result = await runAs(shell, { ...base, command: { kind: 'shell', line: commandLineFromArgv(['printf', '%s\\0', ...hostile]) } });
     expect(result.status).toBe(0);
     expect(result.stdout.toString('utf8').split('\0').slice(0, -1)).toEqual(hostile);
     expect(result.markers[0]).toMatchObject({ kind: 'pid' });
     expect(result.markers.at(-1)).toEqual({ kind: 'start' });
   });
 
-  it('runs the line with the login shell as sshd does: its syntax, its $0, its own error line numbers', () => {
+  it('runs the line with the login shell as sshd does: its syntax, its $0, its own error line numbers', async () => {
     const line = [
       'echo "$0" {1..3}',
       '[[ -d / ]] && echo double-brackets',
@@ -67,7 +85,7 @@ describe.each(['/bin/bash', '/bin/dash', '/bin/zsh'])('the remote wrapper under 
       'echo after',
       'exit 3',
     ].join('\n');
-    const wrapped = runAs(shell, { ...base, command: { kind: 'shell', line } });
+    const wrapped = await runAs(shell, { ...base, command: { kind: 'shell', line } });
     expect({ status: wrapped.status, stdout: wrapped.stdout.toString(), stderr: wrapped.stderr }).toEqual({
       ...runPlain(shell, line),
       stdout: runPlain(shell, line).stdout.toString(),
@@ -77,7 +95,7 @@ describe.each(['/bin/bash', '/bin/dash', '/bin/zsh'])('the remote wrapper under 
     expect(wrapped.stderr.find((line) => line.includes('no-such-command-here'))).toMatch(/\b4: /);
   });
 
-  it('sets --env from the header, whatever the value holds, and never puts a value on the command line', () => {
+  it('sets --env from the header, whatever the value holds, and never puts a value on the command line', async () => {
     const env = {
       PLAIN: 'hunter2',
       MULTILINE: 'one\ntwo\n\nfour\n',
@@ -95,76 +113,156 @@ describe.each(['/bin/bash', '/bin/dash', '/bin/zsh'])('the remote wrapper under 
       SHELL: '/no/such/shell',
     };
     const spec: RunSpec<HostCommandSpec> = { ...base, env, command: { kind: 'shell', line: printVariables(Object.keys(env)) } };
-    for (const value of Object.values(env).filter((value) => value.length > 1)) expect(buildRemoteCommand(spec)).not.toContain(value);
-    const result = runAs(shell, spec);
+    for (const value of Object.values(env).filter((value) => value.length > 1))
+      expect(buildRemoteCommand(spec, WATCH)).not.toContain(value);
+    const result = await runAs(shell, spec);
     expect(result.stderr).toEqual([]);
     expect(result.stdout.toString('utf8').split('\0').slice(0, -1)).toEqual(Object.values(env));
   });
 
-  it('changes to --workdir, and says when it is missing', () => {
+  it('changes to --workdir, and says when it is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet wd '));
-    expect(runAs(shell, { ...base, workdir: dir, command: { kind: 'shell', line: 'pwd' } }).stdout.toString()).toBe(`${dir}\n`);
-    const missing = runAs(shell, { ...base, workdir: '/no/such dir' });
+    expect((await runAs(shell, { ...base, workdir: dir, command: { kind: 'shell', line: 'pwd' } })).stdout.toString()).toBe(`${dir}\n`);
+    const missing = await runAs(shell, { ...base, workdir: '/no/such dir' });
     expect(missing.status).toBe(126);
     expect(missing.markers).toContainEqual({ kind: 'error', message: 'working directory /no/such dir does not exist' });
   });
 
-  it('gives the command an empty standard input', () => {
-    const result = runAs(shell, { ...base, env: { A: 'x' }, command: { kind: 'shell', line: 'cat; echo "end $A"' } });
+  it('gives the command an empty standard input', async () => {
+    const result = await runAs(shell, { ...base, env: { A: 'x' }, command: { kind: 'shell', line: 'cat; echo "end $A"' } });
     expect(result.stdout.toString()).toBe('end x\n');
   });
 
-  it('runs nothing when the header is cut short', () => {
+  it('runs nothing when the header is cut short', async () => {
     const spec: RunSpec<HostCommandSpec> = { ...base, env: { A: 'a\nb' }, command: { kind: 'shell', line: 'echo ran' } };
-    const result = runAs(shell, spec, { input: buildRemoteInput(spec).slice(0, -6) });
+    const result = await runAs(shell, spec, { input: buildRemoteInput(spec).slice(0, -6), endInput: true });
     expect([result.status, result.stdout.toString()]).toEqual([126, '']);
     expect(result.markers).toContainEqual({ kind: 'error', message: 'the set-up header did not arrive whole' });
   });
 
-  it('runs a script from standard input with its arguments and --env, honouring a shebang, and removes it after', () => {
+  it('runs a script from standard input with its arguments and --env, honouring a shebang, and removes it after', async () => {
     const scripts = mkdtempSync(join(tmpdir(), 'fleet-scripts-'));
     const run = (content: string, args: string[], env: Record<string, string> = {}) =>
       runAs(shell, { ...base, env, command: { kind: 'script', name: 's', content, args } }, { env: { TMPDIR: scripts } });
-    const plain = run('echo "$# $1 $fleet_script"; exit 4\n', ['a b', 'c'], { fleet_script: 'mine' });
+    const plain = await run('echo "$# $1 $fleet_script"; exit 4\n', ['a b', 'c'], { fleet_script: 'mine' });
     expect([plain.status, plain.stdout.toString()]).toEqual([4, '2 a b mine\n']);
-    const shebang = run(`#!${process.execPath}\nconsole.log(process.argv.slice(2).join('|'))\n`, ['x', "y'z"]);
+    const shebang = await run(`#!${process.execPath}\nconsole.log(process.argv.slice(2).join('|'))\n`, ['x', "y'z"]);
     expect([shebang.status, shebang.stdout.toString()]).toEqual([0, "x|y'z\n"]);
     expect(readdirSync(scripts)).toEqual([]);
   });
 });
 
 describe.each(['/bin/bash', '/bin/dash'])('a stop under a %s login', (shell) => {
-  it('runs the command in a process group of its own, led by the pid it reports, even when its shell leads none', () => {
+  it('runs the command in a process group of its own, led by the pid it reports, even when its shell leads none', async () => {
     // spawnSync leaves the shell in this process's group, as Dropbear without a pty does.
     const line = 'read -r fleet_stat < /proc/$$/stat; set -- ${fleet_stat##*) }; echo "$3"';
-    const result = runAs(shell, { ...base, command: { kind: 'shell', line } });
+    const result = await runAs(shell, { ...base, command: { kind: 'shell', line } });
     const pid = result.markers.find((marker) => marker.kind === 'pid');
     expect(result.stdout.toString()).toBe(`${pid?.kind === 'pid' ? pid.pid : 'no pid'}\n`);
   });
 
   it('signals the whole group: the shell never runs the line past its killed child', async () => {
-    const child = spawn(shell, ['-c', buildRemoteCommand({ ...base, command: { kind: 'shell', line: 'sleep 30; echo done' } })], {
-      argv0: basename(shell),
-      env: { ...process.env, SHELL: shell },
-    });
-    child.stdin.end(buildRemoteInput(base));
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const pid = await new Promise<number>((resolve) => {
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const marker = stderr
-          .split('\n')
-          .map(parseRemoteMarker)
-          .find((found) => found?.kind === 'pid');
-        if (marker?.kind === 'pid' && stderr.includes(`${REMOTE_MARKER}start\n`)) resolve(marker.pid);
-      });
-    });
+    const { child, pid, stdout } = await startWrapped(shell, 'sleep 30; echo done', WATCH);
     const ended = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     // The kill line runs in the login shell, as the executor's second channel runs it.
     spawnSync(shell, ['-c', buildRemoteKill(pid, 'TERM')]);
     expect(await ended).toBe('SIGTERM');
-    expect(stdout).not.toContain('done');
+    child.stdin.end();
+    expect(stdout()).not.toContain('done');
+  });
+});
+
+/** Processes of a session (field 6 of /proc/PID/stat), zombies left out: what still runs there. */
+function sessionMembers(sid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        return false;
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return fields[0] !== 'Z' && Number(fields[3]) === sid;
+    })
+    .map(Number);
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(50);
+  }
+}
+
+/** Starts the wrapper on `line` with the input open, and resolves once the command starts, with its pid. */
+async function startWrapped(shell: string, line: string, watch: OrphanWatchTimes) {
+  const child = spawn(shell, ['-c', buildRemoteCommand({ ...base, command: { kind: 'shell', line } }, watch)], {
+    argv0: basename(shell),
+    env: { ...process.env, SHELL: shell },
+  });
+  child.stdin.on('error', () => {});
+  child.stdin.write(buildRemoteInput(base));
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const pid = await new Promise<number>((resolve) => {
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const marker = stderr
+        .split('\n')
+        .map(parseRemoteMarker)
+        .find((found) => found?.kind === 'pid');
+      if (marker?.kind === 'pid' && stderr.includes(`${REMOTE_MARKER}start\n`)) resolve(marker.pid);
+    });
+  });
+  return { child, pid, exited, stdout: () => stdout };
+}
+
+describe.each(['/bin/bash', '/bin/dash'])('the orphan watcher under a %s login', (shell) => {
+  it('ends the whole tree when the input ends mid-command (the agent died)', async () => {
+    const run = await startWrapped(shell, 'sleep 30 & sleep 30; wait', WATCH);
+    await until(() => sessionMembers(run.pid).length >= 3, 'the command tree to start');
+    run.child.stdin.end();
+    await until(() => sessionMembers(run.pid).length === 0, 'the command tree to end');
+    await run.exited;
+    expect(run.stdout()).toBe(`${REMOTE_MARKER}stdout\n`);
+  });
+
+  it('ends the whole tree when the input falls silent (the agent was cut off)', async () => {
+    const run = await startWrapped(shell, 'sleep 30 & sleep 30; wait', { silenceSeconds: 1, graceSeconds: 1 });
+    await until(() => sessionMembers(run.pid).length === 0, 'the command tree to end');
+    await run.exited;
+    run.child.stdin.end();
+  });
+
+  it('lets a command that gets its heartbeat run to its end', async () => {
+    const run = await startWrapped(shell, 'sleep 3; echo done', { silenceSeconds: 2, graceSeconds: 1 });
+    const heartbeat = setInterval(() => run.child.stdin.write(ORPHAN_HEARTBEAT), 100);
+    await run.exited;
+    clearInterval(heartbeat);
+    run.child.stdin.end();
+    expect(run.stdout()).toBe(`${REMOTE_MARKER}stdout\ndone\n`);
+  });
+
+  it('leaves alone what a command that ended left running on purpose (nohup ... &), as plain ssh does', async () => {
+    const result = await runAs(shell, { ...base, command: { kind: 'shell', line: 'nohup sleep 30 >/dev/null 2>&1 & echo $!' } });
+    const daemon = Number(result.stdout.toString());
+    const pid = result.markers.find((marker) => marker.kind === 'pid');
+    // The watcher has read the end of its input and looked: it is gone.
+    const watchers = () =>
+      readdirSync('/proc').filter((entry) => {
+        try {
+          return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`fleet-watch\0${pid?.kind === 'pid' ? pid.pid : 0}\0`);
+        } catch {
+          return false;
+        }
+      });
+    await until(() => watchers().length === 0, 'the watcher to exit');
+    expect(sessionMembers(pid?.kind === 'pid' ? pid.pid : 0)).toEqual([daemon]);
+    process.kill(daemon, 'SIGKILL');
   });
 });

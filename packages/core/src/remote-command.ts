@@ -1,4 +1,5 @@
 import { hasShebang, type HostCommandSpec, type RunSpec } from './command-spec.js';
+import { ORPHAN_WATCH, orphanWatchArgs, type OrphanWatchTimes } from './orphan-watch.js';
 import { encodeSetupHeader, readSetupHeader } from './remote-setup-header.js';
 import { quoteShellWord } from './shell-quote.js';
 
@@ -52,11 +53,17 @@ const OWN_SESSION = [
  * included) as it does after `ssh host`. `exec` keeps the pid, so the pid
  * reported is still the one to signal.
  *
+ * Before the command runs, the wrapper starts the orphan watcher
+ * (`ORPHAN_WATCH`) in the background on the channel's stdin, which the agent
+ * keeps open and writes a heartbeat on, and gives the command /dev/null
+ * instead: if the agent dies or the connection is lost mid-command, the
+ * watcher ends the command's session (see docs/design.md, No orphan).
+ *
  * After the header, only positional parameters are used: once the user's
  * variables are exported, a wrapper variable of the same name would carry
  * their value, not the wrapper's.
  */
-export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
+export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: OrphanWatchTimes): string {
   const command = spec.command;
   // The script's temporary file, once made, goes with every later failure.
   let cleanup = '';
@@ -69,12 +76,19 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
   if (command.kind === 'script') {
     steps.push(`fleet_script=$(mktemp "\${TMPDIR:-/tmp}/fleet-script.XXXXXX") || ${fail('cannot create a temporary file for the script')}`);
     cleanup = 'rm -f -- "$fleet_script"; ';
-    steps.push(`cat > "$fleet_script" && chmod 700 "$fleet_script" || ${fail('cannot write the script to %s', '"$fleet_script"')}`);
+    // By its length: the input stays open after it (the heartbeat).
+    steps.push(
+      `head -c "$fleet_input_bytes" > "$fleet_script" && [ "$(($(wc -c < "$fleet_script")))" = "$fleet_input_bytes" ] && chmod 700 "$fleet_script" || ${fail('cannot write the script to %s', '"$fleet_script"')}`,
+    );
   }
   if (spec.workdir !== null) {
     const dir = quoteShellWord(spec.workdir);
     steps.push(`cd -- ${dir} 2>/dev/null || ${fail('working directory %s does not exist', dir)}`);
   }
+  // The watcher takes the channel's input; the command gets /dev/null. An asynchronous
+  // list's stdin is /dev/null unless redirected, hence fd 3.
+  const watchArgs = orphanWatchArgs('"$$"', watch).join(' ');
+  steps.push('exec 3<&0 </dev/null', `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`, 'exec 3<&-');
   // Positional parameters now: the variables' assignments, then what runs (the
   // login shell as sshd set it, or the script), taken before the user's variables
   // are exported, since they may set SHELL too.
@@ -86,19 +100,20 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>): string {
     steps.push(`exec "$1" -c ${quoteShellWord(command.line)} "\${1##*/}"`);
   } else {
     const args = command.args.map(quoteShellWord).join(' ');
-    steps.push(`${hasShebang(command.content) ? '"$1"' : '/bin/sh "$1"'} ${args} </dev/null`);
+    steps.push(`${hasShebang(command.content) ? '"$1"' : '/bin/sh "$1"'} ${args}`);
   }
   return `exec /bin/sh -c ${quoteShellWord(OWN_SESSION)} sh ${quoteShellWord(steps.join('\n'))}`;
 }
 
 /**
- * What the SSH executor writes on the channel's standard input, then closes
- * it: the set-up header, then the script's text for `--script`. The command
- * itself so reads end of file, as SPEC §9 asks without `--stdin`.
+ * What the SSH executor writes first on the channel's standard input: the
+ * set-up header, then the script's text for `--script`. The input then stays
+ * open for the orphan watcher's heartbeat; the command reads /dev/null, so
+ * end of file at once, as SPEC §9 asks without `--stdin`.
  */
 export function buildRemoteInput(spec: RunSpec<HostCommandSpec>): string {
-  const header = encodeSetupHeader(spec.env);
-  return spec.command.kind === 'script' ? header + spec.command.content : header;
+  if (spec.command.kind !== 'script') return encodeSetupHeader(spec.env);
+  return encodeSetupHeader(spec.env, Buffer.byteLength(spec.command.content)) + spec.command.content;
 }
 
 /**

@@ -8,6 +8,10 @@ describe('encodeSetupHeader', () => {
     expect(encodeSetupHeader({ A: 'x y', B: 'one\ntwo\n', C: '' })).toBe('env A 1\nx y\nenv B 3\none\ntwo\n\nenv C 1\n\nend\n');
   });
 
+  it("announces a script's length in bytes before end", () => {
+    expect(encodeSetupHeader({ A: 'x' }, 5)).toBe('env A 1\nx\ninput 5\nend\n');
+  });
+
   it('refuses a name that would break the framing', () => {
     expect(() => encodeSetupHeader({ 'A B': 'x' })).toThrow(UsageError);
     expect(() => encodeSetupHeader({ 'A\nend': 'x' })).toThrow(UsageError);

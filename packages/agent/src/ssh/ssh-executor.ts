@@ -5,10 +5,12 @@ import {
   DEFAULTS,
   describePreambleOverflow,
   hostRunSpec,
+  ORPHAN_HEARTBEAT,
   RemotePreambleFilter,
   RemoteStdoutPreambleFilter,
   SshConfigError,
   SshConnectError,
+  wholeSeconds,
   type HostEntry,
   type RunResult,
 } from '@fleet/core';
@@ -26,6 +28,9 @@ import { resolveSshTarget } from './ssh-target.js';
  * through a second channel on the same connection. A host that does not
  * confirm the end within `DEFAULTS.stopConfirmMs` of the SIGKILL (hung, or
  * its kill went nowhere) gets its channel closed, and the child ends anyway.
+ * The channel's input stays open for the whole run and carries a heartbeat
+ * byte every `DEFAULTS.orphanHeartbeatMs`: the host's orphan watcher ends the
+ * command when it closes (the agent died, sshd noticed) or falls silent.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
   return async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
@@ -43,10 +48,13 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     }
     try {
       if (signal.aborted) return result({});
-      const outcome = await lease.exec(buildRemoteCommand(spec), (channel) => {
+      const watch = { silenceSeconds: wholeSeconds(DEFAULTS.orphanSilenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
+      const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
         const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
-        // The set-up header (--env values: never on the command line) and a script's text; then end of file.
-        channel.end(buildRemoteInput(spec));
+        // The set-up header (--env values: never on the command line) and a script's text; then the heartbeat.
+        channel.write(buildRemoteInput(spec));
+        const heartbeat = setInterval(() => channel.write(ORPHAN_HEARTBEAT), DEFAULTS.orphanHeartbeatMs);
+        channel.once('close', () => clearInterval(heartbeat));
         return watched;
       });
       return result(outcome);
