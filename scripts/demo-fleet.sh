@@ -48,12 +48,27 @@ known_dir() {
   fi
 }
 
+# A listener's established sessions and what runs in them: every process
+# below it, found by parent pid (the deepest first), then the listener itself.
+# Killing the listener alone leaves its sessions, and their commands, running.
+stop_host() {
+  for child in $(pgrep -P "$1"); do stop_host "$child"; done
+  $sudo kill "$1" 2>/dev/null || true
+}
+
+# The host a pid file names, if that pid is still an sshd (not a reused pid).
+stop_recorded_host() {
+  [ -f "$1" ] && [ ! -L "$1" ] || return 0
+  pid=$(cat "$1")
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sshd ] && stop_host "$pid" || true
+}
+
 if [ "${1:-}" = "stop" ]; then
   dir=$(known_dir)
   [ -n "$dir" ] || { echo "no demo fleet recorded in $record"; exit 0; }
   check_private_dir "$dir" "the demo directory"
   for pidfile in "$dir"/sshd_*.pid; do
-    [ -f "$pidfile" ] && $sudo kill "$(cat "$pidfile")" 2>/dev/null || true
+    stop_recorded_host "$pidfile"
   done
   echo "demo fleet stopped ($dir)"
   exit 0
@@ -87,11 +102,12 @@ for i in $(seq 1 "$count"); do
   [ -e "$dir/host_$i" ] || ssh-keygen -q -t ed25519 -N '' -C '' -f "$dir/host_$i"
   echo "[$address]:$port $(cut -d' ' -f1,2 "$dir/host_$i.pub")" >> "$dir/known_hosts"
   echo "$address" >> "$dir/computers.txt"
-  [ -e "$dir/sshd_$i.pid" ] && $sudo kill "$(cat "$dir/sshd_$i.pid")" 2>/dev/null || true
+  stop_recorded_host "$dir/sshd_$i.pid"
   $sudo /usr/sbin/sshd -f /dev/null \
     -o "ListenAddress=$address:$port" -o "HostKey=$dir/host_$i" -o "PidFile=$dir/sshd_$i.pid" \
     -o "AuthorizedKeysFile=$dir/authorized_keys" -o "AllowUsers=$user" -o StrictModes=no -o UsePAM=no \
-    -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no
+    -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no \
+    -o "Subsystem=sftp internal-sftp"
 done
 cat > "$dir/ssh_config" <<CONFIG
 Host 127.0.1.*
@@ -108,6 +124,6 @@ $count sshd hosts on 127.0.1.1-$count:$port. In this shell:
   export FLEET_SSH_CONFIG=$dir/ssh_config FLEET_PREFIX='{fleet-demo}'
   npx fleet invoke -f $dir/computers.txt -- uname -a
 
-(Agents read FLEET_SSH_CONFIG when they start; the prefix gives the demo
-agents and jobs of their own.) Stop the hosts with: $0 stop
+(The prefix gives the demo agents and jobs of their own. The hosts take
+SFTP, so \`npx fleet deploy -f $dir/computers.txt\` puts agents on them.) Stop the hosts with: $0 stop
 DONE

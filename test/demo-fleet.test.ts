@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,13 @@ import { freePort } from './support/redis-server.js';
 import { useFleet } from './support/use-fleet.js';
 
 const run = promisify(execFile);
+/** Runs a command with `input` on its standard input; rejects on a non-zero exit. */
+function runWithInput(file: string, args: string[], input: string): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(file, args, (error, stdout, stderr) => (error ? reject(error) : resolve({ stdout, stderr })));
+    child.stdin?.end(input);
+  });
+}
 const DEMO = fileURLToPath(new URL('../scripts/demo-fleet.sh', import.meta.url));
 const fleet = useFleet();
 
@@ -37,6 +44,8 @@ describe('scripts/demo-fleet.sh', () => {
     const env = { ...fleet.env.env, TMPDIR: shared, FLEET_DEMO_PORT: String(await freePort()) };
     let demoPrefix: string | undefined;
     let dir: string | undefined;
+    let session: ChildProcess | undefined;
+    let remotePid = 0;
     try {
       const { stdout } = await run(DEMO, ['3'], { env });
       const exported = /export FLEET_SSH_CONFIG=(\S+) FLEET_PREFIX='(\S+)'/.exec(stdout);
@@ -59,6 +68,18 @@ describe('scripts/demo-fleet.sh', () => {
           .sort(),
       ).toEqual(['127.0.1.1', '127.0.1.2', '127.0.1.3']);
       expect(await readFile(target, 'utf8')).toBe(attacker.tmp.original);
+      // The hosts take SFTP, as `fleet deploy` needs.
+      const sftp = await runWithInput('sftp', ['-F', exported?.[1] as string, '-b', '-', '127.0.1.1'], 'pwd\n');
+      expect(sftp.stdout).toMatch(/Remote working directory: \//);
+      // An established session, and the command it runs, end with `stop`.
+      session = spawn('ssh', ['-F', exported?.[1] as string, '127.0.1.1', 'echo $$; exec sleep 301'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const sessionOutput = session.stdout;
+      remotePid = await new Promise<number>((resolve) =>
+        sessionOutput?.once('data', (data: Buffer) => resolve(Number(String(data).trim()))),
+      );
+      expect(isAlive(remotePid)).toBe(true);
     } finally {
       // The demo's agent lives under the demo's prefix, where the leak check does not look.
       const agents = await fleet.env.fleet(['agents', '--json'], { env: { FLEET_PREFIX: demoPrefix } });
@@ -67,6 +88,10 @@ describe('scripts/demo-fleet.sh', () => {
       // `stop` finds the directory through the record alone.
       expect((await run(DEMO, ['stop'], { env })).stdout).toBe(`demo fleet stopped (${dir})\n`);
       await until(() => pids.every((pid) => pid === 0 || !isAlive(pid)), { what: 'demo sshd to stop' });
+      await until(() => session === undefined || session.exitCode !== null || session.signalCode !== null, {
+        what: 'the ssh session to end',
+      });
+      await until(() => remotePid === 0 || !isAlive(remotePid), { what: 'the command the session ran to end' });
       if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     }
   });
