@@ -12,10 +12,9 @@ import { useFleet } from './support/use-fleet.js';
 const run = promisify(execFile);
 /** Runs a command with `input` on its standard input; rejects on a non-zero exit. */
 function runWithInput(file: string, args: string[], input: string): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(file, args, (error, stdout, stderr) => (error ? reject(error) : resolve({ stdout, stderr })));
-    child.stdin?.end(input);
-  });
+  const running = run(file, args);
+  running.child.stdin?.end(input);
+  return running;
 }
 const DEMO = fileURLToPath(new URL('../scripts/demo-fleet.sh', import.meta.url));
 const fleet = useFleet();

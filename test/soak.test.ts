@@ -63,8 +63,8 @@ describe(`a short chaos soak (replay with SOAK_SEED=${seed})`, () => {
     expect(soak().verdict.memory.some((figure) => figure.ratio !== null)).toBe(true);
   });
 
-  // Before issue 17 point 1 (branch orphan) is merged, a command whose agent was
-  // SIGKILLed lives on: this one fails on the soak branch alone, and lists them.
+  // A command whose agent was SIGKILLed, or whose host's sshd was stopped, must end
+  // with it (issue 17 point 1): any process left carrying the marker is listed.
   it('leaves no orphan process on any host', () => {
     expect(invariant('no orphan process').details).toEqual([]);
   });
