@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLEET_VERSION, nodeAgentLayout } from '@fleet/core';
@@ -91,6 +91,9 @@ describe('an agent sent SIGTERM drains', () => {
     expect(await untilState(env, child, ['Failed'])).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
     await until(async () => (await processesWith(env.marker)).length === 0, { what: "the remote command's processes to end" });
     expect(agent.stderr()).toMatch(/SIGTERM again: stopping the running jobs now/);
+    // Forced, not drained: the log does not say every job ended.
+    expect(agent.stderr()).toMatch(/drain cut short: the running jobs were stopped/);
+    expect(agent.stderr()).not.toMatch(/drained: every job it ran has ended/);
   });
 
   it('past FLEET_DRAIN_GRACE, stops what still runs as fleet stop does (agent shut down), and exits 0', async () => {
@@ -137,6 +140,10 @@ describe('fleet deploy of a new version onto a node that runs a job', () => {
       `${host}: upgraded 0.0.9 to ${FLEET_VERSION} (detached process; agent ${fresh?.id}); the old agent ${old.id} drains its 1 job(s), then exits\n`,
     );
     await until(async () => (await nodeAgents()).find((each) => each.id === old.id)?.draining, { what: 'the old agent to drain' });
+    // By the control message, which agents of earlier versions honour too, not by SIGTERM, which they answer by stopping their jobs.
+    const nodeLog = await readFile(join(ssh.fleet.hosts[1]?.home as string, nodeAgentLayout(host).dir, 'agent.log'), 'utf8');
+    expect(nodeLog).toContain(`${old.id}: asked to drain by a control message`);
+    expect(nodeLog).not.toMatch(/SIGTERM: draining/);
 
     // Work for the node now goes to the new agent, while the old one still runs its job.
     const next = await env.json<JobJson>(['invoke', '-c', host, '--as-job', '--', 'echo next']);

@@ -12,6 +12,7 @@ import { untilState, type JobJson } from './support/use-fleet.js';
 let redis: TestRedis;
 let env: FleetEnv;
 let redisDown = false;
+let redisFrozen = false;
 beforeAll(async () => {
   redis = await startRedis(['--appendfsync', 'always']);
 });
@@ -22,6 +23,7 @@ beforeEach(async () => {
   env = await createFleetEnv(redis, { FLEET_AGENT_IDLE: '3s' });
 });
 afterEach(async () => {
+  if (redisFrozen) thawRedis();
   if (redisDown) await bringRedisBack();
   await env.cleanup();
 });
@@ -29,6 +31,16 @@ afterEach(async () => {
 async function killRedis(): Promise<void> {
   redisDown = true;
   await redis.kill();
+}
+
+function freezeRedis(): void {
+  redisFrozen = true;
+  redis.freeze();
+}
+
+function thawRedis(): void {
+  redis.thaw();
+  redisFrozen = false;
 }
 
 async function bringRedisBack(): Promise<void> {
@@ -90,5 +102,29 @@ describe('an agent whose Redis is gone', () => {
     expect(agent.stderr()).toContain('Redis did not answer within');
     expect(await env.json<AgentJson[]>(['agents'])).toHaveLength(1);
     console.log(`agent exited ${exitedAfterMs} ms after SIGTERM with Redis gone`);
+  });
+
+  it('frozen (SIGSTOP: its connections stay open, nothing answers), does not wait the drain grace on SIGTERM: it stops at once', async () => {
+    const agent = await startForegroundAgent(env);
+    const job = await env.json<JobJson>(['start', '--', `echo up; ${env.sleep} 300`]);
+    await until(async () => (await env.fleet(['receive', String(job.id), '--keep'])).stdout === 'up\n', {
+      what: 'the job to have written its first line',
+    });
+
+    freezeRedis();
+    const started = Date.now();
+    agent.child.kill('SIGTERM');
+    // The drain grace is 5 minutes: the test's deadline is well below it.
+    expect(await agent.exited).toBe(0);
+    const exitedAfterMs = Date.now() - started;
+    await until(async () => (await processesWith(env.marker)).length === 0, { what: 'the command to end' });
+    expect(agent.stderr()).toContain("draining: Redis is unreachable, so no job's end could be written");
+
+    // The end the agent sent before it exited sits in the frozen server's socket: it lands once thawed
+    // (agent shut down); had it not been sent, the reaper's agent lost. Either way the job ends, once.
+    thawRedis();
+    const ended = await untilState(env, job.id, ['Failed'], 60_000);
+    expect(['agent shut down', 'agent lost']).toContain(ended.reason);
+    console.log(`agent exited ${exitedAfterMs} ms after SIGTERM with Redis frozen`);
   });
 });

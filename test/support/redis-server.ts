@@ -18,6 +18,10 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** Starts redis-server again after {@link kill}, and waits for it to answer. */
   start(): Promise<void>;
+  /** SIGSTOPs redis-server, as a hung or cut-off server: connections stay open, nothing answers. */
+  freeze(): void;
+  /** SIGCONTs it after {@link freeze}. */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -81,8 +85,15 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
       child = spawn('redis-server', args, { stdio: 'ignore' });
       await answers();
     },
+    freeze() {
+      child.kill('SIGSTOP');
+    },
+    thaw() {
+      child.kill('SIGCONT');
+    },
     async stop() {
       for (const client of clients) client.disconnect();
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
       await exited(child);
       await rm(dir, { recursive: true, force: true });

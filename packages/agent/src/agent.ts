@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
+import { hostname } from 'node:os';
 import { DEFAULTS, FLEET_VERSION, isRedisOutOfMemory, leafRank, nodeQueueName, servedLocationRefusal, settledWithin } from '@fleet/core';
-import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData, type RedisClient } from '@fleet/store';
+import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
 import { executorRouter, nodeExecutorRouter } from './executor-router.js';
 import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
+import { redisAnswersWithin, redisUnreachableFor } from './redis-watch.js';
 import { Slots } from './slots.js';
 import { sshConfigFiles } from './ssh/ssh-config-source.js';
 import { reportSshConfigWarnings } from './ssh/ssh-target.js';
@@ -107,6 +108,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     const message = parseControlMessage(text);
     if (message?.op === 'stop') for (const jobId of message.ids) runner.interrupt(jobId, 'stop');
     if (message?.op === 'drain' && (message.agents === null || message.agents.includes(id))) {
+      log('asked to drain by a control message (fleet agent stop, or fleet deploy upgrading it)');
       drainAsked = true;
       startDrain?.();
     }
@@ -191,7 +193,8 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   const drain = (): Promise<void> => {
     draining ??= (async () => {
       const count = () => `${runner.runningIds.length} job(s)`;
-      if (store.client.status !== 'ready') {
+      // A frozen Redis leaves the connection `ready`: only an answer says a job's end can be written.
+      if (!(await redisAnswersWithin(store.client, DEFAULTS.redisConnectTimeoutMs))) {
         log(`draining: Redis is unreachable, so no job's end could be written: stopping the ${count()} it runs now`);
         await close();
         return;
@@ -203,17 +206,21 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       // The beat tells CLIs not to count on this agent.
       void store.agents.beat(info()).catch(() => {});
       const redisAway = redisUnreachableFor(store.client, DEFAULTS.agentCloseMs);
+      const graceOver = new AbortController();
       try {
         const ended = await Promise.race([
           workerClosed.then(() => 'drained' as const),
-          delay(options.drainGraceMs, 'grace' as const, { ref: false }),
+          delay(options.drainGraceMs, 'grace' as const, { signal: graceOver.signal }).catch(() => 'cancelled' as const),
           redisAway.promise.then(() => 'redis' as const),
         ]);
-        if (ended === 'drained') log('drained: every job it ran has ended; exiting');
+        // A second signal (close) also ends the worker's wait: that is no drain.
+        if (closing !== null) log('drain cut short: the running jobs were stopped (agent shut down)');
+        else if (ended === 'drained') log('drained: every job it ran has ended; exiting');
         else if (ended === 'grace') log(`drain grace of ${graceS}s passed: stopping the ${count()} still running (agent shut down)`);
         else log(`Redis unreachable for ${DEFAULTS.agentCloseMs / 1000}s while draining: stopping the ${count()} still running`);
       } finally {
         redisAway.cancel();
+        graceOver.abort();
       }
       await close();
     })();
@@ -224,29 +231,4 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
 
   log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
   return { id, closed, drain, close };
-}
-
-/**
- * Resolves once the Redis connection has stayed down for `ms` after closing:
- * a blip (a restart) does not cut a drain short, a Redis gone does.
- */
-function redisUnreachableFor(client: RedisClient, ms: number): { promise: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  let resolveGone!: () => void;
-  const promise = new Promise<void>((resolve) => (resolveGone = resolve));
-  const onClose = () => (timer ??= setTimeout(resolveGone, ms));
-  const onReady = () => {
-    clearTimeout(timer);
-    timer = undefined;
-  };
-  client.on('close', onClose);
-  client.on('ready', onReady);
-  return {
-    promise,
-    cancel: () => {
-      clearTimeout(timer);
-      client.off('close', onClose);
-      client.off('ready', onReady);
-    },
-  };
 }

@@ -37,6 +37,11 @@ export interface DeployAgentOptions {
    * into its settings); its systemd unit waits that long, and more, before SIGKILL.
    */
   drainGraceMs: number;
+  /**
+   * Under systemd, called once the new files and unit are in place and before the unit is restarted:
+   * drains the agent the unit runs (one unit runs one agent) and waits for it to exit.
+   */
+  beforeSystemdRestart: () => Promise<void>;
   /** Send this machine's Node even when the node has its own. */
   shipNode: boolean;
   controller: ControllerInfo;
@@ -130,11 +135,20 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     const unitFile = `~/.config/systemd/user/${layout.unit}`;
     const pidFile = quoteShellWord(`${dir}/agent.pid`);
     const unit = systemdUnit(options.entry.raw, layout.dir, probe.hostname, options.drainGraceMs);
-    // systemd: one unit runs one agent, so its restart drains the old agent (SIGTERM to it alone,
-    // KillMode=mixed) and starts the new one after; --no-block, as the drain may take its grace.
+    // systemd: one unit runs one agent, so the old agent is drained first (beforeSystemdRestart), then
+    // the unit restarted; --no-block, as a restart's SIGTERM drains whatever the unit still runs.
     // Else the new agent starts beside the old one, whose pid is kept in draining.pids until undeploy.
+    if (plan.systemd) {
+      await runChecked(
+        lease,
+        `mkdir -p ~/.config/systemd/user && printf %s ${quoteShellWord(unit)} > ${unitFile} && systemctl --user daemon-reload && systemctl --user enable ${layout.unit} && (loginctl enable-linger "$(id -un)" 2>/dev/null || true)`,
+      );
+    }
+    if (plan.systemd) await options.beforeSystemdRestart();
+    // Restart=always may have started the new agent already when the old one exited: a restart of an
+    // idle agent costs a second, and one that took a job meanwhile drains it.
     const startCommand = plan.systemd
-      ? `mkdir -p ~/.config/systemd/user && printf %s ${quoteShellWord(unit)} > ${unitFile} && systemctl --user daemon-reload && systemctl --user enable ${layout.unit} && systemctl --user restart --no-block ${layout.unit} && (loginctl enable-linger "$(id -un)" 2>/dev/null || true)`
+      ? `systemctl --user restart --no-block ${layout.unit}`
       : [
           `cd ${quoteShellWord(dir)} || exit 1`,
           IS_AGENT_SH,
@@ -218,9 +232,10 @@ function systemdUnit(entry: string, dir: string, hostname: string, drainGraceMs:
     `ExecStart=%h/${escape(dir)}/start.sh`,
     'Restart=always',
     'RestartSec=2',
-    // A stop or restart drains: SIGTERM to the agent alone (its jobs' processes are its to end), and
-    // SIGKILL to what is left only past the drain grace and the forced close that follows it.
-    'KillMode=mixed',
+    // SIGTERM (a drain) and SIGKILL go to the agent alone. Its jobs' commands are its to end (a
+    // second SIGTERM stops them; the local orphan watcher ends them when it dies), and what a
+    // job started on purpose (nohup daemon &) outlives a restart, as with plain ssh.
+    'KillMode=process',
     `TimeoutStopSec=${Math.ceil(drainGraceMs / 1000) + SYSTEMD_STOP_MARGIN_S}`,
     '',
     '[Install]',
@@ -234,8 +249,9 @@ function systemdUnit(entry: string, dir: string, hostname: string, drainGraceMs:
  * file may have been reused by another process since: where /proc is, only a
  * process running the agent's bundle counts.
  */
-const IS_AGENT_SH =
-  'agent() { case "$(cat /proc/$1/cmdline 2>/dev/null)" in *fleet-agent.mjs*) return 0;; esac; [ ! -d /proc/$1 ] && kill -0 "$1" 2>/dev/null; }';
+export const IS_AGENT_SH =
+  // cmdline separates the words with NULs, which bash's $(...) drops with a warning on stderr.
+  'agent() { case "$({ tr \'\\0\' \' \' < /proc/$1/cmdline; } 2>/dev/null)" in *fleet-agent.mjs*) return 0;; esac; [ ! -d /proc/$1 ] && kill -0 "$1" 2>/dev/null; }';
 
 /** Past the drain grace: the forced close (stop grace, Redis) and a margin, before systemd's SIGKILL. */
 const SYSTEMD_STOP_MARGIN_S = 30;

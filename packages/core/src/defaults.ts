@@ -265,6 +265,12 @@ export const DEFAULTS = {
    */
   deployReportWaitMs: 20_000,
   /**
+   * How long `deploy` waits for an agent it asked to drain (a control message) to say it drains,
+   * before it sends SIGTERM instead: the agent beats at once when it drains.
+   * @defaultValue 5 s
+   */
+  drainAnswerWaitMs: 5_000,
+  /**
    * How long `undeploy` waits for a node's agent to stop reporting in.
    * @defaultValue 15 s
    */

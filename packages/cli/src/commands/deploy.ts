@@ -12,6 +12,7 @@ import { controllerDeployment } from '../deployment.js';
 import { EXIT } from '../exit-codes.js';
 import { nodeRedisChoice, nodeRedisSettings } from '../node-redis-settings.js';
 import { AGENT_BUNDLE, THREAD_WORKER } from '../package-files.js';
+import { askToDrain, untilAgentsGone } from '../drain-by-message.js';
 
 interface DeployArgs extends GlobalArgs {
   'hosts-file'?: string;
@@ -103,9 +104,11 @@ export const deployCommand = {
       try {
         const results = await perHost(hosts, async (entry) => {
           const redis = redisFor(entry);
-          // The agents serving it now: an upgraded one is told to drain once its successor reports in.
+          // The agents serving it now: an upgraded one is told to drain (before the restart under
+          // systemd, once its successor reports in otherwise).
           const before = (await context.store.agents.list()).filter((agent) => agent.serves === entry.raw);
           const connectTimeoutMs = argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000;
+          let drainedFirst = '';
           const outcome = await deployAgent({
             pool,
             entry,
@@ -118,27 +121,27 @@ export const deployCommand = {
             trustedKey,
             concurrency,
             drainGraceMs: context.settings.drainGraceMs,
+            beforeSystemdRestart: async () => {
+              drainedFirst = await drainUnitAgent(context.store, entry.raw, before, context.settings.drainGraceMs);
+            },
             shipNode: argv['ship-node'],
             controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
             connectTimeoutMs,
           });
-          const old = before[0];
-          if (outcome.status !== 'current' && outcome.supervisor === 'systemd' && old !== undefined && old.running > 0) {
-            // One unit, one agent: systemd starts the new one once the old one has drained.
-            return {
-              entry: entry.raw,
-              ok: true,
-              words: `upgrading to ${outcome.version} (systemd user unit): the old agent ${old.id} drains its ${old.running} job(s) first, then systemd starts the new one; jobs for it wait in its queue meanwhile`,
-            };
-          }
           const replaced = outcome.status === 'current' ? new Set<string>() : new Set(before.map((agent) => agent.id));
           const agent = await agentServing(context.store, entry.raw, DEFAULTS.deployReportWaitMs, replaced);
-          if (agent === null)
+          if (agent === null) {
+            const look =
+              outcome.status !== 'current' && outcome.supervisor === 'systemd'
+                ? `systemctl --user status ${nodeAgentLayout(entry.raw).unit} and ~/${nodeAgentLayout(entry.raw).dir}/agent.log there`
+                : `~/${nodeAgentLayout(entry.raw).dir}/agent.log there`;
+            const still = (await context.store.agents.list()).filter((each) => each.serves === entry.raw);
             return {
               entry: entry.raw,
               ok: false,
-              words: `the agent did not come up (see ~/${nodeAgentLayout(entry.raw).dir}/agent.log there)${old === undefined ? '' : `; the old agent ${old.id} runs on`}`,
+              words: `no agent at ${FLEET_VERSION} reported in within ${DEFAULTS.deployReportWaitMs / 1000}s (see ${look})${drainedFirst}${stillServing(still)}`,
             };
+          }
           if (outcome.status === 'current')
             return { entry: entry.raw, ok: true, words: `already at ${outcome.version}, running (agent ${agent.id})` };
           const what =
@@ -150,7 +153,9 @@ export const deployCommand = {
           const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
           const user = redis.aclUser === null ? '' : `; Redis user ${redis.aclUser}`;
           const drained =
-            outcome.replacedPid === null ? '' : await drainReplaced(context.store, pool, entry, outcome.replacedPid, connectTimeoutMs);
+            outcome.replacedPid === null
+              ? drainedFirst
+              : await drainReplaced(context.store, pool, entry, outcome.replacedPid, connectTimeoutMs);
           return { entry: entry.raw, ok: true, words: `${what} (${how}; agent ${agent.id}${user})${drained}` };
         });
         return report(results, 'deployed');
@@ -196,7 +201,8 @@ function unique(hosts: HostEntry[]): HostEntry[] {
 
 /**
  * Tells the agent an upgrade replaced to drain, now that its successor takes
- * the node's work, and says what it still runs.
+ * the node's work, and says what it still runs: by the control message, which
+ * agents of earlier versions honour too; SIGTERM only when it does not answer.
  */
 async function drainReplaced(
   store: FleetStore,
@@ -207,9 +213,46 @@ async function drainReplaced(
 ): Promise<string> {
   const { drainReplacedAgent } = await import('@fleet/agent');
   const old = (await store.agents.list()).find((agent) => agent.serves === entry.raw && agent.pid === pid);
+  const jobs = (agent: AgentInfo) => (agent.running === 0 ? 'exits' : `drains its ${agent.running} job(s), then exits`);
+  if (old !== undefined && (await askToDrain(store, [old.id], DEFAULTS.drainAnswerWaitMs))) return `; the old agent ${old.id} ${jobs(old)}`;
   if (!(await drainReplacedAgent(pool, entry, pid, connectTimeoutMs))) return '';
-  if (old === undefined) return '; the old agent drains and exits';
-  return old.running === 0 ? `; the old agent ${old.id} exits` : `; the old agent ${old.id} drains its ${old.running} job(s), then exits`;
+  if (old === undefined) return `; the old agent (pid ${pid}, not reporting to this Redis) was sent SIGTERM`;
+  return `; the old agent ${old.id} did not answer the drain message within ${DEFAULTS.drainAnswerWaitMs / 1000}s and was sent SIGTERM${
+    old.running === 0 ? '' : ` (an agent older than the drain fails its ${old.running} job(s): agent shut down)`
+  }`;
+}
+
+/**
+ * Under systemd, before the unit's restart: one unit runs one agent, so the
+ * old one is asked to drain by message and awaited (up to its grace and the
+ * forced close after it), and only then restarted. An agent that does not
+ * answer the message gets the restart's SIGTERM, as before.
+ */
+async function drainUnitAgent(store: FleetStore, entry: string, before: AgentInfo[], graceMs: number): Promise<string> {
+  const ids = before.map((agent) => agent.id);
+  if (ids.length === 0) return '';
+  const running = before.reduce((sum, agent) => sum + agent.running, 0);
+  if (!(await askToDrain(store, ids, DEFAULTS.drainAnswerWaitMs))) {
+    return `; the old agent ${ids.join(', ')} did not answer the drain message and got systemd's SIGTERM${
+      running === 0 ? '' : ` (an agent older than the drain fails its ${running} job(s): agent shut down)`
+    }`;
+  }
+  if (running > 0) {
+    process.stderr.write(
+      `${forTerminal(process.stderr, `${entry}: the old agent ${ids.join(', ')} drains its ${running} job(s) before systemd starts the new one (up to ${Math.round(graceMs / 1000)}s)`)}\n`,
+    );
+  }
+  const gone = await untilAgentsGone(store, ids, graceMs + DEFAULTS.drainAnswerWaitMs + DEFAULTS.agentCloseMs);
+  if (!gone) return `; the old agent ${ids.join(', ')} was still there past its drain grace: systemd's restart stops it`;
+  return running === 0
+    ? `; the old agent ${ids.join(', ')} exited`
+    : `; the old agent ${ids.join(', ')} drained its ${running} job(s) first`;
+}
+
+/** What still serves an entry, for a report that names no new agent. */
+function stillServing(agents: AgentInfo[]): string {
+  if (agents.length === 0) return '';
+  return `; still serving it: ${agents.map((agent) => `${agent.id} (${agent.version}${agent.draining === true ? `, draining ${agent.running} job(s)` : ''})`).join(', ')}`;
 }
 
 /**
@@ -223,7 +266,10 @@ async function agentServing(
 ): Promise<AgentInfo | null> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const agent = (await store.agents.list()).find((candidate) => candidate.serves === entry && !replaced.has(candidate.id));
+    // A draining agent is on its way out: not the one that serves the entry from now on.
+    const agent = (await store.agents.list()).find(
+      (candidate) => candidate.serves === entry && !replaced.has(candidate.id) && (waitMs === 0 || candidate.draining !== true),
+    );
     if (agent !== undefined && (waitMs === 0 || agent.version === FLEET_VERSION)) return agent;
     if (Date.now() >= deadline) return waitMs === 0 ? (agent ?? null) : null;
     await delay(DEFAULTS.agentPollMs);
