@@ -211,6 +211,42 @@ describe('an agent runs only jobs signed by a key it trusts', () => {
     expect(ran('stranger-3')).toBe(false);
     expect(await fleet.env.json<unknown[]>(['agents'])).toHaveLength(1);
   });
+
+  it("trusts only its own user's key while the trusted-keys file is half written, and the listed key again once it is whole, without a restart", async () => {
+    const trustedKeys = join(fleet.env.home, '.config/fleet/trusted-keys');
+    const listed = generateSigningKey();
+    const line = `${formatPublicKey(listed.publicKey, 'listed@elsewhere')}\n`;
+    await mkdir(join(fleet.env.home, '.config/fleet'), { recursive: true });
+    await writeFile(trustedKeys, line);
+    await startAgent();
+    const byListed = async (name: string) =>
+      createJob(leaves(name), 'localhost', jobSigner(listed, Date.now() + 60_000, await userDeployment(fleet.env)));
+
+    const before = await byListed('listed-1');
+    const [, trusted] = await dispatchAndWait(before.id, before.childIds);
+    expect(trusted).toMatchObject({ state: 'Completed' });
+
+    // An editor's save caught half way: the key line cut short. The agent must not go on trusting what it read before.
+    await writeFile(trustedKeys, line.slice(0, 30));
+    const during = await byListed('listed-2');
+    const [, refused] = await dispatchAndWait(during.id, during.childIds);
+    expect(refused).toMatchObject({
+      state: 'Failed',
+      reason: expect.stringContaining(`signed by key ${listed.id}, which this agent does not trust`),
+    });
+    expect(ran('listed-2')).toBe(false);
+    const mine = await createJob(leaves('mine'), 'localhost', await userSigner(fleet.env));
+    const [, own] = await dispatchAndWait(mine.id, mine.childIds);
+    expect(own).toMatchObject({ state: 'Completed' });
+    expect(ran('mine')).toBe(true);
+
+    await writeFile(trustedKeys, line);
+    const after = await byListed('listed-3');
+    const [, trustedAgain] = await dispatchAndWait(after.id, after.childIds);
+    expect(trustedAgain).toMatchObject({ state: 'Completed' });
+    expect(ran('listed-3')).toBe(true);
+    expect(await fleet.env.json<unknown[]>(['agents'])).toHaveLength(1);
+  });
 });
 
 describe('signing keys', () => {

@@ -4,9 +4,11 @@ import {
   FileReadError,
   DEFAULTS,
   parseTrustedKeys,
+  SharedReread,
   signatureKeyId,
   verifyJob,
   type PublicSigningKey,
+  type RereadOutcome,
   type SignatureVerdict,
   type SignedJobFields,
 } from '@fleet/core';
@@ -22,28 +24,36 @@ export interface TrustStoreOptions {
 }
 
 /**
- * The keys an agent runs jobs from. A job signed by a key it does not know
- * makes it read its files again (at most once per
- * `DEFAULTS.trustReloadIntervalMs`, however many unknown keys arrive; the job waits for
- * the next read rather than being refused early), so a key added to the
- * trusted-keys file, or this user's key made after the agent started, counts
- * without a restart. Each check also looks at both files (a stat each): one
- * that changed since the last read is read again first, so a key removed from
- * the trusted-keys file is refused from the next job on, without a restart.
+ * The keys an agent runs jobs from. Each check looks at both files (a stat
+ * each) and reads them again when either changed since the last clean read,
+ * so a key added or removed counts from the next job on, without a restart.
+ * A file that cannot be read or holds something other than keys adds no key
+ * (fail closed: a half-written trusted-keys file leaves only this user's own
+ * key trusted), is logged, and is read again at the next check until it reads
+ * cleanly. A job signed by a key it does not know also makes it read again
+ * (at most once per `DEFAULTS.trustReloadIntervalMs`, however many unknown
+ * keys arrive; the job waits for the read rather than being refused early),
+ * for this user's key made just after the agent started.
  */
 export class TrustStore {
   private keys = new Map<string, PublicSigningKey>();
   private loadedAt = 0;
-  /** The two files' stamps when last read. */
-  private loadedStamps = '';
-  private reloading: Promise<void> | null = null;
+  private opened = false;
+  private problem: Error | null = null;
+  private readonly files = new SharedReread(
+    () => this.stamps(),
+    () => this.read(),
+    (ms) => delay(ms),
+  );
 
   private constructor(private readonly options: TrustStoreOptions) {}
 
   /** Reads the keys; a trusted-keys file that holds something other than keys is refused. */
   static async open(options: TrustStoreOptions): Promise<TrustStore> {
     const store = new TrustStore(options);
-    await store.reload();
+    await store.files.refresh();
+    if (store.problem !== null) throw store.problem;
+    store.opened = true;
     return store;
   }
 
@@ -52,9 +62,11 @@ export class TrustStore {
   }
 
   async verify(stored: string | null, fields: SignedJobFields): Promise<SignatureVerdict> {
-    if ((await this.stamps()) !== this.loadedStamps) await this.reloadNow();
+    await this.files.refresh();
     const keyId = signatureKeyId(stored);
-    if (keyId !== null && !this.keys.has(keyId)) await this.reloadSoon();
+    if (keyId !== null && !this.keys.has(keyId)) {
+      await this.files.again(Math.max(0, this.loadedAt + DEFAULTS.trustReloadIntervalMs - Date.now()));
+    }
     return verifyJob(
       stored,
       fields,
@@ -64,42 +76,40 @@ export class TrustStore {
     );
   }
 
-  /** One read shared by every job that asks meanwhile; a failed read keeps the keys it had. */
-  private reloadSoon(): Promise<void> {
-    this.reloading ??= (async () => {
-      await delay(Math.max(0, this.loadedAt + DEFAULTS.trustReloadIntervalMs - Date.now()));
-      await this.reload().catch((error: unknown) => this.options.log?.(`trusted keys not read again: ${(error as Error).message}`));
-    })().finally(() => {
-      this.reloading = null;
-    });
-    return this.reloading;
-  }
-
-  /** A read now (one shared by the jobs that ask meanwhile); a failed read keeps the keys it had, and says so. */
-  private reloadNow(): Promise<void> {
-    this.reloading ??= this.reload()
-      .catch((error: unknown) => this.options.log?.(`trusted keys not read again: ${(error as Error).message}`))
-      .finally(() => {
-        this.reloading = null;
-      });
-    return this.reloading;
-  }
-
   private async stamps(): Promise<string> {
     return `${await fileStamp(this.options.signingKeyPath)} ${await fileStamp(this.options.trustedKeysPath)}`;
   }
 
-  private async reload(): Promise<void> {
+  /** Both files, each on its own: one that fails adds no key and is named in the log. */
+  private async read(): Promise<RereadOutcome> {
     this.loadedAt = Date.now();
-    // Taken before the read: an edit during it is read again next time.
-    this.loadedStamps = await this.stamps();
+    // Taken before the read: an edit during it is read again at the next check.
+    const version = await this.stamps();
     const keys = new Map<string, PublicSigningKey>();
-    const own = await readSigningKey(this.options.signingKeyPath);
-    if (own !== null) keys.set(own.id, { id: own.id, key: own.publicKey, comment: 'this user' });
-    for (const key of parseTrustedKeys(await readOptional(this.options.trustedKeysPath), this.options.trustedKeysPath)) {
-      keys.set(key.id, key);
+    const problems: Error[] = [];
+    try {
+      const own = await readSigningKey(this.options.signingKeyPath);
+      if (own !== null) keys.set(own.id, { id: own.id, key: own.publicKey, comment: 'this user' });
+    } catch (error) {
+      problems.push(error as Error);
+    }
+    try {
+      for (const key of parseTrustedKeys(await readOptional(this.options.trustedKeysPath), this.options.trustedKeysPath)) {
+        keys.set(key.id, key);
+      }
+    } catch (error) {
+      problems.push(error as Error);
     }
     this.keys = keys;
+    this.problem = problems[0] ?? null;
+    if (this.opened) {
+      for (const problem of problems) {
+        this.options.log?.(
+          `trusted keys: ${problem.message}; its keys are not trusted until it reads cleanly (now trusted: ${keys.size === 0 ? 'none' : [...keys.values()].map((key) => key.comment || key.id).join(', ')})`,
+        );
+      }
+    }
+    return { version, ok: problems.length === 0 };
   }
 }
 

@@ -29,6 +29,7 @@ export * from './state-rollup.js';
 export * from './version.js';
 export * from './known-hosts.js';
 export * from './orphan-watch.js';
+export * from './shared-reread.js';
 export * from './remote-command.js';
 export * from './remote-preamble.js';
 export * from './remote-stdout-preamble.js';
