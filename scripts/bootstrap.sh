@@ -16,7 +16,9 @@ cd "$(dirname "$0")/.."
 # iproute2: ip netns, the network namespaces the jump-host tests hide targets in.
 # dropbear-bin: Dropbear, the sshd of OpenWrt and embedded boards, which the
 #   stop and timeout tests run beside OpenSSH (test/support/dropbear-host.ts).
-packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2 dropbear-bin)
+# busybox: the shell and tools of the same small hosts, which the orphan
+#   watcher's tests run under (packages/core/src/orphan-watch.test.ts).
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2 dropbear-bin busybox)
 
 missing=()
 for package in "${packages[@]}"; do

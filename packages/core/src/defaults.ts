@@ -143,14 +143,14 @@ export const DEFAULTS = {
    */
   orphanHeartbeatMs: 5_000,
   /**
-   * A remote command whose input has carried no heartbeat for this long (the
+   * A remote command whose input has carried no heartbeat for a while (the
    * agent died or the host was cut off from it, with no word reaching sshd)
-   * is ended by its watcher: SIGTERM, then SIGKILL after the stop grace.
-   * Above the agent's own give-up on a silent connection (keepalives, 5 s x
-   * 3), so that the agent has failed the child first.
-   * @defaultValue 20 s
+   * is ended by its watcher. That while is per connection, from its
+   * keepalive (see `orphanSilenceMs`), so that the agent has failed the child
+   * first; this is the margin on top.
+   * @defaultValue 2 s
    */
-  orphanSilenceMs: 20_000,
+  orphanSilenceMarginMs: 2_000,
 
   // --- SSH connections (the agent's pool) ---
 

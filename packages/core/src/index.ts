@@ -28,6 +28,7 @@ export * from './shell-quote.js';
 export * from './state-rollup.js';
 export * from './version.js';
 export * from './known-hosts.js';
+export * from './orphan-silence.js';
 export * from './orphan-watch.js';
 export * from './shared-reread.js';
 export * from './remote-command.js';

@@ -1,11 +1,14 @@
+import { readProcStatLines } from './proc-stat-shell.js';
+import { killSessionLine } from './session-kill.js';
+
 /**
  * What ends a command whose agent is gone. A small POSIX sh script, run as
  * `/bin/sh -c WATCH fleet-watch PID SILENCE GRACE` beside the command, with
  * its standard input a pipe that only the agent writes to: the SSH channel's
  * stdin on a host (sshd holds the other end for the agent), a pipe from the
  * agent locally. It reads until that input ends, or, when SILENCE (seconds)
- * is above 0 and the host has `timeout`, until no byte has come for SILENCE
- * seconds (the agent writes a heartbeat byte more often than that). Then:
+ * is above 0, until no byte has come for SILENCE seconds (the agent writes a
+ * heartbeat byte more often than that). Then:
  *
  * - if PID (the command, which leads its process group and session) has
  *   already ended, the command ended normally and the input closed after it:
@@ -14,34 +17,56 @@
  * - else the agent died or lost the connection mid-command: it sends SIGTERM
  *   to the command's group and session, then SIGKILL after GRACE seconds.
  *
- * It ignores SIGTERM, SIGINT and SIGHUP (it is in the command's group on a
- * host, so its own TERM, and a stop's, reach it), and is ended by the KILL.
- * A zombie counts as ended: sshd reaps the command before it closes the
- * channel, but nothing is lost by being sure. Its argv holds no user data.
+ * Silence is timed with `timeout -s KILL SILENCE head -c 1`, one byte at a
+ * time, and only an empty read (end of input, or the KILL on silence) ends
+ * the loop, never a tool's exit status. KILL, not timeout's default TERM:
+ * BusyBox 1.30 and later exec the program in timeout's own pid, where it
+ * would inherit this script's ignored TERM and never end. The pair is tried
+ * once first on a byte of its own (`printf .`): BusyBox before 1.30 takes
+ * `timeout -t SECS` and would run `SILENCE` as the program, and some BusyBox
+ * builds have no `head -c`. Where the try does not print the byte, the
+ * watcher reads to end of input only (a probe's failure never kills).
+ *
+ * The command's start time (/proc/PID/stat field 22) is noted when the
+ * watcher starts and compared before each signal, so that a pid reused by
+ * another process after the command ended is never signalled (where there is
+ * no /proc, `kill -0` alone decides). It ignores SIGTERM, SIGINT and SIGHUP
+ * (it is in the command's group on a host, so its own TERM, and a stop's,
+ * reach it), and is ended by the KILL. A zombie counts as ended: sshd reaps
+ * the command before it closes the channel, but nothing is lost by being
+ * sure. Its argv holds no user data.
  */
 export const ORPHAN_WATCH = [
   "trap '' TERM INT HUP",
-  'if [ "$2" -gt 0 ] && command -v timeout >/dev/null 2>&1; then',
-  // One byte at a time: `head -c 1` exits 0 with nothing at end of input, 124 (timeout's) on silence.
-  '  while fleet_beat=$(timeout "$2" head -c 1 2>/dev/null) && [ -n "$fleet_beat" ]; do :; done',
+  // Sets fleet_state and fleet_start of the process $1, empty where unknown.
+  'fleet_proc() {',
+  ...readProcStatLines('$1').map((line) => `  ${line}`),
+  '  fleet_state=${1-}',
+  '  fleet_start=',
+  '  if [ "$#" -ge 20 ]; then shift 19; fleet_start=$1; fi',
+  '}',
+  // Whether $1 is still the command that was watched: alive, not a zombie, same start time.
+  'fleet_same() {',
+  '  kill -0 "$1" 2>/dev/null || return 1',
+  '  fleet_proc "$1"',
+  '  [ "$fleet_state" != Z ] && [ "$fleet_start" = "$fleet_started" ]',
+  '}',
+  'fleet_proc "$1"',
+  'fleet_started=$fleet_start',
+  // `; echo x`: a byte read (a newline included) makes more than `x`; nothing read (end, or KILL on silence) makes `x`.
+  'if [ "$2" -gt 0 ] && [ "$(printf . | timeout -s KILL "$2" head -c 1 2>/dev/null; echo x)" = .x ]; then',
+  '  while [ "$(timeout -s KILL "$2" head -c 1 2>/dev/null; echo x)" != x ]; do :; done',
   'else',
   '  while read -r fleet_beat; do :; done',
   'fi',
-  'kill -0 "$1" 2>/dev/null || exit 0',
-  'fleet_stat=',
-  '{ read -r fleet_stat < "/proc/$1/stat"; } 2>/dev/null',
-  'set -- "$1" "$3" ${fleet_stat##*) }',
-  '[ "$3" = Z ] && exit 0',
-  killSession('TERM'),
-  'sleep "$2"',
-  // pkill first: the session can hold groups other than the command's, and the KILL to the group ends this script too.
-  killSession('KILL'),
+  'fleet_same "$1" || exit 0',
+  killSessionLine('"$1"', 'TERM'),
+  'sleep "$3"',
+  // Gone and its pid taken by another process since: nothing of the command is left (its group and session went with it).
+  'fleet_proc "$1"',
+  '[ -z "$fleet_start" ] || [ "$fleet_start" = "$fleet_started" ] || exit 0',
+  killSessionLine('"$1"', 'KILL'),
 ].join('\n');
-
-/** Signals the session and group led by `$1`, or `$1` and its children where it leads none (see `buildRemoteKill`). */
-function killSession(signal: 'TERM' | 'KILL'): string {
-  return `pkill -${signal} -s "$1" 2>/dev/null; kill -${signal} -"$1" 2>/dev/null || { kill -${signal} "$1"; pkill -${signal} -P "$1"; } 2>/dev/null`;
-}
 
 /** The byte the agent writes on a running command's input to say it is still there. */
 export const ORPHAN_HEARTBEAT = '.';

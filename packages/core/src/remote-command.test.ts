@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { HostCommandSpec, RunSpec } from './command-spec.js';
 import { ORPHAN_HEARTBEAT, type OrphanWatchTimes } from './orphan-watch.js';
 import { buildRemoteCommand, buildRemoteInput, buildRemoteKill, parseRemoteMarker, REMOTE_MARKER } from './remote-command.js';
+import { sessionMembers, until } from './process-table.fixture.js';
 import { RemoteStdoutPreambleFilter } from './remote-stdout-preamble.js';
 import { commandLineFromArgv } from './shell-quote.js';
 
@@ -172,30 +172,20 @@ describe.each(['/bin/bash', '/bin/dash'])('a stop under a %s login', (shell) => 
   });
 });
 
-/** Processes of a session (field 6 of /proc/PID/stat), zombies left out: what still runs there. */
-function sessionMembers(sid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        return false;
-      }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return fields[0] !== 'Z' && Number(fields[3]) === sid;
-    })
-    .map(Number);
-}
+/** Sessions the watcher tests started: whatever a failed test left in them is killed after it. */
+const startedSessions: number[] = [];
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
+afterEach(() => {
+  for (const sid of startedSessions.splice(0).filter((sid) => sid > 1)) {
+    for (const pid of sessionMembers(sid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
   }
-}
+});
 
 /** Starts the wrapper on `line` with the input open, and resolves once the command starts, with its pid. */
 async function startWrapped(shell: string, line: string, watch: OrphanWatchTimes) {
@@ -219,6 +209,7 @@ async function startWrapped(shell: string, line: string, watch: OrphanWatchTimes
       if (marker?.kind === 'pid' && stderr.includes(`${REMOTE_MARKER}start\n`)) resolve(marker.pid);
     });
   });
+  startedSessions.push(pid);
   return { child, pid, exited, stdout: () => stdout };
 }
 
@@ -261,6 +252,7 @@ describe.each(['/bin/bash', '/bin/dash'])('the orphan watcher under a %s login',
           return false;
         }
       });
+    if (pid?.kind === 'pid') startedSessions.push(pid.pid);
     await until(() => watchers().length === 0, 'the watcher to exit');
     expect(sessionMembers(pid?.kind === 'pid' ? pid.pid : 0)).toEqual([daemon]);
     process.kill(daemon, 'SIGKILL');

@@ -1,6 +1,8 @@
 import { hasShebang, type HostCommandSpec, type RunSpec } from './command-spec.js';
 import { ORPHAN_WATCH, orphanWatchArgs, type OrphanWatchTimes } from './orphan-watch.js';
+import { readProcStatLines } from './proc-stat-shell.js';
 import { encodeSetupHeader, readSetupHeader } from './remote-setup-header.js';
+import { killSessionLine } from './session-kill.js';
 import { quoteShellWord } from './shell-quote.js';
 
 /**
@@ -32,9 +34,7 @@ export const REMOTE_STDOUT_MARKER = `${REMOTE_MARKER}stdout\n`;
  */
 const OWN_SESSION = [
   'fleet_steps=$1',
-  'fleet_stat=',
-  '{ read -r fleet_stat < "/proc/$$/stat"; } 2>/dev/null',
-  'set -- ${fleet_stat##*) }',
+  ...readProcStatLines('$$'),
   'if [ -n "$3" ] && [ "$3" != "$$" ] && command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c "$fleet_steps"; fi',
   'exec /bin/sh -c "$fleet_steps"',
 ].join('\n');
@@ -118,15 +118,11 @@ export function buildRemoteInput(spec: RunSpec<HostCommandSpec>): string {
 
 /**
  * The command that signals everything a remote command started: its process
- * group and session, which the wrapper leads (see `OWN_SESSION`). Where it
- * could not lead one (no /proc, no `setsid`), there is no group of that
- * number, and the pid itself, then its children, are signalled instead (the
- * shell first: else it could run its next command once its child is gone).
- * No `--` before the group: dash's `kill` refuses it (`Illegal number: -`),
- * and the line runs in the login shell, dash included.
+ * group and session, which the wrapper leads (see `OWN_SESSION` and
+ * `killSessionLine`). It runs in the login shell, dash included.
  */
 export function buildRemoteKill(pid: number, signal: 'TERM' | 'KILL'): string {
-  return `kill -${signal} -${pid} 2>/dev/null || { kill -${signal} ${pid}; pkill -${signal} -P ${pid}; } 2>/dev/null; pkill -${signal} -s ${pid} 2>/dev/null; true`;
+  return `${killSessionLine(String(pid), signal)}; true`;
 }
 
 /** What a wrapper line says, or null for an ordinary line. */

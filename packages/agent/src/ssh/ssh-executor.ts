@@ -6,6 +6,7 @@ import {
   describePreambleOverflow,
   hostRunSpec,
   ORPHAN_HEARTBEAT,
+  orphanSilenceMs,
   RemotePreambleFilter,
   RemoteStdoutPreambleFilter,
   SshConfigError,
@@ -15,6 +16,7 @@ import {
   type RunResult,
 } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
+import { startChannelHeartbeat } from './channel-heartbeat.js';
 import { startRun, type Executor, type OutputListener } from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
 import type { SshLease } from './ssh-lease.js';
@@ -30,7 +32,9 @@ import { resolveSshTarget } from './ssh-target.js';
  * its kill went nowhere) gets its channel closed, and the child ends anyway.
  * The channel's input stays open for the whole run and carries a heartbeat
  * byte every `DEFAULTS.orphanHeartbeatMs`: the host's orphan watcher ends the
- * command when it closes (the agent died, sshd noticed) or falls silent.
+ * command when it closes (the agent died, sshd noticed) or falls silent for
+ * longer than this connection's keepalive lets the agent wait
+ * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
   return async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
@@ -38,23 +42,24 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     const spec = hostRunSpec(anySpec);
     if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
     let lease: SshLease;
+    let silenceMs: number;
     try {
       const target = await resolveSshTarget(entry, spec.connectTimeoutMs);
       if (signal.aborted) return result({});
       lease = await pool.acquire(target);
+      silenceMs = orphanSilenceMs(pool.keepaliveFor(target));
     } catch (error) {
       if (error instanceof SshConfigError) return result({ failure: `ssh configuration refused: ${error.message}` });
       return result({ failure: error instanceof SshConnectError ? error.message : `cannot connect: ${String(error)}` });
     }
     try {
       if (signal.aborted) return result({});
-      const watch = { silenceSeconds: wholeSeconds(DEFAULTS.orphanSilenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
+      const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
         const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
         // The set-up header (--env values: never on the command line) and a script's text; then the heartbeat.
         channel.write(buildRemoteInput(spec));
-        const heartbeat = setInterval(() => channel.write(ORPHAN_HEARTBEAT), DEFAULTS.orphanHeartbeatMs);
-        channel.once('close', () => clearInterval(heartbeat));
+        startChannelHeartbeat(channel, ORPHAN_HEARTBEAT, DEFAULTS.orphanHeartbeatMs);
         return watched;
       });
       return result(outcome);
@@ -65,6 +70,8 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     }
   };
 }
+
+const CONNECTION_LOST = 'connection lost while the command was running';
 
 /** Why a stopped or timed-out child ended without word from its host. */
 const UNCONFIRMED = 'the host did not confirm the command ended';
@@ -82,6 +89,12 @@ function watchChannel(
     let pid: number | null = null;
     let wrapperError: string | null = null;
     let exit: { code: number | null; signal: string | null } | null = null;
+    // A channel that fails (a write the host no longer takes): the child's failure says so
+    // unless the host's exit status came first. Never unheard: an 'error' with no listener ends the agent.
+    let channelError: string | null = null;
+    channel.on('error', (error: Error) => {
+      channelError ??= error.message;
+    });
     const preamble = new RemotePreambleFilter((marker) => {
       if (marker.kind === 'pid') {
         pid = marker.pid;
@@ -171,7 +184,8 @@ function watchChannel(
         const tail = preamble.end();
         if (tail.length > 0) void onOutput('stderr', tail);
         if (wrapperError !== null) resolve({ failure: wrapperError, exitCode: exit?.code ?? null });
-        else if (exit === null) resolve({ failure: signal.aborted ? null : 'connection lost while the command was running' });
+        else if (exit === null && signal.aborted) resolve({ failure: null });
+        else if (exit === null) resolve({ failure: channelError === null ? CONNECTION_LOST : `${CONNECTION_LOST} (${channelError})` });
         else resolve({ exitCode: exit.code, signal: exit.signal });
       });
     });

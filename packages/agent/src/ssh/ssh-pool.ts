@@ -1,4 +1,4 @@
-import { DEFAULTS } from '@fleet/core';
+import { DEFAULTS, type Keepalive } from '@fleet/core';
 import type { Client } from 'ssh2';
 import { Slots } from '../slots.js';
 import { verifyHostKey } from './host-key-check.js';
@@ -6,6 +6,7 @@ import { connectSsh, createSsh2Client, hostKeyRefused, shuttingDownError, type S
 import { SshLease } from './ssh-lease.js';
 import { forwardThroughJump } from './jump-forward.js';
 import { spawnProxyCommand } from './proxy-command.js';
+import { ssh2Keepalive } from './ssh2-connect-config.js';
 import type { SshTarget } from './ssh-target.js';
 import type { SshTransport } from './ssh-transport.js';
 
@@ -85,6 +86,15 @@ export class SshPool {
 
   constructor(options: SshPoolOptions = {}) {
     this.options = resolveSshPoolOptions(options);
+  }
+
+  /** The keepalive this pool runs on a connection to the target: ssh_config's ServerAlive*, else fleet's own. */
+  keepaliveFor(target: SshTarget): Keepalive {
+    const keepalive = ssh2Keepalive(target.options, {
+      intervalMs: this.options.keepaliveIntervalMs,
+      countMax: DEFAULTS.sshKeepaliveCountMax,
+    });
+    return { intervalMs: keepalive.keepaliveInterval, countMax: keepalive.keepaliveCountMax };
   }
 
   /**
