@@ -21,6 +21,8 @@ export function watchForOrphan(command: ChildProcess, stopGraceMs: number): () =
     {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
+      // The watcher needs its tools, not the agent's secrets (FLEET_REDIS_URL and the like).
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     },
   );
   // No /bin/sh, or a watcher that died: the command runs all the same, unwatched.
