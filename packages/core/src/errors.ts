@@ -418,3 +418,29 @@ export class DeploymentMismatchError extends FleetError {
     );
   }
 }
+
+/**
+ * Stored content does not match the manifest a job was signed with: a chunk
+ * is missing, or its bytes are not the ones whose hash was signed (someone
+ * with write access to Redis changed them), or the whole does not add up.
+ * Nothing of it is written anywhere.
+ */
+export class ContentMismatchError extends FleetError {
+  override name = 'ContentMismatchError';
+  constructor(
+    /** The manifest's SHA-256 of the whole content. */
+    readonly contentSha256: string,
+    /** The chunk at fault (its signed SHA-256), or null when the whole is. */
+    readonly chunkSha256: string | null,
+    /** 0-based place of that chunk in the manifest, or null. */
+    readonly chunkIndex: number | null,
+    /** What is wrong, e.g. `is missing`, `hashes to …`. */
+    readonly problem: string,
+  ) {
+    super(
+      chunkSha256 === null
+        ? `stored content ${contentSha256} ${problem}: refused, it is not what the job was signed with`
+        : `stored chunk ${chunkIndex ?? '?'} (${chunkSha256}) of content ${contentSha256} ${problem}: refused, it is not what the job was signed with`,
+    );
+  }
+}

@@ -1,4 +1,5 @@
 export * from './command-spec.js';
+export * from './content-manifest.js';
 export * from './defaults.js';
 export * from './duration.js';
 export * from './errors.js';

@@ -1,4 +1,5 @@
 import { AgentRegistry } from './agent-registry.js';
+import { ChunkStore } from './chunk-store.js';
 import { Dispatcher } from './dispatcher.js';
 import { JobStore } from './job-store.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
@@ -19,6 +20,7 @@ export class FleetStore {
   readonly jobs: JobStore;
   readonly transitions: Transitions;
   readonly output: OutputStore;
+  readonly chunks: ChunkStore;
   readonly agents: AgentRegistry;
   readonly dispatcher: Dispatcher;
 
@@ -27,6 +29,7 @@ export class FleetStore {
     this.transitions = new Transitions(options.client, this.keys);
     this.jobs = new JobStore(options.client, this.keys, this.transitions);
     this.output = new OutputStore(options.client, this.keys);
+    this.chunks = new ChunkStore(options.client, this.keys);
     this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);
     this.dispatcher = new Dispatcher({
       placements: (ids) => this.jobs.placements(ids),

@@ -1,4 +1,5 @@
 export * from './agent-registry.js';
+export * from './chunk-store.js';
 export * from './control-channel.js';
 export * from './deployment-pin.js';
 export * from './dispatcher.js';

@@ -19,6 +19,16 @@ local function outputKey(rootId) return prefix .. ':out:' .. rootId end
 local function doneKey(rootId) return prefix .. ':done:' .. rootId end
 local function followKey(rootId) return prefix .. ':follow:' .. rootId end
 local function agentKey(agentId) return prefix .. ':agent:' .. agentId end
+local function chunksKey(rootId) return prefix .. ':chunks:' .. rootId end
+local function chunkKey(rootId, sha256) return prefix .. ':chunk:' .. rootId .. ':' .. sha256 end
+
+-- A tree's content chunks (pushed files) and the set naming them: the keys
+-- that go with the tree when it is removed or expires.
+local function chunkKeys(rootId)
+  local keys = {chunksKey(rootId)}
+  for _, sha256 in ipairs(redis.call('SMEMBERS', chunksKey(rootId))) do table.insert(keys, chunkKey(rootId, sha256)) end
+  return keys
+end
 
 local function nowMs()
   local time = redis.call('TIME')

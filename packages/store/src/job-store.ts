@@ -33,6 +33,17 @@ export interface CreateJobOptions {
   followMs?: number | undefined;
   /** @defaultValue now */
   now?: Date;
+  /**
+   * The ids {@link JobStore.reserveIds} gave for this job (its first), when
+   * something was stored under them first (a push's content).
+   * @defaultValue ids taken now
+   */
+  rootId?: number | undefined;
+}
+
+/** How many ids a job takes: its own, and one per child. */
+export function jobIdCount(request: Pick<JobRequest, 'type' | 'hosts'>): number {
+  return request.type === 'remote' ? 1 + request.hosts.length : 1;
 }
 
 /** Job records in Redis: creation, lookup by id and name, listing and removal. */
@@ -53,9 +64,7 @@ export class JobStore {
   async create(request: JobRequest, signer: JobSigner, options: CreateJobOptions = {}): Promise<CreatedJob> {
     const now = options.now ?? new Date();
     const isRemote = request.type === 'remote';
-    const count = isRemote ? 1 + request.hosts.length : 1;
-    const lastId = await this.client.incrby(this.keys.ids, count);
-    const rootId = lastId - count + 1;
+    const rootId = options.rootId ?? (await this.reserveIds(jobIdCount(request)));
     const createdAt = now.toISOString();
     const command = describeCommand(request.run.command);
     const name = request.name ?? defaultJobName(rootId);
@@ -100,6 +109,16 @@ export class JobStore {
     const record = await this.record(rootId);
     if (!record) throw new JobNotFoundError(String(rootId));
     return { job: record.view, dispatchIds };
+  }
+
+  /**
+   * Takes `count` consecutive ids for a job not created yet and returns the
+   * first, its id: for storing what the job needs under it (a push's content)
+   * before creating it with {@link CreateJobOptions.rootId}.
+   */
+  async reserveIds(count: number): Promise<number> {
+    const lastId = await this.client.incrby(this.keys.ids, count);
+    return lastId - count + 1;
   }
 
   /** Records of the given ids, in the same order, skipping ids that no longer exist. */

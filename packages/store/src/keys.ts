@@ -22,6 +22,13 @@ export interface FleetKeys {
    * agent at the output cap waits for that reader instead of dropping.
    */
   follower(rootId: number | string): string;
+  /**
+   * One chunk of a top-level job's content (pushed files), by its SHA-256
+   * (hex): stored once per job however many files or hosts share it.
+   */
+  chunk(rootId: number | string, sha256: string): string;
+  /** Set of the SHA-256 of every chunk stored for a top-level job: what remove and expiry delete with the tree. */
+  chunks(rootId: number | string): string;
   /** Children of a job not yet handed to the queue (the throttle window). */
   pending(rootId: number | string): string;
   /** Hash: id of every running job → id of the agent running it. */
@@ -56,6 +63,8 @@ export function fleetKeys(prefix: string): FleetKeys {
     output: (rootId) => `${prefix}:out:${rootId}`,
     done: (rootId) => `${prefix}:done:${rootId}`,
     follower: (rootId) => `${prefix}:follow:${rootId}`,
+    chunk: (rootId, sha256) => `${prefix}:chunk:${rootId}:${sha256}`,
+    chunks: (rootId) => `${prefix}:chunks:${rootId}`,
     pending: (rootId) => `${prefix}:pending:${rootId}`,
     running: `${prefix}:running`,
     routed: `${prefix}:routed`,

@@ -15,6 +15,7 @@ local function expireTree(rootId)
   redis.call('EXPIRE', rootKey, seconds)
   redis.call('EXPIRE', outputKey(rootId), seconds)
   redis.call('EXPIRE', doneKey(rootId), seconds)
+  for _, key in ipairs(chunkKeys(rootId)) do redis.call('EXPIRE', key, seconds) end
   dropPending(rootId)
   local childIds = redis.call('HGET', rootKey, 'childIds')
   if childIds and childIds ~= '' then

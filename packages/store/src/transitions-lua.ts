@@ -22,10 +22,12 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  *   `start` job) has no children and is dispatched itself. `followMs`, for a
  *   creator that follows the output itself (a synchronous invoke), sets
  *   `follow:<root>` for that long, so that no agent drops output before
- *   the creator's first word as a follower. Reply: the ids to hand to
+ *   the creator's first word as a follower. Content chunks staged for the
+ *   job (ChunkStore.put) lose their staging expiry: the tree owns them, and
+ *   they go when it is removed or expires. Reply: the ids to hand to
  *   BullMQ now.
  * - remove: top-level ids. Deletes each tree (records, output, pending
- *   list, follower) and its index entries. Reply: 1.
+ *   list, follower, content chunks) and its index entries. Reply: 1.
  * - pruneRoots: ids whose records have expired. Reply: 1.
  * - route: JSON `{toNodes: [[id, agentId]], via: [[id, text]]}`: children
  *   handed to a node agent's own queue, and how the others go. Reply: 1.
@@ -109,6 +111,9 @@ if op == 'create' then
     table.insert(leaves, id)
   end
   if #leaves == 0 then leaves = {rootId} end
+  -- Content stored for the job before it existed was staged with an expiry
+  -- (so that a creator that died leaves nothing for ever): now the tree owns it.
+  for _, key in ipairs(chunkKeys(rootId)) do redis.call('PERSIST', key) end
   indexNew(rootId, names)
   if plan.followMs then redis.call('SET', followKey(rootId), '1', 'PX', plan.followMs) end
   local dispatch, pending = {}, {}
@@ -132,6 +137,7 @@ if op == 'remove' then
     local names = {{redis.call('HGET', rootKey, 'name') or '', rootId}}
     local leafIds = {rootId}
     local keys = {rootKey, outputKey(rootId), doneKey(rootId), followKey(rootId)}
+    for _, key in ipairs(chunkKeys(rootId)) do table.insert(keys, key) end
     local childIds = redis.call('HGET', rootKey, 'childIds')
     if childIds and childIds ~= '' then
       for _, childId in ipairs(cjson.decode(childIds)) do
