@@ -1,4 +1,4 @@
-import type { Outcome } from '@fleet/core';
+import type { ContentManifest, Outcome } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 
 /** Where one job's output goes while it runs: buffered bytes and records, written out by `flush`, and the count the cap is held to. */
@@ -6,8 +6,9 @@ export type JobOutput = Pick<OutputWriter, 'writeBytes' | 'write' | 'flush' | 'r
 
 /**
  * What a {@link JobRunner} needs of the store, and no more: a job's claim,
- * its output, its end, and the dispatch of the siblings its slot frees. The
- * agent passes {@link storeLedger}; a test passes a few lines of fake.
+ * its output, the content it reads (`--stdin`), its end, and the dispatch of
+ * the siblings its slot frees. The agent passes {@link storeLedger}; a test
+ * passes a few lines of fake.
  */
 export interface JobLedger {
   /** Claims a queued job for this agent; null when it must not run here (already claimed, stopped, removed). */
@@ -18,6 +19,8 @@ export interface JobLedger {
   dispatch(ids: readonly number[]): Promise<void>;
   /** A writer for a claimed job's output. */
   output(claimed: ClaimedJob): JobOutput;
+  /** Content stored for a top-level job, read a chunk at a time, each checked against the manifest. */
+  content(rootId: number, manifest: ContentManifest): AsyncIterable<Buffer>;
 }
 
 /** The ledger over a store: Redis transitions, the dispatcher and an {@link OutputWriter} per job. */
@@ -27,5 +30,6 @@ export function storeLedger(store: FleetStore): JobLedger {
     finish: (id, outcome, agentId) => store.transitions.finish(id, outcome, agentId),
     dispatch: (ids) => store.dispatcher.dispatch(ids),
     output: (claimed) => new OutputWriter(store, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
+    content: (rootId, manifest) => store.chunks.read(rootId, manifest),
   };
 }

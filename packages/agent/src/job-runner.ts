@@ -1,5 +1,6 @@
 import {
   alreadyRunReason,
+  isContentManifest,
   isRedisOutOfMemory,
   judgeOutcome,
   withHostVariables,
@@ -126,12 +127,17 @@ export class JobRunner {
     const spec = withHostVariables(JSON.parse(claimed.spec) as RunSpec, claimed);
     const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
+    const manifest = spec.stdin;
+    if (manifest !== undefined && (spec.command.kind === 'thread' || !isContentManifest(manifest))) {
+      return { state: 'Failed', exitCode: null, reason: 'refused: standard input (--stdin) is only for a command, given by its manifest' };
+    }
+    const input = manifest === undefined ? null : { size: manifest.size, read: () => ledger.content(claimed.rootId, manifest) };
     const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });
     const { onOutput, onValue } = output;
 
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
-      const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput, onValue });
+      const result = await executor({ spec, input, signal: controller.signal, stopGraceMs, onOutput, onValue });
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {

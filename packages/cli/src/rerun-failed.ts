@@ -19,12 +19,15 @@ import { controllerDeployment } from './deployment.js';
  * of its own (name, throttle, error budget, waves). What Redis holds is
  * checked against the signatures this user's key made for JOB first
  * (`checkRerun`): the new job is signed anew, so it must be what was signed.
+ * A job that read standard input (`--stdin`) gives the rerun the same
+ * bytes, read from JOB's stored chunks, each checked against the signed
+ * manifest, to be stored again for the new job.
  */
 export async function rerunFailedRequest(
   context: CliContext,
   job: string,
   options: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
-): Promise<JobRequest> {
+): Promise<{ request: JobRequest; input: AsyncIterable<Buffer> | null }> {
   const { store } = context;
   const selected = await store.jobs.select([parseJobSelector(job)]);
   if (selected.length !== 1) throw new UsageError(`${job} names ${selected.length} jobs; give the id of the one to rerun`);
@@ -48,7 +51,8 @@ export async function rerunFailedRequest(
     await loadOrCreateSigningKey(context.settings.signingKeyPath),
     { prefix: store.keys.prefix, deployment: await controllerDeployment(context) },
   );
-  return resolveJobRequest({
+  const stdin = spec.stdin;
+  const request = resolveJobRequest({
     ...options,
     type: 'remote',
     command: spec.command,
@@ -59,4 +63,5 @@ export async function rerunFailedRequest(
     connectTimeoutSeconds: spec.connectTimeoutMs === null ? undefined : spec.connectTimeoutMs / 1000,
     maxOutputBytes: spec.maxOutputBytes,
   });
+  return { request, input: stdin === undefined ? null : store.chunks.read(parent.rootId, stdin) };
 }

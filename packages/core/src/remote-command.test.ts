@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -31,7 +32,7 @@ const WATCH = { silenceSeconds: 60, graceSeconds: 1 };
 async function runAs(
   shell: string,
   spec: RunSpec<HostCommandSpec>,
-  options: { input?: string; env?: NodeJS.ProcessEnv; endInput?: boolean } = {},
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; endInput?: boolean } = {},
 ) {
   const child = spawn(shell, ['-c', buildRemoteCommand(spec, WATCH)], {
     argv0: basename(shell),
@@ -149,6 +150,52 @@ describe.each(['/bin/bash', '/bin/dash', '/bin/zsh'])('the remote wrapper under 
     const shebang = await run(`#!${process.execPath}\nconsole.log(process.argv.slice(2).join('|'))\n`, ['x', "y'z"]);
     expect([shebang.status, shebang.stdout.toString()]).toEqual([0, "x|y'z\n"]);
     expect(readdirSync(scripts)).toEqual([]);
+  });
+});
+
+describe.each(['/bin/bash', '/bin/dash'])('--stdin under a %s login', (shell) => {
+  /** The spec of a command that reads `bytes` on its standard input, and the executor's input for it. */
+  const withStdin = (command: HostCommandSpec, bytes: Buffer) => {
+    const spec: RunSpec<HostCommandSpec> = { ...base, command, stdin: { size: bytes.length, sha256: '0'.repeat(64), chunks: [] } };
+    return { spec, input: Buffer.concat([Buffer.from(buildRemoteInput(spec)), bytes]) };
+  };
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('gives the command every byte, then end of file, and leaves no file behind', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'fleet-stdin-'));
+    const bytes = Buffer.concat([Buffer.from([0, 255, 10, 13, 0x1e]), randomBytes(3000)]);
+    const { spec, input } = withStdin({ kind: 'shell', line: 'sha256sum; ls "$TMPDIR"' }, bytes);
+    const result = await runAs(shell, spec, { input, env: { TMPDIR: scratch } });
+    expect([result.status, result.stdout.toString()]).toEqual([0, `${sha256(bytes)}  -\n`]);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('gives empty input as end of file at once', async () => {
+    const { spec, input } = withStdin({ kind: 'shell', line: 'wc -c' }, Buffer.alloc(0));
+    expect((await runAs(shell, spec, { input })).stdout.toString().trim()).toBe('0');
+  });
+
+  it('gives a slow reader more than a pipe holds, whole', async () => {
+    const bytes = randomBytes(300_000);
+    const slowly = 'while n=$(head -c 65536 | wc -c) && [ "$n" -gt 0 ]; do echo "$n"; sleep 0.05; done';
+    const { spec, input } = withStdin({ kind: 'shell', line: slowly }, bytes);
+    const sizes = (await runAs(shell, spec, { input })).stdout.toString().trim().split('\n').map(Number);
+    expect(sizes.reduce((sum, n) => sum + n, 0)).toBe(bytes.length);
+  });
+
+  it('reads a script and then the input after it, each by its length', async () => {
+    const bytes = Buffer.from('input line\n');
+    const { spec, input } = withStdin({ kind: 'script', name: 's', content: 'read -r line; echo "got $line"\n', args: [] }, bytes);
+    expect((await runAs(shell, spec, { input })).stdout.toString()).toBe('got input line\n');
+  });
+
+  it('runs nothing when the input is cut short, and says so', async () => {
+    const { spec, input } = withStdin({ kind: 'shell', line: 'echo ran' }, Buffer.from('0123456789'));
+    const result = await runAs(shell, spec, { input: input.subarray(0, -4), endInput: true });
+    expect([result.status, result.stdout.toString()]).toEqual([126, '']);
+    expect(result.markers.find((marker) => marker.kind === 'error')).toMatchObject({
+      message: expect.stringMatching(/^cannot write standard input to .*fleet-stdin\.\w+: it ended early$/) as string,
+    });
   });
 });
 

@@ -1,7 +1,9 @@
 import {
+  checkStdinUse,
   JobNotFoundError,
   OutputClosedError,
   quoteShellWord,
+  readStdinWithin,
   resolveJobRequest,
   UsageError,
   type JobRequest,
@@ -46,6 +48,7 @@ interface InvokeArgs extends GlobalArgs {
   thread?: boolean;
   eval?: string;
   argv?: boolean;
+  stdin?: boolean;
   json: boolean;
   group: boolean;
   outdir?: string;
@@ -93,6 +96,10 @@ export const invokeCommand = {
         describe:
           'Quote each word after -- so that it arrives as one argument, byte for byte, instead of joining the words with spaces as ssh does',
       })
+      .option('stdin', {
+        type: 'boolean',
+        describe: "Read standard input to its end and give it to every host's command (pssh -I); without it, the command's input is closed",
+      })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
@@ -103,6 +110,7 @@ export const invokeCommand = {
       )
       .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed')
       .example('$0 invoke -i hosts.ini -c @web -x @canary -- uptime', 'the hosts of an Ansible group, less another group')
+      .example('$0 invoke -f computers.txt --stdin -- tee -a .ssh/authorized_keys < key.pub', "append a key to every host's file")
       .epilog(GROUPS_FILES_HELP),
   handler: async (argv: InvokeArgs) => {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
@@ -115,6 +123,8 @@ export const invokeCommand = {
       batch: argv.batch,
       retentionMs: settings.retentionMs,
     };
+    // Nothing else may read standard input that --stdin gives to the command (-f - would, first).
+    if (argv.stdin) checkStdinUse({ hostsFile: argv['hosts-file'], script: argv.script, thread: argv.thread });
     // Bad input is refused before anything is created: a fresh request is resolved here, a rerun once its job is read.
     const request = rerun === undefined ? await requestFromArgs(argv, own, settings.maxOutputBytes) : null;
     const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
@@ -126,15 +136,16 @@ export const invokeCommand = {
       );
     }
     const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
+    // Read whole, under the cap, before anything is stored: past it, nothing is made (exit 2).
+    const input = argv.stdin ? await readStdinWithin(process.stdin, settings.maxStdinBytes) : null;
     await withContext(
       argv,
       async (context) => {
         // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
         const interrupts = sink === null ? null : new Interrupts();
         try {
-          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)), {
-            followed: sink !== null,
-          });
+          const launch = request === null ? await rerunFailedRequest(context, String(rerun), own) : { request, input };
+          const job = await launchJob(context, launch.request, { followed: sink !== null, input: launch.input });
           if (sink === null || interrupts === null) {
             printJobs([job], { json: argv.json, single: true });
             return;
@@ -193,6 +204,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['--env', argv.env !== undefined],
     ['--timeout', argv.timeout !== undefined],
     ['--connect-timeout', argv['connect-timeout'] !== undefined],
+    ['--stdin (a job that read its standard input is rerun with the same bytes)', argv.stdin !== undefined],
   ];
   return given.filter(([, present]) => present).map(([flag]) => flag);
 }
