@@ -189,6 +189,13 @@ describe.each(['/bin/bash', '/bin/dash'])('--stdin under a %s login', (shell) =>
     expect((await runAs(shell, spec, { input })).stdout.toString()).toBe('got input line\n');
   });
 
+  it('runs nothing where no temporary file can be made, and says so', async () => {
+    const { spec, input } = withStdin({ kind: 'shell', line: 'echo ran' }, Buffer.from('x'));
+    const result = await runAs(shell, spec, { input, env: { TMPDIR: '/no/such/dir' } });
+    expect([result.status, result.stdout.toString()]).toEqual([126, '']);
+    expect(result.markers).toContainEqual({ kind: 'error', message: 'cannot create a temporary file for standard input' });
+  });
+
   it('runs nothing when the input is cut short, and says so', async () => {
     const { spec, input } = withStdin({ kind: 'shell', line: 'echo ran' }, Buffer.from('0123456789'));
     const result = await runAs(shell, spec, { input: input.subarray(0, -4), endInput: true });
