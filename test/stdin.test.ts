@@ -119,6 +119,26 @@ describe('invoke --stdin', () => {
     for (const entry of everyHost()) expect(linesByHost(result.stdout).get(entry)).toEqual(['end']);
   });
 
+  it('--rerun-failed gives the new job the same input, without reading its own', async () => {
+    const ok = `/tmp/${ssh.env.marker}-ok`;
+    const bytes = randomBytes(70_000);
+    const file = await inputFile('rerun', bytes);
+    const hosts = `${ssh.fleet.entries[0]},localhost`;
+    try {
+      const args = ['invoke', '-c', hosts, '--stdin', '--as-job', '--json', '--', `sha256sum; [ -e ${ok} ]`];
+      const first = JSON.parse((await fleetWithInput(args, ssh.env.env, file)).stdout) as JobJson;
+      expect(await untilState(ssh.env, first.id, ['Completed', 'Failed'])).toMatchObject({ state: 'Failed' });
+      await writeFile(ok, '');
+      const rerun = await ssh.env.json<JobJson>(['invoke', '--rerun-failed', String(first.id), '--as-job']);
+      expect(await untilState(ssh.env, rerun.id, ['Completed', 'Failed'])).toMatchObject({ state: 'Completed' });
+      const records = parseRecords((await ssh.env.fleet(['receive', String(rerun.id), '--json'])).stdout);
+      expect(records.map((record) => record.data)).toEqual([`${sha256(bytes)}  -`, `${sha256(bytes)}  -`]);
+      expect(await chunkKeys()).toContain(`${ssh.env.prefix}:chunk:${rerun.id}:${sha256(bytes)}`);
+    } finally {
+      await rm(ok, { force: true });
+    }
+  });
+
   it('start --stdin gives the input to a local job', async () => {
     const bytes = randomBytes(100_000);
     const file = await inputFile('start', bytes);
