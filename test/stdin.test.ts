@@ -3,10 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startDropbear, type DropbearHost } from './support/dropbear-host.js';
 import { fleetWithInput } from './support/fleet-bytes.js';
 import { until } from './support/poll.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { TEST_USER } from './support/ssh-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // invoke --stdin (SPEC §9, issue 18 §2): the CLI's standard input, to its end,
@@ -145,6 +147,44 @@ describe('invoke --stdin', () => {
     const job = JSON.parse((await fleetWithInput(['start', '--stdin', '--json', '--', 'sha256sum'], ssh.env.env, file)).stdout) as JobJson;
     expect(await untilState(ssh.env, job.id, ['Completed', 'Failed'])).toMatchObject({ state: 'Completed' });
     expect((await ssh.env.fleet(['receive', String(job.id)])).stdout).toBe(`${sha256(bytes)}  -\n`);
+  });
+});
+
+describe('invoke --stdin on Dropbear', () => {
+  const ADDRESS = '127.0.5.2';
+  let dropbear: DropbearHost | undefined;
+  let sshConfig = '';
+  beforeAll(async () => {
+    dropbear = await startDropbear(ADDRESS, [TEST_USER]);
+    const knownHosts = join(ssh.fleet.dir, 'stdin_known_hosts');
+    await writeFile(knownHosts, dropbear.knownHostsLine);
+    sshConfig = join(ssh.fleet.dir, 'stdin_ssh_config');
+    const login = [`  HostName ${ADDRESS}`, `  Port ${dropbear.port}`, `  User ${TEST_USER}`, `  IdentityFile ${dropbear.clientKey}`];
+    const checks = [`  UserKnownHostsFile ${knownHosts}`, '  StrictHostKeyChecking yes', '  ConnectTimeout 5'];
+    await writeFile(sshConfig, [`Include ${ssh.fleet.sshConfig}`, 'Host dropbear', ...login, ...checks, ''].join('\n'));
+  });
+  afterAll(async () => {
+    await dropbear?.close();
+  });
+  beforeEach(() => {
+    ssh.env.env.FLEET_SSH_CONFIG = sshConfig;
+  });
+
+  it('gives a slow reader more than a pipe holds, byte for byte, as plain ssh does', async () => {
+    const bytes = randomBytes(1536 * 1024);
+    const file = await inputFile('dropbear', bytes);
+    const slowly =
+      'while n=$(head -c 65536 | tee -a "$HOME/slow" | wc -c) && [ "$n" -gt 0 ]; do sleep 0.05; done; sha256sum < "$HOME/slow"; rm -f "$HOME/slow"';
+    const plain = spawnSync('ssh', ['-F', sshConfig, '-o', 'BatchMode=yes', 'dropbear', slowly], { input: bytes });
+    expect([plain.status, plain.stdout.toString()]).toEqual([0, `${sha256(bytes)}  -\n`]);
+    const result = await fleetWithInput(['invoke', '-c', `dropbear,${ssh.fleet.entries[0]}`, '--stdin', '--', slowly], ssh.env.env, file);
+    expect(result.code).toBe(0);
+    expect(linesByHost(result.stdout)).toEqual(
+      new Map([
+        ['dropbear', [`${sha256(bytes)}  -`]],
+        [ssh.fleet.entries[0], [`${sha256(bytes)}  -`]],
+      ]),
+    );
   });
 });
 
