@@ -189,12 +189,13 @@ describe('invoke --stdin on Dropbear', () => {
 });
 
 describe('invoke --stdin refuses', () => {
-  it('-f - (hosts from standard input), --script /dev/stdin, --thread and a rerun, before anything runs (exit 2)', async () => {
+  it("-f - (hosts from standard input), --script /dev/stdin, --thread, a rerun, and pssh's -I, before anything runs (exit 2)", async () => {
     const refused = [
       [['invoke', '-f', '-', '--stdin', '--', 'cat'], '-f - and --stdin both read standard input'],
       [['invoke', '-c', 'localhost', '--stdin', '--script', '/dev/stdin'], '--script /dev/stdin and --stdin both read standard input'],
       [['invoke', '-c', 'localhost', '--stdin', '--thread', '--eval', 'return 1'], 'a thread job (--thread) has no standard input'],
       [['start', '--stdin', '--thread', '--eval', 'return 1'], 'a thread job (--thread) has no standard input'],
+      [['invoke', '-c', 'localhost', '-I', '--', 'cat'], "unknown option -I; pssh's -I (--send-input) is --stdin here"],
       [['invoke', '--rerun-failed', '1', '--stdin'], 'leave out --stdin'],
     ] as const;
     for (const [args, message] of refused) {
