@@ -150,6 +150,30 @@ describe('invoke --stdin', () => {
   });
 });
 
+describe("invoke --stdin through a node's own agent", () => {
+  it('feeds the command the node agent runs, every byte, to a slow reader, and its input is closed without --stdin', async () => {
+    const node = ssh.fleet.entries[2] as string;
+    expect((await ssh.env.fleet(['deploy', '-c', node], { timeoutMs: 90_000 })).code).toBe(0);
+    try {
+      const bytes = randomBytes(1536 * 1024);
+      const file = await inputFile('node', bytes);
+      const slowly =
+        'while n=$(head -c 65536 | tee -a "$HOME/slow" | wc -c) && [ "$n" -gt 0 ]; do sleep 0.05; done; sha256sum < "$HOME/slow"; rm -f "$HOME/slow"';
+      const parent = JSON.parse(
+        (await fleetWithInput(['invoke', '-c', node, '--stdin', '--as-job', '--json', '--', slowly], ssh.env.env, file)).stdout,
+      ) as JobJson;
+      expect(await untilState(ssh.env, parent.id, ['Completed', 'Failed'], 60_000)).toMatchObject({ state: 'Completed' });
+      const list = (await ssh.env.fleet(['get', String(parent.id), '--children', '--format', 'list'])).stdout;
+      expect([...list.matchAll(/^Via\s+: (.*)$/gm)].map((match) => match[1])[1]).toMatch(/^agent /);
+      expect((await ssh.env.fleet(['receive', String(parent.id)])).stdout).toBe(`${node}: ${sha256(bytes)}  -\n`);
+      const closed = await fleetWithInput(['invoke', '-c', node, '--timeout', '20', '--', 'cat; echo end'], ssh.env.env, file);
+      expect([closed.code, closed.stdout]).toEqual([0, `${node}: end\n`]);
+    } finally {
+      await ssh.env.fleet(['undeploy', '-c', node]);
+    }
+  });
+});
+
 describe('invoke --stdin on Dropbear', () => {
   const ADDRESS = '127.0.5.2';
   let dropbear: DropbearHost | undefined;
