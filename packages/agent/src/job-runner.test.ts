@@ -148,7 +148,7 @@ describe('JobRunner', () => {
     const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
     await runnerWith(ledger, executor).run(104);
     expect(executor).not.toHaveBeenCalled();
-    expect(finished.get(104)?.reason).toMatch(/^refused: standard input/);
+    expect(finished.get(104)?.reason).toBe('refused: a thread job has no standard input (--stdin)');
   });
 
   it('dispatches nothing when no sibling is due, and reports a failing command by its exit code', async () => {

@@ -128,8 +128,11 @@ export class JobRunner {
     const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
     const manifest = spec.stdin;
-    if (manifest !== undefined && (spec.command.kind === 'thread' || !isContentManifest(manifest))) {
-      return { state: 'Failed', exitCode: null, reason: 'refused: standard input (--stdin) is only for a command, given by its manifest' };
+    if (manifest !== undefined && spec.command.kind === 'thread') {
+      return { state: 'Failed', exitCode: null, reason: 'refused: a thread job has no standard input (--stdin)' };
+    }
+    if (manifest !== undefined && !isContentManifest(manifest)) {
+      return { state: 'Failed', exitCode: null, reason: 'refused: its standard input (--stdin) is not a content manifest' };
     }
     const input = manifest === undefined ? null : { size: manifest.size, read: () => ledger.content(claimed.rootId, manifest) };
     const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });

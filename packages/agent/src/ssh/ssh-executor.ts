@@ -67,11 +67,11 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
           heartbeat();
           return watched;
         }
-        const refused = sendInput(channel, input).then((whole) => {
+        const inputRefusal = sendInput(channel, input).then((whole) => {
           if (whole) heartbeat();
           return null;
         }, refuseInput(channel));
-        return Promise.all([watched, refused]).then(([ended, refusal]) => (refusal === null ? ended : { failure: refusal }));
+        return Promise.all([watched, inputRefusal]).then(([ended, refusal]) => (refusal === null ? ended : { failure: refusal }));
       });
       return result(outcome);
     } catch (error) {
