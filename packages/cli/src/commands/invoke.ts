@@ -3,7 +3,6 @@ import {
   JobNotFoundError,
   OutputClosedError,
   quoteShellWord,
-  readStdinWithin,
   resolveJobRequest,
   UsageError,
   type JobRequest,
@@ -12,6 +11,7 @@ import {
 } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
+import { readCommandInput } from '../command-input.js';
 import { commandFromArgs, hostFlags, hostsFromArgs, threadCommand } from '../command-args.js';
 import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -137,7 +137,7 @@ export const invokeCommand = {
     }
     const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
     // Read whole, under the cap, before anything is stored: past it, nothing is made (exit 2).
-    const input = argv.stdin ? await readStdinWithin(process.stdin, settings.maxStdinBytes) : null;
+    const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
     await withContext(
       argv,
       async (context) => {

@@ -1,6 +1,7 @@
-import { checkStdinUse, readStdinWithin, resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
+import { checkStdinUse, resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
+import { readCommandInput } from '../command-input.js';
 import { commandFromArgs, threadCommand } from '../command-args.js';
 import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
 import { printJobs } from '../format/job-output.js';
@@ -66,7 +67,7 @@ async function handler(argv: StartArgs, thread: boolean): Promise<void> {
     maxOutputBytes: settings.maxOutputBytes,
     retentionMs: settings.retentionMs,
   });
-  const input = argv.stdin ? await readStdinWithin(process.stdin, settings.maxStdinBytes) : null;
+  const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
   const job = await withContext(argv, (context) => launchJob(context, request, { input }), settings);
   printJobs([job], { json: argv.json, single: true });
 }
