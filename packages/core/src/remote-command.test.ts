@@ -241,14 +241,19 @@ afterEach(() => {
   }
 });
 
-/** Starts the wrapper on `line` with the input open, and resolves once the command starts, with its pid. */
-async function startWrapped(shell: string, line: string, watch: OrphanWatchTimes) {
-  const child = spawn(shell, ['-c', buildRemoteCommand({ ...base, command: { kind: 'shell', line } }, watch)], {
+/**
+ * Starts the wrapper on `line` with the input open (after `stdin`'s bytes, for
+ * --stdin), and resolves once the command starts, with its pid.
+ */
+async function startWrapped(shell: string, line: string, watch: OrphanWatchTimes, stdin?: Buffer) {
+  const manifest = stdin === undefined ? {} : { stdin: { size: stdin.length, sha256: '0'.repeat(64), chunks: [] } };
+  const spec: RunSpec<HostCommandSpec> = { ...base, ...manifest, command: { kind: 'shell', line } };
+  const child = spawn(shell, ['-c', buildRemoteCommand(spec, watch)], {
     argv0: basename(shell),
     env: { ...process.env, SHELL: shell },
   });
   child.stdin.on('error', () => {});
-  child.stdin.write(buildRemoteInput(base));
+  child.stdin.write(Buffer.concat([Buffer.from(buildRemoteInput(spec)), stdin ?? Buffer.alloc(0)]));
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -275,6 +280,20 @@ describe.each(['/bin/bash', '/bin/dash'])('the orphan watcher under a %s login',
     await until(() => sessionMembers(run.pid).length === 0, 'the command tree to end');
     await run.exited;
     expect(run.stdout()).toBe(`${REMOTE_MARKER}stdout\n`);
+  });
+
+  it('with --stdin, still ends the whole tree when the input ends after the command has read its own', async () => {
+    const run = await startWrapped(shell, 'wc -c; sleep 30 & sleep 30; wait', WATCH, randomBytes(100_000));
+    await until(() => sessionMembers(run.pid).length >= 3, 'the command tree to start');
+    run.child.stdin.end();
+    await until(() => sessionMembers(run.pid).length === 0, 'the command tree to end');
+    await run.exited;
+    expect(
+      run
+        .stdout()
+        .split('\n')
+        .map((line) => line.trim()),
+    ).toEqual([`${REMOTE_MARKER}stdout`, '100000', '']);
   });
 
   it('ends the whole tree when the input falls silent (the agent was cut off)', async () => {
