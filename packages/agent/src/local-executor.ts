@@ -4,11 +4,11 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hasShebang, hostRunSpec, jobEnvironment, type HostCommandSpec, type RunSpec } from '@fleet/core';
-import { describeInputFailure, startRun, type CommandInput, type Executor } from './executor.js';
+import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
 import { watchForOrphan } from './local-orphan-watch.js';
 import { localLoginShell } from './login-shell.js';
-import { writeWithBackpressure } from './write-with-backpressure.js';
+import { stageInput } from './staged-input.js';
 
 /**
  * Runs a command on this machine. A command line runs as sshd would run it
@@ -19,8 +19,8 @@ import { writeWithBackpressure } from './write-with-backpressure.js';
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
  * every process it started, not just the shell. A watcher ends that group
  * if the agent dies while the command runs (`watchForOrphan`). Its standard
- * input is closed, or with `--stdin` a pipe that the agent fills as the
- * command reads, then closes.
+ * input is closed, or with `--stdin` a private, unlinked file holding the
+ * whole input (`stageInput`).
  */
 export const runLocally: Executor = async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput }) => {
   const done = startRun(signal);
@@ -31,14 +31,18 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
   const cwdInfo = await stat(cwd).catch(() => null);
   if (!cwdInfo?.isDirectory()) return done({ failure: `working directory ${cwd} does not exist` });
   if (signal.aborted) return done({});
-  // --stdin's chunks are all checked before the command starts, so that content changed in
-  // Redis runs nothing (over SSH the wrapper waits for the whole input instead).
-  const refusal = input === null ? null : await checkInput(input);
-  if (refusal !== null) return done({ failure: refusal });
-  if (signal.aborted) return done({});
+  // --stdin's bytes are all there, and checked, before the command starts (see stageInput).
+  const staged = input === null ? null : await stageInput(input);
+  if (staged !== null && 'failure' in staged) return done({ failure: staged.failure });
+  const stdinFile = staged?.reader ?? null;
+  if (signal.aborted) {
+    await stdinFile?.close();
+    return done({});
+  }
 
-  const scriptDir = spec.command.kind === 'script' ? await mkdtemp(join(tmpdir(), 'fleet-script-')) : null;
+  let scriptDir: string | null = null;
   try {
+    if (spec.command.kind === 'script') scriptDir = await mkdtemp(join(tmpdir(), 'fleet-script-'));
     const { file, args, argv0 } = await commandFor(spec, scriptDir);
     const child = spawn(file, args, {
       argv0,
@@ -46,10 +50,11 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
       // None of the agent's FLEET_ settings (its Redis password among them) reach the command.
       env: jobEnvironment(process.env, spec.env),
       detached: true,
-      stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [stdinFile?.fd ?? 'ignore', 'pipe', 'pipe'],
     });
+    // The command holds its own copy of the descriptor now.
+    await stdinFile?.close();
     const exit = waitForExit(child);
-    const fed = input === null ? null : feedInput(child, input);
     const commandEnded = watchForOrphan(child, stopGraceMs);
     // Both are pipes (stdio above), which the types cannot tell once stdin's mode varies.
     void forwardWithBackpressure(child.stdout as Readable, (chunk) => onOutput('stdout', chunk));
@@ -59,46 +64,16 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
     try {
       const result = await exit;
       if (signal.aborted) killGroup(child, 'SIGKILL'); // leftovers of an interrupted command
-      child.stdin?.destroy(); // a command may end without reading all its input, as after ssh
-      const inputFailure = fed === null ? null : await fed;
-      return done(inputFailure === null ? result : { failure: inputFailure });
+      return done(result);
     } finally {
       commandEnded();
       signal.removeEventListener('abort', stopGroup);
     }
   } finally {
+    await stdinFile?.close(); // a second close, once the command has its own, does nothing
     if (scriptDir !== null) await rm(scriptDir, { recursive: true, force: true });
   }
 };
-
-/** Reads --stdin through once, every chunk checked against the signed manifest: the refusal, or null. */
-async function checkInput(input: CommandInput): Promise<string | null> {
-  try {
-    for await (const chunk of input.read()) void chunk;
-    return null;
-  } catch (error) {
-    return describeInputFailure(error);
-  }
-}
-
-/**
- * Writes --stdin's bytes to the command as it reads them, then closes its
- * input: the command sees end of file. A command that ends first is no
- * failure. Content that fails its check now (changed in Redis since
- * `checkInput`) ends the command's group: the failure, or null.
- */
-async function feedInput(child: ChildProcess, input: CommandInput): Promise<string | null> {
-  const stdin = child.stdin;
-  if (stdin === null) return null;
-  stdin.on('error', () => {}); // EPIPE: the command ended, or closed its input
-  try {
-    if (await writeWithBackpressure(stdin, input.read())) stdin.end();
-    return null;
-  } catch (error) {
-    killGroup(child, 'SIGKILL');
-    return describeInputFailure(error);
-  }
-}
 
 async function commandFor(
   spec: RunSpec<HostCommandSpec>,

@@ -11,15 +11,18 @@ const GONE = ['close', 'error', 'finish'] as const;
  * waits in the sink. Leaves the sink open (the caller ends it, or keeps it
  * for more).
  *
+ * @param giveUp when it aborts, the writer stops waiting and returns false:
+ * a sink whose far end stopped reading and never closes (a hung host, whose
+ * channel close is never answered) would otherwise hold it for ever.
  * @returns true once every chunk was handed to the sink; false when the sink
  * went away first (the reader ended without reading everything, as `head`
- * may). An error of the source (stored content that fails its check) is
- * thrown, and nothing more is written.
+ * may), or on `giveUp`. An error of the source (stored content that fails
+ * its check) is thrown, and nothing more is written.
  */
-export async function writeWithBackpressure(sink: Writable, chunks: AsyncIterable<Buffer>): Promise<boolean> {
+export async function writeWithBackpressure(sink: Writable, chunks: AsyncIterable<Buffer>, giveUp?: AbortSignal): Promise<boolean> {
   for await (const chunk of chunks) {
-    if (isGone(sink)) return false;
-    if (!sink.write(chunk) && !(await drained(sink))) return false;
+    if (isGone(sink) || giveUp?.aborted === true) return false;
+    if (!sink.write(chunk) && !(await drained(sink, giveUp))) return false;
   }
   return !isGone(sink);
 }
@@ -28,17 +31,19 @@ function isGone(sink: Writable): boolean {
   return sink.destroyed || sink.writableEnded || !sink.writable;
 }
 
-/** Resolves true on 'drain', false if the sink goes away instead. */
-function drained(sink: Writable): Promise<boolean> {
+/** Resolves true on 'drain', false if the sink goes away instead or `giveUp` aborts. */
+function drained(sink: Writable, giveUp: AbortSignal | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const settle = (value: boolean) => () => {
       sink.off('drain', onDrain);
       for (const event of GONE) sink.off(event, onGone);
+      giveUp?.removeEventListener('abort', onGone);
       resolve(value);
     };
     const onDrain = settle(true);
     const onGone = settle(false);
     sink.once('drain', onDrain);
     for (const event of GONE) sink.once(event, onGone);
+    giveUp?.addEventListener('abort', onGone, { once: true });
   });
 }

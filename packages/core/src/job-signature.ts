@@ -134,7 +134,7 @@ export function keyFingerprint(publicKey: KeyObject): string {
 export function signedPayload(fields: SignedJobFields, expiresAt: number): Buffer {
   return Buffer.from(
     JSON.stringify([
-      'fleet-job/3',
+      'fleet-job/4',
       fields.deployment,
       fields.prefix,
       fields.jobId,

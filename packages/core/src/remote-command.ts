@@ -87,19 +87,18 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
     );
   }
   if (spec.stdin !== undefined) {
-    // --stdin: its bytes go to a private file, opened as fd 4 and unlinked before the command
-    // starts, which then reads it at its own pace to end of file; nothing is left behind.
-    const withoutIt = cleanup;
+    // --stdin: its bytes go to a private file whose name is removed before the first byte is
+    // written: opened for writing (fd 5), for the command (fd 4) and for the size check (fd 6),
+    // then unlinked, so that nothing is left behind even when a stop or a timeout KILLs the
+    // session mid-transfer. The command then reads it at its own pace, to end of file.
+    // `command exec`: a redirection that fails must not end the shell before it reports.
     steps.push(
       `fleet_stdin=$(mktemp "\${TMPDIR:-/tmp}/fleet-stdin.XXXXXX") || ${fail('cannot create a temporary file for standard input')}`,
-    );
-    cleanup += 'rm -f -- "$fleet_stdin"; ';
-    steps.push(
-      `fleet_why=$(head -c "$fleet_stdin_bytes" 2>&1 > "$fleet_stdin") && [ "$(($(wc -c < "$fleet_stdin")))" = "$fleet_stdin_bytes" ] || ${fail('cannot write standard input to %s: %s', '"$fleet_stdin" "${fleet_why:-it ended early}"')}`,
-      'exec 4< "$fleet_stdin"',
+      `command exec 5> "$fleet_stdin" 4< "$fleet_stdin" 6< "$fleet_stdin" || { rm -f -- "$fleet_stdin"; ${fail('cannot open %s', '"$fleet_stdin"')}; }`,
       'rm -f -- "$fleet_stdin"',
+      `fleet_why=$(head -c "$fleet_stdin_bytes" 2>&1 >&5) && [ "$(($(wc -c <&6)))" = "$fleet_stdin_bytes" ] || ${fail('cannot write standard input to %s: %s', '"$fleet_stdin" "$(printf %s "${fleet_why:-it ended early}" | head -n 1)"')}`,
+      'exec 5>&- 6<&-',
     );
-    cleanup = withoutIt;
   }
   if (spec.workdir !== null) {
     const dir = quoteShellWord(spec.workdir);

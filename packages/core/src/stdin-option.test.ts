@@ -14,6 +14,9 @@ describe('checkStdinUse', () => {
 
   it('refuses whatever else would read standard input, and a thread job', () => {
     expect(() => checkStdinUse({ hostsFile: '-' })).toThrow(/-f - and --stdin both read standard input/);
+    expect(() => checkStdinUse({ hostsFile: '/dev/stdin' })).toThrow(/-f \/dev\/stdin and --stdin/);
+    expect(() => checkStdinUse({ inventories: ['inv.ini', '/dev/fd/0'] })).toThrow(/-i \/dev\/fd\/0 and --stdin/);
+    expect(() => checkStdinUse({ inventories: ['inv.ini'] })).not.toThrow();
     for (const script of ['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']) {
       expect(() => checkStdinUse({ script })).toThrow(new RegExp(`--script ${script} and --stdin`));
     }

@@ -4,13 +4,15 @@ import { StdinTooLargeError, UsageError } from './errors.js';
 export interface StdinUse {
   /** `-f -`: the hosts are read from standard input. */
   hostsFile?: string | undefined;
+  /** `-i FILE`: inventories, any of which may be standard input. */
+  inventories?: readonly string[] | undefined;
   /** `--script FILE`: a script (or a thread job's module) read from a file, which may be standard input. */
   script?: string | undefined;
   /** `--thread`: JavaScript run inside an agent, which has no standard input to give. */
   thread?: boolean | undefined;
 }
 
-/** Names under which a script file would be this process's own standard input. */
+/** Names under which a file named on the command line would be this process's own standard input. */
 const STDIN_FILES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
 /**
@@ -20,9 +22,15 @@ const STDIN_FILES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'])
  * standard input to feed (its arguments carry its data).
  */
 export function checkStdinUse(use: StdinUse): void {
-  if (use.hostsFile === '-') {
-    throw new UsageError('-f - and --stdin both read standard input', {
+  if (use.hostsFile !== undefined && STDIN_FILES.has(use.hostsFile)) {
+    throw new UsageError(`-f ${use.hostsFile} and --stdin both read standard input`, {
       hint: 'give the hosts with -f FILE or -c, and keep standard input for the command',
+    });
+  }
+  const inventory = use.inventories?.find((file) => STDIN_FILES.has(file));
+  if (inventory !== undefined) {
+    throw new UsageError(`-i ${inventory} and --stdin both read standard input`, {
+      hint: 'give the inventory as a file, and keep standard input for the command',
     });
   }
   if (use.script !== undefined && STDIN_FILES.has(use.script)) {

@@ -1,2 +1,2 @@
 /** The version of fleet's CLI and agent; deploy compares it to upgrade agents in place. */
-export const FLEET_VERSION = '0.3.0';
+export const FLEET_VERSION = '0.4.0';

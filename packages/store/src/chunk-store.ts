@@ -12,7 +12,7 @@ export const CHUNK_STAGING_TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * The content of a top-level job's files, in Redis as content-addressed
  * chunks (see content-manifest.ts): `chunk:<root>:<sha256>`, each stored once
- * per job (SET NX) however many files or hosts share it, and named in the
+ * per job however many files or hosts share it, and named in the
  * set `chunks:<root>`, which the transition script's remove and expiry
  * delete with the tree. Keys hold only the job's id and hex hashes.
  */
@@ -36,12 +36,16 @@ export class ChunkStore {
       const chunkKey = this.keys.chunk(rootId, sha256);
       const setKey = this.keys.chunks(rootId);
       // SADD first: a chunk key never exists without the set naming it, so remove never misses one.
-      await this.client
+      // A plain SET and PEXPIRE (no NX: Redis 6 has no PEXPIRE NX): the root is freshly reserved,
+      // so whatever sits at its keys is nothing this job stored (a planted chunk is overwritten).
+      const replies = await this.client
         .multi()
         .sadd(setKey, sha256)
-        .pexpire(setKey, CHUNK_STAGING_TTL_MS, 'NX')
-        .set(chunkKey, bytes, 'PX', CHUNK_STAGING_TTL_MS, 'NX')
+        .pexpire(setKey, CHUNK_STAGING_TTL_MS)
+        .set(chunkKey, bytes, 'PX', CHUNK_STAGING_TTL_MS)
         .exec();
+      const failed = replies?.find(([error]) => error !== null)?.[0];
+      if (replies === null || failed) throw failed ?? new Error(`storing chunk ${sha256} of job ${rootId} was aborted`);
     }
   }
 

@@ -67,7 +67,12 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
           heartbeat();
           return watched;
         }
-        const inputRefusal = sendInput(channel, input).then((whole) => {
+        // Once the outcome is known (the command ended, or the host was given up on), stop
+        // waiting for a window a hung host will never open.
+        const settled = new AbortController();
+        const stopSending = () => settled.abort();
+        watched.then(stopSending, stopSending);
+        const inputRefusal = sendInput(channel, input, settled.signal).then((whole) => {
           if (whole) heartbeat();
           return null;
         }, refuseInput(channel));
@@ -87,8 +92,8 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
  * channel takes them (its window is the back-pressure). The wrapper on the
  * host reads exactly `input.size` of them before it starts the command.
  */
-function sendInput(channel: ClientChannel, input: CommandInput): Promise<boolean> {
-  return writeWithBackpressure(channel, input.read());
+function sendInput(channel: ClientChannel, input: CommandInput, giveUp: AbortSignal): Promise<boolean> {
+  return writeWithBackpressure(channel, input.read(), giveUp);
 }
 
 /**

@@ -124,7 +124,7 @@ export const invokeCommand = {
       retentionMs: settings.retentionMs,
     };
     // Nothing else may read standard input that --stdin gives to the command (-f - would, first).
-    if (argv.stdin) checkStdinUse({ hostsFile: argv['hosts-file'], script: argv.script, thread: argv.thread });
+    if (argv.stdin) checkStdinUse({ hostsFile: argv['hosts-file'], inventories: argv.inventory, script: argv.script, thread: argv.thread });
     // Bad input is refused before anything is created: a fresh request is resolved here, a rerun once its job is read.
     const request = rerun === undefined ? await requestFromArgs(argv, own, settings.maxOutputBytes) : null;
     const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
