@@ -1,4 +1,4 @@
-import type { Outcome } from '@fleet/core';
+import type { ContentManifest, Outcome } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 
 /** Where one job's output goes while it runs: buffered bytes and records, written out by `flush`, and the count the cap is held to. */
@@ -18,6 +18,8 @@ export interface JobLedger {
   dispatch(ids: readonly number[]): Promise<void>;
   /** A writer for a claimed job's output. */
   output(claimed: ClaimedJob): JobOutput;
+  /** The content stored for a claimed job (a push's files), each chunk checked against the manifest. */
+  content(claimed: ClaimedJob, manifest: ContentManifest): AsyncIterable<Buffer>;
 }
 
 /** The ledger over a store: Redis transitions, the dispatcher and an {@link OutputWriter} per job. */
@@ -27,5 +29,6 @@ export function storeLedger(store: FleetStore): JobLedger {
     finish: (id, outcome, agentId) => store.transitions.finish(id, outcome, agentId),
     dispatch: (ids) => store.dispatcher.dispatch(ids),
     output: (claimed) => new OutputWriter(store, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
+    content: (claimed, manifest) => store.chunks.read(claimed.rootId, manifest),
   };
 }

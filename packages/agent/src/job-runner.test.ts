@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Outcome, RunSpec, SignatureVerdict } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -53,6 +54,7 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
         bytesDroppedOutOfMemory: 0,
       };
     },
+    content: () => Readable.from([]) as AsyncIterable<Buffer>,
   };
   return { ledger, finished, dispatched, output };
 }

@@ -3,6 +3,7 @@ import {
   isRedisOutOfMemory,
   judgeOutcome,
   withHostVariables,
+  type ContentManifest,
   type Interruption,
   type Outcome,
   type RunSpec,
@@ -131,7 +132,8 @@ export class JobRunner {
 
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
-      const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput, onValue });
+      const content = (manifest: ContentManifest) => ledger.content(claimed, manifest);
+      const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput, onValue, content });
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {
