@@ -11,7 +11,12 @@ import { ensureAgent } from './ensure-agent.js';
  * `followed`: the caller follows the output itself (a synchronous invoke), so
  * agents wait for it at the output cap from the start rather than drop.
  */
-export async function launchJob(context: CliContext, request: JobRequest, options: { followed?: boolean } = {}): Promise<JobView> {
+export async function launchJob(
+  context: CliContext,
+  request: JobRequest,
+  /** `rootId`: ids reserved before (JobStore.reserveIds), under which the job's content was stored. */
+  options: { followed?: boolean; rootId?: number } = {},
+): Promise<JobView> {
   // The key first: an agent this CLI starts trusts it only if it exists.
   const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
   await ensureAgent(context);
@@ -20,6 +25,7 @@ export async function launchJob(context: CliContext, request: JobRequest, option
   const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs, deployment);
   const { job, dispatchIds } = await context.store.jobs.create(request, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
+    rootId: options.rootId,
   });
   await context.store.dispatcher.dispatch(dispatchIds).catch(async (error: unknown) => {
     // Redis filled up between the job and its queue entries: nothing would run it

@@ -24,7 +24,9 @@ export async function rerunFailedRequest(
   context: CliContext,
   job: string,
   options: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
-): Promise<JobRequest> {
+  /** Which command reruns it: a push is rerun by `fleet push`, which carries its content over; anything else by invoke. */
+  rerunBy: 'invoke' | 'push' = 'invoke',
+): Promise<{ request: JobRequest; jobId: number }> {
   const { store } = context;
   const selected = await store.jobs.select([parseJobSelector(job)]);
   if (selected.length !== 1) throw new UsageError(`${job} names ${selected.length} jobs; give the id of the one to rerun`);
@@ -48,7 +50,15 @@ export async function rerunFailedRequest(
     await loadOrCreateSigningKey(context.settings.signingKeyPath),
     { prefix: store.keys.prefix, deployment: await controllerDeployment(context) },
   );
-  return resolveJobRequest({
+  const isPush = spec.command.kind === 'push';
+  if (isPush !== (rerunBy === 'push')) {
+    throw new UsageError(
+      isPush
+        ? `job ${parent.view.id} is a push: rerun it with fleet push --rerun-failed ${parent.view.id}`
+        : `job ${parent.view.id} is not a push: rerun it with fleet invoke --rerun-failed ${parent.view.id}`,
+    );
+  }
+  const request = resolveJobRequest({
     ...options,
     type: 'remote',
     command: spec.command,
@@ -59,4 +69,5 @@ export async function rerunFailedRequest(
     connectTimeoutSeconds: spec.connectTimeoutMs === null ? undefined : spec.connectTimeoutMs / 1000,
     maxOutputBytes: spec.maxOutputBytes,
   });
+  return { request, jobId: parent.view.id };
 }

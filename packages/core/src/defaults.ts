@@ -29,6 +29,12 @@ export const DEFAULTS = {
    */
   maxOutputBytes: 16 * 1024 * 1024,
   /**
+   * The most one push carries, all its files together: its content sits in
+   * Redis (once, however many hosts) until the job is removed or expires.
+   * @defaultValue 256 MiB
+   */
+  maxPushBytes: 256 * 1024 * 1024,
+  /**
    * How long finished jobs are kept.
    * @defaultValue 7 days
    */

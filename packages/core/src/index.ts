@@ -1,6 +1,7 @@
 export * from './command-spec.js';
 export * from './content-manifest.js';
 export * from './push-frames.js';
+export * from './push-input.js';
 export * from './push-receiver.js';
 export * from './push-report.js';
 export * from './defaults.js';

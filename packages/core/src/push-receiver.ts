@@ -73,6 +73,10 @@ printf '${REMOTE_MARKER}pid:%s\n' "$$" >&2
 IFS=' ' read -r fleet_word fleet_lines fleet_place_as fleet_preserve || fleet_fail "dest: the push's frames did not arrive"
 [ "$fleet_word" = dest ] && fleet_read_value "$fleet_lines" || fleet_fail "dest: the push's frames did not arrive"
 fleet_dest=$fleet_value
+case $fleet_dest in
+/*) ;;
+*) cd "${"$"}{HOME:-.}" 2>/dev/null || fleet_fail 'dest: the home directory is not there' ;;
+esac
 if [ -d "${"$"}{fleet_dest:-/}" ]; then
   fleet_into=1
   echo 'placed into'

@@ -132,7 +132,7 @@ export const invokeCommand = {
         // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
         const interrupts = sink === null ? null : new Interrupts();
         try {
-          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)), {
+          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)).request, {
             followed: sink !== null,
           });
           if (sink === null || interrupts === null) {
@@ -214,7 +214,7 @@ function hostWords(argv: InvokeArgs): string {
  * the summary, removes the job and ends as the signal would. A closed stdout
  * (`| head`) does the same without a word: nothing more can be printed.
  */
-async function runToEnd(
+export async function runToEnd(
   context: CliContext,
   job: JobView,
   sink: OutputSink,
