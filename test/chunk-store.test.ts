@@ -39,7 +39,12 @@ async function readAll(source: AsyncIterable<Buffer>): Promise<Buffer> {
 
 /** A job created under ids reserved before its content was put, as a push does. */
 async function createJob(rootId: number, retentionMs?: number) {
-  const request = resolveJobRequest({ type: 'remote', command: { kind: 'shell', line: 'true' }, hosts: [parseHostEntry('h1')], retentionMs });
+  const request = resolveJobRequest({
+    type: 'remote',
+    command: { kind: 'shell', line: 'true' },
+    hosts: [parseHostEntry('h1')],
+    retentionMs,
+  });
   const signer = jobSigner(generateSigningKey(), Date.now() + 60_000, 'test-deployment');
   return store.jobs.create(request, signer, { rootId });
 }

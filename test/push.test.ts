@@ -108,7 +108,11 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
   });
 
   it('fails the hosts that cannot take the file with a reason naming the path; the others carry on', async () => {
-    const [denied, missing, fine] = ssh.fleet.hosts as [(typeof ssh.fleet.hosts)[0], (typeof ssh.fleet.hosts)[0], (typeof ssh.fleet.hosts)[0]];
+    const [denied, missing, fine] = ssh.fleet.hosts as [
+      (typeof ssh.fleet.hosts)[0],
+      (typeof ssh.fleet.hosts)[0],
+      (typeof ssh.fleet.hosts)[0],
+    ];
     await mkdir(join(denied.home, 'locked'), { mode: 0o555 });
     await chmod(join(denied.home, 'locked'), 0o555); // owned by root: the login user may not write in it
     await mkdir(join(fine.home, 'locked'));
@@ -123,7 +127,10 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
       state: 'Failed',
       reason: '~/locked/app.conf: permission denied (cannot write in its directory)',
     });
-    expect(byHost.get(ssh.fleet.entries[missing.index]!)).toMatchObject({ state: 'Failed', reason: '~/locked/app.conf: no such directory' });
+    expect(byHost.get(ssh.fleet.entries[missing.index]!)).toMatchObject({
+      state: 'Failed',
+      reason: '~/locked/app.conf: no such directory',
+    });
     expect(byHost.get(ssh.fleet.entries[fine.index]!)).toMatchObject({ state: 'Completed' });
     expect(await readFile(join(fine.home, 'locked', 'app.conf'), 'utf8')).toBe('setting=1\n');
     expect(await readdir(join(denied.home, 'locked'))).toEqual([]);
@@ -172,9 +179,12 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
       const signer = await userSigner(ssh.env);
       const job = async (name: string) => {
         const rootId = await store.jobs.reserveIds(2);
-        const manifest = await store.chunks.put(rootId, (async function* () {
-          yield await Promise.resolve(Buffer.from('signed content\n'));
-        })());
+        const manifest = await store.chunks.put(
+          rootId,
+          (async function* () {
+            yield await Promise.resolve(Buffer.from('signed content\n'));
+          })(),
+        );
         const entries: PushEntry[] = [{ type: 'file', path: name, mode: 0o644, mtime: 0, manifest }];
         const request = resolveJobRequest({
           type: 'remote',
@@ -233,7 +243,11 @@ describe('fleet push refuses bad input with exit 2, before anything runs', () =>
   it.each([
     ['a missing local file', (dir: string) => ['push', '-c', 'localhost', join(dir, 'absent'), '~/'], /no such file/],
     ['a directory without -r', (dir: string) => ['push', '-c', 'localhost', dir, '~/'], /is a directory/],
-    ['a relative destination', (dir: string) => ['push', '-c', 'localhost', join(dir, 'f'), 'etc/app.conf'], /neither absolute nor ~\/-relative/],
+    [
+      'a relative destination',
+      (dir: string) => ['push', '-c', 'localhost', join(dir, 'f'), 'etc/app.conf'],
+      /neither absolute nor ~\/-relative/,
+    ],
     ['no destination', (dir: string) => ['push', '-c', 'localhost', join(dir, 'f')], /the local files and then where they go/],
   ])('%s', async (_what, args, message) => {
     const dir = await mkdtemp(join(tmpdir(), 'fleet-push-bad-'));

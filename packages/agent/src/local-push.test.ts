@@ -28,7 +28,10 @@ function file(path: string, text: string | Buffer, mode = 0o644, mtime = 1_700_0
 async function push(
   command: Omit<PushCommandSpec, 'kind' | 'recursive' | 'preserve'> & Partial<PushCommandSpec>,
   content: ExecutionRequest['content'] = (manifest) =>
-    Readable.from(manifest.chunks.map((sha) => stored.get(sha) as Buffer), { objectMode: true }) as AsyncIterable<Buffer>,
+    Readable.from(
+      manifest.chunks.map((sha) => stored.get(sha) as Buffer),
+      { objectMode: true },
+    ) as AsyncIterable<Buffer>,
 ) {
   const spec: RunSpec = {
     command: { kind: 'push', recursive: false, preserve: false, ...command },

@@ -1,13 +1,6 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
-import {
-  buildPushReceiver,
-  jobEnvironment,
-  PushReport,
-  pushRunSpec,
-  RemotePreambleFilter,
-  RemoteStdoutPreambleFilter,
-} from '@fleet/core';
+import { buildPushReceiver, jobEnvironment, PushReport, pushRunSpec, RemotePreambleFilter, RemoteStdoutPreambleFilter } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
 import { terminateGroup, waitForExit } from './local-executor.js';

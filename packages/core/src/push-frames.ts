@@ -94,4 +94,3 @@ export function pushTarget(dest: string, path: string, into: boolean): string {
 export function isSafeEntryPath(path: string): boolean {
   return path !== '' && !path.includes('\0') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 }
-

@@ -19,6 +19,8 @@ export function checkPushSize(bytes: number, files: number, maxBytes: number): v
   if (bytes <= maxBytes) return;
   throw new UsageError(
     `this push is ${formatBytes(bytes)}${bytes >= 1024 ? ` (${bytes} bytes)` : ''} in ${files} file${files === 1 ? '' : 's'}, over FLEET_MAX_PUSH_BYTES (${formatBytes(maxBytes)})`,
-    { hint: 'its content is held in Redis until the job is removed or expires; raise FLEET_MAX_PUSH_BYTES (e.g. 1G) if Redis has the memory, or push less' },
+    {
+      hint: 'its content is held in Redis until the job is removed or expires; raise FLEET_MAX_PUSH_BYTES (e.g. 1G) if Redis has the memory, or push less',
+    },
   );
 }

@@ -48,7 +48,7 @@ fleet_mode_of() {
   if [ "$fleet_preserve" = 1 ]; then fleet_mode=$1; else fleet_mode=$(printf '%o' $((0$1 & ~0$(umask)))); fi
 }
 fleet_tmp_beside() {
-  fleet_dir=${"$"}{fleet_target%/*}
+  fleet_dir=${'$'}{fleet_target%/*}
   [ "$fleet_dir" != "$fleet_target" ] || fleet_dir=.
   [ -n "$fleet_dir" ] || fleet_dir=/
   if [ -d "$fleet_target" ] && [ ! -h "$fleet_target" ]; then fleet_fail "entry $fleet_index: is a directory"; fi
@@ -75,9 +75,9 @@ IFS=' ' read -r fleet_word fleet_lines fleet_place_as fleet_preserve || fleet_fa
 fleet_dest=$fleet_value
 case $fleet_dest in
 /*) ;;
-*) cd "${"$"}{HOME:-.}" 2>/dev/null || fleet_fail 'dest: the home directory is not there' ;;
+*) cd "${'$'}{HOME:-.}" 2>/dev/null || fleet_fail 'dest: the home directory is not there' ;;
 esac
-if [ -d "${"$"}{fleet_dest:-/}" ]; then
+if [ -d "${'$'}{fleet_dest:-/}" ]; then
   fleet_into=1
   echo 'placed into'
 elif [ "$fleet_place_as" = 1 ]; then
@@ -100,7 +100,7 @@ while IFS=' ' read -r fleet_word fleet_index fleet_a fleet_b fleet_c fleet_d fle
     fleet_target="$fleet_dest/$fleet_path"
   else
     case $fleet_path in
-    */*) fleet_target="$fleet_dest/${"$"}{fleet_path#*/}" ;;
+    */*) fleet_target="$fleet_dest/${'$'}{fleet_path#*/}" ;;
     *) fleet_target=$fleet_dest ;;
     esac
   fi
@@ -109,9 +109,9 @@ while IFS=' ' read -r fleet_word fleet_index fleet_a fleet_b fleet_c fleet_d fle
     fleet_mode_of "$fleet_a"
     if [ ! -d "$fleet_target" ]; then
       mkdir -- "$fleet_target" 2>/dev/null || {
-        fleet_dir=${"$"}{fleet_target%/*}
-        [ -d "${"$"}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: no such directory"
-        [ -w "${"$"}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: permission denied (cannot create the directory)"
+        fleet_dir=${'$'}{fleet_target%/*}
+        [ -d "${'$'}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: no such directory"
+        [ -w "${'$'}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: permission denied (cannot create the directory)"
         fleet_fail "entry $fleet_index: cannot create the directory"
       }
       chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
@@ -140,7 +140,7 @@ x" ]; then
     fleet_same=
     if [ -n "$fleet_has_sha256" ] && [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ] &&
       [ "$(($(wc -c < "$fleet_target" 2>/dev/null || echo -1)))" = "$fleet_size" ]; then
-      fleet_sum=$(sha256sum < "$fleet_target" 2>/dev/null) && [ "${"$"}{fleet_sum%% *}" = "$fleet_c" ] && fleet_same=1
+      fleet_sum=$(sha256sum < "$fleet_target" 2>/dev/null) && [ "${'$'}{fleet_sum%% *}" = "$fleet_c" ] && fleet_same=1
     fi
     if [ -n "$fleet_same" ]; then
       head -c "$fleet_size" > /dev/null

@@ -27,7 +27,12 @@ export class PushReport {
     const text = this.partial + chunk.toString('utf8');
     const lines = text.split('\n');
     this.partial = lines.pop() ?? '';
-    return Buffer.from(lines.map((line) => this.translate(line)).filter((line) => line !== null).join(''));
+    return Buffer.from(
+      lines
+        .map((line) => this.translate(line))
+        .filter((line) => line !== null)
+        .join(''),
+    );
   }
 
   /** What is left at the end (a line without its newline). */

@@ -1,11 +1,4 @@
-import {
-  ContentMismatchError,
-  createSha256,
-  isSha256Hex,
-  sha256Hex,
-  splitContent,
-  type ContentManifest,
-} from '@fleet/core';
+import { ContentMismatchError, createSha256, isSha256Hex, sha256Hex, splitContent, type ContentManifest } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 

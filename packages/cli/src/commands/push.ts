@@ -12,39 +12,16 @@ import {
 import { jobIdCount, preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
-import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
-import { printJobs } from '../format/job-output.js';
+import { settingsFrom, type CliContext, type GlobalArgs } from '../context.js';
 import { GROUPS_FILES_HELP } from '../host-groups-files.js';
-import { Interrupts } from '../interrupts.js';
-import { launchJob } from '../launch-job.js';
-import { outputFlags, outputSinkFromArgs } from '../output/output-sink.js';
-import { ProgressLine } from '../output/progress-line.js';
+import { outputFlags } from '../output/output-sink.js';
 import { readPushTree, type LocalPushEntry } from '../push-tree.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
-import { runToEnd } from './invoke.js';
+import { ownJobOptions, runFanOut, type FanOutJobArgs } from '../fan-out-run.js';
 
-interface PushArgs extends GlobalArgs {
-  'hosts-file'?: string;
-  'computer-name'?: string[];
-  exclude?: string[];
-  inventory?: string[];
-  user?: string;
+interface PushArgs extends FanOutJobArgs {
   recursive: boolean;
   preserve: boolean;
-  'as-job': boolean;
-  name?: string;
-  throttle?: number;
-  'max-errors'?: string;
-  batch?: string;
-  'rerun-failed'?: string;
-  quiet: boolean;
-  timeout?: number;
-  'connect-timeout'?: number;
-  json: boolean;
-  group: boolean;
-  outdir?: string;
-  prefix: boolean;
-  N?: boolean;
   paths?: string[];
 }
 
@@ -69,7 +46,10 @@ export const pushCommand = {
       .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
       .option('batch', { type: 'string', describe: 'Push in waves of N (or N%) hosts, each once the one before has finished' })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
-      .option('rerun-failed', { type: 'string', describe: 'Push job JOB’s files again, as a new job, to exactly the hosts that failed in it' })
+      .option('rerun-failed', {
+        type: 'string',
+        describe: 'Push job JOB’s files again, as a new job, to exactly the hosts that failed in it',
+      })
       .option('timeout', { alias: 't', type: 'number', describe: 'Fail a host whose push takes longer than this many seconds' })
       .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
@@ -81,40 +61,14 @@ export const pushCommand = {
     preloadQueueLibrary().catch(() => {});
     const rerun = argv['rerun-failed'];
     const settings = settingsFrom(argv);
-    const own = {
-      name: argv.name,
-      throttle: argv.throttle,
-      maxErrors: argv['max-errors'],
-      batch: argv.batch,
-      retentionMs: settings.retentionMs,
-    };
+    const own = ownJobOptions(argv, settings);
     // Everything is read and checked before anything is stored: bad input is exit 2 with nothing made.
     const planned = rerun === undefined ? await planPush(argv, own, settings.maxPushBytes, settings.maxOutputBytes) : null;
     if (rerun !== undefined && ((argv.paths ?? []).length > 0 || argv['hosts-file'] !== undefined || argv['computer-name'] !== undefined)) {
       throw new UsageError('--rerun-failed takes the hosts and the files from the job; leave out the hosts and paths');
     }
-    if (argv['as-job'] && (argv.group || argv.outdir !== undefined || !argv.prefix || argv.N)) {
-      throw new UsageError('--group, --outdir and --no-prefix shape the output of a synchronous push; with --as-job, give them to receive');
-    }
-    const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
-    await withContext(
-      argv,
-      async (context) => {
-        const interrupts = sink === null ? null : new Interrupts();
-        try {
-          const { request, rootId } =
-            planned === null ? await carryOver(context, String(rerun), own) : await storeContent(context, planned);
-          const job = await launchJob(context, request, { followed: sink !== null, rootId });
-          if (sink === null || interrupts === null) {
-            printJobs([job], { json: argv.json, single: true });
-            return;
-          }
-          process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts);
-        } finally {
-          interrupts?.release();
-        }
-      },
-      settings,
+    await runFanOut(argv, settings, (context) =>
+      planned === null ? carryOver(context, String(rerun), own) : storeContent(context, planned),
     );
   },
 };
