@@ -35,3 +35,29 @@ export async function commandToFile(
     await out.close();
   }
 }
+
+/** Runs `fleet ARGS` with its standard input read from `file` (as `< file` in a shell gives it); what it printed. */
+export async function fleetWithInput(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  file: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const input = await open(file, 'r');
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [FLEET_BIN, ...args], { env, cwd: env.HOME, stdio: [input.fd, 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  } finally {
+    await input.close();
+  }
+}

@@ -4,8 +4,27 @@ import type { ContentReader } from './push-feed.js';
 /** Output as it arrives; a returned promise asks the executor to pause the stream until it settles. */
 export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined;
 
+/**
+ * `--stdin`: what the command reads on its standard input. Each read goes
+ * to the store afresh, a chunk at a time, and checks every chunk against the
+ * manifest the job was signed with: a chunk changed in Redis throws
+ * (`ContentMismatchError`) before any byte of it is given out.
+ */
+export interface CommandInput {
+  /** Its length in bytes, as signed. */
+  size: number;
+  read(): AsyncIterable<Buffer>;
+}
+
+/** A child's reason when its --stdin content failed its check (or could not be read). */
+export function describeInputFailure(error: unknown): string {
+  return `standard input (--stdin): ${error instanceof Error ? error.message : String(error)}`;
+}
+
 export interface ExecutionRequest {
   spec: RunSpec;
+  /** The command's standard input (`--stdin`), or null (or absent) for none: it reads /dev/null. */
+  input?: CommandInput | null;
   /** Aborted with an {@link Interruption} as its reason to stop the command. */
   signal: AbortSignal;
   /** Between SIGTERM and SIGKILL. */

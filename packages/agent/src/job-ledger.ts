@@ -6,8 +6,9 @@ export type JobOutput = Pick<OutputWriter, 'writeBytes' | 'write' | 'flush' | 'r
 
 /**
  * What a {@link JobRunner} needs of the store, and no more: a job's claim,
- * its output, its end, and the dispatch of the siblings its slot frees. The
- * agent passes {@link storeLedger}; a test passes a few lines of fake.
+ * its output, the content it reads (`--stdin`), its end, and the dispatch of
+ * the siblings its slot frees. The agent passes {@link storeLedger}; a test
+ * passes a few lines of fake.
  */
 export interface JobLedger {
   /** Claims a queued job for this agent; null when it must not run here (already claimed, stopped, removed). */
@@ -18,8 +19,8 @@ export interface JobLedger {
   dispatch(ids: readonly number[]): Promise<void>;
   /** A writer for a claimed job's output. */
   output(claimed: ClaimedJob): JobOutput;
-  /** The content stored for a claimed job (a push's files), each chunk checked against the manifest. */
-  content(claimed: ClaimedJob, manifest: ContentManifest): AsyncIterable<Buffer>;
+  /** Content stored for a top-level job, read a chunk at a time, each checked against the manifest. */
+  content(rootId: number, manifest: ContentManifest): AsyncIterable<Buffer>;
 }
 
 /** The ledger over a store: Redis transitions, the dispatcher and an {@link OutputWriter} per job. */
@@ -29,6 +30,6 @@ export function storeLedger(store: FleetStore): JobLedger {
     finish: (id, outcome, agentId) => store.transitions.finish(id, outcome, agentId),
     dispatch: (ids) => store.dispatcher.dispatch(ids),
     output: (claimed) => new OutputWriter(store, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
-    content: (claimed, manifest) => store.chunks.read(claimed.rootId, manifest),
+    content: (rootId, manifest) => store.chunks.read(rootId, manifest),
   };
 }

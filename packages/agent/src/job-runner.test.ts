@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { Outcome, RunSpec, SignatureVerdict } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -36,6 +35,9 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
       dispatched.push([...ids]);
       return Promise.resolve();
     },
+    content: async function* (rootId, manifest) {
+      yield await Promise.resolve(Buffer.from(`content of job ${rootId}, ${manifest.size} bytes`));
+    },
     output: () => {
       // Nobody receives: everything written stays unreceived.
       let unreceivedBytes = 0;
@@ -54,7 +56,6 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
         bytesDroppedOutOfMemory: 0,
       };
     },
-    content: () => Readable.from([]) as AsyncIterable<Buffer>,
   };
   return { ledger, finished, dispatched, output };
 }
@@ -122,6 +123,32 @@ describe('JobRunner', () => {
       FLEET_COUNT: '3',
       FLEET_JOB_ID: '102',
     });
+  });
+
+  it("gives the executor --stdin's content, read from the job's root, and none without it", async () => {
+    const manifest = { size: 7, sha256: 'a'.repeat(64), chunks: ['b'.repeat(64)] };
+    const { ledger } = fakeLedger({ spec: { stdin: manifest } });
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    await runnerWith(ledger, executor).run(102);
+    const input = executor.mock.calls[0]?.[0].input;
+    expect(input?.size).toBe(7);
+    const read: Buffer[] = [];
+    for await (const chunk of input?.read() ?? []) read.push(chunk);
+    expect(Buffer.concat(read).toString()).toBe('content of job 100, 7 bytes');
+    const plain = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    await runnerWith(fakeLedger().ledger, plain).run(103);
+    expect(plain.mock.calls[0]?.[0].input).toBeNull();
+  });
+
+  it('refuses --stdin for a thread job, running nothing', async () => {
+    const manifest = { size: 0, sha256: 'a'.repeat(64), chunks: [] };
+    const { ledger, finished } = fakeLedger({
+      spec: { stdin: manifest, command: { kind: 'thread', source: 'eval', name: '', code: 'return 1', args: [] } },
+    });
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    await runnerWith(ledger, executor).run(104);
+    expect(executor).not.toHaveBeenCalled();
+    expect(finished.get(104)?.reason).toBe('refused: a thread job has no standard input (--stdin)');
   });
 
   it('dispatches nothing when no sibling is due, and reports a failing command by its exit code', async () => {

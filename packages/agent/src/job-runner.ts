@@ -1,5 +1,6 @@
 import {
   alreadyRunReason,
+  isContentManifest,
   isRedisOutOfMemory,
   judgeOutcome,
   withHostVariables,
@@ -127,13 +128,21 @@ export class JobRunner {
     const spec = withHostVariables(JSON.parse(claimed.spec) as RunSpec, claimed);
     const executor = this.options.executorFor(claimed.location, spec);
     if (executor === null) return { state: 'Failed', exitCode: null, reason: `${claimed.location} is not a host entry fleet can reach` };
+    const manifest = spec.stdin;
+    if (manifest !== undefined && spec.command.kind === 'thread') {
+      return { state: 'Failed', exitCode: null, reason: 'refused: a thread job has no standard input (--stdin)' };
+    }
+    if (manifest !== undefined && !isContentManifest(manifest)) {
+      return { state: 'Failed', exitCode: null, reason: 'refused: its standard input (--stdin) is not a content manifest' };
+    }
+    const input = manifest === undefined ? null : { size: manifest.size, read: () => ledger.content(claimed.rootId, manifest) };
     const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });
     const { onOutput, onValue } = output;
 
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
-      const content = (manifest: ContentManifest) => ledger.content(claimed, manifest);
-      const result = await executor({ spec, signal: controller.signal, stopGraceMs, onOutput, onValue, content });
+      const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
+      const result = await executor({ spec, input, signal: controller.signal, stopGraceMs, onOutput, onValue, content });
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {

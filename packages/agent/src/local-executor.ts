@@ -2,11 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { hasShebang, hostRunSpec, jobEnvironment, type HostCommandSpec, type RunSpec } from '@fleet/core';
-import { startRun, type Executor } from './executor.js';
+import { describeInputFailure, startRun, type CommandInput, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
 import { watchForOrphan } from './local-orphan-watch.js';
 import { localLoginShell } from './login-shell.js';
+import { writeWithBackpressure } from './write-with-backpressure.js';
 
 /**
  * Runs a command on this machine. A command line runs as sshd would run it
@@ -16,9 +18,11 @@ import { localLoginShell } from './login-shell.js';
  * (`jobEnvironment`). The command is the leader of its own process
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
  * every process it started, not just the shell. A watcher ends that group
- * if the agent dies while the command runs (`watchForOrphan`).
+ * if the agent dies while the command runs (`watchForOrphan`). Its standard
+ * input is closed, or with `--stdin` a pipe that the agent fills as the
+ * command reads, then closes.
  */
-export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
+export const runLocally: Executor = async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput }) => {
   const done = startRun(signal);
 
   const spec = hostRunSpec(anySpec);
@@ -26,6 +30,11 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
   const cwd = spec.workdir ?? homedir();
   const cwdInfo = await stat(cwd).catch(() => null);
   if (!cwdInfo?.isDirectory()) return done({ failure: `working directory ${cwd} does not exist` });
+  if (signal.aborted) return done({});
+  // --stdin's chunks are all checked before the command starts, so that content changed in
+  // Redis runs nothing (over SSH the wrapper waits for the whole input instead).
+  const refusal = input === null ? null : await checkInput(input);
+  if (refusal !== null) return done({ failure: refusal });
   if (signal.aborted) return done({});
 
   const scriptDir = spec.command.kind === 'script' ? await mkdtemp(join(tmpdir(), 'fleet-script-')) : null;
@@ -37,18 +46,22 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
       // None of the agent's FLEET_ settings (its Redis password among them) reach the command.
       env: jobEnvironment(process.env, spec.env),
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const exit = waitForExit(child);
+    const fed = input === null ? null : feedInput(child, input);
     const commandEnded = watchForOrphan(child, stopGraceMs);
-    void forwardWithBackpressure(child.stdout, (chunk) => onOutput('stdout', chunk));
-    void forwardWithBackpressure(child.stderr, (chunk) => onOutput('stderr', chunk));
+    // Both are pipes (stdio above), which the types cannot tell once stdin's mode varies.
+    void forwardWithBackpressure(child.stdout as Readable, (chunk) => onOutput('stdout', chunk));
+    void forwardWithBackpressure(child.stderr as Readable, (chunk) => onOutput('stderr', chunk));
     const stopGroup = () => terminateGroup(child, stopGraceMs);
     signal.addEventListener('abort', stopGroup, { once: true });
     try {
       const result = await exit;
       if (signal.aborted) killGroup(child, 'SIGKILL'); // leftovers of an interrupted command
-      return done(result);
+      child.stdin?.destroy(); // a command may end without reading all its input, as after ssh
+      const inputFailure = fed === null ? null : await fed;
+      return done(inputFailure === null ? result : { failure: inputFailure });
     } finally {
       commandEnded();
       signal.removeEventListener('abort', stopGroup);
@@ -57,6 +70,35 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
     if (scriptDir !== null) await rm(scriptDir, { recursive: true, force: true });
   }
 };
+
+/** Reads --stdin through once, every chunk checked against the signed manifest: the refusal, or null. */
+async function checkInput(input: CommandInput): Promise<string | null> {
+  try {
+    for await (const chunk of input.read()) void chunk;
+    return null;
+  } catch (error) {
+    return describeInputFailure(error);
+  }
+}
+
+/**
+ * Writes --stdin's bytes to the command as it reads them, then closes its
+ * input: the command sees end of file. A command that ends first is no
+ * failure. Content that fails its check now (changed in Redis since
+ * `checkInput`) ends the command's group: the failure, or null.
+ */
+async function feedInput(child: ChildProcess, input: CommandInput): Promise<string | null> {
+  const stdin = child.stdin;
+  if (stdin === null) return null;
+  stdin.on('error', () => {}); // EPIPE: the command ended, or closed its input
+  try {
+    if (await writeWithBackpressure(stdin, input.read())) stdin.end();
+    return null;
+  } catch (error) {
+    killGroup(child, 'SIGKILL');
+    return describeInputFailure(error);
+  }
+}
 
 async function commandFor(
   spec: RunSpec<HostCommandSpec>,

@@ -1,4 +1,6 @@
+import type { Writable } from 'node:stream';
 import { ContentMismatchError, pushFrames, type ContentManifest, type PushCommandSpec, type PushReport, type RunResult } from '@fleet/core';
+import { writeWithBackpressure } from './write-with-backpressure.js';
 
 /** A job's stored content, checked chunk by chunk against its signed manifest (ChunkStore.read, bound to the job). */
 export type ContentReader = (manifest: ContentManifest) => AsyncIterable<Buffer>;
@@ -17,44 +19,17 @@ export class ReceiverClosedError extends Error {
  * a byte of the bad chunk is written: the caller then ends the input, and
  * the receiver, cut short, writes nothing under the file's name.
  */
-export async function feedPush(
-  input: NodeJS.WritableStream,
-  command: PushCommandSpec,
-  readContent: ContentReader,
-  signal: AbortSignal,
-): Promise<void> {
-  for (const frame of pushFrames(command)) {
-    if (signal.aborted) return;
-    if (frame.kind === 'text') {
-      await written(input, Buffer.from(frame.text));
-      continue;
-    }
-    for await (const chunk of readContent(frame.manifest)) {
+export async function feedPush(input: Writable, command: PushCommandSpec, readContent: ContentReader, signal: AbortSignal): Promise<void> {
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for (const frame of pushFrames(command)) {
       if (signal.aborted) return;
-      await written(input, chunk);
+      if (frame.kind === 'text') yield Buffer.from(frame.text);
+      else for await (const chunk of readContent(frame.manifest)) if (!signal.aborted) yield chunk;
     }
   }
-  input.end();
-}
-
-/** Writes `bytes`; resolves once the stream takes more, and rejects if it closes or fails first. */
-function written(input: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const settle = (error?: Error) => {
-      input.removeListener('drain', drained);
-      input.removeListener('close', closed);
-      input.removeListener('error', failed);
-      if (error) reject(error);
-      else resolve();
-    };
-    const drained = () => settle();
-    const closed = () => settle(new ReceiverClosedError('the receiver closed its input before the push was whole'));
-    const failed = (error: Error) => settle(new ReceiverClosedError(`the receiver's input failed: ${error.message}`));
-    input.on('close', closed);
-    input.on('error', failed);
-    if (input.write(bytes)) settle();
-    else input.on('drain', drained);
-  });
+  const whole = await writeWithBackpressure(input, bytes());
+  if (!whole) throw new ReceiverClosedError('the receiver closed its input before the push was whole');
+  if (!signal.aborted) input.end();
 }
 
 /**

@@ -5,7 +5,7 @@ import { formatHostSummary } from './format/host-summary.js';
 import { printJobs } from './format/job-output.js';
 import { forTerminal } from './format/terminal-text.js';
 import { Interrupts } from './interrupts.js';
-import { launchJob } from './launch-job.js';
+import { launchJob, type LaunchOptions } from './launch-job.js';
 import { outputSinkFromArgs, type OutputSink, type OutputSinkArgs } from './output/output-sink.js';
 import { ProgressLine } from './output/progress-line.js';
 import { receiveOutput } from './output/receive-output.js';
@@ -47,12 +47,12 @@ export function ownJobOptions(
  * Runs a fan-out job as invoke and push do: with `--as-job`, creates it and
  * prints it; else follows it to its end (see {@link runToEnd}). `prepare`
  * makes the request once Redis is open (a rerun reads its job, a push stores
- * its content), and may give the ids it reserved for it.
+ * its content), and may give the ids it reserved for it and `--stdin`'s bytes.
  */
 export async function runFanOut(
   argv: FanOutArgs,
   settings: ReturnType<typeof settingsFrom>,
-  prepare: (context: CliContext) => Promise<{ request: JobRequest; rootId?: number }>,
+  prepare: (context: CliContext) => Promise<{ request: JobRequest; rootId?: number; input?: LaunchOptions['input'] }>,
 ): Promise<void> {
   if (argv['as-job'] && (argv.group || argv.outdir !== undefined || argv.prefix === false || argv.N)) {
     throw new UsageError('--group, --outdir and --no-prefix shape the output of a synchronous run; with --as-job, give them to receive');
@@ -64,8 +64,8 @@ export async function runFanOut(
       // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
       const interrupts = sink === null ? null : new Interrupts();
       try {
-        const { request, rootId } = await prepare(context);
-        const job = await launchJob(context, request, { followed: sink !== null, rootId });
+        const { request, rootId, input } = await prepare(context);
+        const job = await launchJob(context, request, { followed: sink !== null, rootId, input });
         if (sink === null || interrupts === null) {
           printJobs([job], { json: argv.json, single: true });
           return;

@@ -1,31 +1,54 @@
 import { DEFAULTS, isRedisOutOfMemory, jobSigner, type JobRequest, type JobView } from '@fleet/core';
 // Not the agent's main entry: that would load ssh2 and BullMQ into every CLI start.
 import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
+import { jobIdCount } from '@fleet/store';
 import type { CliContext } from './context.js';
 import { controllerDeployment } from './deployment.js';
 import { ensureAgent } from './ensure-agent.js';
 
+export interface LaunchOptions {
+  /**
+   * The caller follows the output itself (a synchronous invoke), so agents
+   * wait for it at the output cap from the start rather than drop.
+   * @defaultValue false
+   */
+  followed?: boolean;
+  /**
+   * `--stdin`: the bytes every command reads on its standard input. They are
+   * stored once for the job (the chunk store) before it is created, and their
+   * manifest goes into its run spec, which the signatures cover.
+   * @defaultValue none: the commands' standard input is closed
+   */
+  input?: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | null;
+  /**
+   * Ids reserved before (JobStore.reserveIds), under which the job's content
+   * (a push's files) was stored; the job is created under them.
+   * @defaultValue ids taken now
+   */
+  rootId?: number;
+}
+
 /**
  * Creates a job, signed with this user's key so that agents will run it, and
  * hands its first children to the queue, making sure an agent will take them.
- * `followed`: the caller follows the output itself (a synchronous invoke), so
- * agents wait for it at the output cap from the start rather than drop.
  */
-export async function launchJob(
-  context: CliContext,
-  request: JobRequest,
-  /** `rootId`: ids reserved before (JobStore.reserveIds), under which the job's content was stored. */
-  options: { followed?: boolean; rootId?: number } = {},
-): Promise<JobView> {
+export async function launchJob(context: CliContext, request: JobRequest, options: LaunchOptions = {}): Promise<JobView> {
   // The key first: an agent this CLI starts trusts it only if it exists.
   const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
   await ensureAgent(context);
   // An agent this CLI started shares its state directory, so its pin: the two agree.
   const deployment = await controllerDeployment(context);
   const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs, deployment);
-  const { job, dispatchIds } = await context.store.jobs.create(request, signer, {
+  let stored = request;
+  let rootId = options.rootId;
+  if (options.input) {
+    // Stored under the job's ids before the job exists: no agent can take a child before its input is there.
+    rootId ??= await context.store.jobs.reserveIds(jobIdCount(request));
+    stored = { ...request, run: { ...request.run, stdin: await context.store.chunks.put(rootId, piecesOf(options.input)) } };
+  }
+  const { job, dispatchIds } = await context.store.jobs.create(stored, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
-    rootId: options.rootId,
+    rootId,
   });
   await context.store.dispatcher.dispatch(dispatchIds).catch(async (error: unknown) => {
     // Redis filled up between the job and its queue entries: nothing would run it
@@ -34,4 +57,8 @@ export async function launchJob(
     throw error;
   });
   return job;
+}
+
+async function* piecesOf(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const piece of source) yield piece;
 }

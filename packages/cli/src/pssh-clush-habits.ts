@@ -13,6 +13,7 @@ const HABITS: ReadonlyMap<string, string> = new Map([
   ['-o', "pssh's -o DIR is --outdir DIR here (HOST.out and HOST.err in one directory)"],
   ['-e', "pssh's -e DIR is --outdir DIR here (HOST.out and HOST.err in one directory)"],
   ['-u', "clush's -u SECONDS is --timeout SECONDS (or -t) here"],
+  ['-I', "pssh's -I (--send-input) is --stdin here: standard input goes to every host's command only when asked"],
 ]);
 
 /** The commands that take hosts as pssh and clush do, where their habits are likely. */

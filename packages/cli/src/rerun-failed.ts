@@ -19,6 +19,9 @@ import { controllerDeployment } from './deployment.js';
  * of its own (name, throttle, error budget, waves). What Redis holds is
  * checked against the signatures this user's key made for JOB first
  * (`checkRerun`): the new job is signed anew, so it must be what was signed.
+ * A job that read standard input (`--stdin`) gives the rerun the same
+ * bytes, read from JOB's stored chunks, each checked against the signed
+ * manifest, to be stored again for the new job.
  */
 export async function rerunFailedRequest(
   context: CliContext,
@@ -26,7 +29,7 @@ export async function rerunFailedRequest(
   options: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
   /** Which command reruns it: a push is rerun by `fleet push`, which carries its content over; anything else by invoke. */
   rerunBy: 'invoke' | 'push' = 'invoke',
-): Promise<{ request: JobRequest; jobId: number }> {
+): Promise<{ request: JobRequest; input: AsyncIterable<Buffer> | null; jobId: number }> {
   const { store } = context;
   const selected = await store.jobs.select([parseJobSelector(job)]);
   if (selected.length !== 1) throw new UsageError(`${job} names ${selected.length} jobs; give the id of the one to rerun`);
@@ -58,6 +61,7 @@ export async function rerunFailedRequest(
         : `job ${parent.view.id} is not a push: rerun it with fleet invoke --rerun-failed ${parent.view.id}`,
     );
   }
+  const stdin = spec.stdin;
   const request = resolveJobRequest({
     ...options,
     type: 'remote',
@@ -69,5 +73,5 @@ export async function rerunFailedRequest(
     connectTimeoutSeconds: spec.connectTimeoutMs === null ? undefined : spec.connectTimeoutMs / 1000,
     maxOutputBytes: spec.maxOutputBytes,
   });
-  return { request, jobId: parent.view.id };
+  return { request, input: stdin === undefined ? null : store.chunks.read(parent.rootId, stdin), jobId: parent.view.id };
 }

@@ -71,6 +71,14 @@ export interface RunSpec<Command extends CommandSpec = CommandSpec> {
   connectTimeoutMs: number | null;
   /** Output kept per child; the rest is dropped and counted (FLEET_MAX_OUTPUT). */
   maxOutputBytes: number;
+  /**
+   * `--stdin`: the CLI's standard input, stored once for the job in the chunk
+   * store, which every host's command reads as its standard input. Signed
+   * with the rest of the spec, so a chunk changed in Redis is refused. Absent
+   * (never `null`, so that a job without it is stored as before): the
+   * command's standard input is closed.
+   */
+  stdin?: ContentManifest | undefined;
 }
 
 /** The `command` field of a job: what a person would type to run it. */

@@ -35,6 +35,15 @@ export const DEFAULTS = {
    */
   maxPushBytes: 256 * 1024 * 1024,
   /**
+   * The most of its standard input `invoke --stdin` takes (FLEET_MAX_STDIN).
+   * The CLI holds it while it stores it, Redis holds it once per job until
+   * the job is removed, and every host writes it to a temporary file: the
+   * same 16 MiB that fleet keeps of one host's output. A key, a password, a
+   * script or a small archive fits; a bigger file is `fleet push`'s.
+   * @defaultValue 16 MiB
+   */
+  maxStdinBytes: 16 * 1024 * 1024,
+  /**
    * How long finished jobs are kept.
    * @defaultValue 7 days
    */

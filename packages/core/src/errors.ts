@@ -1,3 +1,5 @@
+import { formatBytes } from './output-budget.js';
+
 /**
  * Typed errors. Library code throws these; only the CLI entry decides what is
  * printed and which exit code a kind of error maps to.
@@ -177,6 +179,19 @@ export class FileReadError extends UsageError {
     const why = code === 'ENOENT' ? 'no such file' : cause instanceof Error ? cause.message : String(cause);
     super(`cannot read ${what} ${path}: ${why}`, { ...options, cause });
     this.code = code;
+  }
+}
+
+/**
+ * `--stdin` was given more than FLEET_MAX_STDIN: refused before anything is
+ * stored or run.
+ */
+export class StdinTooLargeError extends UsageError {
+  override name = 'StdinTooLargeError';
+  constructor(readonly capBytes: number) {
+    super(`standard input is larger than FLEET_MAX_STDIN (${formatBytes(capBytes)}); nothing was run`, {
+      hint: 'set FLEET_MAX_STDIN (as 64M) to take more, or copy a large file to the hosts first and read it there',
+    });
   }
 }
 

@@ -37,6 +37,7 @@ export * from './orphan-silence.js';
 export * from './orphan-watch.js';
 export * from './shared-reread.js';
 export * from './remote-command.js';
+export * from './stdin-option.js';
 export * from './remote-preamble.js';
 export * from './remote-stdout-preamble.js';
 export * from './terminal-escape.js';

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -31,7 +32,7 @@ const WATCH = { silenceSeconds: 60, graceSeconds: 1 };
 async function runAs(
   shell: string,
   spec: RunSpec<HostCommandSpec>,
-  options: { input?: string; env?: NodeJS.ProcessEnv; endInput?: boolean } = {},
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; endInput?: boolean } = {},
 ) {
   const child = spawn(shell, ['-c', buildRemoteCommand(spec, WATCH)], {
     argv0: basename(shell),
@@ -152,6 +153,59 @@ describe.each(['/bin/bash', '/bin/dash', '/bin/zsh'])('the remote wrapper under 
   });
 });
 
+describe.each(['/bin/bash', '/bin/dash'])('--stdin under a %s login', (shell) => {
+  /** The spec of a command that reads `bytes` on its standard input, and the executor's input for it. */
+  const withStdin = (command: HostCommandSpec, bytes: Buffer) => {
+    const spec: RunSpec<HostCommandSpec> = { ...base, command, stdin: { size: bytes.length, sha256: '0'.repeat(64), chunks: [] } };
+    return { spec, input: Buffer.concat([Buffer.from(buildRemoteInput(spec)), bytes]) };
+  };
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('gives the command every byte, then end of file, and leaves no file behind', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'fleet-stdin-'));
+    const bytes = Buffer.concat([Buffer.from([0, 255, 10, 13, 0x1e]), randomBytes(3000)]);
+    const { spec, input } = withStdin({ kind: 'shell', line: 'sha256sum; ls "$TMPDIR"' }, bytes);
+    const result = await runAs(shell, spec, { input, env: { TMPDIR: scratch } });
+    expect([result.status, result.stdout.toString()]).toEqual([0, `${sha256(bytes)}  -\n`]);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  it('gives empty input as end of file at once', async () => {
+    const { spec, input } = withStdin({ kind: 'shell', line: 'wc -c' }, Buffer.alloc(0));
+    expect((await runAs(shell, spec, { input })).stdout.toString().trim()).toBe('0');
+  });
+
+  it('gives a slow reader more than a pipe holds, whole', async () => {
+    const bytes = randomBytes(300_000);
+    const slowly = 'while n=$(head -c 65536 | wc -c) && [ "$n" -gt 0 ]; do echo "$n"; sleep 0.05; done';
+    const { spec, input } = withStdin({ kind: 'shell', line: slowly }, bytes);
+    const sizes = (await runAs(shell, spec, { input })).stdout.toString().trim().split('\n').map(Number);
+    expect(sizes.reduce((sum, n) => sum + n, 0)).toBe(bytes.length);
+  });
+
+  it('reads a script and then the input after it, each by its length', async () => {
+    const bytes = Buffer.from('input line\n');
+    const { spec, input } = withStdin({ kind: 'script', name: 's', content: 'read -r line; echo "got $line"\n', args: [] }, bytes);
+    expect((await runAs(shell, spec, { input })).stdout.toString()).toBe('got input line\n');
+  });
+
+  it('runs nothing where no temporary file can be made, and says so', async () => {
+    const { spec, input } = withStdin({ kind: 'shell', line: 'echo ran' }, Buffer.from('x'));
+    const result = await runAs(shell, spec, { input, env: { TMPDIR: '/no/such/dir' } });
+    expect([result.status, result.stdout.toString()]).toEqual([126, '']);
+    expect(result.markers).toContainEqual({ kind: 'error', message: 'cannot create a temporary file for standard input' });
+  });
+
+  it('runs nothing when the input is cut short, and says so', async () => {
+    const { spec, input } = withStdin({ kind: 'shell', line: 'echo ran' }, Buffer.from('0123456789'));
+    const result = await runAs(shell, spec, { input: input.subarray(0, -4), endInput: true });
+    expect([result.status, result.stdout.toString()]).toEqual([126, '']);
+    expect(result.markers.find((marker) => marker.kind === 'error')).toMatchObject({
+      message: expect.stringMatching(/^cannot write standard input to .*fleet-stdin\.\w+: it ended early$/) as string,
+    });
+  });
+});
+
 describe.each(['/bin/bash', '/bin/dash'])('a stop under a %s login', (shell) => {
   it('runs the command in a process group of its own, led by the pid it reports, even when its shell leads none', async () => {
     // spawnSync leaves the shell in this process's group, as Dropbear without a pty does.
@@ -187,14 +241,19 @@ afterEach(() => {
   }
 });
 
-/** Starts the wrapper on `line` with the input open, and resolves once the command starts, with its pid. */
-async function startWrapped(shell: string, line: string, watch: OrphanWatchTimes) {
-  const child = spawn(shell, ['-c', buildRemoteCommand({ ...base, command: { kind: 'shell', line } }, watch)], {
+/**
+ * Starts the wrapper on `line` with the input open (after `stdin`'s bytes, for
+ * --stdin), and resolves once the command starts, with its pid.
+ */
+async function startWrapped(shell: string, line: string, watch: OrphanWatchTimes, stdin?: Buffer) {
+  const manifest = stdin === undefined ? {} : { stdin: { size: stdin.length, sha256: '0'.repeat(64), chunks: [] } };
+  const spec: RunSpec<HostCommandSpec> = { ...base, ...manifest, command: { kind: 'shell', line } };
+  const child = spawn(shell, ['-c', buildRemoteCommand(spec, watch)], {
     argv0: basename(shell),
     env: { ...process.env, SHELL: shell },
   });
   child.stdin.on('error', () => {});
-  child.stdin.write(buildRemoteInput(base));
+  child.stdin.write(Buffer.concat([Buffer.from(buildRemoteInput(spec)), stdin ?? Buffer.alloc(0)]));
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
@@ -221,6 +280,20 @@ describe.each(['/bin/bash', '/bin/dash'])('the orphan watcher under a %s login',
     await until(() => sessionMembers(run.pid).length === 0, 'the command tree to end');
     await run.exited;
     expect(run.stdout()).toBe(`${REMOTE_MARKER}stdout\n`);
+  });
+
+  it('with --stdin, still ends the whole tree when the input ends after the command has read its own', async () => {
+    const run = await startWrapped(shell, 'wc -c; sleep 30 & sleep 30; wait', WATCH, randomBytes(100_000));
+    await until(() => sessionMembers(run.pid).length >= 3, 'the command tree to start');
+    run.child.stdin.end();
+    await until(() => sessionMembers(run.pid).length === 0, 'the command tree to end');
+    await run.exited;
+    expect(
+      run
+        .stdout()
+        .split('\n')
+        .map((line) => line.trim()),
+    ).toEqual([`${REMOTE_MARKER}stdout`, '100000', '']);
   });
 
   it('ends the whole tree when the input falls silent (the agent was cut off)', async () => {

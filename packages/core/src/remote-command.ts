@@ -57,7 +57,10 @@ const OWN_SESSION = [
  * (`ORPHAN_WATCH`) in the background on the channel's stdin, which the agent
  * keeps open and writes a heartbeat on, and gives the command /dev/null
  * instead: if the agent dies or the connection is lost mid-command, the
- * watcher ends the command's session (see docs/design.md, No orphan).
+ * watcher ends the command's session (see docs/design.md, No orphan). With
+ * `--stdin` the command gets, instead of /dev/null, the input's bytes, read
+ * from the channel by their length into a private temporary file whose name
+ * is removed before the command starts (docs/design.md, Standard input).
  *
  * After the header, only positional parameters are used: once the user's
  * variables are exported, a wrapper variable of the same name would carry
@@ -76,19 +79,40 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
   if (command.kind === 'script') {
     steps.push(`fleet_script=$(mktemp "\${TMPDIR:-/tmp}/fleet-script.XXXXXX") || ${fail('cannot create a temporary file for the script')}`);
     cleanup = 'rm -f -- "$fleet_script"; ';
-    // By its length: the input stays open after it (the heartbeat).
+    // By its length: the input stays open after it (the heartbeat). When standard input
+    // follows, byte by byte: BusyBox's `head -c` reads ahead on a pipe, and would eat it.
+    const take = spec.stdin === undefined ? 'head -c "$fleet_input_bytes"' : 'dd bs=1 count="$fleet_input_bytes" 2>/dev/null';
     steps.push(
-      `head -c "$fleet_input_bytes" > "$fleet_script" && [ "$(($(wc -c < "$fleet_script")))" = "$fleet_input_bytes" ] && chmod 700 "$fleet_script" || ${fail('cannot write the script to %s', '"$fleet_script"')}`,
+      `${take} > "$fleet_script" && [ "$(($(wc -c < "$fleet_script")))" = "$fleet_input_bytes" ] && chmod 700 "$fleet_script" || ${fail('cannot write the script to %s', '"$fleet_script"')}`,
     );
+  }
+  if (spec.stdin !== undefined) {
+    // --stdin: its bytes go to a private file, opened as fd 4 and unlinked before the command
+    // starts, which then reads it at its own pace to end of file; nothing is left behind.
+    const withoutIt = cleanup;
+    steps.push(
+      `fleet_stdin=$(mktemp "\${TMPDIR:-/tmp}/fleet-stdin.XXXXXX") || ${fail('cannot create a temporary file for standard input')}`,
+    );
+    cleanup += 'rm -f -- "$fleet_stdin"; ';
+    steps.push(
+      `fleet_why=$(head -c "$fleet_stdin_bytes" 2>&1 > "$fleet_stdin") && [ "$(($(wc -c < "$fleet_stdin")))" = "$fleet_stdin_bytes" ] || ${fail('cannot write standard input to %s: %s', '"$fleet_stdin" "${fleet_why:-it ended early}"')}`,
+      'exec 4< "$fleet_stdin"',
+      'rm -f -- "$fleet_stdin"',
+    );
+    cleanup = withoutIt;
   }
   if (spec.workdir !== null) {
     const dir = quoteShellWord(spec.workdir);
     steps.push(`cd -- ${dir} 2>/dev/null || ${fail('working directory %s does not exist', dir)}`);
   }
-  // The watcher takes the channel's input; the command gets /dev/null. An asynchronous
-  // list's stdin is /dev/null unless redirected, hence fd 3.
+  // The watcher takes the channel's input; the command gets /dev/null, or the --stdin file.
+  // An asynchronous list's stdin is /dev/null unless redirected, hence fd 3.
   const watchArgs = orphanWatchArgs('"$$"', watch).join(' ');
-  steps.push('exec 3<&0 </dev/null', `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`, 'exec 3<&-');
+  steps.push(
+    spec.stdin === undefined ? 'exec 3<&0 </dev/null' : 'exec 3<&0 <&4 4<&-',
+    `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`,
+    'exec 3<&-',
+  );
   // Positional parameters now: the variables' assignments, then what runs (the
   // login shell as sshd set it, or the script), taken before the user's variables
   // are exported, since they may set SHELL too.
@@ -117,13 +141,16 @@ export function inOwnSession(steps: string): string {
 
 /**
  * What the SSH executor writes first on the channel's standard input: the
- * set-up header, then the script's text for `--script`. The input then stays
- * open for the orphan watcher's heartbeat; the command reads /dev/null, so
- * end of file at once, as SPEC §9 asks without `--stdin`.
+ * set-up header, then the script's text for `--script`. Then, for `--stdin`,
+ * the executor writes the standard input's bytes (the header gave their
+ * number). The input then stays open for the orphan watcher's heartbeat;
+ * without `--stdin` the command reads /dev/null, so end of file at once, as
+ * SPEC §9 asks.
  */
 export function buildRemoteInput(spec: RunSpec<HostCommandSpec>): string {
-  if (spec.command.kind !== 'script') return encodeSetupHeader(spec.env);
-  return encodeSetupHeader(spec.env, Buffer.byteLength(spec.command.content)) + spec.command.content;
+  const stdinBytes = spec.stdin?.size ?? null;
+  if (spec.command.kind !== 'script') return encodeSetupHeader(spec.env, null, stdinBytes);
+  return encodeSetupHeader(spec.env, Buffer.byteLength(spec.command.content), stdinBytes) + spec.command.content;
 }
 
 /**

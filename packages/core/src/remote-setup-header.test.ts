@@ -12,6 +12,11 @@ describe('encodeSetupHeader', () => {
     expect(encodeSetupHeader({ A: 'x' }, 5)).toBe('env A 1\nx\ninput 5\nend\n');
   });
 
+  it("announces the standard input's length (--stdin) after the script's, empty input included", () => {
+    expect(encodeSetupHeader({}, 5, 1048576)).toBe('input 5\nstdin 1048576\nend\n');
+    expect(encodeSetupHeader({}, null, 0)).toBe('stdin 0\nend\n');
+  });
+
   it('refuses a name that would break the framing', () => {
     expect(() => encodeSetupHeader({ 'A B': 'x' })).toThrow(UsageError);
     expect(() => encodeSetupHeader({ 'A\nend': 'x' })).toThrow(UsageError);

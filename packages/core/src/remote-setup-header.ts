@@ -11,20 +11,23 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *
  * The header is lines: per variable, `env NAME N` and then its value as N
  * lines (a value holds any character; each newline in it is one more line),
- * then, for `--script`, `input N` (the script's length in bytes), and last
- * `end`. The script's N bytes follow `end`; after them come only the agent's
- * heartbeat bytes, which the orphan watcher reads (see `ORPHAN_WATCH`): the
- * input stays open for the whole run, so the script is read by its length,
- * never to end of file. The command itself reads /dev/null.
+ * then, for `--script`, `input N` (the script's length in bytes), for
+ * `--stdin`, `stdin N` (the length of the command's standard input), and last
+ * `end`. The script's N bytes follow `end`, then the standard input's; after
+ * them come only the agent's heartbeat bytes, which the orphan watcher reads
+ * (see `ORPHAN_WATCH`): the input stays open for the whole run, so both are
+ * read by their length, never to end of file. Without `stdin N` the command
+ * itself reads /dev/null.
  */
-export function encodeSetupHeader(env: Record<string, string>, inputBytes: number | null = null): string {
+export function encodeSetupHeader(env: Record<string, string>, inputBytes: number | null = null, stdinBytes: number | null = null): string {
   const records = Object.entries(env).map(([name, value]) => {
     // parseEnvAssignments already refuses such names; a job built another way must not break the framing.
     if (!NAME.test(name)) throw new UsageError(`environment variable name ${JSON.stringify(name)} is not a NAME`);
     return `env ${name} ${value.split('\n').length}\n${value}\n`;
   });
   const input = inputBytes === null ? '' : `input ${inputBytes}\n`;
-  return `${records.join('')}${input}end\n`;
+  const stdin = stdinBytes === null ? '' : `stdin ${stdinBytes}\n`;
+  return `${records.join('')}${input}${stdin}end\n`;
 }
 
 /**
@@ -33,7 +36,8 @@ export function encodeSetupHeader(env: Record<string, string>, inputBytes: numbe
  * is exported while reading, so the reader's own variables (`fleet_*`) cannot
  * overwrite a value the user gave, whatever its name. `read` takes a pipe one
  * byte at a time, so it never consumes what follows `end`. An `input N`
- * record leaves N in `fleet_input_bytes` (else it is empty).
+ * record leaves N in `fleet_input_bytes`, a `stdin N` record in
+ * `fleet_stdin_bytes` (else they are empty).
  *
  * @param onIncomplete sh run when standard input ends before `end`.
  */
@@ -41,10 +45,12 @@ export function readSetupHeader(onIncomplete: string): string {
   return [
     'set --',
     'fleet_input_bytes=',
+    'fleet_stdin_bytes=',
     'while IFS= read -r fleet_record; do',
     '  case $fleet_record in',
     '  end) break ;;',
     "  'input '*) fleet_input_bytes=${fleet_record#input } ;;",
+    "  'stdin '*) fleet_stdin_bytes=${fleet_record#stdin } ;;",
     "  'env '*)",
     '    fleet_name=${fleet_record#env }',
     '    fleet_lines=${fleet_name##* }',

@@ -7,16 +7,18 @@ describe('resolveSettings', () => {
   it('applies the defaults', () => {
     const settings = resolveSettings({ env: {}, homeDir: '/home/a' });
     expect(settings).toMatchObject({ redisUrl: null, prefix: '{fleet}', retentionMs: 7 * 86400_000, maxOutputBytes: 16 * 1024 * 1024 });
+    expect(settings.maxStdinBytes).toBe(16 * 1024 * 1024);
     expect(settings.stateDir).toBe('/home/a/.local/state/fleet');
   });
 
   it('reads the environment, and --redis wins', () => {
     const settings = resolveSettings({
-      env: { FLEET_REDIS_URL: 'redis://a:1', FLEET_RETENTION: '2h', FLEET_MAX_OUTPUT: '1M', XDG_STATE_HOME: '/s' },
+      env: { FLEET_REDIS_URL: 'redis://a:1', FLEET_RETENTION: '2h', FLEET_MAX_OUTPUT: '1M', FLEET_MAX_STDIN: '2K', XDG_STATE_HOME: '/s' },
       homeDir: '/h',
       redisUrl: 'rediss://b:2',
     });
     expect(settings).toMatchObject({ redisUrl: 'rediss://b:2', retentionMs: 7200_000, maxOutputBytes: 1048576, stateDir: '/s/fleet' });
+    expect(settings.maxStdinBytes).toBe(2048);
   });
 
   it('keeps the signing key and the trusted keys in the config directory, unless told otherwise', () => {

@@ -18,6 +18,8 @@ export interface FleetSettings {
   maxOutputBytes: number;
   /** The most a push may carry, all its files together (FLEET_MAX_PUSH_BYTES): Redis holds it for the job's life. */
   maxPushBytes: number;
+  /** The most of its standard input `invoke --stdin` reads and stores (FLEET_MAX_STDIN). */
+  maxStdinBytes: number;
   stopGraceMs: number;
   /** How long a draining agent lets its running jobs finish before it stops them (FLEET_DRAIN_GRACE). */
   drainGraceMs: number;
@@ -62,6 +64,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     retentionMs: optional(env.FLEET_RETENTION, DEFAULTS.retentionMs, (v) => parseDurationMs(v, 'FLEET_RETENTION')),
     maxOutputBytes: optional(env.FLEET_MAX_OUTPUT, DEFAULTS.maxOutputBytes, (v) => parseBytes(v, 'FLEET_MAX_OUTPUT')),
     maxPushBytes: optional(env.FLEET_MAX_PUSH_BYTES, DEFAULTS.maxPushBytes, (v) => parseBytes(v, 'FLEET_MAX_PUSH_BYTES')),
+    maxStdinBytes: optional(env.FLEET_MAX_STDIN, DEFAULTS.maxStdinBytes, (v) => parseBytes(v, 'FLEET_MAX_STDIN')),
     stopGraceMs: optional(env.FLEET_STOP_GRACE, DEFAULTS.stopGraceMs, (v) => parseDurationMs(v, 'FLEET_STOP_GRACE')),
     drainGraceMs: optional(env.FLEET_DRAIN_GRACE, DEFAULTS.drainGraceMs, (v) => parseDurationMs(v, 'FLEET_DRAIN_GRACE')),
     agentIdleMs: optional(env.FLEET_AGENT_IDLE, DEFAULTS.agentIdleMs, (v) => parseDurationMs(v, 'FLEET_AGENT_IDLE')),

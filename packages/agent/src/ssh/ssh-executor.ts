@@ -23,9 +23,10 @@ import {
 } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
 import { startChannelHeartbeat } from './channel-heartbeat.js';
-import { startRun, type Executor, type OutputListener } from '../executor.js';
+import { describeInputFailure, startRun, type CommandInput, type Executor, type OutputListener } from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
 import { feedPush, pushOutcome, type ContentReader } from '../push-feed.js';
+import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type { SshLease } from './ssh-lease.js';
 import type { SshPool } from './ssh-pool.js';
 import { resolveSshTarget } from './ssh-target.js';
@@ -37,14 +38,15 @@ import { resolveSshTarget } from './ssh-target.js';
  * through a second channel on the same connection. A host that does not
  * confirm the end within `DEFAULTS.stopConfirmMs` of the SIGKILL (hung, or
  * its kill went nowhere) gets its channel closed, and the child ends anyway.
- * The channel's input stays open for the whole run and carries a heartbeat
- * byte every `DEFAULTS.orphanHeartbeatMs`: the host's orphan watcher ends the
+ * The channel's input carries the set-up header, a script and `--stdin`'s
+ * bytes, then stays open for the whole run and carries a heartbeat byte
+ * every `DEFAULTS.orphanHeartbeatMs`: the host's orphan watcher ends the
  * command when it closes (the agent died, sshd noticed) or falls silent for
  * longer than this connection's keepalive lets the agent wait
  * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec: anySpec, signal, stopGraceMs, onOutput, content }) => {
+  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content }) => {
     const result = startRun(signal);
     const push = pushRunSpec(anySpec);
     const spec = hostRunSpec(anySpec);
@@ -67,10 +69,19 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
       const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
         const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
-        // The set-up header (--env values: never on the command line) and a script's text; then the heartbeat.
+        // The set-up header (--env values: never on the command line), a script's text and
+        // --stdin's bytes; then the heartbeat, which must not fall among those bytes.
         channel.write(buildRemoteInput(spec));
-        startChannelHeartbeat(channel, ORPHAN_HEARTBEAT, DEFAULTS.orphanHeartbeatMs);
-        return watched;
+        const heartbeat = () => startChannelHeartbeat(channel, ORPHAN_HEARTBEAT, DEFAULTS.orphanHeartbeatMs);
+        if (input === null) {
+          heartbeat();
+          return watched;
+        }
+        const inputRefusal = sendInput(channel, input).then((whole) => {
+          if (whole) heartbeat();
+          return null;
+        }, refuseInput(channel));
+        return Promise.all([watched, inputRefusal]).then(([ended, refusal]) => (refusal === null ? ended : { failure: refusal }));
       });
       return result(outcome);
     } catch (error) {
@@ -116,6 +127,27 @@ async function pushOverChannel(
   const tail = report.end();
   if (tail.length > 0) await onOutput('stdout', tail);
   return pushOutcome(outcome, report, feedError);
+}
+
+/**
+ * Writes --stdin's bytes after the header, as the source gives them and the
+ * channel takes them (its window is the back-pressure). The wrapper on the
+ * host reads exactly `input.size` of them before it starts the command.
+ */
+function sendInput(channel: ClientChannel, input: CommandInput): Promise<boolean> {
+  return writeWithBackpressure(channel, input.read());
+}
+
+/**
+ * A chunk of --stdin failed its check (changed or gone in Redis): the
+ * channel is closed before the rest is sent, so the wrapper, still reading
+ * the input, never starts the command, and the child fails saying why.
+ */
+function refuseInput(channel: ClientChannel): (error: unknown) => string {
+  return (error) => {
+    channel.close();
+    return describeInputFailure(error);
+  };
 }
 
 const CONNECTION_LOST = 'connection lost while the command was running';

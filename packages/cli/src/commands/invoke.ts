@@ -1,6 +1,7 @@
-import { quoteShellWord, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions } from '@fleet/core';
+import { checkStdinUse, quoteShellWord, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
+import { readCommandInput } from '../command-input.js';
 import { commandFromArgs, hostFlags, hostsFromArgs, threadCommand } from '../command-args.js';
 import { settingsFrom, type GlobalArgs } from '../context.js';
 import { ownJobOptions, runFanOut, type FanOutJobArgs } from '../fan-out-run.js';
@@ -15,6 +16,7 @@ interface InvokeArgs extends FanOutJobArgs {
   thread?: boolean;
   eval?: string;
   argv?: boolean;
+  stdin?: boolean;
   '--'?: string[];
 }
 
@@ -57,6 +59,10 @@ export const invokeCommand = {
         describe:
           'Quote each word after -- so that it arrives as one argument, byte for byte, instead of joining the words with spaces as ssh does',
       })
+      .option('stdin', {
+        type: 'boolean',
+        describe: "Read standard input to its end and give it to every host's command (pssh -I); without it, the command's input is closed",
+      })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
@@ -67,20 +73,25 @@ export const invokeCommand = {
       )
       .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed')
       .example('$0 invoke -i hosts.ini -c @web -x @canary -- uptime', 'the hosts of an Ansible group, less another group')
+      .example('$0 invoke -f computers.txt --stdin -- tee -a .ssh/authorized_keys < key.pub', "append a key to every host's file")
       .epilog(GROUPS_FILES_HELP),
   handler: async (argv: InvokeArgs) => {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
     const rerun = argv['rerun-failed'];
     const settings = settingsFrom(argv);
     const own = ownJobOptions(argv, settings);
+    // Nothing else may read standard input that --stdin gives to the command (-f - would, first).
+    if (argv.stdin) checkStdinUse({ hostsFile: argv['hosts-file'], script: argv.script, thread: argv.thread });
     // Bad input is refused before anything is created: a fresh request is resolved here, a rerun once its job is read.
     const request = rerun === undefined ? await requestFromArgs(argv, own, settings.maxOutputBytes) : null;
     const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
     if (conflicts.length > 0)
       throw new UsageError(`--rerun-failed takes the hosts and the command from the job; leave out ${conflicts.join(', ')}`);
-    await runFanOut(argv, settings, async (context) => ({
-      request: request ?? (await rerunFailedRequest(context, String(rerun), own)).request,
-    }));
+    // Read whole, under the cap, before anything is stored: past it, nothing is made (exit 2).
+    const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
+    await runFanOut(argv, settings, async (context) =>
+      request === null ? rerunFailedRequest(context, String(rerun), own) : { request, input },
+    );
   },
 };
 
@@ -128,6 +139,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['--env', argv.env !== undefined],
     ['--timeout', argv.timeout !== undefined],
     ['--connect-timeout', argv['connect-timeout'] !== undefined],
+    ['--stdin (a job that read its standard input is rerun with the same bytes)', argv.stdin !== undefined],
   ];
   return given.filter(([, present]) => present).map(([flag]) => flag);
 }

@@ -1,6 +1,7 @@
-import { resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
+import { checkStdinUse, resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
+import { readCommandInput } from '../command-input.js';
 import { commandFromArgs, threadCommand } from '../command-args.js';
 import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
 import { printJobs } from '../format/job-output.js';
@@ -15,6 +16,7 @@ interface StartArgs extends GlobalArgs {
   argv?: boolean;
   env?: string[];
   timeout?: number;
+  stdin?: boolean;
   json: boolean;
   '--'?: string[];
 }
@@ -40,6 +42,10 @@ const builder = (yargs: Argv<GlobalArgs>) =>
         'Quote each word after -- so that it arrives as one argument, byte for byte, instead of joining the words with spaces as ssh does',
     })
     .option('timeout', { type: 'number', describe: 'Fail the job if it runs longer than this many seconds' })
+    .option('stdin', {
+      type: 'boolean',
+      describe: "Read standard input to its end and give it to the command; without it, the command's input is closed",
+    })
     .option('json', { type: 'boolean', default: false, describe: 'Print the job as JSON' })
     .example('$0 start -- tar czf /tmp/home.tgz .', 'archive your home directory in the background')
     .example('$0 start --name backup --script ./backup.sh -- --full', 'run a script with arguments')
@@ -48,6 +54,7 @@ const builder = (yargs: Argv<GlobalArgs>) =>
 async function handler(argv: StartArgs, thread: boolean): Promise<void> {
   preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
   const rest = argv['--'] ?? [];
+  if (argv.stdin) checkStdinUse({ script: argv.script, thread });
   const command = thread ? await threadCommand(argv.eval, argv.script, rest, 'fleet start --thread') : await processCommand(argv, rest);
   const settings = settingsFrom(argv);
   const request = resolveJobRequest({
@@ -60,7 +67,8 @@ async function handler(argv: StartArgs, thread: boolean): Promise<void> {
     maxOutputBytes: settings.maxOutputBytes,
     retentionMs: settings.retentionMs,
   });
-  const job = await withContext(argv, (context) => launchJob(context, request), settings);
+  const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
+  const job = await withContext(argv, (context) => launchJob(context, request, { input }), settings);
   printJobs([job], { json: argv.json, single: true });
 }
 
