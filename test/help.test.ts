@@ -12,6 +12,7 @@ describe('fleet --help', () => {
       expect.arrayContaining([
         'start',
         'invoke',
+        'push',
         'get',
         'receive',
         'wait',

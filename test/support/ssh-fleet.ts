@@ -95,6 +95,8 @@ export interface SshFleetOptions {
    * present it (HostCertificate), as a fleet set up with host certificates does.
    */
   hostCertificates?: boolean;
+  /** Leave the SFTP subsystem out of sshd's configuration, as hardened hosts and the demo fleet do. */
+  withoutSftp?: boolean;
   /** Give every host an ECDSA host key besides its Ed25519 one (`ecdsaPublicKey`), as most installations have. */
   ecdsaHostKeys?: boolean;
 }
@@ -122,7 +124,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
       'PermitRootLogin no',
       `AllowUsers ${TEST_USER} ${DASH_TEST_USER} ${ZSH_TEST_USER}`,
       'LogLevel ERROR',
-      'Subsystem sftp internal-sftp',
+      ...(options.withoutSftp ? [] : ['Subsystem sftp internal-sftp']),
       '',
     ].join('\n'),
   );

@@ -1,6 +1,7 @@
 import { parseHostEntry, type RunSpec } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { runLocally } from './local-executor.js';
+import { pushLocally } from './local-push.js';
 import { sshExecutor } from './ssh/ssh-executor.js';
 import { threadExecutor } from './threads/thread-executor.js';
 import type { ThreadPool } from './threads/thread-pool.js';
@@ -9,7 +10,7 @@ import type { SshPool } from './ssh/ssh-pool.js';
 /**
  * Picks how a job runs: on the bare entry `localhost`, JavaScript in a worker
  * thread of this agent, a command in a process here; on every other entry, a
- * command over SSH. JavaScript for another host runs only on that host's own
+ * command (or a push) over SSH; a push to `localhost` runs the same receiver here. JavaScript for another host runs only on that host's own
  * agent (`nodeExecutorRouter`): one that reaches this agent fails, saying so.
  */
 export function executorRouter(pool: SshPool, threads: ThreadPool): (location: string, spec: RunSpec) => Executor | null {
@@ -22,14 +23,15 @@ export function executorRouter(pool: SshPool, threads: ThreadPool): (location: s
     } catch {
       return null;
     }
-    return entry.local ? runLocally : sshExecutor(pool, entry);
+    if (!entry.local) return sshExecutor(pool, entry);
+    return spec.command.kind === 'push' ? pushLocally : runLocally;
   };
 }
 
 /** What a node's own agent runs: every child routed to it, on this machine without SSH, and thread jobs in a thread. */
 export function nodeExecutorRouter(threads: ThreadPool): (location: string, spec: RunSpec) => Executor {
   const runInThread = threadExecutor(threads);
-  return (_location, spec) => (spec.command.kind === 'thread' ? runInThread : runLocally);
+  return (_location, spec) => (spec.command.kind === 'thread' ? runInThread : spec.command.kind === 'push' ? pushLocally : runLocally);
 }
 
 /** A thread child for a host without an agent of its own (none deployed, or it is down): nothing runs. */

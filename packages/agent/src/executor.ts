@@ -1,4 +1,5 @@
 import type { Interruption, RunResult, RunSpec } from '@fleet/core';
+import type { ContentReader } from './push-feed.js';
 
 /** Output as it arrives; a returned promise asks the executor to pause the stream until it settles. */
 export type OutputListener = (stream: 'stdout' | 'stderr', chunk: Buffer) => Promise<void> | undefined;
@@ -31,6 +32,8 @@ export interface ExecutionRequest {
   onOutput: OutputListener;
   /** A value a thread job produced (an `output` record); a returned promise asks the executor to wait. */
   onValue: (value: unknown) => Promise<void> | undefined;
+  /** The job's stored content (a push's files), checked against the signed manifests. @defaultValue none: a push fails */
+  content?: ContentReader;
 }
 
 /** Runs one command somewhere; local and SSH executors share this shape and {@link RunResult}. */

@@ -4,6 +4,7 @@ import {
   isRedisOutOfMemory,
   judgeOutcome,
   withHostVariables,
+  type ContentManifest,
   type Interruption,
   type Outcome,
   type RunSpec,
@@ -140,7 +141,8 @@ export class JobRunner {
 
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
-      const result = await executor({ spec, input, signal: controller.signal, stopGraceMs, onOutput, onValue });
+      const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
+      const result = await executor({ spec, input, signal: controller.signal, stopGraceMs, onOutput, onValue, content });
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {

@@ -91,7 +91,7 @@ async function commandFor(
   return hasShebang(command.content) ? { file: path, args: command.args } : { file: '/bin/sh', args: [path, ...command.args] };
 }
 
-function waitForExit(child: ChildProcess): Promise<{ exitCode?: number | null; signal?: string | null; failure?: string }> {
+export function waitForExit(child: ChildProcess): Promise<{ exitCode?: number | null; signal?: string | null; failure?: string }> {
   return new Promise((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => resolve({ failure: `cannot start the command: ${error.message}` }));
     // 'close' waits for the output pipes too, so no line is lost.
@@ -99,7 +99,7 @@ function waitForExit(child: ChildProcess): Promise<{ exitCode?: number | null; s
   });
 }
 
-function terminateGroup(child: ChildProcess, graceMs: number): void {
+export function terminateGroup(child: ChildProcess, graceMs: number): void {
   killGroup(child, 'SIGTERM');
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
   timer.unref();

@@ -20,6 +20,12 @@ export interface LaunchOptions {
    * @defaultValue none: the commands' standard input is closed
    */
   input?: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | null;
+  /**
+   * Ids reserved before (JobStore.reserveIds), under which the job's content
+   * (a push's files) was stored; the job is created under them.
+   * @defaultValue ids taken now
+   */
+  rootId?: number;
 }
 
 /**
@@ -34,10 +40,10 @@ export async function launchJob(context: CliContext, request: JobRequest, option
   const deployment = await controllerDeployment(context);
   const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs, deployment);
   let stored = request;
-  let rootId: number | undefined;
+  let rootId = options.rootId;
   if (options.input) {
     // Stored under the job's ids before the job exists: no agent can take a child before its input is there.
-    rootId = await context.store.jobs.reserveIds(jobIdCount(request));
+    rootId ??= await context.store.jobs.reserveIds(jobIdCount(request));
     stored = { ...request, run: { ...request.run, stdin: await context.store.chunks.put(rootId, piecesOf(options.input)) } };
   }
   const { job, dispatchIds } = await context.store.jobs.create(stored, signer, {

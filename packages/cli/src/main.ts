@@ -5,6 +5,7 @@ import { agentsCommand } from './commands/agents.js';
 import { deployCommand, undeployCommand } from './commands/deploy.js';
 import { getCommand } from './commands/get.js';
 import { invokeCommand } from './commands/invoke.js';
+import { pushCommand } from './commands/push.js';
 import { keyCommand } from './commands/key.js';
 import { receiveCommand } from './commands/receive.js';
 import { removeCommand } from './commands/remove.js';
@@ -40,6 +41,7 @@ export async function main(args: string[]): Promise<void> {
       startCommand,
       startThreadJobCommand,
       invokeCommand,
+      pushCommand,
       getCommand,
       receiveCommand,
       waitCommand,

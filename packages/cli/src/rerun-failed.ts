@@ -27,7 +27,9 @@ export async function rerunFailedRequest(
   context: CliContext,
   job: string,
   options: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
-): Promise<{ request: JobRequest; input: AsyncIterable<Buffer> | null }> {
+  /** Which command reruns it: a push is rerun by `fleet push`, which carries its content over; anything else by invoke. */
+  rerunBy: 'invoke' | 'push' = 'invoke',
+): Promise<{ request: JobRequest; input: AsyncIterable<Buffer> | null; jobId: number }> {
   const { store } = context;
   const selected = await store.jobs.select([parseJobSelector(job)]);
   if (selected.length !== 1) throw new UsageError(`${job} names ${selected.length} jobs; give the id of the one to rerun`);
@@ -51,6 +53,14 @@ export async function rerunFailedRequest(
     await loadOrCreateSigningKey(context.settings.signingKeyPath),
     { prefix: store.keys.prefix, deployment: await controllerDeployment(context) },
   );
+  const isPush = spec.command.kind === 'push';
+  if (isPush !== (rerunBy === 'push')) {
+    throw new UsageError(
+      isPush
+        ? `job ${parent.view.id} is a push: rerun it with fleet push --rerun-failed ${parent.view.id}`
+        : `job ${parent.view.id} is not a push: rerun it with fleet invoke --rerun-failed ${parent.view.id}`,
+    );
+  }
   const stdin = spec.stdin;
   const request = resolveJobRequest({
     ...options,
@@ -63,5 +73,5 @@ export async function rerunFailedRequest(
     connectTimeoutSeconds: spec.connectTimeoutMs === null ? undefined : spec.connectTimeoutMs / 1000,
     maxOutputBytes: spec.maxOutputBytes,
   });
-  return { request, input: stdin === undefined ? null : store.chunks.read(parent.rootId, stdin) };
+  return { request, input: stdin === undefined ? null : store.chunks.read(parent.rootId, stdin), jobId: parent.view.id };
 }

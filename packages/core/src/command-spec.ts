@@ -24,10 +24,40 @@ export type CommandSpec =
       name: string;
       code: string;
       args: string[];
-    };
+    }
+  | PushCommandSpec;
 
-/** A command that runs on a host: everything but thread jobs, which run inside an agent. */
-export type HostCommandSpec = Exclude<CommandSpec, { kind: 'thread' }>;
+/**
+ * One entry of a push: a file, a directory or a symbolic link, by its name
+ * relative to the tree pushed (`conf`, `conf/app.ini`: the first component
+ * is the base name of a LOCAL argument).
+ */
+export type PushEntry = {
+  path: string;
+  /** Permission bits (as `chmod` takes them), applied with `-p`. */
+  mode: number;
+  /** Modification time, whole seconds since the epoch, applied with `-p`. */
+  mtime: number;
+} & ({ type: 'file'; manifest: ContentManifest } | { type: 'dir' } | { type: 'symlink'; target: string });
+
+/**
+ * `fleet push`: files to each host. The content travels as chunks in Redis
+ * (see ChunkStore); the manifests, names, destination and options are here,
+ * in the signed spec.
+ */
+export interface PushCommandSpec {
+  kind: 'push';
+  /** Parents before their children, in the order they are written. */
+  entries: PushEntry[];
+  /** Where they go: an absolute path, or `~/…` (the login user's home). */
+  dest: string;
+  recursive: boolean;
+  /** Keep mode and modification time (`-p`). */
+  preserve: boolean;
+}
+
+/** A command that runs on a host: a command line or a script (thread jobs run inside an agent; a push is no command). */
+export type HostCommandSpec = Exclude<CommandSpec, { kind: 'thread' } | { kind: 'push' }>;
 
 /** Everything an executor needs to run a command for one job. */
 export interface RunSpec<Command extends CommandSpec = CommandSpec> {
@@ -55,13 +85,27 @@ export interface RunSpec<Command extends CommandSpec = CommandSpec> {
 export function describeCommand(command: CommandSpec): string {
   if (command.kind === 'shell') return command.line;
   if (command.kind === 'thread' && command.source === 'eval') return command.code;
+  if (command.kind === 'push') return describePush(command);
   return [command.name, ...command.args].map(quoteShellWord).join(' ');
 }
 
-/** Narrows a run spec to a command that runs on a host, or null for a thread job. */
+/** `push [-r] [-p] NAME... DEST`: the top-level names pushed, as a person would have typed them. */
+function describePush(command: PushCommandSpec): string {
+  const flags = [...(command.recursive ? ['-r'] : []), ...(command.preserve ? ['-p'] : [])];
+  const tops = command.entries.filter((entry) => !entry.path.includes('/')).map((entry) => entry.path);
+  return ['push', ...flags, ...[...tops, command.dest].map(quoteShellWord)].join(' ');
+}
+
+/** Narrows a run spec to a command that runs on a host, or null for a thread job or a push. */
 export function hostRunSpec(spec: RunSpec): RunSpec<HostCommandSpec> | null {
   const command = spec.command;
-  return command.kind === 'thread' ? null : { ...spec, command };
+  return command.kind === 'thread' || command.kind === 'push' ? null : { ...spec, command };
+}
+
+/** Narrows a run spec to a push, or null. */
+export function pushRunSpec(spec: RunSpec): RunSpec<PushCommandSpec> | null {
+  const command = spec.command;
+  return command.kind === 'push' ? { ...spec, command } : null;
 }
 
 /** True when a script names its own interpreter with `#!`. */

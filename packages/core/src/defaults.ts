@@ -29,6 +29,12 @@ export const DEFAULTS = {
    */
   maxOutputBytes: 16 * 1024 * 1024,
   /**
+   * The most one push carries, all its files together: its content sits in
+   * Redis (once, however many hosts) until the job is removed or expires.
+   * @defaultValue 256 MiB
+   */
+  maxPushBytes: 256 * 1024 * 1024,
+  /**
    * The most of its standard input `invoke --stdin` takes (FLEET_MAX_STDIN).
    * The CLI holds it while it stores it, Redis holds it once per job until
    * the job is removed, and every host writes it to a temporary file: the

@@ -125,7 +125,17 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
     const args = command.args.map(quoteShellWord).join(' ');
     steps.push(`${hasShebang(command.content) ? '"$1"' : '/bin/sh "$1"'} ${args}`);
   }
-  return `exec /bin/sh -c ${quoteShellWord(OWN_SESSION)} sh ${quoteShellWord(steps.join('\n'))}`;
+  return inOwnSession(steps.join('\n'));
+}
+
+/**
+ * A command line for sshd that runs POSIX sh `steps` as the leader of a
+ * session of their own (see `OWN_SESSION`), whatever the login shell: what
+ * `buildRemoteKill` needs to stop all of it. The steps report their pid
+ * with the wrapper's marker.
+ */
+export function inOwnSession(steps: string): string {
+  return `exec /bin/sh -c ${quoteShellWord(OWN_SESSION)} sh ${quoteShellWord(steps)}`;
 }
 
 /**

@@ -2,7 +2,11 @@ import {
   buildRemoteCommand,
   buildRemoteInput,
   buildRemoteKill,
+  buildPushReceiver,
   DEFAULTS,
+  inOwnSession,
+  PushReport,
+  pushRunSpec,
   describePreambleOverflow,
   hostRunSpec,
   ORPHAN_HEARTBEAT,
@@ -13,12 +17,15 @@ import {
   SshConnectError,
   wholeSeconds,
   type HostEntry,
+  type PushCommandSpec,
   type RunResult,
+  type RunSpec,
 } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
 import { startChannelHeartbeat } from './channel-heartbeat.js';
 import { describeInputFailure, startRun, type CommandInput, type Executor, type OutputListener } from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
+import { feedPush, pushOutcome, type ContentReader } from '../push-feed.js';
 import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type { SshLease } from './ssh-lease.js';
 import type { SshPool } from './ssh-pool.js';
@@ -39,14 +46,15 @@ import { resolveSshTarget } from './ssh-target.js';
  * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput }) => {
+  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content }) => {
     const result = startRun(signal);
+    const push = pushRunSpec(anySpec);
     const spec = hostRunSpec(anySpec);
-    if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
+    if (spec === null && push === null) return result({ failure: 'a thread job cannot run over SSH' });
     let lease: SshLease;
     let silenceMs: number;
     try {
-      const target = await resolveSshTarget(entry, spec.connectTimeoutMs);
+      const target = await resolveSshTarget(entry, anySpec.connectTimeoutMs);
       if (signal.aborted) return result({});
       lease = await pool.acquire(target);
       silenceMs = orphanSilenceMs(pool.keepaliveFor(target));
@@ -56,6 +64,8 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     }
     try {
       if (signal.aborted) return result({});
+      if (push !== null) return result(await pushOverChannel(lease, push, content, signal, stopGraceMs, onOutput));
+      if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
       const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
         const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
@@ -85,6 +95,43 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
       lease.release();
     }
   };
+}
+
+/**
+ * A push over one exec channel: the receiver (push-receiver.ts, no SFTP
+ * subsystem needed) reads the frames and content written on its input,
+ * with the channel's flow control as back-pressure; its report becomes the
+ * child's output (`changed PATH`), its failures sentences that name the
+ * path. Stopped like a command (its session is signalled): the receiver
+ * removes its temporary file. Content that fails its check against the
+ * signed manifest ends the input, and the child fails with that reason.
+ */
+async function pushOverChannel(
+  lease: SshLease,
+  push: RunSpec<PushCommandSpec>,
+  content: ContentReader | undefined,
+  signal: AbortSignal,
+  stopGraceMs: number,
+  onOutput: OutputListener,
+): Promise<Partial<RunResult>> {
+  if (content === undefined) return { failure: 'this agent has no content store to push from' };
+  const report = new PushReport(push.command);
+  let feedError: Error | null = null;
+  const outcome = await lease.exec(inOwnSession(buildPushReceiver()), (channel) => {
+    const watched = watchChannel(channel, lease, signal, stopGraceMs, (stream, chunk) => {
+      if (stream === 'stderr') return onOutput(stream, chunk);
+      const lines = report.push(chunk);
+      return lines.length > 0 ? onOutput('stdout', lines) : undefined;
+    });
+    feedPush(channel, push.command, content, signal).catch((error: unknown) => {
+      feedError = error instanceof Error ? error : new Error(String(error));
+      channel.end();
+    });
+    return watched;
+  });
+  const tail = report.end();
+  if (tail.length > 0) await onOutput('stdout', tail);
+  return pushOutcome(outcome, report, feedError);
 }
 
 /**

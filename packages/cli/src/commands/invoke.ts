@@ -1,47 +1,15 @@
-import {
-  checkStdinUse,
-  JobNotFoundError,
-  OutputClosedError,
-  quoteShellWord,
-  resolveJobRequest,
-  UsageError,
-  type JobRequest,
-  type JobRequestOptions,
-  type JobView,
-} from '@fleet/core';
+import { checkStdinUse, quoteShellWord, resolveJobRequest, UsageError, type JobRequest, type JobRequestOptions } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { readCommandInput } from '../command-input.js';
 import { commandFromArgs, hostFlags, hostsFromArgs, threadCommand } from '../command-args.js';
-import { settingsFrom, withContext, type CliContext, type GlobalArgs } from '../context.js';
-import { EXIT } from '../exit-codes.js';
-import { formatHostSummary } from '../format/host-summary.js';
-import { printJobs } from '../format/job-output.js';
-import { forTerminal } from '../format/terminal-text.js';
-import { Interrupts } from '../interrupts.js';
-import { launchJob } from '../launch-job.js';
-import { outputFlags, outputSinkFromArgs, type OutputSink } from '../output/output-sink.js';
-import { ProgressLine } from '../output/progress-line.js';
-import { receiveOutput } from '../output/receive-output.js';
+import { settingsFrom, type GlobalArgs } from '../context.js';
+import { ownJobOptions, runFanOut, type FanOutJobArgs } from '../fan-out-run.js';
+import { outputFlags } from '../output/output-sink.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
 import { GROUPS_FILES_HELP } from '../host-groups-files.js';
-import { stopJobs } from '../stop-jobs.js';
 
-interface InvokeArgs extends GlobalArgs {
-  'hosts-file'?: string;
-  'computer-name'?: string[];
-  exclude?: string[];
-  inventory?: string[];
-  user?: string;
-  'as-job': boolean;
-  name?: string;
-  throttle?: number;
-  'max-errors'?: string;
-  batch?: string;
-  'rerun-failed'?: string;
-  quiet: boolean;
-  timeout?: number;
-  'connect-timeout'?: number;
+interface InvokeArgs extends FanOutJobArgs {
   workdir?: string;
   env?: string[];
   script?: string;
@@ -49,11 +17,6 @@ interface InvokeArgs extends GlobalArgs {
   eval?: string;
   argv?: boolean;
   stdin?: boolean;
-  json: boolean;
-  group: boolean;
-  outdir?: string;
-  prefix: boolean;
-  N?: boolean;
   '--'?: string[];
 }
 
@@ -116,13 +79,7 @@ export const invokeCommand = {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
     const rerun = argv['rerun-failed'];
     const settings = settingsFrom(argv);
-    const own = {
-      name: argv.name,
-      throttle: argv.throttle,
-      maxErrors: argv['max-errors'],
-      batch: argv.batch,
-      retentionMs: settings.retentionMs,
-    };
+    const own = ownJobOptions(argv, settings);
     // Nothing else may read standard input that --stdin gives to the command (-f - would, first).
     if (argv.stdin) checkStdinUse({ hostsFile: argv['hosts-file'], inventories: argv.inventory, script: argv.script, thread: argv.thread });
     // Bad input is refused before anything is created: a fresh request is resolved here, a rerun once its job is read.
@@ -130,32 +87,10 @@ export const invokeCommand = {
     const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
     if (conflicts.length > 0)
       throw new UsageError(`--rerun-failed takes the hosts and the command from the job; leave out ${conflicts.join(', ')}`);
-    if (argv['as-job'] && (argv.group || argv.outdir !== undefined || !argv.prefix || argv.N)) {
-      throw new UsageError(
-        '--group, --outdir and --no-prefix shape the output of a synchronous invoke; with --as-job, give them to receive',
-      );
-    }
-    const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
     // Read whole, under the cap, before anything is stored: past it, nothing is made (exit 2).
     const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
-    await withContext(
-      argv,
-      async (context) => {
-        // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
-        const interrupts = sink === null ? null : new Interrupts();
-        try {
-          const launch = request === null ? await rerunFailedRequest(context, String(rerun), own) : { request, input };
-          const job = await launchJob(context, launch.request, { followed: sink !== null, input: launch.input });
-          if (sink === null || interrupts === null) {
-            printJobs([job], { json: argv.json, single: true });
-            return;
-          }
-          process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts);
-        } finally {
-          interrupts?.release();
-        }
-      },
-      settings,
+    await runFanOut(argv, settings, async (context) =>
+      request === null ? rerunFailedRequest(context, String(rerun), own) : { request, input },
     );
   },
 };
@@ -217,52 +152,4 @@ function hostWords(argv: InvokeArgs): string {
     ...(argv.user === undefined ? [] : ['-l', argv.user]),
   ];
   return words.length === 0 ? 'HOSTS' : words.map(quoteShellWord).join(' ');
-}
-
-/**
- * The synchronous form: streams every host's lines as they arrive, ends with a
- * summary line on stderr, and removes the job. A signal (Ctrl-C, SIGTERM, the
- * terminal closing) stops the job on every host, prints what came meanwhile and
- * the summary, removes the job and ends as the signal would. A closed stdout
- * (`| head`) does the same without a word: nothing more can be printed.
- */
-async function runToEnd(
-  context: CliContext,
-  job: JobView,
-  sink: OutputSink,
-  progress: ProgressLine,
-  interrupts: Interrupts,
-): Promise<number> {
-  const { store } = context;
-  const parent = await store.jobs.record(job.id);
-  if (parent === null) throw new JobNotFoundError(String(job.id));
-  let stopping: Promise<unknown> = Promise.resolve();
-  let running = true;
-  // Once the job has ended there is nothing left to stop; the interruption still decides the exit.
-  interrupts.onFirst(() => {
-    if (running) stopping = stopJobs(context, [parent]);
-  });
-  let children: JobView[] | null = null;
-  try {
-    const received = await receiveOutput(context, [parent], { follow: true, keep: false, recurse: true, sink, progress });
-    children = await received.leaves();
-  } catch (error) {
-    // Once interrupted, output with nowhere to go (stdout closed, or the terminal gone with
-    // SIGHUP) must not keep the job from being stopped and removed. Output refused otherwise
-    // (an --outdir file someone planted) ends the run too, and leaves no job behind.
-    if (interrupts.reason === undefined) {
-      running = false;
-      await stopJobs(context, [parent]).catch(() => {});
-      await store.jobs.remove([parent]).catch(() => {});
-      throw error;
-    }
-  } finally {
-    running = false;
-  }
-  await stopping;
-  const quiet = interrupts.reason instanceof OutputClosedError;
-  if (children !== null && !quiet) process.stderr.write(`${forTerminal(process.stderr, formatHostSummary(children))}\n`);
-  await store.jobs.remove([parent]);
-  if (interrupts.reason !== undefined) throw interrupts.reason;
-  return children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
 }

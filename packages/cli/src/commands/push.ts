@@ -1,0 +1,155 @@
+import { createReadStream } from 'node:fs';
+import {
+  checkPushDest,
+  checkPushSize,
+  resolveJobRequest,
+  UsageError,
+  type ContentManifest,
+  type JobRequest,
+  type JobRequestOptions,
+  type PushEntry,
+} from '@fleet/core';
+import { jobIdCount, preloadQueueLibrary } from '@fleet/store';
+import type { Argv } from 'yargs';
+import { hostFlags, hostsFromArgs } from '../command-args.js';
+import { settingsFrom, type CliContext, type GlobalArgs } from '../context.js';
+import { GROUPS_FILES_HELP } from '../host-groups-files.js';
+import { outputFlags } from '../output/output-sink.js';
+import { readPushTree, type LocalPushEntry } from '../push-tree.js';
+import { rerunFailedRequest } from '../rerun-failed.js';
+import { ownJobOptions, runFanOut, type FanOutJobArgs } from '../fan-out-run.js';
+
+interface PushArgs extends FanOutJobArgs {
+  recursive: boolean;
+  preserve: boolean;
+  paths?: string[];
+}
+
+/** A push ready to store: the request with its entries' content still to read, and the local files it reads. */
+interface PlannedPush {
+  request: JobRequest;
+  local: LocalPushEntry[];
+}
+
+export const pushCommand = {
+  command: 'push [paths..]',
+  aliases: ['copy-item'],
+  describe: 'Copy local files (directories with -r) to many hosts, one child job per host (Copy-Item -ToSession)',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    outputFlags(hostFlags(yargs.usage('$0 push (-f FILE | -c HOSTS) [-r] [-p] [options] LOCAL... REMOTE')))
+      .positional('paths', { type: 'string', array: true, describe: 'The local files, then where they go on each host (/path or ~/path)' })
+      .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Push directories and everything in them' })
+      .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: 'Keep each file’s mode and modification time (scp -p)' })
+      .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting' })
+      .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
+      .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
+      .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
+      .option('batch', { type: 'string', describe: 'Push in waves of N (or N%) hosts, each once the one before has finished' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
+      .option('rerun-failed', {
+        type: 'string',
+        describe: 'Push job JOB’s files again, as a new job, to exactly the hosts that failed in it',
+      })
+      .option('timeout', { alias: 't', type: 'number', describe: 'Fail a host whose push takes longer than this many seconds' })
+      .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
+      .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
+      .example('$0 push -f computers.txt app.conf /etc/app/', 'put app.conf in /etc/app/ on every host')
+      .example('$0 push -c web[1-4] -r -p conf ~/conf.new', 'a tree, with modes and times, as ~/conf.new')
+      .example('$0 push -f computers.txt --group motd /etc/motd', 'which hosts changed: changed /etc/motd  web[1-3] (3)')
+      .epilog(GROUPS_FILES_HELP),
+  handler: async (argv: PushArgs) => {
+    preloadQueueLibrary().catch(() => {});
+    const rerun = argv['rerun-failed'];
+    const settings = settingsFrom(argv);
+    const own = ownJobOptions(argv, settings);
+    // Everything is read and checked before anything is stored: bad input is exit 2 with nothing made.
+    const planned = rerun === undefined ? await planPush(argv, own, settings.maxPushBytes, settings.maxOutputBytes) : null;
+    if (rerun !== undefined && ((argv.paths ?? []).length > 0 || argv['hosts-file'] !== undefined || argv['computer-name'] !== undefined)) {
+      throw new UsageError('--rerun-failed takes the hosts and the files from the job; leave out the hosts and paths');
+    }
+    await runFanOut(argv, settings, (context) =>
+      planned === null ? carryOver(context, String(rerun), own) : storeContent(context, planned),
+    );
+  },
+};
+
+/** Reads and checks the arguments and the local files: the job's request, its entries' content not yet stored. */
+async function planPush(
+  argv: PushArgs,
+  own: Omit<JobRequestOptions, 'type' | 'command'>,
+  maxPushBytes: number,
+  maxOutputBytes: number,
+): Promise<PlannedPush> {
+  const paths = (argv.paths ?? []).map(String);
+  if (paths.length < 2) {
+    throw new UsageError('push needs the local files and then where they go', {
+      hint: 'fleet push -c web1,web2 app.conf /etc/app/  (the last path is the destination on each host)',
+    });
+  }
+  const dest = checkPushDest(paths.at(-1) as string);
+  const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory);
+  const local = await readPushTree(paths.slice(0, -1), argv.recursive);
+  const files = local.filter((entry) => entry.type === 'file');
+  checkPushSize(
+    files.reduce((sum, entry) => sum + entry.size, 0),
+    files.length,
+    maxPushBytes,
+  );
+  const request = resolveJobRequest({
+    ...own,
+    type: 'remote',
+    command: { kind: 'push', entries: [], dest, recursive: argv.recursive, preserve: argv.preserve },
+    hosts,
+    timeoutSeconds: argv.timeout,
+    maxOutputBytes,
+    connectTimeoutSeconds: argv['connect-timeout'],
+  });
+  return { request, local };
+}
+
+/**
+ * Stores every file's content under ids reserved for the job, a chunk at a
+ * time, and puts the manifests in the request: the job is created under
+ * those ids and its signature covers every hash.
+ */
+async function storeContent(context: CliContext, { request, local }: PlannedPush): Promise<{ request: JobRequest; rootId: number }> {
+  const rootId = await context.store.jobs.reserveIds(jobIdCount(request));
+  const entries: PushEntry[] = [];
+  for (const entry of local) {
+    const common = { path: entry.path, mode: entry.mode, mtime: entry.mtime };
+    if (entry.type === 'file') entries.push({ ...common, type: 'file', manifest: await storeFile(context, rootId, entry.local) });
+    else if (entry.type === 'dir') entries.push({ ...common, type: 'dir' });
+    else entries.push({ ...common, type: 'symlink', target: entry.target });
+  }
+  return { request: withEntries(request, entries), rootId };
+}
+
+function storeFile(context: CliContext, rootId: number, path: string): Promise<ContentManifest> {
+  return context.store.chunks.put(rootId, createReadStream(path) as AsyncIterable<Buffer>);
+}
+
+/**
+ * `--rerun-failed`: the job's own signed push, to the hosts that failed, as
+ * a new job; its content is read back from the old job (checked against the
+ * signed manifests) and stored again under the new job's ids.
+ */
+async function carryOver(
+  context: CliContext,
+  job: string,
+  own: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
+): Promise<{ request: JobRequest; rootId: number }> {
+  const { request, jobId } = await rerunFailedRequest(context, job, own, 'push');
+  const rootId = await context.store.jobs.reserveIds(jobIdCount(request));
+  const command = request.run.command;
+  if (command.kind !== 'push') throw new UsageError(`job ${jobId} is not a push`);
+  for (const entry of command.entries) {
+    if (entry.type === 'file') await context.store.chunks.put(rootId, context.store.chunks.read(jobId, entry.manifest));
+  }
+  return { request, rootId };
+}
+
+function withEntries(request: JobRequest, entries: PushEntry[]): JobRequest {
+  const command = request.run.command;
+  if (command.kind !== 'push') return request;
+  return { ...request, run: { ...request.run, command: { ...command, entries } } };
+}

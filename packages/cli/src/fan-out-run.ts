@@ -1,0 +1,128 @@
+import { JobNotFoundError, OutputClosedError, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
+import { settingsFrom, withContext, type CliContext, type GlobalArgs } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { formatHostSummary } from './format/host-summary.js';
+import { printJobs } from './format/job-output.js';
+import { forTerminal } from './format/terminal-text.js';
+import { Interrupts } from './interrupts.js';
+import { launchJob, type LaunchOptions } from './launch-job.js';
+import { outputSinkFromArgs, type OutputSink, type OutputSinkArgs } from './output/output-sink.js';
+import { ProgressLine } from './output/progress-line.js';
+import { receiveOutput } from './output/receive-output.js';
+import { stopJobs } from './stop-jobs.js';
+
+/** What a fan-out command (invoke, push) takes of its own to run its job: wait for it or not, and how to show it. */
+export interface FanOutArgs extends GlobalArgs, OutputSinkArgs {
+  'as-job': boolean;
+  quiet: boolean;
+}
+
+/** The flags invoke and push share: the hosts (hostFlags), the job's options, and how to show it. */
+export interface FanOutJobArgs extends FanOutArgs {
+  'hosts-file'?: string;
+  'computer-name'?: string[];
+  exclude?: string[];
+  inventory?: string[];
+  user?: string;
+  name?: string;
+  throttle?: number;
+  'max-errors'?: string;
+  batch?: string;
+  'rerun-failed'?: string;
+  timeout?: number;
+  'connect-timeout'?: number;
+  group: boolean;
+  prefix: boolean;
+}
+
+/** The job options a fan-out takes from its own flags, a rerun included (the rest a rerun takes from its job). */
+export function ownJobOptions(
+  argv: FanOutJobArgs,
+  settings: ReturnType<typeof settingsFrom>,
+): Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'> {
+  return { name: argv.name, throttle: argv.throttle, maxErrors: argv['max-errors'], batch: argv.batch, retentionMs: settings.retentionMs };
+}
+
+/**
+ * Runs a fan-out job as invoke and push do: with `--as-job`, creates it and
+ * prints it; else follows it to its end (see {@link runToEnd}). `prepare`
+ * makes the request once Redis is open (a rerun reads its job, a push stores
+ * its content), and may give the ids it reserved for it and `--stdin`'s bytes.
+ */
+export async function runFanOut(
+  argv: FanOutArgs,
+  settings: ReturnType<typeof settingsFrom>,
+  prepare: (context: CliContext) => Promise<{ request: JobRequest; rootId?: number; input?: LaunchOptions['input'] }>,
+): Promise<void> {
+  if (argv['as-job'] && (argv.group || argv.outdir !== undefined || argv.prefix === false || argv.N)) {
+    throw new UsageError('--group, --outdir and --no-prefix shape the output of a synchronous run; with --as-job, give them to receive');
+  }
+  const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
+  await withContext(
+    argv,
+    async (context) => {
+      // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
+      const interrupts = sink === null ? null : new Interrupts();
+      try {
+        const { request, rootId, input } = await prepare(context);
+        const job = await launchJob(context, request, { followed: sink !== null, rootId, input });
+        if (sink === null || interrupts === null) {
+          printJobs([job], { json: argv.json, single: true });
+          return;
+        }
+        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts);
+      } finally {
+        interrupts?.release();
+      }
+    },
+    settings,
+  );
+}
+
+/**
+ * The synchronous form: streams every host's lines as they arrive, ends with a
+ * summary line on stderr, and removes the job. A signal (Ctrl-C, SIGTERM, the
+ * terminal closing) stops the job on every host, prints what came meanwhile and
+ * the summary, removes the job and ends as the signal would. A closed stdout
+ * (`| head`) does the same without a word: nothing more can be printed.
+ */
+async function runToEnd(
+  context: CliContext,
+  job: JobView,
+  sink: OutputSink,
+  progress: ProgressLine,
+  interrupts: Interrupts,
+): Promise<number> {
+  const { store } = context;
+  const parent = await store.jobs.record(job.id);
+  if (parent === null) throw new JobNotFoundError(String(job.id));
+  let stopping: Promise<unknown> = Promise.resolve();
+  let running = true;
+  // Once the job has ended there is nothing left to stop; the interruption still decides the exit.
+  interrupts.onFirst(() => {
+    if (running) stopping = stopJobs(context, [parent]);
+  });
+  let children: JobView[] | null = null;
+  try {
+    const received = await receiveOutput(context, [parent], { follow: true, keep: false, recurse: true, sink, progress });
+    children = await received.leaves();
+  } catch (error) {
+    // Once interrupted, output with nowhere to go (stdout closed, or the terminal gone with
+    // SIGHUP) must not keep the job from being stopped and removed. Output refused otherwise
+    // (an --outdir file someone planted) ends the run too, and leaves no job behind.
+    if (interrupts.reason === undefined) {
+      running = false;
+      await stopJobs(context, [parent]).catch(() => {});
+      await store.jobs.remove([parent]).catch(() => {});
+      throw error;
+    }
+  } finally {
+    running = false;
+  }
+  await stopping;
+  const quiet = interrupts.reason instanceof OutputClosedError;
+  if (children !== null && !quiet) process.stderr.write(`${forTerminal(process.stderr, formatHostSummary(children))}\n`);
+  await store.jobs.remove([parent]);
+  if (interrupts.reason !== undefined) throw interrupts.reason;
+  return children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,181 @@
+import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
+
+/**
+ * The receiving end of a push: a POSIX sh script (dash, bash, BusyBox ash)
+ * that reads the push's frames (see push-frames.ts) from standard input and
+ * writes each entry on the host. It needs only what every Linux host has:
+ * `head -c`, `wc`, `mktemp`, `mv`, `chmod`, `mkdir`, `ln`, `touch`, `stat`,
+ * `readlink`, and `sha256sum` (coreutils or BusyBox) to tell an unchanged
+ * file; without it every file counts as changed. It runs over an SSH exec
+ * channel (no SFTP subsystem needed) or, for `localhost` and node agents,
+ * under a local /bin/sh.
+ *
+ * - Each file is written to a temporary name beside its destination (mktemp:
+ *   mode 0600, so no one reads it half written), read by its length, then
+ *   the frame's `commit` line, then given its mode (and with `-p` its
+ *   mtime) and renamed into place with `mv -f`: a host sees the old file or
+ *   the new one, never part of one. Input that ends first (the agent
+ *   stopped, the connection dropped) leaves no file under the real name:
+ *   the temporary file is removed on exit, and on TERM, HUP and INT.
+ * - A file whose size and SHA-256 already match is not rewritten (its bytes
+ *   are read and dropped).
+ * - It reports on stdout, after the wrapper's stdout marker: `placed into`
+ *   or `placed as` (how the destination was taken, see
+ *   {@link pushTarget}), then `changed N` or `unchanged N` per file and link,
+ *   N the entry's index. A failure is the wrapper's error marker,
+ *   `entry N: problem` or `dest: problem`; the agent puts the paths in
+ *   (paths never cross as text, so no name can break a line).
+ */
+const RECEIVER = String.raw`
+fleet_tmp=
+trap '[ -z "$fleet_tmp" ] || rm -f -- "$fleet_tmp"' EXIT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 130' INT
+fleet_fail() { printf '${REMOTE_MARKER}error:%s\n' "$1" >&2; exit 1; }
+fleet_cut() { fleet_fail "entry $fleet_index: the transfer was cut before the file was whole"; }
+fleet_read_value() {
+  IFS= read -r fleet_value || return 1
+  fleet_n=$1
+  while [ "$fleet_n" -gt 1 ]; do
+    IFS= read -r fleet_line || return 1
+    fleet_value="$fleet_value
+$fleet_line"
+    fleet_n=$((fleet_n - 1))
+  done
+}
+fleet_mode_of() {
+  if [ "$fleet_preserve" = 1 ]; then fleet_mode=$1; else fleet_mode=$(printf '%o' $((0$1 & ~0$(umask)))); fi
+}
+fleet_tmp_beside() {
+  fleet_dir=${'$'}{fleet_target%/*}
+  [ "$fleet_dir" != "$fleet_target" ] || fleet_dir=.
+  [ -n "$fleet_dir" ] || fleet_dir=/
+  if [ -d "$fleet_target" ] && [ ! -h "$fleet_target" ]; then fleet_fail "entry $fleet_index: is a directory"; fi
+  if fleet_tmp=$(mktemp "$fleet_dir/.fleet-push.XXXXXX" 2>/dev/null); then return 0; fi
+  fleet_tmp=
+  if [ ! -d "$fleet_dir" ]; then fleet_fail "entry $fleet_index: no such directory"; fi
+  if [ ! -w "$fleet_dir" ]; then fleet_fail "entry $fleet_index: permission denied (cannot write in its directory)"; fi
+  fleet_fail "entry $fleet_index: cannot create a temporary file in its directory"
+}
+fleet_place() {
+  fleet_mv_error=$(mv -f -- "$fleet_tmp" "$fleet_target" 2>&1) || fleet_fail "entry $fleet_index: cannot rename into place: $(printf '%s' "$fleet_mv_error" | tr '\n' ' ')"
+  fleet_tmp=
+}
+fleet_set_time() {
+  [ "$fleet_preserve" = 1 ] || return 0
+  TZ=UTC0 touch -t "$2" -- "$1" 2>/dev/null || fleet_fail "entry $fleet_index: cannot set its modification time"
+}
+fleet_has_sha256=
+if command -v sha256sum >/dev/null 2>&1; then fleet_has_sha256=1; fi
+printf '${REMOTE_STDOUT_MARKER.replace('\n', '\\n')}'
+printf '${REMOTE_MARKER}pid:%s\n' "$$" >&2
+IFS=' ' read -r fleet_word fleet_lines fleet_place_as fleet_preserve || fleet_fail "dest: the push's frames did not arrive"
+[ "$fleet_word" = dest ] && fleet_read_value "$fleet_lines" || fleet_fail "dest: the push's frames did not arrive"
+fleet_dest=$fleet_value
+case $fleet_dest in
+/*) ;;
+*) cd "${'$'}{HOME:-.}" 2>/dev/null || fleet_fail 'dest: the home directory is not there' ;;
+esac
+if [ -d "${'$'}{fleet_dest:-/}" ]; then
+  fleet_into=1
+  echo 'placed into'
+elif [ "$fleet_place_as" = 1 ]; then
+  fleet_into=
+  echo 'placed as'
+else
+  fleet_fail 'dest: no such directory'
+fi
+while IFS=' ' read -r fleet_word fleet_index fleet_a fleet_b fleet_c fleet_d fleet_e; do
+  case $fleet_word in
+  end) exit 0 ;;
+  file) fleet_read_value "$fleet_e" || fleet_cut ;;
+  dir) fleet_read_value "$fleet_b" || fleet_cut ;;
+  link) fleet_read_value "$fleet_a" || fleet_cut ;;
+  time) fleet_read_value "$fleet_b" || fleet_cut ;;
+  *) fleet_fail "dest: unknown frame" ;;
+  esac
+  fleet_path=$fleet_value
+  if [ -n "$fleet_into" ]; then
+    fleet_target="$fleet_dest/$fleet_path"
+  else
+    case $fleet_path in
+    */*) fleet_target="$fleet_dest/${'$'}{fleet_path#*/}" ;;
+    *) fleet_target=$fleet_dest ;;
+    esac
+  fi
+  case $fleet_word in
+  dir)
+    fleet_mode_of "$fleet_a"
+    if [ ! -d "$fleet_target" ]; then
+      mkdir -- "$fleet_target" 2>/dev/null || {
+        fleet_dir=${'$'}{fleet_target%/*}
+        [ -d "${'$'}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: no such directory"
+        [ -w "${'$'}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: permission denied (cannot create the directory)"
+        fleet_fail "entry $fleet_index: cannot create the directory"
+      }
+      chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
+    elif [ "$fleet_preserve" = 1 ]; then
+      chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
+    fi
+    ;;
+  time)
+    fleet_set_time "$fleet_target" "$fleet_a"
+    ;;
+  link)
+    fleet_read_value "$fleet_b" || fleet_cut
+    fleet_link=$fleet_value
+    if [ -h "$fleet_target" ] && [ "$(readlink -- "$fleet_target"; echo x)" = "$fleet_link
+x" ]; then
+      echo "unchanged $fleet_index"
+    else
+      fleet_tmp_beside
+      ln -sf -- "$fleet_link" "$fleet_tmp" 2>/dev/null || fleet_fail "entry $fleet_index: cannot create the link"
+      fleet_place
+      echo "changed $fleet_index"
+    fi
+    ;;
+  file)
+    fleet_size=$fleet_b
+    fleet_same=
+    if [ -n "$fleet_has_sha256" ] && [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ] &&
+      [ "$(($(wc -c < "$fleet_target" 2>/dev/null || echo -1)))" = "$fleet_size" ]; then
+      fleet_sum=$(sha256sum < "$fleet_target" 2>/dev/null) && [ "${'$'}{fleet_sum%% *}" = "$fleet_c" ] && fleet_same=1
+    fi
+    if [ -n "$fleet_same" ]; then
+      head -c "$fleet_size" > /dev/null
+      IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
+      if [ "$fleet_preserve" = 1 ]; then
+        fleet_mode_of "$fleet_a"
+        chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
+        fleet_set_time "$fleet_target" "$fleet_d"
+      fi
+      echo "unchanged $fleet_index"
+    else
+      fleet_existing_mode=
+      if [ "$fleet_preserve" != 1 ] && [ -f "$fleet_target" ]; then fleet_existing_mode=$(stat -c %a -- "$fleet_target" 2>/dev/null); fi
+      fleet_tmp_beside
+      if ! fleet_write_error=$(head -c "$fleet_size" 2>&1 > "$fleet_tmp"); then
+        case $fleet_write_error in
+        *'No space'*) fleet_fail "entry $fleet_index: disk full" ;;
+        *) fleet_fail "entry $fleet_index: cannot write: $(printf '%s' "$fleet_write_error" | tr '\n' ' ')" ;;
+        esac
+      fi
+      [ "$(($(wc -c < "$fleet_tmp")))" = "$fleet_size" ] || fleet_cut
+      IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
+      if [ -n "$fleet_existing_mode" ]; then fleet_mode=$fleet_existing_mode; else fleet_mode_of "$fleet_a"; fi
+      chmod "$fleet_mode" -- "$fleet_tmp" 2>/dev/null || fleet_fail "entry $fleet_index: cannot set its mode"
+      [ "$fleet_d" = - ] || fleet_set_time "$fleet_tmp" "$fleet_d"
+      fleet_place
+      echo "changed $fleet_index"
+    fi
+    ;;
+  esac
+done
+fleet_fail 'dest: the transfer was cut before it was whole'
+`;
+
+/** The receiver's steps, for the wrapper that puts it in a session of its own (SSH) or for `/bin/sh -c` (locally). */
+export function buildPushReceiver(): string {
+  return RECEIVER.trim();
+}

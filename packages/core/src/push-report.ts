@@ -1,0 +1,69 @@
+import type { PushCommandSpec } from './command-spec.js';
+import { pushTarget } from './push-frames.js';
+
+/** A path for a report line: as it is, or JSON-quoted when it holds a control character (a newline would break the line). */
+export function displayPath(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}
+
+/**
+ * Turns a push receiver's report (see push-receiver.ts: `placed into|as`,
+ * then `changed N` / `unchanged N`) into what the child's output shows, one
+ * line per file or link, `changed PATH` or `unchanged PATH`, with the path
+ * where it landed on the host; and its failures (`entry N: problem`) into
+ * sentences that name the path. Receiver lines it does not know pass as they
+ * are.
+ */
+export class PushReport {
+  private into = true;
+  private partial = '';
+  readonly counts = { changed: 0, unchanged: 0 };
+
+  constructor(private readonly command: PushCommandSpec) {}
+
+  /** Takes a piece of the receiver's stdout; returns the output lines it completes. */
+  push(chunk: Buffer): Buffer {
+    const text = this.partial + chunk.toString('utf8');
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    return Buffer.from(
+      lines
+        .map((line) => this.translate(line))
+        .filter((line) => line !== null)
+        .join(''),
+    );
+  }
+
+  /** What is left at the end (a line without its newline). */
+  end(): Buffer {
+    const rest = this.partial;
+    this.partial = '';
+    return rest === '' ? Buffer.alloc(0) : Buffer.from(this.translate(rest) ?? '');
+  }
+
+  /** A receiver failure with the path put in: `/etc/app.conf: permission denied`. */
+  explain(failure: string): string {
+    const entry = /^entry (\d+): (.*)$/s.exec(failure);
+    if (entry) return `${displayPath(this.target(Number(entry[1])))}: ${entry[2]}`;
+    if (failure.startsWith('dest: ')) return `${displayPath(this.command.dest)}: ${failure.slice(6)}`;
+    return failure;
+  }
+
+  private translate(line: string): string | null {
+    if (line === 'placed into' || line === 'placed as') {
+      this.into = line === 'placed into';
+      return null;
+    }
+    const report = /^(changed|unchanged) (\d+)$/.exec(line);
+    if (!report) return `${line}\n`;
+    const state = report[1] as 'changed' | 'unchanged';
+    this.counts[state] += 1;
+    return `${state} ${displayPath(this.target(Number(report[2])))}\n`;
+  }
+
+  private target(index: number): string {
+    const entry = this.command.entries[index];
+    return entry === undefined ? `entry ${index}` : pushTarget(this.command.dest, entry.path, this.into);
+  }
+}

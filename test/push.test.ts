@@ -1,0 +1,270 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseHostEntry, resolveJobRequest, type PushEntry } from '@fleet/core';
+import { FleetStore } from '@fleet/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './support/poll.js';
+import { userSigner } from './support/signing.js';
+import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { useSshFleet } from './support/use-ssh-fleet.js';
+
+// fleet push against real sshd hosts. Each host has a home of its own (the
+// hosts are processes of this machine, sharing its disk), so a push to ~/
+// lands in a different directory per host, as on separate machines.
+const ssh = useSshFleet(3, { withoutSftp: true });
+const sh = promisify(execFile);
+
+let local: string;
+beforeAll(async () => {
+  local = await mkdtemp(join(tmpdir(), 'fleet-push-local-'));
+  await chmod(local, 0o755);
+});
+afterAll(async () => {
+  await rm(local, { recursive: true, force: true });
+});
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** True once a SIGTERM waits on a (stopped) process: /proc's pending masks, thread or process-wide. */
+async function termPending(pid: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const masks = [...status.matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)].map((match) => BigInt(`0x${match[1]}`));
+  return masks.some((mask) => (mask & (1n << 14n)) !== 0n);
+}
+
+/** Where `~/name` is on each host. */
+const onHosts = (name: string) => ssh.fleet.hosts.map((host) => join(host.home, name));
+
+describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
+  it('pushes an empty file and a 100 MB binary file byte-exact to every host, then says unchanged', async () => {
+    const big = join(local, 'big.bin');
+    const empty = join(local, 'empty');
+    await writeFile(big, randomBytes(100 * 1024 * 1024));
+    await writeFile(empty, '');
+    const pushed = await ssh.env.fleet(['push', '-f', ssh.fleet.computersFile, big, empty, '~/'], { timeoutMs: 110_000 });
+    expect(pushed.stderr).toContain('3 of 3 hosts completed');
+    expect(pushed.code).toBe(0);
+    const want = await sha256File(big);
+    for (const path of onHosts('big.bin')) expect(await sha256File(path)).toBe(want);
+    for (const path of onHosts('empty')) expect((await stat(path)).size).toBe(0);
+    for (const host of ssh.fleet.entries) {
+      expect(pushed.stdout).toContain(`${host}: changed ~/big.bin\n`);
+      expect(pushed.stdout).toContain(`${host}: changed ~/empty\n`);
+    }
+    // Once more, with --json: every host says unchanged, and nothing is left beside the files.
+    const again = await ssh.env.fleet(['push', '-f', ssh.fleet.computersFile, '--json', big, empty, '~/'], { timeoutMs: 110_000 });
+    expect(again.code).toBe(0);
+    const lines = parseRecords(again.stdout).filter((record) => record.stream === 'stdout');
+    expect(lines.map((record) => `${record.host} ${String(record.data)}`).sort()).toEqual(
+      ssh.fleet.entries.flatMap((host) => [`${host} unchanged ~/big.bin`, `${host} unchanged ~/empty`]).sort(),
+    );
+    for (const host of ssh.fleet.hosts) expect((await readdir(host.home)).filter((name) => name.startsWith('.fleet-push'))).toEqual([]);
+    // The job and its content are gone with it (a synchronous push removes its job).
+    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:chunk*`)).toEqual([]);
+  });
+
+  it('pushes a tree with odd names and symlinks (-r), and -p keeps modes and times', async () => {
+    const tree = join(local, 'tree');
+    const odd = 'a b\n"c\' é ☃';
+    await mkdir(join(tree, 'sub dir'), { recursive: true });
+    await writeFile(join(tree, odd), 'odd');
+    await writeFile(join(tree, 'sub dir', 'run.sh'), '#!/bin/sh\n');
+    await chmod(join(tree, 'sub dir', 'run.sh'), 0o750);
+    await utimes(join(tree, 'sub dir', 'run.sh'), 1_500_000_000, 1_500_000_000);
+    await symlink(odd, join(tree, 'link to odd'));
+    await symlink('../../etc/passwd', join(tree, 'sub dir', 'outward'));
+    await chmod(join(tree, 'sub dir'), 0o710);
+    await utimes(join(tree, 'sub dir'), 1_400_000_000, 1_400_000_000);
+    const pushed = await ssh.env.fleet(['push', '-c', ssh.fleet.entries.join(','), '-r', '-p', '--group', tree, '~/']);
+    expect(pushed.code).toBe(0);
+    // --group folds the hosts that changed the same files.
+    expect(pushed.stdout).toContain(`changed ${JSON.stringify('~/tree/' + odd)}`);
+    expect(pushed.stdout).toMatch(/\(3\)/);
+    for (const host of ssh.fleet.hosts) {
+      const at = join(host.home, 'tree');
+      expect(await readFile(join(at, odd), 'utf8')).toBe('odd');
+      expect(await readlink(join(at, 'link to odd'))).toBe(odd);
+      expect(await readlink(join(at, 'sub dir', 'outward'))).toBe('../../etc/passwd');
+      const script = await stat(join(at, 'sub dir', 'run.sh'));
+      expect(script.mode & 0o7777).toBe(0o750);
+      expect(script.mtimeMs).toBe(1_500_000_000_000);
+      const dir = await stat(join(at, 'sub dir'));
+      expect(dir.mode & 0o7777).toBe(0o710);
+      expect(dir.mtimeMs).toBe(1_400_000_000_000);
+    }
+    // Without -p, a file new on the host gets the local mode less the host's umask, and its own mtime.
+    const plain = await ssh.env.fleet(['push', '-c', ssh.fleet.entries[0] as string, join(tree, 'sub dir', 'run.sh'), '~/plain.sh']);
+    expect(plain.code).toBe(0);
+    expect((await stat(join(ssh.fleet.hosts[0]!.home, 'plain.sh'))).mtimeMs).not.toBe(1_500_000_000_000);
+  });
+
+  it('fails the hosts that cannot take the file with a reason naming the path; the others carry on', async () => {
+    const [denied, missing, fine] = ssh.fleet.hosts as [
+      (typeof ssh.fleet.hosts)[0],
+      (typeof ssh.fleet.hosts)[0],
+      (typeof ssh.fleet.hosts)[0],
+    ];
+    await mkdir(join(denied.home, 'locked'), { mode: 0o555 });
+    await chmod(join(denied.home, 'locked'), 0o555); // owned by root: the login user may not write in it
+    await mkdir(join(fine.home, 'locked'));
+    await sh('chown', ['fleet-test', join(fine.home, 'locked')]);
+    const file = join(local, 'conf');
+    await writeFile(file, 'setting=1\n');
+    const parent = await ssh.env.json<JobJson>(['push', '-f', ssh.fleet.computersFile, '--as-job', file, '~/locked/app.conf']);
+    await untilState(ssh.env, parent.id, ['Failed']);
+    const children = await ssh.env.json<JobJson[]>(['get', String(parent.id), '--children']);
+    const byHost = new Map(children.map((child) => [child.location, child]));
+    expect(byHost.get(ssh.fleet.entries[denied.index]!)).toMatchObject({
+      state: 'Failed',
+      reason: '~/locked/app.conf: permission denied (cannot write in its directory)',
+    });
+    expect(byHost.get(ssh.fleet.entries[missing.index]!)).toMatchObject({
+      state: 'Failed',
+      reason: '~/locked/app.conf: no such directory',
+    });
+    expect(byHost.get(ssh.fleet.entries[fine.index]!)).toMatchObject({ state: 'Completed' });
+    expect(await readFile(join(fine.home, 'locked', 'app.conf'), 'utf8')).toBe('setting=1\n');
+    expect(await readdir(join(denied.home, 'locked'))).toEqual([]);
+    // receive says which host changed what.
+    const received = await ssh.env.fleet(['receive', String(parent.id)]);
+    expect(received.stdout).toContain(`${ssh.fleet.entries[fine.index]}: changed ~/locked/app.conf\n`);
+  });
+
+  it('stop mid-transfer leaves no file under the real name, and no temporary file', async () => {
+    const size = 30 * 1024 * 1024 + randomInt(1, 1_000_000); // a length no other head -c on this machine reads
+    const file = join(local, 'stopped.bin');
+    await writeFile(file, randomBytes(size));
+    const [host] = ssh.fleet.hosts;
+    const parent = await ssh.env.json<JobJson>(['push', '-c', ssh.fleet.entries[0] as string, '--as-job', file, '~/stopped.bin']);
+    // Hold the receiver mid-file: its `head` is stopped with the temporary file half written.
+    const pid = await until(
+      async () => {
+        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', `head -c ${size}`]).catch(() => null);
+        return found === null ? undefined : Number(found.stdout.trim().split('\n')[0]);
+      },
+      { what: 'the receiver writing the file', intervalMs: 20 },
+    );
+    process.kill(pid, 'SIGSTOP');
+    let stopping: ReturnType<typeof ssh.env.fleet>;
+    try {
+      const temporary = () => readdir(host!.home).then((names) => names.filter((name) => name.startsWith('.fleet-push')));
+      expect(await temporary()).toHaveLength(1);
+      stopping = ssh.env.fleet(['stop', String(parent.id)]);
+      // Once the stop's SIGTERM is pending on it, let it go on: it ends at once, as a running one would.
+      await until(() => termPending(pid), { what: 'the stop to reach the receiver', intervalMs: 20 });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect((await stopping).code).toBe(0);
+    const [child] = await ssh.env.json<JobJson[]>(['get', String(parent.childIds[0])]);
+    await untilState(ssh.env, child!.id, ['Stopped']);
+    await until(async () => (await readdir(host!.home)).every((name) => !name.startsWith('.fleet-push')), {
+      what: 'the temporary file to go',
+    });
+    await expect(lstat(join(host!.home, 'stopped.bin'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses content or a path changed in Redis, and writes nothing', async () => {
+    const store = new FleetStore({ client: ssh.redis.client(), prefix: ssh.env.prefix, heartbeatTtlMs: 10_000 });
+    try {
+      const signer = await userSigner(ssh.env);
+      const job = async (name: string) => {
+        const rootId = await store.jobs.reserveIds(2);
+        const manifest = await store.chunks.put(
+          rootId,
+          (async function* () {
+            yield await Promise.resolve(Buffer.from('signed content\n'));
+          })(),
+        );
+        const entries: PushEntry[] = [{ type: 'file', path: name, mode: 0o644, mtime: 0, manifest }];
+        const request = resolveJobRequest({
+          type: 'remote',
+          command: { kind: 'push', entries, dest: '~/', recursive: false, preserve: false },
+          hosts: [parseHostEntry(ssh.fleet.entries[0] as string)],
+        });
+        const { job: created } = await store.jobs.create(request, signer, { rootId });
+        return { ...created, manifest, rootId };
+      };
+      // Content: a chunk's bytes swapped.
+      const swapped = await job('swapped.txt');
+      await ssh.redis.client().set(`${ssh.env.prefix}:chunk:${swapped.rootId}:${swapped.manifest.chunks[0]}`, 'evil content\n');
+      // Path: the signed spec rewritten to write elsewhere.
+      const moved = await job('moved.txt');
+      const key = `${ssh.env.prefix}:job:${moved.rootId}`;
+      const spec = (await ssh.redis.client().hget(key, 'spec')) as string;
+      await ssh.redis.client().hset(key, 'spec', spec.replace('moved.txt', '.bashrc'));
+      await store.dispatcher.dispatch([...swapped.childIds, ...moved.childIds]);
+      ssh.env.spawn(['agent']);
+      const [a] = await Promise.all([untilState(ssh.env, swapped.id, ['Failed']), untilState(ssh.env, moved.id, ['Failed'])]);
+      expect(a.state).toBe('Failed');
+      const [swappedChild] = await ssh.env.json<JobJson[]>(['get', String(swapped.childIds[0])]);
+      expect(swappedChild?.reason).toMatch(new RegExp(`^refused: stored chunk 0 \\(${swapped.manifest.chunks[0]}\\) .* hashes to`));
+      const [movedChild] = await ssh.env.json<JobJson[]>(['get', String(moved.childIds[0])]);
+      expect(movedChild?.reason).toMatch(/^refused: /);
+      const home = ssh.fleet.hosts[0]!.home;
+      for (const name of ['swapped.txt', 'moved.txt', '.bashrc']) await expect(lstat(join(home, name))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reruns a push on the hosts that failed, with the content carried over', async () => {
+    const file = join(local, 'retry.conf');
+    await writeFile(file, 'retry\n');
+    const [first] = ssh.fleet.hosts;
+    await mkdir(join(first!.home, 'later'));
+    await sh('chown', ['fleet-test', join(first!.home, 'later')]);
+    const parent = await ssh.env.json<JobJson>(['push', '-f', ssh.fleet.computersFile, '--as-job', file, '~/later/']);
+    await untilState(ssh.env, parent.id, ['Failed']);
+    for (const host of ssh.fleet.hosts.slice(1)) {
+      await mkdir(join(host.home, 'later'));
+      await sh('chown', ['fleet-test', join(host.home, 'later')]);
+    }
+    const rerun = await ssh.env.json<JobJson>(['push', '--rerun-failed', String(parent.id), '--as-job']);
+    expect(rerun.childIds).toHaveLength(2);
+    await untilState(ssh.env, rerun.id, ['Completed']);
+    for (const path of onHosts('later/retry.conf')) expect(await readFile(path, 'utf8')).toBe('retry\n');
+    const wrong = await ssh.env.fleet(['invoke', '--rerun-failed', String(parent.id)]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`fleet push --rerun-failed ${parent.id}`);
+  });
+});
+
+describe('fleet push refuses bad input with exit 2, before anything runs', () => {
+  it.each([
+    ['a missing local file', (dir: string) => ['push', '-c', 'localhost', join(dir, 'absent'), '~/'], /no such file/],
+    ['a directory without -r', (dir: string) => ['push', '-c', 'localhost', dir, '~/'], /is a directory/],
+    [
+      'a relative destination',
+      (dir: string) => ['push', '-c', 'localhost', join(dir, 'f'), 'etc/app.conf'],
+      /neither absolute nor ~\/-relative/,
+    ],
+    ['no destination', (dir: string) => ['push', '-c', 'localhost', join(dir, 'f')], /the local files and then where they go/],
+  ])('%s', async (_what, args, message) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-push-bad-'));
+    await writeFile(join(dir, 'f'), 'x');
+    const result = await ssh.env.fleet(args(dir));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([]);
+    await rm(dir, { recursive: true });
+  });
+
+  it('a push over FLEET_MAX_PUSH_BYTES, naming the size and the setting', async () => {
+    const file = join(local, 'two-k');
+    await writeFile(file, Buffer.alloc(2048));
+    const result = await ssh.env.fleet(['push', '-c', 'localhost', file, '~/'], { env: { FLEET_MAX_PUSH_BYTES: '1K' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('this push is 2 KiB (2048 bytes) in 1 file, over FLEET_MAX_PUSH_BYTES (1 KiB)');
+    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([]);
+  });
+});
