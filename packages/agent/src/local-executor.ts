@@ -23,6 +23,7 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
 
   const spec = hostRunSpec(anySpec);
   if (spec === null) return done({ failure: 'a thread job cannot run as a process' });
+  if (spec.sudo !== undefined) return done({ failure: '--sudo runs commands on SSH hosts; localhost does not take it' });
   const cwd = spec.workdir ?? homedir();
   const cwdInfo = await stat(cwd).catch(() => null);
   if (!cwdInfo?.isDirectory()) return done({ failure: `working directory ${cwd} does not exist` });

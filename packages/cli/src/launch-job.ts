@@ -4,23 +4,39 @@ import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
 import { controllerDeployment } from './deployment.js';
 import { ensureAgent } from './ensure-agent.js';
+import { sealPassword, vouchedAgents } from './seal-password.js';
 
 /**
  * Creates a job, signed with this user's key so that agents will run it, and
  * hands its first children to the queue, making sure an agent will take them.
  * `followed`: the caller follows the output itself (a synchronous invoke), so
  * agents wait for it at the output cap from the start rather than drop.
+ * `sudoPassword` (`--ask-sudo-pass`) is sealed to the agents a trusted key
+ * vouched for before any child is handed out; with none, nothing is made.
  */
-export async function launchJob(context: CliContext, request: JobRequest, options: { followed?: boolean } = {}): Promise<JobView> {
+export async function launchJob(
+  context: CliContext,
+  request: JobRequest,
+  options: { followed?: boolean; sudoPassword?: string } = {},
+): Promise<JobView> {
   // The key first: an agent this CLI starts trusts it only if it exists.
   const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
   await ensureAgent(context);
   // An agent this CLI started shares its state directory, so its pin: the two agree.
   const deployment = await controllerDeployment(context);
   const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs, deployment);
+  const password = options.sudoPassword;
+  const recipients = password === undefined ? [] : await vouchedAgents(context, key, deployment);
+  if (password !== undefined && recipients.length === 0) {
+    throw new Error(
+      'no running agent can receive the sudo password: none has a sealing key vouched for by your signing key or a key in FLEET_TRUSTED_KEYS (agents of an older fleet have none; restart them)',
+    );
+  }
   const { job, dispatchIds } = await context.store.jobs.create(request, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
   });
+  if (password !== undefined)
+    await sealPassword(context, recipients, { deployment, rootId: job.id, expiresAt: signer.expiresAt }, password);
   await context.store.dispatcher.dispatch(dispatchIds).catch(async (error: unknown) => {
     // Redis filled up between the job and its queue entries: nothing would run it
     // until memory is freed, so it is taken back (removing runs while Redis is full).

@@ -40,6 +40,16 @@ export interface RunSpec<Command extends CommandSpec = CommandSpec> {
   connectTimeoutMs: number | null;
   /** Output kept per child; the rest is dropped and counted (FLEET_MAX_OUTPUT). */
   maxOutputBytes: number;
+  /** `--sudo`: run the command through sudo (absent: as the login user). */
+  sudo?: SudoSpec;
+}
+
+/** `invoke --sudo [USER]`, `--ask-sudo-pass`: signed with the rest of the spec; the password itself never is (see sealing.ts). */
+export interface SudoSpec {
+  /** Whom to run as; null: sudo's default (root). */
+  user: string | null;
+  /** Whether sudo gets the password the CLI asked for; without it sudo runs with `-n` and never asks. */
+  askPassword: boolean;
 }
 
 /** The `command` field of a job: what a person would type to run it. */

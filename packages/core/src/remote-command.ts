@@ -2,6 +2,7 @@ import { hasShebang, type HostCommandSpec, type RunSpec } from './command-spec.j
 import { ORPHAN_WATCH, orphanWatchArgs, type OrphanWatchTimes } from './orphan-watch.js';
 import { readProcStatLines } from './proc-stat-shell.js';
 import { encodeSetupHeader, readSetupHeader } from './remote-setup-header.js';
+import { SUDO_PROMPT_MARKER, sudoInput, sudoSteps } from './remote-sudo.js';
 import { killSessionLine } from './session-kill.js';
 import { quoteShellWord } from './shell-quote.js';
 
@@ -89,6 +90,11 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
   // list's stdin is /dev/null unless redirected, hence fd 3.
   const watchArgs = orphanWatchArgs('"$$"', watch).join(' ');
   steps.push('exec 3<&0 </dev/null', `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`, 'exec 3<&-');
+  if (spec.sudo !== undefined) {
+    if (command.kind !== 'shell') steps.push(fail('--sudo runs a command line, not a --script'));
+    else steps.push(...sudoSteps(spec.sudo, command.line, spec.workdir, REMOTE_MARKER, (message) => fail(message)));
+    return `exec /bin/sh -c ${quoteShellWord(OWN_SESSION)} sh ${quoteShellWord(steps.join('\n'))}`;
+  }
   // Positional parameters now: the variables' assignments, then what runs (the
   // login shell as sshd set it, or the script), taken before the user's variables
   // are exported, since they may set SHELL too.
@@ -111,7 +117,8 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
  * open for the orphan watcher's heartbeat; the command reads /dev/null, so
  * end of file at once, as SPEC §9 asks without `--stdin`.
  */
-export function buildRemoteInput(spec: RunSpec<HostCommandSpec>): string {
+export function buildRemoteInput(spec: RunSpec<HostCommandSpec>, sudoPassword: string | null = null): string {
+  if (spec.sudo !== undefined) return encodeSetupHeader({}, null, sudoInput(spec, spec.sudo.askPassword ? sudoPassword : null));
   if (spec.command.kind !== 'script') return encodeSetupHeader(spec.env);
   return encodeSetupHeader(spec.env, Buffer.byteLength(spec.command.content)) + spec.command.content;
 }
@@ -126,7 +133,7 @@ export function buildRemoteKill(pid: number, signal: 'TERM' | 'KILL'): string {
 }
 
 /** What a wrapper line says, or null for an ordinary line. */
-export type RemoteMarker = { kind: 'pid'; pid: number } | { kind: 'error'; message: string } | { kind: 'start' };
+export type RemoteMarker = { kind: 'pid'; pid: number } | { kind: 'error'; message: string } | { kind: 'start' } | { kind: 'sudo-prompt' };
 
 export function parseRemoteMarker(line: string): RemoteMarker | null {
   if (!line.startsWith(REMOTE_MARKER)) return null;
@@ -137,5 +144,6 @@ export function parseRemoteMarker(line: string): RemoteMarker | null {
   }
   if (body.startsWith('error:')) return { kind: 'error', message: body.slice(6) };
   if (body === 'start') return { kind: 'start' };
+  if (body === SUDO_PROMPT_MARKER) return { kind: 'sudo-prompt' };
   return null;
 }

@@ -131,7 +131,7 @@ if op == 'remove' then
     local rootKey = jobKey(rootId)
     local names = {{redis.call('HGET', rootKey, 'name') or '', rootId}}
     local leafIds = {rootId}
-    local keys = {rootKey, outputKey(rootId), doneKey(rootId), followKey(rootId)}
+    local keys = {rootKey, outputKey(rootId), doneKey(rootId), followKey(rootId), sealedKey(rootId)}
     local childIds = redis.call('HGET', rootKey, 'childIds')
     if childIds and childIds ~= '' then
       for _, childId in ipairs(cjson.decode(childIds)) do

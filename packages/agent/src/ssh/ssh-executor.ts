@@ -4,6 +4,7 @@ import {
   buildRemoteKill,
   DEFAULTS,
   describePreambleOverflow,
+  describeSudoFailure,
   hostRunSpec,
   ORPHAN_HEARTBEAT,
   orphanSilenceMs,
@@ -37,7 +38,7 @@ import { resolveSshTarget } from './ssh-target.js';
  * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
+  return async ({ spec: anySpec, signal, stopGraceMs, onOutput, sudoPassword = null }) => {
     const result = startRun(signal);
     const spec = hostRunSpec(anySpec);
     if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
@@ -56,9 +57,9 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
       if (signal.aborted) return result({});
       const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
-        const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
-        // The set-up header (--env values: never on the command line) and a script's text; then the heartbeat.
-        channel.write(buildRemoteInput(spec));
+        const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput, spec.sudo?.askPassword);
+        // The set-up header (--env values and the sudo password: never on the command line) and a script's text; then the heartbeat.
+        channel.write(buildRemoteInput(spec, sudoPassword));
         startChannelHeartbeat(channel, ORPHAN_HEARTBEAT, DEFAULTS.orphanHeartbeatMs);
         return watched;
       });
@@ -83,11 +84,14 @@ function watchChannel(
   signal: AbortSignal,
   stopGraceMs: number,
   onOutput: OutputListener,
+  /** Set with `--sudo`: whether sudo was given a password. */
+  sudoAskPassword: boolean | undefined,
   stopConfirmMs: number = DEFAULTS.stopConfirmMs,
 ): Promise<Partial<RunResult>> {
   return new Promise((resolve) => {
     let pid: number | null = null;
     let wrapperError: string | null = null;
+    let sudoPrompts = 0;
     let exit: { code: number | null; signal: string | null } | null = null;
     // A channel that fails (a write the host no longer takes): the child's failure says so
     // unless the host's exit status came first. Never unheard: an 'error' with no listener ends the agent.
@@ -101,6 +105,8 @@ function watchChannel(
         if (signal.aborted) terminate();
       } else if (marker.kind === 'error') {
         wrapperError = marker.message;
+      } else if (marker.kind === 'sudo-prompt') {
+        sudoPrompts += 1;
       }
     });
 
@@ -184,7 +190,11 @@ function watchChannel(
         const tail = preamble.end();
         if (tail.length > 0) void onOutput('stderr', tail);
         if (wrapperError !== null) resolve({ failure: wrapperError, exitCode: exit?.code ?? null });
-        else if (exit === null && signal.aborted) resolve({ failure: null });
+        else if (sudoAskPassword !== undefined && exit !== null && !preamble.started && !signal.aborted) {
+          // sudo ended before the command started: it refused.
+          const attempt = { prompts: sudoPrompts, lines: preamble.wrapperLines, askPassword: sudoAskPassword, exitCode: exit.code };
+          resolve({ failure: describeSudoFailure(attempt), exitCode: exit.code });
+        } else if (exit === null && signal.aborted) resolve({ failure: null });
         else if (exit === null) resolve({ failure: channelError === null ? CONNECTION_LOST : `${CONNECTION_LOST} (${channelError})` });
         else resolve({ exitCode: exit.code, signal: exit.signal });
       });

@@ -24,6 +24,7 @@ import { receiveOutput } from '../output/receive-output.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
 import { GROUPS_FILES_HELP } from '../host-groups-files.js';
 import { stopJobs } from '../stop-jobs.js';
+import { readSudoPassword } from '../sudo-password.js';
 
 interface InvokeArgs extends GlobalArgs {
   'hosts-file'?: string;
@@ -47,6 +48,8 @@ interface InvokeArgs extends GlobalArgs {
   eval?: string;
   argv?: boolean;
   json: boolean;
+  sudo?: string;
+  'ask-sudo-pass'?: boolean;
   group: boolean;
   outdir?: string;
   prefix: boolean;
@@ -94,6 +97,15 @@ export const invokeCommand = {
           'Quote each word after -- so that it arrives as one argument, byte for byte, instead of joining the words with spaces as ssh does',
       })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
+      .option('sudo', {
+        type: 'string',
+        describe: "Run the command through sudo as USER (--sudo alone: root), as USER's login shell runs it",
+      })
+      .option('ask-sudo-pass', {
+        type: 'boolean',
+        describe:
+          "With --sudo: ask for sudo's password once, without echo (no terminal: FLEET_SUDO_PASSWORD_FILE); sealed to the agents, never stored",
+      })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
       .example('$0 invoke -f computers.txt --group -- cat /etc/debian_version', 'each distinct answer once: web[1-3,7] (4)')
@@ -103,6 +115,7 @@ export const invokeCommand = {
       )
       .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed')
       .example('$0 invoke -i hosts.ini -c @web -x @canary -- uptime', 'the hosts of an Ansible group, less another group')
+      .example('$0 invoke -f computers.txt --sudo --ask-sudo-pass -- apt-get -y upgrade', 'as root, asking for the sudo password once')
       .epilog(GROUPS_FILES_HELP),
   handler: async (argv: InvokeArgs) => {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
@@ -125,6 +138,11 @@ export const invokeCommand = {
         '--group, --outdir and --no-prefix shape the output of a synchronous invoke; with --as-job, give them to receive',
       );
     }
+    if (argv['ask-sudo-pass'] === true && argv.sudo === undefined && rerun === undefined) {
+      throw new UsageError('--ask-sudo-pass goes with --sudo', { hint: 'fleet invoke HOSTS --sudo --ask-sudo-pass -- CMD' });
+    }
+    // Asked before anything is made: a missing password is bad input.
+    let sudoPassword = request?.run.sudo?.askPassword === true ? await readSudoPassword() : undefined;
     const sink = argv['as-job'] ? null : await outputSinkFromArgs(argv, { fresh: true });
     await withContext(
       argv,
@@ -132,9 +150,9 @@ export const invokeCommand = {
         // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
         const interrupts = sink === null ? null : new Interrupts();
         try {
-          const job = await launchJob(context, request ?? (await rerunFailedRequest(context, String(rerun), own)), {
-            followed: sink !== null,
-          });
+          const asked = request ?? (await rerunFailedRequest(context, String(rerun), own));
+          if (asked.run.sudo?.askPassword === true) sudoPassword ??= await readSudoPassword();
+          const job = await launchJob(context, asked, { followed: sink !== null, sudoPassword });
           if (sink === null || interrupts === null) {
             printJobs([job], { json: argv.json, single: true });
             return;
@@ -173,6 +191,7 @@ async function requestFromArgs(
     timeoutSeconds: argv.timeout,
     maxOutputBytes,
     connectTimeoutSeconds: argv['connect-timeout'],
+    sudo: argv.sudo === undefined ? undefined : { user: argv.sudo === '' ? null : argv.sudo, askPassword: argv['ask-sudo-pass'] === true },
   });
 }
 
@@ -193,6 +212,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['--env', argv.env !== undefined],
     ['--timeout', argv.timeout !== undefined],
     ['--connect-timeout', argv['connect-timeout'] !== undefined],
+    ['--sudo', argv.sudo !== undefined],
   ];
   return given.filter(([, present]) => present).map(([flag]) => flag);
 }
