@@ -65,10 +65,15 @@ describe('invoke --sudo', () => {
     expect(run.stdout).not.toContain('sudo-prompt');
   });
 
-  it('runs NOPASSWD rules without --ask-sudo-pass', async () => {
+  it('runs NOPASSWD rules without --ask-sudo-pass, and ends as the command did', async () => {
     const run = await invokeAs(NOPASSWD_TEST_USER, ['--sudo', TARGET], 'id -un');
     expect(run.code, run.stderr).toBe(0);
     expect(run.lines).toEqual([TARGET, TARGET]);
+    const failed = await invokeAs(NOPASSWD_TEST_USER, ['--sudo', TARGET], 'exit 3');
+    expect(failed.ends).toEqual([
+      { state: 'Failed', exitCode: 3, reason: 'exit code 3' },
+      { state: 'Failed', exitCode: 3, reason: 'exit code 3' },
+    ]);
   });
 
   it('says to add --ask-sudo-pass where sudo wants a password', async () => {
@@ -88,11 +93,39 @@ describe('invoke --sudo', () => {
     }
   });
 
+  it('runs on localhost too, through the local sudo, --env on its input', async () => {
+    // The tests run as root, whom sudo lets become anyone without a password.
+    const result = await ssh.env.fleet([
+      'invoke',
+      '-c',
+      'localhost',
+      '--sudo',
+      TARGET,
+      '--env',
+      'WHO=x y',
+      '--',
+      'id -un; echo "$WHO"; echo "$SHELL"',
+    ]);
+    expect([result.code, result.stdout], result.stderr).toEqual([0, `localhost: ${TARGET}\nlocalhost: x y\nlocalhost: /bin/dash\n`]);
+  });
+
+  it('stops a command run through sudo: sudo passes the SIGTERM on', async () => {
+    const host = `${NOPASSWD_TEST_USER}@${ssh.fleet.entries[0] as string}`;
+    const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--sudo', TARGET, '--as-job', '--', `${ssh.env.sleep} 60`]);
+    await until(async () => (await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to run' });
+    expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
+    await untilState(ssh.env, parent.id, ['Stopped']);
+    // The clean-up fails the test if a process with the marker (the sleep, as fleet-test-dash) is left.
+    await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to end' });
+  });
+
   it('refuses bad input before anything runs', async () => {
     const noPassword = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--sudo', '--ask-sudo-pass', '--', 'true']);
     expect([noPassword.code, noPassword.stderr]).toEqual([2, expect.stringContaining('FLEET_SUDO_PASSWORD_FILE')]);
-    const local = await ssh.env.fleet(['invoke', '-c', 'localhost', '--sudo', '--', 'true']);
-    expect([local.code, local.stderr]).toEqual([2, expect.stringContaining('localhost does not take it')]);
+    const script = join(ssh.env.home, 'script.sh');
+    await writeFile(script, 'id -un\n');
+    const withScript = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--sudo', '--script', script]);
+    expect([withScript.code, withScript.stderr]).toEqual([2, expect.stringContaining('--sudo runs a command line')]);
     const alone = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--ask-sudo-pass', '--', 'true']);
     expect([alone.code, alone.stderr]).toEqual([2, expect.stringContaining('--ask-sudo-pass goes with --sudo')]);
   });

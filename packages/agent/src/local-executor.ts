@@ -1,8 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
 import { basename, join } from 'node:path';
-import { hasShebang, hostRunSpec, jobEnvironment, type HostCommandSpec, type RunSpec } from '@fleet/core';
+import {
+  describeSudoFailure,
+  hasShebang,
+  hostRunSpec,
+  jobEnvironment,
+  localSudoScript,
+  REMOTE_MARKER,
+  RemotePreambleFilter,
+  sudoInput,
+  wholeSeconds,
+  type HostCommandSpec,
+  type RunSpec,
+} from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
 import { watchForOrphan } from './local-orphan-watch.js';
@@ -17,13 +30,16 @@ import { localLoginShell } from './login-shell.js';
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
  * every process it started, not just the shell. A watcher ends that group
  * if the agent dies while the command runs (`watchForOrphan`).
+ *
+ * With `--sudo` it runs sudo as the remote wrapper does (`localSudoScript`):
+ * the password and the `--env` values go on sudo's standard input, never in
+ * an argv or an environment, and sudo's own lines stay out of the output.
  */
-export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs, onOutput }) => {
+export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs, onOutput, sudoPassword = null }) => {
   const done = startRun(signal);
 
   const spec = hostRunSpec(anySpec);
   if (spec === null) return done({ failure: 'a thread job cannot run as a process' });
-  if (spec.sudo !== undefined) return done({ failure: '--sudo runs commands on SSH hosts; localhost does not take it' });
   const cwd = spec.workdir ?? homedir();
   const cwdInfo = await stat(cwd).catch(() => null);
   if (!cwdInfo?.isDirectory()) return done({ failure: `working directory ${cwd} does not exist` });
@@ -31,25 +47,52 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
 
   const scriptDir = spec.command.kind === 'script' ? await mkdtemp(join(tmpdir(), 'fleet-script-')) : null;
   try {
-    const { file, args, argv0 } = await commandFor(spec, scriptDir);
+    const { file, args, argv0 } = await commandFor(spec, scriptDir, stopGraceMs);
+    const sudo = spec.sudo;
     const child = spawn(file, args, {
       argv0,
       cwd,
-      // None of the agent's FLEET_ settings (its Redis password among them) reach the command.
-      env: jobEnvironment(process.env, spec.env),
+      // None of the agent's FLEET_ settings (its Redis password among them) reach the command; sudo gets them on its input.
+      env: sudo === undefined ? jobEnvironment(process.env, spec.env) : jobEnvironment(process.env, {}),
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [sudo === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(sudo === undefined ? '' : `${sudoInput(spec, sudo.askPassword ? sudoPassword : null)}\n`);
     const exit = waitForExit(child);
     const commandEnded = watchForOrphan(child, stopGraceMs);
-    void forwardWithBackpressure(child.stdout, (chunk) => onOutput('stdout', chunk));
-    void forwardWithBackpressure(child.stderr, (chunk) => onOutput('stderr', chunk));
+    let sudoPrompts = 0;
+    let wrapperError: string | null = null;
+    const preamble =
+      sudo === undefined
+        ? null
+        : new RemotePreambleFilter((marker) => {
+            if (marker.kind === 'sudo-prompt') sudoPrompts += 1;
+            else if (marker.kind === 'error') wrapperError = marker.message;
+          });
+    // Both piped (the spawn's stdio above), whatever TypeScript makes of the choice for stdin.
+    void forwardWithBackpressure(child.stdout as Readable, (chunk) => onOutput('stdout', chunk));
+    const stderrDone = forwardWithBackpressure(child.stderr as Readable, (chunk) => {
+      const rest = preamble === null ? chunk : preamble.push(chunk);
+      return rest.length > 0 ? onOutput('stderr', rest) : undefined;
+    });
     const stopGroup = () => terminateGroup(child, stopGraceMs);
     signal.addEventListener('abort', stopGroup, { once: true });
     try {
       const result = await exit;
       if (signal.aborted) killGroup(child, 'SIGKILL'); // leftovers of an interrupted command
-      return done(result);
+      if (preamble === null || sudo === undefined) return done(result);
+      await stderrDone;
+      const tail = preamble.end();
+      if (tail.length > 0) await onOutput('stderr', tail);
+      if (preamble.started || signal.aborted || result.failure !== undefined) return done(result);
+      const attempt = {
+        prompts: sudoPrompts,
+        lines: preamble.wrapperLines,
+        askPassword: sudo.askPassword,
+        exitCode: result.exitCode ?? null,
+      };
+      return done({ ...result, failure: wrapperError ?? describeSudoFailure(attempt) });
     } finally {
       commandEnded();
       signal.removeEventListener('abort', stopGroup);
@@ -62,8 +105,16 @@ export const runLocally: Executor = async ({ spec: anySpec, signal, stopGraceMs,
 async function commandFor(
   spec: RunSpec<HostCommandSpec>,
   scriptDir: string | null,
+  stopGraceMs: number,
 ): Promise<{ file: string; args: string[]; argv0?: string }> {
   const command = spec.command;
+  if (spec.sudo !== undefined && command.kind === 'shell') {
+    return {
+      file: '/bin/sh',
+      args: ['-c', localSudoScript(spec.sudo, command.line, spec.workdir, REMOTE_MARKER, wholeSeconds(stopGraceMs))],
+      argv0: 'sh',
+    };
+  }
   if (command.kind === 'shell') {
     const shell = localLoginShell();
     // sshd's argv[0] is the shell's base name, which is what error messages start with.

@@ -74,7 +74,7 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE or -c host1,host2' });
   }
   if (options.workdir !== undefined && options.workdir.trim() === '') throw new UsageError('--workdir cannot be empty');
-  if (options.sudo !== undefined) checkSudo(options.sudo, options.command, hosts);
+  if (options.sudo !== undefined) checkSudo(options.sudo, options.command);
   if (options.type !== 'remote' && (options.maxErrors !== undefined || options.batch !== undefined)) {
     throw new UsageError('--max-errors and --batch are for a fan-out over hosts (invoke)');
   }
@@ -115,12 +115,9 @@ export function parseEnvAssignments(assignments: readonly string[]): Record<stri
   return env;
 }
 
-/** `--sudo` runs a command line on SSH hosts (the wrapper's last step, see remote-sudo.ts). */
-function checkSudo(sudo: SudoSpec, command: CommandSpec, hosts: readonly HostEntry[]): void {
+/** `--sudo` runs a command line (the wrapper's last step, see remote-sudo.ts). */
+function checkSudo(sudo: SudoSpec, command: CommandSpec): void {
   if (command.kind !== 'shell') throw new UsageError('--sudo runs a command line (after --), not a --script or --thread');
-  if (hosts.length === 0 || hosts.some((host) => host.local)) {
-    throw new UsageError('--sudo runs commands on SSH hosts; localhost does not take it', { hint: 'run sudo yourself locally' });
-  }
   if (sudo.user !== null && !/^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$|^#[0-9]+$/.test(sudo.user)) {
     throw new UsageError(`--sudo ${JSON.stringify(sudo.user)} is not a user name (or #UID)`);
   }
