@@ -37,7 +37,11 @@ export async function openJobPassword(
   scope: { deployment: string; agentId: string; rootId: number },
 ): Promise<{ password: string } | { refusal: string }> {
   const why = 'no --ask-sudo-pass password was sealed to this agent';
-  if (sealing === null) return { refusal: `${why} (it has no sealing key)` };
+  if (sealing === null) {
+    return {
+      refusal: `${why}: a node's agent has no sealing key yet (fleet deploy does not make one); the password reaches agents on the controller's side only`,
+    };
+  }
   const sealed = await store.sealed.get(scope.rootId, scope.agentId);
   if (sealed === null) {
     return { refusal: `${why}: its sealing key is not vouched for by a key the invoking fleet trusts, or the job has ended` };
