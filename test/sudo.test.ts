@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { generateSealingKey, openSealedSecret, type SealedSecret } from '@fleet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
+import { everything } from './support/redis-dump.js';
 import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
 import { parseAllRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
@@ -131,24 +131,6 @@ describe('invoke --sudo', () => {
   });
 });
 
-/** Every key under the prefix, every value dumped whatever its type, as one string. */
-async function everything(client: Redis, pattern: string): Promise<string> {
-  const parts: string[] = [];
-  for (const key of await client.keys(pattern)) {
-    const type = await client.type(key);
-    parts.push(key);
-    if (type === 'string') parts.push((await client.get(key)) ?? '');
-    else if (type === 'hash') parts.push(JSON.stringify(await client.hgetall(key)));
-    else if (type === 'list') parts.push(...(await client.lrange(key, 0, -1)));
-    else if (type === 'set') parts.push(...(await client.smembers(key)));
-    else if (type === 'zset') parts.push(...(await client.zrange(key, 0, '-1')));
-    else if (type === 'stream') parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
-    const dumped = await client.dumpBuffer(key);
-    if (dumped !== null) parts.push(dumped.toString('latin1'));
-  }
-  return parts.join('\n');
-}
-
 /** What every process on this machine shows of itself: its argv and environment. */
 async function processTable(): Promise<string> {
   const parts: string[] = [];
@@ -216,14 +198,14 @@ describe('the sudo password, as an attacker with Redis and the process table see
     const copy = JSON.parse(Object.values(sealed)[0] as string) as SealedSecret;
     expect(openSealedSecret(copy, fake, { deployment: '', prefix: ssh.env.prefix, agentId: fakeId, jobId: parent.id })).toBeNull();
 
-    const during = [await everything(client, `${ssh.env.prefix}*`), await processTable()].join('\n');
+    const during = [await everything(client, `${ssh.env.prefix}*`, { dump: true }), await processTable()].join('\n');
     expect(during).toContain(ssh.env.marker); // the scans do see the job
     for (const form of encodings(PASSWORD)) expect(during).not.toContain(form);
 
     await untilState(ssh.env, parent.id, ['Completed']);
     expect(await client.exists(sealedKey)).toBe(0);
     const log = await readFile(join(ssh.env.home, 'state', 'agent.log'), 'latin1').catch(() => '');
-    const after = [await everything(client, `${ssh.env.prefix}*`), log].join('\n');
+    const after = [await everything(client, `${ssh.env.prefix}*`, { dump: true }), log].join('\n');
     for (const form of encodings(PASSWORD)) expect(after).not.toContain(form);
     await client.multi().del(`${ssh.env.prefix}:agent:${fakeId}`).srem(`${ssh.env.prefix}:agents`, fakeId).exec();
   });

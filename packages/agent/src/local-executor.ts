@@ -111,7 +111,16 @@ async function commandFor(
   if (spec.sudo !== undefined && command.kind === 'shell') {
     return {
       file: '/bin/sh',
-      args: ['-c', localSudoScript(spec.sudo, command.line, spec.workdir, REMOTE_MARKER, wholeSeconds(stopGraceMs))],
+      args: [
+        '-c',
+        localSudoScript({
+          sudo: spec.sudo,
+          line: command.line,
+          workdir: spec.workdir,
+          marker: REMOTE_MARKER,
+          graceSeconds: wholeSeconds(stopGraceMs),
+        }),
+      ],
       argv0: 'sh',
     };
   }

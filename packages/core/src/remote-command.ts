@@ -92,7 +92,13 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
   steps.push('exec 3<&0 </dev/null', `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`, 'exec 3<&-');
   if (spec.sudo !== undefined) {
     if (command.kind !== 'shell') steps.push(fail('--sudo runs a command line, not a --script'));
-    else steps.push(...sudoSteps(spec.sudo, command.line, spec.workdir, REMOTE_MARKER, (message) => fail(message), watch.graceSeconds));
+    else
+      steps.push(
+        ...sudoSteps(
+          { sudo: spec.sudo, line: command.line, workdir: spec.workdir, marker: REMOTE_MARKER, graceSeconds: watch.graceSeconds },
+          (message) => fail(message),
+        ),
+      );
     return `exec /bin/sh -c ${quoteShellWord(OWN_SESSION)} sh ${quoteShellWord(steps.join('\n'))}`;
   }
   // Positional parameters now: the variables' assignments, then what runs (the

@@ -27,18 +27,22 @@ import { quoteShellWord } from './shell-quote.js';
 /** sudo's prompt (`-p`): a wrapper marker line, never shown. */
 export const SUDO_PROMPT_MARKER = 'sudo-prompt';
 
+/** A command line to run through sudo, and how. */
+export interface SudoRun {
+  sudo: SudoSpec;
+  line: string;
+  workdir: string | null;
+  /** `REMOTE_MARKER`. */
+  marker: string;
+  /** Between the SIGTERM and the SIGKILL that end the command's processes on a stop. */
+  graceSeconds: number;
+}
+
 /** The wrapper's steps from the `start` line on, for a command line run through sudo. */
-export function sudoSteps(
-  sudo: SudoSpec,
-  line: string,
-  workdir: string | null,
-  marker: string,
-  fail: (message: string) => string,
-  graceSeconds: number,
-): string[] {
+export function sudoSteps(run: SudoRun, fail: (message: string) => string): string[] {
   return [
     `command -v sudo >/dev/null 2>&1 || ${fail('sudo is not installed on this host (or not on the PATH of the login shell)')}`,
-    `exec ${sudoCommand(sudo, line, workdir, marker, fail, graceSeconds)} <<fleet_sudo_end`,
+    `exec ${sudoCommand(run, fail)} <<fleet_sudo_end`,
     '$fleet_sudo_input',
     'fleet_sudo_end',
   ];
@@ -50,24 +54,17 @@ export function sudoSteps(
  * It says its pid first, as the remote wrapper does, so that the same
  * filter (`RemotePreambleFilter`) takes sudo's lines out of the output.
  */
-export function localSudoScript(sudo: SudoSpec, line: string, workdir: string | null, marker: string, graceSeconds: number): string {
-  const fail = (message: string) => `{ printf '${marker}error:${message}\n' >&2; exit 126; }`;
+export function localSudoScript(run: SudoRun): string {
+  const fail = (message: string) => `{ printf '${run.marker}error:${message}\n' >&2; exit 126; }`;
   return [
-    `printf '${marker}pid:%s\n' "$$" >&2`,
+    `printf '${run.marker}pid:%s\n' "$$" >&2`,
     `command -v sudo >/dev/null 2>&1 || ${fail('sudo is not installed on this machine (or not on the PATH)')}`,
-    `exec ${sudoCommand(sudo, line, workdir, marker, fail, graceSeconds)}`,
+    `exec ${sudoCommand(run, fail)}`,
   ].join('\n');
 }
 
 /** `sudo FLAGS -- /bin/sh -c INNER sh`: the shell sudo starts reads the header from its input and runs the line. */
-function sudoCommand(
-  sudo: SudoSpec,
-  line: string,
-  workdir: string | null,
-  marker: string,
-  fail: (message: string) => string,
-  graceSeconds: number,
-): string {
+function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fail: (message: string) => string): string {
   const inner = [
     readSetupHeader(fail('the set-up header did not reach the shell sudo started')),
     // As ssh TARGET@host would start: in the target's home, unless --workdir said where.
