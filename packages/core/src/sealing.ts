@@ -1,7 +1,6 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -61,16 +60,6 @@ export interface SealedSecret {
 export function generateSealingKey(): SealingKey {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
   return { privateKey, publicKey: rawX25519(publicKey) };
-}
-
-export function formatSealingKey(key: SealingKey): string {
-  return key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-}
-
-export function parseSealingKey(pem: string): SealingKey {
-  const privateKey = createPrivateKey(pem);
-  if (privateKey.asymmetricKeyType !== 'x25519') throw new Error(`not an X25519 key (${privateKey.asymmetricKeyType})`);
-  return { privateKey, publicKey: rawX25519(createPublicKey(privateKey)) };
 }
 
 /** The bytes a vouch signs: domain-separated from job signatures, and bound to one agent of one deployment. */
