@@ -18,7 +18,9 @@ cd "$(dirname "$0")/.."
 #   stop and timeout tests run beside OpenSSH (test/support/dropbear-host.ts).
 # busybox: the shell and tools of the same small hosts, which the orphan
 #   watcher's tests run under (packages/core/src/orphan-watch.test.ts).
-packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2 dropbear-bin busybox)
+# sudo: invoke --sudo's tests run the real one on the loopback hosts (the
+#   sudoers rules below let the test users become fleet-test-dash, never root).
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2 dropbear-bin busybox sudo)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -35,7 +37,10 @@ fi
 # The tests' sshd hosts log in as these unprivileged users, one per login
 # shell (bash, dash, zsh), so that commands are tested under each, as ssh
 # would run them there.
-for user_shell in fleet-test:/bin/bash fleet-test-dash:/bin/dash fleet-test-zsh:/bin/zsh; do
+# fleet-test-sudo and fleet-test-nopasswd are invoke --sudo's: see the sudoers
+# rules below. The --sudo test gives fleet-test-sudo a fresh random password
+# each run.
+for user_shell in fleet-test:/bin/bash fleet-test-dash:/bin/dash fleet-test-zsh:/bin/zsh fleet-test-sudo:/bin/bash fleet-test-nopasswd:/bin/bash; do
   test_user=${user_shell%%:*}
   if ! id "$test_user" >/dev/null 2>&1; then
     sudo=""
@@ -46,6 +51,25 @@ for user_shell in fleet-test:/bin/bash fleet-test-dash:/bin/dash fleet-test-zsh:
     $sudo usermod -p "*" "$test_user"
   fi
 done
+
+# The --sudo tests' rules: each lets one test user run commands as the
+# unprivileged fleet-test-dash only, never as root, so that the tests give
+# this machine no new way to root. fleet-test gets no rule (the "not allowed"
+# case). Checked with visudo before it goes in: a broken drop-in would break
+# every sudo on the machine.
+sudoers_rules='# Written by fleet'"'"'s scripts/bootstrap.sh for its --sudo tests.
+fleet-test-sudo ALL=(fleet-test-dash) ALL
+fleet-test-nopasswd ALL=(fleet-test-dash) NOPASSWD: ALL'
+if [ "$(cat /etc/sudoers.d/fleet-test 2>/dev/null)" != "$sudoers_rules" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "bootstrap: writing the sudoers rules of the --sudo tests (/etc/sudoers.d/fleet-test)" >&2
+  rules_file=$(mktemp)
+  printf '%s\n' "$sudoers_rules" > "$rules_file"
+  visudo -cqf "$rules_file"
+  $sudo install -m 0440 -o root -g root "$rules_file" /etc/sudoers.d/fleet-test
+  rm -f "$rules_file"
+fi
 
 export TURBO_TELEMETRY_DISABLED=1
 npm ci --no-audit --no-fund

@@ -1,27 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { everything } from './support/redis-dump.js';
 import { userSigningKey } from './support/signing.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
-
-/** Every value under a key prefix, whatever its type, as one string. */
-async function everything(client: Redis, pattern: string): Promise<string> {
-  const parts: string[] = [];
-  for (const key of await client.keys(pattern)) {
-    const type = await client.type(key);
-    parts.push(key);
-    if (type === 'string') parts.push((await client.get(key)) ?? '');
-    else if (type === 'hash') parts.push(JSON.stringify(await client.hgetall(key)));
-    else if (type === 'list') parts.push(...(await client.lrange(key, 0, -1)));
-    else if (type === 'set') parts.push(...(await client.smembers(key)));
-    else if (type === 'zset') parts.push(...(await client.zrange(key, 0, '-1')));
-    else if (type === 'stream') parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
-  }
-  return parts.join('\n');
-}
 
 describe('what Redis holds', () => {
   it('never a private key (SSH or signing), nor a password, after a fan-out over SSH', async () => {

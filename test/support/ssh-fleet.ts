@@ -16,6 +16,10 @@ export const TEST_USER = 'fleet-test';
 export const DASH_TEST_USER = 'fleet-test-dash';
 /** A third login user whose login shell is zsh, which parses a command line unlike either. */
 export const ZSH_TEST_USER = 'fleet-test-zsh';
+/** A login user that may sudo to DASH_TEST_USER (only) with its password, which the --sudo test sets (scripts/bootstrap.sh). */
+export const SUDO_TEST_USER = 'fleet-test-sudo';
+/** A login user that may sudo to DASH_TEST_USER (only) without a password. */
+export const NOPASSWD_TEST_USER = 'fleet-test-nopasswd';
 
 export interface SshHost {
   index: number;
@@ -122,7 +126,7 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
       'UsePAM no',
       'StrictModes no',
       'PermitRootLogin no',
-      `AllowUsers ${TEST_USER} ${DASH_TEST_USER} ${ZSH_TEST_USER}`,
+      `AllowUsers ${TEST_USER} ${DASH_TEST_USER} ${ZSH_TEST_USER} ${SUDO_TEST_USER} ${NOPASSWD_TEST_USER}`,
       'LogLevel ERROR',
       ...(options.withoutSftp ? [] : ['Subsystem sftp internal-sftp']),
       '',

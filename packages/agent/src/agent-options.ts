@@ -2,6 +2,7 @@ import { DEFAULTS, UsageError } from '@fleet/core';
 import type { FleetStore, RedisClient } from '@fleet/store';
 import { createSsh2Client, type SshClientFactory } from './ssh/ssh-connect.js';
 import { SshPool } from './ssh/ssh-pool.js';
+import type { AgentSealing } from './agent-sealing.js';
 import type { RanMemory } from './ran-memory.js';
 import type { TrustStore } from './trust-store.js';
 
@@ -14,6 +15,8 @@ export interface AgentOptions {
   deployment: string;
   /** The signed jobs run here before (`<stateDir>/ran`, shared with this user's other agents on this machine). */
   ranMemory: RanMemory;
+  /** Its sealing key and vouch, for `--ask-sudo-pass` (see agent-sealing.ts). @defaultValue null (no password reaches it) */
+  sealing?: AgentSealing | null;
   /** Opens another connection to the same Redis (for pub/sub). */
   connectAnother: () => Promise<RedisClient>;
   /** Jobs run at once. @defaultValue 64 */
@@ -61,6 +64,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     trust: options.trust,
     deployment: options.deployment,
     ranMemory: options.ranMemory,
+    sealing: options.sealing ?? null,
     connectAnother: options.connectAnother,
     concurrency: atLeastOne(options.concurrency ?? DEFAULTS.agentConcurrency, 'concurrency'),
     serves: options.serves ?? null,

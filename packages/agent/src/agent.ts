@@ -5,6 +5,7 @@ import { DEFAULTS, FLEET_VERSION, isRedisOutOfMemory, leafRank, nodeQueueName, s
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
+import { openJobPassword } from './agent-sealing.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
 import { executorRouter, nodeExecutorRouter } from './executor-router.js';
 import { storeLedger } from './job-ledger.js';
@@ -77,8 +78,11 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       return misplaced === null ? verdict : { ok: false, reason: misplaced };
     },
     ranMemory: options.ranMemory,
+    openSudoPassword: (claimed) =>
+      openJobPassword(store, options.sealing, { deployment: options.deployment, agentId: id, rootId: claimed.rootId }),
     log,
   });
+  const sealingIdentity = options.sealing?.identity(serves ?? id) ?? null;
   const startedAt = new Date().toISOString();
   let draining: Promise<void> | null = null;
   const info = (): AgentInfo => ({
@@ -94,6 +98,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     ...(options.redisEndpoint === '' ? {} : { redis: options.redisEndpoint }),
     idleTimeoutMs: options.idleTimeoutMs,
     draining: draining !== null,
+    ...(sealingIdentity === null ? {} : { sealing: sealingIdentity }),
     startedAt,
     heartbeatAt: new Date().toISOString(),
   });

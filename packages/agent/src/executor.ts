@@ -30,6 +30,8 @@ export interface ExecutionRequest {
   /** Between SIGTERM and SIGKILL. */
   stopGraceMs: number;
   onOutput: OutputListener;
+  /** `--ask-sudo-pass`'s password, opened from its sealed copy for this job only; null without one. Never stored, logged or put on a command line. */
+  sudoPassword?: string | null;
   /** A value a thread job produced (an `output` record); a returned promise asks the executor to wait. */
   onValue: (value: unknown) => Promise<void> | undefined;
   /** The job's stored content (a push's files), checked against the signed manifests. @defaultValue none: a push fails */

@@ -1,6 +1,7 @@
 export * from './agent.js';
 export * from './agent-heartbeat.js';
 export * from './agent-options.js';
+export * from './agent-sealing.js';
 export * from './executor.js';
 export * from './job-ledger.js';
 export * from './job-runner.js';

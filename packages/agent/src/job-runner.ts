@@ -31,6 +31,8 @@ export interface JobRunnerOptions {
   ranMemory: RanMemory;
   /** Where diagnostics go. @defaultValue nowhere */
   log?: (line: string) => void;
+  /** `--ask-sudo-pass`: opens the password sealed to this agent for a job, or says why it cannot. @defaultValue none */
+  openSudoPassword?: (claimed: ClaimedJob) => Promise<{ password: string } | { refusal: string }>;
 }
 
 /**
@@ -139,10 +141,16 @@ export class JobRunner {
     const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });
     const { onOutput, onValue } = output;
 
+    let sudoPassword: string | null = null;
+    if (spec.sudo?.askPassword === true) {
+      const opened = (await this.options.openSudoPassword?.(claimed)) ?? { refusal: 'this agent cannot open a sealed password' };
+      if ('refusal' in opened) return { state: 'Failed', exitCode: null, reason: opened.refusal };
+      sudoPassword = opened.password;
+    }
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
       const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
-      const result = await executor({ spec, input, signal: controller.signal, stopGraceMs, onOutput, onValue, content });
+      const result = await executor({ spec, input, signal: controller.signal, stopGraceMs, onOutput, onValue, content, sudoPassword });
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {

@@ -1,9 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { hasShebang, hostRunSpec, jobEnvironment, type HostCommandSpec, type RunSpec } from '@fleet/core';
+import { basename, join } from 'node:path';
+import {
+  describeSudoFailure,
+  hasShebang,
+  hostRunSpec,
+  jobEnvironment,
+  localSudoScript,
+  REMOTE_MARKER,
+  RemotePreambleFilter,
+  sudoInput,
+  wholeSeconds,
+  type HostCommandSpec,
+  type RunSpec,
+} from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
 import { watchForOrphan } from './local-orphan-watch.js';
@@ -21,8 +33,12 @@ import { stageInput } from './staged-input.js';
  * if the agent dies while the command runs (`watchForOrphan`). Its standard
  * input is closed, or with `--stdin` a private, unlinked file holding the
  * whole input (`stageInput`).
+ *
+ * With `--sudo` it runs sudo as the remote wrapper does (`localSudoScript`):
+ * the password and the `--env` values go on sudo's standard input, never in
+ * an argv or an environment, and sudo's own lines stay out of the output.
  */
-export const runLocally: Executor = async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput }) => {
+export const runLocally: Executor = async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, sudoPassword = null }) => {
   const done = startRun(signal);
 
   const spec = hostRunSpec(anySpec);
@@ -31,6 +47,8 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
   const cwdInfo = await stat(cwd).catch(() => null);
   if (!cwdInfo?.isDirectory()) return done({ failure: `working directory ${cwd} does not exist` });
   if (signal.aborted) return done({});
+  const sudo = spec.sudo;
+  if (sudo !== undefined && input !== null) return done({ failure: '--sudo does not take --stdin yet' });
   // --stdin's bytes are all there, and checked, before the command starts (see stageInput).
   const staged = input === null ? null : await stageInput(input);
   if (staged !== null && 'failure' in staged) return done({ failure: staged.failure });
@@ -43,28 +61,53 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
   let scriptDir: string | null = null;
   try {
     if (spec.command.kind === 'script') scriptDir = await mkdtemp(join(tmpdir(), 'fleet-script-'));
-    const { file, args, argv0 } = await commandFor(spec, scriptDir);
+    const { file, args, argv0 } = await commandFor(spec, scriptDir, stopGraceMs);
     const child = spawn(file, args, {
       argv0,
       cwd,
-      // None of the agent's FLEET_ settings (its Redis password among them) reach the command.
-      env: jobEnvironment(process.env, spec.env),
+      // None of the agent's FLEET_ settings (its Redis password among them) reach the command; sudo gets them on its input.
+      env: sudo === undefined ? jobEnvironment(process.env, spec.env) : jobEnvironment(process.env, {}),
       detached: true,
-      stdio: [stdinFile?.fd ?? 'ignore', 'pipe', 'pipe'],
+      stdio: [sudo !== undefined ? 'pipe' : (stdinFile?.fd ?? 'ignore'), 'pipe', 'pipe'],
     });
-    // The command holds its own copy of the descriptor now.
+    // The command holds its own copy of the --stdin descriptor now.
     await stdinFile?.close();
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(sudo === undefined ? '' : `${sudoInput(spec, sudo.askPassword ? sudoPassword : null)}\n`);
     const exit = waitForExit(child);
     const commandEnded = watchForOrphan(child, stopGraceMs);
-    // Both are pipes (stdio above), which the types cannot tell once stdin's mode varies.
+    let sudoPrompts = 0;
+    let wrapperError: string | null = null;
+    const preamble =
+      sudo === undefined
+        ? null
+        : new RemotePreambleFilter((marker) => {
+            if (marker.kind === 'sudo-prompt') sudoPrompts += 1;
+            else if (marker.kind === 'error') wrapperError = marker.message;
+          });
+    // Both piped (the spawn's stdio above), whatever TypeScript makes of the choice for stdin.
     void forwardWithBackpressure(child.stdout as Readable, (chunk) => onOutput('stdout', chunk));
-    void forwardWithBackpressure(child.stderr as Readable, (chunk) => onOutput('stderr', chunk));
+    const stderrDone = forwardWithBackpressure(child.stderr as Readable, (chunk) => {
+      const rest = preamble === null ? chunk : preamble.push(chunk);
+      return rest.length > 0 ? onOutput('stderr', rest) : undefined;
+    });
     const stopGroup = () => terminateGroup(child, stopGraceMs);
     signal.addEventListener('abort', stopGroup, { once: true });
     try {
       const result = await exit;
       if (signal.aborted) killGroup(child, 'SIGKILL'); // leftovers of an interrupted command
-      return done(result);
+      if (preamble === null || sudo === undefined) return done(result);
+      await stderrDone;
+      const tail = preamble.end();
+      if (tail.length > 0) await onOutput('stderr', tail);
+      if (preamble.started || signal.aborted || result.failure !== undefined) return done(result);
+      const attempt = {
+        prompts: sudoPrompts,
+        lines: preamble.wrapperLines,
+        askPassword: sudo.askPassword,
+        exitCode: result.exitCode ?? null,
+      };
+      return done({ ...result, failure: wrapperError ?? describeSudoFailure(attempt) });
     } finally {
       commandEnded();
       signal.removeEventListener('abort', stopGroup);
@@ -78,8 +121,25 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
 async function commandFor(
   spec: RunSpec<HostCommandSpec>,
   scriptDir: string | null,
+  stopGraceMs: number,
 ): Promise<{ file: string; args: string[]; argv0?: string }> {
   const command = spec.command;
+  if (spec.sudo !== undefined && command.kind === 'shell') {
+    return {
+      file: '/bin/sh',
+      args: [
+        '-c',
+        localSudoScript({
+          sudo: spec.sudo,
+          line: command.line,
+          workdir: spec.workdir,
+          marker: REMOTE_MARKER,
+          graceSeconds: wholeSeconds(stopGraceMs),
+        }),
+      ],
+      argv0: 'sh',
+    };
+  }
   if (command.kind === 'shell') {
     const shell = localLoginShell();
     // sshd's argv[0] is the shell's base name, which is what error messages start with.

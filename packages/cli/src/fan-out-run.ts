@@ -47,12 +47,15 @@ export function ownJobOptions(
  * Runs a fan-out job as invoke and push do: with `--as-job`, creates it and
  * prints it; else follows it to its end (see {@link runToEnd}). `prepare`
  * makes the request once Redis is open (a rerun reads its job, a push stores
- * its content), and may give the ids it reserved for it and `--stdin`'s bytes.
+ * its content), and may give the ids it reserved for it, `--stdin`'s bytes
+ * and the sudo password (`--ask-sudo-pass`).
  */
 export async function runFanOut(
   argv: FanOutArgs,
   settings: ReturnType<typeof settingsFrom>,
-  prepare: (context: CliContext) => Promise<{ request: JobRequest; rootId?: number; input?: LaunchOptions['input'] }>,
+  prepare: (
+    context: CliContext,
+  ) => Promise<{ request: JobRequest; rootId?: number; input?: LaunchOptions['input']; sudoPassword?: string }>,
 ): Promise<void> {
   if (argv['as-job'] && (argv.group || argv.outdir !== undefined || argv.prefix === false || argv.N)) {
     throw new UsageError('--group, --outdir and --no-prefix shape the output of a synchronous run; with --as-job, give them to receive');
@@ -64,8 +67,8 @@ export async function runFanOut(
       // Caught from before the job exists, so that a Ctrl-C while it is made still stops and removes it.
       const interrupts = sink === null ? null : new Interrupts();
       try {
-        const { request, rootId, input } = await prepare(context);
-        const job = await launchJob(context, request, { followed: sink !== null, rootId, input });
+        const { request, rootId, input, sudoPassword } = await prepare(context);
+        const job = await launchJob(context, request, { followed: sink !== null, rootId, input, sudoPassword });
         if (sink === null || interrupts === null) {
           printJobs([job], { json: argv.json, single: true });
           return;

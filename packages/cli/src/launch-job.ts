@@ -5,6 +5,7 @@ import { jobIdCount } from '@fleet/store';
 import type { CliContext } from './context.js';
 import { controllerDeployment } from './deployment.js';
 import { ensureAgent } from './ensure-agent.js';
+import { sealPassword, vouchedAgents } from './seal-password.js';
 
 export interface LaunchOptions {
   /**
@@ -26,6 +27,11 @@ export interface LaunchOptions {
    * @defaultValue ids taken now
    */
   rootId?: number;
+  /**
+   * `--ask-sudo-pass`: sealed to the agents a trusted key vouched for before
+   * any child is handed out; with none, nothing is made.
+   */
+  sudoPassword?: string;
 }
 
 /**
@@ -46,10 +52,19 @@ export async function launchJob(context: CliContext, request: JobRequest, option
     rootId ??= await context.store.jobs.reserveIds(jobIdCount(request));
     stored = { ...request, run: { ...request.run, stdin: await context.store.chunks.put(rootId, piecesOf(options.input)) } };
   }
+  const password = options.sudoPassword;
+  const recipients = password === undefined ? [] : await vouchedAgents(context, key, deployment);
+  if (password !== undefined && recipients.length === 0) {
+    throw new Error(
+      'no running agent can receive the sudo password: none has a sealing key vouched for by your signing key or a key in FLEET_TRUSTED_KEYS (agents of an older fleet have none; restart them)',
+    );
+  }
   const { job, dispatchIds } = await context.store.jobs.create(stored, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
     rootId,
   });
+  if (password !== undefined)
+    await sealPassword(context, recipients, { deployment, rootId: job.id, expiresAt: signer.expiresAt }, password);
   await context.store.dispatcher.dispatch(dispatchIds).catch(async (error: unknown) => {
     // Redis filled up between the job and its queue entries: nothing would run it
     // until memory is freed, so it is taken back (removing runs while Redis is full).

@@ -79,6 +79,16 @@ export interface RunSpec<Command extends CommandSpec = CommandSpec> {
    * command's standard input is closed.
    */
   stdin?: ContentManifest | undefined;
+  /** `--sudo`: run the command through sudo (absent: as the login user). */
+  sudo?: SudoSpec;
+}
+
+/** `invoke --sudo [USER]`, `--ask-sudo-pass`: signed with the rest of the spec; the password itself never is (see sealing.ts). */
+export interface SudoSpec {
+  /** Whom to run as; null: sudo's default (root). */
+  user: string | null;
+  /** Whether sudo gets the password the CLI asked for; without it sudo runs with `-n` and never asks. */
+  askPassword: boolean;
 }
 
 /** The `command` field of a job: what a person would type to run it. */

@@ -1,4 +1,4 @@
-import type { CommandSpec, RunSpec } from './command-spec.js';
+import type { CommandSpec, RunSpec, SudoSpec } from './command-spec.js';
 import { DEFAULTS } from './defaults.js';
 import { UsageError } from './errors.js';
 import type { HostEntry } from './host-entry.js';
@@ -35,6 +35,8 @@ export interface JobRequestOptions {
   maxOutputBytes?: number | undefined;
   /** How long the job is kept once finished. @defaultValue 7 days */
   retentionMs?: number | undefined;
+  /** `--sudo [USER]` and `--ask-sudo-pass`. @defaultValue as the login user */
+  sudo?: SudoSpec | undefined;
 }
 
 /** A job request with every default applied and every value checked. */
@@ -72,6 +74,7 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
     throw new UsageError('no hosts given', { hint: 'name hosts with -f FILE or -c host1,host2' });
   }
   if (options.workdir !== undefined && options.workdir.trim() === '') throw new UsageError('--workdir cannot be empty');
+  if (options.sudo !== undefined) checkSudo(options.sudo, options.command);
   if (options.type !== 'remote' && (options.maxErrors !== undefined || options.batch !== undefined)) {
     throw new UsageError('--max-errors and --batch are for a fan-out over hosts (invoke)');
   }
@@ -87,6 +90,7 @@ export function resolveJobRequest(options: JobRequestOptions): JobRequest {
       connectTimeoutMs:
         options.connectTimeoutSeconds === undefined ? null : secondsToMs(options.connectTimeoutSeconds, '--connect-timeout'),
       maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
+      ...(options.sudo === undefined ? {} : { sudo: options.sudo }),
     },
     throttle: options.throttle === undefined ? DEFAULTS.throttle : checkThrottle(options.throttle),
     maxErrors: options.maxErrors === undefined ? null : countOfHosts(options.maxErrors, hosts.length, '--max-errors', 0),
@@ -109,6 +113,14 @@ export function parseEnvAssignments(assignments: readonly string[]): Record<stri
     env[key] = assignment.slice(eq + 1);
   }
   return env;
+}
+
+/** `--sudo` runs a command line (the wrapper's last step, see remote-sudo.ts). */
+function checkSudo(sudo: SudoSpec, command: CommandSpec): void {
+  if (command.kind !== 'shell') throw new UsageError('--sudo runs a command line (after --), not a --script or --thread');
+  if (sudo.user !== null && !/^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$|^#[0-9]+$/.test(sudo.user)) {
+    throw new UsageError(`--sudo ${JSON.stringify(sudo.user)} is not a user name (or #UID)`);
+  }
 }
 
 function secondsToMs(seconds: number, flag: string): number {

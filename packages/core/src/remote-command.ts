@@ -2,6 +2,7 @@ import { hasShebang, type HostCommandSpec, type RunSpec } from './command-spec.j
 import { ORPHAN_WATCH, orphanWatchArgs, type OrphanWatchTimes } from './orphan-watch.js';
 import { readProcStatLines } from './proc-stat-shell.js';
 import { encodeSetupHeader, readSetupHeader } from './remote-setup-header.js';
+import { SUDO_PROMPT_MARKER, sudoInput, sudoSteps } from './remote-sudo.js';
 import { killSessionLine } from './session-kill.js';
 import { quoteShellWord } from './shell-quote.js';
 
@@ -112,6 +113,18 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
     `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`,
     'exec 3<&-',
   );
+  if (spec.sudo !== undefined) {
+    if (command.kind !== 'shell') steps.push(fail('--sudo runs a command line, not a --script'));
+    else if (spec.stdin !== undefined) steps.push(fail('--sudo does not take --stdin yet'));
+    else
+      steps.push(
+        ...sudoSteps(
+          { sudo: spec.sudo, line: command.line, workdir: spec.workdir, marker: REMOTE_MARKER, graceSeconds: watch.graceSeconds },
+          (message) => fail(message),
+        ),
+      );
+    return `exec /bin/sh -c ${quoteShellWord(OWN_SESSION)} sh ${quoteShellWord(steps.join('\n'))}`;
+  }
   // Positional parameters now: the variables' assignments, then what runs (the
   // login shell as sshd set it, or the script), taken before the user's variables
   // are exported, since they may set SHELL too.
@@ -146,7 +159,8 @@ export function inOwnSession(steps: string): string {
  * without `--stdin` the command reads /dev/null, so end of file at once, as
  * SPEC §9 asks.
  */
-export function buildRemoteInput(spec: RunSpec<HostCommandSpec>): string {
+export function buildRemoteInput(spec: RunSpec<HostCommandSpec>, sudoPassword: string | null = null): string {
+  if (spec.sudo !== undefined) return encodeSetupHeader({}, null, null, sudoInput(spec, spec.sudo.askPassword ? sudoPassword : null));
   const stdinBytes = spec.stdin?.size ?? null;
   if (spec.command.kind !== 'script') return encodeSetupHeader(spec.env, null, stdinBytes);
   return encodeSetupHeader(spec.env, Buffer.byteLength(spec.command.content), stdinBytes) + spec.command.content;
@@ -162,7 +176,7 @@ export function buildRemoteKill(pid: number, signal: 'TERM' | 'KILL'): string {
 }
 
 /** What a wrapper line says, or null for an ordinary line. */
-export type RemoteMarker = { kind: 'pid'; pid: number } | { kind: 'error'; message: string } | { kind: 'start' };
+export type RemoteMarker = { kind: 'pid'; pid: number } | { kind: 'error'; message: string } | { kind: 'start' } | { kind: 'sudo-prompt' };
 
 export function parseRemoteMarker(line: string): RemoteMarker | null {
   if (!line.startsWith(REMOTE_MARKER)) return null;
@@ -173,5 +187,6 @@ export function parseRemoteMarker(line: string): RemoteMarker | null {
   }
   if (body.startsWith('error:')) return { kind: 'error', message: body.slice(6) };
   if (body === 'start') return { kind: 'start' };
+  if (body === SUDO_PROMPT_MARKER) return { kind: 'sudo-prompt' };
   return null;
 }

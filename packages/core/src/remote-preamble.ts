@@ -32,6 +32,8 @@ export class RemotePreambleFilter {
   private heldBytes = 0;
   private seenBytes = 0;
   private overflow: number | null = null;
+  /** The lines between the pid and `start` (sudo's, with `--sudo`): the first and last 32, each cut short. */
+  private readonly wrapperLinesKept: string[] = [];
 
   constructor(
     private readonly onMarker: (marker: RemoteMarker) => void,
@@ -45,6 +47,16 @@ export class RemotePreambleFilter {
    */
   get overflowBytes(): number | null {
     return this.overflow;
+  }
+
+  /** Whether the wrapper's `start` line came: the command itself ran. */
+  get started(): boolean {
+    return this.done;
+  }
+
+  /** The last lines written between the wrapper's pid and its `start` (sudo's refusal, with `--sudo`). */
+  get wrapperLines(): readonly string[] {
+    return this.wrapperLinesKept;
   }
 
   /** The bytes held now: never much above `maxBytes` twice, whatever the host sends. */
@@ -107,6 +119,8 @@ export class RemotePreambleFilter {
   /** A line that is no marker: held while it may be the login shell's, else passed on. */
   private shellLine(line: Buffer, passed: Buffer[]): void {
     if (this.held === null) {
+      this.wrapperLinesKept.push(line.subarray(0, 500).toString('utf8'));
+      if (this.wrapperLinesKept.length > 64) this.wrapperLinesKept.splice(32, 1);
       passed.push(line, NEWLINE);
       return;
     }

@@ -18,8 +18,18 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * (see `ORPHAN_WATCH`): the input stays open for the whole run, so both are
  * read by their length, never to end of file. Without `stdin N` the command
  * itself reads /dev/null.
+ *
+ * With `--sudo`, a `sudo N` record (N lines) carries what sudo's standard
+ * input gets: the password's line when there is one, then the header again
+ * for the shell sudo starts (the `--env` values, which sudo would otherwise
+ * drop). The wrapper keeps it in a variable it never exports.
  */
-export function encodeSetupHeader(env: Record<string, string>, inputBytes: number | null = null, stdinBytes: number | null = null): string {
+export function encodeSetupHeader(
+  env: Record<string, string>,
+  inputBytes: number | null = null,
+  stdinBytes: number | null = null,
+  sudoInput: string | null = null,
+): string {
   const records = Object.entries(env).map(([name, value]) => {
     // parseEnvAssignments already refuses such names; a job built another way must not break the framing.
     if (!NAME.test(name)) throw new UsageError(`environment variable name ${JSON.stringify(name)} is not a NAME`);
@@ -27,7 +37,8 @@ export function encodeSetupHeader(env: Record<string, string>, inputBytes: numbe
   });
   const input = inputBytes === null ? '' : `input ${inputBytes}\n`;
   const stdin = stdinBytes === null ? '' : `stdin ${stdinBytes}\n`;
-  return `${records.join('')}${input}${stdin}end\n`;
+  const sudo = sudoInput === null ? '' : `sudo ${sudoInput.split('\n').length}\n${sudoInput}\n`;
+  return `${records.join('')}${input}${stdin}${sudo}end\n`;
 }
 
 /**
@@ -37,7 +48,8 @@ export function encodeSetupHeader(env: Record<string, string>, inputBytes: numbe
  * overwrite a value the user gave, whatever its name. `read` takes a pipe one
  * byte at a time, so it never consumes what follows `end`. An `input N`
  * record leaves N in `fleet_input_bytes`, a `stdin N` record in
- * `fleet_stdin_bytes` (else they are empty).
+ * `fleet_stdin_bytes` (else they are empty); a `sudo N` record leaves its
+ * lines in `fleet_sudo_input`.
  *
  * @param onIncomplete sh run when standard input ends before `end`.
  */
@@ -46,11 +58,21 @@ export function readSetupHeader(onIncomplete: string): string {
     'set --',
     'fleet_input_bytes=',
     'fleet_stdin_bytes=',
+    'fleet_sudo_input=',
     'while IFS= read -r fleet_record; do',
     '  case $fleet_record in',
     '  end) break ;;',
     "  'input '*) fleet_input_bytes=${fleet_record#input } ;;",
     "  'stdin '*) fleet_stdin_bytes=${fleet_record#stdin } ;;",
+    "  'sudo '*)",
+    '    fleet_lines=${fleet_record#sudo }',
+    '    IFS= read -r fleet_sudo_input',
+    '    while [ "$fleet_lines" -gt 1 ]; do',
+    '      IFS= read -r fleet_line',
+    '      fleet_sudo_input="$fleet_sudo_input',
+    '$fleet_line"',
+    '      fleet_lines=$((fleet_lines - 1))',
+    '    done ;;',
     "  'env '*)",
     '    fleet_name=${fleet_record#env }',
     '    fleet_lines=${fleet_name##* }',

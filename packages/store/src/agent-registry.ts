@@ -1,3 +1,4 @@
+import type { SealingIdentity } from '@fleet/core';
 import { allowOomScript, type ScriptCall } from './allow-oom-script.js';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
@@ -27,6 +28,12 @@ export interface AgentInfo {
   idleTimeoutMs?: number | null;
   /** Told to stop: it takes no new work and exits once its jobs end (missing from older agents). */
   draining?: boolean;
+  /**
+   * Its public sealing key and a trusted signing key's vouch for it: the CLI
+   * seals `--ask-sudo-pass` to it only when the vouch holds (missing from
+   * older agents, and from agents no key vouched for).
+   */
+  sealing?: SealingIdentity;
   startedAt: string;
   heartbeatAt: string;
 }

@@ -4,6 +4,7 @@ import { Dispatcher } from './dispatcher.js';
 import { JobStore } from './job-store.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { OutputStore } from './output-store.js';
+import { SealedSecrets } from './sealed-secrets.js';
 import { openBullQueue } from './work-queue.js';
 import type { RedisClient } from './redis-connection.js';
 import { Transitions } from './transitions.js';
@@ -23,6 +24,7 @@ export class FleetStore {
   readonly chunks: ChunkStore;
   readonly agents: AgentRegistry;
   readonly dispatcher: Dispatcher;
+  readonly sealed: SealedSecrets;
 
   constructor(readonly options: FleetStoreOptions) {
     this.keys = fleetKeys(options.prefix);
@@ -31,6 +33,7 @@ export class FleetStore {
     this.output = new OutputStore(options.client, this.keys);
     this.chunks = new ChunkStore(options.client, this.keys);
     this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);
+    this.sealed = new SealedSecrets(options.client, this.keys);
     this.dispatcher = new Dispatcher({
       placements: (ids) => this.jobs.placements(ids),
       agents: () => this.agents.list(),

@@ -15,5 +15,6 @@ export * from './private-state-dir.js';
 export * from './redis-choice-file.js';
 export * from './redis-connection.js';
 export * from './redis-self-report.js';
+export * from './sealed-secrets.js';
 export * from './transitions.js';
 export * from './work-queue.js';

@@ -18,6 +18,7 @@ local function pendingKey(rootId) return prefix .. ':pending:' .. rootId end
 local function outputKey(rootId) return prefix .. ':out:' .. rootId end
 local function doneKey(rootId) return prefix .. ':done:' .. rootId end
 local function followKey(rootId) return prefix .. ':follow:' .. rootId end
+local function sealedKey(rootId) return prefix .. ':sealed:' .. rootId end
 local function agentKey(agentId) return prefix .. ':agent:' .. agentId end
 local function chunksKey(rootId) return prefix .. ':chunks:' .. rootId end
 local function chunkKey(rootId, sha256) return prefix .. ':chunk:' .. rootId .. ':' .. sha256 end

@@ -41,6 +41,8 @@ export interface FleetKeys {
   routed: string;
   agent(agentId: string): string;
   agents: string;
+  /** Hash: agent id → the top-level job's secret sealed to that agent (see sealed-secrets.ts). */
+  sealed(rootId: number | string): string;
   agentSpawnLock: string;
   /**
    * The deployment id every job here is signed for, unless FLEET_DEPLOYMENT
@@ -72,6 +74,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     deadlines: `${prefix}:deadlines`,
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agents: `${prefix}:agents`,
+    sealed: (rootId) => `${prefix}:sealed:${rootId}`,
     agentSpawnLock: `${prefix}:agent-spawn`,
     deployment: `${prefix}:deployment`,
     controlChannel: `${prefix}:control`,

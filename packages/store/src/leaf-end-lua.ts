@@ -27,6 +27,8 @@ end
 -- returns at once), so that a job ending without a last line is noticed
 -- without a poll; then keeps it all for its retention.
 local function treeFinished(rootId)
+  -- The sealed secret (--ask-sudo-pass) is needed by no leaf any more.
+  redis.call('DEL', sealedKey(rootId))
   redis.call('XADD', doneKey(rootId), 'MAXLEN', 1, '*', 'id', rootId)
   expireTree(rootId)
 end

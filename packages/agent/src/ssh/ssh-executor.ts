@@ -8,6 +8,7 @@ import {
   PushReport,
   pushRunSpec,
   describePreambleOverflow,
+  describeSudoFailure,
   hostRunSpec,
   ORPHAN_HEARTBEAT,
   orphanSilenceMs,
@@ -46,7 +47,7 @@ import { resolveSshTarget } from './ssh-target.js';
  * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content }) => {
+  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content, sudoPassword = null }) => {
     const result = startRun(signal);
     const push = pushRunSpec(anySpec);
     const spec = hostRunSpec(anySpec);
@@ -68,10 +69,10 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
       if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
       const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
-        const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput);
-        // The set-up header (--env values: never on the command line), a script's text and
-        // --stdin's bytes; then the heartbeat, which must not fall among those bytes.
-        channel.write(buildRemoteInput(spec));
+        const watched = watchChannel(channel, lease, signal, stopGraceMs, onOutput, spec.sudo?.askPassword);
+        // The set-up header (--env values and the sudo password: never on the command line), a
+        // script's text and --stdin's bytes; then the heartbeat, which must not fall among those bytes.
+        channel.write(buildRemoteInput(spec, sudoPassword));
         const heartbeat = () => startChannelHeartbeat(channel, ORPHAN_HEARTBEAT, DEFAULTS.orphanHeartbeatMs);
         if (input === null) {
           heartbeat();
@@ -167,11 +168,14 @@ function watchChannel(
   signal: AbortSignal,
   stopGraceMs: number,
   onOutput: OutputListener,
+  /** Set with `--sudo`: whether sudo was given a password. */
+  sudoAskPassword?: boolean,
   stopConfirmMs: number = DEFAULTS.stopConfirmMs,
 ): Promise<Partial<RunResult>> {
   return new Promise((resolve) => {
     let pid: number | null = null;
     let wrapperError: string | null = null;
+    let sudoPrompts = 0;
     let exit: { code: number | null; signal: string | null } | null = null;
     // A channel that fails (a write the host no longer takes): the child's failure says so
     // unless the host's exit status came first. Never unheard: an 'error' with no listener ends the agent.
@@ -185,6 +189,8 @@ function watchChannel(
         if (signal.aborted) terminate();
       } else if (marker.kind === 'error') {
         wrapperError = marker.message;
+      } else if (marker.kind === 'sudo-prompt') {
+        sudoPrompts += 1;
       }
     });
 
@@ -268,7 +274,11 @@ function watchChannel(
         const tail = preamble.end();
         if (tail.length > 0) void onOutput('stderr', tail);
         if (wrapperError !== null) resolve({ failure: wrapperError, exitCode: exit?.code ?? null });
-        else if (exit === null && signal.aborted) resolve({ failure: null });
+        else if (sudoAskPassword !== undefined && exit !== null && !preamble.started && !signal.aborted) {
+          // sudo ended before the command started: it refused.
+          const attempt = { prompts: sudoPrompts, lines: preamble.wrapperLines, askPassword: sudoAskPassword, exitCode: exit.code };
+          resolve({ failure: describeSudoFailure(attempt), exitCode: exit.code });
+        } else if (exit === null && signal.aborted) resolve({ failure: null });
         else if (exit === null) resolve({ failure: channelError === null ? CONNECTION_LOST : `${CONNECTION_LOST} (${channelError})` });
         else resolve({ exitCode: exit.code, signal: exit.signal });
       });

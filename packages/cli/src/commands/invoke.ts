@@ -8,6 +8,7 @@ import { ownJobOptions, runFanOut, type FanOutJobArgs } from '../fan-out-run.js'
 import { outputFlags } from '../output/output-sink.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
 import { GROUPS_FILES_HELP } from '../host-groups-files.js';
+import { readSudoPassword } from '../sudo-password.js';
 
 interface InvokeArgs extends FanOutJobArgs {
   workdir?: string;
@@ -17,6 +18,8 @@ interface InvokeArgs extends FanOutJobArgs {
   eval?: string;
   argv?: boolean;
   stdin?: boolean;
+  sudo?: string;
+  'ask-sudo-pass'?: boolean;
   '--'?: string[];
 }
 
@@ -64,6 +67,15 @@ export const invokeCommand = {
         describe: "Read standard input to its end and give it to every host's command (pssh -I); without it, the command's input is closed",
       })
       .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
+      .option('sudo', {
+        type: 'string',
+        describe: "Run the command through sudo as USER (--sudo alone: root), as USER's login shell runs it",
+      })
+      .option('ask-sudo-pass', {
+        type: 'boolean',
+        describe:
+          "With --sudo: ask for sudo's password once, without echo (no terminal: FLEET_SUDO_PASSWORD_FILE); sealed to the agents, never stored",
+      })
       .example('$0 invoke -f computers.txt -- uname -a', 'run uname -a on every host and print HOST: line')
       .example('$0 invoke -c web1,web2 --as-job --name patch -- apt-get -y upgrade', 'start a fan-out and come back later')
       .example('$0 invoke -f computers.txt --group -- cat /etc/debian_version', 'each distinct answer once: web[1-3,7] (4)')
@@ -74,6 +86,7 @@ export const invokeCommand = {
       .example('$0 invoke --rerun-failed 7', 'once fixed, run job 7 again on the hosts where it failed')
       .example('$0 invoke -i hosts.ini -c @web -x @canary -- uptime', 'the hosts of an Ansible group, less another group')
       .example('$0 invoke -f computers.txt --stdin -- tee -a .ssh/authorized_keys < key.pub', "append a key to every host's file")
+      .example('$0 invoke -f computers.txt --sudo --ask-sudo-pass -- apt-get -y upgrade', 'as root, asking for the sudo password once')
       .epilog(GROUPS_FILES_HELP),
   handler: async (argv: InvokeArgs) => {
     preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
@@ -87,11 +100,23 @@ export const invokeCommand = {
     const conflicts = rerun === undefined ? [] : rerunConflicts(argv);
     if (conflicts.length > 0)
       throw new UsageError(`--rerun-failed takes the hosts and the command from the job; leave out ${conflicts.join(', ')}`);
+    if (argv['ask-sudo-pass'] === true && argv.sudo === undefined && rerun === undefined) {
+      throw new UsageError('--ask-sudo-pass goes with --sudo', { hint: 'fleet invoke HOSTS --sudo --ask-sudo-pass -- CMD' });
+    }
+    if (argv.stdin && argv.sudo !== undefined) {
+      throw new UsageError('--sudo does not take --stdin yet', {
+        hint: 'push the input as a file (fleet push), then read it under --sudo',
+      });
+    }
     // Read whole, under the cap, before anything is stored: past it, nothing is made (exit 2).
     const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
-    await runFanOut(argv, settings, async (context) =>
-      request === null ? rerunFailedRequest(context, String(rerun), own) : { request, input },
-    );
+    // Asked before anything is made: a missing password is bad input.
+    let sudoPassword = request?.run.sudo?.askPassword === true ? await readSudoPassword() : undefined;
+    await runFanOut(argv, settings, async (context) => {
+      const asked = request === null ? await rerunFailedRequest(context, String(rerun), own) : { request, input };
+      if (asked.request.run.sudo?.askPassword === true) sudoPassword ??= await readSudoPassword();
+      return { ...asked, sudoPassword };
+    });
   },
 };
 
@@ -119,6 +144,7 @@ async function requestFromArgs(
     timeoutSeconds: argv.timeout,
     maxOutputBytes,
     connectTimeoutSeconds: argv['connect-timeout'],
+    sudo: argv.sudo === undefined ? undefined : { user: argv.sudo === '' ? null : argv.sudo, askPassword: argv['ask-sudo-pass'] === true },
   });
 }
 
@@ -140,6 +166,7 @@ function rerunConflicts(argv: InvokeArgs): string[] {
     ['--timeout', argv.timeout !== undefined],
     ['--connect-timeout', argv['connect-timeout'] !== undefined],
     ['--stdin (a job that read its standard input is rerun with the same bytes)', argv.stdin !== undefined],
+    ['--sudo', argv.sudo !== undefined],
   ];
   return given.filter(([, present]) => present).map(([flag]) => flag);
 }

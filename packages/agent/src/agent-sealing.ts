@@ -1,0 +1,60 @@
+import { generateSealingKey, openSealedSecret, vouchFor, type SealingIdentity, type SealingKey, type SigningKey } from '@fleet/core';
+import type { FleetStore } from '@fleet/store';
+
+/**
+ * An agent's sealing key and the vouch it publishes (see core's sealing.ts).
+ * The vouch names the key's holder: the agent's id for an agent on the
+ * controller's side, the entry it serves for a node's agent (whose vouch
+ * `fleet deploy` made before the agent's id existed).
+ */
+export interface AgentSealing {
+  key: SealingKey;
+  /** The published identity, given the holder's name; null when no trusted key vouched. */
+  identity: (holder: string) => SealingIdentity | null;
+}
+
+/**
+ * An agent started by this user: a fresh key pair, in memory only (it dies
+ * with the agent), vouched for by this user's own signing key, which the
+ * CLI that seals trusts. Without a signing key (none made yet) nothing is
+ * vouched for, and jobs with a password fail on this agent, saying why.
+ */
+export function ownAgentSealing(signingKey: SigningKey | null, deployment: string, prefix: string): AgentSealing {
+  const key = generateSealingKey();
+  return {
+    key,
+    identity: (holder) => (signingKey === null ? null : vouchFor(signingKey, { deployment, prefix, agentId: holder }, key.publicKey)),
+  };
+}
+
+/**
+ * Opens the password sealed to this agent for a top-level job; a reason when
+ * there is none it can open.
+ */
+export async function openJobPassword(
+  store: FleetStore,
+  sealing: AgentSealing | null,
+  scope: { deployment: string; agentId: string; rootId: number },
+): Promise<{ password: string } | { refusal: string }> {
+  const why = 'no --ask-sudo-pass password was sealed to this agent';
+  if (sealing === null) {
+    return {
+      refusal: `${why}: a node's agent has no sealing key yet (fleet deploy does not make one); the password reaches agents on the controller's side only`,
+    };
+  }
+  const sealed = await store.sealed.get(scope.rootId, scope.agentId);
+  if (sealed === null) {
+    return { refusal: `${why}: its sealing key is not vouched for by a key the invoking fleet trusts, or the job has ended` };
+  }
+  const opened = openSealedSecret(sealed, sealing.key, {
+    deployment: scope.deployment,
+    prefix: store.keys.prefix,
+    agentId: scope.agentId,
+    jobId: scope.rootId,
+  });
+  if (opened === null)
+    return { refusal: 'the --ask-sudo-pass password sealed to this agent does not open with its key (changed in Redis?)' };
+  const password = opened.toString('utf8');
+  opened.fill(0);
+  return { password };
+}

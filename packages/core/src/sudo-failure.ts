@@ -1,0 +1,29 @@
+/**
+ * Why sudo refused to run a command, from what the wrapper saw before the
+ * command's `start` line: how many times sudo prompted (its prompt is a
+ * marker line, see `SUDO_PROMPT_MARKER`) and the lines it wrote. sudo gets
+ * the password once and then end of file, so a second prompt means the
+ * first password was wrong, whatever the language of sudo's messages.
+ */
+export interface SudoAttempt {
+  prompts: number;
+  /** The lines written between the wrapper's pid and the command's start (sudo's). */
+  lines: readonly string[];
+  askPassword: boolean;
+  exitCode: number | null;
+}
+
+export function describeSudoFailure(attempt: SudoAttempt): string {
+  if (attempt.prompts >= 2) return 'sudo: incorrect password';
+  const text = attempt.lines.join('\n');
+  if (/a password is required/.test(text)) {
+    return attempt.askPassword ? 'sudo: a password is required' : 'sudo: a password is required: add --ask-sudo-pass';
+  }
+  // sudo quotes the command line it refused, newlines and all, between the two.
+  const notAllowed = /user (\S+) is not allowed to execute [\s\S]* as (\S+) on \S+$/m.exec(text);
+  if (notAllowed !== null) return `sudo: ${notAllowed[1]} is not allowed to run commands as ${notAllowed[2]} on this host`;
+  const refusal = /(\S+) is not in the sudoers file|(\S+) may not run sudo/.exec(text);
+  if (refusal !== null) return `sudo: ${refusal[1] ?? refusal[2]} is not allowed to run sudo on this host`;
+  const said = attempt.lines.filter((line) => line.startsWith('sudo:')).at(-1);
+  return said ?? `sudo failed before the command started (exit status ${attempt.exitCode ?? 'unknown'})`;
+}

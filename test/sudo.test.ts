@@ -1,0 +1,212 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateSealingKey, openSealedSecret, type SealedSecret } from '@fleet/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { until } from './support/poll.js';
+import { everything } from './support/redis-dump.js';
+import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
+import { parseAllRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { useSshFleet } from './support/use-ssh-fleet.js';
+
+const ssh = useSshFleet(2);
+/** The only user the test users may become (scripts/bootstrap.sh's sudoers rules). */
+const TARGET = 'fleet-test-dash';
+/** Set fresh for each run: no password of this test lives anywhere but here and /etc/shadow. */
+const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+
+beforeAll(async () => {
+  // On chpasswd's standard input, never on a command line.
+  const child = execFile('chpasswd');
+  child.stdin?.end(`${SUDO_TEST_USER}:${PASSWORD}\n`);
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  expect(code).toBe(0);
+});
+
+async function passwordFile(password: string): Promise<string> {
+  const path = join(ssh.env.home, 'sudo-password');
+  await writeFile(path, `${password}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** A synchronous `invoke --json` on both hosts as `user`: its exit code, output lines and end records. */
+async function invokeAs(user: string, flags: string[], command: string, password: string | null = null) {
+  const hosts = ssh.fleet.entries.map((entry) => `${user}@${entry}`).join(',');
+  const env = password === null ? {} : { FLEET_SUDO_PASSWORD_FILE: await passwordFile(password) };
+  const result = await ssh.env.fleet(['invoke', '-c', hosts, ...flags, '--json', '--', command], { env });
+  const records = parseAllRecords(result.stdout);
+  const ends = records.filter((record) => record.stream === 'end').map((record) => record.data as { state: string; reason: string | null });
+  const lines = records.filter((record) => record.stream === 'stdout' || record.stream === 'stderr').map((record) => String(record.data));
+  return { code: result.code, stderr: result.stderr, stdout: result.stdout, ends, lines };
+}
+
+describe('invoke --sudo', () => {
+  it('runs the line as the target user with the password, sudo unseen, --env intact', async () => {
+    const run = await invokeAs(
+      SUDO_TEST_USER,
+      ['--sudo', TARGET, '--ask-sudo-pass', '--env', 'GREETING=hello world'],
+      'id -un; echo "$GREETING"; echo "$HOME"',
+      PASSWORD,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.ends.map((end) => end.state)).toEqual(['Completed', 'Completed']);
+    expect(run.lines.sort()).toEqual([TARGET, TARGET, `/home/${TARGET}`, `/home/${TARGET}`, 'hello world', 'hello world'].sort());
+    for (const unseen of ['\u001e', 'sudo-prompt', 'password']) expect(run.stdout + run.stderr).not.toContain(unseen);
+  });
+
+  it('fails each host with "sudo: incorrect password" on a wrong one, without hanging', async () => {
+    const run = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET, '--ask-sudo-pass'], 'id -un', `${PASSWORD}-wrong`);
+    expect(run.code).toBe(1);
+    expect(run.ends).toEqual([
+      { state: 'Failed', exitCode: 1, reason: 'sudo: incorrect password' },
+      { state: 'Failed', exitCode: 1, reason: 'sudo: incorrect password' },
+    ]);
+    expect(run.stdout).not.toContain('sudo-prompt');
+  });
+
+  it('runs NOPASSWD rules without --ask-sudo-pass, and ends as the command did', async () => {
+    const run = await invokeAs(NOPASSWD_TEST_USER, ['--sudo', TARGET], 'id -un');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines).toEqual([TARGET, TARGET]);
+    const failed = await invokeAs(NOPASSWD_TEST_USER, ['--sudo', TARGET], 'exit 3');
+    expect(failed.ends).toEqual([
+      { state: 'Failed', exitCode: 3, reason: 'exit code 3' },
+      { state: 'Failed', exitCode: 3, reason: 'exit code 3' },
+    ]);
+  });
+
+  it('says to add --ask-sudo-pass where sudo wants a password', async () => {
+    const run = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET], 'id -un');
+    expect(run.code).toBe(1);
+    for (const end of run.ends) expect(end).toMatchObject({ state: 'Failed', reason: 'sudo: a password is required: add --ask-sudo-pass' });
+    // fleet-test has no sudo rule at all: sudo asks for a password before it says so, as it does to anyone.
+    const none = await invokeAs(TEST_USER, ['--sudo', TARGET], 'id -un');
+    for (const end of none.ends) expect(end.reason).toContain('add --ask-sudo-pass');
+  });
+
+  it('says when the user may not become the target', async () => {
+    const run = await invokeAs(SUDO_TEST_USER, ['--sudo', '--ask-sudo-pass'], 'id -un', PASSWORD);
+    expect(run.code).toBe(1);
+    for (const end of run.ends) {
+      expect(end).toMatchObject({ state: 'Failed', reason: `sudo: ${SUDO_TEST_USER} is not allowed to run commands as root on this host` });
+    }
+  });
+
+  it('runs on localhost too, through the local sudo, --env on its input', async () => {
+    // The tests run as root, whom sudo lets become anyone without a password.
+    const result = await ssh.env.fleet([
+      'invoke',
+      '-c',
+      'localhost',
+      '--sudo',
+      TARGET,
+      '--env',
+      'WHO=x y',
+      '--',
+      'id -un; echo "$WHO"; echo "$SHELL"',
+    ]);
+    expect([result.code, result.stdout], result.stderr).toEqual([0, `localhost: ${TARGET}\nlocalhost: x y\nlocalhost: /bin/dash\n`]);
+  });
+
+  it('stops a command run through sudo: sudo passes the SIGTERM on', async () => {
+    const host = `${NOPASSWD_TEST_USER}@${ssh.fleet.entries[0] as string}`;
+    const parent = await ssh.env.json<JobJson>(['invoke', '-c', host, '--sudo', TARGET, '--as-job', '--', `${ssh.env.sleep} 60`]);
+    await until(async () => (await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to run' });
+    expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
+    await untilState(ssh.env, parent.id, ['Stopped']);
+    // The clean-up fails the test if a process with the marker (the sleep, as fleet-test-dash) is left.
+    await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to end' });
+  });
+
+  it('refuses bad input before anything runs', async () => {
+    const noPassword = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--sudo', '--ask-sudo-pass', '--', 'true']);
+    expect([noPassword.code, noPassword.stderr]).toEqual([2, expect.stringContaining('FLEET_SUDO_PASSWORD_FILE')]);
+    const script = join(ssh.env.home, 'script.sh');
+    await writeFile(script, 'id -un\n');
+    const withScript = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--sudo', '--script', script]);
+    expect([withScript.code, withScript.stderr]).toEqual([2, expect.stringContaining('--sudo runs a command line')]);
+    const alone = await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--ask-sudo-pass', '--', 'true']);
+    expect([alone.code, alone.stderr]).toEqual([2, expect.stringContaining('--ask-sudo-pass goes with --sudo')]);
+  });
+});
+
+/** What every process on this machine shows of itself: its argv and environment. */
+async function processTable(): Promise<string> {
+  const parts: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    for (const file of ['cmdline', 'environ']) parts.push(await readFile(`/proc/${pid}/${file}`, 'latin1').catch(() => ''));
+  }
+  return parts.join('\n');
+}
+
+/** The password in each encoding a leak might take. */
+function encodings(password: string): string[] {
+  const bytes = Buffer.from(password, 'utf8');
+  return [
+    password,
+    bytes.toString('hex'),
+    bytes.toString('base64').replace(/=+$/, ''),
+    bytes.toString('base64url'),
+    Buffer.from(password, 'utf16le').toString('latin1'),
+  ];
+}
+
+describe('the sudo password, as an attacker with Redis and the process table sees it', () => {
+  it('is nowhere to be read during or after the job; a fake agent gets nothing it can open', async () => {
+    const client = ssh.redis.client();
+    // Start this user's agent first, so that the fake one below is there when the password is sealed.
+    expect((await ssh.env.fleet(['invoke', '-c', ssh.fleet.entries[0] as string, '--', 'true'])).code).toBe(0);
+    // A Redis writer registers an agent of its own, with a sealing key and a made-up vouch.
+    const fake = generateSealingKey();
+    const fakeId = 'attacker-1-abcdef';
+    const now = new Date().toISOString();
+    const fakeInfo = {
+      id: fakeId,
+      host: 'attacker',
+      version: '0.3.0',
+      pid: 2 ** 31 - 2, // no such process: the test's clean-up looks for agents' pids
+      concurrency: 1,
+      serves: null,
+      running: 0,
+      sealing: { publicKey: fake.publicKey, vouchKeyId: 'SHA256:forged', vouch: randomBytes(64).toString('base64') },
+      startedAt: now,
+      heartbeatAt: now,
+    };
+    await client.set(`${ssh.env.prefix}:agent:${fakeId}`, JSON.stringify(fakeInfo), 'PX', 120_000);
+    await client.sadd(`${ssh.env.prefix}:agents`, fakeId);
+
+    const hosts = ssh.fleet.entries.map((entry) => `${SUDO_TEST_USER}@${entry}`).join(',');
+    const made = await ssh.env.fleet(
+      ['invoke', '-c', hosts, '--sudo', TARGET, '--ask-sudo-pass', '--as-job', '--json', '--', `${ssh.env.sleep} 3; id -un`],
+      {
+        env: { FLEET_SUDO_PASSWORD_FILE: await passwordFile(PASSWORD) },
+      },
+    );
+    const parent = JSON.parse(made.stdout) as JobJson;
+    await until(
+      async () => (await untilState(ssh.env, parent.id, ['Running'])) && (await processTable()).includes(`${ssh.env.marker}-sleep`),
+      {
+        what: 'the command to run as the target user',
+      },
+    );
+    const sealedKey = `${ssh.env.prefix}:sealed:${parent.id}`;
+    const sealed = await client.hgetall(sealedKey);
+    // Sealed to this user's own agent only: the fake one has no valid vouch.
+    expect(Object.keys(sealed)).toHaveLength(1);
+    expect(Object.keys(sealed)).not.toContain(fakeId);
+    const copy = JSON.parse(Object.values(sealed)[0] as string) as SealedSecret;
+    expect(openSealedSecret(copy, fake, { deployment: '', prefix: ssh.env.prefix, agentId: fakeId, jobId: parent.id })).toBeNull();
+
+    const during = [await everything(client, `${ssh.env.prefix}*`, { dump: true }), await processTable()].join('\n');
+    expect(during).toContain(ssh.env.marker); // the scans do see the job
+    for (const form of encodings(PASSWORD)) expect(during).not.toContain(form);
+
+    await untilState(ssh.env, parent.id, ['Completed']);
+    expect(await client.exists(sealedKey)).toBe(0);
+    const log = await readFile(join(ssh.env.home, 'state', 'agent.log'), 'latin1').catch(() => '');
+    const after = [await everything(client, `${ssh.env.prefix}*`, { dump: true }), log].join('\n');
+    for (const form of encodings(PASSWORD)) expect(after).not.toContain(form);
+    await client.multi().del(`${ssh.env.prefix}:agent:${fakeId}`).srem(`${ssh.env.prefix}:agents`, fakeId).exec();
+  });
+});
