@@ -1,0 +1,202 @@
+// fleet push against parallel-scp and clush --copy, on the tests' loopback
+// sshd fleet, in one run, tools alternating. Writes bench/TRANSFER.md. Not
+// part of npm test.
+//
+// Settings (environment): BENCH_TRANSFER_HOSTS (default 100),
+// BENCH_PUSH_MB (the pushed file's size, default 100), BENCH_ROUNDS (runs
+// per tool, default 3), BENCH_OUT_DIR (where the report goes, default bench/).
+//
+// Every host has a HOME of its own (sshd SetEnv), as separate machines would,
+// and every tool writes into `$HOME/bench-push/` there: fleet with `~/`, the
+// peers through scp's original protocol (`scp -O`), whose remote path the
+// remote shell expands (SFTP mode would resolve it against the login user's
+// passwd home, which the loopback hosts share). Each run starts from empty
+// destinations, so no tool finds the file already there.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pMap from 'p-map';
+import { until } from '../test/support/poll.js';
+import { startSshFleet, TEST_USER } from '../test/support/ssh-fleet.js';
+import { FLEET, reportFile } from './paths.js';
+import { installPeers } from './peers.js';
+import { benchRedis } from './redis.js';
+import { median, targetTable, timeTable, type Series, type Target } from './report.js';
+
+const run = promisify(execFile);
+const HOSTS = Number(process.env.BENCH_TRANSFER_HOSTS ?? 100);
+const PUSH_MB = Number(process.env.BENCH_PUSH_MB ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PARALLEL = 32;
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+installPeers(log);
+const work = await mkdtemp(join(tmpdir(), 'fleet-transfer-'));
+log(`starting ${HOSTS} sshd hosts`);
+const fleet = await startSshFleet(HOSTS, { sshdOptions: ['MaxStartups=100:30:200'] });
+const redis = await benchRedis();
+let agent: ChildProcess | null = null;
+process.once('exit', () => {
+  agent?.kill('SIGKILL');
+  for (const host of fleet.hosts) host.process?.kill('SIGKILL');
+});
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  HOME: join(work, 'home'),
+  FLEET_REDIS_URL: redis.url,
+  FLEET_PREFIX: '{bench}',
+  FLEET_STATE_DIR: join(work, 'state'),
+  FLEET_SSH_CONFIG: fleet.sshConfig,
+};
+await mkdir(env.HOME as string);
+const hostsFile = join(work, 'hosts');
+await writeFile(hostsFile, `${fleet.entries.join('\n')}\n`);
+
+const source = join(work, 'big.bin');
+await writeFile(source, randomBytes(PUSH_MB * 1_000_000));
+const sourceHash = createHash('sha256')
+  .update(await readFile(source))
+  .digest('hex');
+const { uid, gid } = await userIds(TEST_USER);
+const destination = (home: string) => join(home, 'bench-push');
+
+async function userIds(user: string): Promise<{ uid: number; gid: number }> {
+  const { stdout } = await run('id', [user]);
+  return { uid: Number(/uid=(\d+)/.exec(stdout)?.[1]), gid: Number(/gid=(\d+)/.exec(stdout)?.[1]) };
+}
+
+/** Empty destination directories on every host, owned by the login user. */
+async function emptyDestinations(): Promise<void> {
+  await pMap(
+    fleet.hosts,
+    async (host) => {
+      await rm(destination(host.home), { recursive: true, force: true });
+      await mkdir(destination(host.home));
+      await chown(destination(host.home), uid, gid);
+    },
+    { concurrency: 16 },
+  );
+}
+
+/** Every host has the file, byte for byte: a tool that did not deliver is not timed as if it had. */
+async function checkDelivered(tool: string): Promise<void> {
+  await pMap(
+    fleet.hosts,
+    async (host) => {
+      const hash = createHash('sha256')
+        .update(await readFile(join(destination(host.home), 'big.bin')))
+        .digest('hex');
+      if (hash !== sourceHash) throw new Error(`${tool}: ${host.address} has a different big.bin`);
+    },
+    { concurrency: 4 },
+  );
+}
+
+/** Runs a command; returns its wall time in seconds, and fails the bench if it did. */
+async function timed(command: string, args: string[]): Promise<number> {
+  const began = performance.now();
+  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const seconds = (performance.now() - began) / 1000;
+  if (code !== 0) throw new Error(`${command} ${args.slice(0, 6).join(' ')} ... exited ${code}: ${stderr}`);
+  return seconds;
+}
+
+async function startAgent(): Promise<void> {
+  agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
+  const pid = agent.pid as number;
+  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`), {
+    what: 'the agent to register',
+  });
+}
+
+const scpOptions = `-O -F ${fleet.sshConfig}`;
+const tools: { name: string; push: () => Promise<number> }[] = [
+  {
+    name: 'fleet',
+    push: () => timed(process.execPath, [FLEET, 'push', '-f', hostsFile, '--throttle', String(PARALLEL), source, '~/bench-push/']),
+  },
+  {
+    name: 'parallel-scp',
+    push: () => timed('parallel-scp', ['-h', hostsFile, '-p', String(PARALLEL), '-t', '0', '-x', scpOptions, source, '$HOME/bench-push/']),
+  },
+  {
+    name: 'clush --copy',
+    push: () =>
+      timed('clush', [
+        '-w',
+        fleet.entries.join(','),
+        '-f',
+        String(PARALLEL),
+        '-o',
+        scpOptions,
+        '--copy',
+        source,
+        '--dest',
+        '$HOME/bench-push/',
+      ]),
+  },
+];
+
+await startAgent();
+const push: Series[] = tools.map((tool) => ({ tool: tool.name, runs: [] }));
+for (let round = 0; round < ROUNDS; round += 1) {
+  const order = [...tools.slice(round % tools.length), ...tools.slice(0, round % tools.length)];
+  for (const tool of order) {
+    await emptyDestinations();
+    const seconds = await tool.push();
+    await checkDelivered(tool.name);
+    push.find((entry) => entry.tool === tool.name)?.runs.push(seconds);
+    log(`push ${PUSH_MB} MB to ${HOSTS} hosts, round ${round + 1}: ${tool.name} ${seconds.toFixed(2)} s`);
+  }
+}
+
+// TypeScript cannot see startAgent set it.
+const running = agent as ChildProcess | null;
+if (running !== null) {
+  const exited = new Promise((resolve) => running.once('exit', resolve));
+  running.kill('SIGTERM');
+  await exited;
+  agent = null;
+}
+await redis.stop();
+await pMap(fleet.hosts, (host) => rm(destination(host.home), { recursive: true, force: true }), { concurrency: 16 });
+await fleet.close();
+await rm(work, { recursive: true, force: true });
+
+const fleetMedian = median(push[0]?.runs ?? []);
+const targets: Target[] = push.slice(1).map((entry) => ({
+  what: `push ${PUSH_MB} MB to ${HOSTS} hosts: fleet / ${entry.tool}`,
+  value: fleetMedian / median(entry.runs),
+  bound: 1,
+  unit: '×',
+}));
+const report = `# Moving files: fleet push against parallel-scp and clush --copy
+
+One run of \`BENCH_ONLY=transfer.ts npm run bench\` on the tests' loopback sshd fleet (one OpenSSH
+sshd per host on 127.0.x.y, all on this machine), every tool at parallelism ${PARALLEL}, tools
+alternating round by round. The ratios within one run are what to compare.
+
+- Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.
+- Run: ${new Date().toISOString()}, ${ROUNDS} rounds; one random file of ${PUSH_MB} MB to ${HOSTS} hosts,
+  into an empty \`$HOME/bench-push/\` on each, checked byte for byte on every host after every run.
+- fleet: \`fleet push -f HOSTS --throttle ${PARALLEL} FILE '~/bench-push/'\`, the CLI's whole life (the
+  file's upload into Redis included) with one agent already running.
+- parallel-scp: \`parallel-scp -p ${PARALLEL} -x '-O -F ssh_config' FILE '$HOME/bench-push/'\`;
+  clush: \`clush -f ${PARALLEL} -o '-O -F ssh_config' --copy FILE --dest '$HOME/bench-push/'\`.
+
+## Targets
+
+${targetTable(targets)}
+
+## Push ${PUSH_MB} MB to ${HOSTS} hosts
+
+${timeTable(push)}
+`;
+await writeFile(reportFile('TRANSFER.md'), report);
+process.stdout.write(report);
