@@ -9,14 +9,21 @@ import type { ContentManifest } from './content-manifest.js';
  * of lines, then its lines, as the set-up header sends values:
  *
  * - `dest LINES PLACE_AS PRESERVE` and the destination (`~/` taken off: the
- *   receiver runs in the home directory). PLACE_AS is 1 when a single entry
- *   may take the destination's name (see {@link pushTarget}).
- * - `dir INDEX MODE LINES` and its name: made if missing.
+ *   receiver runs in the home directory; a relative one starts `./`, so no
+ *   name is taken for an option). PLACE_AS (see {@link placeAs}): 0, the
+ *   entries go into the destination; 1, a single entry takes the
+ *   destination's name unless a directory of that name exists; 2, a single
+ *   directory is the destination, whether or not it exists.
+ * - `dir INDEX MODE LINES` and its name: made if missing (mode 0700, so that
+ *   its content can be written whatever its final mode).
  * - `file INDEX MODE SIZE SHA256 STAMP LINES` and its name, then SIZE bytes,
  *   then `commit`. STAMP is the mtime for `touch -t` (UTC), or `-`.
  * - `link INDEX LINES TARGET_LINES`, its name and its target.
- * - `time INDEX STAMP LINES` and a directory's name, after everything in it
- *   (with `-p`: writing in a directory changes its mtime).
+ * - `done INDEX MODE STAMP LINES` and a directory's name, after everything
+ *   in it (children before parents): the directory gets its final mode (a
+ *   0555 directory could not be written in before) when the receiver made
+ *   it or with `-p`, and its mtime with `-p` (writing in a directory changes
+ *   its mtime). STAMP is `-` without `-p`.
  * - `end`.
  */
 export type PushFrame = { kind: 'text'; text: string } | { kind: 'content'; manifest: ContentManifest };
@@ -25,7 +32,7 @@ export function pushFrames(command: PushCommandSpec): PushFrame[] {
   const frames: PushFrame[] = [];
   const text = (line: string) => frames.push({ kind: 'text', text: line });
   const { name: dest, lines: destLines } = counted(receiverPath(command.dest));
-  text(`dest ${destLines} ${placeAs(command) ? 1 : 0} ${command.preserve ? 1 : 0}\n${dest}\n`);
+  text(`dest ${destLines} ${placeAs(command)} ${command.preserve ? 1 : 0}\n${dest}\n`);
   command.entries.forEach((entry, index) => {
     const { name, lines } = counted(entry.path);
     const mode = entry.mode.toString(8);
@@ -41,12 +48,11 @@ export function pushFrames(command: PushCommandSpec): PushFrame[] {
       text('commit\n');
     }
   });
-  if (command.preserve) {
-    const dirs = command.entries.map((entry, index) => ({ entry, index })).filter(({ entry }) => entry.type === 'dir');
-    for (const { entry, index } of dirs.reverse()) {
-      const { name, lines } = counted(entry.path);
-      text(`time ${index} ${touchStamp(entry.mtime)} ${lines}\n${name}\n`);
-    }
+  const dirs = command.entries.map((entry, index) => ({ entry, index })).filter(({ entry }) => entry.type === 'dir');
+  for (const { entry, index } of dirs.reverse()) {
+    const { name, lines } = counted(entry.path);
+    const stamp = command.preserve ? touchStamp(entry.mtime) : '-';
+    text(`done ${index} ${entry.mode.toString(8)} ${stamp} ${lines}\n${name}\n`);
   }
   text('end\n');
   return frames;
@@ -56,21 +62,34 @@ function counted(name: string): { name: string; lines: number } {
   return { name, lines: name.split('\n').length };
 }
 
-/** The destination as the receiver takes it: `~/` (and `~`) off, relative to the home directory it runs in; trailing slashes off. */
+/**
+ * The destination as the receiver takes it: `~/` (and `~`) off, relative to
+ * the home directory it runs in, as `./NAME` (a first name starting with
+ * `-` must not reach mktemp or mv as an option); trailing slashes off.
+ */
 function receiverPath(dest: string): string {
   const local = dest === '~' ? '.' : dest.startsWith('~/') ? dest.slice(2) || '.' : dest;
-  return local.replace(/\/+$/, '') || (local.startsWith('/') ? '' : '.');
+  const trimmed = local.replace(/\/+$/, '') || (local.startsWith('/') ? '' : '.');
+  return trimmed.startsWith('/') || trimmed === '.' ? trimmed : `./${trimmed}`;
 }
 
 /**
- * Whether the only top-level entry may take the destination's name when no
- * directory of that name exists (`push app.conf /etc/app.conf`), as `cp`
- * and `scp` do; several entries, or a destination written with a trailing
- * slash, must go into a directory that exists.
+ * How the entries take the destination, decided by the command's words
+ * alone so that a push run twice lands in the same place:
+ * - 0: several entries, or a destination written with a trailing slash (or
+ *   `~`), go into a directory that exists.
+ * - 1: the only top-level entry, a file or link, takes the destination's
+ *   name when no directory of that name exists (`push app.conf
+ *   /etc/app.conf`), else goes into it, as `cp` and `scp` do.
+ * - 2: the only top-level entry, a directory, IS the destination (made if
+ *   missing, its content merged into it if it exists), as `cp -rT` or
+ *   `rsync conf/ dest`: `push -r conf ~/conf.new` fills ~/conf.new, the
+ *   first time and every time after, never ~/conf.new/conf.
  */
-function placeAs(command: PushCommandSpec): boolean {
+function placeAs(command: PushCommandSpec): 0 | 1 | 2 {
   const tops = command.entries.filter((entry) => !entry.path.includes('/'));
-  return tops.length === 1 && !command.dest.endsWith('/') && command.dest !== '~';
+  if (tops.length !== 1 || command.dest.endsWith('/') || command.dest === '~') return 0;
+  return tops[0]?.type === 'dir' ? 2 : 1;
 }
 
 /** `touch -t` for a time in seconds, read with TZ=UTC0: CCYYMMDDhhmm.SS. */

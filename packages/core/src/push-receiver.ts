@@ -4,9 +4,12 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  * The receiving end of a push: a POSIX sh script (dash, bash, BusyBox ash)
  * that reads the push's frames (see push-frames.ts) from standard input and
  * writes each entry on the host. It needs only what every Linux host has:
- * `head -c`, `wc`, `mktemp`, `mv`, `chmod`, `mkdir`, `ln`, `touch`, `stat`,
- * `readlink`, and `sha256sum` (coreutils or BusyBox) to tell an unchanged
- * file; without it every file counts as changed. It runs over an SSH exec
+ * `dd` (with `iflag=fullblock`), `wc`, `mktemp`, `mv`, `rm`, `chmod`,
+ * `chown`, `mkdir`, `ln`, `touch`, `stat`, `readlink`, and `sha256sum`
+ * (coreutils or BusyBox) to tell an unchanged file; without it every file
+ * counts as changed. Content is read with `dd` in whole blocks, never
+ * `head -c`: BusyBox's head reads ahead through stdio and would eat the
+ * frames after the file. It runs over an SSH exec
  * channel (no SFTP subsystem needed) or, for `localhost` and node agents,
  * under a local /bin/sh.
  *
@@ -16,7 +19,19 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  *   mtime) and renamed into place with `mv -f`: a host sees the old file or
  *   the new one, never part of one. Input that ends first (the agent
  *   stopped, the connection dropped) leaves no file under the real name:
- *   the temporary file is removed on exit, and on TERM, HUP and INT.
+ *   the temporary file is removed on exit, and on TERM, HUP and INT, and
+ *   before a failure is printed (SIGPIPE is ignored: a receiver whose
+ *   reader is gone must still reach its clean-up, not die printing).
+ * - A symbolic link already on the host at an entry's path is never
+ *   followed: a `dir` entry there fails ("is a symbolic link on the host");
+ *   a file or link replaces the link itself (a rename replaces a link to a
+ *   file at once; a link to a directory is removed first, as `mv` would
+ *   move into it); modes and times are set only on what is not a link. The
+ *   destination the user wrote may itself be a link, and is followed.
+ * - A replaced file keeps its owner and group where the receiver may give
+ *   them (as root), and without `-p` its mode.
+ * - Directories are made 0700 and get their final mode in the `done` frame
+ *   after their content, so a 0555 directory in a tree can be filled.
  * - A file whose size and SHA-256 already match is not rewritten (its bytes
  *   are read and dropped).
  * - It reports on stdout, after the wrapper's stdout marker: `placed into`
@@ -28,11 +43,21 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  */
 const RECEIVER = String.raw`
 fleet_tmp=
-trap '[ -z "$fleet_tmp" ] || rm -f -- "$fleet_tmp"' EXIT
+fleet_drop_tmp() { [ -z "$fleet_tmp" ] || rm -f -- "$fleet_tmp"; fleet_tmp=; }
+trap fleet_drop_tmp EXIT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 trap 'exit 130' INT
-fleet_fail() { printf '${REMOTE_MARKER}error:%s\n' "$1" >&2; exit 1; }
+trap '' PIPE
+fleet_fail() { fleet_drop_tmp; printf '${REMOTE_MARKER}error:%s\n' "$1" >&2; exit 1; }
+fleet_copy() {
+  fleet_blocks=$(($1 / 1048576))
+  fleet_rest=$(($1 % 1048576))
+  if [ "$fleet_blocks" -gt 0 ]; then dd bs=1048576 count="$fleet_blocks" iflag=fullblock || return 1; fi
+  if [ "$fleet_rest" -gt 0 ]; then dd bs="$fleet_rest" count=1 iflag=fullblock || return 1; fi
+  return 0
+}
+fleet_linked() { [ "$fleet_target" != "$fleet_dest" ] && [ -h "$fleet_target" ]; }
 fleet_cut() { fleet_fail "entry $fleet_index: the transfer was cut before the file was whole"; }
 fleet_read_value() {
   IFS= read -r fleet_value || return 1
@@ -59,6 +84,9 @@ fleet_tmp_beside() {
   fleet_fail "entry $fleet_index: cannot create a temporary file in its directory"
 }
 fleet_place() {
+  if [ -h "$fleet_target" ] && [ -d "$fleet_target" ]; then
+    rm -f -- "$fleet_target" 2>/dev/null || fleet_fail "entry $fleet_index: cannot replace the symbolic link"
+  fi
   fleet_mv_error=$(mv -f -- "$fleet_tmp" "$fleet_target" 2>&1) || fleet_fail "entry $fleet_index: cannot rename into place: $(printf '%s' "$fleet_mv_error" | tr '\n' ' ')"
   fleet_tmp=
 }
@@ -67,6 +95,7 @@ fleet_set_time() {
   TZ=UTC0 touch -t "$2" -- "$1" 2>/dev/null || fleet_fail "entry $fleet_index: cannot set its modification time"
 }
 fleet_has_sha256=
+fleet_made=
 if command -v sha256sum >/dev/null 2>&1; then fleet_has_sha256=1; fi
 printf '${REMOTE_STDOUT_MARKER.replace('\n', '\\n')}'
 printf '${REMOTE_MARKER}pid:%s\n' "$$" >&2
@@ -77,7 +106,10 @@ case $fleet_dest in
 /*) ;;
 *) cd "${'$'}{HOME:-.}" 2>/dev/null || fleet_fail 'dest: the home directory is not there' ;;
 esac
-if [ -d "${'$'}{fleet_dest:-/}" ]; then
+if [ "$fleet_place_as" = 2 ]; then
+  fleet_into=
+  echo 'placed as'
+elif [ -d "${'$'}{fleet_dest:-/}" ]; then
   fleet_into=1
   echo 'placed into'
 elif [ "$fleet_place_as" = 1 ]; then
@@ -92,7 +124,7 @@ while IFS=' ' read -r fleet_word fleet_index fleet_a fleet_b fleet_c fleet_d fle
   file) fleet_read_value "$fleet_e" || fleet_cut ;;
   dir) fleet_read_value "$fleet_b" || fleet_cut ;;
   link) fleet_read_value "$fleet_a" || fleet_cut ;;
-  time) fleet_read_value "$fleet_b" || fleet_cut ;;
+  done) fleet_read_value "$fleet_c" || fleet_cut ;;
   *) fleet_fail "dest: unknown frame" ;;
   esac
   fleet_path=$fleet_value
@@ -106,21 +138,30 @@ while IFS=' ' read -r fleet_word fleet_index fleet_a fleet_b fleet_c fleet_d fle
   fi
   case $fleet_word in
   dir)
-    fleet_mode_of "$fleet_a"
+    if fleet_linked; then fleet_fail "entry $fleet_index: is a symbolic link on the host"; fi
     if [ ! -d "$fleet_target" ]; then
-      mkdir -- "$fleet_target" 2>/dev/null || {
+      mkdir -m 700 -- "$fleet_target" 2>/dev/null || {
         fleet_dir=${'$'}{fleet_target%/*}
+        [ ! -e "$fleet_target" ] || fleet_fail "entry $fleet_index: is not a directory on the host"
         [ -d "${'$'}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: no such directory"
         [ -w "${'$'}{fleet_dir:-/}" ] || fleet_fail "entry $fleet_index: permission denied (cannot create the directory)"
         fleet_fail "entry $fleet_index: cannot create the directory"
       }
-      chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
-    elif [ "$fleet_preserve" = 1 ]; then
-      chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
+      fleet_made="$fleet_made $fleet_index "
     fi
     ;;
-  time)
-    fleet_set_time "$fleet_target" "$fleet_a"
+  done)
+    if ! fleet_linked && [ -d "$fleet_target" ]; then
+      case $fleet_made in
+      *" $fleet_index "*) fleet_new=1 ;;
+      *) fleet_new= ;;
+      esac
+      if [ -n "$fleet_new" ] || [ "$fleet_preserve" = 1 ]; then
+        fleet_mode_of "$fleet_a"
+        chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
+      fi
+      [ "$fleet_b" = - ] || fleet_set_time "$fleet_target" "$fleet_b"
+    fi
     ;;
   link)
     fleet_read_value "$fleet_b" || fleet_cut
@@ -143,7 +184,7 @@ x" ]; then
       fleet_sum=$(sha256sum < "$fleet_target" 2>/dev/null) && [ "${'$'}{fleet_sum%% *}" = "$fleet_c" ] && fleet_same=1
     fi
     if [ -n "$fleet_same" ]; then
-      head -c "$fleet_size" > /dev/null
+      fleet_copy "$fleet_size" > /dev/null 2>&1 || fleet_cut
       IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
       if [ "$fleet_preserve" = 1 ]; then
         fleet_mode_of "$fleet_a"
@@ -153,9 +194,13 @@ x" ]; then
       echo "unchanged $fleet_index"
     else
       fleet_existing_mode=
-      if [ "$fleet_preserve" != 1 ] && [ -f "$fleet_target" ]; then fleet_existing_mode=$(stat -c %a -- "$fleet_target" 2>/dev/null); fi
+      fleet_existing_owner=
+      if [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ]; then
+        [ "$fleet_preserve" = 1 ] || fleet_existing_mode=$(stat -c %a -- "$fleet_target" 2>/dev/null)
+        fleet_existing_owner=$(stat -c %u:%g -- "$fleet_target" 2>/dev/null)
+      fi
       fleet_tmp_beside
-      if ! fleet_write_error=$(head -c "$fleet_size" 2>&1 > "$fleet_tmp"); then
+      if ! fleet_write_error=$(fleet_copy "$fleet_size" 2>&1 > "$fleet_tmp"); then
         case $fleet_write_error in
         *'No space'*) fleet_fail "entry $fleet_index: disk full" ;;
         *) fleet_fail "entry $fleet_index: cannot write: $(printf '%s' "$fleet_write_error" | tr '\n' ' ')" ;;
@@ -163,6 +208,7 @@ x" ]; then
       fi
       [ "$(($(wc -c < "$fleet_tmp")))" = "$fleet_size" ] || fleet_cut
       IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
+      [ -z "$fleet_existing_owner" ] || chown -- "$fleet_existing_owner" "$fleet_tmp" 2>/dev/null
       if [ -n "$fleet_existing_mode" ]; then fleet_mode=$fleet_existing_mode; else fleet_mode_of "$fleet_a"; fi
       chmod "$fleet_mode" -- "$fleet_tmp" 2>/dev/null || fleet_fail "entry $fleet_index: cannot set its mode"
       [ "$fleet_d" = - ] || fleet_set_time "$fleet_tmp" "$fleet_d"
