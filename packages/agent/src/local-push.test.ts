@@ -120,4 +120,14 @@ describe('the push receiver, run locally', () => {
     expect(await readFile(target, 'utf8')).toBe('old');
     expect(await readdir(dir)).toEqual(['f']);
   });
+
+  it('says why the content could not be read, not only that the transfer was cut', async () => {
+    const target = join(dir, 'f');
+    const result = await push({ entries: [file('f', 'some content')], dest: target }, async function* () {
+      yield await Promise.resolve(Buffer.from('some '));
+      throw new Error('chunk 1 is gone from the store');
+    });
+    expect(result.failure).toBe("the push's content could not be read: chunk 1 is gone from the store");
+    expect(await readdir(dir)).toEqual([]);
+  });
 });

@@ -34,11 +34,16 @@ export async function feedPush(input: Writable, command: PushCommandSpec, readCo
 
 /**
  * How a push ended: content refused by its check comes first (it is why the
- * receiver was cut short), else the receiver's failure with the path put
- * in, else a feed that broke off while the receiver said nothing.
+ * receiver was cut short), then any other failure of the feed itself (the
+ * content could not be read: the receiver, cut short, would only say the
+ * transfer was cut), else the receiver's failure with the path put in,
+ * else a feed that broke off while the receiver said nothing.
  */
 export function pushOutcome(outcome: Partial<RunResult>, report: PushReport, feedError: Error | null): Partial<RunResult> {
   if (feedError instanceof ContentMismatchError) return { ...outcome, failure: `refused: ${feedError.message}` };
+  if (feedError !== null && !(feedError instanceof ReceiverClosedError)) {
+    return { ...outcome, failure: `the push's content could not be read: ${feedError.message}` };
+  }
   if (outcome.failure) return { ...outcome, failure: report.explain(outcome.failure) };
   if (feedError !== null && outcome.exitCode === 0) return { ...outcome, failure: feedError.message };
   return outcome;

@@ -15,6 +15,9 @@ export function displayPath(path: string): string {
  * sentences that name the path. Receiver lines it does not know pass as they
  * are.
  */
+/** The most of one line the report holds while waiting for its newline; past it, the text passes on as it is. */
+export const PUSH_REPORT_MAX_LINE = 64 * 1024;
+
 export class PushReport {
   private into = true;
   private partial = '';
@@ -27,12 +30,15 @@ export class PushReport {
     const text = this.partial + chunk.toString('utf8');
     const lines = text.split('\n');
     this.partial = lines.pop() ?? '';
-    return Buffer.from(
-      lines
-        .map((line) => this.translate(line))
-        .filter((line) => line !== null)
-        .join(''),
-    );
+    const out = lines
+      .map((line) => this.translate(line))
+      .filter((line) => line !== null)
+      .join('');
+    // A host that prints without newlines must not grow this without bound: such text is no report line.
+    if (this.partial.length <= PUSH_REPORT_MAX_LINE) return Buffer.from(out);
+    const long = this.partial;
+    this.partial = '';
+    return Buffer.from(out + long);
   }
 
   /** What is left at the end (a line without its newline). */
