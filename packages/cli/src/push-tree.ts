@@ -1,4 +1,4 @@
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { FileReadError, isSafeEntryPath, UsageError } from '@fleet/core';
@@ -17,7 +17,8 @@ export type LocalPushEntry = {
  * directory without `-r`, a device or socket, or two LOCALs with the same
  * base name are refused (exit 2). A LOCAL that is a symbolic link is
  * followed, as scp and cp follow their arguments; inside a directory, links
- * are pushed as links, never followed.
+ * are pushed as links, never followed. A file or directory this user may
+ * not read is refused here too (exit 2), not halfway through storing.
  */
 export async function readPushTree(locals: readonly string[], recursive: boolean): Promise<LocalPushEntry[]> {
   const entries: LocalPushEntry[] = [];
@@ -46,17 +47,25 @@ async function walk(local: string, path: string, info: Stats, entries: LocalPush
   if (info.isSymbolicLink()) {
     entries.push({ ...common, type: 'symlink', target: await readlink(local) });
   } else if (info.isFile()) {
+    // Opened, not access()ed: access() asks for the real uid, a read uses the effective one.
+    await (await open(local, 'r').catch(unreadable(local))).close();
     entries.push({ ...common, type: 'file', size: info.size });
   } else if (info.isDirectory()) {
     entries.push({ ...common, type: 'dir' });
-    const names = (await readdir(local)).sort();
+    const names = (await readdir(local).catch(unreadable(local))).sort();
     for (const name of names) {
       const child = join(local, name);
-      await walk(child, `${path}/${name}`, await lstat(child), entries);
+      await walk(child, `${path}/${name}`, await lstat(child).catch(unreadable(child)), entries);
     }
   } else {
     throw new UsageError(`${local} is neither a file, a directory nor a symbolic link`, {
       hint: 'a push sends files, directories (with -r) and links; leave out devices, sockets and pipes',
     });
   }
+}
+
+function unreadable(local: string): (error: unknown) => never {
+  return (error: unknown) => {
+    throw new FileReadError('the file to push', local, error, { hint: 'push only what this user may read, or fix its permissions' });
+  };
 }

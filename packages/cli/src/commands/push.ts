@@ -29,6 +29,7 @@ interface PushArgs extends FanOutJobArgs {
 interface PlannedPush {
   request: JobRequest;
   local: LocalPushEntry[];
+  maxBytes: number;
 }
 
 export const pushCommand = {
@@ -104,7 +105,7 @@ async function planPush(
     maxOutputBytes,
     connectTimeoutSeconds: argv['connect-timeout'],
   });
-  return { request, local };
+  return { request, local, maxBytes: maxPushBytes };
 }
 
 /**
@@ -112,20 +113,44 @@ async function planPush(
  * time, and puts the manifests in the request: the job is created under
  * those ids and its signature covers every hash.
  */
-async function storeContent(context: CliContext, { request, local }: PlannedPush): Promise<{ request: JobRequest; rootId: number }> {
+async function storeContent(
+  context: CliContext,
+  { request, local, maxBytes }: PlannedPush,
+): Promise<{ request: JobRequest; rootId: number }> {
   const rootId = await context.store.jobs.reserveIds(jobIdCount(request));
   const entries: PushEntry[] = [];
+  const stored = { bytes: 0, files: 0 };
   for (const entry of local) {
     const common = { path: entry.path, mode: entry.mode, mtime: entry.mtime };
-    if (entry.type === 'file') entries.push({ ...common, type: 'file', manifest: await storeFile(context, rootId, entry.local) });
+    if (entry.type === 'file')
+      entries.push({ ...common, type: 'file', manifest: await storeFile(context, rootId, entry.local, stored, maxBytes) });
     else if (entry.type === 'dir') entries.push({ ...common, type: 'dir' });
     else entries.push({ ...common, type: 'symlink', target: entry.target });
   }
   return { request: withEntries(request, entries), rootId };
 }
 
-function storeFile(context: CliContext, rootId: number, path: string): Promise<ContentManifest> {
-  return context.store.chunks.put(rootId, createReadStream(path) as AsyncIterable<Buffer>);
+/**
+ * Stores one file, counting the bytes as they are read: a file that grew
+ * since the tree was read cannot take the push over FLEET_MAX_PUSH_BYTES
+ * (what was staged expires on its own, see chunk-store.ts).
+ */
+function storeFile(
+  context: CliContext,
+  rootId: number,
+  path: string,
+  stored: { bytes: number; files: number },
+  maxBytes: number,
+): Promise<ContentManifest> {
+  stored.files += 1;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      stored.bytes += chunk.length;
+      checkPushSize(stored.bytes, stored.files, maxBytes);
+      yield chunk;
+    }
+  }
+  return context.store.chunks.put(rootId, counted());
 }
 
 /**
