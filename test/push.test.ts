@@ -140,16 +140,21 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
   });
 
   it('stop mid-transfer leaves no file under the real name, and no temporary file', async () => {
-    const size = 30 * 1024 * 1024 + randomInt(1, 1_000_000); // a length no other head -c on this machine reads
+    const size = 30 * 1024 * 1024 + randomInt(1, 1_000_000);
     const file = join(local, 'stopped.bin');
     await writeFile(file, randomBytes(size));
     const [host] = ssh.fleet.hosts;
     const parent = await ssh.env.json<JobJson>(['push', '-c', ssh.fleet.entries[0] as string, '--as-job', file, '~/stopped.bin']);
-    // Hold the receiver mid-file: its `head` is stopped with the temporary file half written.
+    // Hold the receiver mid-file: its `dd` is stopped with the temporary file half written (the one in this host's home).
+    const reader = `dd bs=1048576 count=${Math.floor(size / 1048576)} iflag=fullblock`;
     const pid = await until(
       async () => {
-        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', `head -c ${size}`]).catch(() => null);
-        return found === null ? undefined : Number(found.stdout.trim().split('\n')[0]);
+        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', reader]).catch(() => null);
+        const pids = found === null ? [] : found.stdout.trim().split('\n').map(Number);
+        for (const candidate of pids) {
+          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host!.home) return candidate;
+        }
+        return undefined;
       },
       { what: 'the receiver writing the file', intervalMs: 20 },
     );
@@ -171,6 +176,51 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
       what: 'the temporary file to go',
     });
     await expect(lstat(join(host!.home, 'stopped.bin'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('never follows a symbolic link already on a host: nothing is written or changed outside the destination', async () => {
+    const [host] = ssh.fleet.hosts;
+    const outside = await mkdtemp(join(tmpdir(), 'fleet-push-outside-'));
+    try {
+      await chmod(outside, 0o755);
+      await writeFile(join(outside, 'keep'), 'outside\n', { mode: 0o600 });
+      await sh('chown', ['-R', 'fleet-test', outside]);
+      // On the host: ~/linked -> outside, and ~/planted/conf -> outside.
+      await mkdir(join(host!.home, 'planted'));
+      await sh('chown', ['fleet-test', join(host!.home, 'planted')]);
+      await symlink(outside, join(host!.home, 'linked'));
+      await symlink(outside, join(host!.home, 'planted', 'conf'));
+      const tree = join(local, 'linktree', 'planted');
+      await mkdir(join(tree, 'conf'), { recursive: true });
+      await writeFile(join(tree, 'conf', 'app.conf'), 'pushed\n');
+      await chmod(join(tree, 'conf'), 0o700);
+      const into = await ssh.env.fleet(['push', '-c', ssh.fleet.entries[0] as string, '-r', '-p', tree, '~/']);
+      expect(into.code).not.toBe(0);
+      expect(into.stderr).toContain('~/planted/conf: is a symbolic link on the host');
+      const file = join(local, 'linktree', 'linked');
+      await writeFile(file, 'replaces the link\n');
+      const over = await ssh.env.fleet(['push', '-c', ssh.fleet.entries[0] as string, '-p', file, '~/']);
+      expect(over.code).toBe(0);
+      expect(await readdir(outside)).toEqual(['keep']);
+      expect(await readFile(join(outside, 'keep'), 'utf8')).toBe('outside\n');
+      expect((await stat(outside)).mode & 0o7777).toBe(0o755);
+      expect((await lstat(join(host!.home, 'linked'))).isFile()).toBe(true);
+      expect(await readFile(join(host!.home, 'linked'), 'utf8')).toBe('replaces the link\n');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('a directory pushed twice to a name that did not exist lands in the same place both times', async () => {
+    const conf = join(local, 'again', 'conf');
+    await mkdir(conf, { recursive: true });
+    await writeFile(join(conf, 'app.conf'), 'a=1\n');
+    for (let round = 0; round < 2; round += 1) {
+      const pushed = await ssh.env.fleet(['push', '-f', ssh.fleet.computersFile, '-r', conf, '~/conf.new']);
+      expect(pushed.code).toBe(0);
+      expect(pushed.stdout).toContain(`${ssh.fleet.entries[0]}: ${round === 0 ? 'changed' : 'unchanged'} ~/conf.new/app.conf\n`);
+      for (const host of ssh.fleet.hosts) expect(await readdir(join(host.home, 'conf.new'))).toEqual(['app.conf']);
+    }
   });
 
   it('refuses content or a path changed in Redis, and writes nothing', async () => {
