@@ -178,6 +178,45 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
     await expect(lstat(join(host!.home, 'stopped.bin'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('a connection dropped mid-file leaves no temporary file on the host (the receiver does not die of SIGPIPE)', async () => {
+    const size = 30 * 1024 * 1024 + randomInt(1, 1_000_000);
+    const file = join(local, 'dropped.bin');
+    await writeFile(file, randomBytes(size));
+    const host = ssh.fleet.hosts[1]!;
+    const entry = ssh.fleet.entries[1] as string;
+    const parent = await ssh.env.json<JobJson>(['push', '-c', entry, '--as-job', file, '~/dropped.bin']);
+    const reader = `dd bs=1048576 count=${Math.floor(size / 1048576)} iflag=fullblock`;
+    const pid = await until(
+      async () => {
+        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', reader]).catch(() => null);
+        for (const candidate of found === null ? [] : found.stdout.trim().split('\n').map(Number)) {
+          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host.home) return candidate;
+        }
+        return undefined;
+      },
+      { what: 'the receiver writing the file', intervalMs: 20 },
+    );
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // The sshd that serves this session, up the receiver's parents: killing it drops the connection.
+      let sshd = pid;
+      for (let depth = 0; depth < 8; depth += 1) {
+        const stat = await readFile(`/proc/${sshd}/stat`, 'utf8');
+        sshd = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if ((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim().startsWith('sshd')) break;
+      }
+      expect((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim()).toMatch(/^sshd/);
+      process.kill(sshd, 'SIGKILL');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await untilState(ssh.env, parent.id, ['Failed']);
+    await until(async () => (await readdir(host.home)).every((name) => !name.startsWith('.fleet-push')), {
+      what: 'the temporary file to go',
+    });
+    await expect(lstat(join(host.home, 'dropped.bin'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('never follows a symbolic link already on a host: nothing is written or changed outside the destination', async () => {
     const [host] = ssh.fleet.hosts;
     const outside = await mkdtemp(join(tmpdir(), 'fleet-push-outside-'));
