@@ -65,6 +65,20 @@ describe('invoke --sudo', () => {
     expect(run.stdout).not.toContain('sudo-prompt');
   });
 
+  it('never lets a credential sudo cached for an earlier job stand in for the password', async () => {
+    // One agent and its pooled connections for all three: without a tty sudo keeps its
+    // credential per parent process, sshd's per-connection one.
+    const good = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET, '--ask-sudo-pass'], 'id -un', PASSWORD);
+    expect(good.code, good.stderr).toBe(0);
+    const wrong = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET, '--ask-sudo-pass'], 'id -un', `${PASSWORD}-wrong`);
+    expect(wrong.ends.map((end) => end.reason)).toEqual(['sudo: incorrect password', 'sudo: incorrect password']);
+    const none = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET], 'id -un');
+    expect(none.ends.map((end) => end.reason)).toEqual([
+      'sudo: a password is required: add --ask-sudo-pass',
+      'sudo: a password is required: add --ask-sudo-pass',
+    ]);
+  });
+
   it('runs NOPASSWD rules without --ask-sudo-pass, and ends as the command did', async () => {
     const run = await invokeAs(NOPASSWD_TEST_USER, ['--sudo', TARGET], 'id -un');
     expect(run.code, run.stderr).toBe(0);

@@ -13,9 +13,10 @@ import { quoteShellWord } from './shell-quote.js';
  * `sudo -S` reads it (one line, a byte at a time, so the header after it is
  * left for the shell) and prints its prompt, which is a marker line the
  * agent takes out of the output. Without it, `sudo -n` never asks and fails
- * at once where a password is needed. The input is a here-document made from
- * the wrapper's unexported variable, so the password is on no command line
- * and in no environment. `exec` keeps the reported pid: sudo's, which relays
+ * at once where a password is needed. Both with `-k`, so that a credential
+ * sudo cached for an earlier job never stands in for this job's password.
+ * The input is a here-document made from the wrapper's unexported variable,
+ * so the password is on no command line and in no environment. `exec` keeps the reported pid: sudo's, which relays
  * `stop`'s SIGTERM to the process it started (and only to it).
  *
  * The login user cannot signal the target user's processes, so that shell
@@ -76,7 +77,10 @@ function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fai
   ].join('\n');
   const how = sudo.askPassword ? `-S -p ${quoteShellWord(`${marker}${SUDO_PROMPT_MARKER}\n`)}` : '-n';
   const user = sudo.user === null ? '' : ` -u ${quoteShellWord(sudo.user)}`;
-  return `sudo ${how}${user} -- /bin/sh -c ${quoteShellWord(inner)} sh`;
+  // -k: sudo's cached credential is ignored. Without a tty it is kept per parent process
+  // (sshd's per-connection process for a pooled connection, the agent itself locally), so
+  // after one good password a later wrong one, or none, would pass.
+  return `sudo -k ${how}${user} -- /bin/sh -c ${quoteShellWord(inner)} sh`;
 }
 
 /**
