@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateSealingKey, openSealedSecret, type SealedSecret } from '@fleet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startForegroundAgent } from './support/agents.js';
 import { until } from './support/poll.js';
 import { everything } from './support/redis-dump.js';
 import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
@@ -131,6 +132,19 @@ describe('invoke --sudo', () => {
     await untilState(ssh.env, parent.id, ['Stopped']);
     // The clean-up fails the test if a process with the marker (the sleep, as fleet-test-dash) is left.
     await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to end' });
+  });
+
+  it("ends the target user's command when the agent dies: the watcher signals sudo from outside its group", async () => {
+    const agent = await startForegroundAgent(ssh.env);
+    const host = `${NOPASSWD_TEST_USER}@${ssh.fleet.entries[0] as string}`;
+    await ssh.env.json<JobJson>(['invoke', '-c', host, '--sudo', TARGET, '--as-job', '--', `${ssh.env.sleep} 300`]);
+    await until(async () => (await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to run' });
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+    await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), {
+      what: "the target user's command to end",
+      timeoutMs: 60_000,
+    });
   });
 
   it('refuses bad input before anything runs', async () => {

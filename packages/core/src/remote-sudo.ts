@@ -22,7 +22,10 @@ import { quoteShellWord } from './shell-quote.js';
  * The login user cannot signal the target user's processes, so that shell
  * stays as their supervisor (see `supervised`) rather than `exec`ing the
  * command: on the SIGTERM sudo relays, it signals its whole process group as
- * the target user, and SIGKILLs it after the grace.
+ * the target user, and SIGKILLs it after the grace. sudo relays no signal
+ * sent from its own process group, so the orphan watcher, which must be
+ * heard, runs in a session of its own under `--sudo` (see
+ * `buildRemoteCommand`).
  */
 
 /** sudo's prompt (`-p`): a wrapper marker line, never shown. */
@@ -94,7 +97,8 @@ function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fai
  * are ignored by the command (fleet itself never sends them).
  */
 function supervised(command: string, graceSeconds: number): string[] {
-  const onTerm = `trap '' TERM; kill -TERM 0 2>/dev/null; { sleep ${graceSeconds}; kill -KILL 0 2>/dev/null; } </dev/null >/dev/null 2>&1 &`;
+  // `command -p`: the standard PATH's sleep, not whatever the target user's PATH finds first.
+  const onTerm = `trap '' TERM; kill -TERM 0 2>/dev/null; { command -p sleep ${graceSeconds}; kill -KILL 0 2>/dev/null; } </dev/null >/dev/null 2>&1 &`;
   return [
     `trap ${quoteShellWord(onTerm)} TERM`,
     `${command} &`,
