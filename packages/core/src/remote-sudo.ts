@@ -11,7 +11,9 @@ import { quoteShellWord } from './shell-quote.js';
  * `ssh TARGET@host LINE` would run it (sudo sets `SHELL` and `HOME` to the
  * target's). With `--ask-sudo-pass` the password comes first on that input:
  * `sudo -S` reads it (one line, a byte at a time, so the header after it is
- * left for the shell) and prints its prompt, which is a marker line the
+ * left for the shell; after a wrong password sudo reads the header's lines
+ * as further attempts, and under NOPASSWD it reads nothing and the shell
+ * skips the line) and prints its prompt, which is a marker line the
  * agent takes out of the output. Without it, `sudo -n` never asks and fails
  * at once where a password is needed. Both with `-k`, so that a credential
  * sudo cached for an earlier job never stands in for this job's password.
