@@ -67,8 +67,9 @@ describe('invoke --sudo', () => {
   });
 
   it('never lets a credential sudo cached for an earlier job stand in for the password', async () => {
-    // One agent and its pooled connections for all three: without a tty sudo keeps its
-    // credential per parent process, sshd's per-connection one.
+    // One agent and its pooled connections for all three. Without a tty sudo keeps its
+    // credential per parent process and session; OpenSSH gives each channel a session, so
+    // here this guards -k rather than reproduces the leak (Dropbear without setsid would).
     const good = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET, '--ask-sudo-pass'], 'id -un', PASSWORD);
     expect(good.code, good.stderr).toBe(0);
     const wrong = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET, '--ask-sudo-pass'], 'id -un', `${PASSWORD}-wrong`);

@@ -82,9 +82,9 @@ function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fai
   ].join('\n');
   const how = sudo.askPassword ? `-S -p ${quoteShellWord(`${marker}${SUDO_PROMPT_MARKER}\n`)}` : '-n';
   const user = sudo.user === null ? '' : ` -u ${quoteShellWord(sudo.user)}`;
-  // -k: sudo's cached credential is ignored. Without a tty it is kept per parent process
-  // (sshd's per-connection process for a pooled connection, the agent itself locally), so
-  // after one good password a later wrong one, or none, would pass.
+  // -k: sudo's cached credential is ignored. Without a tty it is kept per parent process and
+  // session, which two jobs on one pooled connection share where the wrapper cannot lead a
+  // session of its own (Dropbear without setsid): there a later wrong password, or none, passed.
   return `sudo -k ${how}${user} -- /bin/sh -c ${quoteShellWord(inner)} sh`;
 }
 
