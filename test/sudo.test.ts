@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateSealingKey, openSealedSecret, type SealedSecret } from '@fleet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startForegroundAgent } from './support/agents.js';
 import { until } from './support/poll.js';
 import { everything } from './support/redis-dump.js';
 import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
@@ -65,6 +66,21 @@ describe('invoke --sudo', () => {
     expect(run.stdout).not.toContain('sudo-prompt');
   });
 
+  it('never lets a credential sudo cached for an earlier job stand in for the password', async () => {
+    // One agent and its pooled connections for all three. Without a tty sudo keeps its
+    // credential per parent process and session; OpenSSH gives each channel a session, so
+    // here this guards -k rather than reproduces the leak (Dropbear without setsid would).
+    const good = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET, '--ask-sudo-pass'], 'id -un', PASSWORD);
+    expect(good.code, good.stderr).toBe(0);
+    const wrong = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET, '--ask-sudo-pass'], 'id -un', `${PASSWORD}-wrong`);
+    expect(wrong.ends.map((end) => end.reason)).toEqual(['sudo: incorrect password', 'sudo: incorrect password']);
+    const none = await invokeAs(SUDO_TEST_USER, ['--sudo', TARGET], 'id -un');
+    expect(none.ends.map((end) => end.reason)).toEqual([
+      'sudo: a password is required: add --ask-sudo-pass',
+      'sudo: a password is required: add --ask-sudo-pass',
+    ]);
+  });
+
   it('runs NOPASSWD rules without --ask-sudo-pass, and ends as the command did', async () => {
     const run = await invokeAs(NOPASSWD_TEST_USER, ['--sudo', TARGET], 'id -un');
     expect(run.code, run.stderr).toBe(0);
@@ -117,6 +133,19 @@ describe('invoke --sudo', () => {
     await untilState(ssh.env, parent.id, ['Stopped']);
     // The clean-up fails the test if a process with the marker (the sleep, as fleet-test-dash) is left.
     await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to end' });
+  });
+
+  it("ends the target user's command when the agent dies: the watcher signals sudo from outside its group", async () => {
+    const agent = await startForegroundAgent(ssh.env);
+    const host = `${NOPASSWD_TEST_USER}@${ssh.fleet.entries[0] as string}`;
+    await ssh.env.json<JobJson>(['invoke', '-c', host, '--sudo', TARGET, '--as-job', '--', `${ssh.env.sleep} 300`]);
+    await until(async () => (await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to run' });
+    agent.child.kill('SIGKILL');
+    await agent.exited;
+    await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), {
+      what: "the target user's command to end",
+      timeoutMs: 60_000,
+    });
   });
 
   it('refuses bad input before anything runs', async () => {

@@ -28,7 +28,7 @@ export interface LaunchOptions {
    */
   rootId?: number;
   /**
-   * `--ask-sudo-pass`: sealed to the agents a trusted key vouched for before
+   * `--ask-sudo-pass`: sealed to the agents this user's own key vouched for before
    * any child is handed out; with none, nothing is made.
    */
   sudoPassword?: string;
@@ -56,15 +56,22 @@ export async function launchJob(context: CliContext, request: JobRequest, option
   const recipients = password === undefined ? [] : await vouchedAgents(context, key, deployment);
   if (password !== undefined && recipients.length === 0) {
     throw new Error(
-      'no running agent can receive the sudo password: none has a sealing key vouched for by your signing key or a key in FLEET_TRUSTED_KEYS (agents of an older fleet have none; restart them)',
+      'no running agent can receive the sudo password: none has a sealing key vouched for by your own signing key (keys in FLEET_TRUSTED_KEYS do not count; agents of an older fleet have none: restart them)',
     );
   }
   const { job, dispatchIds } = await context.store.jobs.create(stored, signer, {
     followMs: options.followed ? DEFAULTS.outputFollowTtlMs : undefined,
     rootId,
   });
-  if (password !== undefined)
-    await sealPassword(context, recipients, { deployment, rootId: job.id, expiresAt: signer.expiresAt }, password);
+  if (password !== undefined) {
+    // Nothing is dispatched yet: a job without its sealed copies would only fail, so it goes.
+    await sealPassword(context, recipients, { deployment, rootId: job.id, expiresAt: signer.expiresAt }, password).catch(
+      async (error: unknown) => {
+        await context.store.transitions.remove([job.id]).catch(() => {});
+        throw error;
+      },
+    );
+  }
   await context.store.dispatcher.dispatch(dispatchIds).catch(async (error: unknown) => {
     // Redis filled up between the job and its queue entries: nothing would run it
     // until memory is freed, so it is taken back (removing runs while Redis is full).

@@ -1,22 +1,19 @@
-import { readFile } from 'node:fs/promises';
-import { parseTrustedKeys, sealSecret, vouchHolds, type PublicSigningKey, type SealedSecret, type SigningKey } from '@fleet/core';
+import { sealSecret, vouchHolds, type SealedSecret, type SigningKey } from '@fleet/core';
 import type { AgentInfo } from '@fleet/store';
 import type { CliContext } from './context.js';
 
 /**
  * The live agents that may receive `--ask-sudo-pass`: those whose sealing key
- * a key this user trusts vouched for (this user's own key, or one in
- * FLEET_TRUSTED_KEYS), for this deployment and prefix. An agent a Redis
- * writer registered has no such vouch and is left out.
+ * this user's OWN signing key vouched for, for this deployment and prefix.
+ * Not the keys of FLEET_TRUSTED_KEYS: those say whose jobs an agent runs, and
+ * a colleague's agent holding a copy could open it. An agent a Redis writer
+ * registered has no such vouch and is left out.
  */
 export async function vouchedAgents(context: CliContext, key: SigningKey, deployment: string): Promise<AgentInfo[]> {
-  const trusted = new Map<string, PublicSigningKey>([[key.id, { id: key.id, key: key.publicKey, comment: 'this user' }]]);
-  const path = context.settings.trustedKeysPath;
-  const text = await readFile(path, 'utf8').catch(() => '');
-  for (const other of parseTrustedKeys(text, path)) trusted.set(other.id, other);
+  const own = { id: key.id, key: key.publicKey, comment: 'this user' };
   const prefix = context.store.keys.prefix;
   return (await context.store.agents.list()).filter((agent) =>
-    vouchHolds(agent.sealing, { deployment, prefix, agentId: agent.serves ?? agent.id }, (id) => trusted.get(id)),
+    vouchHolds(agent.sealing, { deployment, prefix, agentId: agent.serves ?? agent.id }, (id) => (id === own.id ? own : undefined)),
   );
 }
 

@@ -32,7 +32,9 @@ import { killSessionLine } from './session-kill.js';
  * another process after the command ended is never signalled (where there is
  * no /proc, `kill -0` alone decides). It ignores SIGTERM, SIGINT and SIGHUP
  * (it is in the command's group on a host, so its own TERM, and a stop's,
- * reach it), and is ended by the KILL. A zombie counts as ended: sshd reaps
+ * reach it), and is ended by the KILL. Under `--sudo` it runs in a session
+ * of its own instead (sudo relays no signal sent from its own group), and
+ * ends when the channel's input does. A zombie counts as ended: sshd reaps
  * the command before it closes the channel, but nothing is lost by being
  * sure. Its argv holds no user data.
  */

@@ -108,9 +108,13 @@ export function buildRemoteCommand(spec: RunSpec<HostCommandSpec>, watch: Orphan
   // The watcher takes the channel's input; the command gets /dev/null, or the --stdin file.
   // An asynchronous list's stdin is /dev/null unless redirected, hence fd 3.
   const watchArgs = orphanWatchArgs('"$$"', watch).join(' ');
+  const watcher = `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`;
   steps.push(
     spec.stdin === undefined ? 'exec 3<&0 </dev/null' : 'exec 3<&0 <&4 4<&-',
-    `/bin/sh -c ${quoteShellWord(ORPHAN_WATCH)} ${watchArgs} <&3 >/dev/null 2>&1 &`,
+    // Under --sudo, from a session of its own: sudo relays no signal sent from its own process
+    // group, and only the shell sudo starts may signal the target user's processes. Without
+    // setsid, where it is (stop, from another session, still reaches the command then).
+    spec.sudo === undefined ? watcher : `if command -v setsid >/dev/null 2>&1; then setsid ${watcher} else ${watcher} fi`,
     'exec 3<&-',
   );
   if (spec.sudo !== undefined) {

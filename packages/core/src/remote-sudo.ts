@@ -11,17 +11,23 @@ import { quoteShellWord } from './shell-quote.js';
  * `ssh TARGET@host LINE` would run it (sudo sets `SHELL` and `HOME` to the
  * target's). With `--ask-sudo-pass` the password comes first on that input:
  * `sudo -S` reads it (one line, a byte at a time, so the header after it is
- * left for the shell) and prints its prompt, which is a marker line the
+ * left for the shell; after a wrong password sudo reads the header's lines
+ * as further attempts, and under NOPASSWD it reads nothing and the shell
+ * skips the line) and prints its prompt, which is a marker line the
  * agent takes out of the output. Without it, `sudo -n` never asks and fails
- * at once where a password is needed. The input is a here-document made from
- * the wrapper's unexported variable, so the password is on no command line
- * and in no environment. `exec` keeps the reported pid: sudo's, which relays
+ * at once where a password is needed. Both with `-k`, so that a credential
+ * sudo cached for an earlier job never stands in for this job's password.
+ * The input is a here-document made from the wrapper's unexported variable,
+ * so the password is on no command line and in no environment. `exec` keeps the reported pid: sudo's, which relays
  * `stop`'s SIGTERM to the process it started (and only to it).
  *
  * The login user cannot signal the target user's processes, so that shell
  * stays as their supervisor (see `supervised`) rather than `exec`ing the
  * command: on the SIGTERM sudo relays, it signals its whole process group as
- * the target user, and SIGKILLs it after the grace.
+ * the target user, and SIGKILLs it after the grace. sudo relays no signal
+ * sent from its own process group, so the orphan watcher, which must be
+ * heard, runs in a session of its own under `--sudo` (see
+ * `buildRemoteCommand`).
  */
 
 /** sudo's prompt (`-p`): a wrapper marker line, never shown. */
@@ -76,7 +82,10 @@ function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fai
   ].join('\n');
   const how = sudo.askPassword ? `-S -p ${quoteShellWord(`${marker}${SUDO_PROMPT_MARKER}\n`)}` : '-n';
   const user = sudo.user === null ? '' : ` -u ${quoteShellWord(sudo.user)}`;
-  return `sudo ${how}${user} -- /bin/sh -c ${quoteShellWord(inner)} sh`;
+  // -k: sudo's cached credential is ignored. Without a tty it is kept per parent process and
+  // session, which two jobs on one pooled connection share where the wrapper cannot lead a
+  // session of its own (Dropbear without setsid): there a later wrong password, or none, passed.
+  return `sudo -k ${how}${user} -- /bin/sh -c ${quoteShellWord(inner)} sh`;
 }
 
 /**
@@ -90,7 +99,8 @@ function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fai
  * are ignored by the command (fleet itself never sends them).
  */
 function supervised(command: string, graceSeconds: number): string[] {
-  const onTerm = `trap '' TERM; kill -TERM 0 2>/dev/null; { sleep ${graceSeconds}; kill -KILL 0 2>/dev/null; } </dev/null >/dev/null 2>&1 &`;
+  // `command -p`: the standard PATH's sleep, not whatever the target user's PATH finds first.
+  const onTerm = `trap '' TERM; kill -TERM 0 2>/dev/null; { command -p sleep ${graceSeconds}; kill -KILL 0 2>/dev/null; } </dev/null >/dev/null 2>&1 &`;
   return [
     `trap ${quoteShellWord(onTerm)} TERM`,
     `${command} &`,

@@ -1,9 +1,11 @@
 /**
  * Why sudo refused to run a command, from what the wrapper saw before the
  * command's `start` line: how many times sudo prompted (its prompt is a
- * marker line, see `SUDO_PROMPT_MARKER`) and the lines it wrote. sudo gets
- * the password once and then end of file, so a second prompt means the
- * first password was wrong, whatever the language of sudo's messages.
+ * marker line, see `SUDO_PROMPT_MARKER`) and the lines it wrote. sudo's
+ * input is the password's line and then the set-up header's lines (which,
+ * after a wrong password, it reads as further attempts), so a second prompt
+ * means the first password was wrong, whatever the language of sudo's
+ * messages.
  */
 export interface SudoAttempt {
   prompts: number;
