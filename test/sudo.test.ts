@@ -6,6 +6,7 @@ import { generateSealingKey, openSealedSecret, type SealedSecret } from '@fleet/
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startForegroundAgent } from './support/agents.js';
 import { until } from './support/poll.js';
+import { processLinesWith } from './support/processes.js';
 import { everything } from './support/redis-dump.js';
 import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
 import { parseAllRecords, untilState, type JobJson } from './support/use-fleet.js';
@@ -142,8 +143,9 @@ describe('invoke --sudo', () => {
     await until(async () => (await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to run' });
     agent.child.kill('SIGKILL');
     await agent.exited;
-    await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), {
-      what: "the target user's command to end",
+    // Nothing of the command may be left: the target's sleep, nor sudo or the shells around it.
+    await until(async () => (await processLinesWith(ssh.env.marker)).length === 0, {
+      what: "the target user's command, and sudo and the shells around it, to end",
       timeoutMs: 60_000,
     });
   });
