@@ -1,5 +1,6 @@
-import type { ContentManifest, Outcome } from '@fleet/core';
+import { DEFAULTS, type ContentManifest, type Outcome } from '@fleet/core';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
+import { VerifiedChunkCache } from './verified-chunk-cache.js';
 
 /** Where one job's output goes while it runs: buffered bytes and records, written out by `flush`, and the count the cap is held to. */
 export type JobOutput = Pick<OutputWriter, 'writeBytes' | 'write' | 'flush' | 'recount' | 'unreceivedBytes' | 'bytesDroppedOutOfMemory'>;
@@ -23,13 +24,18 @@ export interface JobLedger {
   content(rootId: number, manifest: ContentManifest): AsyncIterable<Buffer>;
 }
 
-/** The ledger over a store: Redis transitions, the dispatcher and an {@link OutputWriter} per job. */
-export function storeLedger(store: FleetStore): JobLedger {
+/**
+ * The ledger over a store: Redis transitions, the dispatcher, an
+ * {@link OutputWriter} per job, and content read through one cache of checked
+ * chunks shared by all the agent's children.
+ */
+export function storeLedger(store: FleetStore, chunkCacheBytes: number = DEFAULTS.agentChunkCacheBytes): JobLedger {
+  const chunks = new VerifiedChunkCache(store.chunks.verifiedChunk, chunkCacheBytes);
   return {
     claim: (id, agentId) => store.transitions.claim(id, agentId),
     finish: (id, outcome, agentId) => store.transitions.finish(id, outcome, agentId),
     dispatch: (ids) => store.dispatcher.dispatch(ids),
     output: (claimed) => new OutputWriter(store, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
-    content: (rootId, manifest) => store.chunks.read(rootId, manifest),
+    content: (rootId, manifest) => store.chunks.read(rootId, manifest, chunks.chunk),
   };
 }
