@@ -14,7 +14,7 @@ import { feedPush, pushOutcome } from './push-feed.js';
  * agent dies, the pipe closes and the receiver, cut short, removes its
  * temporary file: no orphan watcher is needed.
  */
-export const pushLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput, content }) => {
+export const pushLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput, content, onTransferred }) => {
   const done = startRun(signal);
   const push = pushRunSpec(spec);
   if (push === null) return done({ failure: 'only a push runs here' });
@@ -44,7 +44,7 @@ export const pushLocally: Executor = async ({ spec, signal, stopGraceMs, onOutpu
     return rest.length > 0 ? onOutput('stderr', rest) : undefined;
   });
   let feedError: Error | null = null;
-  const fed = feedPush(child.stdin, push.command, content, signal).catch((error: unknown) => {
+  const fed = feedPush(child.stdin, push.command, content, signal, onTransferred).catch((error: unknown) => {
     feedError = error instanceof Error ? error : new Error(String(error));
     child.stdin.end();
   });

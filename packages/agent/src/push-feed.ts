@@ -14,17 +14,30 @@ export class ReceiverClosedError extends Error {
  * Writes a push's frames and the content of its files on a receiver's
  * standard input (see push-frames.ts), a chunk at a time and waiting for
  * the input to drain, so that memory holds a chunk or so whatever the files'
- * size; then ends the input. Stops writing once `signal` is aborted. Content
+ * size; then ends the input. Counts each chunk of content once it is
+ * written (`onTransferred`, for the progress line). Stops writing once `signal` is aborted. Content
  * that does not match its signed manifest throws ContentMismatchError before
  * a byte of the bad chunk is written: the caller then ends the input, and
  * the receiver, cut short, writes nothing under the file's name.
  */
-export async function feedPush(input: Writable, command: PushCommandSpec, readContent: ContentReader, signal: AbortSignal): Promise<void> {
+export async function feedPush(
+  input: Writable,
+  command: PushCommandSpec,
+  readContent: ContentReader,
+  signal: AbortSignal,
+  onTransferred: (bytes: number) => void = () => {},
+): Promise<void> {
   async function* bytes(): AsyncGenerator<Buffer> {
     for (const frame of pushFrames(command)) {
       if (signal.aborted) return;
       if (frame.kind === 'text') yield Buffer.from(frame.text);
-      else for await (const chunk of readContent(frame.manifest)) if (!signal.aborted) yield chunk;
+      else
+        for await (const chunk of readContent(frame.manifest)) {
+          if (signal.aborted) continue;
+          yield chunk;
+          // Handed to the input, and taken: the write-side generator resumes once the chunk is written.
+          onTransferred(chunk.length);
+        }
     }
   }
   const whole = await writeWithBackpressure(input, bytes());
