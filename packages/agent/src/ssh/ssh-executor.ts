@@ -134,7 +134,7 @@ async function pushOverChannel(
       const lines = report.push(chunk);
       return lines.length > 0 ? onOutput('stdout', lines) : undefined;
     });
-    feedPush(channel, push.command, content, signal, onTransferred).catch((error: unknown) => {
+    feedPush(channel, push.command, content, signal, report.probed, onTransferred).catch((error: unknown) => {
       feedError = error instanceof Error ? error : new Error(String(error));
       channel.end();
     });
