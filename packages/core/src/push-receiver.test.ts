@@ -105,6 +105,17 @@ describe.each(shells)('the push receiver under $name', (shell) => {
     const failure = result.stderr.split(`${REMOTE_MARKER}error:`)[1]?.split('\n')[0] ?? null;
     return { code: result.status, stdout: result.stdout.replace(/^[^\n]*\n/, ''), failure };
   }
+  /** The receiver as a process of its own, its input, output and error as pipes, for a test that feeds it in steps. */
+  function spawnReceiver() {
+    const child = spawn(shell.argv[0]!, [...shell.argv.slice(1), '-c', buildPushReceiver()], {
+      cwd: dir,
+      env: env(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...asUser,
+    });
+    child.stdin.on('error', () => {});
+    return child;
+  }
   const leftovers = (at = dir) => readdirSync(at).filter((name) => name.startsWith('.fleet-push'));
 
   it('pushes several files in a row, over 1 MiB and not a whole number of blocks, then finds them unchanged', () => {
@@ -221,13 +232,7 @@ describe.each(shells)('the push receiver under $name', (shell) => {
    */
   async function exchange(entries: PushEntry[], dest: string, options: { preserve?: boolean; between?: () => void } = {}) {
     const command: PushCommandSpec = { kind: 'push', entries, dest, recursive: true, preserve: options.preserve ?? false };
-    const child = spawn(shell.argv[0]!, [...shell.argv.slice(1), '-c', buildPushReceiver()], {
-      cwd: dir,
-      env: env(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...asUser,
-    });
-    child.stdin.on('error', () => {});
+    const child = spawnReceiver();
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -322,13 +327,7 @@ describe.each(shells)('the push receiver under $name', (shell) => {
       preserve: false,
     };
     const whole = input(command);
-    const child = spawn(shell.argv[0]!, [...shell.argv.slice(1), '-c', buildPushReceiver()], {
-      cwd: dir,
-      env: env(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...asUser,
-    });
-    child.stdin.on('error', () => {});
+    const child = spawnReceiver();
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     // Once the receiver has said how it takes the destination, its readers go, then its input ends mid-file.
     await new Promise<void>((resolve) => {
