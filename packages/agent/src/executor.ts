@@ -36,6 +36,8 @@ export interface ExecutionRequest {
   onValue: (value: unknown) => Promise<void> | undefined;
   /** The job's stored content (a push's files), checked against the signed manifests. @defaultValue none: a push fails */
   content?: ContentReader;
+  /** Bytes of a transfer (push) handed to the host, as they go: they feed the progress line. @defaultValue not counted */
+  onTransferred?: (bytes: number) => void;
 }
 
 /** Runs one command somewhere; local and SSH executors share this shape and {@link RunResult}. */

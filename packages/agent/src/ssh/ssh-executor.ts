@@ -24,9 +24,16 @@ import {
 } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
 import { startChannelHeartbeat } from './channel-heartbeat.js';
-import { describeInputFailure, startRun, type CommandInput, type Executor, type OutputListener } from '../executor.js';
+import {
+  describeInputFailure,
+  startRun,
+  type CommandInput,
+  type ExecutionRequest,
+  type Executor,
+  type OutputListener,
+} from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
-import { feedPush, pushOutcome, type ContentReader } from '../push-feed.js';
+import { feedPush, pushOutcome } from '../push-feed.js';
 import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type { SshLease } from './ssh-lease.js';
 import type { SshPool } from './ssh-pool.js';
@@ -47,7 +54,7 @@ import { resolveSshTarget } from './ssh-target.js';
  * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content, sudoPassword = null }) => {
+  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content, onTransferred, sudoPassword = null }) => {
     const result = startRun(signal);
     const push = pushRunSpec(anySpec);
     const spec = hostRunSpec(anySpec);
@@ -65,7 +72,7 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     }
     try {
       if (signal.aborted) return result({});
-      if (push !== null) return result(await pushOverChannel(lease, push, content, signal, stopGraceMs, onOutput));
+      if (push !== null) return result(await pushOverChannel(lease, push, { content, signal, stopGraceMs, onOutput, onTransferred }));
       if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
       const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
@@ -110,10 +117,13 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
 async function pushOverChannel(
   lease: SshLease,
   push: RunSpec<PushCommandSpec>,
-  content: ContentReader | undefined,
-  signal: AbortSignal,
-  stopGraceMs: number,
-  onOutput: OutputListener,
+  {
+    content,
+    signal,
+    stopGraceMs,
+    onOutput,
+    onTransferred,
+  }: Pick<ExecutionRequest, 'content' | 'signal' | 'stopGraceMs' | 'onOutput' | 'onTransferred'>,
 ): Promise<Partial<RunResult>> {
   if (content === undefined) return { failure: 'this agent has no content store to push from' };
   const report = new PushReport(push.command);
@@ -124,7 +134,7 @@ async function pushOverChannel(
       const lines = report.push(chunk);
       return lines.length > 0 ? onOutput('stdout', lines) : undefined;
     });
-    feedPush(channel, push.command, content, signal).catch((error: unknown) => {
+    feedPush(channel, push.command, content, signal, report.probed, onTransferred).catch((error: unknown) => {
       feedError = error instanceof Error ? error : new Error(String(error));
       channel.end();
     });
