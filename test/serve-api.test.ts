@@ -28,9 +28,9 @@ async function startServe(env: FleetEnv): Promise<Served> {
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const url = await until(() => (stdout.includes('\n') ? stdout.split('\n')[0] : undefined), { what: `the URL (stderr: ${stderr})` });
-  const parsed = new URL(url as string);
+  const parsed = new URL(url);
   return {
-    url: url as string,
+    url,
     base: parsed.origin,
     token: parsed.searchParams.get('token') ?? '',
     stderr: () => stderr,
@@ -116,7 +116,7 @@ describe('fleet serve: who may ask', () => {
     const created = await api(served, '/api/jobs', { method: 'POST', json: { command: [ssh.env.sleep, '30'] } });
     expect(created.status).toBe(201);
     const job = (await created.json()) as JobJson;
-    const crossSite = [
+    const crossSite: Record<string, string>[] = [
       { cookie, origin: 'http://attacker.example' },
       { cookie, origin: 'null' },
       { cookie }, // no Origin, no X-Fleet-CSRF
