@@ -1,10 +1,12 @@
 import { request as httpRequest } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FleetEnv } from './support/fleet-env.js';
 import { until } from './support/poll.js';
 import { everything } from './support/redis-dump.js';
+import { makeTestTls } from './support/test-tls.js';
 import type { JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
@@ -16,12 +18,12 @@ interface Served {
   base: string;
   token: string;
   stderr(): string;
-  /** SIGTERMs the server and resolves with its exit code. */
-  stop(): Promise<number | null>;
+  /** Signals the server (SIGTERM unless told) and resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-async function startServe(env: FleetEnv): Promise<Served> {
-  const child = env.spawn(['serve', '--listen', '127.0.0.1:0']);
+async function startServe(env: FleetEnv, extraArgs: string[] = []): Promise<Served> {
+  const child = env.spawn(['serve', '--listen', '127.0.0.1:0', ...extraArgs]);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -34,8 +36,8 @@ async function startServe(env: FleetEnv): Promise<Served> {
     base: parsed.origin,
     token: parsed.searchParams.get('token') ?? '',
     stderr: () => stderr,
-    stop: async () => {
-      child.kill('SIGTERM');
+    stop: async (signal = 'SIGTERM') => {
+      child.kill(signal);
       return exited;
     },
   };
@@ -96,6 +98,18 @@ describe('fleet serve: who may ask', () => {
     expect((await fetch(`${served.base}/api/jobs`)).status).toBe(401);
     expect((await fetch(`${served.base}/api/jobs`, { headers: { authorization: 'Bearer not-the-token' } })).status).toBe(401);
     expect((await api(served, '/api/jobs')).status).toBe(200);
+    // Nothing is answered without the token, not even whether a route exists, nor a CORS preflight.
+    expect((await fetch(`${served.base}/api/nothing-here`)).status).toBe(401);
+    const preflight = await fetch(`${served.base}/api/jobs`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://attacker.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-fleet-csrf',
+      },
+    });
+    expect(preflight.status).toBe(401);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
 
     // DNS rebinding: a name of the attacker's that resolves to 127.0.0.1, with the token or without.
     const rebound = await withHost(served, '/api/jobs', `attacker.example:${new URL(served.base).port}`);
@@ -136,6 +150,35 @@ describe('fleet serve: who may ask', () => {
     const removed = await fetch(`${served.base}/api/jobs/${job.id}`, { method: 'DELETE', headers: { cookie, 'x-fleet-csrf': '1' } });
     expect(removed.status).toBe(204);
     expect(await served.stop()).toBe(0);
+  });
+
+  it('serves HTTPS with --tls-cert and --tls-key, and its cookie is Secure; SIGINT stops it cleanly', async () => {
+    const tls = await makeTestTls(await mkdtemp(join(ssh.env.home, 'tls-')));
+    const served = await startServe(ssh.env, ['--tls-cert', tls.cert, '--tls-key', tls.key]);
+    expect(served.base).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+        const request = httpsRequest(new URL(path, served.base), { ca: tls.caPem, headers }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+        });
+        request.on('error', reject);
+        request.end();
+      });
+    const opened = await get(new URL(served.url).pathname + new URL(served.url).search);
+    expect(opened.status).toBe(303);
+    expect(String(opened.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+    expect((await get('/api/jobs', { authorization: `Bearer ${served.token}` })).status).toBe(200);
+    expect((await get('/api/jobs')).status).toBe(401);
+    // Plain HTTP on the TLS port gets no answer from the API.
+    const plain = await fetch(served.base.replace('https:', 'http:') + '/api/jobs', {
+      headers: { authorization: `Bearer ${served.token}` },
+    }).then(
+      (response) => response.status,
+      () => 'refused',
+    );
+    expect(plain).not.toBe(200);
+    expect(await served.stop('SIGINT')).toBe(0);
   });
 
   it('refuses to listen beyond loopback without TLS: exit 2, nothing served', async () => {
