@@ -6,6 +6,7 @@ import {
   escapeTerminalField,
   escapeTerminalText,
   formatRecordText,
+  OutputClosedError,
   JobLines,
   lineRecords,
   prefixLines,
@@ -188,5 +189,19 @@ function jsonLines(records: readonly object[]): string {
 }
 
 async function write(stream: Writable, text: string, encoding: BufferEncoding): Promise<void> {
-  if (text !== '' && !stream.write(text, encoding)) await once(stream, 'drain');
+  if (text === '' || stream.write(text, encoding)) return;
+  // A stream destroyed while full never drains: fleet serve's response when the client has gone.
+  if (stream.destroyed) throw new OutputClosedError(new Error('the reader went away'));
+  const closed = new AbortController();
+  const drained = once(stream, 'drain', { signal: closed.signal });
+  const ended = once(stream, 'close', { signal: closed.signal }).then(() => {
+    throw new OutputClosedError(new Error('the reader went away'));
+  });
+  try {
+    await Promise.race([drained, ended]);
+  } finally {
+    closed.abort();
+    drained.catch(() => {});
+    ended.catch(() => {});
+  }
 }
