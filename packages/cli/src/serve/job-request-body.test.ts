@@ -30,4 +30,15 @@ describe('the body of POST /api/jobs', () => {
       expect(() => jobRequestArgs(body), JSON.stringify(body)).toThrow(UsageError);
     }
   });
+
+  it("refuses an object's inherited members as fields", () => {
+    for (const text of [
+      '{"constructor": 1}',
+      '{"toString": "x"}',
+      '{"__proto__": {"command": ["x"]}, "command": ["y"]}',
+      '{"hasOwnProperty": []}',
+    ]) {
+      expect(() => jobRequestArgs(JSON.parse(text)), text).toThrow(/unknown field/);
+    }
+  });
 });

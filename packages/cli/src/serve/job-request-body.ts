@@ -65,7 +65,8 @@ export function jobRequestArgs(body: unknown): JobRequestArgs {
   }
   const given = body as Record<string, unknown>;
   for (const [key, value] of Object.entries(given)) {
-    const kind = FIELDS[key as keyof JobRequestBody] as (typeof FIELDS)[keyof JobRequestBody] | undefined;
+    // Own fields only: `constructor` or `__proto__` are no fields, though every object has them.
+    const kind = Object.hasOwn(FIELDS, key) ? FIELDS[key as keyof JobRequestBody] : undefined;
     if (kind === undefined)
       throw new UsageError(`unknown field ${JSON.stringify(key)}`, { hint: `fields: ${Object.keys(FIELDS).join(', ')}` });
     if (!fits(value, kind)) throw new UsageError(`field ${key} must be ${describeKind(kind)}`);
