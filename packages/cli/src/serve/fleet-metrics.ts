@@ -13,7 +13,10 @@ export class FleetMetrics {
   private readonly tally = new ProgressTally();
   private readonly jobs = this.gauge('fleet_jobs', 'Top-level jobs held in Redis, by state', ['state']);
   private readonly children = this.gauge('fleet_children', 'Leaves (children, start jobs) of the jobs held, by state', ['state']);
-  private readonly started = this.counter('fleet_children_started_total', 'Leaves seen to start by this server');
+  private readonly started = this.counter(
+    'fleet_children_started_total',
+    'Leaves seen to begin running by this server (not those stopped before they ran)',
+  );
   private readonly finished = this.counter('fleet_children_finished_total', 'Leaves seen to finish (any way) by this server');
   private readonly failed = this.counter('fleet_children_failed_total', 'Leaves seen to fail by this server');
   private readonly durations = new Histogram({
@@ -33,13 +36,18 @@ export class FleetMetrics {
     const leafIds = roots.flatMap((root) => (root.isParent ? root.view.childIds : [root.view.id]));
     const queue = `${store.keys.prefix}:${SHARED_QUEUE}`;
     const pipeline = store.client.pipeline().llen(`${queue}:wait`).zcard(`${queue}:prioritized`);
-    for (const id of leafIds) pipeline.hget(store.keys.job(id), 'unreadBytes');
-    const replies = (await pipeline.exec()) ?? [];
-    const numbers = replies.map(([error, value]) => {
+    for (const id of leafIds) pipeline.hmget(store.keys.job(id), 'unreadBytes', 'beganAt');
+    const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
       if (error) throw error;
-      return Number(value ?? 0);
+      return value;
     });
-    const [waiting = 0, prioritized = 0, ...unread] = numbers;
+    const waiting = Number(replies[0] ?? 0);
+    const prioritized = Number(replies[1] ?? 0);
+    const leaves = new Map<number, { unread: number; began: boolean }>();
+    leafIds.forEach((id, index) => {
+      const [unread, beganAt] = (replies[index + 2] ?? []) as (string | null)[];
+      leaves.set(id, { unread: Number(unread ?? 0), began: (beganAt ?? '') !== '' });
+    });
     const agents = await store.agents.list();
 
     for (const state of JOB_STATES) this.jobs.set({ state }, roots.filter((root) => root.view.state === state).length);
@@ -52,12 +60,12 @@ export class FleetMetrics {
       sum.waiting += Math.max(0, progress.total - progress.completed - progress.failed - progress.stopped - progress.running);
     }
     for (const [state, count] of Object.entries(sum)) this.children.set({ state }, count);
-    const { delta, durations } = this.tally.update(roots.map(tallied));
+    const { delta, durations } = this.tally.update(roots.map((root) => tallied(root, leaves)));
     this.started.inc(delta.started);
     this.finished.inc(delta.finished);
     this.failed.inc(delta.failed);
     for (const seconds of durations) this.durations.observe(seconds);
-    this.unreadBytes.set(unread.reduce((total, bytes) => total + bytes, 0));
+    this.unreadBytes.set([...leaves.values()].reduce((total, leaf) => total + leaf.unread, 0));
     this.agents.set(agents.length);
     this.queued.set(waiting + prioritized);
     return this.registry.metrics();
@@ -76,9 +84,11 @@ export class FleetMetrics {
   }
 }
 
-function tallied(root: JobRecord): TalliedJob {
+function tallied(root: JobRecord, leaves: ReadonlyMap<number, { began: boolean }>): TalliedJob {
   const { beganAt, endedAt } = root.view;
+  const leafIds = root.isParent ? root.view.childIds : [root.view.id];
+  const began = leafIds.filter((id) => leaves.get(id)?.began === true).length;
   const ended = isFinalState(root.view.state);
   const durationSeconds = ended && beganAt !== null && endedAt !== null ? (Date.parse(endedAt) - Date.parse(beganAt)) / 1000 : null;
-  return { id: root.view.id, progress: root.progress, ended, durationSeconds };
+  return { id: root.view.id, progress: root.progress, began, ended, durationSeconds };
 }
