@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { UsageError } from '@fleet/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkState, selectorsFromArgs } from '../command-args.js';
 import { requestFromArgs } from '../commands/invoke.js';
 import { startRequest } from '../commands/start.js';
@@ -66,18 +66,19 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
     return reply.type('application/x-ndjson; charset=utf-8').send(body);
   });
 
-  // `fleet stop ID`, then the job as it ended.
-  app.post('/api/jobs/:id/stop', async (request) => {
+  // `fleet stop ID`: 202 once the stop is signalled, with the job as it stands (GET it to see it end).
+  app.post('/api/jobs/:id/stop', async (request, reply) => {
     await store.reap();
-    const stopped = await stopJobs(context, await store.jobs.select(jobIdFrom(request)));
-    return stopped.map((record) => record.view);
+    const signalled = await stopJobs(context, await store.jobs.select(jobIdFrom(request)), { wait: false });
+    return reply.status(202).send(signalled.map((record) => record.view));
   });
 
   // `fleet remove ID [--force]`.
   app.delete('/api/jobs/:id', async (request, reply) => {
     await store.reap();
     const records = await store.jobs.select(jobIdFrom(request));
-    await removeJobs(context, records, { force: flag(request.query as Query, 'force') });
+    // A forced removal waits for the stop, but not for a client that has gone.
+    await removeJobs(context, records, { force: flag(request.query as Query, 'force'), signal: whileConnected(reply) });
     return reply.status(204).send();
   });
 
@@ -93,6 +94,15 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
         : await launchJob(context, await startRequest(asked.args, false, settings));
     return reply.status(201).send(job);
   });
+}
+
+/** A signal aborted once the response's connection closes before the answer is sent. */
+function whileConnected(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client went away'));
+  });
+  return controller.signal;
 }
 
 /** `:id` as a selector: an integer; names are for `?name=` of the list. */
