@@ -1,12 +1,13 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { checkServerIdentity as checkIdentity, type PeerCertificate } from 'node:tls';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FleetEnv } from './support/fleet-env.js';
 import { until } from './support/poll.js';
 import { everything } from './support/redis-dump.js';
-import { makeTestTls } from './support/test-tls.js';
+import { makeTestTls, TEST_TLS_DNS_NAME } from './support/test-tls.js';
 import type { JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
@@ -22,8 +23,8 @@ interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-async function startServe(env: FleetEnv, extraArgs: string[] = []): Promise<Served> {
-  const child = env.spawn(['serve', '--listen', '127.0.0.1:0', ...extraArgs]);
+async function startServe(env: FleetEnv, extraArgs: string[] = [], listen = '127.0.0.1:0'): Promise<Served> {
+  const child = env.spawn(['serve', '--listen', listen, ...extraArgs]);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -61,7 +62,7 @@ function withHost(served: Served, path: string, host: string): Promise<{ status:
   return new Promise((resolve, reject) => {
     const url = new URL(path, served.base);
     const request = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, headers: { host, authorization: `Bearer ${served.token}` } },
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, headers: { host, authorization: `Bearer ${served.token}` } },
       (response) => {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -119,6 +120,18 @@ describe('fleet serve: who may ask', () => {
     const opened = await fetch(served.url, { redirect: 'manual' });
     expect(opened.status).toBe(303);
     expect(opened.headers.get('location')).toBe('/');
+    // A path of two slashes would be a protocol-relative redirect off the site: it goes to / all the same.
+    const offSite = await fetch(`${served.base}//attacker.example/?token=${served.token}`, { redirect: 'manual' });
+    expect(offSite.status).toBe(303);
+    expect(offSite.headers.get('location')).toBe('/');
+    // Every answer, a refusal or a 404 too, forbids sniffing, framing, scripts and the Referer.
+    const unknownRoute = await api(served, '/api/nothing-here');
+    expect(unknownRoute.status).toBe(404);
+    for (const response of [opened, unknownRoute, await fetch(`${served.base}/api/jobs`), await api(served, '/api/jobs')]) {
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    }
     const setCookie = opened.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(/; HttpOnly/);
     expect(setCookie).toMatch(/; SameSite=Strict/);
@@ -143,10 +156,11 @@ describe('fleet serve: who may ask', () => {
       expect((await fetch(`${served.base}/api/jobs/${job.id}?force`, { method: 'DELETE', headers })).status).toBe(403);
     }
     expect((await jobOf(served, job.id))[0]?.state).not.toBe('Stopped');
-    // The same origin, or the header a script sends, may.
+    // The same origin, or the header a script sends, may. Stop answers once the stop is signalled (202).
     const stopped = await fetch(`${served.base}/api/jobs/${job.id}/stop`, { method: 'POST', headers: { cookie, origin: served.base } });
-    expect(stopped.status).toBe(200);
-    expect(((await stopped.json()) as JobJson[])[0]?.state).toBe('Stopped');
+    expect(stopped.status).toBe(202);
+    expect(((await stopped.json()) as JobJson[])[0]?.id).toBe(job.id);
+    await until(async () => (await jobOf(served, job.id))[0]?.state === 'Stopped', { what: 'the job to stop' });
     const removed = await fetch(`${served.base}/api/jobs/${job.id}`, { method: 'DELETE', headers: { cookie, 'x-fleet-csrf': '1' } });
     expect(removed.status).toBe(204);
     expect(await served.stop()).toBe(0);
@@ -156,9 +170,11 @@ describe('fleet serve: who may ask', () => {
     const tls = await makeTestTls(await mkdtemp(join(ssh.env.home, 'tls-')));
     const served = await startServe(ssh.env, ['--tls-cert', tls.cert, '--tls-key', tls.key]);
     expect(served.base).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const get = (path: string, headers: Record<string, string> = {}) =>
+    // The certificate is checked against the name in Host (as a browser checks the name it connects to).
+    const get = (path: string, headers: Record<string, string> = {}, servername = '127.0.0.1') =>
       new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
-        const request = httpsRequest(new URL(path, served.base), { ca: tls.caPem, headers }, (response) => {
+        const checkServerIdentity = (_host: string, cert: PeerCertificate) => checkIdentity(servername, cert);
+        const request = httpsRequest(new URL(path, served.base), { ca: tls.caPem, headers, checkServerIdentity }, (response) => {
           response.resume();
           response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
         });
@@ -170,6 +186,11 @@ describe('fleet serve: who may ask', () => {
     expect(String(opened.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
     expect((await get('/api/jobs', { authorization: `Bearer ${served.token}` })).status).toBe(200);
     expect((await get('/api/jobs')).status).toBe(401);
+    // The certificate's own DNS name is one the server answers to.
+    const port = new URL(served.base).port;
+    const bearer = `Bearer ${served.token}`;
+    expect((await get('/api/jobs', { authorization: bearer, host: `${TEST_TLS_DNS_NAME}:${port}` }, TEST_TLS_DNS_NAME)).status).toBe(200);
+    expect((await get('/api/jobs', { authorization: bearer, host: `attacker.example:${port}` })).status).toBe(403);
     // Plain HTTP on the TLS port gets no answer from the API.
     const plain = await fetch(served.base.replace('https:', 'http:') + '/api/jobs', {
       headers: { authorization: `Bearer ${served.token}` },
@@ -179,6 +200,17 @@ describe('fleet serve: who may ask', () => {
     );
     expect(plain).not.toBe(200);
     expect(await served.stop('SIGINT')).toBe(0);
+  });
+
+  it('answers on --listen localhost:PORT to 127.0.0.1, [::1] and localhost alike', async () => {
+    const served = await startServe(ssh.env, [], 'localhost:0');
+    expect(served.base).toMatch(/^http:\/\/localhost:\d+$/);
+    const port = new URL(served.base).port;
+    for (const host of [`127.0.0.1:${port}`, `[::1]:${port}`, `localhost:${port}`]) {
+      expect((await withHost(served, '/api/agents', host)).status, host).toBe(200);
+    }
+    expect((await withHost(served, '/api/agents', `attacker.example:${port}`)).status).toBe(403);
+    expect(await served.stop()).toBe(0);
   });
 
   it('refuses to listen beyond loopback without TLS: exit 2, nothing served', async () => {
@@ -221,6 +253,25 @@ describe('fleet serve: the API', () => {
     const one = await (await api(served, `/api/jobs/${job.id}/output?keep&host=${hosts[1]}`)).text();
     expect(one).toBe((await ssh.env.fleet(['receive', String(job.id), '--keep', '--json', '--host', hosts[1] as string])).stdout);
     expect(one).not.toContain(`"host":"${hosts[0]}"`);
+    // Taking output changes something: a page on another port of 127.0.0.1 (same site), holding the cookie,
+    // cannot take it with an <img> (GET, no Origin) nor a HEAD; nor with the Sec-Fetch-Site its browser adds.
+    const opened = await fetch(served.url, { redirect: 'manual' });
+    const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const sameSite: [string, Record<string, string>][] = [
+      ['GET', { cookie }],
+      ['HEAD', { cookie }],
+      ['GET', { cookie, 'sec-fetch-site': 'same-site' }],
+      ['HEAD', { cookie, 'sec-fetch-site': 'same-site' }],
+      ['GET', { cookie, 'sec-fetch-site': 'same-site', 'x-fleet-csrf': '1' }],
+    ];
+    for (const [method, headers] of sameSite) {
+      const taken = await fetch(`${served.base}/api/jobs/${job.id}/output`, { method, headers });
+      expect(taken.status, `${method} ${JSON.stringify(headers)}`).toBe(403);
+    }
+    // No HEAD route at all, even with the token.
+    expect((await api(served, `/api/jobs/${job.id}/output`, { method: 'HEAD' })).status).toBe(404);
+    expect((await jobOf(served, job.id))[0]?.hasMoreData).toBe(true);
+    expect(await (await api(served, `/api/jobs/${job.id}/output?keep`)).text()).toBe(keptText);
     // Without ?keep, as receive: taken, and then gone.
     expect(await (await api(served, `/api/jobs/${job.id}/output`)).text()).toBe(keptText);
     expect((await jobOf(served, job.id))[0]?.hasMoreData).toBe(false);
@@ -288,8 +339,14 @@ describe('fleet serve: the API', () => {
     expect((await api(served, '/api/jobs')).status).toBe(200);
     await ssh.redis.kill();
     try {
-      const down = await api(served, '/api/jobs');
-      expect(down.status).toBe(503);
+      // The server sees the connection go when the kernel tells it: ask until it has.
+      const down = await until(
+        async () => {
+          const response = await api(served, '/api/jobs');
+          return response.status === 503 ? response : undefined;
+        },
+        { what: 'a 503 while Redis is down' },
+      );
       expect(((await down.json()) as { error: string }).error).toBe('Redis is not reachable');
       expect((await api(served, '/metrics')).status).toBe(503);
       expect(
@@ -301,6 +358,22 @@ describe('fleet serve: the API', () => {
     await until(async () => (await api(served, '/api/jobs')).status === 200, { what: 'the server to reconnect' });
     expect(await served.stop()).toBe(0);
     expect(served.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('answers 503 by its deadline when Redis hangs with the request sent, and serves again once it answers', async () => {
+    const served = await startServe(ssh.env);
+    expect((await api(served, '/api/jobs')).status).toBe(200);
+    ssh.redis.freeze();
+    try {
+      // The connection stays open and nothing answers: without a deadline this request waits for Redis.
+      const hung = await api(served, '/api/jobs');
+      expect(hung.status).toBe(503);
+      expect(((await hung.json()) as { error: string }).error).toMatch(/^no answer within/);
+    } finally {
+      ssh.redis.thaw();
+    }
+    await until(async () => (await api(served, '/api/jobs')).status === 200, { what: 'the server to answer again' });
+    expect(await served.stop()).toBe(0);
   });
 });
 
@@ -359,5 +432,14 @@ describe('fleet serve: secrets and metrics', () => {
     expect(after.get('fleet_output_unread_bytes')).toBeGreaterThan(before.get('fleet_output_unread_bytes') ?? 0);
     expect(after.get('fleet_agents')).toBeGreaterThanOrEqual(1);
     expect(await served.stop()).toBe(0);
+
+    // A server started afterwards takes what Redis holds as its baseline: nothing counted again.
+    const again = await startServe(ssh.env);
+    const first = await scrape(again);
+    expect(first.get('fleet_jobs{state="Failed"}')).toBeGreaterThanOrEqual(1);
+    for (const name of ['fleet_children_started_total', 'fleet_children_finished_total', 'fleet_job_duration_seconds_count']) {
+      expect(first.get(name), name).toBe(0);
+    }
+    expect(await again.stop()).toBe(0);
   });
 });

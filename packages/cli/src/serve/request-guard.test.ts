@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedHosts, guardRequest, sessionCookie, type GuardConfig, type GuardedRequest } from './request-guard.js';
+import { allowedHosts, changesState, guardRequest, sessionCookie, type GuardConfig, type GuardedRequest } from './request-guard.js';
 
 const config: GuardConfig = {
   token: 'the-token',
@@ -18,6 +18,7 @@ const request = (extra: Partial<GuardedRequest>): GuardedRequest => ({
   cookie: undefined,
   csrfHeader: undefined,
   queryToken: undefined,
+  changesState: false,
   ...extra,
 });
 
@@ -43,7 +44,8 @@ describe('the request guard of fleet serve', () => {
 
   it('lets a state change through only from its own origin or with a header no cross-site page can send', () => {
     const cookie = 'fleet-session-7070=the-session';
-    const post = (extra: Partial<GuardedRequest>) => guardRequest(request({ method: 'POST', cookie, ...extra }), config);
+    const post = (extra: Partial<GuardedRequest>) =>
+      guardRequest(request({ method: 'POST', cookie, changesState: true, ...extra }), config);
     expect(post({})).toMatchObject({ allowed: false, status: 403 });
     expect(post({ origin: 'http://evil.example' })).toMatchObject({ allowed: false, status: 403 });
     expect(post({ origin: 'https://127.0.0.1:7070' })).toMatchObject({ allowed: false, status: 403 });
@@ -61,5 +63,27 @@ describe('the request guard of fleet serve', () => {
 
   it('answers to a default port written or left out', () => {
     expect([...allowedHosts(['::1'], 443, 'https')]).toEqual(['[::1]:443', '[::1]']);
+  });
+
+  it('refuses any request another page made, another port of this host included (Sec-Fetch-Site)', () => {
+    const cookie = 'fleet-session-7070=the-session';
+    for (const secFetchSite of ['same-site', 'cross-site']) {
+      expect(guardRequest(request({ cookie, secFetchSite }), config), secFetchSite).toMatchObject({ allowed: false, status: 403 });
+    }
+    for (const secFetchSite of ['same-origin', 'none', undefined]) {
+      expect(guardRequest(request({ cookie, secFetchSite }), config).allowed, String(secFetchSite)).toBe(true);
+    }
+  });
+
+  it('takes reading output without ?keep, by GET or HEAD, for a state change', () => {
+    expect(changesState('GET', '/api/jobs/7/output', undefined)).toBe(true);
+    expect(changesState('HEAD', '/api/jobs/7/output', 'false')).toBe(true);
+    expect(changesState('GET', '/api/jobs/7/output', '')).toBe(false);
+    expect(changesState('GET', '/api/jobs/7/output', 'true')).toBe(false);
+    expect(changesState('GET', '/api/jobs/7', undefined)).toBe(false);
+    expect(changesState('DELETE', '/api/jobs/7', undefined)).toBe(true);
+    const cookie = 'fleet-session-7070=the-session';
+    expect(guardRequest(request({ cookie, changesState: true }), config)).toMatchObject({ allowed: false, status: 403 });
+    expect(guardRequest(request({ cookie, changesState: true, csrfHeader: '1' }), config).allowed).toBe(true);
   });
 });

@@ -24,6 +24,8 @@ export interface GuardedRequest {
   csrfHeader: string | undefined;
   /** `?token=` of the URL. */
   queryToken: string | undefined;
+  /** Whether the request changes something: see {@link changesState}. */
+  changesState: boolean;
 }
 
 export type GuardVerdict =
@@ -39,13 +41,29 @@ export const CSRF_HEADER = 'x-fleet-csrf';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** `Sec-Fetch-Site` values of a request a browser made from the server's own page, or typed in (`none`). */
+const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
+
+/**
+ * Whether a request changes something: a POST, PUT, PATCH or DELETE, and
+ * also reading output without `?keep` (GET or HEAD), which takes it as
+ * receive takes it. `keep` is `?keep`'s value (undefined when absent).
+ */
+export function changesState(method: string, path: string, keep: string | undefined): boolean {
+  if (STATE_CHANGING.has(method.toUpperCase())) return true;
+  const takesOutput = /^\/api\/jobs\/[^/]+\/output\/?$/.test(path);
+  return takesOutput && !(keep === '' || keep === 'true' || keep === '1');
+}
+
 /**
  * Decides whether a request may go on, in the order an attacker meets the
  * checks: a `Host` that is not the server's (DNS rebinding: a name of the
  * attacker's that resolves to loopback) is refused before anything else; then
- * the token (Bearer or `?token=`) or the session cookie; then a state change
- * must come from the server's own origin, or carry a header (Bearer, or
- * X-Fleet-CSRF) that no cross-site page can send.
+ * the token (Bearer or `?token=`) or the session cookie; then any request a
+ * browser says came from another site or another origin of this site (another
+ * port of 127.0.0.1) is refused; a state change (taking output included) must
+ * come from the server's own origin, or carry a header (Bearer, or
+ * X-Fleet-CSRF) that no other page can send.
  */
 export function guardRequest(request: GuardedRequest, config: GuardConfig): GuardVerdict {
   const host = request.host?.toLowerCase();
@@ -64,15 +82,17 @@ export function guardRequest(request: GuardedRequest, config: GuardConfig): Guar
       message: 'an access token is needed: open the URL fleet serve printed, or send Authorization: Bearer TOKEN',
     };
   }
-  if (request.secFetchSite === 'cross-site') return { allowed: false, status: 403, message: 'refused: a cross-site request' };
+  if (request.secFetchSite !== undefined && !OWN_FETCH_SITES.has(request.secFetchSite)) {
+    return { allowed: false, status: 403, message: `refused: a request from another page (Sec-Fetch-Site: ${request.secFetchSite})` };
+  }
   if (request.origin !== undefined && !config.allowedHosts.has(originHost(request.origin, config.scheme) ?? '')) {
     return { allowed: false, status: 403, message: `refused: a request from another origin (${request.origin})` };
   }
-  if (STATE_CHANGING.has(request.method.toUpperCase()) && request.origin === undefined && !viaBearer && request.csrfHeader === undefined) {
+  if (request.changesState && request.origin === undefined && !viaBearer && request.csrfHeader === undefined) {
     return {
       allowed: false,
       status: 403,
-      message: `refused: a ${request.method} needs an Origin header of this server, Authorization: Bearer TOKEN, or ${CSRF_HEADER}: 1`,
+      message: `refused: this ${request.method} changes something and needs an Origin header of this server, Authorization: Bearer TOKEN, or ${CSRF_HEADER}: 1`,
     };
   }
   return { allowed: true, viaQueryToken };

@@ -1,6 +1,6 @@
 import { UsageError } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, parseListenAddress, resolveServeOptions } from './serve-options.js';
+import { certificateDnsNames, isLoopbackHost, parseListenAddress, resolveServeOptions, servedHostNames } from './serve-options.js';
 
 describe('fleet serve options', () => {
   it('reads ADDR:PORT, IPv6 in brackets, and defaults to 127.0.0.1:7070', () => {
@@ -28,5 +28,35 @@ describe('fleet serve options', () => {
       keyFile: 'k.pem',
     });
     expect(() => resolveServeOptions({ tlsCert: 'c.pem' })).toThrow(/go together/);
+  });
+
+  it('answers to localhost by every loopback address it may stand for', () => {
+    const names = servedHostNames({ listenHost: 'localhost', boundAddress: '127.0.0.1', machineNames: [], certificateNames: [] });
+    expect(names.sort()).toEqual(['127.0.0.1', '::1', 'localhost']);
+    expect(servedHostNames({ listenHost: '127.0.0.1', boundAddress: '127.0.0.1', machineNames: [], certificateNames: [] }).sort()).toEqual([
+      '127.0.0.1',
+      'localhost',
+    ]);
+  });
+
+  it("answers to the certificate's DNS names, and to a wildcard's machine names but not to 0.0.0.0", () => {
+    const names = servedHostNames({
+      listenHost: '0.0.0.0',
+      boundAddress: '0.0.0.0',
+      machineNames: ['box', '10.0.0.5'],
+      certificateNames: ['Fleet.Example'],
+    });
+    expect(names).toEqual(['box', '10.0.0.5', 'fleet.example']);
+    expect(
+      servedHostNames({ listenHost: '10.0.0.5', boundAddress: '10.0.0.5', machineNames: [], certificateNames: ['fleet.example'] }),
+    ).toEqual(['10.0.0.5', 'fleet.example']);
+  });
+
+  it("reads the DNS names of a certificate's subjectAltName, no wildcard", () => {
+    expect(certificateDnsNames('DNS:fleet.example, IP Address:127.0.0.1, DNS:*.example, DNS:localhost')).toEqual([
+      'fleet.example',
+      'localhost',
+    ]);
+    expect(certificateDnsNames(undefined)).toEqual([]);
   });
 });

@@ -72,3 +72,41 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   }
   return { host, port, tls };
 }
+
+/** What the names a server answers to are made of. */
+export interface ServedAddress {
+  /** The address as given to --listen (no brackets). */
+  listenHost: string;
+  /** The address the socket is bound to (`localhost` resolved: 127.0.0.1 or ::1). */
+  boundAddress: string;
+  /** This machine's host name and addresses, for a wildcard address. */
+  machineNames: readonly string[];
+  /** The DNS names of the TLS certificate (its subjectAltName), none over plain HTTP. */
+  certificateNames: readonly string[];
+}
+
+/**
+ * The host names (no port) whose `Host` header the server answers to: the
+ * address listened on and the one bound (`localhost` adds both `127.0.0.1`
+ * and `::1`), and `localhost` on loopback; on a wildcard (never answered to
+ * as such), this machine's names and addresses;
+ * and the certificate's own DNS names.
+ */
+export function servedHostNames(address: ServedAddress): string[] {
+  const { listenHost, boundAddress } = address;
+  const names = isWildcardHost(listenHost) ? [...address.machineNames] : [listenHost, boundAddress];
+  if (listenHost === 'localhost') names.push('127.0.0.1', '::1');
+  if (isLoopbackHost(listenHost)) names.push('localhost');
+  names.push(...address.certificateNames);
+  return [...new Set(names.map((name) => name.toLowerCase()))];
+}
+
+/** The DNS names of a certificate's subjectAltName (`DNS:a, IP Address:1.2.3.4, DNS:b` gives a and b). */
+export function certificateDnsNames(subjectAltName: string | undefined): string[] {
+  return (subjectAltName ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith('DNS:'))
+    .map((part) => part.slice('DNS:'.length))
+    .filter((name) => !name.includes('*'));
+}

@@ -1,17 +1,18 @@
 // Loaded only by `fleet serve` (a dynamic import in commands/serve.ts): Fastify and
 // prom-client land in a chunk of their own, which no other command parses.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { FileReadError, UsageError } from '@fleet/core';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { CliContext } from '../context.js';
 import { registerApiRoutes } from './api-routes.js';
 import { FleetMetrics } from './fleet-metrics.js';
 import { httpErrorFor } from './http-error.js';
-import { allowedHosts, CSRF_HEADER, guardRequest, sessionCookie, type GuardConfig } from './request-guard.js';
-import { isLoopbackHost, isWildcardHost, type ResolvedServeOptions } from './serve-options.js';
+import { allowedHosts, changesState, CSRF_HEADER, guardRequest, sessionCookie, type GuardConfig } from './request-guard.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+import { certificateDnsNames, isLoopbackHost, isWildcardHost, servedHostNames, type ResolvedServeOptions } from './serve-options.js';
 
 /** A running `fleet serve`. */
 export interface RunningServer {
@@ -30,7 +31,13 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
   const https = options.tls === null ? null : await readTls(options.tls);
   const scheme = https === null ? 'http' : 'https';
   // No logger: a request's URL may carry the token, and the token never reaches a log.
-  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, ...(https === null ? {} : { https }) });
+  // No HEAD routes: a HEAD of the output would take it as a GET does, and nothing here needs one.
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    exposeHeadRoutes: false,
+    ...(https === null ? {} : { https }),
+  });
   const secrets = { token: randomBytes(32).toString('base64url'), session: randomBytes(32).toString('base64url') };
   // Filled in once the port is known (port 0 takes a free one); the guard refuses every request until then.
   let guard: GuardConfig = { ...secrets, scheme, cookieName: 'fleet-session', allowedHosts: new Set() };
@@ -40,11 +47,14 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
   const redisReady = () => context.store.client.status === 'ready';
 
   app.addHook('onRequest', async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
     const header = (name: string) => {
       const value = request.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    const queryToken = (request.query as Record<string, unknown>).token;
+    const query = request.query as Record<string, unknown>;
+    const queryToken = query.token;
+    const path = request.url.split('?')[0] ?? '';
     const verdict = guardRequest(
       {
         method: request.method,
@@ -55,6 +65,7 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
         cookie: header('cookie'),
         csrfHeader: header(CSRF_HEADER),
         queryToken: typeof queryToken === 'string' ? queryToken : undefined,
+        changesState: changesState(request.method, path, typeof query.keep === 'string' ? query.keep : undefined),
       },
       guard,
     );
@@ -63,12 +74,12 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
     if (verdict.viaQueryToken) {
       reply.header('set-cookie', sessionCookie(guard));
       // The page is opened without the token in its URL (history, Referer); an API call just goes on.
-      if (request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/metrics')) {
-        return reply.redirect(request.url.split('?')[0] ?? '/', 303);
-      }
+      // Always to `/`: the path as given (`//attacker.example/?token=`) would be an off-site redirect.
+      if (request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/metrics')) return reply.redirect('/', 303);
     }
-    if ((request.url.startsWith('/api/') || request.url.startsWith('/metrics')) && !redisReady()) {
-      return reply.status(503).send(httpErrorFor(new Error('not connected'), false).body);
+    if (path.startsWith('/api/') || path.startsWith('/metrics')) {
+      if (!redisReady()) return reply.status(503).send(httpErrorFor(new Error('not connected'), false).body);
+      answerByDeadline(reply);
     }
     return undefined;
   });
@@ -105,15 +116,49 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
       cause: error,
     });
   });
-  const port = (app.server.address() as AddressInfo).port;
-  const names = isWildcardHost(options.host) ? machineNames() : isLoopbackHost(options.host) ? [options.host, 'localhost'] : [options.host];
+  const { port, address: boundAddress } = app.server.address() as AddressInfo;
+  const certificateNames = https === null ? [] : certificateDnsNames(new X509Certificate(https.cert).subjectAltName);
+  const names = servedHostNames({
+    listenHost: options.host,
+    boundAddress,
+    machineNames: isWildcardHost(options.host) ? machineNames() : [],
+    certificateNames,
+  });
   // Cookies are per host, not per port: the port in the name keeps two servers' sessions apart.
   guard = { ...guard, cookieName: `fleet-session-${port}`, allowedHosts: allowedHosts(names, port, scheme) };
-  const shownHost = isWildcardHost(options.host) ? hostname() : options.host.includes(':') ? `[${options.host}]` : options.host;
+  // Beyond loopback over TLS, the URL names the host by a name its certificate holds, so that a browser accepts it.
+  const shownHost =
+    certificateNames[0] !== undefined && !isLoopbackHost(options.host)
+      ? certificateNames[0]
+      : isWildcardHost(options.host)
+        ? hostname()
+        : options.host.includes(':')
+          ? `[${options.host}]`
+          : options.host;
   return {
     url: `${scheme}://${shownHost}:${port}/?token=${secrets.token}`,
     close: () => app.close(),
   };
+}
+
+/** How long a request to the API may go without an answer (Redis hung, or gone after the command was sent). */
+const REQUEST_DEADLINE_MS = 15_000;
+
+/**
+ * Answers 503 if nothing has been answered by the deadline. A command already
+ * sent when Redis goes away is resent once it returns, so without this the
+ * request would wait for Redis; a stream already begun is left to run.
+ */
+function answerByDeadline(reply: FastifyReply): void {
+  const timer = setTimeout(() => {
+    if (reply.raw.headersSent || reply.sent) return;
+    void reply.status(503).send({
+      error: `no answer within ${REQUEST_DEADLINE_MS / 1000} s: Redis does not answer, or the jobs have not finished stopping`,
+      hint: 'try again; GET /api/jobs/ID shows where a job stands',
+    });
+  }, REQUEST_DEADLINE_MS);
+  timer.unref();
+  reply.raw.once('close', () => clearTimeout(timer));
 }
 
 /** The names a server on every interface answers to: this machine's addresses and host name. */
