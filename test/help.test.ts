@@ -22,6 +22,7 @@ describe('fleet --help', () => {
         'deploy',
         'key',
         'ssh-config',
+        'serve',
         'completion',
       ]),
     );

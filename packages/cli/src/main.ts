@@ -9,6 +9,7 @@ import { pushCommand } from './commands/push.js';
 import { keyCommand } from './commands/key.js';
 import { receiveCommand } from './commands/receive.js';
 import { removeCommand } from './commands/remove.js';
+import { serveCommand } from './commands/serve.js';
 import { sshConfigCommand } from './commands/ssh-config.js';
 import { startCommand, startThreadJobCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
@@ -50,6 +51,7 @@ export async function main(args: string[]): Promise<void> {
       agentCommand,
       agentsCommand,
       statusCommand,
+      serveCommand,
       deployCommand,
       undeployCommand,
       keyCommand,

@@ -1,10 +1,9 @@
-import { ChildJobError, HostNotInJobError, isFinalState, UsageError } from '@fleet/core';
-import type { JobRecord } from '@fleet/store';
+import { ChildJobError, isFinalState, UsageError } from '@fleet/core';
 import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
-import { withContext, type CliContext, type GlobalArgs } from '../context.js';
+import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { matchesHost } from '../output/output-pump.js';
+import { checkHost } from '../job-host-check.js';
 import { outputFlags, outputSinkFromArgs } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
@@ -68,15 +67,3 @@ export const receiveCommand = {
     });
   },
 };
-
-/** `--host H` must name a host of the jobs: else the receive would print nothing, and say nothing of why. */
-async function checkHost(context: CliContext, selected: readonly JobRecord[], host: string): Promise<void> {
-  const leaves = await context.store.jobs.leaves(selected);
-  if (leaves.some((leaf) => matchesHost(leaf.view.location, host))) return;
-  const hosts = [...new Set(leaves.map((leaf) => leaf.view.location))];
-  throw new HostNotInJobError(
-    host,
-    selected.map((record) => record.view.id),
-    hosts,
-  );
-}
