@@ -1,4 +1,5 @@
 import type { ContentManifest, Outcome } from '@fleet/core';
+import type { PullSink } from './pull-recorder.js';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 
 /** Where one job's output goes while it runs: buffered bytes and records, written out by `flush`, and the count the cap is held to. */
@@ -21,6 +22,8 @@ export interface JobLedger {
   output(claimed: ClaimedJob): JobOutput;
   /** Content stored for a top-level job, read a chunk at a time, each checked against the manifest. */
   content(rootId: number, manifest: ContentManifest): AsyncIterable<Buffer>;
+  /** Where a claimed pull child keeps what it brings back (absent: pulls fail). */
+  pulled?(claimed: ClaimedJob): PullSink;
 }
 
 /** The ledger over a store: Redis transitions, the dispatcher and an {@link OutputWriter} per job. */
@@ -31,5 +34,11 @@ export function storeLedger(store: FleetStore): JobLedger {
     dispatch: (ids) => store.dispatcher.dispatch(ids),
     output: (claimed) => new OutputWriter(store, { jobId: claimed.id, rootId: claimed.rootId, host: claimed.location }),
     content: (rootId, manifest) => store.chunks.read(rootId, manifest),
+    pulled: ({ rootId, id }) => ({
+      putChunk: (chunk) => store.chunks.putOwned(rootId, chunk),
+      putEntry: (index, entry) => store.pulled.record(rootId, id, index, entry),
+      seal: (count) => store.pulled.seal(rootId, id, count),
+      drop: (count) => store.pulled.drop(rootId, id, count),
+    }),
   };
 }

@@ -44,11 +44,18 @@ export function ownJobOptions(
 }
 
 /**
+ * What a synchronous run does once every child has ended, before the job is
+ * removed (a pull writes out its files); false makes the run exit 1.
+ */
+export type AfterEnd = (context: CliContext, root: JobView, children: JobView[]) => Promise<boolean>;
+
+/**
  * Runs a fan-out job as invoke and push do: with `--as-job`, creates it and
  * prints it; else follows it to its end (see {@link runToEnd}). `prepare`
  * makes the request once Redis is open (a rerun reads its job, a push stores
  * its content), and may give the ids it reserved for it, `--stdin`'s bytes
- * and the sudo password (`--ask-sudo-pass`).
+ * and the sudo password (`--ask-sudo-pass`). `afterEnd`, for a synchronous
+ * run, comes once the children have ended and not after an interruption.
  */
 export async function runFanOut(
   argv: FanOutArgs,
@@ -56,6 +63,7 @@ export async function runFanOut(
   prepare: (
     context: CliContext,
   ) => Promise<{ request: JobRequest; rootId?: number; input?: LaunchOptions['input']; sudoPassword?: string }>,
+  afterEnd?: AfterEnd,
 ): Promise<void> {
   if (argv['as-job'] && (argv.group || argv.outdir !== undefined || argv.prefix === false || argv.N)) {
     throw new UsageError('--group, --outdir and --no-prefix shape the output of a synchronous run; with --as-job, give them to receive');
@@ -73,7 +81,7 @@ export async function runFanOut(
           printJobs([job], { json: argv.json, single: true });
           return;
         }
-        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts);
+        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts, afterEnd);
       } finally {
         interrupts?.release();
       }
@@ -95,6 +103,7 @@ async function runToEnd(
   sink: OutputSink,
   progress: ProgressLine,
   interrupts: Interrupts,
+  afterEnd?: AfterEnd,
 ): Promise<number> {
   const { store } = context;
   const parent = await store.jobs.record(job.id);
@@ -125,7 +134,12 @@ async function runToEnd(
   await stopping;
   const quiet = interrupts.reason instanceof OutputClosedError;
   if (children !== null && !quiet) process.stderr.write(`${forTerminal(process.stderr, formatHostSummary(children))}\n`);
-  await store.jobs.remove([parent]);
+  let afterOk = true;
+  try {
+    if (children !== null && afterEnd !== undefined && interrupts.reason === undefined) afterOk = await afterEnd(context, job, children);
+  } finally {
+    await store.jobs.remove([parent]);
+  }
   if (interrupts.reason !== undefined) throw interrupts.reason;
-  return children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
+  return afterOk && children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
 }

@@ -1,4 +1,12 @@
-import { ContentMismatchError, createSha256, isSha256Hex, sha256Hex, splitContent, type ContentManifest } from '@fleet/core';
+import {
+  ContentMismatchError,
+  createSha256,
+  isSha256Hex,
+  sha256Hex,
+  splitContent,
+  type ContentChunk,
+  type ContentManifest,
+} from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -50,6 +58,25 @@ export class ChunkStore {
   }
 
   /**
+   * Stores one chunk for a job that exists (a pull's agent, while the job
+   * runs): no expiry, the tree owns it. Throws {@link JobGoneError} when the
+   * job was removed meanwhile, so nothing is left that no removal would find.
+   */
+  async putOwned(rootId: number, chunk: ContentChunk): Promise<void> {
+    const stored = await this.client.eval(
+      OWNED_WRITE_LUA,
+      3,
+      this.keys.job(rootId),
+      this.keys.chunks(rootId),
+      this.keys.chunk(rootId, chunk.sha256),
+      'chunk',
+      chunk.sha256,
+      chunk.bytes,
+    );
+    if (stored !== 1) throw new JobGoneError(rootId);
+  }
+
+  /**
    * Yields the content a manifest describes, chunk by chunk, each checked
    * against the manifest's hash before it is given out: a chunk that is
    * missing or was changed in Redis throws {@link ContentMismatchError} naming
@@ -74,3 +101,27 @@ export class ChunkStore {
     }
   }
 }
+
+/** The job a write was for is gone (removed while it ran). */
+export class JobGoneError extends Error {
+  override name = 'JobGoneError';
+  constructor(readonly rootId: number) {
+    super(`job ${rootId} was removed`);
+  }
+}
+
+/**
+ * A write that belongs to a job that exists: KEYS[1] the job, KEYS[2] and
+ * KEYS[3] what to write. `chunk SHA BYTES`: name the chunk in the set, store
+ * it; `hset FIELD VALUE`: one field of a hash. Reply 0 when the job is gone.
+ */
+export const OWNED_WRITE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == 'chunk' then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[3])
+else
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+end
+return 1
+`;
