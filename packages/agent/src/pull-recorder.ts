@@ -132,7 +132,7 @@ export class PullRecorder {
   }
 
   private async refuse(name: Buffer, problem: string): Promise<void> {
-    const shown = `${JSON.stringify(name.toString('utf8'))}: ${problem}`;
+    const shown = `${JSON.stringify(name.toString('utf8').replace(/^(\.\/)+/, ''))}: ${problem}`;
     this.refusals.push(shown);
     await this.onRefused(Buffer.from(`fleet pull: refused ${shown}\n`));
   }

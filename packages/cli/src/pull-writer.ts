@@ -47,6 +47,7 @@ export async function writePulled(
   const report: PulledHostReport = { host: child.location, written: 0, refused: [], nothing: false };
   const count = await store.pulled.count(rootId, child.id);
   if (count === null) return { ...report, nothing: true };
+  if (count === 0) return report;
   const refuse = (what: string, problem: string) => {
     const line = `${what}: ${problem}`;
     report.refused.push(line);
