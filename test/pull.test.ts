@@ -19,7 +19,7 @@ const hostileBin = mkdtempSync(join(tmpdir(), 'fleet-pull-hostile-bin-'));
 chmodSync(hostileBin, 0o755);
 const ssh = useSshFleet(3, {
   withoutSftp: true,
-  hostEnv: (index) => (index === 2 ? { PATH: `${hostileBin}:/usr/local/bin:/usr/bin:/bin` } : {}),
+  hostEnv: (index): Record<string, string> => (index === 2 ? { PATH: `${hostileBin}:/usr/local/bin:/usr/bin:/bin` } : {}),
 });
 const sh = promisify(execFile);
 
