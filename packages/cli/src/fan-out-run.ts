@@ -1,4 +1,5 @@
 import { JobNotFoundError, OutputClosedError, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
+import type { Argv } from 'yargs';
 import { settingsFrom, withContext, type CliContext, type GlobalArgs } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { formatHostSummary } from './format/host-summary.js';
@@ -33,6 +34,29 @@ export interface FanOutJobArgs extends FanOutArgs {
   'connect-timeout'?: number;
   group: boolean;
   prefix: boolean;
+}
+
+/**
+ * The flags push and pull share besides the hosts and the output: -r, -p
+ * and the job's options, worded for the verb.
+ */
+export function transferJobFlags<T>(yargs: Argv<T>, verb: 'push' | 'pull') {
+  const Verb = verb === 'push' ? 'Push' : 'Pull';
+  return yargs
+    .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: `${Verb} directories and everything in them` })
+    .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: 'Keep each file’s mode and modification time (scp -p)' })
+    .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
+    .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
+    .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
+    .option('batch', { type: 'string', describe: `${Verb} in waves of N (or N%) hosts, each once the one before has finished` })
+    .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
+    .option('rerun-failed', {
+      type: 'string',
+      describe: `${Verb} job JOB’s files again, as a new job, ${verb === 'push' ? 'to' : 'from'} exactly the hosts that failed in it`,
+    })
+    .option('timeout', { alias: 't', type: 'number', describe: `Fail a host whose ${verb} takes longer than this many seconds` })
+    .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
+    .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' });
 }
 
 /** The job options a fan-out takes from its own flags, a rerun included (the rest a rerun takes from its job). */

@@ -9,7 +9,7 @@ import { GROUPS_FILES_HELP } from '../host-groups-files.js';
 import { outputFlags } from '../output/output-sink.js';
 import { writePulledJob } from '../pulled-job.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
-import { ownJobOptions, runFanOut, type FanOutJobArgs } from '../fan-out-run.js';
+import { ownJobOptions, runFanOut, transferJobFlags, type FanOutJobArgs } from '../fan-out-run.js';
 
 interface PullArgs extends FanOutJobArgs {
   recursive: boolean;
@@ -21,34 +21,23 @@ export const pullCommand = {
   command: 'pull [paths..]',
   describe: 'Copy files (directories with -r) from many hosts to LOCAL_DIR/HOST/, one child job per host (Copy-Item -FromSession)',
   builder: (yargs: Argv<GlobalArgs>) =>
-    outputFlags(hostFlags(yargs.usage('$0 pull (-f FILE | -c HOSTS) [-r] [-p] [options] REMOTE... LOCAL_DIR')))
-      .positional('paths', {
-        type: 'string',
-        array: true,
-        describe: 'What to bring back from each host (/path or ~/path), then the local directory',
-      })
-      .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Pull directories and everything in them' })
-      .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: 'Keep each file’s mode and modification time (scp -p)' })
-      .option('as-job', {
-        type: 'boolean',
-        default: false,
-        describe: 'Return the job at once; write the files out later with receive JOB --dest DIR',
-      })
-      .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
-      .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
-      .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
-      .option('batch', { type: 'string', describe: 'Pull in waves of N (or N%) hosts, each once the one before has finished' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
-      .option('rerun-failed', {
-        type: 'string',
-        describe: 'Pull job JOB’s files again, as a new job, from exactly the hosts that failed in it',
-      })
-      .option('timeout', { alias: 't', type: 'number', describe: 'Fail a host whose pull takes longer than this many seconds' })
-      .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
-      .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
+    transferJobFlags(
+      outputFlags(hostFlags(yargs.usage('$0 pull (-f FILE | -c HOSTS) [-r] [-p] [options] REMOTE... LOCAL_DIR')))
+        .positional('paths', {
+          type: 'string',
+          array: true,
+          describe: 'What to bring back from each host (/path or ~/path), then the local directory (none with --as-job)',
+        })
+        .option('as-job', {
+          type: 'boolean',
+          default: false,
+          describe: 'Return the job at once; write the files out later with receive JOB --dest DIR',
+        }),
+      'pull',
+    )
       .example('$0 pull -f computers.txt /var/log/syslog logs', 'logs/web1/syslog, logs/web2/syslog, ...')
       .example('$0 pull -c web[1-4] -r -p ~/conf saved', 'a tree, with modes and times: saved/web1/conf/...')
-      .example('$0 pull -f computers.txt --as-job /etc/motd x && fleet receive 7 --dest x', 'later')
+      .example('$0 pull -f computers.txt --as-job /etc/motd', 'then fleet receive JOB --dest motds: motds/web1/motd, ...')
       .epilog(GROUPS_FILES_HELP),
   handler: async (argv: PullArgs) => {
     preloadQueueLibrary().catch(() => {});
