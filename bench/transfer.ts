@@ -123,6 +123,8 @@ async function startAgent(): Promise<void> {
 }
 
 const scpOptions = `-O -F ${fleet.sshConfig}`;
+/** clush on every host, at the bench's parallelism, scp in its original protocol. */
+const clush = (...args: string[]) => timed('clush', ['-w', fleet.entries.join(','), '-f', String(PARALLEL), '-o', scpOptions, ...args]);
 const tools: { name: string; push: () => Promise<number> }[] = [
   {
     name: 'fleet',
@@ -134,19 +136,7 @@ const tools: { name: string; push: () => Promise<number> }[] = [
   },
   {
     name: 'clush --copy',
-    push: () =>
-      timed('clush', [
-        '-w',
-        fleet.entries.join(','),
-        '-f',
-        String(PARALLEL),
-        '-o',
-        scpOptions,
-        '--copy',
-        source,
-        '--dest',
-        '$HOME/bench-push/',
-      ]),
+    push: () => clush('--copy', source, '--dest', '$HOME/bench-push/'),
   },
 ];
 
@@ -210,19 +200,7 @@ const pullTools: { name: string; pull: () => Promise<number>; where: (host: stri
   },
   {
     name: 'clush --rcopy',
-    pull: () =>
-      timed('clush', [
-        '-w',
-        fleet.entries.join(','),
-        '-f',
-        String(PARALLEL),
-        '-o',
-        scpOptions,
-        '--rcopy',
-        '$HOME/bench-pull/pulled.bin',
-        '--dest',
-        pulledInto,
-      ]),
+    pull: () => clush('--rcopy', '$HOME/bench-pull/pulled.bin', '--dest', pulledInto),
     where: (host) => join(pulledInto, `pulled.bin.${host}`),
   },
 ];

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createReadStream, mkdtempSync, chmodSync } from 'node:fs';
-import { chmod, cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { hostFileName } from '@fleet/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
+import { expectTransferTree, makeTransferTree } from './support/transfer-tree.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet pull against real sshd hosts (no SFTP subsystem). Each host has a
@@ -86,17 +87,9 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     for (const host of ssh.fleet.hosts.slice(0, 2)) {
       const at = join(host.home, 'conf');
       await rm(at, { recursive: true, force: true });
-      await mkdir(join(at, 'sub dir'), { recursive: true });
-      await writeFile(join(at, odd), 'odd');
-      await writeFile(join(at, 'sub dir', 'run.sh'), '#!/bin/sh\n');
-      await chmod(join(at, 'sub dir', 'run.sh'), 0o750);
-      await utimes(join(at, 'sub dir', 'run.sh'), 1_500_000_000, 1_500_000_000);
-      await symlink(odd, join(at, 'link to odd'));
-      await symlink('/etc/passwd', join(at, 'sub dir', 'outward'));
+      await mkdir(at);
       await writeFile(join(at, 'new\nline'), 'refused');
-      await sh('chown', ['-R', 'fleet-test', at]);
-      await chmod(join(at, 'sub dir'), 0o710);
-      await utimes(join(at, 'sub dir'), 1_400_000_000, 1_400_000_000);
+      await makeTransferTree(at, odd, '/etc/passwd', (path) => sh('chown', ['-R', 'fleet-test', path]));
     }
     const dest = await localDir();
     const hosts = ssh.fleet.entries.slice(0, 2).join(',');
@@ -105,15 +98,7 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     expect(pulled.stderr).toContain(`refused "conf/new\\nline": its name holds a control character`);
     for (const index of [0, 1]) {
       const at = join(landed(dest, index), 'conf');
-      expect(await readFile(join(at, odd), 'utf8')).toBe('odd');
-      expect(await readlink(join(at, 'link to odd'))).toBe(odd);
-      expect(await readlink(join(at, 'sub dir', 'outward'))).toBe('/etc/passwd');
-      const script = await stat(join(at, 'sub dir', 'run.sh'));
-      expect(script.mode & 0o7777).toBe(0o750);
-      expect(script.mtimeMs).toBe(1_500_000_000_000);
-      const dir = await stat(join(at, 'sub dir'));
-      expect(dir.mode & 0o7777).toBe(0o710);
-      expect(dir.mtimeMs).toBe(1_400_000_000_000);
+      await expectTransferTree(at, odd, '/etc/passwd');
       expect((await readdir(at)).sort()).toEqual([odd, 'link to odd', 'sub dir'].sort());
     }
   });
@@ -143,6 +128,14 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     expect(received.code).toBe(1);
     expect(await readFile(join(landed(dest, fine.index), 'app.log'), 'utf8')).toBe('fine\n');
     expect(await readdir(dest)).toEqual([hostFileName(ssh.fleet.entries[fine.index]!)]);
+    // --rerun-failed pulls again from exactly the hosts that failed.
+    await writeFile(join(missing.home, 'app.log'), 'was missing\n');
+    await chmod(join(denied.home, 'app.log'), 0o644);
+    const again = await localDir();
+    const rerun = await ssh.env.fleet(['pull', '--rerun-failed', String(parent.id), again]);
+    expect(rerun.code).toBe(0);
+    expect((await readdir(again)).sort()).toEqual([missing, denied].map((host) => hostFileName(ssh.fleet.entries[host.index]!)).sort());
+    expect(await readFile(join(landed(again, missing.index), 'app.log'), 'utf8')).toBe('was missing\n');
     // A directory without -r is the child's failure, as with scp.
     await mkdir(join(fine.home, 'logs'), { recursive: true });
     const notRecursive = await ssh.env.fleet(['pull', '-c', ssh.fleet.entries[fine.index]!, '~/logs', dest]);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
 import { userSigner } from './support/signing.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { expectTransferTree, makeTransferTree, ODD_NAME } from './support/transfer-tree.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet push against real sshd hosts. Each host has a home of its own (the
@@ -74,32 +75,15 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
 
   it('pushes a tree with odd names and symlinks (-r), and -p keeps modes and times', async () => {
     const tree = join(local, 'tree');
-    const odd = 'a b\n"c\' é ☃';
-    await mkdir(join(tree, 'sub dir'), { recursive: true });
-    await writeFile(join(tree, odd), 'odd');
-    await writeFile(join(tree, 'sub dir', 'run.sh'), '#!/bin/sh\n');
-    await chmod(join(tree, 'sub dir', 'run.sh'), 0o750);
-    await utimes(join(tree, 'sub dir', 'run.sh'), 1_500_000_000, 1_500_000_000);
-    await symlink(odd, join(tree, 'link to odd'));
-    await symlink('../../etc/passwd', join(tree, 'sub dir', 'outward'));
-    await chmod(join(tree, 'sub dir'), 0o710);
-    await utimes(join(tree, 'sub dir'), 1_400_000_000, 1_400_000_000);
+    const odd = ODD_NAME;
+    await makeTransferTree(tree, odd, '../../etc/passwd');
     const pushed = await ssh.env.fleet(['push', '-c', ssh.fleet.entries.join(','), '-r', '-p', '--group', tree, '~/']);
     expect(pushed.code).toBe(0);
     // --group folds the hosts that changed the same files.
     expect(pushed.stdout).toContain(`changed ${JSON.stringify('~/tree/' + odd)}`);
     expect(pushed.stdout).toMatch(/\(3\)/);
     for (const host of ssh.fleet.hosts) {
-      const at = join(host.home, 'tree');
-      expect(await readFile(join(at, odd), 'utf8')).toBe('odd');
-      expect(await readlink(join(at, 'link to odd'))).toBe(odd);
-      expect(await readlink(join(at, 'sub dir', 'outward'))).toBe('../../etc/passwd');
-      const script = await stat(join(at, 'sub dir', 'run.sh'));
-      expect(script.mode & 0o7777).toBe(0o750);
-      expect(script.mtimeMs).toBe(1_500_000_000_000);
-      const dir = await stat(join(at, 'sub dir'));
-      expect(dir.mode & 0o7777).toBe(0o710);
-      expect(dir.mtimeMs).toBe(1_400_000_000_000);
+      await expectTransferTree(join(host.home, 'tree'), odd, '../../etc/passwd');
     }
     // Without -p, a file new on the host gets the local mode less the host's umask, and its own mtime.
     const plain = await ssh.env.fleet(['push', '-c', ssh.fleet.entries[0] as string, join(tree, 'sub dir', 'run.sh'), '~/plain.sh']);
