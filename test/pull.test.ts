@@ -200,6 +200,42 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     expect(await ssh.redis.client().hkeys(`${ssh.env.prefix}:pulled:${parent.id}`)).toEqual([]);
   });
 
+  it('a connection cut mid-transfer fails the child, and nothing of it is written out', async () => {
+    const host = ssh.fleet.hosts[1]!;
+    await writeFile(join(host.home, 'cut.bin'), randomBytes(30 * 1024 * 1024));
+    const parent = await ssh.env.json<JobJson>(['pull', '-c', ssh.fleet.entries[1]!, '--as-job', '~/cut.bin']);
+    const pid = await until(
+      async () => {
+        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', 'tar -cf - ./cut.bin']).catch(() => null);
+        for (const candidate of found === null ? [] : found.stdout.trim().split('\n').map(Number)) {
+          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host.home) return candidate;
+        }
+        return undefined;
+      },
+      { what: 'the host sending the file', intervalMs: 20 },
+    );
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // The sshd that serves this session, up tar's parents: killing it drops the connection.
+      let sshd = pid;
+      for (let depth = 0; depth < 8; depth += 1) {
+        const info = await readFile(`/proc/${sshd}/stat`, 'utf8');
+        sshd = Number(info.slice(info.lastIndexOf(')') + 2).split(' ')[1]);
+        if ((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim().startsWith('sshd')) break;
+      }
+      expect((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim()).toMatch(/^sshd/);
+      process.kill(sshd, 'SIGKILL');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const child = await untilState(ssh.env, parent.childIds[0]!, ['Failed']);
+    expect(child.reason).toMatch(/connection lost/);
+    const dest = await localDir();
+    await ssh.env.fleet(['receive', String(parent.id), '--dest', dest]);
+    expect(await tree(dest)).toEqual([]);
+    expect(await ssh.redis.client().hkeys(`${ssh.env.prefix}:pulled:${parent.id}`)).toEqual([]);
+  });
+
   it('THE ATTACKER host: a hostile tar on its PATH writes nothing outside LOCAL_DIR/HOST', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'fleet-pull-outside-'));
     const absolute = join(tmpdir(), `fleet-pull-abs-${randomBytes(6).toString('hex')}`);
