@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { expectTransferTree, makeTransferTree } from './support/transfer-tree.js';
+import { hostProcessIn, sshdServing } from './support/host-session.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet pull against real sshd hosts (no SFTP subsystem). Each host has a
@@ -177,16 +178,10 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     await writeFile(join(host!.home, 'stopped.bin'), randomBytes(size));
     const parent = await ssh.env.json<JobJson>(['pull', '-c', ssh.fleet.entries[0]!, '--as-job', '~/stopped.bin']);
     // Hold the host's tar mid-file, so the stop comes while the stream is half sent.
-    const pid = await until(
-      async () => {
-        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', 'tar -cf - ./stopped.bin']).catch(() => null);
-        for (const candidate of found === null ? [] : found.stdout.trim().split('\n').map(Number)) {
-          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host!.home) return candidate;
-        }
-        return undefined;
-      },
-      { what: 'the host sending the file', intervalMs: 20 },
-    );
+    const pid = await until(() => hostProcessIn('tar -cf - ./stopped.bin', host!.home), {
+      what: 'the host sending the file',
+      intervalMs: 20,
+    });
     process.kill(pid, 'SIGSTOP');
     try {
       expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
@@ -204,27 +199,10 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     const host = ssh.fleet.hosts[1]!;
     await writeFile(join(host.home, 'cut.bin'), randomBytes(30 * 1024 * 1024));
     const parent = await ssh.env.json<JobJson>(['pull', '-c', ssh.fleet.entries[1]!, '--as-job', '~/cut.bin']);
-    const pid = await until(
-      async () => {
-        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', 'tar -cf - ./cut.bin']).catch(() => null);
-        for (const candidate of found === null ? [] : found.stdout.trim().split('\n').map(Number)) {
-          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host.home) return candidate;
-        }
-        return undefined;
-      },
-      { what: 'the host sending the file', intervalMs: 20 },
-    );
+    const pid = await until(() => hostProcessIn('tar -cf - ./cut.bin', host.home), { what: 'the host sending the file', intervalMs: 20 });
     process.kill(pid, 'SIGSTOP');
     try {
-      // The sshd that serves this session, up tar's parents: killing it drops the connection.
-      let sshd = pid;
-      for (let depth = 0; depth < 8; depth += 1) {
-        const info = await readFile(`/proc/${sshd}/stat`, 'utf8');
-        sshd = Number(info.slice(info.lastIndexOf(')') + 2).split(' ')[1]);
-        if ((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim().startsWith('sshd')) break;
-      }
-      expect((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim()).toMatch(/^sshd/);
-      process.kill(sshd, 'SIGKILL');
+      process.kill(await sshdServing(pid), 'SIGKILL');
     } finally {
       process.kill(pid, 'SIGCONT');
     }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { until } from './support/poll.js';
 import { userSigner } from './support/signing.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { expectTransferTree, makeTransferTree, ODD_NAME } from './support/transfer-tree.js';
+import { hostProcessIn, sshdServing } from './support/host-session.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet push against real sshd hosts. Each host has a home of its own (the
@@ -131,17 +132,7 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
     const parent = await ssh.env.json<JobJson>(['push', '-c', ssh.fleet.entries[0] as string, '--as-job', file, '~/stopped.bin']);
     // Hold the receiver mid-file: its `dd` is stopped with the temporary file half written (the one in this host's home).
     const reader = `dd bs=1048576 count=${Math.floor(size / 1048576)} iflag=fullblock`;
-    const pid = await until(
-      async () => {
-        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', reader]).catch(() => null);
-        const pids = found === null ? [] : found.stdout.trim().split('\n').map(Number);
-        for (const candidate of pids) {
-          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host!.home) return candidate;
-        }
-        return undefined;
-      },
-      { what: 'the receiver writing the file', intervalMs: 20 },
-    );
+    const pid = await until(() => hostProcessIn(reader, host!.home), { what: 'the receiver writing the file', intervalMs: 20 });
     process.kill(pid, 'SIGSTOP');
     let stopping: ReturnType<typeof ssh.env.fleet>;
     try {
@@ -170,27 +161,10 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
     const entry = ssh.fleet.entries[1] as string;
     const parent = await ssh.env.json<JobJson>(['push', '-c', entry, '--as-job', file, '~/dropped.bin']);
     const reader = `dd bs=1048576 count=${Math.floor(size / 1048576)} iflag=fullblock`;
-    const pid = await until(
-      async () => {
-        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', reader]).catch(() => null);
-        for (const candidate of found === null ? [] : found.stdout.trim().split('\n').map(Number)) {
-          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host.home) return candidate;
-        }
-        return undefined;
-      },
-      { what: 'the receiver writing the file', intervalMs: 20 },
-    );
+    const pid = await until(() => hostProcessIn(reader, host.home), { what: 'the receiver writing the file', intervalMs: 20 });
     process.kill(pid, 'SIGSTOP');
     try {
-      // The sshd that serves this session, up the receiver's parents: killing it drops the connection.
-      let sshd = pid;
-      for (let depth = 0; depth < 8; depth += 1) {
-        const stat = await readFile(`/proc/${sshd}/stat`, 'utf8');
-        sshd = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if ((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim().startsWith('sshd')) break;
-      }
-      expect((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim()).toMatch(/^sshd/);
-      process.kill(sshd, 'SIGKILL');
+      process.kill(await sshdServing(pid), 'SIGKILL');
     } finally {
       process.kill(pid, 'SIGCONT');
     }
