@@ -11,6 +11,7 @@ import { until } from './support/poll.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { expectTransferTree, makeTransferTree } from './support/transfer-tree.js';
 import { hostProcessIn, sshdServing } from './support/host-session.js';
+import { expectRefusedBeforeAnything } from './support/refused-input.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet pull against real sshd hosts (no SFTP subsystem). Each host has a
@@ -312,13 +313,7 @@ describe('fleet pull refuses bad input with exit 2, before anything runs', () =>
     ['a local file as LOCAL_DIR', (dir: string) => ['pull', '-c', 'localhost', '/etc/motd', join(dir, 'f')], /is not a directory/],
     ['a remote path without a name', (dir: string) => ['pull', '-c', 'localhost', '/var/log/..', dir], /does not end in a name/],
   ])('%s', async (_what, args, message) => {
-    const dir = await mkdtemp(join(tmpdir(), 'fleet-pull-bad-'));
-    await writeFile(join(dir, 'f'), 'x');
-    const result = await ssh.env.fleet(args(dir));
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([]);
-    await rm(dir, { recursive: true });
+    await expectRefusedBeforeAnything(ssh.env, ssh.redis, args, message);
   });
 });
 

@@ -13,6 +13,7 @@ import { userSigner } from './support/signing.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
 import { expectTransferTree, makeTransferTree, ODD_NAME } from './support/transfer-tree.js';
 import { hostProcessIn, sshdServing } from './support/host-session.js';
+import { expectRefusedBeforeAnything } from './support/refused-input.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet push against real sshd hosts. Each host has a home of its own (the
@@ -297,13 +298,7 @@ describe('fleet push refuses bad input with exit 2, before anything runs', () =>
     ],
     ['no destination', (dir: string) => ['push', '-c', 'localhost', join(dir, 'f')], /the local files and then where they go/],
   ])('%s', async (_what, args, message) => {
-    const dir = await mkdtemp(join(tmpdir(), 'fleet-push-bad-'));
-    await writeFile(join(dir, 'f'), 'x');
-    const result = await ssh.env.fleet(args(dir));
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([]);
-    await rm(dir, { recursive: true });
+    await expectRefusedBeforeAnything(ssh.env, ssh.redis, args, message);
   });
 
   it('a push over FLEET_MAX_PUSH_BYTES, naming the size and the setting', async () => {
