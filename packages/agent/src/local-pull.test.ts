@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex, type PulledEntry, type RunSpec } from '@fleet/core';
 import { nodeExecutorRouter } from './executor-router.js';
-import type { ExecutionRequest } from './executor.js';
 import { pullLocally } from './local-pull.js';
+import { runForTest } from './local-run.fixture.js';
 import type { PullSink } from './pull-recorder.js';
 import type { ThreadPool } from './threads/thread-pool.js';
 
@@ -35,28 +35,15 @@ function memorySink() {
 
 async function pull(paths: string[], options: { recursive?: boolean; maxBytes?: number } = {}) {
   const kept = memorySink();
-  const spec: RunSpec = {
-    command: { kind: 'pull', paths, recursive: options.recursive ?? false, preserve: false, maxBytes: options.maxBytes ?? 1 << 30 },
-    workdir: null,
-    env: {},
-    timeoutMs: null,
-    connectTimeoutMs: null,
-    maxOutputBytes: 1_000_000,
-  };
-  let stderr = '';
-  const request: ExecutionRequest = {
-    spec,
-    signal: new AbortController().signal,
-    stopGraceMs: 1000,
-    onOutput: (stream, chunk) => {
-      if (stream === 'stderr') stderr += chunk.toString();
-      return undefined;
-    },
-    onValue: () => undefined,
-    pulled: kept.sink,
-  };
-  const result = await pullLocally(request);
-  return { ...result, stderr, ...kept };
+  const command = {
+    kind: 'pull',
+    paths,
+    recursive: options.recursive ?? false,
+    preserve: false,
+    maxBytes: options.maxBytes ?? 1 << 30,
+  } as const;
+  const result = await runForTest(pullLocally, command, { pulled: kept.sink });
+  return { ...result, ...kept };
 }
 
 describe('a pull run locally (localhost, and every child of a node agent)', () => {
