@@ -309,4 +309,17 @@ describe('fleet push refuses bad input with exit 2, before anything runs', () =>
     expect(result.stderr).toContain('this push is 2 KiB (2048 bytes) in 1 file, over FLEET_MAX_PUSH_BYTES (1 KiB)');
     expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([]);
   });
+
+  it('a file that is more than its size said, counted again as it is stored', async () => {
+    // A /proc file says 0 bytes and reads as kilobytes: what a file that grew between the size
+    // check and the upload looks like to the CLI, made deterministic. The first check passes.
+    const procFile = '/proc/cpuinfo';
+    expect((await stat(procFile)).size).toBe(0);
+    const result = await ssh.env.fleet(['push', '-c', 'localhost', procFile, '~/'], { env: { FLEET_MAX_PUSH_BYTES: '100' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/this push is \d.* in 1 file, over FLEET_MAX_PUSH_BYTES \(100 bytes\)/);
+    // Refused before its first chunk was stored: no job, no content; only the ids it reserved are spent.
+    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([`${ssh.env.prefix}:ids`]);
+    await expect(stat(join(ssh.env.home, 'cpuinfo'))).rejects.toThrow(/ENOENT/);
+  });
 });

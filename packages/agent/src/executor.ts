@@ -39,6 +39,8 @@ export interface ExecutionRequest {
   content?: ContentReader;
   /** Where a pull's child keeps what it brings back. @defaultValue none: a pull fails */
   pulled?: PullSink;
+  /** Bytes of a transfer (push) handed to the host, as they go: they feed the progress line. @defaultValue not counted */
+  onTransferred?: (bytes: number) => void;
 }
 
 /** Runs one command somewhere; local and SSH executors share this shape and {@link RunResult}. */

@@ -151,6 +151,7 @@ export class JobRunner {
     try {
       const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
       const pulled = ledger.pulled?.(claimed);
+      const onTransferred = (bytes: number) => ledger.transferred(claimed.rootId, bytes);
       const result = await executor({
         spec,
         input,
@@ -160,8 +161,10 @@ export class JobRunner {
         onValue,
         content,
         pulled,
+        onTransferred,
         sudoPassword,
       });
+      await ledger.flushTransferred(claimed.rootId);
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {

@@ -13,7 +13,7 @@ import { PullRecorder } from './pull-recorder.js';
  * home directory, in a process group of its own so that a stop reaches it;
  * its stdout is read into the job's chunk store as it comes.
  */
-export const pullLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput, pulled }) => {
+export const pullLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput, pulled, onTransferred }) => {
   const done = startRun(signal);
   const pull = pullRunSpec(spec);
   if (pull === null) return done({ failure: 'only a pull runs here' });
@@ -33,6 +33,7 @@ export const pullLocally: Executor = async ({ spec, signal, stopGraceMs, onOutpu
   const stdoutPreamble = new RemoteStdoutPreambleFilter();
   const record = (chunk: Buffer) => {
     if (recordError !== null || chunk.length === 0) return undefined;
+    onTransferred?.(chunk.length);
     return recorder.push(chunk).catch((error: unknown) => {
       recordError ??= error instanceof Error ? error : new Error(String(error));
       stop();

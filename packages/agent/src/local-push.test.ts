@@ -48,6 +48,24 @@ describe('the push receiver, run locally', () => {
     expect((await readdir(dir)).sort()).toEqual(['app.conf']);
   });
 
+  it('reads no content for a file the host already has, counts it moved, and sends the rest', async () => {
+    const kept = file('kept.bin', Buffer.alloc(300_000, 1));
+    const changed = file('changed.conf', 'new\n');
+    await push({ entries: [kept, file('changed.conf', 'old\n')], dest: `${dir}/` });
+    const read: string[] = [];
+    const again = await push({ entries: [kept, changed], dest: `${dir}/` }, (manifest) => {
+      read.push(manifest.sha256);
+      return Readable.from([stored.get(manifest.sha256) as Buffer]) as AsyncIterable<Buffer>;
+    });
+    expect(again).toMatchObject({
+      failure: null,
+      stdout: `unchanged ${join(dir, 'kept.bin')}\nchanged ${join(dir, 'changed.conf')}\n`,
+      transferred: 300_000 + 4,
+    });
+    expect(read).toEqual([changed.type === 'file' ? changed.manifest.sha256 : '']);
+    expect(await readFile(join(dir, 'changed.conf'), 'utf8')).toBe('new\n');
+  });
+
   it('puts entries into an existing directory, with odd names, links and -p', async () => {
     const odd = 'a b\n"c\'é';
     const entries: PushEntry[] = [

@@ -1,5 +1,13 @@
 import type { Writable } from 'node:stream';
-import { ContentMismatchError, pushFrames, type ContentManifest, type PushCommandSpec, type PushReport, type RunResult } from '@fleet/core';
+import {
+  ContentMismatchError,
+  entryFrames,
+  probeFrames,
+  type ContentManifest,
+  type PushCommandSpec,
+  type PushReport,
+  type RunResult,
+} from '@fleet/core';
 import { writeWithBackpressure } from './write-with-backpressure.js';
 
 /** A job's stored content, checked chunk by chunk against its signed manifest (ChunkStore.read, bound to the job). */
@@ -12,24 +20,54 @@ export class ReceiverClosedError extends Error {
 
 /**
  * Writes a push's frames and the content of its files on a receiver's
- * standard input (see push-frames.ts), a chunk at a time and waiting for
- * the input to drain, so that memory holds a chunk or so whatever the files'
- * size; then ends the input. Stops writing once `signal` is aborted. Content
- * that does not match its signed manifest throws ContentMismatchError before
- * a byte of the bad chunk is written: the caller then ends the input, and
- * the receiver, cut short, writes nothing under the file's name.
+ * standard input (see push-frames.ts): first the destination and the probe,
+ * then, once the receiver has answered which files it already has
+ * (`probed`, read from its output by the caller's {@link PushReport}), every
+ * entry, with content only for the files it lacks. Content goes a chunk at
+ * a time, waiting for the input to drain, so that memory holds a chunk or
+ * so whatever the files' size; then the input ends. Each chunk counts once
+ * written (`onTransferred`, for the progress line), and a file the host has
+ * counts whole: it needs no moving. Stops writing once `signal` is aborted.
+ * Content that does not match its signed manifest throws
+ * ContentMismatchError before a byte of the bad chunk is written: the
+ * caller then ends the input, and the receiver, cut short, writes nothing
+ * under the file's name.
  */
-export async function feedPush(input: Writable, command: PushCommandSpec, readContent: ContentReader, signal: AbortSignal): Promise<void> {
+export async function feedPush(
+  input: Writable,
+  command: PushCommandSpec,
+  readContent: ContentReader,
+  signal: AbortSignal,
+  probed: Promise<ReadonlySet<number> | null>,
+  onTransferred: (bytes: number) => void = () => {},
+): Promise<void> {
+  if (!(await writeWithBackpressure(input, [Buffer.from(probeFrames(command))]))) throw closed();
+  const have = await probed;
+  if (signal.aborted) return;
+  if (have === null) throw new ReceiverClosedError('the receiver ended before it said which files it has');
+  for (const index of have) {
+    const entry = command.entries[index];
+    if (entry?.type === 'file') onTransferred(entry.manifest.size);
+  }
   async function* bytes(): AsyncGenerator<Buffer> {
-    for (const frame of pushFrames(command)) {
+    for (const frame of entryFrames(command, have as ReadonlySet<number>)) {
       if (signal.aborted) return;
       if (frame.kind === 'text') yield Buffer.from(frame.text);
-      else for await (const chunk of readContent(frame.manifest)) if (!signal.aborted) yield chunk;
+      else
+        for await (const chunk of readContent(frame.manifest)) {
+          if (signal.aborted) continue;
+          yield chunk;
+          // Handed to the input, and taken: the write-side generator resumes once the chunk is written.
+          onTransferred(chunk.length);
+        }
     }
   }
-  const whole = await writeWithBackpressure(input, bytes());
-  if (!whole) throw new ReceiverClosedError('the receiver closed its input before the push was whole');
+  if (!(await writeWithBackpressure(input, bytes()))) throw closed();
   if (!signal.aborted) input.end();
+}
+
+function closed(): ReceiverClosedError {
+  return new ReceiverClosedError('the receiver closed its input before the push was whole');
 }
 
 /**

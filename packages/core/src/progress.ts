@@ -1,4 +1,6 @@
+import type { CommandSpec } from './command-spec.js';
 import type { JobState } from './job-state.js';
+import { formatBytes } from './output-budget.js';
 
 /** How the leaves of some jobs stand: what a progress line shows. */
 export interface LeafProgress {
@@ -7,6 +9,17 @@ export interface LeafProgress {
   failed: number;
   stopped: number;
   running: number;
+  /**
+   * What a transfer job (push, pull) moved so far: bytes done, and of how
+   * many when that is known in advance (null when not, as for a pull).
+   * Absent for jobs that move no files.
+   */
+  bytes?: TransferBytes;
+}
+
+export interface TransferBytes {
+  done: number;
+  total: number | null;
 }
 
 /** A leaf job's own progress: one leaf, in its state. */
@@ -28,11 +41,32 @@ export function sumProgress(all: readonly LeafProgress[]): LeafProgress {
     sum.failed += one.failed;
     sum.stopped += one.stopped;
     sum.running += one.running;
+    if (one.bytes !== undefined) sum.bytes = addBytes(sum.bytes, one.bytes);
   }
   return sum;
 }
 
-/** `7 done · 1 failed · 32 running · 60 waiting of 100 · 12.4s` (stopped only when some are). */
+/**
+ * What a job will move, as known when it is made: nothing done yet, of a
+ * push's file bytes times its hosts. Undefined for a job that moves no
+ * files (its progress line shows no bytes).
+ */
+export function plannedTransfer(command: CommandSpec, hostCount: number): TransferBytes | undefined {
+  if (command.kind !== 'push') return undefined;
+  const perHost = command.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.manifest.size : 0), 0);
+  return { done: 0, total: perHost * hostCount };
+}
+
+function addBytes(sum: TransferBytes | undefined, one: TransferBytes): TransferBytes {
+  if (sum === undefined) return { ...one };
+  return { done: sum.done + one.done, total: sum.total === null || one.total === null ? null : sum.total + one.total };
+}
+
+/**
+ * `7 done · 1 failed · 32 running · 60 waiting of 100 · 12.4s` (stopped only
+ * when some are), and for a transfer the bytes before the time:
+ * `· 1.2 GiB of 3.5 GiB ·` (`· 1.2 GiB ·` when the total is not known).
+ */
 export function formatProgress(progress: LeafProgress, elapsedMs: number): string {
   const { total, completed, failed, stopped, running } = progress;
   const waiting = Math.max(0, total - completed - failed - stopped - running);
@@ -42,6 +76,11 @@ export function formatProgress(progress: LeafProgress, elapsedMs: number): strin
     ...(stopped > 0 ? [`${stopped} stopped`] : []),
     `${running} running`,
     `${waiting} waiting of ${total}`,
+    ...(progress.bytes === undefined ? [] : [formatTransfer(progress.bytes)]),
   ];
   return `${parts.join(' · ')} · ${(elapsedMs / 1000).toFixed(1)}s`;
+}
+
+function formatTransfer({ done, total }: TransferBytes): string {
+  return total === null ? formatBytes(done) : `${formatBytes(Math.min(done, total))} of ${formatBytes(total)}`;
 }

@@ -9,7 +9,8 @@ export function displayPath(path: string): string {
 
 /**
  * Turns a push receiver's report (see push-receiver.ts: `placed into|as`,
- * then `changed N` / `unchanged N`) into what the child's output shows, one
+ * the probe's `have N` lines and `probed`, which it keeps as
+ * {@link PushReport.probed}, then `changed N` / `unchanged N`) into what the child's output shows, one
  * line per file or link, `changed PATH` or `unchanged PATH`, with the path
  * where it landed on the host; and its failures (`entry N: problem`) into
  * sentences that name the path. Receiver lines it does not know pass as they
@@ -22,6 +23,14 @@ export class PushReport {
   private into = true;
   private partial = '';
   readonly counts = { changed: 0, unchanged: 0 };
+  private readonly have = new Set<number>();
+  private settleProbe!: (have: ReadonlySet<number> | null) => void;
+  /**
+   * The probe's answer: the indexes of the files the host already has
+   * (`have N` lines, each a file of this push, up to `probed`); null when
+   * the receiver's output ended without one (it failed, or was stopped).
+   */
+  readonly probed = new Promise<ReadonlySet<number> | null>((resolve) => (this.settleProbe = resolve));
 
   constructor(private readonly command: PushCommandSpec) {}
 
@@ -45,6 +54,8 @@ export class PushReport {
   end(): Buffer {
     const rest = this.partial;
     this.partial = '';
+    // A resolved promise keeps its first value: a receiver that answered keeps its answer.
+    this.settleProbe(null);
     return rest === '' ? Buffer.alloc(0) : Buffer.from(this.translate(rest) ?? '');
   }
 
@@ -59,6 +70,17 @@ export class PushReport {
   private translate(line: string): string | null {
     if (line === 'placed into' || line === 'placed as') {
       this.into = line === 'placed into';
+      return null;
+    }
+    if (line === 'probed') {
+      this.settleProbe(this.have);
+      return null;
+    }
+    const have = /^have (\d+)$/.exec(line);
+    if (have) {
+      // Only a file of this push: what a host claims beyond that changes nothing it is sent.
+      const index = Number(have[1]);
+      if (this.command.entries[index]?.type === 'file') this.have.add(index);
       return null;
     }
     const report = /^(changed|unchanged) (\d+)$/.exec(line);

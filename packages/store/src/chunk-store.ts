@@ -1,12 +1,4 @@
-import {
-  ContentMismatchError,
-  createSha256,
-  isSha256Hex,
-  sha256Hex,
-  splitContent,
-  type ContentChunk,
-  type ContentManifest,
-} from '@fleet/core';
+import { ContentMismatchError, isSha256Hex, sha256Hex, splitContent, type ContentChunk, type ContentManifest } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -77,27 +69,41 @@ export class ChunkStore {
   }
 
   /**
-   * Yields the content a manifest describes, chunk by chunk, each checked
-   * against the manifest's hash before it is given out: a chunk that is
-   * missing or was changed in Redis throws {@link ContentMismatchError} naming
-   * it, as does a whole that does not add up to the manifest's size and hash.
+   * One chunk of a content, read and checked against its signed SHA-256: a
+   * chunk that is missing or was changed in Redis throws
+   * {@link ContentMismatchError} naming it.
    */
-  async *read(rootId: number, manifest: ContentManifest): AsyncGenerator<Buffer, void, undefined> {
-    const whole = createSha256();
+  readonly verifiedChunk = async (rootId: number, sha256: string, index: number, contentSha256: string): Promise<Buffer> => {
+    if (!isSha256Hex(sha256)) throw new ContentMismatchError(contentSha256, String(sha256), index, 'is not a SHA-256');
+    const bytes = await this.client.getBuffer(this.keys.chunk(rootId, sha256));
+    if (bytes === null) throw new ContentMismatchError(contentSha256, sha256, index, 'is missing');
+    const actual = sha256Hex(bytes);
+    if (actual !== sha256) throw new ContentMismatchError(contentSha256, sha256, index, `hashes to ${actual}`);
+    return bytes;
+  };
+
+  /**
+   * Yields the content a manifest describes, chunk by chunk, each checked
+   * against the manifest's hash before it is given out (by `fetch`: the
+   * agent passes its shared cache of checked chunks), then the whole's size.
+   * The whole is not hashed again: the manifest is signed with its list of
+   * chunk hashes, so chunks that each match theirs are the signed content,
+   * and hashing the whole once more per host cost as much as checking the
+   * chunks.
+   */
+  async *read(
+    rootId: number,
+    manifest: ContentManifest,
+    fetch: (rootId: number, sha256: string, index: number, contentSha256: string) => Promise<Buffer> = this.verifiedChunk,
+  ): AsyncGenerator<Buffer, void, undefined> {
     let size = 0;
     for (const [index, sha256] of manifest.chunks.entries()) {
-      if (!isSha256Hex(sha256)) throw new ContentMismatchError(manifest.sha256, String(sha256), index, 'is not a SHA-256');
-      const bytes = await this.client.getBuffer(this.keys.chunk(rootId, sha256));
-      if (bytes === null) throw new ContentMismatchError(manifest.sha256, sha256, index, 'is missing');
-      const actual = sha256Hex(bytes);
-      if (actual !== sha256) throw new ContentMismatchError(manifest.sha256, sha256, index, `hashes to ${actual}`);
-      whole.update(bytes);
+      const bytes = await fetch(rootId, sha256, index, manifest.sha256);
       size += bytes.length;
       yield bytes;
     }
-    const actual = whole.digest('hex');
-    if (size !== manifest.size || actual !== manifest.sha256) {
-      throw new ContentMismatchError(manifest.sha256, null, null, `adds up to ${size} bytes hashing to ${actual}, not ${manifest.size}`);
+    if (size !== manifest.size) {
+      throw new ContentMismatchError(manifest.sha256, null, null, `adds up to ${size} bytes, not ${manifest.size}`);
     }
   }
 }

@@ -27,11 +27,18 @@ import {
 } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
 import { startChannelHeartbeat } from './channel-heartbeat.js';
-import { describeInputFailure, startRun, type CommandInput, type Executor, type OutputListener } from '../executor.js';
+import {
+  describeInputFailure,
+  startRun,
+  type CommandInput,
+  type ExecutionRequest,
+  type Executor,
+  type OutputListener,
+} from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
 import { settlePull } from '../pull-outcome.js';
 import { PullRecorder, type PullSink } from '../pull-recorder.js';
-import { feedPush, pushOutcome, type ContentReader } from '../push-feed.js';
+import { feedPush, pushOutcome } from '../push-feed.js';
 import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type { SshLease } from './ssh-lease.js';
 import type { SshPool } from './ssh-pool.js';
@@ -52,7 +59,7 @@ import { resolveSshTarget } from './ssh-target.js';
  * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content, pulled, sudoPassword = null }) => {
+  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content, pulled, onTransferred, sudoPassword = null }) => {
     const result = startRun(signal);
     const push = pushRunSpec(anySpec);
     const pull = pullRunSpec(anySpec);
@@ -71,8 +78,8 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     }
     try {
       if (signal.aborted) return result({});
-      if (push !== null) return result(await pushOverChannel(lease, push, content, signal, stopGraceMs, onOutput));
-      if (pull !== null) return result(await pullOverChannel(lease, pull, pulled, signal, stopGraceMs, onOutput));
+      if (push !== null) return result(await pushOverChannel(lease, push, { content, signal, stopGraceMs, onOutput, onTransferred }));
+      if (pull !== null) return result(await pullOverChannel(lease, pull, { pulled, signal, stopGraceMs, onOutput, onTransferred }));
       if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
       const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
@@ -117,10 +124,13 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
 async function pushOverChannel(
   lease: SshLease,
   push: RunSpec<PushCommandSpec>,
-  content: ContentReader | undefined,
-  signal: AbortSignal,
-  stopGraceMs: number,
-  onOutput: OutputListener,
+  {
+    content,
+    signal,
+    stopGraceMs,
+    onOutput,
+    onTransferred,
+  }: Pick<ExecutionRequest, 'content' | 'signal' | 'stopGraceMs' | 'onOutput' | 'onTransferred'>,
 ): Promise<Partial<RunResult>> {
   if (content === undefined) return { failure: 'this agent has no content store to push from' };
   const report = new PushReport(push.command);
@@ -131,7 +141,7 @@ async function pushOverChannel(
       const lines = report.push(chunk);
       return lines.length > 0 ? onOutput('stdout', lines) : undefined;
     });
-    feedPush(channel, push.command, content, signal).catch((error: unknown) => {
+    feedPush(channel, push.command, content, signal, report.probed, onTransferred).catch((error: unknown) => {
       feedError = error instanceof Error ? error : new Error(String(error));
       channel.end();
     });
@@ -152,10 +162,13 @@ async function pushOverChannel(
 async function pullOverChannel(
   lease: SshLease,
   pull: RunSpec<PullCommandSpec>,
-  sink: PullSink | undefined,
-  signal: AbortSignal,
-  stopGraceMs: number,
-  onOutput: OutputListener,
+  {
+    pulled: sink,
+    signal,
+    stopGraceMs,
+    onOutput,
+    onTransferred,
+  }: Pick<ExecutionRequest, 'pulled' | 'signal' | 'stopGraceMs' | 'onOutput' | 'onTransferred'>,
 ): Promise<Partial<RunResult>> {
   if (sink === undefined) return { failure: 'this agent has no content store to pull into' };
   const cut = new AbortController();
@@ -166,6 +179,7 @@ async function pullOverChannel(
     return watchChannel(channel, lease, AbortSignal.any([signal, cut.signal]), stopGraceMs, (stream, chunk) => {
       if (stream === 'stderr') return onOutput(stream, chunk);
       if (recordError !== null) return undefined;
+      onTransferred?.(chunk.length);
       return recorder.push(chunk).catch((error: unknown) => {
         recordError ??= error instanceof Error ? error : new Error(String(error));
         cut.abort('stop');
