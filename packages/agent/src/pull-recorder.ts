@@ -20,6 +20,9 @@ export interface PullSink {
   drop(count: number): Promise<void>;
 }
 
+/** How much of a refused name is shown (a longer one is cut, and `...` says so). */
+const SHOWN_NAME_BYTES = 256;
+
 /** The host sent more than the pull's cap (FLEET_MAX_PULL_BYTES). */
 export class PullCapError extends Error {
   override name = 'PullCapError';
@@ -34,13 +37,20 @@ export class PullCapError extends Error {
  * written out (an unsafe or non-UTF-8 name, a device or FIFO, a hard link
  * to something not in the stream) is refused: said on stderr, counted, and
  * the rest goes on. Modes keep the permission bits only (no set-id or
- * sticky bit from a host). Past `maxBytes` of stream, {@link PullCapError}.
+ * sticky bit from a host). Past `maxBytes`, {@link PullCapError}: the
+ * stream's bytes, and for each hard link its target's size again, since the
+ * writer writes it out as a whole copy (a tar of one file and many links to
+ * it would otherwise fill the disk far past the cap for 512 bytes a link).
+ * Memory stays small whatever the host sends: the first refusal and a count
+ * (each said on stderr as it comes, under the output cap), and names of at
+ * most PATH_MAX bytes.
  */
 export class PullRecorder {
   private readonly reader = new TarReader();
   private bytes = 0;
   private recorded = 0;
-  private readonly refusals: string[] = [];
+  private firstRefusal: string | null = null;
+  private refusals = 0;
   private file: { path: string | null; member: TarMember; cutter: ContentCutter } | null = null;
   private readonly files = new Map<string, ContentManifest>();
   private queue: Promise<void> = Promise.resolve();
@@ -72,15 +82,13 @@ export class PullRecorder {
 
   /** What the child's reason says of refused members, or null when none was. */
   refusedReason(): string | null {
-    const [first] = this.refusals;
-    if (first === undefined) return null;
-    const more = this.refusals.length - 1;
-    return `refused ${first}${more > 0 ? ` (and ${more} more, on stderr)` : ''}`;
+    if (this.firstRefusal === null) return null;
+    const more = this.refusals - 1;
+    return `refused ${this.firstRefusal}${more > 0 ? ` (and ${more} more, on stderr)` : ''}`;
   }
 
   private async take(chunk: Buffer): Promise<void> {
-    this.bytes += chunk.length;
-    if (this.bytes > this.command.maxBytes) throw new PullCapError(describePullCap(this.bytes, this.command.maxBytes));
+    this.count(chunk.length);
     for (const event of this.reader.push(chunk)) {
       if (event.kind === 'member') await this.begin(event.member);
       else if (event.kind === 'data') {
@@ -111,9 +119,16 @@ export class PullRecorder {
       const target = memberPath(member.linkName);
       const manifest = typeof target === 'string' ? this.files.get(target) : undefined;
       if (manifest === undefined) return this.refuse(member.name, 'it is a hard link to a file not pulled with it');
+      this.count(manifest.size);
       return this.record({ ...common, type: 'file', manifest });
     }
     return this.refuse(member.name, `it is neither a file, a directory nor a symbolic link (tar type ${JSON.stringify(member.typeFlag)})`);
+  }
+
+  /** Counts bytes against the cap: past it, {@link PullCapError}. */
+  private count(bytes: number): void {
+    this.bytes += bytes;
+    if (this.bytes > this.command.maxBytes) throw new PullCapError(describePullCap(this.bytes, this.command.maxBytes));
   }
 
   private async endFile(): Promise<void> {
@@ -132,8 +147,13 @@ export class PullRecorder {
   }
 
   private async refuse(name: Buffer, problem: string): Promise<void> {
-    const shown = `${JSON.stringify(name.toString('utf8').replace(/^(\.\/)+/, ''))}: ${problem}`;
-    this.refusals.push(shown);
+    const text = name
+      .subarray(0, SHOWN_NAME_BYTES)
+      .toString('utf8')
+      .replace(/^(\.\/)+/, '');
+    const shown = `${JSON.stringify(text)}${name.length > SHOWN_NAME_BYTES ? '...' : ''}: ${problem}`;
+    this.firstRefusal ??= shown;
+    this.refusals += 1;
     await this.onRefused(Buffer.from(`fleet pull: refused ${shown}\n`));
   }
 }

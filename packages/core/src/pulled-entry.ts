@@ -8,20 +8,30 @@ import type { PushEntry } from './command-spec.js';
  */
 export type PulledEntry = PushEntry;
 
+/** The longest name a pulled entry may have, in bytes (Linux's PATH_MAX). */
+export const PULLED_PATH_MAX = 4096;
+
+/** The longest component of a pulled entry's name, in bytes (Linux's NAME_MAX). */
+export const PULLED_NAME_MAX = 255;
+
 /**
  * Why a name from a host may not be written under LOCAL_DIR/HOST, or null
  * when it may: it must be relative, without empty, `.` or `..` components,
  * and without control characters (C0, newline and tab included, and DEL):
  * such a name is refused rather than escaped, since no escaping keeps it
- * the host's name and it could not be printed as one line anyway.
+ * the host's name and it could not be printed as one line anyway. Names
+ * over PATH_MAX, or with a component over NAME_MAX, are refused too: no
+ * file system here takes them, and they keep a recorder's memory small.
  */
 export function pulledPathProblem(path: string): string | null {
   if (path === '') return 'its name is empty';
+  if (Buffer.byteLength(path) > PULLED_PATH_MAX) return `its name is longer than ${PULLED_PATH_MAX} bytes`;
   if (path.startsWith('/')) return 'its name is absolute';
   if ([...path].some((char) => char < ' ' || char === '\u007f')) return 'its name holds a control character (a newline, a tab...)';
   for (const part of path.split('/')) {
     if (part === '') return 'its name has an empty component';
     if (part === '.' || part === '..') return `its name has a "${part}" component`;
+    if (Buffer.byteLength(part) > PULLED_NAME_MAX) return `its name has a component longer than ${PULLED_NAME_MAX} bytes`;
   }
   return null;
 }
