@@ -71,7 +71,7 @@ export function ownJobOptions(
  * What a synchronous run does once every child has ended, before the job is
  * removed (a pull writes out its files); false makes the run exit 1.
  */
-export type AfterEnd = (context: CliContext, root: JobView, children: JobView[]) => Promise<boolean>;
+export type AfterEnd = (context: CliContext, root: JobView, children: JobView[], interrupted: () => boolean) => Promise<boolean>;
 
 /**
  * Runs a fan-out job as invoke and push do: with `--as-job`, creates it and
@@ -160,7 +160,8 @@ async function runToEnd(
   if (children !== null && !quiet) process.stderr.write(`${forTerminal(process.stderr, formatHostSummary(children))}\n`);
   let afterOk = true;
   try {
-    if (children !== null && afterEnd !== undefined && interrupts.reason === undefined) afterOk = await afterEnd(context, job, children);
+    if (children !== null && afterEnd !== undefined && interrupts.reason === undefined)
+      afterOk = await afterEnd(context, job, children, () => interrupts.reason !== undefined);
   } finally {
     await store.jobs.remove([parent]);
   }

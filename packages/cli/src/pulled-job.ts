@@ -1,6 +1,6 @@
 import type { JobView } from '@fleet/core';
 import type { FleetStore } from '@fleet/store';
-import { writePulled } from './pull-writer.js';
+import { writePulled, type PullWriteOut } from './pull-writer.js';
 
 /**
  * Writes out every child of a pull that brought something back, under
@@ -12,12 +12,13 @@ export async function writePulledJob(
   rootId: number,
   children: readonly Pick<JobView, 'id' | 'location'>[],
   localDir: string,
-  preserve: boolean,
+  writeOut: PullWriteOut,
 ): Promise<boolean> {
   let refused = 0;
   for (const child of children) {
-    const report = await writePulled(store, rootId, child, localDir, preserve);
-    refused += report.refused.length;
+    if (writeOut.interrupted?.()) break;
+    const report = await writePulled(store, rootId, child, localDir, writeOut);
+    refused += report.refused;
   }
   if (refused > 0) process.stderr.write(`fleet pull: ${refused} entr${refused === 1 ? 'y was' : 'ies were'} refused and not written\n`);
   return refused === 0;

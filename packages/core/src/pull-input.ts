@@ -23,6 +23,26 @@ export function checkPullSource(path: string): string {
   return path.replace(/(.)\/+$/, '$1');
 }
 
+/**
+ * Remote paths whose last components are the same would land on the same
+ * name under LOCAL_DIR/HOST, one overwriting the other: refused (exit 2),
+ * naming both, before anything runs.
+ */
+export function checkPullSourcesApart(paths: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const path of paths) {
+    const base = path.replace(/\/+$/, '').split('/').at(-1) ?? '';
+    const earlier = seen.get(base);
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `remote paths ${JSON.stringify(earlier)} and ${JSON.stringify(path)} would both land as ${JSON.stringify(base)} under LOCAL_DIR/HOST`,
+        { hint: 'pull them in two runs, into two local directories' },
+      );
+    }
+    seen.set(base, path);
+  }
+}
+
 /** A child's reason when its host sent more than FLEET_MAX_PULL_BYTES. */
 export function describePullCap(bytes: number, maxBytes: number): string {
   return (

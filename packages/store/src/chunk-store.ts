@@ -68,6 +68,12 @@ export class ChunkStore {
     if (stored !== 1) throw new JobGoneError(rootId);
   }
 
+  /** How many bytes Redis holds under a chunk's key (0 when none): checked before a chunk from an unsigned manifest is read. */
+  async storedLength(rootId: number, sha256: string): Promise<number> {
+    if (!isSha256Hex(sha256)) return 0;
+    return this.client.strlen(this.keys.chunk(rootId, sha256));
+  }
+
   /**
    * One chunk of a content, read and checked against its signed SHA-256: a
    * chunk that is missing or was changed in Redis throws

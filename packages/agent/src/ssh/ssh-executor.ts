@@ -37,7 +37,7 @@ import {
 } from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
 import { settlePull } from '../pull-outcome.js';
-import { PullRecorder, type PullSink } from '../pull-recorder.js';
+import { PullRecorder } from '../pull-recorder.js';
 import { feedPush, pushOutcome } from '../push-feed.js';
 import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type { SshLease } from './ssh-lease.js';

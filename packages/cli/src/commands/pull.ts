@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { checkPullSource, resolveJobRequest, UsageError, type JobRequest } from '@fleet/core';
+import { checkPullSource, checkPullSourcesApart, JobNotFoundError, resolveJobRequest, UsageError, type JobRequest } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { hostFlags, hostsFromArgs } from '../command-args.js';
@@ -9,6 +9,7 @@ import { GROUPS_FILES_HELP } from '../host-groups-files.js';
 import { outputFlags } from '../output/output-sink.js';
 import { writePulledJob } from '../pulled-job.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
+import { verifiedPullWriteOut } from '../verified-pull.js';
 import { ownJobOptions, runFanOut, transferJobFlags, type FanOutJobArgs } from '../fan-out-run.js';
 
 interface PullArgs extends FanOutJobArgs {
@@ -58,14 +59,16 @@ export const pullCommand = {
       throw new UsageError('--rerun-failed takes the hosts and the paths from the job; leave out the hosts');
     }
     const remote = (asJob ? paths : paths.slice(0, -1)).map(checkPullSource);
-    let preserve = argv.preserve;
+    checkPullSourcesApart(remote);
+    let writeOut = { preserve: argv.preserve, maxBytes: settings.maxPullBytes };
     await runFanOut(
       argv,
       settings,
       async (context): Promise<{ request: JobRequest }> => {
         if (rerun !== undefined) {
           const { request } = await rerunFailedRequest(context, String(rerun), own, 'pull');
-          if (request.run.command.kind === 'pull') preserve = request.run.command.preserve;
+          const { command } = request.run;
+          if (command.kind === 'pull') writeOut = { preserve: command.preserve, maxBytes: command.maxBytes };
           return { request };
         }
         const hosts = await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory);
@@ -82,7 +85,13 @@ export const pullCommand = {
       },
       localDir === null
         ? undefined
-        : async (context, root, children) => writePulledJob(context.store, root.id, children, localDir, preserve),
+        : async (context, root, children, interrupted) => {
+            const parent = await context.store.jobs.record(root.id);
+            if (parent === null) throw new JobNotFoundError(String(root.id));
+            // The children's hosts as read back from Redis are checked against their signatures.
+            await verifiedPullWriteOut(context, parent, children);
+            return writePulledJob(context.store, root.id, children, localDir, { ...writeOut, interrupted });
+          },
     );
   },
 };

@@ -9,6 +9,7 @@ import { outputFlags, outputSinkFromArgs } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
 import { writePulledJob } from '../pulled-job.js';
+import { verifiedPullWriteOut } from '../verified-pull.js';
 import { checkLocalDir } from './pull.js';
 
 interface ReceiveArgs extends GlobalArgs {
@@ -70,19 +71,12 @@ export const receiveCommand = {
         progress: new ProgressLine(argv.quiet || !argv.wait),
       });
       let written = true;
-      for (const { record, preserve } of pulls) {
+      for (const record of pulls) {
         const leaves = (await store.jobs.leaves([record])).filter((leaf) => isFinalState(leaf.view.state));
         const hosts = argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.view.location, argv.host as string));
-        if (
-          !(await writePulledJob(
-            store,
-            record.rootId,
-            hosts.map((leaf) => leaf.view),
-            dest as string,
-            preserve,
-          ))
-        )
-          written = false;
+        const views = hosts.map((leaf) => leaf.view);
+        const writeOut = await verifiedPullWriteOut(context, record, views);
+        if (!(await writePulledJob(store, record.rootId, views, dest as string, writeOut))) written = false;
       }
       if (argv['auto-remove']) await store.jobs.remove(final);
       if (!written) return EXIT.failed;
@@ -104,18 +98,18 @@ async function checkHost(context: CliContext, selected: readonly JobRecord[], ho
   );
 }
 
-/** `--dest`: the selected jobs that are pulls, with their `-p`; none is exit 2, before anything is received. */
-async function pullsOf(context: CliContext, selected: readonly JobRecord[]): Promise<{ record: JobRecord; preserve: boolean }[]> {
-  const pulls: { record: JobRecord; preserve: boolean }[] = [];
+/** `--dest`: the selected jobs that are pulls (their `-p` and cap are read once verified); none is exit 2, before anything is received. */
+async function pullsOf(context: CliContext, selected: readonly JobRecord[]): Promise<JobRecord[]> {
+  const pulls: JobRecord[] = [];
   for (const record of selected) {
     const spec = await context.store.jobs.runSpec(record);
-    let command: { kind?: unknown; preserve?: unknown } | undefined;
+    let command: { kind?: unknown } | undefined;
     try {
       command = (JSON.parse(spec ?? 'null') as { command?: typeof command } | null)?.command;
     } catch {
       command = undefined;
     }
-    if (command?.kind === 'pull' && record.isParent) pulls.push({ record, preserve: command.preserve === true });
+    if (command?.kind === 'pull' && record.isParent) pulls.push(record);
   }
   if (pulls.length === 0) throw new UsageError('--dest writes out the files of a pull; none of these jobs is one');
   return pulls;
