@@ -12,6 +12,7 @@ import { untilState, type JobJson } from './support/use-fleet.js';
 import { expectTransferTree, makeTransferTree } from './support/transfer-tree.js';
 import { hostProcessIn, sshdServing } from './support/host-session.js';
 import { expectRefusedBeforeAnything } from './support/refused-input.js';
+import { useLocalAttacker } from './support/local-user.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet pull against real sshd hosts (no SFTP subsystem). Each host has a
@@ -25,6 +26,7 @@ const ssh = useSshFleet(3, {
   hostEnv: (index): Record<string, string> => (index === 2 ? { PATH: `${hostileBin}:/usr/local/bin:/usr/bin:/bin` } : {}),
 });
 const sh = promisify(execFile);
+const attacker = useLocalAttacker('fleet-pull-shared-');
 
 let work: string;
 beforeAll(async () => {
@@ -292,6 +294,76 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     }
   });
 
+  it('THE ATTACKER host: one file and many hard links to it go over FLEET_MAX_PULL_BYTES, nothing is written', async () => {
+    const stream = join(hostileBin, 'links.tar');
+    const links = Array.from({ length: 40 }, (_, index) => tarMember(`./link${index}`, 'hardlink', '', './big'));
+    await writeFile(stream, Buffer.concat([tarMember('./big', 'file', 'x'.repeat(100_000)), ...links, Buffer.alloc(1024)]));
+    await writeFile(join(hostileBin, 'tar'), `#!/bin/sh\nexec cat ${stream}\n`, { mode: 0o755 });
+    try {
+      await writeFile(join(ssh.fleet.hosts[2]!.home, 'anything'), 'x');
+      const dest = await localDir();
+      // The stream is about 120 KB: the 40 links would write 4 MB.
+      const pulled = await ssh.env.fleet(['pull', '-c', ssh.fleet.entries[2]!, '~/anything', dest], {
+        env: { FLEET_MAX_PULL_BYTES: '1M' },
+      });
+      expect(pulled.code).toBe(1);
+      expect(pulled.stderr).toContain('the host sent more than FLEET_MAX_PULL_BYTES (1 MiB)');
+      expect(await tree(dest)).toEqual([]);
+    } finally {
+      await rm(join(hostileBin, 'tar'), { force: true });
+    }
+  });
+
+  it('a Redis writer cannot go past the signed cap, flip -p, or reach the terminal with a link target', async () => {
+    const [host] = ssh.fleet.hosts;
+    await writeFile(join(host!.home, 'four-k.txt'), 'y'.repeat(4096));
+    const started = await ssh.env.fleet(['pull', '-c', ssh.fleet.entries[0]!, '--as-job', '~/four-k.txt', '--json'], {
+      env: { FLEET_MAX_PULL_BYTES: '10K' },
+    });
+    const parent = JSON.parse(started.stdout) as JobJson;
+    await untilState(ssh.env, parent.id, ['Completed']);
+    const redis = ssh.redis.client();
+    const key = `${ssh.env.prefix}:pulled:${parent.id}`;
+    const child = parent.childIds[0]!;
+    const first = JSON.parse((await redis.hget(key, `${child}:0`)) as string) as Record<string, unknown>;
+    // The same record four more times (16 KiB against a 10 KiB cap), and a link whose target holds ESC and is too long.
+    for (const index of [1, 2, 3, 4]) await redis.hset(key, `${child}:${index}`, JSON.stringify({ ...first, path: `copy${index}` }));
+    const target = `\u001b]0;owned\u0007${'t'.repeat(5000)}`;
+    await redis.hset(key, `${child}:5`, JSON.stringify({ path: 'link', mode: 0o777, mtime: 0, type: 'symlink', target }));
+    await redis.hset(key, String(child), '6');
+    const dest = await localDir();
+    const received = await ssh.env.fleet(['receive', String(parent.id), '--keep', '--dest', dest]);
+    expect(received.code).toBe(1);
+    expect(received.stderr).toContain(`refused "copy2": its 4096 bytes are past what is left of the host's FLEET_MAX_PULL_BYTES`);
+    expect(received.stderr).toContain('refused "link": ENAMETOOLONG in symlink (link target "\\u001b]0;owned\\u0007ttt');
+    expect(received.stderr).not.toContain('\u001b');
+    expect(await tree(landed(dest, 0))).toEqual(['copy1', 'four-k.txt']);
+    // -p turned on in the stored spec: the signature no longer matches, and nothing is written.
+    const jobKey = `${ssh.env.prefix}:job:${parent.id}`;
+    const spec = JSON.parse((await redis.hget(jobKey, 'spec')) as string) as { command: Record<string, unknown> };
+    await redis.hset(jobKey, 'spec', JSON.stringify({ ...spec, command: { ...spec.command, preserve: true } }));
+    const again = await localDir();
+    const flipped = await ssh.env.fleet(['receive', String(parent.id), '--dest', again]);
+    expect(flipped.code).toBe(2);
+    expect(flipped.stderr).toContain(`refused to write out the files of job ${parent.id}`);
+    expect(await tree(again)).toEqual([]);
+  });
+
+  it('ANOTHER LOCAL USER who made LOCAL_DIR/HOST first (mode 777) gets nothing written through it', async () => {
+    const [host] = ssh.fleet.hosts;
+    await writeFile(join(host!.home, 'motd'), 'hello\n');
+    const hostDir = landed(attacker.tmp.dir, 0);
+    await attacker.user.run('mkdir', ['-m', '777', hostDir]);
+    try {
+      const pulled = await ssh.env.fleet(['pull', '-c', ssh.fleet.entries[0]!, '~/motd', attacker.tmp.dir]);
+      expect(pulled.code).toBe(1);
+      expect(pulled.stderr).toContain(`refused ${JSON.stringify(hostDir)}: it is owned by another user (uid ${attacker.user.uid})`);
+      expect(await readdir(hostDir)).toEqual([]);
+    } finally {
+      await rm(hostDir, { recursive: true, force: true });
+    }
+  });
+
   it('pulls from localhost with the same sender, locally', async () => {
     const source = await mkdtemp(join(tmpdir(), 'fleet-pull-source-'));
     try {
@@ -312,6 +384,11 @@ describe('fleet pull refuses bad input with exit 2, before anything runs', () =>
     ['no local directory', () => ['pull', '-c', 'localhost', '/etc/motd'], /what to bring back and then the local directory/],
     ['a local file as LOCAL_DIR', (dir: string) => ['pull', '-c', 'localhost', '/etc/motd', join(dir, 'f')], /is not a directory/],
     ['a remote path without a name', (dir: string) => ['pull', '-c', 'localhost', '/var/log/..', dir], /does not end in a name/],
+    [
+      'two remote paths with the same name',
+      (dir: string) => ['pull', '-c', 'localhost', '/etc/motd', '/run/motd', dir],
+      /remote paths "\/etc\/motd" and "\/run\/motd" would both land as "motd"/,
+    ],
   ])('%s', async (_what, args, message) => {
     await expectRefusedBeforeAnything(ssh.env, ssh.redis, args, message);
   });
