@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PulledEntry } from '@fleet/core';
+import type { PullCommandSpec, PulledEntry } from '@fleet/core';
 import { PullCapError, PullRecorder, type PullSink } from './pull-recorder.js';
 
 // The recorder fed a hostile host's tar stream as it would come off the wire.
@@ -46,7 +46,7 @@ const padded = (body: Buffer) => Buffer.concat([body, Buffer.alloc((512 - (body.
 function recorder(maxBytes: number) {
   const kept = memorySink();
   const said: string[] = [];
-  const command = { kind: 'pull', paths: ['/x'], recursive: true, preserve: false, maxBytes } as const;
+  const command: PullCommandSpec = { kind: 'pull', paths: ['/x'], recursive: true, preserve: false, maxBytes };
   const taken = new PullRecorder(command, kept.sink, (line) => void said.push(line.toString()));
   return { taken, said, ...kept };
 }
