@@ -13,6 +13,7 @@ describe('fleet --help', () => {
         'start',
         'invoke',
         'push',
+        'pull',
         'get',
         'receive',
         'wait',

@@ -1,4 +1,5 @@
 import { DEFAULTS, type ContentManifest, type Outcome } from '@fleet/core';
+import type { PullSink } from './pull-recorder.js';
 import { OutputWriter, type ClaimedJob, type FleetStore } from '@fleet/store';
 import { TransferMeter } from './transfer-meter.js';
 import { VerifiedChunkCache } from './verified-chunk-cache.js';
@@ -23,6 +24,8 @@ export interface JobLedger {
   output(claimed: ClaimedJob): JobOutput;
   /** Content stored for a top-level job, read a chunk at a time, each checked against the manifest. */
   content(rootId: number, manifest: ContentManifest): AsyncIterable<Buffer>;
+  /** Where a claimed pull child keeps what it brings back (absent: pulls fail). */
+  pulled?(claimed: ClaimedJob): PullSink;
   /** Counts bytes a transfer (push, pull) moved for a top-level job, for its progress line; reported in batches, never awaited. */
   transferred(rootId: number, bytes: number): void;
   /** Reports at once what {@link transferred} holds for a job, as one of its children ends: its count is then whole. */
@@ -45,5 +48,11 @@ export function storeLedger(store: FleetStore, chunkCacheBytes: number = DEFAULT
     content: (rootId, manifest) => store.chunks.read(rootId, manifest, chunks.chunk),
     transferred: (rootId, bytes) => meter.add(rootId, bytes),
     flushTransferred: (rootId) => meter.flushJob(rootId),
+    pulled: ({ rootId, id }) => ({
+      putChunk: (chunk) => store.chunks.putOwned(rootId, chunk),
+      putEntry: (index, entry) => store.pulled.record(rootId, id, index, entry),
+      seal: (count) => store.pulled.seal(rootId, id, count),
+      drop: (count) => store.pulled.drop(rootId, id, count),
+    }),
   };
 }

@@ -150,6 +150,7 @@ export class JobRunner {
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
       const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
+      const pulled = ledger.pulled?.(claimed);
       const onTransferred = (bytes: number) => ledger.transferred(claimed.rootId, bytes);
       const result = await executor({
         spec,
@@ -159,6 +160,7 @@ export class JobRunner {
         onOutput,
         onValue,
         content,
+        pulled,
         onTransferred,
         sudoPassword,
       });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ContentMismatchError, sha256Hex, type ContentManifest, type PushCommandSpec, type PushEntry, type RunSpec } from '@fleet/core';
+import { ContentMismatchError, sha256Hex, type ContentManifest, type PushCommandSpec, type PushEntry } from '@fleet/core';
 import type { ExecutionRequest } from './executor.js';
 import { pushLocally } from './local-push.js';
+import { runForTest } from './local-run.fixture.js';
 
 // The push receiver run here as a node agent runs it: real /bin/sh, real files.
 let dir: string;
@@ -33,32 +34,7 @@ async function push(
       { objectMode: true },
     ) as AsyncIterable<Buffer>,
 ) {
-  const spec: RunSpec = {
-    command: { kind: 'push', recursive: false, preserve: false, ...command },
-    workdir: null,
-    env: {},
-    timeoutMs: null,
-    connectTimeoutMs: null,
-    maxOutputBytes: 1_000_000,
-  };
-  let stdout = '';
-  let stderr = '';
-  const request: ExecutionRequest = {
-    spec,
-    signal: new AbortController().signal,
-    stopGraceMs: 1000,
-    onOutput: (stream, chunk) => {
-      if (stream === 'stdout') stdout += chunk.toString();
-      else stderr += chunk.toString();
-      return undefined;
-    },
-    onValue: () => undefined,
-    content,
-    onTransferred: (bytes) => (transferred += bytes),
-  };
-  let transferred = 0;
-  const result = await pushLocally(request);
-  return { ...result, stdout, stderr, transferred };
+  return runForTest(pushLocally, { kind: 'push', recursive: false, preserve: false, ...command }, { content });
 }
 
 describe('the push receiver, run locally', () => {

@@ -5,6 +5,7 @@ import { agentsCommand } from './commands/agents.js';
 import { deployCommand, undeployCommand } from './commands/deploy.js';
 import { getCommand } from './commands/get.js';
 import { invokeCommand } from './commands/invoke.js';
+import { pullCommand } from './commands/pull.js';
 import { pushCommand } from './commands/push.js';
 import { keyCommand } from './commands/key.js';
 import { receiveCommand } from './commands/receive.js';
@@ -43,6 +44,7 @@ export async function main(args: string[]): Promise<void> {
       startThreadJobCommand,
       invokeCommand,
       pushCommand,
+      pullCommand,
       getCommand,
       receiveCommand,
       waitCommand,

@@ -34,6 +34,8 @@ export const DEFAULTS = {
    * @defaultValue 256 MiB
    */
   maxPushBytes: 256 * 1024 * 1024,
+  /** FLEET_MAX_PULL_BYTES: per host, what its tar stream may carry. */
+  maxPullBytes: 256 * 1024 * 1024,
   /**
    * Checked chunks of pushed or piped content an agent keeps for its other
    * children (verified-chunk-cache.ts): 64 chunks of 1 MiB.

@@ -1,4 +1,4 @@
-import { ContentMismatchError, isSha256Hex, sha256Hex, splitContent, type ContentManifest } from '@fleet/core';
+import { ContentMismatchError, isSha256Hex, sha256Hex, splitContent, type ContentChunk, type ContentManifest } from '@fleet/core';
 import type { FleetKeys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -50,6 +50,31 @@ export class ChunkStore {
   }
 
   /**
+   * Stores one chunk for a job that exists (a pull's agent, while the job
+   * runs): no expiry, the tree owns it. Throws {@link JobGoneError} when the
+   * job was removed meanwhile, so nothing is left that no removal would find.
+   */
+  async putOwned(rootId: number, chunk: ContentChunk): Promise<void> {
+    const stored = await this.client.eval(
+      OWNED_WRITE_LUA,
+      3,
+      this.keys.job(rootId),
+      this.keys.chunks(rootId),
+      this.keys.chunk(rootId, chunk.sha256),
+      'chunk',
+      chunk.sha256,
+      chunk.bytes,
+    );
+    if (stored !== 1) throw new JobGoneError(rootId);
+  }
+
+  /** How many bytes Redis holds under a chunk's key (0 when none): checked before a chunk from an unsigned manifest is read. */
+  async storedLength(rootId: number, sha256: string): Promise<number> {
+    if (!isSha256Hex(sha256)) return 0;
+    return this.client.strlen(this.keys.chunk(rootId, sha256));
+  }
+
+  /**
    * One chunk of a content, read and checked against its signed SHA-256: a
    * chunk that is missing or was changed in Redis throws
    * {@link ContentMismatchError} naming it.
@@ -88,3 +113,27 @@ export class ChunkStore {
     }
   }
 }
+
+/** The job a write was for is gone (removed while it ran). */
+export class JobGoneError extends Error {
+  override name = 'JobGoneError';
+  constructor(readonly rootId: number) {
+    super(`job ${rootId} was removed`);
+  }
+}
+
+/**
+ * A write that belongs to a job that exists: KEYS[1] the job, KEYS[2] and
+ * KEYS[3] what to write. `chunk SHA BYTES`: name the chunk in the set, store
+ * it; `hset FIELD VALUE`: one field of a hash. Reply 0 when the job is gone.
+ */
+export const OWNED_WRITE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == 'chunk' then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[3])
+else
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+end
+return 1
+`;
