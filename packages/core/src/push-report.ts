@@ -32,7 +32,14 @@ export class PushReport {
    */
   readonly probed = new Promise<ReadonlySet<number> | null>((resolve) => (this.settleProbe = resolve));
 
-  constructor(private readonly command: PushCommandSpec) {}
+  private said = false;
+
+  constructor(readonly command: PushCommandSpec) {}
+
+  /** Whether the receiver said `probed`: a host that never did never ran it whole. */
+  get probedSeen(): boolean {
+    return this.said;
+  }
 
   /** Takes a piece of the receiver's stdout; returns the output lines it completes. */
   push(chunk: Buffer): Buffer {
@@ -73,7 +80,9 @@ export class PushReport {
       return null;
     }
     if (line === 'probed') {
-      this.settleProbe(this.have);
+      this.said = true;
+      // A copy: later `have` lines (a hostile host's) change nothing the feed was told.
+      this.settleProbe(new Set(this.have));
       return null;
     }
     const have = /^have (\d+)$/.exec(line);
