@@ -87,9 +87,9 @@ export class PushReport {
     }
     const have = /^have (\d+)$/.exec(line);
     if (have) {
-      // Only a file of this push: what a host claims beyond that changes nothing it is sent.
-      const index = Number(have[1]);
-      if (this.command.entries[index]?.type === 'file') this.have.add(index);
+      // Only a file of this push that was probed (one with content): what a host claims beyond that changes nothing it is sent.
+      const entry = this.command.entries[Number(have[1])];
+      if (entry?.type === 'file' && entry.manifest.size > 0) this.have.add(Number(have[1]));
       return null;
     }
     const report = /^(changed|unchanged) (\d+)$/.exec(line);
