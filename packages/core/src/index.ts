@@ -4,6 +4,7 @@ export * from './push-frames.js';
 export * from './push-input.js';
 export * from './push-receiver.js';
 export * from './push-report.js';
+export * from './push-transfer.js';
 export * from './defaults.js';
 export * from './duration.js';
 export * from './errors.js';
