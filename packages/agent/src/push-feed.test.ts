@@ -17,6 +17,21 @@ const command: PushCommandSpec = {
   preserve: false,
 };
 
+/** `count` chunks of content, each read only when asked for, counted by `onRead`. */
+function chunksOf(count: number, onRead: () => void): AsyncIterable<Buffer> {
+  let left = count;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: (): Promise<IteratorResult<Buffer>> => {
+        if (left === 0) return Promise.resolve({ done: true, value: undefined });
+        left -= 1;
+        onRead();
+        return Promise.resolve({ done: false, value: bytes });
+      },
+    }),
+  };
+}
+
 function pipe() {
   const input = new PassThrough();
   let written = '';
@@ -28,16 +43,7 @@ describe('feedPush', () => {
   it('throws, having written only the probe, when the receiver never answered it (null)', async () => {
     const { input, written } = pipe();
     let reads = 0;
-    const fed = feedPush(
-      input,
-      command,
-      async function* () {
-        reads += 1;
-        yield bytes;
-      },
-      new AbortController().signal,
-      Promise.resolve(null),
-    );
+    const fed = feedPush(input, command, () => chunksOf(5, () => (reads += 1)), new AbortController().signal, Promise.resolve(null));
     await expect(fed).rejects.toThrow(new ReceiverClosedError('the receiver ended before it said which files it has'));
     expect(written()).toMatch(/^dest [^]*probe 1\ncheck 0 35 /);
     expect(written()).not.toContain('file 0');
@@ -48,12 +54,7 @@ describe('feedPush', () => {
     const { input } = pipe();
     const stop = new AbortController();
     let reads = 0;
-    async function* content() {
-      for (let i = 0; i < 5; i += 1) {
-        reads += 1;
-        yield bytes;
-      }
-    }
+    const content = () => chunksOf(5, () => (reads += 1));
     await feedPush(input, command, content, stop.signal, Promise.resolve(new Set<number>()), () => stop.abort());
     // The chunk asked for after the stop is the last: not the three after it.
     expect(reads).toBe(2);
