@@ -31,7 +31,9 @@ export class ReceiverClosedError extends Error {
  * Content that does not match its signed manifest throws
  * ContentMismatchError before a byte of the bad chunk is written: the
  * caller then ends the input, and the receiver, cut short, writes nothing
- * under the file's name.
+ * under the file's name. `giveUp` (the receiver's outcome is known) stops
+ * waiting for an input that will never drain: a dropped SSH connection
+ * never closes its channel's stream.
  */
 export async function feedPush(
   input: Writable,
@@ -40,8 +42,9 @@ export async function feedPush(
   signal: AbortSignal,
   probed: Promise<ReadonlySet<number> | null>,
   onTransferred: (bytes: number) => void = () => {},
+  giveUp?: AbortSignal,
 ): Promise<void> {
-  if (!(await writeWithBackpressure(input, [Buffer.from(probeFrames(command))]))) throw closed();
+  if (!(await writeWithBackpressure(input, [Buffer.from(probeFrames(command))], giveUp))) throw closed();
   const answer = await probed;
   if (signal.aborted) return;
   if (answer === null) throw new ReceiverClosedError(NO_PROBE_ANSWER);
@@ -63,7 +66,7 @@ export async function feedPush(
         }
     }
   }
-  if (!(await writeWithBackpressure(input, bytes()))) throw closed();
+  if (!(await writeWithBackpressure(input, bytes(), giveUp))) throw closed();
   if (!signal.aborted) input.end();
 }
 

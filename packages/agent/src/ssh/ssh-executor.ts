@@ -135,7 +135,11 @@ async function pushOverChannel(
       const lines = report.push(chunk);
       return lines.length > 0 ? onOutput('stdout', lines) : undefined;
     });
-    fed = feedPush(channel, push.command, content, signal, report.probed, onTransferred).catch((error: unknown) => {
+    // Once the outcome is known (the receiver ended, the connection dropped), stop waiting for a window that never opens.
+    const settled = new AbortController();
+    const stopSending = () => settled.abort();
+    watched.then(stopSending, stopSending);
+    fed = feedPush(channel, push.command, content, signal, report.probed, onTransferred, settled.signal).catch((error: unknown) => {
       feedError = error instanceof Error ? error : new Error(String(error));
       channel.end();
     });
