@@ -31,7 +31,9 @@ export class ReceiverClosedError extends Error {
  * Content that does not match its signed manifest throws
  * ContentMismatchError before a byte of the bad chunk is written: the
  * caller then ends the input, and the receiver, cut short, writes nothing
- * under the file's name.
+ * under the file's name. `giveUp` (the receiver's outcome is known) stops
+ * waiting for an input that will never drain: a dropped SSH connection
+ * never closes its channel's stream.
  */
 export async function feedPush(
   input: Writable,
@@ -40,31 +42,35 @@ export async function feedPush(
   signal: AbortSignal,
   probed: Promise<ReadonlySet<number> | null>,
   onTransferred: (bytes: number) => void = () => {},
+  giveUp?: AbortSignal,
 ): Promise<void> {
-  if (!(await writeWithBackpressure(input, [Buffer.from(probeFrames(command))]))) throw closed();
-  const have = await probed;
+  if (!(await writeWithBackpressure(input, [Buffer.from(probeFrames(command))], giveUp))) throw closed();
+  const answer = await probed;
   if (signal.aborted) return;
-  if (have === null) throw new ReceiverClosedError('the receiver ended before it said which files it has');
+  if (answer === null) throw new ReceiverClosedError(NO_PROBE_ANSWER);
+  const have: ReadonlySet<number> = answer;
   for (const index of have) {
     const entry = command.entries[index];
     if (entry?.type === 'file') onTransferred(entry.manifest.size);
   }
   async function* bytes(): AsyncGenerator<Buffer> {
-    for (const frame of entryFrames(command, have as ReadonlySet<number>)) {
+    for (const frame of entryFrames(command, have)) {
       if (signal.aborted) return;
       if (frame.kind === 'text') yield Buffer.from(frame.text);
       else
         for await (const chunk of readContent(frame.manifest)) {
-          if (signal.aborted) continue;
+          if (signal.aborted) return;
           yield chunk;
           // Handed to the input, and taken: the write-side generator resumes once the chunk is written.
           onTransferred(chunk.length);
         }
     }
   }
-  if (!(await writeWithBackpressure(input, bytes()))) throw closed();
+  if (!(await writeWithBackpressure(input, bytes(), giveUp))) throw closed();
   if (!signal.aborted) input.end();
 }
+
+const NO_PROBE_ANSWER = 'the receiver ended before it said which files it has';
 
 function closed(): ReceiverClosedError {
   return new ReceiverClosedError('the receiver closed its input before the push was whole');
@@ -84,5 +90,15 @@ export function pushOutcome(outcome: Partial<RunResult>, report: PushReport, fee
   }
   if (outcome.failure) return { ...outcome, failure: report.explain(outcome.failure) };
   if (feedError !== null && outcome.exitCode === 0) return { ...outcome, failure: feedError.message };
+  // Exit 0 without the receiver's word for every entry: something else ran (a ForceCommand), or it was cut short.
+  if (outcome.exitCode === 0 && !report.probedSeen) return { ...outcome, failure: NO_PROBE_ANSWER };
+  if (outcome.exitCode === 0 && report.counts.changed + report.counts.unchanged < reportedEntries(report.command)) {
+    return { ...outcome, failure: 'the receiver ended before it reported every file and link' };
+  }
   return outcome;
+}
+
+/** How many entries the receiver reports, `changed` or `unchanged`: every file and link. */
+function reportedEntries(command: PushCommandSpec): number {
+  return command.entries.filter((entry) => entry.type !== 'dir').length;
 }

@@ -8,6 +8,7 @@ export * from './pull-input.js';
 export * from './pull-sender.js';
 export * from './pulled-entry.js';
 export * from './tar-reader.js';
+export * from './push-transfer.js';
 export * from './defaults.js';
 export * from './duration.js';
 export * from './errors.js';

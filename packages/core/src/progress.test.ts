@@ -45,4 +45,16 @@ describe('progress', () => {
   it('shows no bytes for jobs that move no files', () => {
     expect(formatProgress(sumProgress([leafProgress('Running')]), 0)).not.toMatch(/bytes|B of/);
   });
+
+  it('shows no bytes when there is nothing to move (a push of empty files)', () => {
+    const counts = { total: 2, completed: 0, failed: 0, stopped: 0, running: 2 };
+    expect(formatProgress({ ...counts, bytes: { done: 0, total: 0 } }, 0)).toBe('0 done · 0 failed · 2 running · 0 waiting of 2 · 0.0s');
+  });
+
+  it('drops the bytes, not the time, when the line is wider than the terminal', () => {
+    const progress = { total: 100, completed: 37, failed: 0, stopped: 0, running: 32, bytes: { done: 1024, total: 4096 } };
+    const whole = '37 done · 0 failed · 32 running · 31 waiting of 100 · 1 KiB of 4 KiB · 12.4s';
+    expect(formatProgress(progress, 12_440, whole.length)).toBe(whole);
+    expect(formatProgress(progress, 12_440, whole.length - 1)).toBe('37 done · 0 failed · 32 running · 31 waiting of 100 · 12.4s');
+  });
 });

@@ -1,4 +1,3 @@
-import type { CommandSpec } from './command-spec.js';
 import type { JobState } from './job-state.js';
 import { formatBytes } from './output-budget.js';
 
@@ -46,17 +45,6 @@ export function sumProgress(all: readonly LeafProgress[]): LeafProgress {
   return sum;
 }
 
-/**
- * What a job will move, as known when it is made: nothing done yet, of a
- * push's file bytes times its hosts. Undefined for a job that moves no
- * files (its progress line shows no bytes).
- */
-export function plannedTransfer(command: CommandSpec, hostCount: number): TransferBytes | undefined {
-  if (command.kind !== 'push') return undefined;
-  const perHost = command.entries.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.manifest.size : 0), 0);
-  return { done: 0, total: perHost * hostCount };
-}
-
 function addBytes(sum: TransferBytes | undefined, one: TransferBytes): TransferBytes {
   if (sum === undefined) return { ...one };
   return { done: sum.done + one.done, total: sum.total === null || one.total === null ? null : sum.total + one.total };
@@ -65,20 +53,24 @@ function addBytes(sum: TransferBytes | undefined, one: TransferBytes): TransferB
 /**
  * `7 done · 1 failed · 32 running · 60 waiting of 100 · 12.4s` (stopped only
  * when some are), and for a transfer the bytes before the time:
- * `· 1.2 GiB of 3.5 GiB ·` (`· 1.2 GiB ·` when the total is not known).
+ * `· 1.2 GiB of 3.5 GiB ·` (`· 1.2 GiB ·` when the total is not known; none
+ * when the total is 0, nothing to move). A line that would be wider than
+ * `maxWidth` drops the bytes, so that the counts and the time still show.
  */
-export function formatProgress(progress: LeafProgress, elapsedMs: number): string {
+export function formatProgress(progress: LeafProgress, elapsedMs: number, maxWidth = Infinity): string {
   const { total, completed, failed, stopped, running } = progress;
   const waiting = Math.max(0, total - completed - failed - stopped - running);
-  const parts = [
+  const counts = [
     `${completed} done`,
     `${failed} failed`,
     ...(stopped > 0 ? [`${stopped} stopped`] : []),
     `${running} running`,
     `${waiting} waiting of ${total}`,
-    ...(progress.bytes === undefined ? [] : [formatTransfer(progress.bytes)]),
   ];
-  return `${parts.join(' · ')} · ${(elapsedMs / 1000).toFixed(1)}s`;
+  const time = `${(elapsedMs / 1000).toFixed(1)}s`;
+  const bytes = progress.bytes;
+  const withBytes = bytes === undefined || bytes.total === 0 ? null : [...counts, formatTransfer(bytes), time].join(' · ');
+  return withBytes !== null && withBytes.length <= maxWidth ? withBytes : [...counts, time].join(' · ');
 }
 
 function formatTransfer({ done, total }: TransferBytes): string {

@@ -54,6 +54,7 @@ beforeAll(() => {
     'sha256sum',
     'tr',
     'cat',
+    'date',
   ]) {
     symlinkSync(busybox, join(applets, applet));
   }
@@ -91,7 +92,14 @@ const shells: Shell[] = [
 ];
 
 describe.each(shells)('the push receiver under $name', (shell) => {
-  const env = () => ({ PATH: shell.path || `${applets}:${process.env.PATH}`, HOME: dir });
+  /** A directory put first on the receiver's PATH by a test that wraps one of its tools. */
+  let wrappers = '';
+  afterEach(() => {
+    if (wrappers !== '') rmSync(wrappers, { recursive: true, force: true });
+    wrappers = '';
+  });
+  const basePath = () => shell.path || `${applets}:${process.env.PATH}`;
+  const env = () => ({ PATH: wrappers === '' ? basePath() : `${wrappers}:${basePath()}`, HOME: dir });
 
   function receive(entries: PushEntry[], dest: string, options: { preserve?: boolean; user?: boolean } = {}) {
     const command: PushCommandSpec = { kind: 'push', entries, dest, recursive: true, preserve: options.preserve ?? false };
@@ -173,6 +181,44 @@ describe.each(shells)('the push receiver under $name', (shell) => {
       expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('pushed\n');
       expect(readlinkSync(join(dir, 'l'))).toBe('elsewhere');
       expect(leftovers()).toEqual([]);
+    });
+
+    /**
+     * The attacker's race, made certain: sha256sum, wrapped, swaps the file
+     * for a link to one outside once it has hashed it for the second time
+     * (the probe, then the check before -p's chmod and touch).
+     */
+    function swapAfterSecondHash(name: string) {
+      wrappers = mkdtempSync(join(tmpdir(), 'fleet-push-wrappers-'));
+      chmodSync(wrappers, 0o755);
+      const real = spawnSync('sh', ['-c', 'command -v sha256sum'], { encoding: 'utf8', env: { PATH: basePath() } }).stdout.trim();
+      const script = [
+        '#!/bin/sh',
+        `sum=$(${real}); status=$?`,
+        `n=$(($(cat ${dir}/.count 2>/dev/null || echo 0) + 1)); echo $n > ${dir}/.count`,
+        `[ $n != 2 ] || ln -sf ${join(outside, 'keep')} ${join(dir, name)}`,
+        'printf "%s\\n" "$sum"',
+        'exit $status',
+        '',
+      ].join('\n');
+      writeFileSync(join(wrappers, 'sha256sum'), script, { mode: 0o755 });
+      writeFileSync(join(dir, name), 'same\n', { mode: 0o600 });
+      if (isRoot) chownSync(join(dir, name), 65534, 65534);
+    }
+
+    it('with -p, a file the host has that becomes a link after its check is not chmod-ed or touched through it (same frame)', async () => {
+      swapAfterSecondHash('conf');
+      const result = await exchange([file('conf', 'same\n', 0o640)], `${dir}/`, { preserve: true });
+      expect(result).toMatchObject({ code: 1, failure: 'entry 0: changed on the host during the push (push again)' });
+      expect(result.stdout).toBe('placed into\nhave 0\nprobed\n');
+      untouched();
+    });
+
+    it('with -p, a file sent whole whose content matches and that becomes a link after its check is not chmod-ed or touched through it', () => {
+      swapAfterSecondHash('conf');
+      const result = receive([file('conf', 'same\n', 0o640)], `${dir}/`, { preserve: true });
+      expect(result).toMatchObject({ code: 1, failure: 'entry 0: changed on the host during the push (push again)' });
+      untouched();
     });
 
     it('a file pushed over a link to a file replaces the link, and gets its own mode, not the link’s 0777', () => {
@@ -300,6 +346,16 @@ describe.each(shells)('the push receiver under $name', (shell) => {
     writeFileSync(join(dir, 'conf'), 'pushed\n');
     const touched = await exchange(entries, `${dir}/`, { between: () => writeFileSync(join(dir, 'conf'), 'pushed\n') });
     expect(touched).toMatchObject({ code: 0, failure: null, stdout: 'placed into\nhave 0\nprobed\nunchanged 0\n' });
+  });
+
+  it('fails a file it had at the probe and that was rewritten in place with the same size, within the same second', async () => {
+    // Same size, same inode, and (at a second's grain) the same times: only its content tells.
+    const entries = [file('conf', 'pushed\n')];
+    writeFileSync(join(dir, 'conf'), 'pushed\n');
+    if (isRoot) chownSync(join(dir, 'conf'), 65534, 65534);
+    const result = await exchange(entries, `${dir}/`, { between: () => writeFileSync(join(dir, 'conf'), 'EVIL!!\n') });
+    expect(result).toMatchObject({ code: 1, failure: 'entry 0: changed on the host during the push (push again)' });
+    expect(result.stdout).toBe('placed into\nhave 0\nprobed\n');
   });
 
   it('refuses a `same` frame for a file it does not have (it never said it had it)', () => {

@@ -5,7 +5,7 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  * that reads the push's frames (see push-frames.ts) from standard input and
  * writes each entry on the host. It needs only what every Linux host has:
  * `dd` (with `iflag=fullblock`), `wc`, `mktemp`, `mv`, `rm`, `chmod`,
- * `chown`, `mkdir`, `ln`, `touch`, `stat`, `readlink`, and `sha256sum`
+ * `chown`, `mkdir`, `ln`, `touch`, `stat`, `readlink`, `date`, and `sha256sum`
  * (coreutils or BusyBox) to tell an unchanged file; without it every file
  * counts as changed. Content is read with `dd` in whole blocks, never
  * `head -c`: BusyBox's head reads ahead through stdio and would eat the
@@ -35,8 +35,14 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  * - A file whose size and SHA-256 already match is not rewritten. The probe
  *   (see push-frames.ts) finds such files before any content is sent and
  *   answers `have N` for each, then `probed`; the agent then sends them as
- *   `same`, without their bytes. A `file` frame whose content matches
+ *   `same`, without their bytes. The probe stamps each file it has (size,
+ *   times to the nanosecond, inode) before hashing it, and a `same` frame
+ *   whose file's stamp differs is hashed again; so is one whose ctime was
+ *   not a second older than the probe (racily clean: a rewrite in the same
+ *   clock tick keeps the stamp). A `file` frame whose content matches
  *   anyway (a feeder that did not wait) has its bytes read and dropped.
+ *   With `-p`, a file taken as unchanged is checked to be a regular file,
+ *   not a link, just before its chmod and touch; else the entry fails.
  * - It reports on stdout, after the wrapper's stdout marker: `placed into`
  *   or `placed as` (how the destination was taken, see
  *   {@link pushTarget}), the probe's answer (`have N`..., `probed`), then
@@ -113,7 +119,9 @@ fleet_same_content() {
     [ "$(($(wc -c < "$fleet_target" 2>/dev/null || echo -1)))" = "$1" ] &&
     fleet_sum=$(sha256sum < "$fleet_target" 2>/dev/null) && [ "${'$'}{fleet_sum%% *}" = "$2" ]
 }
-fleet_stamp() { stat -c '%s %Y %Z %i' -- "$fleet_target" 2>/dev/null; }
+# ctime in whole seconds first (for the racily clean rule), then size, times to the nanosecond, inode.
+fleet_stamp() { stat -c '%Z %s %y %z %i' -- "$fleet_target" 2>/dev/null; }
+fleet_regular() { [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ] || fleet_fail "entry $fleet_index: changed on the host during the push (push again)"; }
 fleet_number() {
   case $1 in
   '' | *[!0-9]*) fleet_fail "dest: unknown frame" ;;
@@ -145,6 +153,8 @@ else
 fi
 IFS=' ' read -r fleet_word fleet_count && [ "$fleet_word" = probe ] || fleet_fail "dest: the push's frames did not arrive"
 fleet_number "$fleet_count"
+# The probe's moment: a stamp whose ctime is not a second older cannot tell a rewrite in the same clock tick.
+fleet_since=$(date +%s 2>/dev/null) || fleet_since=0
 while [ "$fleet_count" -gt 0 ]; do
   IFS=' ' read -r fleet_word fleet_index fleet_size fleet_c fleet_lines || fleet_fail "dest: the push's frames did not arrive"
   [ "$fleet_word" = check ] || fleet_fail "dest: unknown frame"
@@ -152,8 +162,15 @@ while [ "$fleet_count" -gt 0 ]; do
   fleet_read_value "$fleet_lines" || fleet_cut
   fleet_path=$fleet_value
   fleet_target_of
+  # Stamped before hashing: a change during the hash changes the stamp.
+  fleet_probe_stamp=$(fleet_stamp) || fleet_probe_stamp=
   if fleet_same_content "$fleet_size" "$fleet_c"; then
-    eval "fleet_have_$fleet_index=\$(fleet_stamp)"
+    # Racily clean (ctime not older than the probe): kept empty, so that its same frame hashes it again.
+    case $fleet_probe_stamp in
+    [0-9]*' '*) [ "${'$'}{fleet_probe_stamp%% *}" -lt "$((fleet_since - 1))" ] || fleet_probe_stamp= ;;
+    *) fleet_probe_stamp= ;;
+    esac
+    eval "fleet_have_$fleet_index=\$fleet_probe_stamp"
     echo "have $fleet_index"
   fi
   fleet_count=$((fleet_count - 1))
@@ -218,6 +235,7 @@ x" ]; then
       fleet_same_content "$fleet_b" "$fleet_c" || fleet_fail "entry $fleet_index: changed on the host during the push (push again)"
     fi
     if [ "$fleet_preserve" = 1 ]; then
+      fleet_regular
       fleet_mode_of "$fleet_a"
       chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
       fleet_set_time "$fleet_target" "$fleet_d"
@@ -230,6 +248,7 @@ x" ]; then
       fleet_copy "$fleet_size" > /dev/null 2>&1 || fleet_cut
       IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
       if [ "$fleet_preserve" = 1 ]; then
+        fleet_regular
         fleet_mode_of "$fleet_a"
         chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
         fleet_set_time "$fleet_target" "$fleet_d"

@@ -7,18 +7,20 @@ export function displayPath(path: string): string {
   return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
 }
 
-/**
- * Turns a push receiver's report (see push-receiver.ts: `placed into|as`,
- * the probe's `have N` lines and `probed`, which it keeps as
- * {@link PushReport.probed}, then `changed N` / `unchanged N`) into what the child's output shows, one
- * line per file or link, `changed PATH` or `unchanged PATH`, with the path
- * where it landed on the host; and its failures (`entry N: problem`) into
- * sentences that name the path. Receiver lines it does not know pass as they
- * are.
- */
 /** The most of one line the report holds while waiting for its newline; past it, the text passes on as it is. */
 export const PUSH_REPORT_MAX_LINE = 64 * 1024;
 
+/**
+ * Turns a push receiver's report (see push-receiver.ts) into what the
+ * child's output shows. `placed into|as` says how the destination was
+ * taken; the probe's `have N` lines (files of this push with content only)
+ * and `probed` settle {@link PushReport.probed}, which the feed awaits;
+ * then each `changed N` / `unchanged N` becomes one line per file or link,
+ * `changed PATH` or `unchanged PATH`, with the path where it landed on the
+ * host. Failures (`entry N: problem`) become sentences that name the path
+ * ({@link PushReport.explain}). Receiver lines it does not know pass as
+ * they are.
+ */
 export class PushReport {
   private into = true;
   private partial = '';
@@ -32,7 +34,14 @@ export class PushReport {
    */
   readonly probed = new Promise<ReadonlySet<number> | null>((resolve) => (this.settleProbe = resolve));
 
-  constructor(private readonly command: PushCommandSpec) {}
+  private said = false;
+
+  constructor(readonly command: PushCommandSpec) {}
+
+  /** Whether the receiver said `probed`: a host that never did never ran it whole. */
+  get probedSeen(): boolean {
+    return this.said;
+  }
 
   /** Takes a piece of the receiver's stdout; returns the output lines it completes. */
   push(chunk: Buffer): Buffer {
@@ -73,14 +82,16 @@ export class PushReport {
       return null;
     }
     if (line === 'probed') {
-      this.settleProbe(this.have);
+      this.said = true;
+      // A copy: later `have` lines (a hostile host's) change nothing the feed was told.
+      this.settleProbe(new Set(this.have));
       return null;
     }
     const have = /^have (\d+)$/.exec(line);
     if (have) {
-      // Only a file of this push: what a host claims beyond that changes nothing it is sent.
-      const index = Number(have[1]);
-      if (this.command.entries[index]?.type === 'file') this.have.add(index);
+      // Only a file of this push that was probed (one with content): what a host claims beyond that changes nothing it is sent.
+      const entry = this.command.entries[Number(have[1])];
+      if (entry?.type === 'file' && entry.manifest.size > 0) this.have.add(Number(have[1]));
       return null;
     }
     const report = /^(changed|unchanged) (\d+)$/.exec(line);

@@ -9,6 +9,9 @@ import type { RedisClient } from './redis-connection.js';
  */
 export const CHUNK_STAGING_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** How many chunk keys one DEL of {@link ChunkStore.discard} takes. */
+const DISCARD_BATCH = 500;
+
 /**
  * The content of a top-level job's files, in Redis as content-addressed
  * chunks (see content-manifest.ts): `chunk:<root>:<sha256>`, each stored once
@@ -72,6 +75,19 @@ export class ChunkStore {
   async storedLength(rootId: number, sha256: string): Promise<number> {
     if (!isSha256Hex(sha256)) return 0;
     return this.client.strlen(this.keys.chunk(rootId, sha256));
+  }
+
+  /**
+   * Deletes what {@link put} staged for `rootId`, a job never created (its
+   * push was refused mid-store): the chunks its set names, then the set.
+   */
+  async discard(rootId: number): Promise<void> {
+    const setKey = this.keys.chunks(rootId);
+    const chunkKeys = (await this.client.smembers(setKey)).filter(isSha256Hex).map((sha256) => this.keys.chunk(rootId, sha256));
+    for (let start = 0; start < chunkKeys.length; start += DISCARD_BATCH) {
+      await this.client.del(...chunkKeys.slice(start, start + DISCARD_BATCH));
+    }
+    await this.client.del(setKey);
   }
 
   /**

@@ -55,12 +55,19 @@ export function jobIdCount(request: Pick<JobRequest, 'type' | 'hosts'>): number 
 }
 
 /** Job records in Redis: creation, lookup by id and name, listing and removal. */
+type AddTransferredCommand = (jobKey: string, bytes: string) => Promise<unknown>;
+
 export class JobStore {
+  private readonly addTransferredCommand: AddTransferredCommand;
+
   constructor(
     private readonly client: RedisClient,
     readonly keys: FleetKeys,
     private readonly transitions: Transitions,
-  ) {}
+  ) {
+    if (!(ADD_TRANSFERRED in client)) client.defineCommand(ADD_TRANSFERRED, { numberOfKeys: 1, lua: ADD_TRANSFERRED_LUA });
+    this.addTransferredCommand = (client as unknown as { [ADD_TRANSFERRED]: AddTransferredCommand })[ADD_TRANSFERRED].bind(client);
+  }
 
   /**
    * Creates a job in one atomic step (the transition script's `create`): a
@@ -137,9 +144,7 @@ export class JobStore {
    * (removed, expired) is left gone: the field is never written alone.
    */
   async addTransferred(rootId: number, bytes: number): Promise<void> {
-    if (!(ADD_TRANSFERRED in this.client)) this.client.defineCommand(ADD_TRANSFERRED, { numberOfKeys: 1, lua: ADD_TRANSFERRED_LUA });
-    const call = (this.client as unknown as Record<string, (key: string, bytes: string) => Promise<unknown>>)[ADD_TRANSFERRED];
-    await call?.call(this.client, this.keys.job(rootId), String(Math.round(bytes)));
+    await this.addTransferredCommand(this.keys.job(rootId), String(Math.round(bytes)));
   }
 
   /** Records of the given ids, in the same order, skipping ids that no longer exist. */

@@ -135,19 +135,26 @@ async function pushOverChannel(
   if (content === undefined) return { failure: 'this agent has no content store to push from' };
   const report = new PushReport(push.command);
   let feedError: Error | null = null;
+  let fed: Promise<void> = Promise.resolve();
   const outcome = await lease.exec(inOwnSession(buildPushReceiver()), (channel) => {
     const watched = watchChannel(channel, lease, signal, stopGraceMs, (stream, chunk) => {
       if (stream === 'stderr') return onOutput(stream, chunk);
       const lines = report.push(chunk);
       return lines.length > 0 ? onOutput('stdout', lines) : undefined;
     });
-    feedPush(channel, push.command, content, signal, report.probed, onTransferred).catch((error: unknown) => {
+    // Once the outcome is known (the receiver ended, the connection dropped), stop waiting for a window that never opens.
+    const settled = new AbortController();
+    const stopSending = () => settled.abort();
+    watched.then(stopSending, stopSending);
+    fed = feedPush(channel, push.command, content, signal, report.probed, onTransferred, settled.signal).catch((error: unknown) => {
       feedError = error instanceof Error ? error : new Error(String(error));
       channel.end();
     });
     return watched;
   });
+  // The report's end settles the probe of a receiver that never answered it, which the feed may await.
   const tail = report.end();
+  await fed;
   if (tail.length > 0) await onOutput('stdout', tail);
   return pushOutcome(outcome, report, feedError);
 }

@@ -113,12 +113,18 @@ async function storeContent(
   const rootId = await context.store.jobs.reserveIds(jobIdCount(request));
   const entries: PushEntry[] = [];
   const stored = { bytes: 0, files: 0 };
-  for (const entry of local) {
-    const common = { path: entry.path, mode: entry.mode, mtime: entry.mtime };
-    if (entry.type === 'file')
-      entries.push({ ...common, type: 'file', manifest: await storeFile(context, rootId, entry.local, stored, maxBytes) });
-    else if (entry.type === 'dir') entries.push({ ...common, type: 'dir' });
-    else entries.push({ ...common, type: 'symlink', target: entry.target });
+  try {
+    for (const entry of local) {
+      const common = { path: entry.path, mode: entry.mode, mtime: entry.mtime };
+      if (entry.type === 'file')
+        entries.push({ ...common, type: 'file', manifest: await storeFile(context, rootId, entry.local, stored, maxBytes) });
+      else if (entry.type === 'dir') entries.push({ ...common, type: 'dir' });
+      else entries.push({ ...common, type: 'symlink', target: entry.target });
+    }
+  } catch (error) {
+    // Refused (or unreadable) mid-store: what was staged goes now, not in a day. Its own failure must not hide why.
+    await context.store.chunks.discard(rootId).catch(() => {});
+    throw error;
   }
   return { request: withEntries(request, entries), rootId };
 }
@@ -126,7 +132,7 @@ async function storeContent(
 /**
  * Stores one file, counting the bytes as they are read: a file that grew
  * since the tree was read cannot take the push over FLEET_MAX_PUSH_BYTES
- * (what was staged expires on its own, see chunk-store.ts).
+ * (the caller then discards what was staged).
  */
 function storeFile(
   context: CliContext,
