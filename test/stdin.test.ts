@@ -110,7 +110,8 @@ describe('invoke --stdin', () => {
     const file = await inputFile('lines', Buffer.from('one\ntwo\n'));
     const result = await fleetWithInput(['invoke', '-c', everyHost().join(','), '--stdin', '--script', script], ssh.env.env, file);
     expect(result.code).toBe(0);
-    for (const entry of everyHost()) expect(linesByHost(result.stdout).get(entry)).toEqual(['read: one', 'read: two']);
+    for (const entry of everyHost())
+      expect(linesByHost(result.stdout).get(entry), `${entry} in:\n${result.stdout}${result.stderr}`).toEqual(['read: one', 'read: two']);
   });
 
   it('leaves the command reading end of file at once without --stdin, whatever the CLI was given', async () => {

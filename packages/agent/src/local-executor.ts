@@ -70,11 +70,11 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
       detached: true,
       stdio: [sudo !== undefined ? 'pipe' : (stdinFile?.fd ?? 'ignore'), 'pipe', 'pipe'],
     });
-    // The command holds its own copy of the --stdin descriptor now.
-    await stdinFile?.close();
+    // Everything is listened for before anything is awaited: a command that ends during an await
+    // would have its 'close' missed, and its output, which Node drains when it exits, lost.
+    const exit = waitForExit(child);
     child.stdin?.on('error', () => {});
     child.stdin?.end(sudo === undefined ? '' : `${sudoInput(spec, sudo.askPassword ? sudoPassword : null)}\n`);
-    const exit = waitForExit(child);
     const commandEnded = watchForOrphan(child, stopGraceMs);
     let sudoPrompts = 0;
     let wrapperError: string | null = null;
@@ -94,6 +94,8 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
     const stopGroup = () => terminateGroup(child, stopGraceMs);
     signal.addEventListener('abort', stopGroup, { once: true });
     try {
+      // The command holds its own copy of the --stdin descriptor now.
+      await stdinFile?.close();
       const result = await exit;
       if (signal.aborted) killGroup(child, 'SIGKILL'); // leftovers of an interrupted command
       if (preamble === null || sudo === undefined) return done(result);

@@ -37,7 +37,10 @@ export class VerifiedChunkCache {
     }
     const pending = this.reading.get(key);
     if (pending !== undefined) return pending;
-    const read = this.fetch(rootId, sha256, index, contentSha256).finally(() => this.reading.delete(key));
+    // A copy of its own: the client's reply may be a view into a buffer it reuses, and this one is held.
+    const read = this.fetch(rootId, sha256, index, contentSha256)
+      .then((bytes) => Buffer.from(bytes))
+      .finally(() => this.reading.delete(key));
     this.reading.set(key, read);
     const bytes = await read;
     this.hold(key, bytes);
