@@ -1,5 +1,13 @@
 import type { Writable } from 'node:stream';
-import { ContentMismatchError, pushFrames, type ContentManifest, type PushCommandSpec, type PushReport, type RunResult } from '@fleet/core';
+import {
+  ContentMismatchError,
+  pushFrames,
+  type ContentManifest,
+  type PushCommandSpec,
+  type PushFrameOptions,
+  type PushReport,
+  type RunResult,
+} from '@fleet/core';
 import { writeWithBackpressure } from './write-with-backpressure.js';
 
 /** A job's stored content, checked chunk by chunk against its signed manifest (ChunkStore.read, bound to the job). */
@@ -19,9 +27,15 @@ export class ReceiverClosedError extends Error {
  * a byte of the bad chunk is written: the caller then ends the input, and
  * the receiver, cut short, writes nothing under the file's name.
  */
-export async function feedPush(input: Writable, command: PushCommandSpec, readContent: ContentReader, signal: AbortSignal): Promise<void> {
+export async function feedPush(
+  input: Writable,
+  command: PushCommandSpec,
+  readContent: ContentReader,
+  signal: AbortSignal,
+  frameOptions: PushFrameOptions = {},
+): Promise<void> {
   async function* bytes(): AsyncGenerator<Buffer> {
-    for (const frame of pushFrames(command)) {
+    for (const frame of pushFrames(command, frameOptions)) {
       if (signal.aborted) return;
       if (frame.kind === 'text') yield Buffer.from(frame.text);
       else for await (const chunk of readContent(frame.manifest)) if (!signal.aborted) yield chunk;

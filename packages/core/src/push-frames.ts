@@ -8,12 +8,14 @@ import type { ContentManifest } from './content-manifest.js';
  * (which may hold any byte but NUL, newlines included) is sent as its number
  * of lines, then its lines, as the set-up header sends values:
  *
- * - `dest LINES PLACE_AS PRESERVE` and the destination (`~/` taken off: the
+ * - `dest LINES PLACE_AS PRESERVE VERIFY` and the destination (`~/` taken off: the
  *   receiver runs in the home directory; a relative one starts `./`, so no
  *   name is taken for an option). PLACE_AS (see {@link placeAs}): 0, the
  *   entries go into the destination; 1, a single entry takes the
  *   destination's name unless a directory of that name exists; 2, a single
- *   directory is the destination, whether or not it exists.
+ *   directory is the destination, whether or not it exists. VERIFY 1: each
+ *   file is hashed on the host before it is renamed into place (see
+ *   {@link PushFrameOptions}).
  * - `dir INDEX MODE LINES` and its name: made if missing (mode 0700, so that
  *   its content can be written whatever its final mode).
  * - `file INDEX MODE SIZE SHA256 STAMP LINES` and its name, then SIZE bytes,
@@ -28,11 +30,21 @@ import type { ContentManifest } from './content-manifest.js';
  */
 export type PushFrame = { kind: 'text'; text: string } | { kind: 'content'; manifest: ContentManifest };
 
-export function pushFrames(command: PushCommandSpec): PushFrame[] {
+export interface PushFrameOptions {
+  /**
+   * Have the receiver hash each file it wrote and refuse it, before the
+   * rename, unless it matches the frame's SHA-256. A push's content was
+   * checked against its signed hashes as it left Redis, so it goes without;
+   * deploy, which reads local files, asks for it.
+   */
+  verify?: boolean;
+}
+
+export function pushFrames(command: PushCommandSpec, options: PushFrameOptions = {}): PushFrame[] {
   const frames: PushFrame[] = [];
   const text = (line: string) => frames.push({ kind: 'text', text: line });
   const { name: dest, lines: destLines } = counted(receiverPath(command.dest));
-  text(`dest ${destLines} ${placeAs(command)} ${command.preserve ? 1 : 0}\n${dest}\n`);
+  text(`dest ${destLines} ${placeAs(command)} ${command.preserve ? 1 : 0} ${options.verify === true ? 1 : 0}\n${dest}\n`);
   command.entries.forEach((entry, index) => {
     const { name, lines } = counted(entry.path);
     const mode = entry.mode.toString(8);

@@ -34,6 +34,9 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  *   after their content, so a 0555 directory in a tree can be filled.
  * - A file whose size and SHA-256 already match is not rewritten (its bytes
  *   are read and dropped).
+ * - With VERIFY in the `dest` frame (deploy sets it), the temporary file is
+ *   hashed before the rename and refused unless it hashes to the frame's
+ *   SHA-256 (where `sha256sum` exists; its length is checked everywhere).
  * - It reports on stdout, after the wrapper's stdout marker: `placed into`
  *   or `placed as` (how the destination was taken, see
  *   {@link pushTarget}), then `changed N` or `unchanged N` per file and link,
@@ -99,7 +102,7 @@ fleet_made=
 if command -v sha256sum >/dev/null 2>&1; then fleet_has_sha256=1; fi
 printf '${REMOTE_STDOUT_MARKER.replace('\n', '\\n')}'
 printf '${REMOTE_MARKER}pid:%s\n' "$$" >&2
-IFS=' ' read -r fleet_word fleet_lines fleet_place_as fleet_preserve || fleet_fail "dest: the push's frames did not arrive"
+IFS=' ' read -r fleet_word fleet_lines fleet_place_as fleet_preserve fleet_verify || fleet_fail "dest: the push's frames did not arrive"
 [ "$fleet_word" = dest ] && fleet_read_value "$fleet_lines" || fleet_fail "dest: the push's frames did not arrive"
 fleet_dest=$fleet_value
 case $fleet_dest in
@@ -208,6 +211,10 @@ x" ]; then
       fi
       [ "$(($(wc -c < "$fleet_tmp")))" = "$fleet_size" ] || fleet_cut
       IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
+      if [ "$fleet_verify" = 1 ] && [ -n "$fleet_has_sha256" ]; then
+        fleet_sum=$(sha256sum < "$fleet_tmp" 2>/dev/null)
+        [ "${'$'}{fleet_sum%% *}" = "$fleet_c" ] || fleet_fail "entry $fleet_index: what landed does not hash to the SHA-256 sent"
+      fi
       [ -z "$fleet_existing_owner" ] || chown -- "$fleet_existing_owner" "$fleet_tmp" 2>/dev/null
       if [ -n "$fleet_existing_mode" ]; then fleet_mode=$fleet_existing_mode; else fleet_mode_of "$fleet_a"; fi
       chmod "$fleet_mode" -- "$fleet_tmp" 2>/dev/null || fleet_fail "entry $fleet_index: cannot set its mode"

@@ -150,7 +150,7 @@ export const deployCommand = {
               : outcome.from === outcome.version
                 ? `restarted ${outcome.version} with new Redis credentials`
                 : `upgraded ${outcome.from} to ${outcome.version}`;
-          const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
+          const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}${outcome.transport === 'exec' ? ', files over an exec channel: no SFTP there' : ''}`;
           const user = redis.aclUser === null ? '' : `; Redis user ${redis.aclUser}`;
           const drained =
             outcome.replacedPid === null

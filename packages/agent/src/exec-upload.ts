@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import {
+  buildPushReceiver,
+  CHUNK_SIZE,
+  NodeUploadError,
+  PushReport,
+  quoteShellWord,
+  REMOTE_MARKER,
+  type ContentManifest,
+  type PushCommandSpec,
+} from '@fleet/core';
+import type { NodeFile } from './node-file.js';
+import { feedPush, ReceiverClosedError } from './push-feed.js';
+import type { SshLease } from './ssh/ssh-lease.js';
+
+/** The most of the receiver's stdout and stderr kept: its report is a line per file, its failure one line. */
+const KEEP_OUTPUT_BYTES = 64 * 1024;
+
+/**
+ * Puts files in a directory of a host over one exec channel, for hosts
+ * without the SFTP subsystem: push's receiver (push-receiver.ts) reads
+ * push's frames, fed from local files a chunk at a time with the channel's
+ * window as back-pressure (never a whole file in memory). Each file is
+ * written under a random temporary name beside its place, checked (its
+ * length, and its SHA-256 on the host before the rename), given `mode` and
+ * renamed into place: nothing half written is ever under its real name. A
+ * file already there with the same content is left as it is. `dir` must
+ * exist. Throws NodeUploadError with the receiver's reason, the path put in.
+ */
+export async function uploadOverExec(lease: SshLease, dir: string, files: readonly NodeFile[]): Promise<void> {
+  const manifests = await Promise.all(files.map((file) => manifestOf(file)));
+  const now = Math.floor(Date.now() / 1000);
+  const command: PushCommandSpec = {
+    kind: 'push',
+    // The trailing slash: the files go into the directory, whatever their number.
+    dest: `${dir}/`,
+    recursive: false,
+    // -p: the modes exactly as given, not bent by the host's umask or a replaced file's mode.
+    preserve: true,
+    entries: files.map((file, index) => ({
+      type: 'file',
+      path: file.name,
+      mode: file.mode,
+      mtime: now,
+      manifest: manifests[index] as ContentManifest,
+    })),
+  };
+  const sources = new Map(manifests.map((manifest, index) => [manifest, files[index] as NodeFile]));
+  const read = (manifest: ContentManifest) => readSource(sources.get(manifest) as NodeFile, manifest);
+  let feedError: Error | null = null;
+  const result = await lease.exec(`exec /bin/sh -c ${quoteShellWord(buildPushReceiver())}`, (channel) => {
+    let stdout = '';
+    let stderr = '';
+    let code: number | null = null;
+    channel.on('data', (chunk: Buffer) => (stdout = kept(stdout + chunk.toString('utf8'))));
+    channel.stderr.on('data', (chunk: Buffer) => (stderr = kept(stderr + chunk.toString('utf8'))));
+    channel.on('exit', (exitCode: number | null) => (code = exitCode));
+    const closed = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      channel.on('close', () => resolve({ code, stdout, stderr })),
+    );
+    feedPush(channel, command, read, new AbortController().signal, { verify: true }).catch((error: unknown) => {
+      feedError = error instanceof Error ? error : new Error(String(error));
+      channel.end();
+    });
+    return closed;
+  });
+  const report = new PushReport(command);
+  const failure = new RegExp(`${REMOTE_MARKER}error:(.*)`).exec(result.stderr)?.[1];
+  if (failure !== undefined) throw new NodeUploadError(report.explain(failure), 'exec');
+  const fed = feedError as Error | null;
+  if (fed !== null && !(fed instanceof ReceiverClosedError)) throw new NodeUploadError(fed.message, 'exec');
+  report.push(Buffer.from(result.stdout));
+  report.end();
+  const written = report.counts.changed + report.counts.unchanged;
+  if (result.code !== 0 || written !== files.length) {
+    const said = result.stderr.replaceAll(REMOTE_MARKER, '').trim();
+    throw new NodeUploadError(
+      `the receiver ended (exit ${result.code ?? 'none'}) after ${written} of ${files.length} files${said === '' ? '' : `: ${said}`}`,
+      'exec',
+    );
+  }
+}
+
+function kept(text: string): string {
+  return text.length > KEEP_OUTPUT_BYTES ? text.slice(-KEEP_OUTPUT_BYTES) : text;
+}
+
+/** Local files already hashed, by path, size and mtime: a deploy to many nodes hashes the 100 MB Node binary once. */
+const hashed = new Map<string, Promise<ContentManifest>>();
+
+/** Its size and SHA-256 (no chunks: the content comes from here, not from a chunk store), read a block at a time. */
+async function manifestOf(file: NodeFile): Promise<ContentManifest> {
+  if ('content' in file.source) {
+    const bytes = Buffer.from(file.source.content);
+    return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), chunks: [] };
+  }
+  const path = file.source.path;
+  const info = await stat(path);
+  const key = `${path}\0${info.size}\0${info.mtimeMs}`;
+  let manifest = hashed.get(key);
+  if (manifest === undefined) {
+    manifest = (async () => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const block of createReadStream(path, { highWaterMark: CHUNK_SIZE }) as AsyncIterable<Buffer>) {
+        hash.update(block);
+        size += block.length;
+      }
+      return { size, sha256: hash.digest('hex'), chunks: [] };
+    })();
+    hashed.set(key, manifest);
+    manifest.catch(() => hashed.delete(key));
+  }
+  return { ...(await manifest) };
+}
+
+/**
+ * A file's content, a block at a time. A local file that no longer matches
+ * what was hashed (changed meanwhile) throws at its end, before the frame's
+ * `commit`: the receiver, cut short, keeps nothing of it.
+ */
+async function* readSource(file: NodeFile, manifest: ContentManifest): AsyncGenerator<Buffer> {
+  if ('content' in file.source) {
+    yield Buffer.from(file.source.content);
+    return;
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const block of createReadStream(file.source.path, { highWaterMark: CHUNK_SIZE }) as AsyncIterable<Buffer>) {
+    hash.update(block);
+    size += block.length;
+    if (size > manifest.size) break;
+    yield block;
+  }
+  if (size !== manifest.size || hash.digest('hex') !== manifest.sha256) {
+    throw new Error(`${file.source.path} changed while it was being sent: run deploy again`);
+  }
+}
