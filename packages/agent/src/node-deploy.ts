@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   RemoteStepError,
   NODE_AGENTS_ROOT,
+  NODE_SEALING_FILE,
   nodeAgentLayout,
   nodeProbeScript,
   parseNodeProbe,
@@ -30,6 +31,12 @@ export interface DeployAgentOptions {
   reconfigure: boolean;
   /** The deploying user's public key line: the node's agent runs the jobs it signs. */
   trustedKey: string;
+  /**
+   * The node agent's sealing key and the deploying user's vouch for it
+   * (nodeSealingFile), written into its state directory, mode 0600: the
+   * `--ask-sudo-pass` password is then sealed to it too.
+   */
+  sealingFile: string;
   concurrency: number;
   /**
    * How long the node's agent lets its jobs finish when it drains (FLEET_DRAIN_GRACE, written
@@ -84,7 +91,7 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     await runChecked(
       lease,
       [
-        `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(`${probe.home}/${NODE_AGENTS_ROOT}`)} ${quoteShellWord(dir)} || exit 1`,
+        `mkdir -p ${quoteShellWord(`${dir}/state`)} && chmod 700 ${quoteShellWord(`${probe.home}/${NODE_AGENTS_ROOT}`)} ${quoteShellWord(dir)} ${quoteShellWord(`${dir}/state`)} || exit 1`,
         `f=${quoteShellWord(trustFile)}; k=${quoteShellWord(options.trustedKey)}; found=0`,
         'if [ -f "$f" ]; then while IFS= read -r line; do [ "$line" = "$k" ] && found=1; done < "$f"; fi',
         `[ "$found" = 1 ] || printf '%s\\n' "$k" >> "$f"`,
@@ -130,6 +137,8 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
         ? []
         : [{ name: 'redis-ca.pem', mode: 0o600, source: { content: await readFile(options.redisCaPath) } }]),
       { name: 'agent.env', mode: 0o600, source: { content: env } },
+      // Where the agent's state is (FLEET_STATE_DIR above), which only its user may enter.
+      { name: `state/${NODE_SEALING_FILE}`, mode: 0o600, source: { content: options.sealingFile } },
       { name: 'start.sh', mode: 0o700, source: { content: start } },
     ];
     const transport = await putNodeFiles(lease, dir, files);

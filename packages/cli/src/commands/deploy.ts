@@ -1,5 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, nodeAgentLayout, positiveInteger, type HostEntry } from '@fleet/core';
+import {
+  DEFAULTS,
+  DeployRefused,
+  FLEET_VERSION,
+  formatPublicKey,
+  generateSealingKey,
+  nodeAgentLayout,
+  nodeSealingFile,
+  positiveInteger,
+  type HostEntry,
+} from '@fleet/core';
 import type { SshPool } from '@fleet/agent';
 import type { AgentInfo, FleetStore } from '@fleet/store';
 import pMap from 'p-map';
@@ -119,6 +129,8 @@ export const deployCommand = {
             // New credentials reach a running agent only by writing its settings and restarting it.
             reconfigure: choice.nodeAcl || choice.nodeRedisUrl !== null,
             trustedKey,
+            // A fresh pair at each install or upgrade, vouched for the entry: its id changes at each restart.
+            sealingFile: nodeSealingFile(key, { deployment, prefix: context.settings.prefix, agentId: entry.raw }, generateSealingKey()),
             concurrency,
             drainGraceMs: context.settings.drainGraceMs,
             beforeSystemdRestart: async () => {
