@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FLEET_VERSION, nodeAgentLayout } from '@fleet/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useBarePath } from './support/bare-path.js';
+import { cmp } from './support/cmp.js';
 import { TEST_USER } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
@@ -13,33 +12,12 @@ import { useSshFleet } from './support/use-ssh-fleet.js';
 // Hosts without the SFTP subsystem, as hardened hosts and the demo fleet are. Host 1 has no
 // Node.js either: its PATH is a directory of the usual tools, without node, so deploy ships
 // this machine's Node (about 100 MB) over the exec channel.
-const bareBin = join(tmpdir(), `fleet-bare-bin-nosftp-${process.pid}`);
-const TOOLS = [
+const bareBin = useBarePath('nosftp', [
   ...['sh', 'uname', 'cat', 'sleep', 'setsid', 'mkdir', 'chmod', 'rm', 'rmdir', 'id', 'dirname', 'printf', 'true', 'env'],
   // What push's receiver needs.
   ...['dd', 'wc', 'mktemp', 'mv', 'chown', 'ln', 'touch', 'stat', 'readlink', 'sha256sum', 'tr'],
-];
+]);
 const ssh = useSshFleet(3, { withoutSftp: true, hostEnv: (index): Record<string, string> => (index === 1 ? { PATH: bareBin } : {}) });
-beforeAll(async () => {
-  await mkdir(bareBin, { recursive: true });
-  for (const tool of TOOLS) {
-    await symlink(
-      execFileSync('sh', ['-c', `command -v ${tool}`])
-        .toString()
-        .trim(),
-      join(bareBin, tool),
-    );
-  }
-});
-afterAll(async () => {
-  await rm(bareBin, { recursive: true, force: true });
-});
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const block of createReadStream(path)) hash.update(block as Buffer);
-  return hash.digest('hex');
-}
 
 describe('fleet deploy on hosts without SFTP', () => {
   it('sends the files over an exec channel, Node included, and the agents run jobs there', async () => {
@@ -62,7 +40,7 @@ describe('fleet deploy on hosts without SFTP', () => {
 
     // What landed: byte for byte what was sent, with deploy's modes, and nothing half written beside it.
     const dir = join(ssh.fleet.hosts[1]?.home as string, nodeAgentLayout(b).dir);
-    expect(await sha256(join(dir, 'node'))).toBe(await sha256(process.execPath));
+    expect(await cmp(join(dir, 'node'), process.execPath)).toBe('');
     expect((await stat(join(dir, 'node'))).mode & 0o777).toBe(0o700);
     expect((await stat(join(dir, 'start.sh'))).mode & 0o777).toBe(0o700);
     for (const name of ['fleet-agent.mjs', 'thread-worker.js', 'package.json', 'agent.env']) {
@@ -99,7 +77,8 @@ describe('fleet deploy on hosts without SFTP', () => {
       expect(result.stderr).toContain(
         `${c}: could not write the agent's files on the node (over an exec channel): ${dir}/fleet-agent.mjs: disk full`,
       );
-      expect(await readdir(dir)).toEqual(['trusted-keys']);
+      expect((await readdir(dir)).sort()).toEqual(['state', 'trusted-keys']);
+      expect(await readdir(join(dir, 'state'))).toEqual([]);
     } finally {
       execFileSync('umount', [dir]);
     }
