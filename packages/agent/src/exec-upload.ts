@@ -66,11 +66,12 @@ export async function uploadOverExec(lease: SshLease, dir: string, files: readon
     });
     return closed;
   });
+  // The feed's own failure first (a local file changed or unreadable): the receiver, cut short by it, would only say so.
+  const fed = feedError as Error | null;
+  if (fed !== null && !(fed instanceof ReceiverClosedError)) throw new NodeUploadError(fed.message, 'exec');
   const report = new PushReport(command);
   const failure = new RegExp(`${REMOTE_MARKER}error:(.*)`).exec(result.stderr)?.[1];
   if (failure !== undefined) throw new NodeUploadError(report.explain(failure), 'exec');
-  const fed = feedError as Error | null;
-  if (fed !== null && !(fed instanceof ReceiverClosedError)) throw new NodeUploadError(fed.message, 'exec');
   report.push(Buffer.from(result.stdout));
   report.end();
   const written = report.counts.changed + report.counts.unchanged;
