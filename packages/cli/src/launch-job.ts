@@ -28,8 +28,9 @@ export interface LaunchOptions {
    */
   rootId?: number;
   /**
-   * `--ask-sudo-pass`: sealed to the agents this user's own key vouched for before
-   * any child is handed out; with none, nothing is made.
+   * `--ask-sudo-pass`: sealed, before any child is handed out, to the agents this
+   * user's own key vouched for that may run one of the job's children; with none,
+   * nothing is made.
    */
   sudoPassword?: string;
 }
@@ -53,7 +54,9 @@ export async function launchJob(context: CliContext, request: JobRequest, option
     stored = { ...request, run: { ...request.run, stdin: await context.store.chunks.put(rootId, piecesOf(options.input)) } };
   }
   const password = options.sudoPassword;
-  const recipients = password === undefined ? [] : await vouchedAgents(context, key, deployment);
+  // Only a remote job's children run on a node's agent; the others run on this side.
+  const entries = request.type === 'remote' ? request.hosts.map((host) => host.raw) : [];
+  const recipients = password === undefined ? [] : await vouchedAgents(context, key, deployment, entries);
   if (password !== undefined && recipients.length === 0) {
     throw new Error(
       'no running agent can receive the sudo password: none has a sealing key vouched for by your own signing key (keys in FLEET_TRUSTED_KEYS do not count; agents of an older fleet have none: restart them)',

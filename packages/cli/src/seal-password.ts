@@ -3,18 +3,33 @@ import type { AgentInfo } from '@fleet/store';
 import type { CliContext } from './context.js';
 
 /**
- * The live agents that may receive `--ask-sudo-pass`: those whose sealing key
- * this user's OWN signing key vouched for, for this deployment and prefix.
- * Not the keys of FLEET_TRUSTED_KEYS: those say whose jobs an agent runs, and
- * a colleague's agent holding a copy could open it. An agent a Redis writer
- * registered has no such vouch and is left out.
+ * The live agents that may receive one job's `--ask-sudo-pass`: those whose
+ * sealing key this user's OWN signing key vouched for, for this deployment and
+ * prefix, and that may run one of the job's children: an agent on the
+ * controller's side (it serves no entry), or a node's agent serving one of
+ * the job's host entries. Not the keys of FLEET_TRUSTED_KEYS: those say whose
+ * jobs an agent runs, and a colleague's agent holding a copy could open it.
+ * An agent a Redis writer registered has no such vouch and is left out; and a
+ * node the job never touches gets no copy, so its key file opens no password
+ * but those of jobs that run there.
  */
-export async function vouchedAgents(context: CliContext, key: SigningKey, deployment: string): Promise<AgentInfo[]> {
+export async function vouchedAgents(
+  context: CliContext,
+  key: SigningKey,
+  deployment: string,
+  entries: readonly string[],
+): Promise<AgentInfo[]> {
   const own = { id: key.id, key: key.publicKey, comment: 'this user' };
   const prefix = context.store.keys.prefix;
-  return (await context.store.agents.list()).filter((agent) =>
+  return agentsForEntries(await context.store.agents.list(), entries).filter((agent) =>
     vouchHolds(agent.sealing, { deployment, prefix, agentId: agent.serves ?? agent.id }, (id) => (id === own.id ? own : undefined)),
   );
+}
+
+/** The agents that may run a child on one of `entries`: every controller-side agent, and the node agents serving one of them. */
+export function agentsForEntries<Agent extends Pick<AgentInfo, 'serves'>>(agents: readonly Agent[], entries: readonly string[]): Agent[] {
+  const wanted = new Set(entries);
+  return agents.filter((agent) => agent.serves === null || wanted.has(agent.serves));
 }
 
 /** Seals the password to each of these agents for one top-level job, and stores only the sealed copies. */
