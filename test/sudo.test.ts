@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,20 +9,17 @@ import { processLinesWith } from './support/processes.js';
 import { everything } from './support/redis-dump.js';
 import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
 import { parseAllRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { sudoTestPassword } from './support/sudo-password.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
 /** The only user the test users may become (scripts/bootstrap.sh's sudoers rules). */
 const TARGET = 'fleet-test-dash';
-/** Set fresh for each run: no password of this test lives anywhere but here and /etc/shadow. */
-const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+/** Set once per run (support/sudo-password.ts): no password of this test lives anywhere but in memory and /etc/shadow. */
+let PASSWORD = '';
 
 beforeAll(async () => {
-  // On chpasswd's standard input, never on a command line.
-  const child = execFile('chpasswd');
-  child.stdin?.end(`${SUDO_TEST_USER}:${PASSWORD}\n`);
-  const code = await new Promise((resolve) => child.once('close', resolve));
-  expect(code).toBe(0);
+  PASSWORD = await sudoTestPassword();
 });
 
 async function passwordFile(password: string): Promise<string> {
