@@ -1,8 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  FLEET_VERSION,
   generateSealingKey,
   NODE_SEALING_FILE,
   nodeAgentLayout,
@@ -16,21 +16,21 @@ import { processLinesWith } from './support/processes.js';
 import { userDeployment } from './support/signing.js';
 import { SUDO_TEST_USER } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
+import { sudoTestPassword } from './support/sudo-password.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // `--sudo --ask-sudo-pass` children routed to a node's own agent: fleet deploy gives that agent a
 // sealing key and vouches for it, so the password reaches it sealed, as it reaches this user's agents.
-const ssh = useSshFleet(1);
+const ssh = useSshFleet(2);
 /** The only user the test users may become (scripts/bootstrap.sh's sudoers rules). */
 const TARGET = 'fleet-test-dash';
-const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+/** Set once per run (support/sudo-password.ts), shared with the other files that use the sudo test user. */
+let PASSWORD = '';
 
 beforeAll(async () => {
-  const child = execFile('chpasswd');
-  child.stdin?.end(`${SUDO_TEST_USER}:${PASSWORD}\n`);
-  expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
-  // The node agent runs as the sudo test user, in the host's home directory.
-  execFileSync('chown', ['-R', `${SUDO_TEST_USER}:`, ssh.fleet.hosts[0]?.home as string]);
+  PASSWORD = await sudoTestPassword();
+  // The node agents run as the sudo test user, in the hosts' home directories.
+  for (const host of ssh.fleet.hosts) execFileSync('chown', ['-R', `${SUDO_TEST_USER}:`, host.home]);
 });
 
 interface AgentJson {
@@ -45,6 +45,34 @@ async function deployedAgent(entry: string): Promise<AgentJson> {
   const agent = (await ssh.env.json<AgentJson[]>(['agents'])).find((each) => each.serves === entry);
   expect(agent?.sealing).toBeDefined();
   return agent as AgentJson;
+}
+
+/** Registers an agent entry in Redis as a Redis writer would: serving `entry`, publishing `sealing`. Returns its removal. */
+async function fakeAgent(id: string, entry: string, sealing: AgentJson['sealing']): Promise<() => Promise<void>> {
+  const client = ssh.redis.client();
+  const now = new Date().toISOString();
+  const info = {
+    id,
+    host: 'attacker',
+    version: '0.3.0',
+    pid: 2 ** 31 - 2, // no such process: the test's clean-up looks for agents' pids
+    concurrency: 1,
+    serves: entry,
+    running: 0,
+    sealing,
+    startedAt: now,
+    heartbeatAt: now,
+  };
+  await client.set(`${ssh.env.prefix}:agent:${id}`, JSON.stringify(info), 'PX', 120_000);
+  await client.sadd(`${ssh.env.prefix}:agents`, id);
+  return async () => {
+    await client.multi().del(`${ssh.env.prefix}:agent:${id}`).srem(`${ssh.env.prefix}:agents`, id).exec();
+  };
+}
+
+/** The agents a job's password was sealed to, read from Redis while it runs. */
+async function sealedTo(jobId: number): Promise<string[]> {
+  return Object.keys(await ssh.redis.client().hgetall(`${ssh.env.prefix}:sealed:${jobId}`));
 }
 
 /** Starts `command` with sudo on `entry` as a job, the password from a file; returns the parent job. */
@@ -73,32 +101,34 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
     await expect(ssh.env.fleet(['undeploy', '-c', entry])).resolves.toMatchObject({ code: 0 });
   });
 
+  it("seals a job's password to the node agents of its own hosts, none to another node's", async () => {
+    const [onA, onB] = ssh.fleet.entries.map((host) => `${SUDO_TEST_USER}@${host}`) as [string, string];
+    const agentA = await deployedAgent(onA);
+    const agentB = await deployedAgent(onB);
+    const parent = await sudoJob(onA, `${ssh.env.sleep} 3; id -un`);
+    await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length > 0, { what: 'the command to run' });
+    // Host B's key file (its login user, its backups) must open no password of a job that never runs there.
+    const sealedFor = await sealedTo(parent.id);
+    expect(sealedFor).toContain(agentA.id);
+    expect(sealedFor).not.toContain(agentB.id);
+    await untilState(ssh.env, parent.id, ['Completed'], 60_000);
+    expect((await ssh.env.fleet(['receive', String(parent.id)])).stdout).toBe(`${onA}: ${TARGET}\n`);
+    for (const entry of [onA, onB]) await expect(ssh.env.fleet(['undeploy', '-c', entry])).resolves.toMatchObject({ code: 0 });
+  });
+
   it("gives a fake agent with a node agent's copied vouch nothing it can open, and one with its own key nothing", async () => {
     const entry = `${SUDO_TEST_USER}@${ssh.fleet.entries[0] as string}`;
     const agent = await deployedAgent(entry);
     const client = ssh.redis.client();
     const attacker = generateSealingKey();
-    const now = new Date().toISOString();
-    const fake = (id: string, sealing: AgentJson['sealing']) => ({
-      id,
-      host: 'attacker',
-      version: '0.3.0',
-      pid: 2 ** 31 - 2, // no such process: the test's clean-up looks for agents' pids
-      concurrency: 1,
-      serves: entry,
-      running: 0,
-      sealing,
-      startedAt: now,
-      heartbeatAt: now,
-    });
     // A Redis writer copies the node agent's published key and vouch onto an agent of its own, and
     // puts its own key beside the same vouch on another.
-    const copied = fake('attacker-copied-1', agent.sealing);
-    const own = fake('attacker-own-1', { ...(agent.sealing as NonNullable<AgentJson['sealing']>), publicKey: attacker.publicKey });
-    for (const info of [copied, own]) {
-      await client.set(`${ssh.env.prefix}:agent:${info.id}`, JSON.stringify(info), 'PX', 120_000);
-      await client.sadd(`${ssh.env.prefix}:agents`, info.id);
-    }
+    const copied = { id: 'attacker-copied-1' };
+    const own = { id: 'attacker-own-1' };
+    const removals = [
+      await fakeAgent(copied.id, entry, agent.sealing),
+      await fakeAgent(own.id, entry, { ...(agent.sealing as NonNullable<AgentJson['sealing']>), publicKey: attacker.publicKey }),
+    ];
     try {
       const parent = await sudoJob(entry, `${ssh.env.sleep} 3; id -un`);
       await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length > 0, { what: 'the command to run' });
@@ -117,10 +147,58 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
       await untilState(ssh.env, parent.id, ['Completed'], 60_000);
       expect((await ssh.env.fleet(['receive', String(parent.id)])).stdout).toBe(`${entry}: ${TARGET}\n`);
     } finally {
-      for (const info of [copied, own]) {
-        await client.multi().del(`${ssh.env.prefix}:agent:${info.id}`).srem(`${ssh.env.prefix}:agents`, info.id).exec();
-      }
+      for (const remove of removals) await remove();
     }
     await expect(ssh.env.fleet(['undeploy', '-c', entry])).resolves.toMatchObject({ code: 0 });
+  });
+
+  it("gives a deleted key file back on the next deploy, and an old key's vouch, after the redeploy or an undeploy, nothing", async () => {
+    const entry = `${SUDO_TEST_USER}@${ssh.fleet.entries[0] as string}`;
+    const keyFile = join(ssh.fleet.hosts[0]?.home as string, nodeAgentLayout(entry).dir, 'state', NODE_SEALING_FILE);
+    const first = await deployedAgent(entry);
+    await rm(keyFile);
+    // The same version runs, without its key: deploy installs it again with a new one.
+    const again = await ssh.env.fleet(['deploy', '-c', entry], { timeoutMs: 90_000 });
+    expect([again.code, again.stdout], again.stderr).toEqual([
+      0,
+      expect.stringContaining(`restarted ${FLEET_VERSION} with a new sealing key`),
+    ]);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const second = await until(
+      async () =>
+        (await ssh.env.json<AgentJson[]>(['agents'])).find((each) => each.serves === entry && each.id !== first.id && each.sealing),
+      { what: 'the re-keyed agent to report in' },
+    );
+    expect(second.sealing?.publicKey).not.toBe(first.sealing?.publicKey);
+    // The re-keyed agent runs a sudo child.
+    const ran = await sudoJob(entry, 'id -un');
+    await untilState(ssh.env, ran.id, ['Completed'], 60_000);
+    expect((await ssh.env.fleet(['receive', String(ran.id)])).stdout).toBe(`${entry}: ${TARGET}\n`);
+    // Someone who copied the old key file registers an agent with its key and vouch: still vouched by
+    // this user's key, but not the key deploy last sent there. (The copies are made at launch, and kept
+    // while the job runs: its command waits until stopped.)
+    const longJob = `${ssh.env.sleep} 300`;
+    let remove = await fakeAgent('attacker-old-key-1', entry, first.sealing);
+    try {
+      const parent = await sudoJob(entry, longJob);
+      const sealed = await sealedTo(parent.id);
+      expect(sealed).toContain(second.id);
+      expect(sealed).not.toContain('attacker-old-key-1');
+      expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
+    } finally {
+      await remove();
+    }
+    await expect(ssh.env.fleet(['undeploy', '-c', entry])).resolves.toMatchObject({ code: 0 });
+    // Undeployed: a copy of the last key and its vouch gets nothing either.
+    remove = await fakeAgent('attacker-undeployed-1', entry, second.sealing);
+    try {
+      const parent = await sudoJob(entry, longJob);
+      const sealed = await sealedTo(parent.id);
+      expect(sealed.length).toBeGreaterThan(0); // this user's own agent, on this side
+      expect(sealed).not.toContain('attacker-undeployed-1');
+      expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
+    } finally {
+      await remove();
+    }
   });
 });

@@ -37,6 +37,12 @@ export interface DeployAgentOptions {
    * `--ask-sudo-pass` password is then sealed to it too.
    */
   sealingFile: string;
+  /**
+   * The public key deploy last sent to this entry's agent from this machine, or null: a
+   * current agent with another key or none (deployed by an earlier fleet, its file
+   * deleted, a replaced record) is installed again with `sealingFile`.
+   */
+  recordedSealingKey: string | null;
   concurrency: number;
   /**
    * How long the node's agent lets its jobs finish when it drains (FLEET_DRAIN_GRACE, written
@@ -62,6 +68,8 @@ export type DeployOutcome =
       version: string;
       supervisor: 'systemd' | 'process';
       shippedNode: boolean;
+      /** The same version ran, and was installed again for its new sealing key (see recordedSealingKey). */
+      rekeyed: boolean;
       /** How the files went: SFTP, or an exec channel where the host has no SFTP subsystem. */
       transport: 'sftp' | 'exec';
       /**
@@ -98,7 +106,11 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
         'chmod 600 "$f"',
       ].join('\n'),
     );
-    const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode, reconfigure: options.reconfigure });
+    const plan = planDeploy(probe, options.controller, {
+      shipNode: options.shipNode,
+      reconfigure: options.reconfigure,
+      recordedSealingKey: options.recordedSealingKey,
+    });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
 
     // The running agent is not stopped first: uploads are renamed into place, so it keeps the files it loaded
@@ -179,6 +191,7 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
       version: options.controller.version,
       supervisor: plan.systemd ? 'systemd' : 'process',
       shippedNode: plan.shipNode,
+      rekeyed: plan.rekey,
       transport,
       replacedPid: replaced === undefined ? null : Number(replaced),
     };
