@@ -43,6 +43,8 @@ export interface DeployAgentOptions {
    * deleted, a replaced record) is installed again with `sealingFile`.
    */
   recordedSealingKey: string | null;
+  /** The id of the deploying user's signing key: a current agent's key vouched for by another is replaced too. */
+  signingKeyId: string;
   concurrency: number;
   /**
    * How long the node's agent lets its jobs finish when it drains (FLEET_DRAIN_GRACE, written
@@ -110,6 +112,7 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
       shipNode: options.shipNode,
       reconfigure: options.reconfigure,
       recordedSealingKey: options.recordedSealingKey,
+      signingKeyId: options.signingKeyId,
     });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
 

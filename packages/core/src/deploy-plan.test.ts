@@ -40,6 +40,13 @@ describe('planDeploy', () => {
     // A key this machine did not send (or none recorded here).
     expect(planDeploy(probe(`${current}\nsealingkey=K0`), controller, { recordedSealingKey: 'K1' })).toMatchObject(again);
     expect(planDeploy(probe(`${current}\nsealingkey=K0`), controller)).toMatchObject(again);
+    // Vouched for by a signing key the user has since replaced.
+    const keyed = `${current}\nsealingkey=K1\nsealingvouch=SHA256:old`;
+    expect(planDeploy(probe(keyed), controller, { recordedSealingKey: 'K1', signingKeyId: 'SHA256:new' })).toMatchObject(again);
+    expect(planDeploy(probe(keyed), controller, { recordedSealingKey: 'K1', signingKeyId: 'SHA256:old' })).toEqual({
+      action: 'none',
+      version: '0.2.0',
+    });
     // An upgrade sends a new key anyway: not a re-key.
     expect(planDeploy(probe('node=/n\nnodeversion=20.19.0\ndeployed=0.1.0\nrunning=yes'), controller)).toMatchObject({ rekey: false });
   });

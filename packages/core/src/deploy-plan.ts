@@ -20,8 +20,8 @@ export function nodeProbeScript(layout: NodeAgentLayout): string {
     '[ -f "$d/version" ] && echo "deployed=$(cat "$d/version")"',
     '[ -f "$d/agent.pid" ] && kill -0 "$(cat "$d/agent.pid")" 2>/dev/null && echo running=yes',
     `systemctl --user is-active ${layout.unit} >/dev/null 2>&1 && echo running=yes`,
-    // The public half of the agent's sealing key (nodeSealingFile writes it on a line of its own), by shell built-ins alone.
-    `if [ -r "$d/state/${NODE_SEALING_FILE}" ]; then while IFS= read -r line; do case "$line" in *'"publicKey": "'*) k=\${line#*: \\"}; k=\${k%%\\"*}; echo "sealingkey=$k";; esac; done < "$d/state/${NODE_SEALING_FILE}"; fi`,
+    // The public half of the agent's sealing key and its voucher's key id (nodeSealingFile writes each on a line of its own), by shell built-ins alone.
+    `if [ -r "$d/state/${NODE_SEALING_FILE}" ]; then while IFS= read -r line; do case "$line" in *'"publicKey": "'*) k=\${line#*: \\"}; k=\${k%%\\"*}; echo "sealingkey=$k";; *'"vouchKeyId": "'*) k=\${line#*: \\"}; k=\${k%%\\"*}; echo "sealingvouch=$k";; esac; done < "$d/state/${NODE_SEALING_FILE}"; fi`,
     'true',
   ].join('\n');
 }
@@ -40,6 +40,8 @@ export interface NodeProbe {
   running: boolean;
   /** The public key in the agent's state/sealing-key.json, or null when there is none. */
   sealingPublicKey: string | null;
+  /** The id of the signing key that vouched for it, or null. */
+  sealingVouchKeyId: string | null;
 }
 
 export function parseNodeProbe(text: string): NodeProbe {
@@ -60,6 +62,7 @@ export function parseNodeProbe(text: string): NodeProbe {
     deployedVersion: optional('deployed'),
     running: values.get('running') === 'yes',
     sealingPublicKey: optional('sealingkey'),
+    sealingVouchKeyId: optional('sealingvouch'),
   };
 }
 
@@ -88,7 +91,8 @@ const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch6
 
 /**
  * Decides what deploy does on a node: nothing when the same version already
- * runs with the sealing key this machine recorded for it; else install or
+ * runs with the sealing key this machine recorded for it, vouched for by the
+ * deploying user's current signing key; else install or
  * upgrade (which sends a new sealing key), with the node's own Node.js when
  * it is 20 or newer, or this machine's Node binary when the node's OS and CPU
  * match.
@@ -99,12 +103,16 @@ export function planDeploy(
   /**
    * `reconfigure`: the agent's settings change (new Redis credentials), so a current agent is installed again too.
    * `recordedSealingKey`: the public key deploy last sent there from this machine (null: none recorded);
-   * a current agent with another key, or none, is installed again with a new one.
+   * `signingKeyId`: the deploying user's signing key; a current agent whose key another one vouched for
+   * (the user replaced theirs) is installed again with a new one too.
    */
-  options: { shipNode?: boolean; reconfigure?: boolean; recordedSealingKey?: string | null } = {},
+  options: { shipNode?: boolean; reconfigure?: boolean; recordedSealingKey?: string | null; signingKeyId?: string } = {},
 ): DeployPlan {
   const current = probe.deployedVersion === controller.version && probe.running;
-  const keyed = probe.sealingPublicKey !== null && probe.sealingPublicKey === (options.recordedSealingKey ?? null);
+  const keyed =
+    probe.sealingPublicKey !== null &&
+    probe.sealingPublicKey === (options.recordedSealingKey ?? null) &&
+    (options.signingKeyId === undefined || probe.sealingVouchKeyId === options.signingKeyId);
   if (current && keyed && !options.shipNode && !options.reconfigure) {
     return { action: 'none', version: controller.version };
   }

@@ -137,6 +137,7 @@ export const deployCommand = {
             trustedKey,
             sealingFile: nodeSealingFile(key, { deployment, prefix: context.settings.prefix, agentId: entry.raw }, sealing),
             recordedSealingKey: (await record.publicKey(sealingScope)) ?? null,
+            signingKeyId: key.id,
             concurrency,
             drainGraceMs: context.settings.drainGraceMs,
             beforeSystemdRestart: async () => {
