@@ -132,14 +132,18 @@ describe.each(shells)('the push receiver under $name', (shell) => {
     const bad = file('agent.mjs', 'new\n');
     const sent = createHash('sha256').update('new\n').digest('hex');
     contents.set(sent, Buffer.from('bad\n'));
-    const refused = receive([good, bad], `${dir}/`, { verify: true });
-    expect(refused).toMatchObject({ code: 1, failure: 'entry 1: what landed does not hash to the SHA-256 sent' });
-    expect(readFileSync(join(dir, 'agent.mjs'), 'utf8')).toBe('old\n');
-    expect(readFileSync(join(dir, 'good'), 'utf8')).toBe('good\n');
-    expect(leftovers()).toEqual([]);
-    // Without VERIFY (a push, whose content was checked as it left Redis), the length alone is checked.
-    expect(receive([bad], `${dir}/`)).toMatchObject({ code: 0, failure: null });
-    contents.set(sent, Buffer.from('new\n'));
+    // The shared content map is put back whatever fails here: the other tests send 'new\n' under this hash.
+    try {
+      const refused = receive([good, bad], `${dir}/`, { verify: true });
+      expect(refused).toMatchObject({ code: 1, failure: 'entry 1: what landed does not hash to the SHA-256 sent' });
+      expect(readFileSync(join(dir, 'agent.mjs'), 'utf8')).toBe('old\n');
+      expect(readFileSync(join(dir, 'good'), 'utf8')).toBe('good\n');
+      expect(leftovers()).toEqual([]);
+      // Without VERIFY (a push, whose content was checked as it left Redis), the length alone is checked.
+      expect(receive([bad], `${dir}/`)).toMatchObject({ code: 0, failure: null });
+    } finally {
+      contents.set(sent, Buffer.from('new\n'));
+    }
   });
 
   describe('never follows a symbolic link already on the host', () => {

@@ -4,8 +4,8 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  * The receiving end of a push: a POSIX sh script (dash, bash, BusyBox ash)
  * that reads the push's frames (see push-frames.ts) from standard input and
  * writes each entry on the host. It needs only what every Linux host has:
- * `dd` (with `iflag=fullblock`), `wc`, `mktemp`, `mv`, `rm`, `chmod`,
- * `chown`, `mkdir`, `ln`, `touch`, `stat`, `readlink`, and `sha256sum`
+ * `dd` (with `iflag=fullblock`), `wc`, `tr`, `mktemp`, `mv`, `rm`, `chmod`,
+ * `chown`, `mkdir`, `ln`, `touch -t`, `stat -c`, `readlink`, and `sha256sum`
  * (coreutils or BusyBox) to tell an unchanged file; without it every file
  * counts as changed. Content is read with `dd` in whole blocks, never
  * `head -c`: BusyBox's head reads ahead through stdio and would eat the
