@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FLEET_VERSION, nodeAgentLayout } from '@fleet/core';
+import { FLEET_VERSION, NODE_SEALING_FILE, nodeAgentLayout } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
 import { useBarePath } from './support/bare-path.js';
 import { cmp } from './support/cmp.js';
@@ -43,7 +43,7 @@ describe('fleet deploy on hosts without SFTP', () => {
     expect(await cmp(join(dir, 'node'), process.execPath)).toBe('');
     expect((await stat(join(dir, 'node'))).mode & 0o777).toBe(0o700);
     expect((await stat(join(dir, 'start.sh'))).mode & 0o777).toBe(0o700);
-    for (const name of ['fleet-agent.mjs', 'thread-worker.js', 'package.json', 'agent.env']) {
+    for (const name of ['fleet-agent.mjs', 'thread-worker.js', 'package.json', 'agent.env', `state/${NODE_SEALING_FILE}`]) {
       expect((await stat(join(dir, name))).mode & 0o777, name).toBe(0o600);
     }
     expect((await readdir(dir)).filter((name) => name.startsWith('.fleet-push.'))).toEqual([]);
