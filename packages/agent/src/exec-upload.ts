@@ -11,6 +11,7 @@ import {
   type ContentManifest,
   type PushCommandSpec,
 } from '@fleet/core';
+import { channelOutput } from './channel-output.js';
 import type { NodeFile } from './node-file.js';
 import { feedPush, ReceiverClosedError } from './push-feed.js';
 import type { SshLease } from './ssh/ssh-lease.js';
@@ -29,8 +30,13 @@ const KEEP_OUTPUT_BYTES = 64 * 1024;
  * file already there with the same content is left as it is. `dir` must
  * exist. Throws NodeUploadError with the receiver's reason, the path put in.
  */
-export async function uploadOverExec(lease: SshLease, dir: string, files: readonly NodeFile[]): Promise<void> {
-  const manifests = await Promise.all(files.map((file) => manifestOf(file)));
+export async function uploadOverExec(
+  lease: SshLease,
+  dir: string,
+  files: readonly NodeFile[],
+  hashed: HashCache = new Map(),
+): Promise<void> {
+  const manifests = await Promise.all(files.map((file) => manifestOf(file, hashed)));
   const now = Math.floor(Date.now() / 1000);
   const command: PushCommandSpec = {
     kind: 'push',
@@ -51,15 +57,7 @@ export async function uploadOverExec(lease: SshLease, dir: string, files: readon
   const read = (manifest: ContentManifest) => readSource(sources.get(manifest) as NodeFile, manifest);
   let feedError: Error | null = null;
   const result = await lease.exec(`exec /bin/sh -c ${quoteShellWord(buildPushReceiver())}`, (channel) => {
-    let stdout = '';
-    let stderr = '';
-    let code: number | null = null;
-    channel.on('data', (chunk: Buffer) => (stdout = kept(stdout + chunk.toString('utf8'))));
-    channel.stderr.on('data', (chunk: Buffer) => (stderr = kept(stderr + chunk.toString('utf8'))));
-    channel.on('exit', (exitCode: number | null) => (code = exitCode));
-    const closed = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-      channel.on('close', () => resolve({ code, stdout, stderr })),
-    );
+    const closed = channelOutput(channel, KEEP_OUTPUT_BYTES);
     feedPush(channel, command, read, new AbortController().signal, { verify: true }).catch((error: unknown) => {
       feedError = error instanceof Error ? error : new Error(String(error));
       channel.end();
@@ -84,15 +82,14 @@ export async function uploadOverExec(lease: SshLease, dir: string, files: readon
   }
 }
 
-function kept(text: string): string {
-  return text.length > KEEP_OUTPUT_BYTES ? text.slice(-KEEP_OUTPUT_BYTES) : text;
-}
-
-/** Local files already hashed, by path, size and mtime: a deploy to many nodes hashes the 100 MB Node binary once. */
-const hashed = new Map<string, Promise<ContentManifest>>();
+/**
+ * Local files already hashed, by path, size and mtime: one per deploy run, so
+ * that a deploy to many nodes hashes the 100 MB Node binary once.
+ */
+export type HashCache = Map<string, Promise<ContentManifest>>;
 
 /** Its size and SHA-256 (no chunks: the content comes from here, not from a chunk store), read a block at a time. */
-async function manifestOf(file: NodeFile): Promise<ContentManifest> {
+async function manifestOf(file: NodeFile, hashed: HashCache): Promise<ContentManifest> {
   if ('content' in file.source) {
     const bytes = Buffer.from(file.source.content);
     return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), chunks: [] };

@@ -11,6 +11,8 @@ import {
   type ControllerInfo,
   type HostEntry,
 } from '@fleet/core';
+import { channelOutput, type ChannelOutput } from './channel-output.js';
+import type { HashCache } from './exec-upload.js';
 import { putNodeFiles, type NodeFile } from './node-file.js';
 import type { SshLease } from './ssh/ssh-lease.js';
 import type { SshPool } from './ssh/ssh-pool.js';
@@ -60,6 +62,8 @@ export interface DeployAgentOptions {
   shipNode: boolean;
   controller: ControllerInfo;
   connectTimeoutMs: number | null;
+  /** Local files hashed for an exec upload, shared by the nodes of one deploy run. @defaultValue one of its own */
+  hashed?: HashCache;
 }
 
 export type DeployOutcome =
@@ -156,7 +160,7 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
       { name: `state/${NODE_SEALING_FILE}`, mode: 0o600, source: { content: options.sealingFile } },
       { name: 'start.sh', mode: 0o700, source: { content: start } },
     ];
-    const transport = await putNodeFiles(lease, dir, files);
+    const transport = await putNodeFiles(lease, dir, files, options.hashed);
     const unitFile = `~/.config/systemd/user/${layout.unit}`;
     const pidFile = quoteShellWord(`${dir}/agent.pid`);
     const unit = systemdUnit(options.entry.raw, layout.dir, probe.hostname, options.drainGraceMs);
@@ -309,21 +313,9 @@ async function stopAgent(lease: SshLease, dir: string, unit: string): Promise<vo
   );
 }
 
-interface RemoteResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runRemote(lease: SshLease, command: string): Promise<RemoteResult> {
+function runRemote(lease: SshLease, command: string): Promise<ChannelOutput> {
   return lease.exec(`exec /bin/sh -c ${quoteShellWord(command)}`, (channel) => {
-    let stdout = '';
-    let stderr = '';
-    let code: number | null = null;
-    channel.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    channel.on('exit', (exitCode: number | null) => (code = exitCode));
-    const closed = new Promise<RemoteResult>((resolve) => channel.on('close', () => resolve({ code, stdout, stderr })));
+    const closed = channelOutput(channel);
     channel.end();
     return closed;
   });

@@ -1,5 +1,5 @@
 import { NodeUploadError } from '@fleet/core';
-import { uploadOverExec } from './exec-upload.js';
+import { uploadOverExec, type HashCache } from './exec-upload.js';
 import { openSftp, uploadOverSftp } from './sftp-upload.js';
 import type { SshLease } from './ssh/ssh-lease.js';
 
@@ -22,13 +22,19 @@ export interface NodeFile {
  * Returns how the files went. SFTP failing another way (not refused) is
  * tried over exec too; if that fails as well, its error says what SFTP said.
  */
-export async function putNodeFiles(lease: SshLease, dir: string, files: readonly NodeFile[]): Promise<'sftp' | 'exec'> {
+export async function putNodeFiles(
+  lease: SshLease,
+  dir: string,
+  files: readonly NodeFile[],
+  /** Shared by the nodes of one deploy: each local file is hashed once. */
+  hashed: HashCache = new Map(),
+): Promise<'sftp' | 'exec'> {
   const opened = await openSftp(lease).then(
     (sftp) => ({ sftp }),
     (error: unknown) => ({ error }),
   );
   if ('error' in opened) {
-    await uploadOverExec(lease, dir, files).catch((execError: unknown) => {
+    await uploadOverExec(lease, dir, files, hashed).catch((execError: unknown) => {
       throw withSftpReason(execError, opened.error);
     });
     return 'exec';

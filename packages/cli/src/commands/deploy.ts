@@ -8,6 +8,7 @@ import {
   nodeAgentLayout,
   nodeSealingFile,
   positiveInteger,
+  type ContentManifest,
   type HostEntry,
 } from '@fleet/core';
 import type { SshPool } from '@fleet/agent';
@@ -114,6 +115,8 @@ export const deployCommand = {
       const record = NodeSealingRecord.inStateDir(context.settings.stateDir);
       const redisFor = await nodeRedisSettings(context.store.client, context.target, context.settings.prefix, hosts, choice);
       const pool = new SshPool();
+      // Each local file is hashed once for all the nodes that take it over exec.
+      const hashed = new Map<string, Promise<ContentManifest>>();
       try {
         const results = await perHost(hosts, async (entry) => {
           const redis = redisFor(entry);
@@ -146,6 +149,7 @@ export const deployCommand = {
             shipNode: argv['ship-node'],
             controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
             connectTimeoutMs,
+            hashed,
           });
           // The node now holds the new key (an older agent's vouch no longer gets a password), whether or not its agent reports in.
           if (outcome.status !== 'current') await record.set(sealingScope, sealing.publicKey);
