@@ -12,11 +12,13 @@ import {
 } from '@fleet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
+import { everything } from './support/redis-dump.js';
 import { processLinesWith } from './support/processes.js';
 import { userDeployment } from './support/signing.js';
 import { SUDO_TEST_USER } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { sudoTestPassword } from './support/sudo-password.js';
+import { encodings, processTable } from './support/secret-scan.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // `--sudo --ask-sudo-pass` children routed to a node's own agent: fleet deploy gives that agent a
@@ -75,6 +77,15 @@ async function sealedTo(jobId: number): Promise<string[]> {
   return Object.keys(await ssh.redis.client().hgetall(`${ssh.env.prefix}:sealed:${jobId}`));
 }
 
+/** Stops a job and waits until nothing of its command is left running. */
+async function stopped(jobId: number): Promise<void> {
+  expect((await ssh.env.fleet(['stop', String(jobId)])).code).toBe(0);
+  await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length === 0, {
+    what: 'the stopped command to end',
+    timeoutMs: 60_000,
+  });
+}
+
 /** Starts `command` with sudo on `entry` as a job, the password from a file; returns the parent job. */
 async function sudoJob(entry: string, command: string): Promise<JobJson> {
   const passwordFile = join(ssh.env.home, 'sudo-password');
@@ -93,7 +104,21 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
     const keyFile = join(ssh.fleet.hosts[0]?.home as string, nodeAgentLayout(entry).dir, 'state', NODE_SEALING_FILE);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
 
-    const parent = await sudoJob(entry, 'id -un');
+    const parent = await sudoJob(entry, `${ssh.env.sleep} 3; id -un`);
+    await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length > 0, { what: 'the command to run' });
+    // What an attacker with Redis, the node agent's log and the process table reads while the child runs:
+    // neither the password nor the node agent's private key, in any encoding.
+    const privateKey = parseNodeSealingFile(await readFile(keyFile, 'utf8')).key.privateKey;
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+    const scalar = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url');
+    const agentLog = join(ssh.fleet.hosts[0]?.home as string, nodeAgentLayout(entry).dir, 'agent.log');
+    const scanned = [
+      await everything(ssh.redis.client(), `${ssh.env.prefix}*`, { dump: true }),
+      await readFile(agentLog, 'latin1').catch(() => ''),
+      await processTable(),
+    ].join('\n');
+    expect(scanned).toContain(ssh.env.marker); // the scans do see the job
+    for (const form of [...encodings(PASSWORD), ...encodings(der), ...encodings(scalar)]) expect(scanned).not.toContain(form);
     await untilState(ssh.env, parent.id, ['Completed'], 60_000);
     const list = (await ssh.env.fleet(['get', String(parent.id), '--children', '--format', 'list'])).stdout;
     expect([...list.matchAll(/^Via\s+: (.*)$/gm)].map((match) => match[1]).slice(1)).toEqual([`agent ${agent.id}`]);
@@ -184,7 +209,7 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
       const sealed = await sealedTo(parent.id);
       expect(sealed).toContain(second.id);
       expect(sealed).not.toContain('attacker-old-key-1');
-      expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
+      await stopped(parent.id);
     } finally {
       await remove();
     }
@@ -196,7 +221,7 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
       const sealed = await sealedTo(parent.id);
       expect(sealed.length).toBeGreaterThan(0); // this user's own agent, on this side
       expect(sealed).not.toContain('attacker-undeployed-1');
-      expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
+      await stopped(parent.id);
     } finally {
       await remove();
     }
