@@ -1,4 +1,5 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLEET_VERSION, nodeAgentLayout, quoteShellWord } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
@@ -200,6 +201,33 @@ describe('routing', () => {
       { location: entries[3], via: expect.stringMatching(/^ssh, agent \S+$/), ssh: true, vars: `${entries[3]} 3 4` },
     ]);
     await ssh.env.fleet(['undeploy', '-c', entries.slice(0, 2).join(',')]);
+  });
+
+  it('pushes to a deployed node through its agent, without SSH, into the same home as over SSH', async () => {
+    const [onNode, overSsh] = [ssh.fleet.entries[0] as string, ssh.fleet.entries[2] as string];
+    const homes = [ssh.fleet.hosts[0]?.home as string, ssh.fleet.hosts[2]?.home as string];
+    expect((await deploy([onNode])).code).toBe(0);
+    const [agent] = await nodeAgents();
+    const local = await mkdtemp(join(tmpdir(), 'fleet-deploy-push-'));
+    try {
+      await writeFile(join(local, 'app.conf'), `pushed ${ssh.env.marker}\n`);
+      const parent = await ssh.env.json<JobJson>(['push', '-c', `${onNode},${overSsh}`, '--as-job', join(local, 'app.conf'), '~/']);
+      await untilState(ssh.env, parent.id, ['Completed'], 60_000);
+      const list = (await ssh.env.fleet(['get', String(parent.id), '--children', '--format', 'list'])).stdout;
+      const vias = [...list.matchAll(/^Via\s+: (.*)$/gm)].map((match) => match[1]);
+      expect(vias.slice(1)).toEqual([`agent ${agent?.id}`, expect.stringMatching(/^ssh, agent \S+$/)]);
+      for (const home of homes) expect(await readFile(join(home, 'app.conf'), 'utf8')).toBe(`pushed ${ssh.env.marker}\n`);
+      const received = (await ssh.env.fleet(['receive', String(parent.id)])).stdout;
+      expect(received).toContain(`${onNode}: changed ~/app.conf\n`);
+      expect(received).toContain(`${overSsh}: changed ~/app.conf\n`);
+      // The second time the node's agent finds it there, as SSH does.
+      const again = await ssh.env.fleet(['push', '-c', onNode, join(local, 'app.conf'), '~/']);
+      expect(again.stdout).toBe(`${onNode}: unchanged ~/app.conf\n`);
+    } finally {
+      await rm(local, { recursive: true, force: true });
+      for (const home of homes) await rm(join(home, 'app.conf'), { force: true });
+      await ssh.env.fleet(['undeploy', '-c', onNode]);
+    }
   });
 
   it('sends a child over SSH when its node agent dies before taking it', async () => {

@@ -13,6 +13,7 @@ describe('fleet --help', () => {
         'start',
         'invoke',
         'push',
+        'pull',
         'get',
         'receive',
         'wait',
@@ -22,6 +23,7 @@ describe('fleet --help', () => {
         'deploy',
         'key',
         'ssh-config',
+        'serve',
         'completion',
       ]),
     );

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
 import { userSigner } from './support/signing.js';
 import { parseRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { expectTransferTree, makeTransferTree, ODD_NAME } from './support/transfer-tree.js';
+import { hostProcessIn, sshdServing } from './support/host-session.js';
+import { expectRefusedBeforeAnything } from './support/refused-input.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // fleet push against real sshd hosts. Each host has a home of its own (the
@@ -74,32 +77,15 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
 
   it('pushes a tree with odd names and symlinks (-r), and -p keeps modes and times', async () => {
     const tree = join(local, 'tree');
-    const odd = 'a b\n"c\' é ☃';
-    await mkdir(join(tree, 'sub dir'), { recursive: true });
-    await writeFile(join(tree, odd), 'odd');
-    await writeFile(join(tree, 'sub dir', 'run.sh'), '#!/bin/sh\n');
-    await chmod(join(tree, 'sub dir', 'run.sh'), 0o750);
-    await utimes(join(tree, 'sub dir', 'run.sh'), 1_500_000_000, 1_500_000_000);
-    await symlink(odd, join(tree, 'link to odd'));
-    await symlink('../../etc/passwd', join(tree, 'sub dir', 'outward'));
-    await chmod(join(tree, 'sub dir'), 0o710);
-    await utimes(join(tree, 'sub dir'), 1_400_000_000, 1_400_000_000);
+    const odd = ODD_NAME;
+    await makeTransferTree(tree, odd, '../../etc/passwd');
     const pushed = await ssh.env.fleet(['push', '-c', ssh.fleet.entries.join(','), '-r', '-p', '--group', tree, '~/']);
     expect(pushed.code).toBe(0);
     // --group folds the hosts that changed the same files.
     expect(pushed.stdout).toContain(`changed ${JSON.stringify('~/tree/' + odd)}`);
     expect(pushed.stdout).toMatch(/\(3\)/);
     for (const host of ssh.fleet.hosts) {
-      const at = join(host.home, 'tree');
-      expect(await readFile(join(at, odd), 'utf8')).toBe('odd');
-      expect(await readlink(join(at, 'link to odd'))).toBe(odd);
-      expect(await readlink(join(at, 'sub dir', 'outward'))).toBe('../../etc/passwd');
-      const script = await stat(join(at, 'sub dir', 'run.sh'));
-      expect(script.mode & 0o7777).toBe(0o750);
-      expect(script.mtimeMs).toBe(1_500_000_000_000);
-      const dir = await stat(join(at, 'sub dir'));
-      expect(dir.mode & 0o7777).toBe(0o710);
-      expect(dir.mtimeMs).toBe(1_400_000_000_000);
+      await expectTransferTree(join(host.home, 'tree'), odd, '../../etc/passwd');
     }
     // Without -p, a file new on the host gets the local mode less the host's umask, and its own mtime.
     const plain = await ssh.env.fleet(['push', '-c', ssh.fleet.entries[0] as string, join(tree, 'sub dir', 'run.sh'), '~/plain.sh']);
@@ -147,17 +133,7 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
     const parent = await ssh.env.json<JobJson>(['push', '-c', ssh.fleet.entries[0] as string, '--as-job', file, '~/stopped.bin']);
     // Hold the receiver mid-file: its `dd` is stopped with the temporary file half written (the one in this host's home).
     const reader = `dd bs=1048576 count=${Math.floor(size / 1048576)} iflag=fullblock`;
-    const pid = await until(
-      async () => {
-        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', reader]).catch(() => null);
-        const pids = found === null ? [] : found.stdout.trim().split('\n').map(Number);
-        for (const candidate of pids) {
-          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host!.home) return candidate;
-        }
-        return undefined;
-      },
-      { what: 'the receiver writing the file', intervalMs: 20 },
-    );
+    const pid = await until(() => hostProcessIn(reader, host!.home), { what: 'the receiver writing the file', intervalMs: 20 });
     process.kill(pid, 'SIGSTOP');
     let stopping: ReturnType<typeof ssh.env.fleet>;
     try {
@@ -186,27 +162,10 @@ describe('fleet push over SSH (no SFTP subsystem on the hosts)', () => {
     const entry = ssh.fleet.entries[1] as string;
     const parent = await ssh.env.json<JobJson>(['push', '-c', entry, '--as-job', file, '~/dropped.bin']);
     const reader = `dd bs=1048576 count=${Math.floor(size / 1048576)} iflag=fullblock`;
-    const pid = await until(
-      async () => {
-        const found = await sh('pgrep', ['-u', 'fleet-test', '-f', '-x', reader]).catch(() => null);
-        for (const candidate of found === null ? [] : found.stdout.trim().split('\n').map(Number)) {
-          if ((await readlink(`/proc/${candidate}/cwd`).catch(() => '')) === host.home) return candidate;
-        }
-        return undefined;
-      },
-      { what: 'the receiver writing the file', intervalMs: 20 },
-    );
+    const pid = await until(() => hostProcessIn(reader, host.home), { what: 'the receiver writing the file', intervalMs: 20 });
     process.kill(pid, 'SIGSTOP');
     try {
-      // The sshd that serves this session, up the receiver's parents: killing it drops the connection.
-      let sshd = pid;
-      for (let depth = 0; depth < 8; depth += 1) {
-        const stat = await readFile(`/proc/${sshd}/stat`, 'utf8');
-        sshd = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if ((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim().startsWith('sshd')) break;
-      }
-      expect((await readFile(`/proc/${sshd}/comm`, 'utf8')).trim()).toMatch(/^sshd/);
-      process.kill(sshd, 'SIGKILL');
+      process.kill(await sshdServing(pid), 'SIGKILL');
     } finally {
       process.kill(pid, 'SIGCONT');
     }
@@ -339,13 +298,7 @@ describe('fleet push refuses bad input with exit 2, before anything runs', () =>
     ],
     ['no destination', (dir: string) => ['push', '-c', 'localhost', join(dir, 'f')], /the local files and then where they go/],
   ])('%s', async (_what, args, message) => {
-    const dir = await mkdtemp(join(tmpdir(), 'fleet-push-bad-'));
-    await writeFile(join(dir, 'f'), 'x');
-    const result = await ssh.env.fleet(args(dir));
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([]);
-    await rm(dir, { recursive: true });
+    await expectRefusedBeforeAnything(ssh.env, ssh.redis, args, message);
   });
 
   it('a push over FLEET_MAX_PUSH_BYTES, naming the size and the setting', async () => {
@@ -355,5 +308,29 @@ describe('fleet push refuses bad input with exit 2, before anything runs', () =>
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('this push is 2 KiB (2048 bytes) in 1 file, over FLEET_MAX_PUSH_BYTES (1 KiB)');
     expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([]);
+  });
+
+  it('a file that is more than its size said, counted again as it is stored', async () => {
+    // A /proc file says 0 bytes and reads as kilobytes: what a file that grew between the size
+    // check and the upload looks like to the CLI, made deterministic. The first check passes.
+    const procFile = '/proc/cpuinfo';
+    expect((await stat(procFile)).size).toBe(0);
+    const result = await ssh.env.fleet(['push', '-c', 'localhost', procFile, '~/'], { env: { FLEET_MAX_PUSH_BYTES: '100' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/this push is \d.* in 1 file, over FLEET_MAX_PUSH_BYTES \(100 bytes\)/);
+    // Refused before its first chunk was stored: no job, no content; only the ids it reserved are spent.
+    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([`${ssh.env.prefix}:ids`]);
+    await expect(stat(join(ssh.env.home, 'cpuinfo'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a file that passes the cap mid-store leaves none of its chunks staged', async () => {
+    // /proc/kallsyms says 0 bytes and reads (as root) as megabytes: whole chunks are stored before the cap is passed.
+    const procFile = '/proc/kallsyms';
+    expect((await stat(procFile)).size).toBe(0);
+    const result = await ssh.env.fleet(['push', '-c', 'localhost', procFile, '~/'], { env: { FLEET_MAX_PUSH_BYTES: '2M' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/this push is \d.* in 1 file, over FLEET_MAX_PUSH_BYTES \(2 MiB\)/);
+    expect(await ssh.redis.client().keys(`${ssh.env.prefix}:*`)).toEqual([`${ssh.env.prefix}:ids`]);
+    await expect(stat(join(ssh.env.home, 'kallsyms'))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FLEET_BIN } from './support/fleet-cli.js';
@@ -11,7 +15,8 @@ const fleet = useFleet();
 
 const ESC = '\u001b';
 const ERASE = '\r\u001b[K';
-const PROGRESS = /\d+ done · \d+ failed · \d+ running · \d+ waiting of \d+ · \d+\.\ds/;
+const PROGRESS_HEAD = /\d+ done · \d+ failed · \d+ running · \d+ waiting of \d+/;
+const PROGRESS = new RegExp(`${PROGRESS_HEAD.source} · \\d+\\.\\ds`);
 
 /** Runs `fleet ARGS` on a real terminal (a pty made by util-linux `script`); returns all it drew, \r\n as \n. */
 async function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
@@ -72,6 +77,21 @@ describe('on a terminal', () => {
     expect(received).toMatch(PROGRESS);
     expect(received).toMatch(/localhost.*: late\n/);
     await untilState(fleet.env, again.id, ['Completed']);
+  });
+
+  it('push shows the bytes moved of the bytes to move, up to all of them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fleet-terminal-push-'));
+    try {
+      await writeFile(join(dir, 'three.bin'), randomBytes(3 * 1024 * 1024));
+      await mkdir(join(dir, 'to'));
+      const screen = await onTerminal(['push', '-c', 'localhost,localhost', join(dir, 'three.bin'), join(dir, 'to/')]);
+      expect(screen).toMatch(new RegExp(`${PROGRESS_HEAD.source} · [0-9.]+ (bytes|KiB|MiB) of 6 MiB · \\d+\\.\\ds`));
+      // The last round, after both children ended, counts every byte.
+      expect(screen).toContain('2 done · 0 failed · 0 running · 0 waiting of 2 · 6 MiB of 6 MiB ·');
+      expect(screen).toContain('2 of 2 hosts completed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('off a terminal there is no progress line and no colour', async () => {

@@ -103,6 +103,12 @@ export interface SshFleetOptions {
   withoutSftp?: boolean;
   /** Give every host an ECDSA host key besides its Ed25519 one (`ecdsaPublicKey`), as most installations have. */
   ecdsaHostKeys?: boolean;
+  /**
+   * ConnectTimeout in the fleet's ssh_config. @defaultValue 5, short enough for
+   * tests that wait for a frozen host to time out. A file that opens a hundred
+   * handshakes at once on a loaded 2-core machine wants more.
+   */
+  connectTimeoutSeconds?: number;
 }
 
 export async function startSshFleet(count: number, options: SshFleetOptions = {}): Promise<SshFleet> {
@@ -163,7 +169,15 @@ export async function startSshFleet(count: number, options: SshFleetOptions = {}
   const knownHosts = join(dir, 'known_hosts');
   await writeFile(knownHosts, hosts.map((host) => `[${host.address}]:${port} ${host.publicKey}\n`).join(''));
   const sshConfig = join(dir, 'ssh_config');
-  await writeFile(sshConfig, ['Host 127.0.*', ...fleetLoginLines({ port, clientKey, knownHosts }), '  ConnectTimeout 5', ''].join('\n'));
+  await writeFile(
+    sshConfig,
+    [
+      'Host 127.0.*',
+      ...fleetLoginLines({ port, clientKey, knownHosts }),
+      `  ConnectTimeout ${options.connectTimeoutSeconds ?? 5}`,
+      '',
+    ].join('\n'),
+  );
   const entries = hosts.map((host) => host.address);
   const computersFile = join(dir, 'computers.txt');
   await writeFile(computersFile, `# the test fleet\n${entries.join('\n')}\n`);

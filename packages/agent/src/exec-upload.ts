@@ -26,8 +26,9 @@ const KEEP_OUTPUT_BYTES = 64 * 1024;
  * window as back-pressure (never a whole file in memory). Each file is
  * written under a random temporary name beside its place, checked (its
  * length, and its SHA-256 on the host before the rename), given `mode` and
- * renamed into place: nothing half written is ever under its real name. A
- * file already there with the same content is left as it is. `dir` must
+ * renamed into place: nothing half written is ever under its real name. The
+ * receiver's probe answer is awaited first, so a file already there with the
+ * same content is not sent again (nor rewritten). `dir` must
  * exist. Throws NodeUploadError with the receiver's reason, the path put in.
  */
 export async function uploadOverExec(
@@ -55,23 +56,32 @@ export async function uploadOverExec(
   };
   const sources = new Map(manifests.map((manifest, index) => [manifest, files[index] as NodeFile]));
   const read = (manifest: ContentManifest) => readSource(sources.get(manifest) as NodeFile, manifest);
+  // Read as it comes: the receiver's probe answer (which files it already has) settles report.probed, which the feed awaits.
+  const report = new PushReport(command);
   let feedError: Error | null = null;
+  let fed: Promise<void> = Promise.resolve();
   const result = await lease.exec(`exec /bin/sh -c ${quoteShellWord(buildPushReceiver())}`, (channel) => {
     const closed = channelOutput(channel, KEEP_OUTPUT_BYTES);
-    feedPush(channel, command, read, new AbortController().signal, { verify: true }).catch((error: unknown) => {
-      feedError = error instanceof Error ? error : new Error(String(error));
-      channel.end();
-    });
+    channel.on('data', (chunk: Buffer) => report.push(chunk));
+    // Once the channel has closed, stop waiting for a window that never opens.
+    const settled = new AbortController();
+    void closed.then(() => settled.abort());
+    fed = feedPush(channel, command, read, new AbortController().signal, report.probed, undefined, settled.signal, { verify: true }).catch(
+      (error: unknown) => {
+        feedError = error instanceof Error ? error : new Error(String(error));
+        channel.end();
+      },
+    );
     return closed;
   });
+  // The report's end settles the probe of a receiver that never answered it, which the feed may await.
+  report.end();
+  await fed;
   // The feed's own failure first (a local file changed or unreadable): the receiver, cut short by it, would only say so.
-  const fed = feedError as Error | null;
-  if (fed !== null && !(fed instanceof ReceiverClosedError)) throw new NodeUploadError(fed.message, 'exec');
-  const report = new PushReport(command);
+  const feedFailure = feedError as Error | null;
+  if (feedFailure !== null && !(feedFailure instanceof ReceiverClosedError)) throw new NodeUploadError(feedFailure.message, 'exec');
   const failure = new RegExp(`${REMOTE_MARKER}error:(.*)`).exec(result.stderr)?.[1];
   if (failure !== undefined) throw new NodeUploadError(report.explain(failure), 'exec');
-  report.push(Buffer.from(result.stdout));
-  report.end();
   const written = report.counts.changed + report.counts.unchanged;
   if (result.code !== 0 || written !== files.length) {
     const said = result.stderr.replaceAll(REMOTE_MARKER, '').trim();

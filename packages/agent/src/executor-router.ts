@@ -1,6 +1,7 @@
 import { parseHostEntry, type RunSpec } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { runLocally } from './local-executor.js';
+import { pullLocally } from './local-pull.js';
 import { pushLocally } from './local-push.js';
 import { sshExecutor } from './ssh/ssh-executor.js';
 import { threadExecutor } from './threads/thread-executor.js';
@@ -24,14 +25,20 @@ export function executorRouter(pool: SshPool, threads: ThreadPool): (location: s
       return null;
     }
     if (!entry.local) return sshExecutor(pool, entry);
-    return spec.command.kind === 'push' ? pushLocally : runLocally;
+    return localExecutor(spec);
   };
 }
 
 /** What a node's own agent runs: every child routed to it, on this machine without SSH, and thread jobs in a thread. */
 export function nodeExecutorRouter(threads: ThreadPool): (location: string, spec: RunSpec) => Executor {
   const runInThread = threadExecutor(threads);
-  return (_location, spec) => (spec.command.kind === 'thread' ? runInThread : spec.command.kind === 'push' ? pushLocally : runLocally);
+  return (_location, spec) => (spec.command.kind === 'thread' ? runInThread : localExecutor(spec));
+}
+
+/** A command, a push or a pull on this machine. */
+function localExecutor(spec: RunSpec): Executor {
+  if (spec.command.kind === 'push') return pushLocally;
+  return spec.command.kind === 'pull' ? pullLocally : runLocally;
 }
 
 /** A thread child for a host without an agent of its own (none deployed, or it is down): nothing runs. */

@@ -1,4 +1,5 @@
 import type { Interruption, RunResult, RunSpec } from '@fleet/core';
+import type { PullSink } from './pull-recorder.js';
 import type { ContentReader } from './push-feed.js';
 
 /** Output as it arrives; a returned promise asks the executor to pause the stream until it settles. */
@@ -36,6 +37,10 @@ export interface ExecutionRequest {
   onValue: (value: unknown) => Promise<void> | undefined;
   /** The job's stored content (a push's files), checked against the signed manifests. @defaultValue none: a push fails */
   content?: ContentReader;
+  /** Where a pull's child keeps what it brings back. @defaultValue none: a pull fails */
+  pulled?: PullSink;
+  /** Bytes of a transfer (push) handed to the host, as they go: they feed the progress line. @defaultValue not counted */
+  onTransferred?: (bytes: number) => void;
 }
 
 /** Runs one command somewhere; local and SSH executors share this shape and {@link RunResult}. */

@@ -35,6 +35,8 @@ function fakeLedger(options: { spec?: Partial<RunSpec>; next?: number[]; unclaim
       dispatched.push([...ids]);
       return Promise.resolve();
     },
+    transferred: () => {},
+    flushTransferred: () => Promise.resolve(),
     content: async function* (rootId, manifest) {
       yield await Promise.resolve(Buffer.from(`content of job ${rootId}, ${manifest.size} bytes`));
     },

@@ -150,7 +150,21 @@ export class JobRunner {
     const timer = spec.timeoutMs === null ? null : setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
     try {
       const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
-      const result = await executor({ spec, input, signal: controller.signal, stopGraceMs, onOutput, onValue, content, sudoPassword });
+      const pulled = ledger.pulled?.(claimed);
+      const onTransferred = (bytes: number) => ledger.transferred(claimed.rootId, bytes);
+      const result = await executor({
+        spec,
+        input,
+        signal: controller.signal,
+        stopGraceMs,
+        onOutput,
+        onValue,
+        content,
+        pulled,
+        onTransferred,
+        sudoPassword,
+      });
+      await ledger.flushTransferred(claimed.rootId);
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
     } finally {

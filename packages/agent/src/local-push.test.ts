@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ContentMismatchError, sha256Hex, type ContentManifest, type PushCommandSpec, type PushEntry, type RunSpec } from '@fleet/core';
+import { ContentMismatchError, sha256Hex, type ContentManifest, type PushCommandSpec, type PushEntry } from '@fleet/core';
 import type { ExecutionRequest } from './executor.js';
 import { pushLocally } from './local-push.js';
+import { runForTest } from './local-run.fixture.js';
 
 // The push receiver run here as a node agent runs it: real /bin/sh, real files.
 let dir: string;
@@ -33,30 +34,7 @@ async function push(
       { objectMode: true },
     ) as AsyncIterable<Buffer>,
 ) {
-  const spec: RunSpec = {
-    command: { kind: 'push', recursive: false, preserve: false, ...command },
-    workdir: null,
-    env: {},
-    timeoutMs: null,
-    connectTimeoutMs: null,
-    maxOutputBytes: 1_000_000,
-  };
-  let stdout = '';
-  let stderr = '';
-  const request: ExecutionRequest = {
-    spec,
-    signal: new AbortController().signal,
-    stopGraceMs: 1000,
-    onOutput: (stream, chunk) => {
-      if (stream === 'stdout') stdout += chunk.toString();
-      else stderr += chunk.toString();
-      return undefined;
-    },
-    onValue: () => undefined,
-    content,
-  };
-  const result = await pushLocally(request);
-  return { ...result, stdout, stderr };
+  return runForTest(pushLocally, { kind: 'push', recursive: false, preserve: false, ...command }, { content });
 }
 
 describe('the push receiver, run locally', () => {
@@ -68,6 +46,24 @@ describe('the push receiver, run locally', () => {
     const again = await push({ entries: [file('local.conf', 'a=1\n')], dest: target });
     expect(again.stdout).toBe(`unchanged ${target}\n`);
     expect((await readdir(dir)).sort()).toEqual(['app.conf']);
+  });
+
+  it('reads no content for a file the host already has, counts it moved, and sends the rest', async () => {
+    const kept = file('kept.bin', Buffer.alloc(300_000, 1));
+    const changed = file('changed.conf', 'new\n');
+    await push({ entries: [kept, file('changed.conf', 'old\n')], dest: `${dir}/` });
+    const read: string[] = [];
+    const again = await push({ entries: [kept, changed], dest: `${dir}/` }, (manifest) => {
+      read.push(manifest.sha256);
+      return Readable.from([stored.get(manifest.sha256) as Buffer]) as AsyncIterable<Buffer>;
+    });
+    expect(again).toMatchObject({
+      failure: null,
+      stdout: `unchanged ${join(dir, 'kept.bin')}\nchanged ${join(dir, 'changed.conf')}\n`,
+      transferred: 300_000 + 4,
+    });
+    expect(read).toEqual([changed.type === 'file' ? changed.manifest.sha256 : '']);
+    expect(await readFile(join(dir, 'changed.conf'), 'utf8')).toBe('new\n');
   });
 
   it('puts entries into an existing directory, with odd names, links and -p', async () => {

@@ -14,7 +14,7 @@ import { feedPush, pushOutcome } from './push-feed.js';
  * agent dies, the pipe closes and the receiver, cut short, removes its
  * temporary file: no orphan watcher is needed.
  */
-export const pushLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput, content }) => {
+export const pushLocally: Executor = async ({ spec, signal, stopGraceMs, onOutput, content, onTransferred }) => {
   const done = startRun(signal);
   const push = pushRunSpec(spec);
   if (push === null) return done({ failure: 'only a push runs here' });
@@ -44,7 +44,7 @@ export const pushLocally: Executor = async ({ spec, signal, stopGraceMs, onOutpu
     return rest.length > 0 ? onOutput('stderr', rest) : undefined;
   });
   let feedError: Error | null = null;
-  const fed = feedPush(child.stdin, push.command, content, signal).catch((error: unknown) => {
+  const fed = feedPush(child.stdin, push.command, content, signal, report.probed, onTransferred).catch((error: unknown) => {
     feedError = error instanceof Error ? error : new Error(String(error));
     child.stdin.end();
   });
@@ -52,9 +52,11 @@ export const pushLocally: Executor = async ({ spec, signal, stopGraceMs, onOutpu
   signal.addEventListener('abort', stopGroup, { once: true });
   try {
     const result = await exit;
-    await Promise.all([stdoutDone, stderrDone, fed]);
+    await Promise.all([stdoutDone, stderrDone]);
     const tail = report.push(stdoutPreamble.end());
+    // The report's end settles the probe of a receiver that never answered it, which the feed may await.
     const last = Buffer.concat([tail, report.end()]);
+    await fed;
     if (last.length > 0) await onOutput('stdout', last);
     const rest = preamble.end();
     if (rest.length > 0) await onOutput('stderr', rest);

@@ -19,7 +19,11 @@ const GONE = ['close', 'error', 'finish'] as const;
  * may), or on `giveUp`. An error of the source (stored content that fails
  * its check) is thrown, and nothing more is written.
  */
-export async function writeWithBackpressure(sink: Writable, chunks: AsyncIterable<Buffer>, giveUp?: AbortSignal): Promise<boolean> {
+export async function writeWithBackpressure(
+  sink: Writable,
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  giveUp?: AbortSignal,
+): Promise<boolean> {
   for await (const chunk of chunks) {
     if (isGone(sink) || giveUp?.aborted === true) return false;
     if (!sink.write(chunk) && !(await drained(sink, giveUp))) return false;

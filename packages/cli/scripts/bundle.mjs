@@ -1,4 +1,4 @@
-// Bundles the CLI with esbuild, after tsc has built dist/. Two outputs:
+// Bundles the CLI with esbuild, after tsc has built dist/. Three outputs:
 // - dist/fleet-cli.js, what bin/fleet.js runs: the CLI split into chunks, so a
 //   command loads only what it uses (`fleet get` never parses BullMQ or ssh2,
 //   which are 2 MB of the 3 MB). Loading one bundle instead of ~200 modules
@@ -63,10 +63,25 @@ await build({
   mainFields: ['module', 'main'],
 });
 
+// Nodes run agents, not `fleet serve`: its server (Fastify, prom-client: 1.4 MB) stays out of
+// the bundle deploy uploads, and the command says so there.
+const withoutServer = {
+  name: 'without-server',
+  setup(build) {
+    build.onResolve({ filter: /\/serve\/server\.js$/ }, () => ({ path: 'serve-server', namespace: 'without-server' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-server' }, () => ({
+      contents:
+        "export async function startServer() { throw new Error('fleet serve is not in the agent bundle deployed to nodes: run it from a fleet installed with npm'); }",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: [`${dist}bundle-entry.js`],
   outfile: `${dist}fleet-agent.mjs`,
+  plugins: [withoutServer],
 });
 
 await build({

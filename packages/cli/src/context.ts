@@ -18,6 +18,7 @@ import {
   readRedisSelfReports,
   redisSettingsWarnings,
   swapLastUsedRedis,
+  type ConnectionRole,
   type RedisClient,
   type RedisTarget,
 } from '@fleet/store';
@@ -46,9 +47,13 @@ export async function withContext<T>(
   args: GlobalArgs,
   run: (context: CliContext) => Promise<T>,
   settings: FleetSettings = settingsFrom(args),
-  options: { startEmbedded?: boolean } = {},
+  options: {
+    startEmbedded?: boolean;
+    /** `agent`: reconnect for as long as it runs, as a server must (`fleet serve`). @defaultValue 'cli' */
+    role?: ConnectionRole;
+  } = {},
 ): Promise<T> {
-  const redis = await openRedis(settings, 'cli', options);
+  const redis = await openRedis(settings, options.role ?? 'cli', options);
   if (options.startEmbedded !== false) await sayWhenRedisChanged(settings, redis.target, redis.client);
   const extra: RedisClient[] = [];
   const store = new FleetStore({
@@ -63,6 +68,11 @@ export async function withContext<T>(
     connectAnother: async () => {
       const client = await redis.connectAnother();
       extra.push(client);
+      // A long-running command (fleet serve) opens one per request: forget those already closed.
+      client.once('end', () => {
+        const at = extra.indexOf(client);
+        if (at !== -1) extra.splice(at, 1);
+      });
       return client;
     },
   };

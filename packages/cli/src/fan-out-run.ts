@@ -1,4 +1,5 @@
 import { JobNotFoundError, OutputClosedError, UsageError, type JobRequest, type JobRequestOptions, type JobView } from '@fleet/core';
+import type { Argv } from 'yargs';
 import { settingsFrom, withContext, type CliContext, type GlobalArgs } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { formatHostSummary } from './format/host-summary.js';
@@ -35,6 +36,29 @@ export interface FanOutJobArgs extends FanOutArgs {
   prefix: boolean;
 }
 
+/**
+ * The flags push and pull share besides the hosts and the output: -r, -p
+ * and the job's options, worded for the verb.
+ */
+export function transferJobFlags<T>(yargs: Argv<T>, verb: 'push' | 'pull') {
+  const Verb = verb === 'push' ? 'Push' : 'Pull';
+  return yargs
+    .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: `${Verb} directories and everything in them` })
+    .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: 'Keep each file’s mode and modification time (scp -p)' })
+    .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
+    .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
+    .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
+    .option('batch', { type: 'string', describe: `${Verb} in waves of N (or N%) hosts, each once the one before has finished` })
+    .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
+    .option('rerun-failed', {
+      type: 'string',
+      describe: `${Verb} job JOB’s files again, as a new job, ${verb === 'push' ? 'to' : 'from'} exactly the hosts that failed in it`,
+    })
+    .option('timeout', { alias: 't', type: 'number', describe: `Fail a host whose ${verb} takes longer than this many seconds` })
+    .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
+    .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' });
+}
+
 /** The job options a fan-out takes from its own flags, a rerun included (the rest a rerun takes from its job). */
 export function ownJobOptions(
   argv: FanOutJobArgs,
@@ -44,11 +68,18 @@ export function ownJobOptions(
 }
 
 /**
+ * What a synchronous run does once every child has ended, before the job is
+ * removed (a pull writes out its files); false makes the run exit 1.
+ */
+export type AfterEnd = (context: CliContext, root: JobView, children: JobView[], interrupted: () => boolean) => Promise<boolean>;
+
+/**
  * Runs a fan-out job as invoke and push do: with `--as-job`, creates it and
  * prints it; else follows it to its end (see {@link runToEnd}). `prepare`
  * makes the request once Redis is open (a rerun reads its job, a push stores
  * its content), and may give the ids it reserved for it, `--stdin`'s bytes
- * and the sudo password (`--ask-sudo-pass`).
+ * and the sudo password (`--ask-sudo-pass`). `afterEnd`, for a synchronous
+ * run, comes once the children have ended and not after an interruption.
  */
 export async function runFanOut(
   argv: FanOutArgs,
@@ -56,6 +87,7 @@ export async function runFanOut(
   prepare: (
     context: CliContext,
   ) => Promise<{ request: JobRequest; rootId?: number; input?: LaunchOptions['input']; sudoPassword?: string }>,
+  afterEnd?: AfterEnd,
 ): Promise<void> {
   if (argv['as-job'] && (argv.group || argv.outdir !== undefined || argv.prefix === false || argv.N)) {
     throw new UsageError('--group, --outdir and --no-prefix shape the output of a synchronous run; with --as-job, give them to receive');
@@ -73,7 +105,7 @@ export async function runFanOut(
           printJobs([job], { json: argv.json, single: true });
           return;
         }
-        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts);
+        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts, afterEnd);
       } finally {
         interrupts?.release();
       }
@@ -95,6 +127,7 @@ async function runToEnd(
   sink: OutputSink,
   progress: ProgressLine,
   interrupts: Interrupts,
+  afterEnd?: AfterEnd,
 ): Promise<number> {
   const { store } = context;
   const parent = await store.jobs.record(job.id);
@@ -125,7 +158,13 @@ async function runToEnd(
   await stopping;
   const quiet = interrupts.reason instanceof OutputClosedError;
   if (children !== null && !quiet) process.stderr.write(`${forTerminal(process.stderr, formatHostSummary(children))}\n`);
-  await store.jobs.remove([parent]);
+  let afterOk = true;
+  try {
+    if (children !== null && afterEnd !== undefined && interrupts.reason === undefined)
+      afterOk = await afterEnd(context, job, children, () => interrupts.reason !== undefined);
+  } finally {
+    await store.jobs.remove([parent]);
+  }
   if (interrupts.reason !== undefined) throw interrupts.reason;
-  return children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
+  return afterOk && children?.every((child) => child.state === 'Completed') ? EXIT.ok : EXIT.failed;
 }

@@ -9,6 +9,8 @@ export interface WaitOptions {
   timeoutMs?: number | null;
   /** Sees the jobs as read each round (a progress line). */
   onRound?: (records: JobRecord[]) => void;
+  /** Gives up waiting when aborted (an HTTP client gone): rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function waitForJobs(context: CliContext, ids: readonly number[], o
   await subscriber.subscribe(store.keys.finishedChannel);
   try {
     for (;;) {
+      options.signal?.throwIfAborted();
       const woken = new Promise<void>((resolve) => (wake = resolve));
       await store.reap();
       const records = await store.jobs.records(ids);
@@ -38,7 +41,10 @@ export async function waitForJobs(context: CliContext, ids: readonly number[], o
         throw new WaitTimeoutError((options.timeoutMs ?? 0) / 1000, pending);
       }
       const pause = new AbortController();
-      await Promise.race([woken, delay(Math.min(1000, remaining), undefined, { signal: pause.signal }).catch(() => {})]);
+      const aborted = new Promise<void>((resolve) =>
+        options.signal?.addEventListener('abort', () => resolve(), { once: true, signal: pause.signal }),
+      );
+      await Promise.race([woken, aborted, delay(Math.min(1000, remaining), undefined, { signal: pause.signal }).catch(() => {})]);
       pause.abort();
     }
   } finally {

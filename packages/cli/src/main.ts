@@ -5,10 +5,12 @@ import { agentsCommand } from './commands/agents.js';
 import { deployCommand, undeployCommand } from './commands/deploy.js';
 import { getCommand } from './commands/get.js';
 import { invokeCommand } from './commands/invoke.js';
+import { pullCommand } from './commands/pull.js';
 import { pushCommand } from './commands/push.js';
 import { keyCommand } from './commands/key.js';
 import { receiveCommand } from './commands/receive.js';
 import { removeCommand } from './commands/remove.js';
+import { serveCommand } from './commands/serve.js';
 import { sshConfigCommand } from './commands/ssh-config.js';
 import { startCommand, startThreadJobCommand } from './commands/start.js';
 import { statusCommand } from './commands/status.js';
@@ -42,6 +44,7 @@ export async function main(args: string[]): Promise<void> {
       startThreadJobCommand,
       invokeCommand,
       pushCommand,
+      pullCommand,
       getCommand,
       receiveCommand,
       waitCommand,
@@ -50,6 +53,7 @@ export async function main(args: string[]): Promise<void> {
       agentCommand,
       agentsCommand,
       statusCommand,
+      serveCommand,
       deployCommand,
       undeployCommand,
       keyCommand,

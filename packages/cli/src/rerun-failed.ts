@@ -28,7 +28,7 @@ export async function rerunFailedRequest(
   job: string,
   options: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
   /** Which command reruns it: a push is rerun by `fleet push`, which carries its content over; anything else by invoke. */
-  rerunBy: 'invoke' | 'push' = 'invoke',
+  rerunBy: 'invoke' | 'push' | 'pull' = 'invoke',
 ): Promise<{ request: JobRequest; input: AsyncIterable<Buffer> | null; jobId: number }> {
   const { store } = context;
   const selected = await store.jobs.select([parseJobSelector(job)]);
@@ -53,12 +53,12 @@ export async function rerunFailedRequest(
     await loadOrCreateSigningKey(context.settings.signingKeyPath),
     { prefix: store.keys.prefix, deployment: await controllerDeployment(context) },
   );
-  const isPush = spec.command.kind === 'push';
-  if (isPush !== (rerunBy === 'push')) {
+  const kind = spec.command.kind === 'push' || spec.command.kind === 'pull' ? spec.command.kind : 'invoke';
+  if (kind !== rerunBy) {
     throw new UsageError(
-      isPush
-        ? `job ${parent.view.id} is a push: rerun it with fleet push --rerun-failed ${parent.view.id}`
-        : `job ${parent.view.id} is not a push: rerun it with fleet invoke --rerun-failed ${parent.view.id}`,
+      kind === 'invoke'
+        ? `job ${parent.view.id} is not a ${rerunBy}: rerun it with fleet invoke --rerun-failed ${parent.view.id}`
+        : `job ${parent.view.id} is a ${kind}: rerun it with fleet ${kind} --rerun-failed ${parent.view.id}${kind === 'pull' ? ' LOCAL_DIR' : ''}`,
     );
   }
   const stdin = spec.stdin;

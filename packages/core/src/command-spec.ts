@@ -25,7 +25,8 @@ export type CommandSpec =
       code: string;
       args: string[];
     }
-  | PushCommandSpec;
+  | PushCommandSpec
+  | PullCommandSpec;
 
 /**
  * One entry of a push: a file, a directory or a symbolic link, by its name
@@ -56,8 +57,24 @@ export interface PushCommandSpec {
   preserve: boolean;
 }
 
-/** A command that runs on a host: a command line or a script (thread jobs run inside an agent; a push is no command). */
-export type HostCommandSpec = Exclude<CommandSpec, { kind: 'thread' } | { kind: 'push' }>;
+/**
+ * `fleet pull`: files from each host. The host sends them as a tar stream;
+ * the agent stores their content as chunks and a manifest of entries per
+ * child (see PulledStore); the CLI writes them out under LOCAL_DIR/HOST.
+ */
+export interface PullCommandSpec {
+  kind: 'pull';
+  /** What to bring back: absolute paths, or `~/…` (the login user's home). */
+  paths: string[];
+  recursive: boolean;
+  /** Keep mode and modification time (`-p`) when written out. */
+  preserve: boolean;
+  /** The most one host may send, its tar stream's bytes (FLEET_MAX_PULL_BYTES). */
+  maxBytes: number;
+}
+
+/** A command that runs on a host: a command line or a script (thread jobs run inside an agent; a push or a pull is no command). */
+export type HostCommandSpec = Exclude<CommandSpec, { kind: 'thread' } | { kind: 'push' } | { kind: 'pull' }>;
 
 /** Everything an executor needs to run a command for one job. */
 export interface RunSpec<Command extends CommandSpec = CommandSpec> {
@@ -96,6 +113,7 @@ export function describeCommand(command: CommandSpec): string {
   if (command.kind === 'shell') return command.line;
   if (command.kind === 'thread' && command.source === 'eval') return command.code;
   if (command.kind === 'push') return describePush(command);
+  if (command.kind === 'pull') return describePull(command);
   return [command.name, ...command.args].map(quoteShellWord).join(' ');
 }
 
@@ -106,10 +124,22 @@ function describePush(command: PushCommandSpec): string {
   return ['push', ...flags, ...[...tops, command.dest].map(quoteShellWord)].join(' ');
 }
 
-/** Narrows a run spec to a command that runs on a host, or null for a thread job or a push. */
+/** `pull [-r] [-p] REMOTE...`: where the files land is the CLI's business, not the job's. */
+function describePull(command: PullCommandSpec): string {
+  const flags = [...(command.recursive ? ['-r'] : []), ...(command.preserve ? ['-p'] : [])];
+  return ['pull', ...flags, ...command.paths.map(quoteShellWord)].join(' ');
+}
+
+/** Narrows a run spec to a command that runs on a host, or null for a thread job, a push or a pull. */
 export function hostRunSpec(spec: RunSpec): RunSpec<HostCommandSpec> | null {
   const command = spec.command;
-  return command.kind === 'thread' || command.kind === 'push' ? null : { ...spec, command };
+  return command.kind === 'thread' || command.kind === 'push' || command.kind === 'pull' ? null : { ...spec, command };
+}
+
+/** Narrows a run spec to a pull, or null. */
+export function pullRunSpec(spec: RunSpec): RunSpec<PullCommandSpec> | null {
+  const command = spec.command;
+  return command.kind === 'pull' ? { ...spec, command } : null;
 }
 
 /** Narrows a run spec to a push, or null. */

@@ -57,40 +57,60 @@ export function createSha256(): Hash {
 }
 
 /**
- * Cuts a stream of bytes into chunks of `chunkSize`, yielding each with its
- * SHA-256 as soon as it is full, and returns the manifest at the end. It
- * holds at most one chunk (plus the piece of input being cut), never the
+ * Cuts content fed to it piece by piece into chunks of `chunkSize`, giving
+ * each out with its SHA-256 as soon as it is full, and the manifest at the
+ * end. It holds at most one chunk (plus the piece being cut), never the
  * whole content. Empty content has no chunks.
  */
+export class ContentCutter {
+  private readonly whole = createSha256();
+  private readonly chunks: string[] = [];
+  private size = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly chunkSize: number = CHUNK_SIZE) {}
+
+  /** Takes the next piece; returns the chunks it filled (usually none or one). */
+  add(piece: Uint8Array): ContentChunk[] {
+    const full: ContentChunk[] = [];
+    let input = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    this.whole.update(input);
+    this.size += input.length;
+    while (input.length > 0) {
+      const take = Math.min(this.chunkSize - this.pendingBytes, input.length);
+      this.pending.push(input.subarray(0, take));
+      this.pendingBytes += take;
+      input = input.subarray(take);
+      if (this.pendingBytes === this.chunkSize) full.push(this.cut());
+    }
+    return full;
+  }
+
+  /** The last, shorter chunk (null when none is pending) and the manifest of everything fed. */
+  end(): { last: ContentChunk | null; manifest: ContentManifest } {
+    const last = this.pendingBytes > 0 ? this.cut() : null;
+    return { last, manifest: { size: this.size, sha256: this.whole.digest('hex'), chunks: this.chunks } };
+  }
+
+  private cut(): ContentChunk {
+    const bytes = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const chunk = { bytes, sha256: sha256Hex(bytes) };
+    this.chunks.push(chunk.sha256);
+    return chunk;
+  }
+}
+
+/** Cuts a stream of bytes into chunks (see {@link ContentCutter}), yielding each as it is full, and returns the manifest. */
 export async function* splitContent(
   source: AsyncIterable<Uint8Array>,
   chunkSize: number = CHUNK_SIZE,
 ): AsyncGenerator<ContentChunk, ContentManifest, undefined> {
-  const whole = createSha256();
-  const chunks: string[] = [];
-  let size = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const cut = (): ContentChunk => {
-    const bytes = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    const chunk = { bytes, sha256: sha256Hex(bytes) };
-    chunks.push(chunk.sha256);
-    return chunk;
-  };
-  for await (const piece of source) {
-    let input = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    whole.update(input);
-    size += input.length;
-    while (input.length > 0) {
-      const take = Math.min(chunkSize - pendingBytes, input.length);
-      pending.push(input.subarray(0, take));
-      pendingBytes += take;
-      input = input.subarray(take);
-      if (pendingBytes === chunkSize) yield cut();
-    }
-  }
-  if (pendingBytes > 0) yield cut();
-  return { size, sha256: whole.digest('hex'), chunks };
+  const cutter = new ContentCutter(chunkSize);
+  for await (const piece of source) yield* cutter.add(piece);
+  const { last, manifest } = cutter.end();
+  if (last !== null) yield last;
+  return manifest;
 }

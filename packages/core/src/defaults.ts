@@ -34,6 +34,13 @@ export const DEFAULTS = {
    * @defaultValue 256 MiB
    */
   maxPushBytes: 256 * 1024 * 1024,
+  /** FLEET_MAX_PULL_BYTES: per host, what its tar stream may carry. */
+  maxPullBytes: 256 * 1024 * 1024,
+  /**
+   * Checked chunks of pushed or piped content an agent keeps for its other
+   * children (verified-chunk-cache.ts): 64 chunks of 1 MiB.
+   */
+  agentChunkCacheBytes: 64 * 1024 * 1024,
   /**
    * The most of its standard input `invoke --stdin` takes (FLEET_MAX_STDIN).
    * The CLI holds it while it stores it, Redis holds it once per job until

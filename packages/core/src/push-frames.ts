@@ -16,10 +16,19 @@ import type { ContentManifest } from './content-manifest.js';
  *   directory is the destination, whether or not it exists. VERIFY 1: each
  *   file is hashed on the host before it is renamed into place (see
  *   {@link PushFrameOptions}).
+ * - The probe ({@link probeFrames}): `probe COUNT`, then per file with
+ *   content `check INDEX SIZE SHA256 LINES` and its name. The receiver
+ *   answers on its stdout `have INDEX` for each file it already holds
+ *   (same size and SHA-256), then `probed`; the agent reads that before it
+ *   writes the rest, so a re-push sends no content for those.
  * - `dir INDEX MODE LINES` and its name: made if missing (mode 0700, so that
  *   its content can be written whatever its final mode).
  * - `file INDEX MODE SIZE SHA256 STAMP LINES` and its name, then SIZE bytes,
  *   then `commit`. STAMP is the mtime for `touch -t` (UTC), or `-`.
+ * - `same INDEX MODE SIZE SHA256 STAMP LINES` and its name, with no content:
+ *   a file the receiver said it has. It checks that it still does (the
+ *   file unchanged since the probe, or its content hashing the same) and
+ *   fails the entry if not; with `-p` it sets the mode and time.
  * - `link INDEX LINES TARGET_LINES`, its name and its target.
  * - `done INDEX MODE STAMP LINES` and a directory's name, after everything
  *   in it (children before parents): the directory gets its final mode (a
@@ -40,11 +49,29 @@ export interface PushFrameOptions {
   verify?: boolean;
 }
 
+/** Every frame of a push with no probe answer taken into account (all content sent): what a feeder that does not wait writes. */
 export function pushFrames(command: PushCommandSpec, options: PushFrameOptions = {}): PushFrame[] {
+  return [{ kind: 'text', text: probeFrames(command, options) }, ...entryFrames(command, new Set())];
+}
+
+/** The frames before the receiver's answer: `dest` and the probe of every file with content. */
+export function probeFrames(command: PushCommandSpec, options: PushFrameOptions = {}): string {
+  const { name: dest, lines: destLines } = counted(receiverPath(command.dest));
+  const checks = command.entries.flatMap((entry, index) => {
+    if (entry.type !== 'file' || entry.manifest.size === 0) return [];
+    const { name, lines } = counted(entry.path);
+    return [`check ${index} ${entry.manifest.size} ${entry.manifest.sha256} ${lines}\n${name}\n`];
+  });
+  const verify = options.verify === true ? 1 : 0;
+  return (
+    `dest ${destLines} ${placeAs(command)} ${command.preserve ? 1 : 0} ${verify}\n${dest}\n` + `probe ${checks.length}\n${checks.join('')}`
+  );
+}
+
+/** The frames after the probe: each entry, a file the receiver has (`have`, its indexes) as `same` with no content. */
+export function entryFrames(command: PushCommandSpec, have: ReadonlySet<number>): PushFrame[] {
   const frames: PushFrame[] = [];
   const text = (line: string) => frames.push({ kind: 'text', text: line });
-  const { name: dest, lines: destLines } = counted(receiverPath(command.dest));
-  text(`dest ${destLines} ${placeAs(command)} ${command.preserve ? 1 : 0} ${options.verify === true ? 1 : 0}\n${dest}\n`);
   command.entries.forEach((entry, index) => {
     const { name, lines } = counted(entry.path);
     const mode = entry.mode.toString(8);
@@ -55,7 +82,9 @@ export function pushFrames(command: PushCommandSpec, options: PushFrameOptions =
     }
     if (entry.type === 'file') {
       const stamp = command.preserve ? touchStamp(entry.mtime) : '-';
-      text(`file ${index} ${mode} ${entry.manifest.size} ${entry.manifest.sha256} ${stamp} ${lines}\n${name}\n`);
+      const word = have.has(index) ? 'same' : 'file';
+      text(`${word} ${index} ${mode} ${entry.manifest.size} ${entry.manifest.sha256} ${stamp} ${lines}\n${name}\n`);
+      if (word === 'same') return;
       frames.push({ kind: 'content', manifest: entry.manifest });
       text('commit\n');
     }

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PushCommandSpec, PushEntry } from './command-spec.js';
-import { pushFrames } from './push-frames.js';
+import { entryFrames, probeFrames, pushFrames } from './push-frames.js';
 import { buildPushReceiver } from './push-receiver.js';
 import { REMOTE_MARKER } from './remote-command.js';
 
@@ -54,6 +54,7 @@ beforeAll(() => {
     'sha256sum',
     'tr',
     'cat',
+    'date',
   ]) {
     symlinkSync(busybox, join(applets, applet));
   }
@@ -93,7 +94,14 @@ const shells: Shell[] = [
 ];
 
 describe.each(shells)('the push receiver under $name', (shell) => {
-  const env = () => ({ PATH: shell.path || `${applets}:${process.env.PATH}`, HOME: dir });
+  /** A directory put first on the receiver's PATH by a test that wraps one of its tools. */
+  let wrappers = '';
+  afterEach(() => {
+    if (wrappers !== '') rmSync(wrappers, { recursive: true, force: true });
+    wrappers = '';
+  });
+  const basePath = () => shell.path || `${applets}:${process.env.PATH}`;
+  const env = () => ({ PATH: wrappers === '' ? basePath() : `${wrappers}:${basePath()}`, HOME: dir });
 
   function receive(entries: PushEntry[], dest: string, options: { preserve?: boolean; user?: boolean; verify?: boolean } = {}) {
     const command: PushCommandSpec = { kind: 'push', entries, dest, recursive: true, preserve: options.preserve ?? false };
@@ -107,6 +115,17 @@ describe.each(shells)('the push receiver under $name', (shell) => {
     const failure = result.stderr.split(`${REMOTE_MARKER}error:`)[1]?.split('\n')[0] ?? null;
     return { code: result.status, stdout: result.stdout.replace(/^[^\n]*\n/, ''), failure };
   }
+  /** The receiver as a process of its own, its input, output and error as pipes, for a test that feeds it in steps. */
+  function spawnReceiver() {
+    const child = spawn(shell.argv[0]!, [...shell.argv.slice(1), '-c', buildPushReceiver()], {
+      cwd: dir,
+      env: env(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...asUser,
+    });
+    child.stdin.on('error', () => {});
+    return child;
+  }
   const leftovers = (at = dir) => readdirSync(at).filter((name) => name.startsWith('.fleet-push'));
 
   it('pushes several files in a row, over 1 MiB and not a whole number of blocks, then finds them unchanged', () => {
@@ -114,13 +133,15 @@ describe.each(shells)('the push receiver under $name', (shell) => {
     const entries = [file('one', 'first\n'), file('big.bin', big), file('two', Buffer.alloc(70_000, 7)), file('three', '')];
     const first = receive(entries, `${dir}/`);
     expect(first).toMatchObject({ code: 0, failure: null });
-    expect(first.stdout).toBe('placed into\nchanged 0\nchanged 1\nchanged 2\nchanged 3\n');
+    // No file is there yet: the probe finds none (an empty file is not probed: it has no content to spare).
+    expect(first.stdout).toBe('placed into\nprobed\nchanged 0\nchanged 1\nchanged 2\nchanged 3\n');
     expect(readFileSync(join(dir, 'one'), 'utf8')).toBe('first\n');
     expect(readFileSync(join(dir, 'big.bin')).equals(big)).toBe(true);
     expect(readFileSync(join(dir, 'two')).equals(Buffer.alloc(70_000, 7))).toBe(true);
     expect(readFileSync(join(dir, 'three'), 'utf8')).toBe('');
     const again = receive(entries, `${dir}/`);
-    expect(again.stdout).toBe('placed into\nunchanged 0\nunchanged 1\nunchanged 2\nunchanged 3\n');
+    // Fed without waiting for the probe's answer: the content comes anyway, and is read and dropped.
+    expect(again.stdout).toBe('placed into\nhave 0\nhave 1\nhave 2\nprobed\nunchanged 0\nunchanged 1\nunchanged 2\nunchanged 3\n');
     expect(leftovers()).toEqual([]);
   });
 
@@ -186,6 +207,44 @@ describe.each(shells)('the push receiver under $name', (shell) => {
       expect(leftovers()).toEqual([]);
     });
 
+    /**
+     * The attacker's race, made certain: sha256sum, wrapped, swaps the file
+     * for a link to one outside once it has hashed it for the second time
+     * (the probe, then the check before -p's chmod and touch).
+     */
+    function swapAfterSecondHash(name: string) {
+      wrappers = mkdtempSync(join(tmpdir(), 'fleet-push-wrappers-'));
+      chmodSync(wrappers, 0o755);
+      const real = spawnSync('sh', ['-c', 'command -v sha256sum'], { encoding: 'utf8', env: { PATH: basePath() } }).stdout.trim();
+      const script = [
+        '#!/bin/sh',
+        `sum=$(${real}); status=$?`,
+        `n=$(($(cat ${dir}/.count 2>/dev/null || echo 0) + 1)); echo $n > ${dir}/.count`,
+        `[ $n != 2 ] || ln -sf ${join(outside, 'keep')} ${join(dir, name)}`,
+        'printf "%s\\n" "$sum"',
+        'exit $status',
+        '',
+      ].join('\n');
+      writeFileSync(join(wrappers, 'sha256sum'), script, { mode: 0o755 });
+      writeFileSync(join(dir, name), 'same\n', { mode: 0o600 });
+      if (isRoot) chownSync(join(dir, name), 65534, 65534);
+    }
+
+    it('with -p, a file the host has that becomes a link after its check is not chmod-ed or touched through it (same frame)', async () => {
+      swapAfterSecondHash('conf');
+      const result = await exchange([file('conf', 'same\n', 0o640)], `${dir}/`, { preserve: true });
+      expect(result).toMatchObject({ code: 1, failure: 'entry 0: changed on the host during the push (push again)' });
+      expect(result.stdout).toBe('placed into\nhave 0\nprobed\n');
+      untouched();
+    });
+
+    it('with -p, a file sent whole whose content matches and that becomes a link after its check is not chmod-ed or touched through it', () => {
+      swapAfterSecondHash('conf');
+      const result = receive([file('conf', 'same\n', 0o640)], `${dir}/`, { preserve: true });
+      expect(result).toMatchObject({ code: 1, failure: 'entry 0: changed on the host during the push (push again)' });
+      untouched();
+    });
+
     it('a file pushed over a link to a file replaces the link, and gets its own mode, not the link’s 0777', () => {
       symlinkSync(join(outside, 'keep'), join(dir, 'f'));
       const result = receive([file('f', 'pushed\n', 0o640)], join(dir, 'f'));
@@ -235,6 +294,110 @@ describe.each(shells)('the push receiver under $name', (shell) => {
     expect(readFileSync(join(dir, '-d', 'f.conf'), 'utf8')).toBe('x');
   });
 
+  /**
+   * As the agent does it: the destination and the probe, then, once the
+   * receiver has answered, the entries with content only for what it lacks;
+   * `between` runs after the answer. Returns the output and how many bytes
+   * of input it took.
+   */
+  async function exchange(entries: PushEntry[], dest: string, options: { preserve?: boolean; between?: () => void } = {}) {
+    const command: PushCommandSpec = { kind: 'push', entries, dest, recursive: true, preserve: options.preserve ?? false };
+    const child = spawnReceiver();
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const answered = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('probed\n')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const probe = Buffer.from(probeFrames(command));
+    child.stdin.write(probe);
+    await answered;
+    options.between?.();
+    const have = new Set([...stdout.matchAll(/^have (\d+)$/gm)].map((match) => Number(match[1])));
+    const rest = Buffer.concat(
+      entryFrames(command, have).map((frame) =>
+        frame.kind === 'text' ? Buffer.from(frame.text) : (contents.get(frame.manifest.sha256) as Buffer),
+      ),
+    );
+    child.stdin.end(rest);
+    const code = await exited;
+    const failure = stderr.split(`${REMOTE_MARKER}error:`)[1]?.split('\n')[0] ?? null;
+    return { code, stdout: stdout.replace(/^[^\n]*\n/, ''), failure, inputBytes: probe.length + rest.length };
+  }
+
+  it('answers the probe with the files it has, and takes those without their content', async () => {
+    const big = randomBytes(3 * 1024 * 1024);
+    const entries = [file('big.bin', big), file('small', 'small\n'), file('empty', ''), link('ln', 'big.bin')];
+    writeFileSync(join(dir, 'small'), 'other\n');
+    if (isRoot) chownSync(join(dir, 'small'), 65534, 65534);
+    const first = await exchange(entries, `${dir}/`);
+    expect(first).toMatchObject({ code: 0, failure: null, stdout: 'placed into\nprobed\nchanged 0\nchanged 1\nchanged 2\nchanged 3\n' });
+    expect(first.inputBytes).toBeGreaterThan(big.length);
+    const again = await exchange(entries, `${dir}/`);
+    expect(again).toMatchObject({
+      code: 0,
+      failure: null,
+      stdout: 'placed into\nhave 0\nhave 1\nprobed\nunchanged 0\nunchanged 1\nunchanged 2\nunchanged 3\n',
+    });
+    // Frames only: not a byte of the content.
+    expect(again.inputBytes).toBeLessThan(1024);
+    expect(readFileSync(join(dir, 'big.bin')).equals(big)).toBe(true);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('with -p gives a file it has the mode and time, without its content', async () => {
+    const entries = [file('conf', 'same\n', 0o640)];
+    writeFileSync(join(dir, 'conf'), 'same\n', { mode: 0o600 });
+    if (isRoot) chownSync(join(dir, 'conf'), 65534, 65534);
+    const result = await exchange(entries, `${dir}/`, { preserve: true });
+    expect(result).toMatchObject({ code: 0, failure: null, stdout: 'placed into\nhave 0\nprobed\nunchanged 0\n' });
+    expect(statSync(join(dir, 'conf')).mode & 0o777).toBe(0o640);
+    expect(statSync(join(dir, 'conf')).mtimeMs).toBe(1_700_000_000_000);
+  });
+
+  it('fails a file it had at the probe and that changed before its turn, rather than keep the wrong content', async () => {
+    const entries = [file('conf', 'pushed\n')];
+    writeFileSync(join(dir, 'conf'), 'pushed\n');
+    if (isRoot) chownSync(join(dir, 'conf'), 65534, 65534);
+    const result = await exchange(entries, `${dir}/`, { between: () => writeFileSync(join(dir, 'conf'), 'edited meanwhile\n') });
+    expect(result).toMatchObject({ code: 1, failure: 'entry 0: changed on the host during the push (push again)' });
+    expect(result.stdout).toBe('placed into\nhave 0\nprobed\n');
+    // Touched but the same bytes: still the same file.
+    writeFileSync(join(dir, 'conf'), 'pushed\n');
+    const touched = await exchange(entries, `${dir}/`, { between: () => writeFileSync(join(dir, 'conf'), 'pushed\n') });
+    expect(touched).toMatchObject({ code: 0, failure: null, stdout: 'placed into\nhave 0\nprobed\nunchanged 0\n' });
+  });
+
+  it('fails a file it had at the probe and that was rewritten in place with the same size, within the same second', async () => {
+    // Same size, same inode, and (at a second's grain) the same times: only its content tells.
+    const entries = [file('conf', 'pushed\n')];
+    writeFileSync(join(dir, 'conf'), 'pushed\n');
+    if (isRoot) chownSync(join(dir, 'conf'), 65534, 65534);
+    const result = await exchange(entries, `${dir}/`, { between: () => writeFileSync(join(dir, 'conf'), 'EVIL!!\n') });
+    expect(result).toMatchObject({ code: 1, failure: 'entry 0: changed on the host during the push (push again)' });
+    expect(result.stdout).toBe('placed into\nhave 0\nprobed\n');
+  });
+
+  it('refuses a `same` frame for a file it does not have (it never said it had it)', () => {
+    const entries = [file('conf', 'pushed\n')];
+    const command: PushCommandSpec = { kind: 'push', entries, dest: `${dir}/`, recursive: false, preserve: false };
+    const frames = probeFrames(command) + (entryFrames(command, new Set([0]))[0] as { text: string }).text + 'end\n';
+    const result = spawnSync(shell.argv[0]!, [...shell.argv.slice(1), '-c', buildPushReceiver()], {
+      input: frames,
+      cwd: dir,
+      env: env(),
+      encoding: 'utf8',
+      ...asUser,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${REMOTE_MARKER}error:entry 0: changed on the host during the push (push again)`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('input cut mid-file with its output gone (the agent died) leaves no temporary file', async () => {
     const command: PushCommandSpec = {
       kind: 'push',
@@ -244,13 +407,7 @@ describe.each(shells)('the push receiver under $name', (shell) => {
       preserve: false,
     };
     const whole = input(command);
-    const child = spawn(shell.argv[0]!, [...shell.argv.slice(1), '-c', buildPushReceiver()], {
-      cwd: dir,
-      env: env(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...asUser,
-    });
-    child.stdin.on('error', () => {});
+    const child = spawnReceiver();
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     // Once the receiver has said how it takes the destination, its readers go, then its input ends mid-file.
     await new Promise<void>((resolve) => {

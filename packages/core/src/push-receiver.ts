@@ -5,7 +5,7 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  * that reads the push's frames (see push-frames.ts) from standard input and
  * writes each entry on the host. It needs only what every Linux host has:
  * `dd` (with `iflag=fullblock`), `wc`, `tr`, `mktemp`, `mv`, `rm`, `chmod`,
- * `chown`, `mkdir`, `ln`, `touch -t`, `stat -c`, `readlink`, and `sha256sum`
+ * `chown`, `mkdir`, `ln`, `touch -t`, `stat -c`, `readlink`, `date`, and `sha256sum`
  * (coreutils or BusyBox) to tell an unchanged file; without it every file
  * counts as changed. Content is read with `dd` in whole blocks, never
  * `head -c`: BusyBox's head reads ahead through stdio and would eat the
@@ -32,14 +32,24 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  *   them (as root), and without `-p` its mode.
  * - Directories are made 0700 and get their final mode in the `done` frame
  *   after their content, so a 0555 directory in a tree can be filled.
- * - A file whose size and SHA-256 already match is not rewritten (its bytes
- *   are read and dropped).
+ * - A file whose size and SHA-256 already match is not rewritten. The probe
+ *   (see push-frames.ts) finds such files before any content is sent and
+ *   answers `have N` for each, then `probed`; the agent then sends them as
+ *   `same`, without their bytes. The probe stamps each file it has (size,
+ *   times to the nanosecond, inode) before hashing it, and a `same` frame
+ *   whose file's stamp differs is hashed again; so is one whose ctime was
+ *   not a second older than the probe (racily clean: a rewrite in the same
+ *   clock tick keeps the stamp). A `file` frame whose content matches
+ *   anyway (a feeder that did not wait) has its bytes read and dropped.
+ *   With `-p`, a file taken as unchanged is checked to be a regular file,
+ *   not a link, just before its chmod and touch; else the entry fails.
  * - With VERIFY in the `dest` frame (deploy sets it), the temporary file is
  *   hashed before the rename and refused unless it hashes to the frame's
  *   SHA-256 (where `sha256sum` exists; its length is checked everywhere).
  * - It reports on stdout, after the wrapper's stdout marker: `placed into`
  *   or `placed as` (how the destination was taken, see
- *   {@link pushTarget}), then `changed N` or `unchanged N` per file and link,
+ *   {@link pushTarget}), the probe's answer (`have N`..., `probed`), then
+ *   `changed N` or `unchanged N` per file and link,
  *   N the entry's index. A failure is the wrapper's error marker,
  *   `entry N: problem` or `dest: problem`; the agent puts the paths in
  *   (paths never cross as text, so no name can break a line).
@@ -97,6 +107,29 @@ fleet_set_time() {
   [ "$fleet_preserve" = 1 ] || return 0
   TZ=UTC0 touch -t "$2" -- "$1" 2>/dev/null || fleet_fail "entry $fleet_index: cannot set its modification time"
 }
+fleet_target_of() {
+  if [ -n "$fleet_into" ]; then
+    fleet_target="$fleet_dest/$fleet_path"
+  else
+    case $fleet_path in
+    */*) fleet_target="$fleet_dest/${'$'}{fleet_path#*/}" ;;
+    *) fleet_target=$fleet_dest ;;
+    esac
+  fi
+}
+fleet_same_content() {
+  [ -n "$fleet_has_sha256" ] && [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ] &&
+    [ "$(($(wc -c < "$fleet_target" 2>/dev/null || echo -1)))" = "$1" ] &&
+    fleet_sum=$(sha256sum < "$fleet_target" 2>/dev/null) && [ "${'$'}{fleet_sum%% *}" = "$2" ]
+}
+# ctime in whole seconds first (for the racily clean rule), then size, times to the nanosecond, inode.
+fleet_stamp() { stat -c '%Z %s %y %z %i' -- "$fleet_target" 2>/dev/null; }
+fleet_regular() { [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ] || fleet_fail "entry $fleet_index: changed on the host during the push (push again)"; }
+fleet_number() {
+  case $1 in
+  '' | *[!0-9]*) fleet_fail "dest: unknown frame" ;;
+  esac
+}
 fleet_has_sha256=
 fleet_made=
 if command -v sha256sum >/dev/null 2>&1; then fleet_has_sha256=1; fi
@@ -121,24 +154,42 @@ elif [ "$fleet_place_as" = 1 ]; then
 else
   fleet_fail 'dest: no such directory'
 fi
+IFS=' ' read -r fleet_word fleet_count && [ "$fleet_word" = probe ] || fleet_fail "dest: the push's frames did not arrive"
+fleet_number "$fleet_count"
+# The probe's moment: a stamp whose ctime is not a second older cannot tell a rewrite in the same clock tick.
+fleet_since=$(date +%s 2>/dev/null) || fleet_since=0
+while [ "$fleet_count" -gt 0 ]; do
+  IFS=' ' read -r fleet_word fleet_index fleet_size fleet_c fleet_lines || fleet_fail "dest: the push's frames did not arrive"
+  [ "$fleet_word" = check ] || fleet_fail "dest: unknown frame"
+  fleet_number "$fleet_index"
+  fleet_read_value "$fleet_lines" || fleet_cut
+  fleet_path=$fleet_value
+  fleet_target_of
+  # Stamped before hashing: a change during the hash changes the stamp.
+  fleet_probe_stamp=$(fleet_stamp) || fleet_probe_stamp=
+  if fleet_same_content "$fleet_size" "$fleet_c"; then
+    # Racily clean (ctime not older than the probe): kept empty, so that its same frame hashes it again.
+    case $fleet_probe_stamp in
+    [0-9]*' '*) [ "${'$'}{fleet_probe_stamp%% *}" -lt "$((fleet_since - 1))" ] || fleet_probe_stamp= ;;
+    *) fleet_probe_stamp= ;;
+    esac
+    eval "fleet_have_$fleet_index=\$fleet_probe_stamp"
+    echo "have $fleet_index"
+  fi
+  fleet_count=$((fleet_count - 1))
+done
+echo probed
 while IFS=' ' read -r fleet_word fleet_index fleet_a fleet_b fleet_c fleet_d fleet_e; do
   case $fleet_word in
   end) exit 0 ;;
-  file) fleet_read_value "$fleet_e" || fleet_cut ;;
+  file | same) fleet_read_value "$fleet_e" || fleet_cut ;;
   dir) fleet_read_value "$fleet_b" || fleet_cut ;;
   link) fleet_read_value "$fleet_a" || fleet_cut ;;
   done) fleet_read_value "$fleet_c" || fleet_cut ;;
   *) fleet_fail "dest: unknown frame" ;;
   esac
   fleet_path=$fleet_value
-  if [ -n "$fleet_into" ]; then
-    fleet_target="$fleet_dest/$fleet_path"
-  else
-    case $fleet_path in
-    */*) fleet_target="$fleet_dest/${'$'}{fleet_path#*/}" ;;
-    *) fleet_target=$fleet_dest ;;
-    esac
-  fi
+  fleet_target_of
   case $fleet_word in
   dir)
     if fleet_linked; then fleet_fail "entry $fleet_index: is a symbolic link on the host"; fi
@@ -179,17 +230,28 @@ x" ]; then
       echo "changed $fleet_index"
     fi
     ;;
+  same)
+    fleet_number "$fleet_index"
+    eval "fleet_probed=\${fleet_have_$fleet_index-}"
+    # Unchanged since the probe (size, times, inode), or hashing the same still: else its content never came.
+    if [ -z "$fleet_probed" ] || [ "$(fleet_stamp)" != "$fleet_probed" ]; then
+      fleet_same_content "$fleet_b" "$fleet_c" || fleet_fail "entry $fleet_index: changed on the host during the push (push again)"
+    fi
+    if [ "$fleet_preserve" = 1 ]; then
+      fleet_regular
+      fleet_mode_of "$fleet_a"
+      chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
+      fleet_set_time "$fleet_target" "$fleet_d"
+    fi
+    echo "unchanged $fleet_index"
+    ;;
   file)
     fleet_size=$fleet_b
-    fleet_same=
-    if [ -n "$fleet_has_sha256" ] && [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ] &&
-      [ "$(($(wc -c < "$fleet_target" 2>/dev/null || echo -1)))" = "$fleet_size" ]; then
-      fleet_sum=$(sha256sum < "$fleet_target" 2>/dev/null) && [ "${'$'}{fleet_sum%% *}" = "$fleet_c" ] && fleet_same=1
-    fi
-    if [ -n "$fleet_same" ]; then
+    if fleet_same_content "$fleet_size" "$fleet_c"; then
       fleet_copy "$fleet_size" > /dev/null 2>&1 || fleet_cut
       IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
       if [ "$fleet_preserve" = 1 ]; then
+        fleet_regular
         fleet_mode_of "$fleet_a"
         chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
         fleet_set_time "$fleet_target" "$fleet_d"

@@ -18,6 +18,8 @@ export interface FleetSettings {
   maxOutputBytes: number;
   /** The most a push may carry, all its files together (FLEET_MAX_PUSH_BYTES): Redis holds it for the job's life. */
   maxPushBytes: number;
+  /** The most one host may send for a pull (FLEET_MAX_PULL_BYTES): Redis holds it for the job's life. */
+  maxPullBytes: number;
   /** The most of its standard input `invoke --stdin` reads and stores (FLEET_MAX_STDIN). */
   maxStdinBytes: number;
   stopGraceMs: number;
@@ -64,6 +66,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     retentionMs: optional(env.FLEET_RETENTION, DEFAULTS.retentionMs, (v) => parseDurationMs(v, 'FLEET_RETENTION')),
     maxOutputBytes: optional(env.FLEET_MAX_OUTPUT, DEFAULTS.maxOutputBytes, (v) => parseBytes(v, 'FLEET_MAX_OUTPUT')),
     maxPushBytes: optional(env.FLEET_MAX_PUSH_BYTES, DEFAULTS.maxPushBytes, (v) => parseBytes(v, 'FLEET_MAX_PUSH_BYTES')),
+    maxPullBytes: optional(env.FLEET_MAX_PULL_BYTES, DEFAULTS.maxPullBytes, (v) => parseBytes(v, 'FLEET_MAX_PULL_BYTES')),
     maxStdinBytes: optional(env.FLEET_MAX_STDIN, DEFAULTS.maxStdinBytes, (v) => parseBytes(v, 'FLEET_MAX_STDIN')),
     stopGraceMs: optional(env.FLEET_STOP_GRACE, DEFAULTS.stopGraceMs, (v) => parseDurationMs(v, 'FLEET_STOP_GRACE')),
     drainGraceMs: optional(env.FLEET_DRAIN_GRACE, DEFAULTS.drainGraceMs, (v) => parseDurationMs(v, 'FLEET_DRAIN_GRACE')),

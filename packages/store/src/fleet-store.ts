@@ -4,6 +4,7 @@ import { Dispatcher } from './dispatcher.js';
 import { JobStore } from './job-store.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { OutputStore } from './output-store.js';
+import { PulledStore } from './pulled-store.js';
 import { SealedSecrets } from './sealed-secrets.js';
 import { openBullQueue } from './work-queue.js';
 import type { RedisClient } from './redis-connection.js';
@@ -22,6 +23,7 @@ export class FleetStore {
   readonly transitions: Transitions;
   readonly output: OutputStore;
   readonly chunks: ChunkStore;
+  readonly pulled: PulledStore;
   readonly agents: AgentRegistry;
   readonly dispatcher: Dispatcher;
   readonly sealed: SealedSecrets;
@@ -32,6 +34,7 @@ export class FleetStore {
     this.jobs = new JobStore(options.client, this.keys, this.transitions);
     this.output = new OutputStore(options.client, this.keys);
     this.chunks = new ChunkStore(options.client, this.keys);
+    this.pulled = new PulledStore(options.client, this.keys);
     this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);
     this.sealed = new SealedSecrets(options.client, this.keys);
     this.dispatcher = new Dispatcher({

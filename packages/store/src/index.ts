@@ -1,5 +1,6 @@
 export * from './agent-registry.js';
 export * from './chunk-store.js';
+export * from './pulled-store.js';
 export * from './control-channel.js';
 export * from './deployment-pin.js';
 export * from './dispatcher.js';

@@ -22,11 +22,12 @@ local function sealedKey(rootId) return prefix .. ':sealed:' .. rootId end
 local function agentKey(agentId) return prefix .. ':agent:' .. agentId end
 local function chunksKey(rootId) return prefix .. ':chunks:' .. rootId end
 local function chunkKey(rootId, sha256) return prefix .. ':chunk:' .. rootId .. ':' .. sha256 end
+local function pulledKey(rootId) return prefix .. ':pulled:' .. rootId end
 
--- A tree's content chunks (pushed files) and the set naming them: the keys
--- that go with the tree when it is removed or expires.
+-- A tree's content chunks (pushed or pulled files), the set naming them and
+-- a pull's records: the keys that go with the tree when it is removed or expires.
 local function chunkKeys(rootId)
-  local keys = {chunksKey(rootId)}
+  local keys = {chunksKey(rootId), pulledKey(rootId)}
   for _, sha256 in ipairs(redis.call('SMEMBERS', chunksKey(rootId))) do table.insert(keys, chunkKey(rootId, sha256)) end
   return keys
 end

@@ -21,6 +21,15 @@ describe('job records', () => {
     expect(view).toMatchObject({ state: 'Failed', reason: '1 failed of 2 children', hasMoreData: true, parentId: null });
   });
 
+  it('gives a transfer parent its bytes, and other jobs none', () => {
+    const parent = { ...base, id: 7, location: 'a,b', parentId: null, childIds: [8, 9] };
+    const push = newJobHash({ ...parent, transfer: { done: 0, total: 2048 } });
+    expect(parseJobHash({ ...push, bytesDone: '1024' })!.progress.bytes).toEqual({ done: 1024, total: 2048 });
+    const pull = newJobHash({ ...parent, transfer: { done: 0, total: null } });
+    expect(parseJobHash(pull)!.progress.bytes).toEqual({ done: 0, total: null });
+    expect(parseJobHash(newJobHash(parent))!.progress.bytes).toBeUndefined();
+  });
+
   it('ignores a hash that is gone', () => {
     expect(parseJobHash({})).toBeNull();
   });

@@ -8,6 +8,7 @@ import {
   type JobType,
   type JobView,
   type LeafProgress,
+  type TransferBytes,
 } from '@fleet/core';
 
 /**
@@ -50,6 +51,12 @@ export interface NewJobFields {
    * (see JobRequest); `waveEnd` is where the first wave ends (see planFanOut).
    */
   fanOut?: { throttle: number; maxErrors: number | null; waveSize: number | null; waveEnd: number | null };
+  /**
+   * A transfer's bytes (push, pull), stored on the parent: `bytesDone`,
+   * which agents add to as they move content (JobStore.addTransferred), and
+   * `bytesTotal` when it is known in advance.
+   */
+  transfer?: TransferBytes | undefined;
 }
 
 export function newJobHash(fields: NewJobFields): Record<string, string> {
@@ -87,6 +94,10 @@ export function newJobHash(fields: NewJobFields): Record<string, string> {
     if (maxErrors !== null) hash.maxErrors = String(maxErrors);
     // The transition script moves the wave on as children end.
     if (waveSize !== null) Object.assign(hash, { waveSize: String(waveSize), waveEnd: String(waveEnd ?? fields.childIds.length) });
+  }
+  if (fields.transfer !== undefined) {
+    hash.bytesDone = String(fields.transfer.done);
+    if (fields.transfer.total !== null) hash.bytesTotal = String(fields.transfer.total);
   }
   return hash;
 }
@@ -154,8 +165,16 @@ export function parseJobHash(hash: Record<string, string>): JobRecord | null {
     stopRequested: hash.stopRequested === '1',
     via: emptyToNull(hash.via),
     // `running` is counted by the claim and finish transitions; parents from before it have none.
-    progress: counts === null ? leafProgress(view.state) : { ...counts, running: Math.max(0, Number(hash.running ?? 0)) },
+    progress:
+      counts === null ? leafProgress(view.state) : { ...counts, running: Math.max(0, Number(hash.running ?? 0)), ...transferOf(hash) },
   };
+}
+
+/** A parent's bytes moved so far (see NewJobFields.transfer), for a transfer job. */
+function transferOf(hash: Record<string, string>): { bytes?: TransferBytes } {
+  if (hash.bytesDone === undefined) return {};
+  const total = hash.bytesTotal === undefined ? null : Number(hash.bytesTotal);
+  return { bytes: { done: Math.max(0, Number(hash.bytesDone) || 0), total: total !== null && Number.isFinite(total) ? total : null } };
 }
 
 function emptyToNull(value: string | undefined): string | null {

@@ -6,6 +6,7 @@ import {
   isJobState,
   JobNotFoundError,
   planFanOut,
+  plannedTransfer,
   type JobRequest,
   type JobSigner,
   type JobSelector,
@@ -41,18 +42,32 @@ export interface CreateJobOptions {
   rootId?: number | undefined;
 }
 
+const ADD_TRANSFERRED = 'fleetAddTransferred';
+const ADD_TRANSFERRED_LUA = `
+if redis.call('hexists', KEYS[1], 'bytesDone') == 1 then
+  return redis.call('hincrby', KEYS[1], 'bytesDone', ARGV[1])
+end
+return 0`;
+
 /** How many ids a job takes: its own, and one per child. */
 export function jobIdCount(request: Pick<JobRequest, 'type' | 'hosts'>): number {
   return request.type === 'remote' ? 1 + request.hosts.length : 1;
 }
 
 /** Job records in Redis: creation, lookup by id and name, listing and removal. */
+type AddTransferredCommand = (jobKey: string, bytes: string) => Promise<unknown>;
+
 export class JobStore {
+  private readonly addTransferredCommand: AddTransferredCommand;
+
   constructor(
     private readonly client: RedisClient,
     readonly keys: FleetKeys,
     private readonly transitions: Transitions,
-  ) {}
+  ) {
+    if (!(ADD_TRANSFERRED in client)) client.defineCommand(ADD_TRANSFERRED, { numberOfKeys: 1, lua: ADD_TRANSFERRED_LUA });
+    this.addTransferredCommand = (client as unknown as { [ADD_TRANSFERRED]: AddTransferredCommand })[ADD_TRANSFERRED].bind(client);
+  }
 
   /**
    * Creates a job in one atomic step (the transition script's `create`): a
@@ -89,6 +104,7 @@ export class JobStore {
         ? { fanOut: { throttle: request.throttle, maxErrors: request.maxErrors, waveSize: request.waveSize, waveEnd: plan.waveEnd } }
         : { signature: signature(rootId, 'localhost', 0, 1) }),
       retentionMs: request.retentionMs,
+      transfer: isRemote ? plannedTransfer(request.run.command, children.length) : undefined,
     });
     const dispatchIds = await this.transitions.create({
       rootId,
@@ -119,6 +135,16 @@ export class JobStore {
   async reserveIds(count: number): Promise<number> {
     const lastId = await this.client.incrby(this.keys.ids, count);
     return lastId - count + 1;
+  }
+
+  /**
+   * Adds to the bytes a transfer job (push, pull) has moved, which its
+   * progress line shows: one command for whatever an agent moved for the job
+   * since it last said (see the agent's TransferMeter). A job that is gone
+   * (removed, expired) is left gone: the field is never written alone.
+   */
+  async addTransferred(rootId: number, bytes: number): Promise<void> {
+    await this.addTransferredCommand(this.keys.job(rootId), String(Math.round(bytes)));
   }
 
   /** Records of the given ids, in the same order, skipping ids that no longer exist. */

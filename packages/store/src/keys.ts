@@ -29,6 +29,12 @@ export interface FleetKeys {
   chunk(rootId: number | string, sha256: string): string;
   /** Set of the SHA-256 of every chunk stored for a top-level job: what remove and expiry delete with the tree. */
   chunks(rootId: number | string): string;
+  /**
+   * Hash of what a pull's children brought back: `CHILD:N` → entry N's
+   * record (JSON), and `CHILD` → how many, set once the child's stream was
+   * whole (see pulled-store.ts). Removed and expired with the tree.
+   */
+  pulled(rootId: number | string): string;
   /** Children of a job not yet handed to the queue (the throttle window). */
   pending(rootId: number | string): string;
   /** Hash: id of every running job → id of the agent running it. */
@@ -67,6 +73,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     follower: (rootId) => `${prefix}:follow:${rootId}`,
     chunk: (rootId, sha256) => `${prefix}:chunk:${rootId}:${sha256}`,
     chunks: (rootId) => `${prefix}:chunks:${rootId}`,
+    pulled: (rootId) => `${prefix}:pulled:${rootId}`,
     pending: (rootId) => `${prefix}:pending:${rootId}`,
     running: `${prefix}:running`,
     routed: `${prefix}:routed`,

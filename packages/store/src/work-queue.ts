@@ -39,6 +39,10 @@ export async function openBullQueue(client: RedisClient, prefix: string, name: s
     prefix,
     defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
   });
+  // Without a listener BullMQ console.errors each failed reconnection: in a long-running
+  // `fleet serve`, a stack on stderr per attempt while Redis is away. The dispatch that
+  // fails says so where it matters.
+  queue.on('error', () => {});
   return {
     addBulk: async (jobs) => {
       await queue.addBulk(jobs.map((data) => ({ name: 'run', data, opts: { jobId: queueJobId(data.id) } })));

@@ -2,10 +2,12 @@ import {
   buildRemoteCommand,
   buildRemoteInput,
   buildRemoteKill,
+  buildPullSender,
   buildPushReceiver,
   DEFAULTS,
   inOwnSession,
   PushReport,
+  pullRunSpec,
   pushRunSpec,
   describePreambleOverflow,
   describeSudoFailure,
@@ -18,15 +20,25 @@ import {
   SshConnectError,
   wholeSeconds,
   type HostEntry,
+  type PullCommandSpec,
   type PushCommandSpec,
   type RunResult,
   type RunSpec,
 } from '@fleet/core';
 import type { ClientChannel } from 'ssh2';
 import { startChannelHeartbeat } from './channel-heartbeat.js';
-import { describeInputFailure, startRun, type CommandInput, type Executor, type OutputListener } from '../executor.js';
+import {
+  describeInputFailure,
+  startRun,
+  type CommandInput,
+  type ExecutionRequest,
+  type Executor,
+  type OutputListener,
+} from '../executor.js';
 import { forwardWithBackpressure } from '../forward-with-backpressure.js';
-import { feedPush, pushOutcome, type ContentReader } from '../push-feed.js';
+import { settlePull } from '../pull-outcome.js';
+import { PullRecorder } from '../pull-recorder.js';
+import { feedPush, pushOutcome } from '../push-feed.js';
 import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type { SshLease } from './ssh-lease.js';
 import type { SshPool } from './ssh-pool.js';
@@ -47,11 +59,12 @@ import { resolveSshTarget } from './ssh-target.js';
  * (`orphanSilenceMs`), so that the agent has failed the child first.
  */
 export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
-  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content, sudoPassword = null }) => {
+  return async ({ spec: anySpec, input = null, signal, stopGraceMs, onOutput, content, pulled, onTransferred, sudoPassword = null }) => {
     const result = startRun(signal);
     const push = pushRunSpec(anySpec);
+    const pull = pullRunSpec(anySpec);
     const spec = hostRunSpec(anySpec);
-    if (spec === null && push === null) return result({ failure: 'a thread job cannot run over SSH' });
+    if (spec === null && push === null && pull === null) return result({ failure: 'a thread job cannot run over SSH' });
     let lease: SshLease;
     let silenceMs: number;
     try {
@@ -65,7 +78,8 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
     }
     try {
       if (signal.aborted) return result({});
-      if (push !== null) return result(await pushOverChannel(lease, push, content, signal, stopGraceMs, onOutput));
+      if (push !== null) return result(await pushOverChannel(lease, push, { content, signal, stopGraceMs, onOutput, onTransferred }));
+      if (pull !== null) return result(await pullOverChannel(lease, pull, { pulled, signal, stopGraceMs, onOutput, onTransferred }));
       if (spec === null) return result({ failure: 'a thread job cannot run over SSH' });
       const watch = { silenceSeconds: wholeSeconds(silenceMs), graceSeconds: wholeSeconds(stopGraceMs) };
       const outcome = await lease.exec(buildRemoteCommand(spec, watch), (channel) => {
@@ -110,29 +124,76 @@ export function sshExecutor(pool: SshPool, entry: HostEntry): Executor {
 async function pushOverChannel(
   lease: SshLease,
   push: RunSpec<PushCommandSpec>,
-  content: ContentReader | undefined,
-  signal: AbortSignal,
-  stopGraceMs: number,
-  onOutput: OutputListener,
+  {
+    content,
+    signal,
+    stopGraceMs,
+    onOutput,
+    onTransferred,
+  }: Pick<ExecutionRequest, 'content' | 'signal' | 'stopGraceMs' | 'onOutput' | 'onTransferred'>,
 ): Promise<Partial<RunResult>> {
   if (content === undefined) return { failure: 'this agent has no content store to push from' };
   const report = new PushReport(push.command);
   let feedError: Error | null = null;
+  let fed: Promise<void> = Promise.resolve();
   const outcome = await lease.exec(inOwnSession(buildPushReceiver()), (channel) => {
     const watched = watchChannel(channel, lease, signal, stopGraceMs, (stream, chunk) => {
       if (stream === 'stderr') return onOutput(stream, chunk);
       const lines = report.push(chunk);
       return lines.length > 0 ? onOutput('stdout', lines) : undefined;
     });
-    feedPush(channel, push.command, content, signal).catch((error: unknown) => {
+    // Once the outcome is known (the receiver ended, the connection dropped), stop waiting for a window that never opens.
+    const settled = new AbortController();
+    const stopSending = () => settled.abort();
+    watched.then(stopSending, stopSending);
+    fed = feedPush(channel, push.command, content, signal, report.probed, onTransferred, settled.signal).catch((error: unknown) => {
       feedError = error instanceof Error ? error : new Error(String(error));
       channel.end();
     });
     return watched;
   });
+  // The report's end settles the probe of a receiver that never answered it, which the feed may await.
   const tail = report.end();
+  await fed;
   if (tail.length > 0) await onOutput('stdout', tail);
   return pushOutcome(outcome, report, feedError);
+}
+
+/**
+ * A pull over one exec channel: the sender (pull-sender.ts, no SFTP
+ * subsystem needed) writes tar on its stdout, read as it comes into the
+ * job's chunk store (the channel's window is the back-pressure: the host
+ * waits while Redis takes a chunk). Stopped like a command. A stream over
+ * the cap, or one the recorder refuses, stops the sender's session.
+ */
+async function pullOverChannel(
+  lease: SshLease,
+  pull: RunSpec<PullCommandSpec>,
+  {
+    pulled: sink,
+    signal,
+    stopGraceMs,
+    onOutput,
+    onTransferred,
+  }: Pick<ExecutionRequest, 'pulled' | 'signal' | 'stopGraceMs' | 'onOutput' | 'onTransferred'>,
+): Promise<Partial<RunResult>> {
+  if (sink === undefined) return { failure: 'this agent has no content store to pull into' };
+  const cut = new AbortController();
+  let recordError: Error | null = null;
+  const recorder = new PullRecorder(pull.command, sink, (line) => onOutput('stderr', line));
+  const outcome = await lease.exec(inOwnSession(buildPullSender(pull.command)), (channel) => {
+    channel.end();
+    return watchChannel(channel, lease, AbortSignal.any([signal, cut.signal]), stopGraceMs, (stream, chunk) => {
+      if (stream === 'stderr') return onOutput(stream, chunk);
+      if (recordError !== null) return undefined;
+      onTransferred?.(chunk.length);
+      return recorder.push(chunk).catch((error: unknown) => {
+        recordError ??= error instanceof Error ? error : new Error(String(error));
+        cut.abort('stop');
+      });
+    });
+  });
+  return settlePull(outcome, recorder, recordError, signal.aborted);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { JOB_STATES, jobVia } from '@fleet/core';
-import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { checkState, selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { printJobs, type JobFormat } from '../format/job-output.js';
+import { listJobs } from '../job-listing.js';
 
 interface GetArgs extends GlobalArgs {
   job?: (string | number)[];
@@ -28,20 +28,9 @@ export const getCommand = {
       .example('$0 get 7 --children --format list', 'job 7 and its children, one field a line'),
   handler: async (argv: GetArgs) => {
     const state = argv.state === undefined ? undefined : checkState(argv.state);
-    const listed = await withContext(argv, async ({ store }) => {
-      await store.reap();
-      const selectors = selectorsFromArgs(argv.job);
-      let records = selectors.length > 0 ? await store.jobs.select(selectors) : await store.jobs.roots();
-      if (argv.children) {
-        const expanded: JobRecord[] = [];
-        for (const record of records) {
-          expanded.push(record);
-          if (record.isParent) expanded.push(...(await store.jobs.leaves([record])));
-        }
-        records = expanded;
-      }
-      return records.filter((record) => state === undefined || record.view.state === state);
-    });
+    const listed = await withContext(argv, ({ store }) =>
+      listJobs(store, { selectors: selectorsFromArgs(argv.job), state, children: argv.children }),
+    );
     const via = new Map(
       listed.flatMap((record) => {
         const text = jobVia(record.via, record.agentId);

@@ -10,7 +10,7 @@ import { rerunFailedRequest } from '../rerun-failed.js';
 import { GROUPS_FILES_HELP } from '../host-groups-files.js';
 import { readSudoPassword } from '../sudo-password.js';
 
-interface InvokeArgs extends FanOutJobArgs {
+export interface InvokeArgs extends FanOutJobArgs {
   workdir?: string;
   env?: string[];
   script?: string;
@@ -120,7 +120,8 @@ export const invokeCommand = {
   },
 };
 
-async function requestFromArgs(
+/** The job an invoke makes from its flags: hosts read and checked, the command built, defaults applied. */
+export async function requestFromArgs(
   argv: InvokeArgs,
   own: Omit<JobRequestOptions, 'type' | 'command'>,
   maxOutputBytes: number,

@@ -17,7 +17,7 @@ import { GROUPS_FILES_HELP } from '../host-groups-files.js';
 import { outputFlags } from '../output/output-sink.js';
 import { readPushTree, type LocalPushEntry } from '../push-tree.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
-import { ownJobOptions, runFanOut, type FanOutJobArgs } from '../fan-out-run.js';
+import { ownJobOptions, runFanOut, transferJobFlags, type FanOutJobArgs } from '../fan-out-run.js';
 
 interface PushArgs extends FanOutJobArgs {
   recursive: boolean;
@@ -37,23 +37,16 @@ export const pushCommand = {
   aliases: ['copy-item'],
   describe: 'Copy local files (directories with -r) to many hosts, one child job per host (Copy-Item -ToSession)',
   builder: (yargs: Argv<GlobalArgs>) =>
-    outputFlags(hostFlags(yargs.usage('$0 push (-f FILE | -c HOSTS) [-r] [-p] [options] LOCAL... REMOTE')))
-      .positional('paths', { type: 'string', array: true, describe: 'The local files, then where they go on each host (/path or ~/path)' })
-      .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'Push directories and everything in them' })
-      .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: 'Keep each file’s mode and modification time (scp -p)' })
-      .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting' })
-      .option('name', { type: 'string', describe: 'Name of the job (default Job<id>)' })
-      .option('throttle', { type: 'number', describe: 'At most this many hosts at once (default 32)' })
-      .option('max-errors', { type: 'string', describe: 'Once more than N (or N%) hosts have failed, stop those not yet started' })
-      .option('batch', { type: 'string', describe: 'Push in waves of N (or N%) hosts, each once the one before has finished' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'No progress line on the terminal' })
-      .option('rerun-failed', {
-        type: 'string',
-        describe: 'Push job JOB’s files again, as a new job, to exactly the hosts that failed in it',
-      })
-      .option('timeout', { alias: 't', type: 'number', describe: 'Fail a host whose push takes longer than this many seconds' })
-      .option('connect-timeout', { type: 'number', describe: 'Give up connecting to a host after this many seconds (default 10)' })
-      .option('json', { type: 'boolean', default: false, describe: 'JSON: the job with --as-job, else one output record a line' })
+    transferJobFlags(
+      outputFlags(hostFlags(yargs.usage('$0 push (-f FILE | -c HOSTS) [-r] [-p] [options] LOCAL... REMOTE')))
+        .positional('paths', {
+          type: 'string',
+          array: true,
+          describe: 'The local files, then where they go on each host (/path or ~/path)',
+        })
+        .option('as-job', { type: 'boolean', default: false, describe: 'Return the job at once instead of waiting' }),
+      'push',
+    )
       .example('$0 push -f computers.txt app.conf /etc/app/', 'put app.conf in /etc/app/ on every host')
       .example('$0 push -c web[1-4] -r -p conf ~/conf.new', 'a tree, with modes and times, as ~/conf.new')
       .example('$0 push -f computers.txt --group motd /etc/motd', 'which hosts changed: changed /etc/motd  web[1-3] (3)')
@@ -120,12 +113,18 @@ async function storeContent(
   const rootId = await context.store.jobs.reserveIds(jobIdCount(request));
   const entries: PushEntry[] = [];
   const stored = { bytes: 0, files: 0 };
-  for (const entry of local) {
-    const common = { path: entry.path, mode: entry.mode, mtime: entry.mtime };
-    if (entry.type === 'file')
-      entries.push({ ...common, type: 'file', manifest: await storeFile(context, rootId, entry.local, stored, maxBytes) });
-    else if (entry.type === 'dir') entries.push({ ...common, type: 'dir' });
-    else entries.push({ ...common, type: 'symlink', target: entry.target });
+  try {
+    for (const entry of local) {
+      const common = { path: entry.path, mode: entry.mode, mtime: entry.mtime };
+      if (entry.type === 'file')
+        entries.push({ ...common, type: 'file', manifest: await storeFile(context, rootId, entry.local, stored, maxBytes) });
+      else if (entry.type === 'dir') entries.push({ ...common, type: 'dir' });
+      else entries.push({ ...common, type: 'symlink', target: entry.target });
+    }
+  } catch (error) {
+    // Refused (or unreadable) mid-store: what was staged goes now, not in a day. Its own failure must not hide why.
+    await context.store.chunks.discard(rootId).catch(() => {});
+    throw error;
   }
   return { request: withEntries(request, entries), rootId };
 }
@@ -133,7 +132,7 @@ async function storeContent(
 /**
  * Stores one file, counting the bytes as they are read: a file that grew
  * since the tree was read cannot take the push over FLEET_MAX_PUSH_BYTES
- * (what was staged expires on its own, see chunk-store.ts).
+ * (the caller then discards what was staged).
  */
 function storeFile(
   context: CliContext,

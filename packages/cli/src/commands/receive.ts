@@ -1,13 +1,17 @@
-import { ChildJobError, HostNotInJobError, isFinalState, UsageError } from '@fleet/core';
+import { ChildJobError, isFinalState, UsageError } from '@fleet/core';
 import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { checkHost } from '../job-host-check.js';
 import { matchesHost } from '../output/output-pump.js';
 import { outputFlags, outputSinkFromArgs } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { receiveOutput } from '../output/receive-output.js';
+import { writePulledJob } from '../pulled-job.js';
+import { verifiedPullWriteOut } from '../verified-pull.js';
+import { checkLocalDir } from './pull.js';
 
 interface ReceiveArgs extends GlobalArgs {
   job?: (string | number)[];
@@ -22,6 +26,7 @@ interface ReceiveArgs extends GlobalArgs {
   prefix: boolean;
   N?: boolean;
   quiet: boolean;
+  dest?: string;
 }
 
 export const receiveCommand = {
@@ -38,12 +43,15 @@ export const receiveCommand = {
       .option('recurse', { type: 'boolean', default: true, describe: "A parent's children's output (--no-recurse: the parent's own)" })
       .option('json', { type: 'boolean', default: false, describe: 'One JSON output record a line' })
       .option('quiet', { type: 'boolean', default: false, describe: 'With --wait: no progress line on the terminal' })
+      .option('dest', { type: 'string', describe: "A pull's files: write them out under DIR/HOST/ (its hosts that have ended)" })
       .example('$0 receive 7', "print what job 7's hosts wrote since the last receive")
       .example('$0 receive 7 --group', 'the same, each distinct output once: web[1-3,7] (4)')
-      .example('$0 receive backup --wait --auto-remove', 'follow a job to its end, then remove it'),
+      .example('$0 receive backup --wait --auto-remove', 'follow a job to its end, then remove it')
+      .example('$0 receive 9 --wait --dest logs', 'a pull made with --as-job: its files into logs/HOST/'),
   handler: async (argv: ReceiveArgs) => {
     if (argv['auto-remove'] && !argv.wait) throw new UsageError('--auto-remove goes with --wait');
     const selectors = selectorsFromArgs(argv.job);
+    const dest = argv.dest === undefined ? null : await checkLocalDir(argv.dest);
     const sink = await outputSinkFromArgs(argv, { fresh: false });
     process.exitCode = await withContext(argv, async (context) => {
       const { store } = context;
@@ -54,6 +62,7 @@ export const receiveCommand = {
         if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
       }
       if (argv.host !== undefined && argv.recurse) await checkHost(context, selected, argv.host);
+      const pulls = dest === null ? [] : await pullsOf(context, selected);
       const { records: final } = await receiveOutput(context, selected, {
         follow: argv.wait,
         keep: argv.keep,
@@ -62,21 +71,35 @@ export const receiveCommand = {
         sink,
         progress: new ProgressLine(argv.quiet || !argv.wait),
       });
+      let written = true;
+      for (const record of pulls) {
+        const leaves = (await store.jobs.leaves([record])).filter((leaf) => isFinalState(leaf.view.state));
+        const hosts = argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.view.location, argv.host as string));
+        const views = hosts.map((leaf) => leaf.view);
+        const writeOut = await verifiedPullWriteOut(context, record, views);
+        if (!(await writePulledJob(store, record.rootId, views, dest as string, writeOut))) written = false;
+      }
       if (argv['auto-remove']) await store.jobs.remove(final);
+      if (!written) return EXIT.failed;
       const failed = final.some((record) => isFinalState(record.view.state) && record.view.state !== 'Completed');
       return failed ? EXIT.failed : EXIT.ok;
     });
   },
 };
 
-/** `--host H` must name a host of the jobs: else the receive would print nothing, and say nothing of why. */
-async function checkHost(context: CliContext, selected: readonly JobRecord[], host: string): Promise<void> {
-  const leaves = await context.store.jobs.leaves(selected);
-  if (leaves.some((leaf) => matchesHost(leaf.view.location, host))) return;
-  const hosts = [...new Set(leaves.map((leaf) => leaf.view.location))];
-  throw new HostNotInJobError(
-    host,
-    selected.map((record) => record.view.id),
-    hosts,
-  );
+/** `--dest`: the selected jobs that are pulls (their `-p` and cap are read once verified); none is exit 2, before anything is received. */
+async function pullsOf(context: CliContext, selected: readonly JobRecord[]): Promise<JobRecord[]> {
+  const pulls: JobRecord[] = [];
+  for (const record of selected) {
+    const spec = await context.store.jobs.runSpec(record);
+    let command: { kind?: unknown } | undefined;
+    try {
+      command = (JSON.parse(spec ?? 'null') as { command?: typeof command } | null)?.command;
+    } catch {
+      command = undefined;
+    }
+    if (command?.kind === 'pull' && record.isParent) pulls.push(record);
+  }
+  if (pulls.length === 0) throw new UsageError('--dest writes out the files of a pull; none of these jobs is one');
+  return pulls;
 }

@@ -1,9 +1,9 @@
-import { ChildJobError, isFinalState, JobStateError, UsageError } from '@fleet/core';
+import { UsageError } from '@fleet/core';
 import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { checkState, selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
-import { stopJobs } from '../stop-jobs.js';
+import { removeJobs } from '../remove-jobs.js';
 
 interface RemoveArgs extends GlobalArgs {
   job?: (string | number)[];
@@ -33,15 +33,7 @@ export const removeCommand = {
       await store.reap();
       let records: JobRecord[] = selectors.length > 0 ? await store.jobs.select(selectors) : await store.jobs.roots();
       if (state !== undefined) records = records.filter((record) => record.view.state === state);
-      const child = records.find((record) => record.view.parentId !== null);
-      if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
-      const unfinished = records.filter((record) => !isFinalState(record.view.state));
-      if (unfinished.length > 0 && !argv.force) {
-        const list = unfinished.map((record) => `job ${record.view.id} is ${record.view.state}`).join(', ');
-        throw new JobStateError(`not removed: ${list}`, unfinished[0]!.view.id, { hint: 'stop it first, or use --force' });
-      }
-      if (unfinished.length > 0) await stopJobs(context, unfinished);
-      await store.jobs.remove(records);
+      await removeJobs(context, records, { force: argv.force });
     });
   },
 };

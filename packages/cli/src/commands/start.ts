@@ -1,4 +1,4 @@
-import { checkStdinUse, resolveJobRequest, UsageError, type CommandSpec } from '@fleet/core';
+import { checkStdinUse, resolveJobRequest, UsageError, type CommandSpec, type FleetSettings, type JobRequest } from '@fleet/core';
 import { preloadQueueLibrary } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { readCommandInput } from '../command-input.js';
@@ -7,7 +7,7 @@ import { settingsFrom, withContext, type GlobalArgs } from '../context.js';
 import { printJobs } from '../format/job-output.js';
 import { launchJob } from '../launch-job.js';
 
-interface StartArgs extends GlobalArgs {
+export interface StartArgs extends GlobalArgs {
   thread?: boolean;
   eval?: string;
   name?: string;
@@ -53,11 +53,19 @@ const builder = (yargs: Argv<GlobalArgs>) =>
 
 async function handler(argv: StartArgs, thread: boolean): Promise<void> {
   preloadQueueLibrary().catch(() => {}); // dispatching needs BullMQ: load it meanwhile (a failure shows there)
-  const rest = argv['--'] ?? [];
   if (argv.stdin) checkStdinUse({ script: argv.script, thread });
-  const command = thread ? await threadCommand(argv.eval, argv.script, rest, 'fleet start --thread') : await processCommand(argv, rest);
   const settings = settingsFrom(argv);
-  const request = resolveJobRequest({
+  const request = await startRequest(argv, thread, settings);
+  const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
+  const job = await withContext(argv, (context) => launchJob(context, request, { input }), settings);
+  printJobs([job], { json: argv.json, single: true });
+}
+
+/** The job a `start` makes: checked, with defaults applied, before Redis is opened. */
+export async function startRequest(argv: StartArgs, thread: boolean, settings: FleetSettings): Promise<JobRequest> {
+  const rest = argv['--'] ?? [];
+  const command = thread ? await threadCommand(argv.eval, argv.script, rest, 'fleet start --thread') : await processCommand(argv, rest);
+  return resolveJobRequest({
     type: thread ? 'thread' : 'process',
     command,
     name: argv.name,
@@ -67,9 +75,6 @@ async function handler(argv: StartArgs, thread: boolean): Promise<void> {
     maxOutputBytes: settings.maxOutputBytes,
     retentionMs: settings.retentionMs,
   });
-  const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
-  const job = await withContext(argv, (context) => launchJob(context, request, { input }), settings);
-  printJobs([job], { json: argv.json, single: true });
 }
 
 function processCommand(argv: StartArgs, rest: string[]): Promise<CommandSpec> {

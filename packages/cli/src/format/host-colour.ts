@@ -5,7 +5,7 @@ const COLOURS = [31, 32, 33, 34, 35, 36];
  * Whether host prefixes get colours on this stream: a terminal, and no
  * NO_COLOR (https://no-color.org: set and not empty turns colour off).
  */
-export function coloursOn(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+export function coloursOn(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   return stream.isTTY === true && (env.NO_COLOR ?? '') === '';
 }
 

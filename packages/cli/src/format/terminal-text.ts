@@ -5,7 +5,7 @@ import { escapeJsonControls, escapeTerminalText } from '@fleet/core';
  * `escapeTerminalBytes`, as `cat -v` shows control characters): on a
  * terminal, unless `--raw`. A pipe or a file gets the bytes as they are.
  */
-export function escapesOn(stream: NodeJS.WriteStream, raw = false): boolean {
+export function escapesOn(stream: { isTTY?: boolean }, raw = false): boolean {
   return !raw && stream.isTTY === true;
 }
 
@@ -18,6 +18,6 @@ export function forTerminal(stream: NodeJS.WriteStream, text: string): string {
 }
 
 /** JSON bound for this stream, with DEL and C1 controls `\\u`-escaped on a terminal (the same value either way). */
-export function jsonForTerminal(stream: NodeJS.WriteStream, json: string): string {
+export function jsonForTerminal(stream: { isTTY?: boolean }, json: string): string {
   return stream.isTTY === true ? escapeJsonControls(json) : json;
 }

@@ -4,9 +4,11 @@ import type { JobRecord } from '@fleet/store';
 const ERASE = '\r\u001b[K';
 
 /**
- * The one live line `invoke`, `wait` and `receive --wait` keep on a terminal's
- * stderr while jobs run: done, failed, running and waiting counts of all, and
- * the time so far, redrawn in place and erased at the end. Output printed
+ * The one live line `invoke`, `push`, `wait` and `receive --wait` keep on a
+ * terminal's stderr while jobs run: done, failed, running and waiting counts
+ * of all, for a transfer the bytes moved of the bytes to move (dropped when
+ * the terminal is too narrow for them), and the time so far, never wider
+ * than the terminal, redrawn in place and erased at the end. Output printed
  * meanwhile goes through `around`, which takes the line off and puts it back,
  * so the two never mix. Nothing at all when stderr is not a terminal, or with
  * --quiet.
@@ -57,7 +59,7 @@ export class ProgressLine {
     if (!this.enabled || this.progress === null || this.printing > 0) return;
     // Never wider than the terminal: a wrapped line cannot be redrawn in place.
     const width = Math.max(10, (this.stream.columns || 80) - 1);
-    this.stream.write(`${ERASE}${formatProgress(this.progress, Date.now() - this.began).slice(0, width)}`);
+    this.stream.write(`${ERASE}${formatProgress(this.progress, Date.now() - this.began, width).slice(0, width)}`);
     this.shown = true;
   }
 

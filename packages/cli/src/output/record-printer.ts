@@ -6,6 +6,7 @@ import {
   escapeTerminalField,
   escapeTerminalText,
   formatRecordText,
+  OutputClosedError,
   JobLines,
   lineRecords,
   prefixLines,
@@ -34,6 +35,18 @@ export interface RecordPrinterOptions {
    * @defaultValue false
    */
   raw?: boolean;
+  /**
+   * Where stdout and stderr text goes (`--json` sends everything to stdout):
+   * an HTTP response for `fleet serve`.
+   * @defaultValue the process's own
+   */
+  streams?: PrintStreams;
+}
+
+/** The two streams a printer writes to; `isTTY` decides escaping and colours, as for the process's own. */
+export interface PrintStreams {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
 }
 
 type Target = 'stdout' | 'stderr';
@@ -58,16 +71,19 @@ export class RecordPrinter {
   private readonly lines = new JobLines<LineStream>();
   /** The jobs that wrote lines (which may be unfinished), and how their lines read. */
   private readonly open = new Map<number, { host: string; hostPrefix: boolean }>();
-  /** Host prefixes in colour where they land on a terminal (and NO_COLOR is not set). */
-  private readonly colours = { stdout: coloursOn(process.stdout), stderr: coloursOn(process.stderr) };
   /** Host text shown escaped where it lands on a terminal, unless `--raw`. */
   private readonly escaping: Record<Target, boolean>;
   /** Whether what was last written to each stream ended a line: fleet's own lines start on one. */
   private readonly atLineStart = { stdout: true, stderr: true };
   private runs: { target: Target; text: string }[] = [];
+  private readonly streams: PrintStreams;
+  /** Host prefixes in colour where they land on a terminal (and NO_COLOR is not set). */
+  private readonly colours: Record<Target, boolean>;
 
   constructor(private readonly options: RecordPrinterOptions) {
-    this.escaping = { stdout: escapesOn(process.stdout, options.raw), stderr: escapesOn(process.stderr, options.raw) };
+    const streams = (this.streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr });
+    this.escaping = { stdout: escapesOn(streams.stdout, options.raw), stderr: escapesOn(streams.stderr, options.raw) };
+    this.colours = { stdout: coloursOn(streams.stdout), stderr: coloursOn(streams.stderr) };
   }
 
   readonly emit: OutputHandler = async (page) => {
@@ -136,7 +152,7 @@ export class RecordPrinter {
     const shown = this.escaping[stream] ? escapeTerminalBytes(rest) : rest;
     if (this.options.json) this.add('stdout', jsonLines([restRecord(rest, { jobId, host, stream, ts: stamp })]));
     else if (hostPrefix) this.add(stream, `${this.prefix(host, stream)}${shown}\n`);
-    else this.add(stream, process[stream].isTTY === true ? `${shown}\n` : rest);
+    else this.add(stream, this.streams[stream].isTTY === true ? `${shown}\n` : rest);
   }
 
   private prefix(host: string, target: Target): string {
@@ -160,7 +176,7 @@ export class RecordPrinter {
     const encoding = this.options.json ? 'utf8' : 'latin1';
     for (const { target, text } of runs) {
       // JSON on a terminal: DEL and C1 `\u`-escaped too (JSON.stringify does C0 only).
-      await write(process[target], this.options.json ? jsonForTerminal(process[target], text) : text, encoding);
+      await write(this.streams[target], this.options.json ? jsonForTerminal(this.streams[target], text) : text, encoding);
     }
   }
 }
@@ -173,5 +189,19 @@ function jsonLines(records: readonly object[]): string {
 }
 
 async function write(stream: Writable, text: string, encoding: BufferEncoding): Promise<void> {
-  if (text !== '' && !stream.write(text, encoding)) await once(stream, 'drain');
+  if (text === '' || stream.write(text, encoding)) return;
+  // A stream destroyed while full never drains: fleet serve's response when the client has gone.
+  if (stream.destroyed) throw new OutputClosedError(new Error('the reader went away'));
+  const closed = new AbortController();
+  const drained = once(stream, 'drain', { signal: closed.signal });
+  const ended = once(stream, 'close', { signal: closed.signal }).then(() => {
+    throw new OutputClosedError(new Error('the reader went away'));
+  });
+  try {
+    await Promise.race([drained, ended]);
+  } finally {
+    closed.abort();
+    drained.catch(() => {});
+    ended.catch(() => {});
+  }
 }

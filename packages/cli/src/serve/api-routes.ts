@@ -1,0 +1,134 @@
+import { PassThrough } from 'node:stream';
+import { UsageError } from '@fleet/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkState, selectorsFromArgs } from '../command-args.js';
+import { requestFromArgs } from '../commands/invoke.js';
+import { startRequest } from '../commands/start.js';
+import type { CliContext } from '../context.js';
+import { ownJobOptions } from '../fan-out-run.js';
+import { checkHost } from '../job-host-check.js';
+import { listJobs } from '../job-listing.js';
+import { launchJob } from '../launch-job.js';
+import { receiveOutput } from '../output/receive-output.js';
+import { RecordPrinter } from '../output/record-printer.js';
+import { removeJobs } from '../remove-jobs.js';
+import { stopJobs } from '../stop-jobs.js';
+import { jobRequestArgs } from './job-request-body.js';
+
+type Query = Record<string, string | string[] | undefined>;
+
+/**
+ * The API (SPEC §10): each route does what its CLI command does, through the
+ * same functions, and answers with the same JSON (`--json`'s shapes).
+ */
+export function registerApiRoutes(app: FastifyInstance, context: CliContext): void {
+  const { store, settings } = context;
+
+  // `fleet get [JOB...] [--state S] [--children] --json`; ?name= repeats as JOB does.
+  app.get('/api/jobs', async (request) => {
+    const query = request.query as Query;
+    const state = one(query, 'state');
+    const records = await listJobs(store, {
+      selectors: selectorsFromArgs(many(query, 'name')),
+      state: state === undefined ? undefined : checkState(state),
+      children: flag(query, 'children'),
+    });
+    return records.map((record) => record.view);
+  });
+
+  // `fleet get ID --children --json`: the job, then its children.
+  app.get('/api/jobs/:id', async (request) => {
+    const records = await listJobs(store, { selectors: jobIdFrom(request), children: true });
+    return records.map((record) => record.view);
+  });
+
+  // `fleet receive ID [--keep] [--host H] [--no-recurse] --json`: NDJSON records.
+  app.get('/api/jobs/:id/output', async (request, reply) => {
+    const query = request.query as Query;
+    const host = one(query, 'host');
+    const recurse = one(query, 'recurse') === undefined ? true : flag(query, 'recurse');
+    await store.reap();
+    const selected = await store.jobs.select(jobIdFrom(request));
+    if (host !== undefined && recurse) await checkHost(context, selected, host);
+    // Checked before the first byte: from here on the status is 200 and an error can only cut the stream.
+    const body = new PassThrough();
+    const printer = new RecordPrinter({ json: true, prefix: true, streams: { stdout: body, stderr: body } });
+    receiveOutput(context, selected, {
+      follow: false,
+      keep: flag(query, 'keep'),
+      host,
+      recurse,
+      sink: { emit: printer.emit, finish: () => printer.finish() },
+    }).then(
+      () => body.end(),
+      (error: unknown) => body.destroy(error instanceof Error ? error : new Error(String(error))),
+    );
+    return reply.type('application/x-ndjson; charset=utf-8').send(body);
+  });
+
+  // `fleet stop ID`: 202 once the stop is signalled, with the job as it stands (GET it to see it end).
+  app.post('/api/jobs/:id/stop', async (request, reply) => {
+    await store.reap();
+    const signalled = await stopJobs(context, await store.jobs.select(jobIdFrom(request)), { wait: false });
+    return reply.status(202).send(signalled.map((record) => record.view));
+  });
+
+  // `fleet remove ID [--force]`.
+  app.delete('/api/jobs/:id', async (request, reply) => {
+    await store.reap();
+    const records = await store.jobs.select(jobIdFrom(request));
+    // A forced removal waits for the stop, but not for a client that has gone.
+    await removeJobs(context, records, { force: flag(request.query as Query, 'force'), signal: whileConnected(reply) });
+    return reply.status(204).send();
+  });
+
+  // `fleet agents --json`.
+  app.get('/api/agents', () => store.agents.list());
+
+  // `fleet invoke HOSTS --as-job --json -- CMD` with hosts, `fleet start --json -- CMD` without.
+  app.post('/api/jobs', async (request, reply) => {
+    const asked = jobRequestArgs(request.body);
+    const job =
+      asked.kind === 'invoke'
+        ? await launchJob(context, await requestFromArgs(asked.args, ownJobOptions(asked.args, settings), settings.maxOutputBytes))
+        : await launchJob(context, await startRequest(asked.args, false, settings));
+    return reply.status(201).send(job);
+  });
+}
+
+/** A signal aborted once the response's connection closes before the answer is sent. */
+function whileConnected(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client went away'));
+  });
+  return controller.signal;
+}
+
+/** `:id` as a selector: an integer; names are for `?name=` of the list. */
+function jobIdFrom(request: FastifyRequest) {
+  const { id } = request.params as { id: string };
+  if (!/^\d{1,15}$/.test(id)) {
+    throw new UsageError(`${JSON.stringify(id)} is not a job id`, { hint: 'GET /api/jobs?name=NAME selects jobs by name' });
+  }
+  return [{ kind: 'id' as const, id: Number(id) }];
+}
+
+function many(query: Query, key: string): string[] {
+  const value = query[key];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function one(query: Query, key: string): string | undefined {
+  const values = many(query, key);
+  if (values.length > 1) throw new UsageError(`?${key} is given ${values.length} times`, { hint: `give ?${key}= once` });
+  return values[0];
+}
+
+/** `?keep`, `?keep=true` or `?keep=1` is true; absent, `false` or `0` is false. */
+function flag(query: Query, key: string): boolean {
+  const value = one(query, key);
+  if (value === undefined || value === 'false' || value === '0') return false;
+  if (value === '' || value === 'true' || value === '1') return true;
+  throw new UsageError(`?${key}=${value} is not true or false`);
+}
