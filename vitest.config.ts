@@ -18,6 +18,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Each file runs its own redis-server; two at a time suits a 2-core machine.
           maxWorkers: 2,
+          // One token per run: the files that use the sudo test user share its password (support/sudo-password.ts).
+          globalSetup: ['test/support/sudo-run.ts'],
           sequence: { groupOrder: 1 },
         },
       },

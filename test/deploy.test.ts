@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLEET_VERSION, nodeAgentLayout, quoteShellWord } from '@fleet/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useBarePath } from './support/bare-path.js';
 import { processesWith } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
 import { userDeployment } from './support/signing.js';
@@ -12,8 +12,7 @@ import { useSshFleet } from './support/use-ssh-fleet.js';
 
 // Host 3 has no Node.js, as a bare node would: its PATH is a directory of the
 // usual tools, without node (which is in /usr/bin here, with everything else).
-const bareBin = join(tmpdir(), `fleet-bare-bin-${process.pid}`);
-const TOOLS = [
+const bareBin = useBarePath('deploy', [
   'sh',
   'uname',
   'cat',
@@ -31,21 +30,8 @@ const TOOLS = [
   'env',
   'pgrep',
   'pkill',
-];
+]);
 const ssh = useSshFleet(4, { hostEnv: (index): Record<string, string> => (index === 3 ? { PATH: bareBin } : {}) });
-beforeAll(async () => {
-  await mkdir(bareBin, { recursive: true });
-  for (const tool of TOOLS)
-    await symlink(
-      execFileSync('sh', ['-c', `command -v ${tool}`])
-        .toString()
-        .trim(),
-      join(bareBin, tool),
-    );
-});
-afterAll(async () => {
-  await rm(bareBin, { recursive: true, force: true });
-});
 
 interface AgentJson {
   id: string;

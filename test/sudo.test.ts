@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateSealingKey, openSealedSecret, type SealedSecret } from '@fleet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,20 +9,18 @@ import { processLinesWith } from './support/processes.js';
 import { everything } from './support/redis-dump.js';
 import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
 import { parseAllRecords, untilState, type JobJson } from './support/use-fleet.js';
+import { sudoTestPassword } from './support/sudo-password.js';
+import { encodings, processTable } from './support/secret-scan.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(2);
 /** The only user the test users may become (scripts/bootstrap.sh's sudoers rules). */
 const TARGET = 'fleet-test-dash';
-/** Set fresh for each run: no password of this test lives anywhere but here and /etc/shadow. */
-const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+/** Set once per run (support/sudo-password.ts): no password of this test lives anywhere but in memory and /etc/shadow. */
+let PASSWORD = '';
 
 beforeAll(async () => {
-  // On chpasswd's standard input, never on a command line.
-  const child = execFile('chpasswd');
-  child.stdin?.end(`${SUDO_TEST_USER}:${PASSWORD}\n`);
-  const code = await new Promise((resolve) => child.once('close', resolve));
-  expect(code).toBe(0);
+  PASSWORD = await sudoTestPassword();
 });
 
 async function passwordFile(password: string): Promise<string> {
@@ -161,27 +158,6 @@ describe('invoke --sudo', () => {
     expect([alone.code, alone.stderr]).toEqual([2, expect.stringContaining('--ask-sudo-pass goes with --sudo')]);
   });
 });
-
-/** What every process on this machine shows of itself: its argv and environment. */
-async function processTable(): Promise<string> {
-  const parts: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-    for (const file of ['cmdline', 'environ']) parts.push(await readFile(`/proc/${pid}/${file}`, 'latin1').catch(() => ''));
-  }
-  return parts.join('\n');
-}
-
-/** The password in each encoding a leak might take. */
-function encodings(password: string): string[] {
-  const bytes = Buffer.from(password, 'utf8');
-  return [
-    password,
-    bytes.toString('hex'),
-    bytes.toString('base64').replace(/=+$/, ''),
-    bytes.toString('base64url'),
-    Buffer.from(password, 'utf16le').toString('latin1'),
-  ];
-}
 
 describe('the sudo password, as an attacker with Redis and the process table sees it', () => {
   it('is nowhere to be read during or after the job; a fake agent gets nothing it can open', async () => {

@@ -1,11 +1,21 @@
-import { generateSealingKey, openSealedSecret, vouchFor, type SealingIdentity, type SealingKey, type SigningKey } from '@fleet/core';
+import { readFile } from 'node:fs/promises';
+import {
+  generateSealingKey,
+  openSealedSecret,
+  parseNodeSealingFile,
+  vouchFor,
+  type SealingIdentity,
+  type SealingKey,
+  type SigningKey,
+} from '@fleet/core';
 import type { FleetStore } from '@fleet/store';
 
 /**
  * An agent's sealing key and the vouch it publishes (see core's sealing.ts).
  * The vouch names the key's holder: the agent's id for an agent on the
  * controller's side, the entry it serves for a node's agent (whose vouch
- * `fleet deploy` made before the agent's id existed).
+ * `fleet deploy` made before the agent's id existed, and which outlives the
+ * agent's restarts, each with an id of its own).
  */
 export interface AgentSealing {
   key: SealingKey;
@@ -28,6 +38,37 @@ export function ownAgentSealing(signingKey: SigningKey | null, deployment: strin
 }
 
 /**
+ * A node's agent: the key pair and vouch `fleet deploy` sent into its state
+ * directory (NODE_SEALING_FILE, see node-sealing-file.ts), vouched for the
+ * entry it serves. Null, logged, when there is none (deployed by an earlier
+ * fleet) or it cannot be read: the agent runs, and its `--ask-sudo-pass`
+ * children fail saying why. The vouch itself is the CLI's to check.
+ */
+export async function deployedAgentSealing(file: string, log: (line: string) => void): Promise<AgentSealing | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    log(
+      code === 'ENOENT'
+        ? `no sealing key at ${file} (deployed by an earlier fleet): --ask-sudo-pass children fail here until fleet deploy runs again`
+        : `cannot read the sealing key ${file} (${code ?? String(error)}): --ask-sudo-pass children fail here`,
+    );
+    return null;
+  }
+  try {
+    const { key, holder, identity } = parseNodeSealingFile(text);
+    return { key, identity: (asked) => (asked === holder ? identity : null) };
+  } catch (error) {
+    log(
+      `the sealing key ${file} is unusable (${(error as Error).message}): --ask-sudo-pass children fail here until fleet deploy runs again`,
+    );
+    return null;
+  }
+}
+
+/**
  * Opens the password sealed to this agent for a top-level job; a reason when
  * there is none it can open.
  */
@@ -39,7 +80,7 @@ export async function openJobPassword(
   const why = 'no --ask-sudo-pass password was sealed to this agent';
   if (sealing === null) {
     return {
-      refusal: `${why}: a node's agent has no sealing key yet (fleet deploy does not make one); the password reaches agents on the controller's side only`,
+      refusal: `${why}: it has no sealing key (a node's agent gets one from fleet deploy: run fleet deploy for it again; its log says why)`,
     };
   }
   const sealed = await store.sealed.get(scope.rootId, scope.agentId);

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   RemoteStepError,
   NODE_AGENTS_ROOT,
+  NODE_SEALING_FILE,
   nodeAgentLayout,
   nodeProbeScript,
   parseNodeProbe,
@@ -11,7 +11,9 @@ import {
   type ControllerInfo,
   type HostEntry,
 } from '@fleet/core';
-import type { SFTPWrapper } from 'ssh2';
+import { channelOutput, type ChannelOutput } from './channel-output.js';
+import type { HashCache } from './exec-upload.js';
+import { putNodeFiles, type NodeFile } from './node-file.js';
 import type { SshLease } from './ssh/ssh-lease.js';
 import type { SshPool } from './ssh/ssh-pool.js';
 import { resolveSshTarget } from './ssh/ssh-target.js';
@@ -31,6 +33,20 @@ export interface DeployAgentOptions {
   reconfigure: boolean;
   /** The deploying user's public key line: the node's agent runs the jobs it signs. */
   trustedKey: string;
+  /**
+   * The node agent's sealing key and the deploying user's vouch for it
+   * (nodeSealingFile), written into its state directory, mode 0600: the
+   * `--ask-sudo-pass` password is then sealed to it too.
+   */
+  sealingFile: string;
+  /**
+   * The public key deploy last sent to this entry's agent from this machine, or null: a
+   * current agent with another key or none (deployed by an earlier fleet, its file
+   * deleted, a replaced record) is installed again with `sealingFile`.
+   */
+  recordedSealingKey: string | null;
+  /** The id of the deploying user's signing key: a current agent's key vouched for by another is replaced too. */
+  signingKeyId: string;
   concurrency: number;
   /**
    * How long the node's agent lets its jobs finish when it drains (FLEET_DRAIN_GRACE, written
@@ -46,6 +62,8 @@ export interface DeployAgentOptions {
   shipNode: boolean;
   controller: ControllerInfo;
   connectTimeoutMs: number | null;
+  /** Local files hashed for an exec upload, shared by the nodes of one deploy run. @defaultValue one of its own */
+  hashed?: HashCache;
 }
 
 export type DeployOutcome =
@@ -56,6 +74,10 @@ export type DeployOutcome =
       version: string;
       supervisor: 'systemd' | 'process';
       shippedNode: boolean;
+      /** The same version ran, and was installed again for its new sealing key (see recordedSealingKey). */
+      rekeyed: boolean;
+      /** How the files went: SFTP, or an exec channel where the host has no SFTP subsystem. */
+      transport: 'sftp' | 'exec';
       /**
        * The pid of the detached agent the new one replaces, still running: the
        * caller tells it to drain ({@link drainReplacedAgent}) once the new one
@@ -83,55 +105,62 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
     await runChecked(
       lease,
       [
-        `mkdir -p ${quoteShellWord(dir)} && chmod 700 ${quoteShellWord(`${probe.home}/${NODE_AGENTS_ROOT}`)} ${quoteShellWord(dir)} || exit 1`,
+        `mkdir -p ${quoteShellWord(`${dir}/state`)} && chmod 700 ${quoteShellWord(`${probe.home}/${NODE_AGENTS_ROOT}`)} ${quoteShellWord(dir)} ${quoteShellWord(`${dir}/state`)} || exit 1`,
         `f=${quoteShellWord(trustFile)}; k=${quoteShellWord(options.trustedKey)}; found=0`,
         'if [ -f "$f" ]; then while IFS= read -r line; do [ "$line" = "$k" ] && found=1; done < "$f"; fi',
         `[ "$found" = 1 ] || printf '%s\\n' "$k" >> "$f"`,
         'chmod 600 "$f"',
       ].join('\n'),
     );
-    const plan = planDeploy(probe, options.controller, { shipNode: options.shipNode, reconfigure: options.reconfigure });
+    const plan = planDeploy(probe, options.controller, {
+      shipNode: options.shipNode,
+      reconfigure: options.reconfigure,
+      recordedSealingKey: options.recordedSealingKey,
+      signingKeyId: options.signingKeyId,
+    });
     if (plan.action === 'none') return { status: 'current', version: plan.version };
 
     // The running agent is not stopped first: uploads are renamed into place, so it keeps the files it loaded
     // and runs its jobs to their end while the new one starts (see drainReplacedAgent).
-    const sftp = await openSftp(lease);
-    try {
-      await upload(sftp, options.bundlePath, `${dir}/fleet-agent.mjs`, 0o600);
-      await upload(sftp, options.threadWorkerPath, `${dir}/thread-worker.js`, 0o600);
+    const node = plan.shipNode ? `${dir}/node` : (probe.nodePath as string);
+    // The CA's content, not this machine's path: the node has no such file.
+    const caFile = `${dir}/redis-ca.pem`;
+    const settings = {
+      ...options.agentEnv,
+      ...(options.redisCaPath === null ? {} : { FLEET_REDIS_CA: caFile }),
+      FLEET_TRUSTED_KEYS: trustFile,
+      // ran/ and deployments/ of this entry's agent alone, not the home directory's shared ~/.local/state/fleet.
+      FLEET_STATE_DIR: `${dir}/state`,
+      FLEET_DRAIN_GRACE: `${Math.ceil(options.drainGraceMs / 1000)}s`,
+    };
+    const env = Object.entries(settings)
+      .map(([key, value]) => `${key}=${quoteShellWord(value)}\n`)
+      .join('');
+    const start = [
+      '#!/bin/sh',
+      '# Written by fleet deploy: starts the agent that serves this node.',
+      'cd "$(dirname "$0")" || exit 1',
+      '# Started from an SSH session: none of its variables belong to the agent.',
+      'unset SSH_CONNECTION SSH_CLIENT SSH_TTY SSH_AUTH_SOCK',
+      'set -a; . ./agent.env; set +a',
+      `exec ${quoteShellWord(node)} ./fleet-agent.mjs agent --serve ${quoteShellWord(options.entry.raw)} --concurrency ${options.concurrency}`,
+      '',
+    ].join('\n');
+    const files: NodeFile[] = [
+      { name: 'fleet-agent.mjs', mode: 0o600, source: { path: options.bundlePath } },
+      { name: 'thread-worker.js', mode: 0o600, source: { path: options.threadWorkerPath } },
       // The worker is an ES module named .js: this says so to the node's Node, as the CLI's own package.json does.
-      await writeRemote(sftp, `${dir}/package.json`, '{ "type": "module" }\n', 0o600);
-      if (plan.shipNode) await upload(sftp, process.execPath, `${dir}/node`, 0o700);
-      // The CA's content, not this machine's path: the node has no such file.
-      const caFile = `${dir}/redis-ca.pem`;
-      if (options.redisCaPath !== null) await writeRemote(sftp, caFile, await readFile(options.redisCaPath), 0o600);
-      const settings = {
-        ...options.agentEnv,
-        ...(options.redisCaPath === null ? {} : { FLEET_REDIS_CA: caFile }),
-        FLEET_TRUSTED_KEYS: trustFile,
-        // ran/ and deployments/ of this entry's agent alone, not the home directory's shared ~/.local/state/fleet.
-        FLEET_STATE_DIR: `${dir}/state`,
-        FLEET_DRAIN_GRACE: `${Math.ceil(options.drainGraceMs / 1000)}s`,
-      };
-      const env = Object.entries(settings)
-        .map(([key, value]) => `${key}=${quoteShellWord(value)}\n`)
-        .join('');
-      await writeRemote(sftp, `${dir}/agent.env`, env, 0o600);
-      const node = plan.shipNode ? `${dir}/node` : (probe.nodePath as string);
-      const start = [
-        '#!/bin/sh',
-        '# Written by fleet deploy: starts the agent that serves this node.',
-        'cd "$(dirname "$0")" || exit 1',
-        '# Started from an SSH session: none of its variables belong to the agent.',
-        'unset SSH_CONNECTION SSH_CLIENT SSH_TTY SSH_AUTH_SOCK',
-        'set -a; . ./agent.env; set +a',
-        `exec ${quoteShellWord(node)} ./fleet-agent.mjs agent --serve ${quoteShellWord(options.entry.raw)} --concurrency ${options.concurrency}`,
-        '',
-      ].join('\n');
-      await writeRemote(sftp, `${dir}/start.sh`, start, 0o700);
-    } finally {
-      sftp.end();
-    }
+      { name: 'package.json', mode: 0o600, source: { content: '{ "type": "module" }\n' } },
+      ...(plan.shipNode ? [{ name: 'node', mode: 0o700, source: { path: process.execPath } }] : []),
+      ...(options.redisCaPath === null
+        ? []
+        : [{ name: 'redis-ca.pem', mode: 0o600, source: { content: await readFile(options.redisCaPath) } }]),
+      { name: 'agent.env', mode: 0o600, source: { content: env } },
+      // Where the agent's state is (FLEET_STATE_DIR above), which only its user may enter.
+      { name: `state/${NODE_SEALING_FILE}`, mode: 0o600, source: { content: options.sealingFile } },
+      { name: 'start.sh', mode: 0o700, source: { content: start } },
+    ];
+    const transport = await putNodeFiles(lease, dir, files, options.hashed);
     const unitFile = `~/.config/systemd/user/${layout.unit}`;
     const pidFile = quoteShellWord(`${dir}/agent.pid`);
     const unit = systemdUnit(options.entry.raw, layout.dir, probe.hostname, options.drainGraceMs);
@@ -169,6 +198,8 @@ export async function deployAgent(options: DeployAgentOptions): Promise<DeployOu
       version: options.controller.version,
       supervisor: plan.systemd ? 'systemd' : 'process',
       shippedNode: plan.shipNode,
+      rekeyed: plan.rekey,
+      transport,
       replacedPid: replaced === undefined ? null : Number(replaced),
     };
   } finally {
@@ -282,21 +313,9 @@ async function stopAgent(lease: SshLease, dir: string, unit: string): Promise<vo
   );
 }
 
-interface RemoteResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runRemote(lease: SshLease, command: string): Promise<RemoteResult> {
+function runRemote(lease: SshLease, command: string): Promise<ChannelOutput> {
   return lease.exec(`exec /bin/sh -c ${quoteShellWord(command)}`, (channel) => {
-    let stdout = '';
-    let stderr = '';
-    let code: number | null = null;
-    channel.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    channel.on('exit', (exitCode: number | null) => (code = exitCode));
-    const closed = new Promise<RemoteResult>((resolve) => channel.on('close', () => resolve({ code, stdout, stderr })));
+    const closed = channelOutput(channel);
     channel.end();
     return closed;
   });
@@ -308,49 +327,4 @@ async function runChecked(lease: SshLease, command: string): Promise<string> {
     throw new RemoteStepError(command, result.code, result.stderr.trim() || result.stdout.trim());
   }
   return result.stdout;
-}
-
-function openSftp(lease: SshLease): Promise<SFTPWrapper> {
-  return new Promise((resolve, reject) => lease.client.sftp((error, sftp) => (error ? reject(error) : resolve(sftp))));
-}
-
-/**
- * Uploads a file atomically: written under a name of its own beside the
- * target, then renamed over it, so a running agent's file is never
- * half-replaced and two uploads never write one partial file.
- */
-async function upload(sftp: SFTPWrapper, local: string, remote: string, mode: number): Promise<void> {
-  const partial = partialName(remote);
-  await new Promise<void>((resolve, reject) => sftp.fastPut(local, partial, { mode }, (error) => (error ? reject(error) : resolve())));
-  await renameOver(sftp, partial, remote);
-}
-
-/** Writes a file atomically, as `upload` does. */
-async function writeRemote(sftp: SFTPWrapper, remote: string, content: string | Buffer, mode: number): Promise<void> {
-  const partial = partialName(remote);
-  await new Promise<void>((resolve, reject) => sftp.writeFile(partial, content, { mode }, (error) => (error ? reject(error) : resolve())));
-  await renameOver(sftp, partial, remote);
-}
-
-function partialName(remote: string): string {
-  return `${remote}.partial-${randomBytes(4).toString('hex')}`;
-}
-
-/**
- * Renames `from` over `to`: OpenSSH's posix-rename where the server has it
- * (atomic, replaces the target); else a plain rename, which fails on some
- * servers when the target exists, so the target is removed and it is tried once more.
- */
-function renameOver(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (error: Error | null | undefined) => (error ? reject(error) : resolve());
-    try {
-      sftp.ext_openssh_rename(from, to, done);
-    } catch {
-      sftp.rename(from, to, (error) => {
-        if (!error) return resolve();
-        sftp.unlink(to, () => sftp.rename(from, to, (again) => (again ? reject(error) : resolve())));
-      });
-    }
-  });
 }

@@ -5,6 +5,7 @@ import {
   probeFrames,
   type ContentManifest,
   type PushCommandSpec,
+  type PushFrameOptions,
   type PushReport,
   type RunResult,
 } from '@fleet/core';
@@ -33,7 +34,8 @@ export class ReceiverClosedError extends Error {
  * caller then ends the input, and the receiver, cut short, writes nothing
  * under the file's name. `giveUp` (the receiver's outcome is known) stops
  * waiting for an input that will never drain: a dropped SSH connection
- * never closes its channel's stream.
+ * never closes its channel's stream. `frameOptions` goes in the `dest`
+ * frame (deploy asks the receiver to verify what it wrote).
  */
 export async function feedPush(
   input: Writable,
@@ -43,8 +45,9 @@ export async function feedPush(
   probed: Promise<ReadonlySet<number> | null>,
   onTransferred: (bytes: number) => void = () => {},
   giveUp?: AbortSignal,
+  frameOptions: PushFrameOptions = {},
 ): Promise<void> {
-  if (!(await writeWithBackpressure(input, [Buffer.from(probeFrames(command))], giveUp))) throw closed();
+  if (!(await writeWithBackpressure(input, [Buffer.from(probeFrames(command, frameOptions))], giveUp))) throw closed();
   const answer = await probed;
   if (signal.aborted) return;
   if (answer === null) throw new ReceiverClosedError(NO_PROBE_ANSWER);

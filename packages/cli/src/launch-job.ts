@@ -5,6 +5,7 @@ import { jobIdCount } from '@fleet/store';
 import type { CliContext } from './context.js';
 import { controllerDeployment } from './deployment.js';
 import { ensureAgent } from './ensure-agent.js';
+import { NodeSealingRecord } from './node-sealing-record.js';
 import { sealPassword, vouchedAgents } from './seal-password.js';
 
 export interface LaunchOptions {
@@ -28,8 +29,9 @@ export interface LaunchOptions {
    */
   rootId?: number;
   /**
-   * `--ask-sudo-pass`: sealed to the agents this user's own key vouched for before
-   * any child is handed out; with none, nothing is made.
+   * `--ask-sudo-pass`: sealed, before any child is handed out, to the agents this
+   * user's own key vouched for that may run one of the job's children; with none,
+   * nothing is made.
    */
   sudoPassword?: string;
 }
@@ -53,10 +55,15 @@ export async function launchJob(context: CliContext, request: JobRequest, option
     stored = { ...request, run: { ...request.run, stdin: await context.store.chunks.put(rootId, piecesOf(options.input)) } };
   }
   const password = options.sudoPassword;
-  const recipients = password === undefined ? [] : await vouchedAgents(context, key, deployment);
+  // Only a remote job's children run on a node's agent; the others run on this side.
+  const entries = request.type === 'remote' ? request.hosts.map((host) => host.raw) : [];
+  const recipients =
+    password === undefined
+      ? []
+      : await vouchedAgents(context, key, deployment, entries, NodeSealingRecord.inStateDir(context.settings.stateDir));
   if (password !== undefined && recipients.length === 0) {
     throw new Error(
-      'no running agent can receive the sudo password: none has a sealing key vouched for by your own signing key (keys in FLEET_TRUSTED_KEYS do not count; agents of an older fleet have none: restart them)',
+      "no running agent can receive the sudo password: none that may run this job's children has a sealing key vouched for by your own signing key (keys in FLEET_TRUSTED_KEYS do not count; a node's agent counts only with the key fleet deploy last sent it from this machine: run fleet deploy for it again; agents of an older fleet on this side have none: restart them)",
     );
   }
   const { job, dispatchIds } = await context.store.jobs.create(stored, signer, {

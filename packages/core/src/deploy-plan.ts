@@ -1,5 +1,6 @@
 import { DeployRefused } from './errors.js';
 import type { NodeAgentLayout } from './node-agent-layout.js';
+import { NODE_SEALING_FILE } from './node-sealing-file.js';
 
 /**
  * A POSIX sh script that describes a node as `key=value` lines: what deploy
@@ -19,6 +20,8 @@ export function nodeProbeScript(layout: NodeAgentLayout): string {
     '[ -f "$d/version" ] && echo "deployed=$(cat "$d/version")"',
     '[ -f "$d/agent.pid" ] && kill -0 "$(cat "$d/agent.pid")" 2>/dev/null && echo running=yes',
     `systemctl --user is-active ${layout.unit} >/dev/null 2>&1 && echo running=yes`,
+    // The public half of the agent's sealing key and its voucher's key id (nodeSealingFile writes each on a line of its own), by shell built-ins alone.
+    `if [ -r "$d/state/${NODE_SEALING_FILE}" ]; then while IFS= read -r line; do case "$line" in *'"publicKey": "'*) k=\${line#*: \\"}; k=\${k%%\\"*}; echo "sealingkey=$k";; *'"vouchKeyId": "'*) k=\${line#*: \\"}; k=\${k%%\\"*}; echo "sealingvouch=$k";; esac; done < "$d/state/${NODE_SEALING_FILE}"; fi`,
     'true',
   ].join('\n');
 }
@@ -35,6 +38,10 @@ export interface NodeProbe {
   systemd: boolean;
   deployedVersion: string | null;
   running: boolean;
+  /** The public key in the agent's state/sealing-key.json, or null when there is none. */
+  sealingPublicKey: string | null;
+  /** The id of the signing key that vouched for it, or null. */
+  sealingVouchKeyId: string | null;
 }
 
 export function parseNodeProbe(text: string): NodeProbe {
@@ -54,6 +61,8 @@ export function parseNodeProbe(text: string): NodeProbe {
     systemd: values.get('systemd') === 'yes',
     deployedVersion: optional('deployed'),
     running: values.get('running') === 'yes',
+    sealingPublicKey: optional('sealingkey'),
+    sealingVouchKeyId: optional('sealingvouch'),
   };
 }
 
@@ -67,23 +76,44 @@ export interface ControllerInfo {
 }
 
 export type DeployPlan =
-  { action: 'none'; version: string } | { action: 'install' | 'upgrade'; from: string | null; shipNode: boolean; systemd: boolean };
+  | { action: 'none'; version: string }
+  | {
+      action: 'install' | 'upgrade';
+      from: string | null;
+      shipNode: boolean;
+      systemd: boolean;
+      /** The same version runs, but its sealing key is missing or not the one this machine recorded: it gets a new one. */
+      rekey: boolean;
+    };
 
 const UNAME_OS: Record<string, string> = { Linux: 'linux', Darwin: 'darwin', FreeBSD: 'freebsd' };
 const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm' };
 
 /**
  * Decides what deploy does on a node: nothing when the same version already
- * runs; else install or upgrade, with the node's own Node.js when it is 20 or
- * newer, or this machine's Node binary when the node's OS and CPU match.
+ * runs with the sealing key this machine recorded for it, vouched for by the
+ * deploying user's current signing key; else install or
+ * upgrade (which sends a new sealing key), with the node's own Node.js when
+ * it is 20 or newer, or this machine's Node binary when the node's OS and CPU
+ * match.
  */
 export function planDeploy(
   probe: NodeProbe,
   controller: ControllerInfo,
-  /** `reconfigure`: the agent's settings change (new Redis credentials), so a current agent is installed again too. */
-  options: { shipNode?: boolean; reconfigure?: boolean } = {},
+  /**
+   * `reconfigure`: the agent's settings change (new Redis credentials), so a current agent is installed again too.
+   * `recordedSealingKey`: the public key deploy last sent there from this machine (null: none recorded);
+   * `signingKeyId`: the deploying user's signing key; a current agent whose key another one vouched for
+   * (the user replaced theirs) is installed again with a new one too.
+   */
+  options: { shipNode?: boolean; reconfigure?: boolean; recordedSealingKey?: string | null; signingKeyId?: string } = {},
 ): DeployPlan {
-  if (probe.deployedVersion === controller.version && probe.running && !options.shipNode && !options.reconfigure) {
+  const current = probe.deployedVersion === controller.version && probe.running;
+  const keyed =
+    probe.sealingPublicKey !== null &&
+    probe.sealingPublicKey === (options.recordedSealingKey ?? null) &&
+    (options.signingKeyId === undefined || probe.sealingVouchKeyId === options.signingKeyId);
+  if (current && keyed && !options.shipNode && !options.reconfigure) {
     return { action: 'none', version: controller.version };
   }
   const major = Number((probe.nodeVersion ?? '').split('.')[0]);
@@ -103,5 +133,6 @@ export function planDeploy(
     from: probe.deployedVersion,
     shipNode,
     systemd: probe.systemd,
+    rekey: current && !keyed,
   };
 }

@@ -459,3 +459,16 @@ export class ContentMismatchError extends FleetError {
     );
   }
 }
+
+/** Deploy could not put its files on a node; the reason names the file where it is about one. */
+export class NodeUploadError extends FleetError {
+  override name = 'NodeUploadError';
+  constructor(
+    /** What went wrong, e.g. `/home/u/.local/share/fleet/nodes/web1/fleet-agent.mjs: disk full`. */
+    readonly reason: string,
+    /** How the files were sent. */
+    readonly transport: 'sftp' | 'exec',
+  ) {
+    super(`could not write the agent's files on the node (${transport === 'exec' ? 'over an exec channel' : 'over SFTP'}): ${reason}`);
+  }
+}

@@ -46,6 +46,7 @@ export * from './stdin-option.js';
 export * from './remote-sudo.js';
 export * from './sudo-failure.js';
 export * from './sealing.js';
+export * from './node-sealing-file.js';
 export * from './remote-preamble.js';
 export * from './remote-stdout-preamble.js';
 export * from './terminal-escape.js';

@@ -8,12 +8,14 @@ import type { ContentManifest } from './content-manifest.js';
  * (which may hold any byte but NUL, newlines included) is sent as its number
  * of lines, then its lines, as the set-up header sends values:
  *
- * - `dest LINES PLACE_AS PRESERVE` and the destination (`~/` taken off: the
+ * - `dest LINES PLACE_AS PRESERVE VERIFY` and the destination (`~/` taken off: the
  *   receiver runs in the home directory; a relative one starts `./`, so no
  *   name is taken for an option). PLACE_AS (see {@link placeAs}): 0, the
  *   entries go into the destination; 1, a single entry takes the
  *   destination's name unless a directory of that name exists; 2, a single
- *   directory is the destination, whether or not it exists.
+ *   directory is the destination, whether or not it exists. VERIFY 1: each
+ *   file is hashed on the host before it is renamed into place (see
+ *   {@link PushFrameOptions}).
  * - The probe ({@link probeFrames}): `probe COUNT`, then per file with
  *   content `check INDEX SIZE SHA256 LINES` and its name. The receiver
  *   answers on its stdout `have INDEX` for each file it already holds
@@ -37,20 +39,33 @@ import type { ContentManifest } from './content-manifest.js';
  */
 export type PushFrame = { kind: 'text'; text: string } | { kind: 'content'; manifest: ContentManifest };
 
+export interface PushFrameOptions {
+  /**
+   * Have the receiver hash each file it wrote and refuse it, before the
+   * rename, unless it matches the frame's SHA-256. A push's content was
+   * checked against its signed hashes as it left Redis, so it goes without;
+   * deploy, which reads local files, asks for it.
+   */
+  verify?: boolean;
+}
+
 /** Every frame of a push with no probe answer taken into account (all content sent): what a feeder that does not wait writes. */
-export function pushFrames(command: PushCommandSpec): PushFrame[] {
-  return [{ kind: 'text', text: probeFrames(command) }, ...entryFrames(command, new Set())];
+export function pushFrames(command: PushCommandSpec, options: PushFrameOptions = {}): PushFrame[] {
+  return [{ kind: 'text', text: probeFrames(command, options) }, ...entryFrames(command, new Set())];
 }
 
 /** The frames before the receiver's answer: `dest` and the probe of every file with content. */
-export function probeFrames(command: PushCommandSpec): string {
+export function probeFrames(command: PushCommandSpec, options: PushFrameOptions = {}): string {
   const { name: dest, lines: destLines } = counted(receiverPath(command.dest));
   const checks = command.entries.flatMap((entry, index) => {
     if (entry.type !== 'file' || entry.manifest.size === 0) return [];
     const { name, lines } = counted(entry.path);
     return [`check ${index} ${entry.manifest.size} ${entry.manifest.sha256} ${lines}\n${name}\n`];
   });
-  return `dest ${destLines} ${placeAs(command)} ${command.preserve ? 1 : 0}\n${dest}\n` + `probe ${checks.length}\n${checks.join('')}`;
+  const verify = options.verify === true ? 1 : 0;
+  return (
+    `dest ${destLines} ${placeAs(command)} ${command.preserve ? 1 : 0} ${verify}\n${dest}\n` + `probe ${checks.length}\n${checks.join('')}`
+  );
 }
 
 /** The frames after the probe: each entry, a file the receiver has (`have`, its indexes) as `same` with no content. */

@@ -79,9 +79,11 @@ function file(path: string, content: string | Buffer, mode = 0o644): PushEntry {
 const directory = (path: string, mode = 0o755): PushEntry => ({ type: 'dir', path, mode, mtime: 1_600_000_000 });
 const link = (path: string, target: string): PushEntry => ({ type: 'symlink', path, mode: 0o777, mtime: 1, target });
 
-function input(command: PushCommandSpec): Buffer {
+function input(command: PushCommandSpec, verify = false): Buffer {
   return Buffer.concat(
-    pushFrames(command).map((frame) => (frame.kind === 'text' ? Buffer.from(frame.text) : (contents.get(frame.manifest.sha256) as Buffer))),
+    pushFrames(command, { verify }).map((frame) =>
+      frame.kind === 'text' ? Buffer.from(frame.text) : (contents.get(frame.manifest.sha256) as Buffer),
+    ),
   );
 }
 
@@ -101,10 +103,10 @@ describe.each(shells)('the push receiver under $name', (shell) => {
   const basePath = () => shell.path || `${applets}:${process.env.PATH}`;
   const env = () => ({ PATH: wrappers === '' ? basePath() : `${wrappers}:${basePath()}`, HOME: dir });
 
-  function receive(entries: PushEntry[], dest: string, options: { preserve?: boolean; user?: boolean } = {}) {
+  function receive(entries: PushEntry[], dest: string, options: { preserve?: boolean; user?: boolean; verify?: boolean } = {}) {
     const command: PushCommandSpec = { kind: 'push', entries, dest, recursive: true, preserve: options.preserve ?? false };
     const result = spawnSync(shell.argv[0]!, [...shell.argv.slice(1), '-c', buildPushReceiver()], {
-      input: input(command),
+      input: input(command, options.verify),
       cwd: dir,
       env: env(),
       encoding: 'utf8',
@@ -141,6 +143,28 @@ describe.each(shells)('the push receiver under $name', (shell) => {
     // Fed without waiting for the probe's answer: the content comes anyway, and is read and dropped.
     expect(again.stdout).toBe('placed into\nhave 0\nhave 1\nhave 2\nprobed\nunchanged 0\nunchanged 1\nunchanged 2\nunchanged 3\n');
     expect(leftovers()).toEqual([]);
+  });
+
+  it("with VERIFY, refuses a file whose bytes do not hash to the frame's SHA-256, keeping nothing of it (deploy)", () => {
+    writeFileSync(join(dir, 'agent.mjs'), 'old\n');
+    if (isRoot) chownSync(join(dir, 'agent.mjs'), 65534, 65534);
+    const good = file('good', 'good\n');
+    // Bytes of the right length whose hash is not the one sent: what a disk or a transfer that went wrong would leave.
+    const bad = file('agent.mjs', 'new\n');
+    const sent = createHash('sha256').update('new\n').digest('hex');
+    contents.set(sent, Buffer.from('bad\n'));
+    // The shared content map is put back whatever fails here: the other tests send 'new\n' under this hash.
+    try {
+      const refused = receive([good, bad], `${dir}/`, { verify: true });
+      expect(refused).toMatchObject({ code: 1, failure: 'entry 1: what landed does not hash to the SHA-256 sent' });
+      expect(readFileSync(join(dir, 'agent.mjs'), 'utf8')).toBe('old\n');
+      expect(readFileSync(join(dir, 'good'), 'utf8')).toBe('good\n');
+      expect(leftovers()).toEqual([]);
+      // Without VERIFY (a push, whose content was checked as it left Redis), the length alone is checked.
+      expect(receive([bad], `${dir}/`)).toMatchObject({ code: 0, failure: null });
+    } finally {
+      contents.set(sent, Buffer.from('new\n'));
+    }
   });
 
   describe('never follows a symbolic link already on the host', () => {

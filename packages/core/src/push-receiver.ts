@@ -4,8 +4,8 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  * The receiving end of a push: a POSIX sh script (dash, bash, BusyBox ash)
  * that reads the push's frames (see push-frames.ts) from standard input and
  * writes each entry on the host. It needs only what every Linux host has:
- * `dd` (with `iflag=fullblock`), `wc`, `mktemp`, `mv`, `rm`, `chmod`,
- * `chown`, `mkdir`, `ln`, `touch`, `stat`, `readlink`, `date`, and `sha256sum`
+ * `dd` (with `iflag=fullblock`), `wc`, `tr`, `mktemp`, `mv`, `rm`, `chmod`,
+ * `chown`, `mkdir`, `ln`, `touch -t`, `stat -c`, `readlink`, `date`, and `sha256sum`
  * (coreutils or BusyBox) to tell an unchanged file; without it every file
  * counts as changed. Content is read with `dd` in whole blocks, never
  * `head -c`: BusyBox's head reads ahead through stdio and would eat the
@@ -43,6 +43,9 @@ import { REMOTE_MARKER, REMOTE_STDOUT_MARKER } from './remote-command.js';
  *   anyway (a feeder that did not wait) has its bytes read and dropped.
  *   With `-p`, a file taken as unchanged is checked to be a regular file,
  *   not a link, just before its chmod and touch; else the entry fails.
+ * - With VERIFY in the `dest` frame (deploy sets it), the temporary file is
+ *   hashed before the rename and refused unless it hashes to the frame's
+ *   SHA-256 (where `sha256sum` exists; its length is checked everywhere).
  * - It reports on stdout, after the wrapper's stdout marker: `placed into`
  *   or `placed as` (how the destination was taken, see
  *   {@link pushTarget}), the probe's answer (`have N`..., `probed`), then
@@ -132,7 +135,7 @@ fleet_made=
 if command -v sha256sum >/dev/null 2>&1; then fleet_has_sha256=1; fi
 printf '${REMOTE_STDOUT_MARKER.replace('\n', '\\n')}'
 printf '${REMOTE_MARKER}pid:%s\n' "$$" >&2
-IFS=' ' read -r fleet_word fleet_lines fleet_place_as fleet_preserve || fleet_fail "dest: the push's frames did not arrive"
+IFS=' ' read -r fleet_word fleet_lines fleet_place_as fleet_preserve fleet_verify || fleet_fail "dest: the push's frames did not arrive"
 [ "$fleet_word" = dest ] && fleet_read_value "$fleet_lines" || fleet_fail "dest: the push's frames did not arrive"
 fleet_dest=$fleet_value
 case $fleet_dest in
@@ -270,6 +273,10 @@ x" ]; then
       fi
       [ "$(($(wc -c < "$fleet_tmp")))" = "$fleet_size" ] || fleet_cut
       IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
+      if [ "$fleet_verify" = 1 ] && [ -n "$fleet_has_sha256" ]; then
+        fleet_sum=$(sha256sum < "$fleet_tmp" 2>/dev/null)
+        [ "${'$'}{fleet_sum%% *}" = "$fleet_c" ] || fleet_fail "entry $fleet_index: what landed does not hash to the SHA-256 sent"
+      fi
       [ -z "$fleet_existing_owner" ] || chown -- "$fleet_existing_owner" "$fleet_tmp" 2>/dev/null
       if [ -n "$fleet_existing_mode" ]; then fleet_mode=$fleet_existing_mode; else fleet_mode_of "$fleet_a"; fi
       chmod "$fleet_mode" -- "$fleet_tmp" 2>/dev/null || fleet_fail "entry $fleet_index: cannot set its mode"

@@ -62,6 +62,12 @@ export function generateSealingKey(): SealingKey {
   return { privateKey, publicKey: rawX25519(publicKey) };
 }
 
+/** The pair of an X25519 private key read back (a node agent's, from the file deploy sent); throws for another kind of key. */
+export function sealingKeyFromPrivate(privateKey: KeyObject): SealingKey {
+  if (privateKey.asymmetricKeyType !== 'x25519') throw new Error('not an X25519 private key');
+  return { privateKey, publicKey: rawX25519(createPublicKey(privateKey)) };
+}
+
 /** The bytes a vouch signs: domain-separated from job signatures, and bound to one agent of one deployment. */
 export function vouchPayload(scope: SealingScope, publicKey: string): Buffer {
   return Buffer.from(JSON.stringify(['fleet-seal/1', scope.deployment, scope.prefix, scope.agentId, publicKey]));

@@ -1,4 +1,4 @@
-import { DEFAULTS, parseComputerNames, positiveInteger, settledWithin, UsageError } from '@fleet/core';
+import { DEFAULTS, NODE_SEALING_FILE, parseComputerNames, positiveInteger, settledWithin, UsageError } from '@fleet/core';
 import { join } from 'node:path';
 import { describeTarget, ensurePrivateStateDir, FleetStore, openRedis, redisSettingsWarnings, resolveDeployment } from '@fleet/store';
 import type { Argv } from 'yargs';
@@ -52,7 +52,7 @@ export const agentCommand = {
     const log = (line: string) =>
       process.stderr.write(`${new Date().toISOString()} fleet agent [prefix ${settings.prefix}, ${redisEndpoint}]: ${line}\n`);
     // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
-    const { ownAgentSealing, RanDirectory, readSigningKey, startAgent, TrustStore } = await import('@fleet/agent');
+    const { deployedAgentSealing, ownAgentSealing, RanDirectory, readSigningKey, startAgent, TrustStore } = await import('@fleet/agent');
     // Before Redis: an agent whose trust list cannot be read must not start.
     const trust = await TrustStore.open({ signingKeyPath: settings.signingKeyPath, trustedKeysPath: settings.trustedKeysPath, log });
     if (trust.trustedKeyIds.length === 0) {
@@ -84,8 +84,12 @@ export const agentCommand = {
       throw error;
     });
     const ranMemory = await RanDirectory.open({ dir: join(settings.stateDir, 'ran'), log });
-    // This user's own agent vouches for its sealing key with this user's signing key; a node's agent has none yet.
-    const sealing = serves === null ? ownAgentSealing(await readSigningKey(settings.signingKeyPath), deployment, settings.prefix) : null;
+    // This user's own agent vouches for its sealing key with this user's signing key; a node's agent
+    // has the key and vouch fleet deploy sent into its state directory.
+    const sealing =
+      serves === null
+        ? ownAgentSealing(await readSigningKey(settings.signingKeyPath), deployment, settings.prefix)
+        : await deployedAgentSealing(join(settings.stateDir, NODE_SEALING_FILE), log);
     const agent = await startAgent({
       store,
       trust,

@@ -1,5 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULTS, DeployRefused, FLEET_VERSION, formatPublicKey, nodeAgentLayout, positiveInteger, type HostEntry } from '@fleet/core';
+import {
+  DEFAULTS,
+  DeployRefused,
+  FLEET_VERSION,
+  formatPublicKey,
+  generateSealingKey,
+  nodeAgentLayout,
+  nodeSealingFile,
+  positiveInteger,
+  type ContentManifest,
+  type HostEntry,
+} from '@fleet/core';
 import type { SshPool } from '@fleet/agent';
 import type { AgentInfo, FleetStore } from '@fleet/store';
 import pMap from 'p-map';
@@ -11,6 +22,7 @@ import { withContext, type GlobalArgs } from '../context.js';
 import { controllerDeployment } from '../deployment.js';
 import { EXIT } from '../exit-codes.js';
 import { nodeRedisChoice, nodeRedisSettings } from '../node-redis-settings.js';
+import { NodeSealingRecord } from '../node-sealing-record.js';
 import { AGENT_BUNDLE, THREAD_WORKER } from '../package-files.js';
 import { askToDrain, untilAgentsGone } from '../drain-by-message.js';
 
@@ -99,8 +111,12 @@ export const deployCommand = {
       const trustedKey = formatPublicKey(key.publicKey, keyComment());
       // Written into each node's agent.env: a node agent never takes its deployment from Redis.
       const deployment = await controllerDeployment(context);
+      // Which sealing key each node's agent got from here: the CLI seals passwords to that key only.
+      const record = NodeSealingRecord.inStateDir(context.settings.stateDir);
       const redisFor = await nodeRedisSettings(context.store.client, context.target, context.settings.prefix, hosts, choice);
       const pool = new SshPool();
+      // Each local file is hashed once for all the nodes that take it over exec.
+      const hashed = new Map<string, Promise<ContentManifest>>();
       try {
         const results = await perHost(hosts, async (entry) => {
           const redis = redisFor(entry);
@@ -109,6 +125,9 @@ export const deployCommand = {
           const before = (await context.store.agents.list()).filter((agent) => agent.serves === entry.raw);
           const connectTimeoutMs = argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000;
           let drainedFirst = '';
+          const sealingScope = { deployment, prefix: context.settings.prefix, entry: entry.raw };
+          // A fresh pair at each install or upgrade, vouched for the entry: its id changes at each restart.
+          const sealing = generateSealingKey();
           const outcome = await deployAgent({
             pool,
             entry,
@@ -119,6 +138,9 @@ export const deployCommand = {
             // New credentials reach a running agent only by writing its settings and restarting it.
             reconfigure: choice.nodeAcl || choice.nodeRedisUrl !== null,
             trustedKey,
+            sealingFile: nodeSealingFile(key, { deployment, prefix: context.settings.prefix, agentId: entry.raw }, sealing),
+            recordedSealingKey: (await record.publicKey(sealingScope)) ?? null,
+            signingKeyId: key.id,
             concurrency,
             drainGraceMs: context.settings.drainGraceMs,
             beforeSystemdRestart: async () => {
@@ -127,7 +149,10 @@ export const deployCommand = {
             shipNode: argv['ship-node'],
             controller: { platform: process.platform, arch: process.arch, version: FLEET_VERSION },
             connectTimeoutMs,
+            hashed,
           });
+          // The node now holds the new key (an older agent's vouch no longer gets a password), whether or not its agent reports in.
+          if (outcome.status !== 'current') await record.set(sealingScope, sealing.publicKey);
           const replaced = outcome.status === 'current' ? new Set<string>() : new Set(before.map((agent) => agent.id));
           const agent = await agentServing(context.store, entry.raw, DEFAULTS.deployReportWaitMs, replaced);
           if (agent === null) {
@@ -147,10 +172,12 @@ export const deployCommand = {
           const what =
             outcome.status === 'installed'
               ? `installed ${outcome.version}`
-              : outcome.from === outcome.version
-                ? `restarted ${outcome.version} with new Redis credentials`
-                : `upgraded ${outcome.from} to ${outcome.version}`;
-          const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}`;
+              : outcome.rekeyed
+                ? `restarted ${outcome.version} with a new sealing key`
+                : outcome.from === outcome.version
+                  ? `restarted ${outcome.version} with new Redis credentials`
+                  : `upgraded ${outcome.from} to ${outcome.version}`;
+          const how = `${outcome.supervisor === 'systemd' ? 'systemd user unit' : 'detached process'}${outcome.shippedNode ? ", this machine's Node sent" : ''}${outcome.transport === 'exec' ? ', files over an exec channel: no SFTP there' : ''}`;
           const user = redis.aclUser === null ? '' : `; Redis user ${redis.aclUser}`;
           const drained =
             outcome.replacedPid === null
@@ -174,11 +201,15 @@ export const undeployCommand = {
     const hosts = unique(await hostsFromArgs(argv['hosts-file'], argv['computer-name'], argv.user, argv.exclude, argv.inventory));
     process.exitCode = await withContext(argv, async (context) => {
       const { SshPool, undeployAgent } = await import('@fleet/agent');
+      const deployment = await controllerDeployment(context);
+      const record = NodeSealingRecord.inStateDir(context.settings.stateDir);
       const pool = new SshPool();
       try {
         const results = await perHost(hosts, async (entry) => {
           if (entry.local) throw new DeployRefused('localhost runs on this machine; there is no agent to remove', entry.raw);
           const present = await undeployAgent(pool, entry, argv['connect-timeout'] === undefined ? null : argv['connect-timeout'] * 1000);
+          // Its key is gone from the node: a copy of it kept elsewhere gets no password from now on.
+          await record.set({ deployment, prefix: context.settings.prefix, entry: entry.raw }, null);
           const deadline = Date.now() + DEFAULTS.undeployWaitMs;
           while ((await agentServing(context.store, entry.raw, 0)) !== null) {
             if (Date.now() > deadline) return { entry: entry.raw, ok: false, words: 'removed, but its agent still reports in' };
