@@ -125,6 +125,15 @@ fleet_same_content() {
 # ctime in whole seconds first (for the racily clean rule), then size, times to the nanosecond, inode.
 fleet_stamp() { stat -c '%Z %s %y %z %i' -- "$fleet_target" 2>/dev/null; }
 fleet_regular() { [ -f "$fleet_target" ] && [ ! -h "$fleet_target" ] || fleet_fail "entry $fleet_index: changed on the host during the push (push again)"; }
+# -p on a file kept as it was: mode and time from the frame, on the regular file only.
+fleet_keep_preserved() {
+  if [ "$fleet_preserve" = 1 ]; then
+    fleet_regular
+    fleet_mode_of "$fleet_a"
+    chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
+    fleet_set_time "$fleet_target" "$fleet_d"
+  fi
+}
 fleet_number() {
   case $1 in
   '' | *[!0-9]*) fleet_fail "dest: unknown frame" ;;
@@ -237,12 +246,7 @@ x" ]; then
     if [ -z "$fleet_probed" ] || [ "$(fleet_stamp)" != "$fleet_probed" ]; then
       fleet_same_content "$fleet_b" "$fleet_c" || fleet_fail "entry $fleet_index: changed on the host during the push (push again)"
     fi
-    if [ "$fleet_preserve" = 1 ]; then
-      fleet_regular
-      fleet_mode_of "$fleet_a"
-      chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
-      fleet_set_time "$fleet_target" "$fleet_d"
-    fi
+    fleet_keep_preserved
     echo "unchanged $fleet_index"
     ;;
   file)
@@ -250,12 +254,7 @@ x" ]; then
     if fleet_same_content "$fleet_size" "$fleet_c"; then
       fleet_copy "$fleet_size" > /dev/null 2>&1 || fleet_cut
       IFS= read -r fleet_commit && [ "$fleet_commit" = commit ] || fleet_cut
-      if [ "$fleet_preserve" = 1 ]; then
-        fleet_regular
-        fleet_mode_of "$fleet_a"
-        chmod "$fleet_mode" -- "$fleet_target" 2>/dev/null
-        fleet_set_time "$fleet_target" "$fleet_d"
-      fi
+      fleet_keep_preserved
       echo "unchanged $fleet_index"
     else
       fleet_existing_mode=
