@@ -9,6 +9,7 @@ import { isAlive, until } from './support/poll.js';
 import { fleetLoginLines } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 const ssh = useSshFleet(3);
 
@@ -89,7 +90,7 @@ describe('an agent sent SIGTERM drains', () => {
     expect(await agent.exited).toBe(0);
     console.log(`agent exited ${Date.now() - forcedAt} ms after the second SIGTERM, its SSH command stopped`);
     expect(await untilState(env, child, ['Failed'])).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
-    await until(async () => (await processesWith(env.marker)).length === 0, { what: "the remote command's processes to end" });
+    await untilNoProcessesWith(env.marker, { what: "the remote command's processes to end" });
     expect(agent.stderr()).toMatch(/SIGTERM again: stopping the running jobs now/);
     // Forced, not drained: the log does not say every job ended.
     expect(agent.stderr()).toMatch(/drain cut short: the running jobs were stopped/);
@@ -106,7 +107,7 @@ describe('an agent sent SIGTERM drains', () => {
     expect(await agent.exited).toBe(0);
     expect(await untilState(env, job.id, ['Failed'])).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
     expect((await env.fleet(['receive', '--keep', String(job.id)])).stdout).toBe('up\n');
-    await until(async () => (await processesWith(env.marker)).length === 0, { what: "the command's processes to end" });
+    await untilNoProcessesWith(env.marker, { what: "the command's processes to end" });
     expect(agent.stderr()).toMatch(/drain grace of 2s passed: stopping the 1 job\(s\) still running \(agent shut down\)/);
   });
 });
@@ -190,7 +191,7 @@ describe('fleet undeploy', () => {
       expect(await untilState(env, child, ['Failed'])).toMatchObject({ state: 'Failed', reason: 'agent shut down' });
     }
     expect(pids.filter(isAlive)).toEqual([]);
-    await until(async () => (await processesWith(env.marker)).length === 0, { what: "the jobs' processes to end" });
+    await untilNoProcessesWith(env.marker, { what: "the jobs' processes to end" });
   });
 });
 

@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startForegroundAgent, type AgentJson } from './support/agents.js';
-import { createFleetEnv, processesWith, type FleetEnv } from './support/fleet-env.js';
+import { createFleetEnv, type FleetEnv } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 // Every write reaches the AOF before it is answered: what Redis said before
 // it was killed is what it says once started again.
@@ -85,7 +86,7 @@ describe('an agent whose Redis is gone', () => {
     expect(await agent.exited).toBe(0);
     const exitedAfterMs = Date.now() - started;
     // Its command was interrupted, Redis or not.
-    await until(async () => (await processesWith(env.marker)).length === 0, { what: 'the command to end' });
+    await untilNoProcessesWith(env.marker, { what: 'the command to end' });
 
     await bringRedisBack();
     // The agent's heartbeat has run out: the next look at the job finds it lost.
@@ -117,7 +118,7 @@ describe('an agent whose Redis is gone', () => {
     // The drain grace is 5 minutes: the test's deadline is well below it.
     expect(await agent.exited).toBe(0);
     const exitedAfterMs = Date.now() - started;
-    await until(async () => (await processesWith(env.marker)).length === 0, { what: 'the command to end' });
+    await untilNoProcessesWith(env.marker, { what: 'the command to end' });
     expect(agent.stderr()).toContain("draining: Redis is unreachable, so no job's end could be written");
 
     // The end the agent sent before it exited sits in the frozen server's socket: it lands once thawed

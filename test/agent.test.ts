@@ -5,6 +5,7 @@ import { processesWith } from './support/fleet-env.js';
 import { startForegroundAgent, type AgentJson } from './support/agents.js';
 import { until } from './support/poll.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 const fleet = useFleet();
 
@@ -68,6 +69,6 @@ describe('at most once', () => {
     expect(records.stderr).toBe('error: agent lost\n');
 
     // Its command did not outlive it (issue 17 point 1; see test/no-orphan.test.ts).
-    await until(async () => (await processesWith(fleet.env.marker)).length === 0, { what: 'the orphan watcher to end the command' });
+    await untilNoProcessesWith(fleet.env.marker, { what: 'the orphan watcher to end the command' });
   });
 });

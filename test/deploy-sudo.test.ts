@@ -13,7 +13,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
 import { everything } from './support/redis-dump.js';
-import { processLinesWith } from './support/processes.js';
+import { processLinesWith, untilNoProcessesWith } from './support/processes.js';
 import { userDeployment } from './support/signing.js';
 import { SUDO_TEST_USER } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
@@ -80,7 +80,7 @@ async function sealedTo(jobId: number): Promise<string[]> {
 /** Stops a job and waits until nothing of its command is left running. */
 async function stopped(jobId: number): Promise<void> {
   expect((await ssh.env.fleet(['stop', String(jobId)])).code).toBe(0);
-  await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length === 0, {
+  await untilNoProcessesWith(`${ssh.env.marker}-sleep`, {
     what: 'the stopped command to end',
     timeoutMs: 60_000,
   });

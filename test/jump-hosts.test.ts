@@ -5,6 +5,7 @@ import { isAlive, until } from './support/poll.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { accepts } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 const TARGETS = 10;
 let redis: TestRedis | undefined;
@@ -105,11 +106,11 @@ describe('hosts behind jump hosts (ProxyJump)', () => {
     expect((await processesWith(env.marker)).length).toBeGreaterThanOrEqual(2);
     await env.fleet(['stop', String(job.id)]);
     expect((await env.json<JobJson[]>(['get', String(job.id + 1)]))[0]).toMatchObject({ state: 'Stopped' });
-    await until(async () => (await processesWith(env.marker)).length === 0, { what: 'the sleeps behind the jump host to end' });
+    await untilNoProcessesWith(env.marker, { what: 'the sleeps behind the jump host to end' });
 
     const slow = await env.json<JobJson>(['invoke', '-c', target, '--timeout', '1', '--as-job', '--', `${env.sleep} 300`]);
     expect(await untilState(env, slow.id + 1, ['Failed'])).toMatchObject({ reason: 'timed out after 1s' });
-    await until(async () => (await processesWith(env.marker)).length === 0, { what: 'the timed-out sleep to end' });
+    await untilNoProcessesWith(env.marker, { what: 'the timed-out sleep to end' });
   });
 
   it('notices through keepalives a jump host that hangs mid-command, and gives up on a hung one after its own ConnectTimeout', async () => {
@@ -179,7 +180,7 @@ describe('hosts behind a ProxyCommand', () => {
     const agents = (await env.json<{ pid: number }[]>(['agents'])).map((agent) => agent.pid);
     for (const pid of agents) process.kill(pid, 'SIGTERM');
     await until(() => agents.every((pid) => !isAlive(pid)), { what: 'the agents to stop' });
-    await until(async () => (await processesWith('-W', `${net.targets[0]}:${net.fleet.port}`)).length === 0, {
+    await untilNoProcessesWith(['-W', `${net.targets[0]}:${net.fleet.port}`], {
       what: 'the proxy command to end with its connection',
     });
   });

@@ -11,6 +11,7 @@ import { isAlive, until } from './support/poll.js';
 import { freePort, startRedis, type TestRedis } from './support/redis-server.js';
 import { startSshFleet, TEST_USER, type SshFleet } from './support/ssh-fleet.js';
 import type { JobJson } from './support/use-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 const run = promisify(execFile);
 
@@ -88,6 +89,6 @@ it('a host cut off from its agent, which then dies, ends the command by the hear
   expect(isAlive(agent.pid as number)).toBe(false);
   // sshd cannot know: the command runs on.
   expect((await processesWith(fleetEnv.marker)).length).toBeGreaterThanOrEqual(3);
-  await until(async () => (await processesWith(fleetEnv.marker)).length === 0, { what: 'the command tree to end', timeoutMs: 90_000 });
+  await untilNoProcessesWith(fleetEnv.marker, { what: 'the command tree to end', timeoutMs: 90_000 });
   console.log(`[no-orphan] partition: agent SIGKILL (link down) to the command tree gone: ${((Date.now() - killed) / 1000).toFixed(2)} s`);
 }, 150_000);

@@ -9,6 +9,7 @@ import { isAlive, until } from './support/poll.js';
 import { descendantsOf, TEST_USER } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 // Issue 17 point 1: a command whose agent dies (SIGKILL) ends on its host, its
 // whole tree, locally and over SSH (OpenSSH and Dropbear), and its child fails
@@ -112,7 +113,7 @@ describe.each(['openssh', 'dropbear', 'localhost'])('an agent SIGKILLed while it
     const killed = Date.now();
     agent.child.kill('SIGKILL');
     await agent.exited;
-    await until(async () => (await commandProcesses()).length === 0, { what: 'the command tree to end', timeoutMs: 60_000 });
+    await untilNoProcessesWith(ssh.env.marker, { what: 'the command tree to end', timeoutMs: 60_000 });
     report(`${host}: agent SIGKILL to the command tree gone`, killed);
 
     expect(await untilState(ssh.env, child, ['Failed'], 60_000)).toMatchObject({ reason: 'agent lost', exitCode: null });
@@ -146,7 +147,7 @@ describe.each(['openssh', 'dropbear'])('an agent SIGKILLed while the sshd of %s 
       signalAll(frozen, 'SIGCONT');
       thawed = Date.now();
     }
-    await until(async () => (await commandProcesses()).length === 0, { what: 'the command tree to end after the thaw', timeoutMs: 60_000 });
+    await untilNoProcessesWith(ssh.env.marker, { what: 'the command tree to end after the thaw', timeoutMs: 60_000 });
     report(`${host}: sshd thawed to the command tree gone`, thawed);
   });
 });
@@ -161,7 +162,7 @@ describe.each(['openssh', 'dropbear', 'localhost'])('a command on %s that ends n
     // Its session is the command's: wait until the command's watcher has looked and gone.
     const stat = await readFile(`/proc/${daemon}/stat`, 'utf8');
     const session = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3];
-    await until(async () => (await processesWith(`fleet-watch\0${session}\0`)).length === 0, { what: 'the watcher to exit' });
+    await untilNoProcessesWith(`fleet-watch\0${session}\0`, { what: 'the watcher to exit' });
     expect(isAlive(daemon)).toBe(true);
     process.kill(daemon, 'SIGKILL');
     await until(() => !isAlive(daemon), { what: 'the nohup sleep to end' });

@@ -6,6 +6,7 @@ import { processesWith } from './support/fleet-env.js';
 import { FLEET_BIN } from './support/fleet-cli.js';
 import { until } from './support/poll.js';
 import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 const run = promisify(execFile);
 const fleet = useFleet();
@@ -109,6 +110,6 @@ describe('on a real terminal', () => {
     terminal.kill('SIGKILL');
     await exited;
     await until(async () => (await fleet.env.json<JobJson[]>(['get'])).length === 0, { what: 'the job to be removed' });
-    await until(async () => (await processesWith(fleet.env.marker)).length === 0, { what: 'fleet and the command to end' });
+    await untilNoProcessesWith(fleet.env.marker, { what: 'fleet and the command to end' });
   });
 });

@@ -7,6 +7,7 @@ import { until } from './support/poll.js';
 import { DASH_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
+import { untilNoProcessesWith } from './support/processes.js';
 
 // One OpenSSH host (the loopback fleet's) and one Dropbear host, each logged in to
 // as a bash user and as a dash user, under ssh_config aliases named for both.
@@ -78,7 +79,7 @@ describe.each(HOSTS)('on %s', (host) => {
     ]);
     await untilState(ssh.env, parent.id, ['Failed'], 60_000);
     expect(await childOf(parent.id)).toMatchObject({ state: 'Failed', reason: 'timed out after 3s' });
-    await until(async () => (await commandProcesses()).length === 0, { what: 'the command to end', timeoutMs: 30_000 });
+    await untilNoProcessesWith(ssh.env.marker, { what: 'the command to end', timeoutMs: 30_000 });
     expect((await ssh.env.fleet(['receive', String(parent.id), '--keep'])).stdout).not.toContain('done');
   });
 
@@ -89,7 +90,7 @@ describe.each(HOSTS)('on %s', (host) => {
     await until(async () => (await commandProcesses()).length >= 3, { what: 'the command tree to start', timeoutMs: 30_000 });
     expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
     expect(await childOf(parent.id)).toMatchObject({ state: 'Stopped', reason: 'stopped' });
-    await until(async () => (await commandProcesses()).length === 0, { what: 'the command tree to end', timeoutMs: 30_000 });
+    await untilNoProcessesWith(ssh.env.marker, { what: 'the command tree to end', timeoutMs: 30_000 });
   });
 });
 
@@ -108,6 +109,6 @@ describe.each(['openssh-bash', 'dropbear-dash'])('a host that never confirms the
       await thaw();
     }
     // The kill the agent sent reaches the host once it answers again.
-    await until(async () => (await commandProcesses()).length === 0, { what: 'the command to end after the thaw', timeoutMs: 30_000 });
+    await untilNoProcessesWith(ssh.env.marker, { what: 'the command to end after the thaw', timeoutMs: 30_000 });
   });
 });

@@ -5,7 +5,7 @@ import { generateSealingKey, openSealedSecret, type SealedSecret } from '@fleet/
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startForegroundAgent } from './support/agents.js';
 import { until } from './support/poll.js';
-import { processLinesWith } from './support/processes.js';
+import { untilNoProcessesWith } from './support/processes.js';
 import { everything } from './support/redis-dump.js';
 import { NOPASSWD_TEST_USER, SUDO_TEST_USER, TEST_USER } from './support/ssh-fleet.js';
 import { parseAllRecords, untilState, type JobJson } from './support/use-fleet.js';
@@ -130,7 +130,7 @@ describe('invoke --sudo', () => {
     expect((await ssh.env.fleet(['stop', String(parent.id)])).code).toBe(0);
     await untilState(ssh.env, parent.id, ['Stopped']);
     // The clean-up fails the test if a process with the marker (the sleep, as fleet-test-dash) is left.
-    await until(async () => !(await processTable()).includes(`${ssh.env.marker}-sleep`), { what: 'the command to end' });
+    await untilNoProcessesWith(ssh.env.marker, { what: 'the command, and the shells around it, to end' });
   });
 
   it("ends the target user's command when the agent dies: the watcher signals sudo from outside its group", async () => {
@@ -141,7 +141,7 @@ describe('invoke --sudo', () => {
     agent.child.kill('SIGKILL');
     await agent.exited;
     // Nothing of the command may be left: the target's sleep, nor sudo or the shells around it.
-    await until(async () => (await processLinesWith(ssh.env.marker)).length === 0, {
+    await untilNoProcessesWith(ssh.env.marker, {
       what: "the target user's command, and sudo and the shells around it, to end",
       timeoutMs: 60_000,
     });

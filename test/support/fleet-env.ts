@@ -77,7 +77,8 @@ export async function createFleetEnv(redis: TestRedis | null, extraEnv: NodeJS.P
       await until(() => pids.every((pid) => !isAlive(pid)), { what: 'agents to exit' });
       const leftovers = await processesWith(marker);
       for (const pid of leftovers) process.kill(pid, 'SIGKILL');
-      await rm(home, { recursive: true, force: true });
+      // maxRetries: a process of the test may still be closing a file under home as it is removed.
+      await rm(home, { recursive: true, force: true, maxRetries: 5 });
       await rm(sleep, { force: true });
       expect(leftovers, `processes left running with marker ${marker}`).toEqual([]);
     },

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { isAlive } from './poll.js';
+import { isAlive, until } from './poll.js';
 
 /** A live process: its pid and its command line, arguments joined by spaces. */
 export interface ProcessLine {
@@ -35,4 +35,26 @@ export async function ancestorLines(pid: number): Promise<string[]> {
     lines.push((await readFile(`/proc/${parent}/cmdline`, 'utf8').catch(() => '')).replaceAll('\u0000', ' ').trim());
     current = parent;
   }
+}
+
+/**
+ * Waits until no live process's command line contains `word` (and each of
+ * `more`), seen by two scans in a row. One scan can miss a process: /proc is
+ * listed first and read after, so a child forked after the listing by a parent
+ * that exits before it is read (a shell's background job on SIGTERM, say) is
+ * in neither. The second scan lists it.
+ */
+export async function untilNoProcessesWith(
+  words: string | [string, ...string[]],
+  { what, timeoutMs }: { what: string; timeoutMs?: number },
+): Promise<void> {
+  const [word, ...more] = typeof words === 'string' ? [words] : words;
+  let emptyScans = 0;
+  await until(
+    async () => {
+      emptyScans = (await processLinesWith(word, ...more)).length === 0 ? emptyScans + 1 : 0;
+      return emptyScans >= 2;
+    },
+    { what, timeoutMs },
+  );
 }
