@@ -63,6 +63,31 @@ async function tree(dir: string): Promise<string[]> {
   return found.sort();
 }
 
+/** A 100 MB file in the first host's home, as `~/big.bin`: long enough to write out that a signal lands mid-file. */
+async function bigFileOnFirstHost(): Promise<Buffer> {
+  const content = randomBytes(100 * 1024 * 1024);
+  await writeFile(join(ssh.fleet.hosts[0]!.home, 'big.bin'), content);
+  return content;
+}
+
+/**
+ * Runs fleet, sends SIGINT once a file's temp name shows under `dest` (the
+ * write-out has begun), and gives the exit code, after checking that no temp
+ * file and no half file are left.
+ */
+async function interruptedMidWrite(args: string[], dest: string): Promise<number | null> {
+  const running = ssh.env.spawn(args);
+  const exited = new Promise<number | null>((resolve) => running.on('close', (code) => resolve(code)));
+  await until(async () => (await tree(dest).catch(() => [])).some((path) => path.includes('/.fleet-pull.')), {
+    what: 'the write-out to begin',
+    intervalMs: 5,
+  });
+  running.kill('SIGINT');
+  const code = await exited;
+  expect((await tree(dest)).filter((path) => path.includes('.fleet-pull.') || path.endsWith('/big.bin'))).toEqual([]);
+  return code;
+}
+
 describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
   it('pulls an empty file and a 100 MB binary file byte-exact from every host', async () => {
     const big = join(work, 'big.bin');
@@ -162,6 +187,25 @@ describe('fleet pull over SSH (no SFTP subsystem on the hosts)', () => {
     expect((await ssh.env.fleet(['remove', String(parent.id)])).code).toBe(0);
     expect(await ssh.redis.client().keys(`${ssh.env.prefix}:chunk*`)).toEqual([]);
     expect(await ssh.redis.client().keys(`${ssh.env.prefix}:pulled*`)).toEqual([]);
+  });
+
+  it('Ctrl-C during receive --dest: exit 130, no temp file left, the job kept; a second receive --dest writes it all', async () => {
+    const content = await bigFileOnFirstHost();
+    const parent = await ssh.env.json<JobJson>(['pull', '-c', ssh.fleet.entries[0]!, '--as-job', '~/big.bin']);
+    await untilState(ssh.env, parent.id, ['Completed']);
+    const dest = await localDir();
+    expect(await interruptedMidWrite(['receive', String(parent.id), '--dest', dest], dest)).toBe(130);
+
+    const again = await ssh.env.fleet(['receive', String(parent.id), '--dest', dest]);
+    expect([again.code, again.stderr]).toEqual([0, '']);
+    expect(await sha256File(join(landed(dest, 0), 'big.bin'))).toBe(createHash('sha256').update(content).digest('hex'));
+  });
+
+  it('Ctrl-C while a pull writes out: exit 130, no temp file left, and the job removed as after any synchronous run', async () => {
+    await bigFileOnFirstHost();
+    const dest = await localDir();
+    expect(await interruptedMidWrite(['pull', '-c', ssh.fleet.entries[0]!, '~/big.bin', dest], dest)).toBe(130);
+    expect(await ssh.env.json<JobJson[]>(['get'])).toEqual([]);
   });
 
   it('a host over FLEET_MAX_PULL_BYTES fails, naming the size and the setting, and nothing of it is written out', async () => {

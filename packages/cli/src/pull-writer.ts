@@ -118,6 +118,8 @@ export async function writePulled(
       if (entry.type === 'dir') dirs.push(entry);
       report.written += 1;
     } catch (error) {
+      // Interrupted mid-file: its temp file is gone, and nothing was refused.
+      if (interrupted()) return report;
       refuse(JSON.stringify(entry.path), describeWriteError(error, entry));
     }
   }

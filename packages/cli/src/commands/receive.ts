@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { Interrupts } from '../interrupts.js';
 import { checkHost } from '../job-host-check.js';
 import { matchesHost } from '../output/output-pump.js';
 import { outputFlags, outputSinkFromArgs } from '../output/output-sink.js';
@@ -71,14 +72,7 @@ export const receiveCommand = {
         sink,
         progress: new ProgressLine(argv.quiet || !argv.wait),
       });
-      let written = true;
-      for (const record of pulls) {
-        const leaves = (await store.jobs.leaves([record])).filter((leaf) => isFinalState(leaf.view.state));
-        const hosts = argv.host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.view.location, argv.host as string));
-        const views = hosts.map((leaf) => leaf.view);
-        const writeOut = await verifiedPullWriteOut(context, record, views);
-        if (!(await writePulledJob(store, record.rootId, views, dest as string, writeOut))) written = false;
-      }
+      const written = await writeOutPulls(context, pulls, dest as string, argv.host);
       if (argv['auto-remove']) await store.jobs.remove(final);
       if (!written) return EXIT.failed;
       const failed = final.some((record) => isFinalState(record.view.state) && record.view.state !== 'Completed');
@@ -86,6 +80,33 @@ export const receiveCommand = {
     });
   },
 };
+
+/**
+ * `--dest`: writes out each pull's files (its hosts that have ended). A
+ * Ctrl-C (or SIGTERM, SIGHUP) ends the write-out between two chunks: the
+ * file being written is removed, what was written stays, the job is left
+ * as it is (a later `receive --dest` writes it all again), and the command
+ * ends as the signal would. False when an entry was refused.
+ */
+async function writeOutPulls(context: CliContext, pulls: readonly JobRecord[], dest: string, host: string | undefined): Promise<boolean> {
+  if (pulls.length === 0) return true;
+  const interrupts = new Interrupts();
+  const interrupted = () => interrupts.reason !== undefined;
+  let written = true;
+  try {
+    for (const record of pulls) {
+      if (interrupted()) break;
+      const leaves = (await context.store.jobs.leaves([record])).filter((leaf) => isFinalState(leaf.view.state));
+      const views = (host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.view.location, host))).map((leaf) => leaf.view);
+      const writeOut = await verifiedPullWriteOut(context, record, views);
+      if (!(await writePulledJob(context.store, record.rootId, views, dest, { ...writeOut, interrupted }))) written = false;
+    }
+  } finally {
+    interrupts.release();
+  }
+  if (interrupts.reason !== undefined) throw interrupts.reason;
+  return written;
+}
 
 /** `--dest`: the selected jobs that are pulls (their `-p` and cap are read once verified); none is exit 2, before anything is received. */
 async function pullsOf(context: CliContext, selected: readonly JobRecord[]): Promise<JobRecord[]> {
