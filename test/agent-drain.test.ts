@@ -1,14 +1,14 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FLEET_VERSION, nodeAgentLayout } from '@fleet/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startForegroundAgent } from './support/agents.js';
 import { processesWith, type FleetEnv } from './support/fleet-env.js';
 import { isAlive, until } from './support/poll.js';
 import { fleetLoginLines } from './support/ssh-fleet.js';
 import { untilState, type JobJson } from './support/use-fleet.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
+import { tmpGate } from './support/tmp-gate.js';
 import { untilNoProcessesWith } from './support/processes.js';
 
 const ssh = useSshFleet(3);
@@ -20,20 +20,6 @@ interface AgentJson {
   running: number;
   draining: boolean;
 }
-
-/**
- * A gate in /tmp, where the hosts' user (another than this one) sees it too:
- * `wait` is the shell loop a command waits in, `open` lets it go on.
- */
-function tmpGate(env: FleetEnv, name: string) {
-  const path = join(tmpdir(), `${env.marker}-${name}`);
-  gates.push(path);
-  return { wait: `while [ ! -e '${path}' ]; do ${env.sleep} 0.05; done`, open: () => writeFile(path, '') };
-}
-const gates: string[] = [];
-afterEach(async () => {
-  await Promise.all(gates.splice(0).map((path) => rm(path, { force: true })));
-});
 
 /** The agent that ran a leaf, as `get --format list` names it. */
 async function via(env: FleetEnv, id: number): Promise<string> {

@@ -20,6 +20,7 @@ import { untilState, type JobJson } from './support/use-fleet.js';
 import { sudoTestPassword } from './support/sudo-password.js';
 import { encodings, processTable } from './support/secret-scan.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
+import { tmpGate } from './support/tmp-gate.js';
 
 // `--sudo --ask-sudo-pass` children routed to a node's own agent: fleet deploy gives that agent a
 // sealing key and vouches for it, so the password reaches it sealed, as it reaches this user's agents.
@@ -104,7 +105,8 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
     const keyFile = join(ssh.fleet.hosts[0]?.home as string, nodeAgentLayout(entry).dir, 'state', NODE_SEALING_FILE);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
 
-    const parent = await sudoJob(entry, `${ssh.env.sleep} 3; id -un`);
+    const gate = tmpGate(ssh.env, 'scanned');
+    const parent = await sudoJob(entry, `${gate.wait}; id -un`);
     await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length > 0, { what: 'the command to run' });
     // What an attacker with Redis, the node agent's log and the process table reads while the child runs:
     // neither the password nor the node agent's private key, in any encoding.
@@ -119,6 +121,7 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
     ].join('\n');
     expect(scanned).toContain(ssh.env.marker); // the scans do see the job
     for (const form of [...encodings(PASSWORD), ...encodings(der), ...encodings(scalar)]) expect(scanned).not.toContain(form);
+    await gate.open();
     await untilState(ssh.env, parent.id, ['Completed'], 60_000);
     const list = (await ssh.env.fleet(['get', String(parent.id), '--children', '--format', 'list'])).stdout;
     expect([...list.matchAll(/^Via\s+: (.*)$/gm)].map((match) => match[1]).slice(1)).toEqual([`agent ${agent.id}`]);
@@ -130,12 +133,14 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
     const [onA, onB] = ssh.fleet.entries.map((host) => `${SUDO_TEST_USER}@${host}`) as [string, string];
     const agentA = await deployedAgent(onA);
     const agentB = await deployedAgent(onB);
-    const parent = await sudoJob(onA, `${ssh.env.sleep} 3; id -un`);
+    const gate = tmpGate(ssh.env, 'scanned');
+    const parent = await sudoJob(onA, `${gate.wait}; id -un`);
     await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length > 0, { what: 'the command to run' });
     // Host B's key file (its login user, its backups) must open no password of a job that never runs there.
     const sealedFor = await sealedTo(parent.id);
     expect(sealedFor).toContain(agentA.id);
     expect(sealedFor).not.toContain(agentB.id);
+    await gate.open();
     await untilState(ssh.env, parent.id, ['Completed'], 60_000);
     expect((await ssh.env.fleet(['receive', String(parent.id)])).stdout).toBe(`${onA}: ${TARGET}\n`);
     for (const entry of [onA, onB]) await expect(ssh.env.fleet(['undeploy', '-c', entry])).resolves.toMatchObject({ code: 0 });
@@ -155,7 +160,8 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
       await fakeAgent(own.id, entry, { ...(agent.sealing as NonNullable<AgentJson['sealing']>), publicKey: attacker.publicKey }),
     ];
     try {
-      const parent = await sudoJob(entry, `${ssh.env.sleep} 3; id -un`);
+      const gate = tmpGate(ssh.env, 'scanned');
+      const parent = await sudoJob(entry, `${gate.wait}; id -un`);
       await until(async () => (await processLinesWith(`${ssh.env.marker}-sleep`)).length > 0, { what: 'the command to run' });
       const sealed = await client.hgetall(`${ssh.env.prefix}:sealed:${parent.id}`);
       // Its own key has no vouch: nothing sealed to it.
@@ -169,6 +175,7 @@ describe('invoke --sudo --ask-sudo-pass on a node with a deployed agent', () => 
       const nodeKey = parseNodeSealingFile(await readFile(keyFile, 'utf8')).key;
       expect(openSealedSecret(copy, nodeKey, scope)?.toString()).toBe(PASSWORD);
       // The real node agent still runs the child.
+      await gate.open();
       await untilState(ssh.env, parent.id, ['Completed'], 60_000);
       expect((await ssh.env.fleet(['receive', String(parent.id)])).stdout).toBe(`${entry}: ${TARGET}\n`);
     } finally {

@@ -12,6 +12,7 @@ import { parseAllRecords, untilState, type JobJson } from './support/use-fleet.j
 import { sudoTestPassword } from './support/sudo-password.js';
 import { encodings, processTable } from './support/secret-scan.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
+import { tmpGate } from './support/tmp-gate.js';
 
 const ssh = useSshFleet(2);
 /** The only user the test users may become (scripts/bootstrap.sh's sudoers rules). */
@@ -184,12 +185,12 @@ describe('the sudo password, as an attacker with Redis and the process table see
     await client.sadd(`${ssh.env.prefix}:agents`, fakeId);
 
     const hosts = ssh.fleet.entries.map((entry) => `${SUDO_TEST_USER}@${entry}`).join(',');
-    const made = await ssh.env.fleet(
-      ['invoke', '-c', hosts, '--sudo', TARGET, '--ask-sudo-pass', '--as-job', '--json', '--', `${ssh.env.sleep} 3; id -un`],
-      {
-        env: { FLEET_SUDO_PASSWORD_FILE: await passwordFile(PASSWORD) },
-      },
-    );
+    // The command runs until the scans below are done (a fixed sleep could end before a loaded machine scans).
+    const gate = tmpGate(ssh.env, 'scanned');
+    const command = `${gate.wait}; id -un`;
+    const made = await ssh.env.fleet(['invoke', '-c', hosts, '--sudo', TARGET, '--ask-sudo-pass', '--as-job', '--json', '--', command], {
+      env: { FLEET_SUDO_PASSWORD_FILE: await passwordFile(PASSWORD) },
+    });
     const parent = JSON.parse(made.stdout) as JobJson;
     await until(
       async () => (await untilState(ssh.env, parent.id, ['Running'])) && (await processTable()).includes(`${ssh.env.marker}-sleep`),
@@ -209,6 +210,7 @@ describe('the sudo password, as an attacker with Redis and the process table see
     expect(during).toContain(ssh.env.marker); // the scans do see the job
     for (const form of encodings(PASSWORD)) expect(during).not.toContain(form);
 
+    await gate.open();
     await untilState(ssh.env, parent.id, ['Completed']);
     expect(await client.exists(sealedKey)).toBe(0);
     const log = await readFile(join(ssh.env.home, 'state', 'agent.log'), 'latin1').catch(() => '');
