@@ -46,9 +46,10 @@ export interface EventFeedOptions {
   heartbeatMs?: number;
 }
 
-/** An opened feed: its checks are done and Redis answered; {@link items} reads it. */
+/** An opened feed: its checks are done and Redis answered; {@link batches} reads it. */
 export interface EventFeed {
-  items(): AsyncGenerator<FeedItem>;
+  /** The items, a batch per read of Redis (a writer writes each batch at once). */
+  batches(): AsyncGenerator<FeedItem[]>;
 }
 
 /** Entries taken from each stream a read. */
@@ -68,7 +69,7 @@ export async function openEventFeed(context: CliContext, options: EventFeedOptio
   const start = await startingPoint(context, options, rootIds, bounds);
   const outputs = new Map(rootIds.map((rootId) => [rootId, options.since?.outputs.get(rootId) ?? STREAM_START] as const));
   return {
-    items: () =>
+    batches: () =>
       readFeed(
         context,
         { events: start.events, outputs },
@@ -113,11 +114,11 @@ async function* readFeed(
   reset: string | null,
   signal: AbortSignal,
   heartbeatMs: number,
-): AsyncGenerator<FeedItem> {
+): AsyncGenerator<FeedItem[]> {
   const { store } = context;
   const cursor = { events: start.events, outputs: start.outputs };
   const here = () => formatEventCursor(cursor);
-  if (reset !== null) yield { kind: 'reset', cursor: here(), reason: reset };
+  if (reset !== null) yield [{ kind: 'reset', cursor: here(), reason: reset }];
   // A blocking read holds its connection: one of the feed's own, cut when the feed ends.
   const client = await context.connectAnother();
   // A connection that drops would have its read resent once Redis is back (ioredis keeps it
@@ -140,18 +141,18 @@ async function* readFeed(
   signal.addEventListener('abort', onAbort, { once: true });
   /** A read of the feed's connection, given up once the feed ends. */
   const whileOpen = <T>(read: Promise<T>): Promise<T> => Promise.race([read, ended]);
-  const outputItem = function* (rootId: number, item: Extract<ReadItem, { source: 'output' }>): Generator<FeedItem> {
+  const outputItem = (rootId: number, item: Extract<ReadItem, { source: 'output' }>): FeedItem[] => {
     // A piece drained before an end may come again in the same read.
-    if (compareStreamIds(item.id, cursor.outputs.get(rootId) ?? STREAM_START) <= 0) return;
+    if (compareStreamIds(item.id, cursor.outputs.get(rootId) ?? STREAM_START) <= 0) return [];
     cursor.outputs.set(rootId, item.id);
     const piece = outputPiece(item.entry);
-    if (piece !== null && isWatched(watch, piece.jobId, rootId)) yield { kind: 'output', cursor: here(), piece, entry: item.entry };
+    return piece !== null && isWatched(watch, piece.jobId, rootId) ? [{ kind: 'output', cursor: here(), piece, entry: item.entry }] : [];
   };
   try {
     while (!signal.aborted) {
       const read = await whileOpen(store.events.read(client, cursor, heartbeatMs, READ_COUNT));
       if (read === null) {
-        yield { kind: 'heartbeat' };
+        yield [{ kind: 'heartbeat' }];
         continue;
       }
       const streams: ReadItem[][] = [
@@ -160,20 +161,22 @@ async function* readFeed(
           entries.map((entry) => ({ source: 'output' as const, rootId, id: parseEntryId(entry.entryId), entry })),
         ),
       ];
+      const batch: FeedItem[] = [];
       for (const item of inTimeOrder(streams)) {
         if (item.source === 'output') {
-          yield* outputItem(item.rootId, item);
+          batch.push(...outputItem(item.rootId, item));
           continue;
         }
         const event = item.event;
         // An agent writes all of a job's output before it ends it: give the rest before the end.
         if (event !== null && event.state !== null && isFinalState(event.state) && cursor.outputs.has(event.rootId)) {
-          for (const entry of await drain(client, event.rootId)) yield* outputItem(event.rootId, entry);
+          for (const entry of await drain(client, event.rootId)) batch.push(...outputItem(event.rootId, entry));
         }
         cursor.events = item.id;
         // An entry that is not a job event (anyone may XADD) moves the cursor past it and is not given.
-        if (event !== null && isWatched(watch, event.jobId, event.rootId)) yield { kind: 'job', cursor: here(), event };
+        if (event !== null && isWatched(watch, event.jobId, event.rootId)) batch.push({ kind: 'job', cursor: here(), event });
       }
+      if (batch.length > 0) yield batch;
     }
   } catch (error) {
     if (signal.aborted) return;

@@ -25,14 +25,16 @@ export async function followEvents(context: CliContext, selectors: readonly JobS
   const printer = new EventPrinter(json);
   try {
     const feed = await openEventFeed(context, { jobs, since: null, signal: stop.signal });
-    for await (const item of feed.items()) {
-      await printer.print(item);
-      if (awaited === null) continue;
-      if (item.kind === 'reset' && jobs !== null) {
-        // Events were lost: the jobs' records say which have ended meanwhile.
-        for (const record of await store.jobs.records(jobs.map((job) => job.view.id))) awaited.endedAs(record.view.id, record.view.state);
+    reading: for await (const batch of feed.batches()) {
+      for (const item of batch) {
+        await printer.print(item);
+        if (awaited === null) continue;
+        if (item.kind === 'reset' && jobs !== null) {
+          // Events were lost: the jobs' records say which have ended meanwhile.
+          for (const record of await store.jobs.records(jobs.map((job) => job.view.id))) awaited.endedAs(record.view.id, record.view.state);
+        }
+        if ((item.kind === 'job' && awaited.see(item.event)) || awaited.done) break reading;
       }
-      if ((item.kind === 'job' && awaited.see(item.event)) || awaited.done) break;
     }
     await printer.finish();
   } finally {

@@ -37,8 +37,8 @@ export function registerEventsRoute(app: FastifyInstance, context: CliContext): 
 async function pump(feed: EventFeed, body: PassThrough, signal: AbortSignal): Promise<void> {
   try {
     body.write(sseComment('fleet events'));
-    for await (const item of feed.items()) {
-      if (!body.write(frame(item))) await drained(body, signal);
+    for await (const batch of feed.batches()) {
+      if (!body.write(batch.map(frame).join(''))) await drained(body, signal);
     }
   } catch (error) {
     // Redis went away (or the feed failed otherwise): the stream ends, and the client reconnects with its last id.
