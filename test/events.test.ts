@@ -117,7 +117,9 @@ describe('GET /api/events', () => {
       const seen = await reader.readUntil(endOf(first.id));
       reader.close();
       // The stream keeps ~100,000 events; trimming it here stands for a client away for that long.
-      await fleet.redis.client().xtrim(`${fleet.env.prefix}:events`, 'MAXLEN', 1);
+      const trimmer = fleet.redis.client();
+      await trimmer.xtrim(`${fleet.env.prefix}:events`, 'MAXLEN', 1);
+      trimmer.disconnect();
       const old = await SseReader.open(served, '/api/events', { 'last-event-id': (seen[1] as SseMessage).id });
       const [reset] = await old.readUntil((messages) => messages.length >= 1);
       expect(reset?.event).toBe('reset');
