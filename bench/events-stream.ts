@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { until } from '../test/support/poll.js';
 import { FLEET, reportFile } from './paths.js';
-import { benchRedis } from './redis.js';
+import { benchEnv, benchRedis } from './redis.js';
 import { median, withSection } from './report.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -31,13 +31,7 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 const work = await mkdtemp(join(tmpdir(), 'fleet-events-bench-'));
 const redis = await benchRedis();
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  HOME: join(work, 'home'),
-  FLEET_REDIS_URL: redis.url,
-  FLEET_PREFIX: '{bench}',
-  FLEET_STATE_DIR: join(work, 'state'),
-};
+const env = benchEnv(work, redis);
 await mkdir(env.HOME as string);
 const children: ChildProcess[] = [];
 process.once('exit', () => {
