@@ -148,11 +148,13 @@ async function* readFeed(
     const piece = outputPiece(item.entry);
     return piece !== null && isWatched(watch, piece.jobId, rootId) ? [{ kind: 'output', cursor: here(), piece, entry: item.entry }] : [];
   };
+  let lastGiven = Date.now();
   try {
     while (!signal.aborted) {
       const read = await whileOpen(store.events.read(client, cursor, heartbeatMs, READ_COUNT));
       if (read === null) {
         yield [{ kind: 'heartbeat' }];
+        lastGiven = Date.now();
         continue;
       }
       const streams: ReadItem[][] = [
@@ -176,7 +178,12 @@ async function* readFeed(
         // An entry that is not a job event (anyone may XADD) moves the cursor past it and is not given.
         if (event !== null && isWatched(watch, event.jobId, event.rootId)) batch.push({ kind: 'job', cursor: here(), event });
       }
-      if (batch.length > 0) yield batch;
+      // Reads that give nothing (other jobs' events, with ?job=) still make a heartbeat when due.
+      if (batch.length === 0 && Date.now() - lastGiven >= heartbeatMs) batch.push({ kind: 'heartbeat' });
+      if (batch.length > 0) {
+        yield batch;
+        lastGiven = Date.now();
+      }
     }
   } catch (error) {
     if (signal.aborted) return;
