@@ -20,7 +20,7 @@ import { controlMasters } from './control-masters.js';
 import { bundled, FLEET, reportFile } from './paths.js';
 import { installPeers } from './peers.js';
 import { benchRedis } from './redis.js';
-import { fanoutChart, median, targetTable, timeTable, type Series, type Target } from './report.js';
+import { fanoutChart, median, sectionOf, targetTable, timeTable, withSection, type Series, type Target } from './report.js';
 
 const run = promisify(execFile);
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? '100,500,1000').split(',').map(Number);
@@ -502,6 +502,8 @@ const chart = fanoutChart(
     })),
   })),
 );
-await writeFile(reportFile('RESULTS.md'), report);
+// The event stream's figure (bench/events-stream.ts) lives in the same file: keep it.
+const eventsSection = sectionOf(await readFile(reportFile('RESULTS.md'), 'utf8').catch(() => ''), 'events-stream');
+await writeFile(reportFile('RESULTS.md'), eventsSection === null ? report : withSection(report, 'events-stream', eventsSection));
 await writeFile(reportFile('fanout.svg'), chart);
 process.stdout.write(report);

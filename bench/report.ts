@@ -99,3 +99,27 @@ export function fanoutChart(panels: readonly { title: string; lines: { tool: str
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/**
+ * A report with a section of another benchmark's in it, between
+ * `<!-- NAME -->` and `<!-- /NAME -->`: replaced when there, else added at
+ * the end. So that `fleet-vs-peers` rewriting RESULTS.md keeps the section
+ * `events-stream` writes into it, and the other way round.
+ */
+export function withSection(report: string, name: string, section: string): string {
+  const start = `<!-- ${name} -->`;
+  const end = `<!-- /${name} -->`;
+  const block = `${start}\n${section.trim()}\n${end}`;
+  const from = report.indexOf(start);
+  const to = report.indexOf(end);
+  if (from !== -1 && to > from) return report.slice(0, from) + block + report.slice(to + end.length);
+  return `${report.trimEnd()}\n\n${block}\n`;
+}
+
+/** The section `NAME` of a report (as {@link withSection} put it there), or null. */
+export function sectionOf(report: string, name: string): string | null {
+  const start = `<!-- ${name} -->`;
+  const from = report.indexOf(start);
+  const to = report.indexOf(`<!-- /${name} -->`);
+  return from === -1 || to < from ? null : report.slice(from + start.length, to);
+}

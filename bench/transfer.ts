@@ -29,7 +29,7 @@ import { until } from '../test/support/poll.js';
 import { startSshFleet, TEST_USER } from '../test/support/ssh-fleet.js';
 import { FLEET, reportFile } from './paths.js';
 import { installPeers } from './peers.js';
-import { benchRedis } from './redis.js';
+import { benchEnv, benchRedis } from './redis.js';
 import { median, targetTable, timeTable, type Series, type Target } from './report.js';
 
 const run = promisify(execFile);
@@ -50,14 +50,7 @@ process.once('exit', () => {
   agent?.kill('SIGKILL');
   for (const host of fleet.hosts) host.process?.kill('SIGKILL');
 });
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  HOME: join(work, 'home'),
-  FLEET_REDIS_URL: redis.url,
-  FLEET_PREFIX: '{bench}',
-  FLEET_STATE_DIR: join(work, 'state'),
-  FLEET_SSH_CONFIG: fleet.sshConfig,
-};
+const env = benchEnv(work, redis, { FLEET_SSH_CONFIG: fleet.sshConfig });
 await mkdir(env.HOME as string);
 const hostsFile = join(work, 'hosts');
 await writeFile(hostsFile, `${fleet.entries.join('\n')}\n`);

@@ -17,6 +17,7 @@ describe('fleet --help', () => {
         'get',
         'receive',
         'wait',
+        'events',
         'stop',
         'remove',
         'agent',

@@ -45,4 +45,18 @@ describe('on a Redis Cluster', () => {
       [sleeper.id, 'Stopped'],
     ]);
   });
+
+  it('follows a job with fleet events: the events stream and the output stream are read together in one slot', async () => {
+    const parent = await oneAtATimeOnLocalhost(env, 'echo hi');
+    const result = await env.fleet(['events', String(parent.id), '--json']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event?: string; jobId: number; state?: string; stream?: string; data?: string });
+    const states = lines.filter((line) => line.event === 'state').map((line) => [line.jobId, line.state]);
+    expect(states.filter(([id]) => id !== parent.id)).toHaveLength(2 * parent.childIds.length);
+    expect(states.at(-1)).toEqual([parent.id, 'Completed']);
+    expect(lines.filter((line) => line.stream === 'stdout').map((line) => line.data)).toEqual(['hi\n', 'hi\n', 'hi\n']);
+  });
 });

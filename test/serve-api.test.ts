@@ -4,52 +4,14 @@ import { checkServerIdentity as checkIdentity, type PeerCertificate } from 'node
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FleetEnv } from './support/fleet-env.js';
 import { until } from './support/poll.js';
 import { everything } from './support/redis-dump.js';
 import { makeTestTls, TEST_TLS_DNS_NAME } from './support/test-tls.js';
 import type { JobJson } from './support/use-fleet.js';
+import { api, startServe, type Served } from './support/fleet-serve.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(3);
-
-/** A `fleet serve` process of the test's, and what it printed. */
-interface Served {
-  url: string;
-  base: string;
-  token: string;
-  stderr(): string;
-  /** Signals the server (SIGTERM unless told) and resolves with its exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-async function startServe(env: FleetEnv, extraArgs: string[] = [], listen = '127.0.0.1:0'): Promise<Served> {
-  const child = env.spawn(['serve', '--listen', listen, ...extraArgs]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  const url = await until(() => (stdout.includes('\n') ? stdout.split('\n')[0] : undefined), { what: `the URL (stderr: ${stderr})` });
-  const parsed = new URL(url);
-  return {
-    url,
-    base: parsed.origin,
-    token: parsed.searchParams.get('token') ?? '',
-    stderr: () => stderr,
-    stop: async (signal = 'SIGTERM') => {
-      child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-function api(served: Served, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (!headers.has('authorization') && !headers.has('cookie')) headers.set('authorization', `Bearer ${served.token}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${served.base}${path}`, { ...init, headers, body: init.json === undefined ? init.body : JSON.stringify(init.json) });
-}
 
 async function jobOf(served: Served, id: number): Promise<JobJson[]> {
   const response = await api(served, `/api/jobs/${id}`);

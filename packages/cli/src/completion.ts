@@ -29,7 +29,19 @@ export function completionCommand(parser: Argv) {
 }
 
 /** The commands (and their PowerShell-style aliases) whose arguments are jobs. */
-const JOB_COMMANDS = new Set(['get', 'get-job', 'receive', 'receive-job', 'wait', 'wait-job', 'stop', 'stop-job', 'remove', 'remove-job']);
+const JOB_COMMANDS = new Set([
+  'get',
+  'get-job',
+  'receive',
+  'receive-job',
+  'wait',
+  'wait-job',
+  'events',
+  'stop',
+  'stop-job',
+  'remove',
+  'remove-job',
+]);
 
 type Defaults = (onCompleted: (error: Error | null, completions: string[] | undefined) => void) => void;
 

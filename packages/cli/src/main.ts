@@ -3,6 +3,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { deployCommand, undeployCommand } from './commands/deploy.js';
+import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { invokeCommand } from './commands/invoke.js';
 import { pullCommand } from './commands/pull.js';
@@ -48,6 +49,7 @@ export async function main(args: string[]): Promise<void> {
       getCommand,
       receiveCommand,
       waitCommand,
+      eventsCommand,
       stopCommand,
       removeCommand,
       agentCommand,

@@ -263,6 +263,21 @@ export const DEFAULTS = {
    * @defaultValue 32
    */
   outputPageEntries: 32,
+  /**
+   * How many job events the prefix's event stream keeps (`XADD ... MAXLEN ~`):
+   * what `GET /api/events` and `fleet events` can resume from. A constant, not
+   * a FLEET_* setting: every writer (agents on nodes too) trims the one stream,
+   * and writers that disagreed would trim it to the smallest. Two events a
+   * child (start, end), so about 50,000 children of history.
+   * @defaultValue 100,000
+   */
+  eventStreamLength: 100_000,
+  /**
+   * A live event stream that has had nothing to send for this long sends a
+   * heartbeat (an SSE comment), so that proxies and clients see it alive.
+   * @defaultValue 15 s
+   */
+  eventHeartbeatMs: 15_000,
 
   // --- Dispatch, and agents the CLI starts or deploys ---
 

@@ -81,7 +81,8 @@ export function lineRecordBytes(line: Pick<LineRecord, 'data' | 'dataBase64' | '
   return line.newline === false ? bytes : Buffer.concat([bytes, Buffer.from('\n')]);
 }
 
-function lineData(bytes: Buffer): { data: string } | { dataBase64: string } {
+/** Bytes as `data` when they are UTF-8, else as `dataBase64`: nothing is replaced. */
+export function lineData(bytes: Buffer): { data: string } | { dataBase64: string } {
   return isUtf8(bytes) ? { data: bytes.toString('utf8') } : { dataBase64: bytes.toString('base64') };
 }
 

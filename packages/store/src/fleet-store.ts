@@ -1,6 +1,7 @@
 import { AgentRegistry } from './agent-registry.js';
 import { ChunkStore } from './chunk-store.js';
 import { Dispatcher } from './dispatcher.js';
+import { EventStream } from './event-stream.js';
 import { JobStore } from './job-store.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { OutputStore } from './output-store.js';
@@ -22,6 +23,7 @@ export class FleetStore {
   readonly jobs: JobStore;
   readonly transitions: Transitions;
   readonly output: OutputStore;
+  readonly events: EventStream;
   readonly chunks: ChunkStore;
   readonly pulled: PulledStore;
   readonly agents: AgentRegistry;
@@ -33,6 +35,7 @@ export class FleetStore {
     this.transitions = new Transitions(options.client, this.keys);
     this.jobs = new JobStore(options.client, this.keys, this.transitions);
     this.output = new OutputStore(options.client, this.keys);
+    this.events = new EventStream(options.client, this.keys);
     this.chunks = new ChunkStore(options.client, this.keys);
     this.pulled = new PulledStore(options.client, this.keys);
     this.agents = new AgentRegistry(options.client, this.keys, options.heartbeatTtlMs);

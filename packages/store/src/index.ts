@@ -4,6 +4,7 @@ export * from './pulled-store.js';
 export * from './control-channel.js';
 export * from './deployment-pin.js';
 export * from './dispatcher.js';
+export * from './event-stream.js';
 export * from './embedded-redis.js';
 export * from './fleet-store.js';
 export * from './job-record.js';

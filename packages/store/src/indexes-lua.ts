@@ -1,7 +1,10 @@
+import { DEFAULTS } from '@fleet/core';
+
 /**
  * The transition script's first part: the keys it writes, the functions
  * that are the only writes to a shared index, and those that are the only
- * writes to the output counters (see the contract in transitions-lua.ts).
+ * writes to the output counters and to the job events stream (see the
+ * contract in transitions-lua.ts).
  * Lua source, joined with the other parts into one script.
  */
 export const INDEXES_LUA = `
@@ -13,6 +16,7 @@ local DEADLINES = prefix .. ':deadlines'
 local ROOTS = prefix .. ':roots'
 local NAMES = prefix .. ':names'
 local FINISHED = prefix .. ':finished'
+local EVENTS = prefix .. ':events'
 local function jobKey(id) return prefix .. ':job:' .. id end
 local function pendingKey(rootId) return prefix .. ':pending:' .. rootId end
 local function outputKey(rootId) return prefix .. ':out:' .. rootId end
@@ -93,6 +97,46 @@ local function unindexTree(rootId, leafIds, names)
   for _, entry in ipairs(names) do redis.call('ZREM', NAMES, nameMember(entry[1], entry[2])) end
   for _, id in ipairs(leafIds) do indexEnded(id) end
   dropPending(rootId)
+end
+
+---------------------------------------------------------------- Job events
+-- Every write to the events stream (GET /api/events, fleet events) is one of
+-- these, in the same script call as the change it reports. Every entry has the
+-- same fields in the same order, so that Redis keeps their names once per node
+-- of the stream, not per entry: k (created, state, removed), j (the job), r (its
+-- top-level job), s (a leaf's state), x (exit code), w (reason), t (the time the
+-- transition was given; none for a removal), n (a parent's counts,
+-- completed,failed,stopped,total: the reader rolls its state and reason up, as
+-- it does for a record). Returns the entry's id.
+local function noteEvent(kind, id, rootId, state, exitCode, reason, nowIso, counts)
+  return redis.call('XADD', EVENTS, 'MAXLEN', '~', ${DEFAULTS.eventStreamLength}, '*',
+    'k', kind, 'j', id, 'r', rootId, 's', state, 'x', exitCode, 'w', reason, 't', nowIso, 'n', counts)
+end
+
+local function parentCounts(rootId)
+  local counts = redis.call('HMGET', jobKey(rootId), 'completed', 'failed', 'stopped', 'total')
+  return (counts[1] or '0') .. ',' .. (counts[2] or '0') .. ',' .. (counts[3] or '0') .. ',' .. (counts[4] or '0')
+end
+
+-- A top-level job was created: a leaf NotStarted, a parent with its counts.
+local function noteCreated(rootId, isParent, nowIso)
+  if isParent then return noteEvent('created', rootId, rootId, '', '', '', nowIso, parentCounts(rootId)) end
+  return noteEvent('created', rootId, rootId, 'NotStarted', '', '', nowIso, '')
+end
+
+-- A leaf changed state (started, ended).
+local function noteLeafState(id, rootId, state, exitCode, reason, nowIso)
+  noteEvent('state', id, rootId, state, exitCode, reason, nowIso, '')
+end
+
+-- A parent's last child ended: its state is now final.
+local function noteParentEnded(rootId, nowIso)
+  noteEvent('state', rootId, rootId, '', '', '', nowIso, parentCounts(rootId))
+end
+
+-- A top-level job and its children are gone (removed, or expired and pruned).
+local function noteRemoved(rootId)
+  noteEvent('removed', rootId, rootId, '', '', '', '', '')
 end
 
 ---------------------------------------------------------------- Output counters

@@ -35,6 +35,12 @@ export interface FleetKeys {
    * whole (see pulled-store.ts). Removed and expired with the tree.
    */
   pulled(rootId: number | string): string;
+  /**
+   * Stream of job events (created, state changes, removed), written only by
+   * the transition script in the call that makes the change; read by
+   * `GET /api/events` and `fleet events`.
+   */
+  events: string;
   /** Children of a job not yet handed to the queue (the throttle window). */
   pending(rootId: number | string): string;
   /** Hash: id of every running job → id of the agent running it. */
@@ -75,6 +81,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     chunks: (rootId) => `${prefix}:chunks:${rootId}`,
     pulled: (rootId) => `${prefix}:pulled:${rootId}`,
     pending: (rootId) => `${prefix}:pending:${rootId}`,
+    events: `${prefix}:events`,
     running: `${prefix}:running`,
     routed: `${prefix}:routed`,
     dispatching: `${prefix}:dispatching`,

@@ -42,6 +42,7 @@ local function endLeaf(id, rootId, state, exitCode, reason, nowIso)
   if not previous or isFinal(previous) then return nil end
   redis.call('HSET', key, 'state', state, 'endedAt', nowIso, 'exitCode', exitCode, 'reason', reason)
   indexEnded(id)
+  noteLeafState(id, rootId, state, exitCode, reason, nowIso)
   if state ~= 'Completed' then
     redis.call('XADD', outputKey(rootId), '*',
       'j', id, 'h', redis.call('HGET', key, 'location'), 's', 'error', 'd', reason, 't', nowIso)
@@ -82,6 +83,7 @@ local function settle(id, state, exitCode, reason, nowIso)
   if counts.ended >= counts.total then
     redis.call('HSET', jobKey(rootId), 'endedAt', nowIso)
     treeFinished(rootId)
+    noteParentEnded(rootId, nowIso)
     redis.call('PUBLISH', FINISHED, rootId)
     return {rootId = rootId, open = false}
   end

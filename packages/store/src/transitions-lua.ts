@@ -82,6 +82,15 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  *   outside the script by the reader (OutputStore.follow); read by agents
  *   at the output cap; deleted by remove, else it expires.
  *
+ * Job events (`events`, one stream per prefix, trimmed to about
+ * DEFAULTS.eventStreamLength entries; through the noteX functions of
+ * indexes-lua.ts, and nowhere else): create adds `created` for the
+ * top-level job (its id is kept on the job as `eventId`, where a reader of
+ * one job starts); claim adds the leaf's `Running`; a leaf's end (finish,
+ * stop, reap, the watchdog, the error budget) adds its final state, and the
+ * last child's end the parent's; remove, and pruneRoots for an expired tree,
+ * add `removed`. Nothing else writes or trims it.
+ *
  * Output counters, on job hashes (through noteOutput and noteReceived in
  * indexes-lua.ts, and nowhere else): a leaf's `unread` (entries) and
  * `unreadBytes` (the bytes of their `d`: what the output cap is held to),
@@ -115,6 +124,8 @@ if op == 'create' then
   -- (so that a creator that died leaves nothing for ever): now the tree owns it.
   for _, key in ipairs(chunkKeys(rootId)) do redis.call('PERSIST', key) end
   indexNew(rootId, names)
+  local rootKey = jobKey(rootId)
+  redis.call('HSET', rootKey, 'eventId', noteCreated(rootId, #plan.children > 0, redis.call('HGET', rootKey, 'createdAt') or ''))
   if plan.followMs then redis.call('SET', followKey(rootId), '1', 'PX', plan.followMs) end
   local dispatch, pending = {}, {}
   for index, id in ipairs(leaves) do
@@ -147,14 +158,18 @@ if op == 'remove' then
         table.insert(keys, jobKey(id))
       end
     end
+    local existed = redis.call('EXISTS', rootKey) == 1
     unindexTree(rootId, leafIds, names)
     for _, key in ipairs(keys) do redis.call('DEL', key) end
+    if existed then noteRemoved(rootId) end
   end
   return 1
 end
 
 if op == 'pruneRoots' then
-  for i = 3, #ARGV do redis.call('ZREM', ROOTS, ARGV[i]) end
+  for i = 3, #ARGV do
+    if redis.call('ZREM', ROOTS, ARGV[i]) == 1 then noteRemoved(ARGV[i]) end
+  end
   return 1
 end
 
@@ -186,6 +201,7 @@ if op == 'claim' then
     if state ~= 'NotStarted' then return false end
     redis.call('HSET', key, 'state', 'Running', 'beganAt', nowIso, 'agentId', agentId)
     indexStarted(id, agentId)
+    noteLeafState(id, rootId, 'Running', '', '', nowIso)
     -- How many children run now, for the progress line (countOnParent counts them down).
     if rootId ~= id then redis.call('HINCRBY', jobKey(rootId), 'running', 1) end
   end

@@ -93,6 +93,12 @@ export class RecordPrinter {
     await this.write();
   };
 
+  /** One job's output has ended (`fleet events` saw it end): prints its unfinished last line. */
+  async endOutputOf(jobId: number): Promise<void> {
+    this.restsOf(jobId);
+    await this.write();
+  }
+
   /** The reading ends: prints the lines still unfinished (jobs still running, or a part taken). */
   async finish(): Promise<void> {
     for (const rest of this.lines.takeRests()) this.rest(rest);

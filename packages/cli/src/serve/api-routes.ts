@@ -15,7 +15,7 @@ import { removeJobs } from '../remove-jobs.js';
 import { stopJobs } from '../stop-jobs.js';
 import { jobRequestArgs } from './job-request-body.js';
 
-type Query = Record<string, string | string[] | undefined>;
+export type Query = Record<string, string | string[] | undefined>;
 
 /**
  * The API (SPEC §10): each route does what its CLI command does, through the
@@ -114,12 +114,12 @@ function jobIdFrom(request: FastifyRequest) {
   return [{ kind: 'id' as const, id: Number(id) }];
 }
 
-function many(query: Query, key: string): string[] {
+export function many(query: Query, key: string): string[] {
   const value = query[key];
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-function one(query: Query, key: string): string | undefined {
+export function one(query: Query, key: string): string | undefined {
   const values = many(query, key);
   if (values.length > 1) throw new UsageError(`?${key} is given ${values.length} times`, { hint: `give ?${key}= once` });
   return values[0];

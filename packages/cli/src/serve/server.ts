@@ -8,6 +8,7 @@ import { FileReadError, UsageError } from '@fleet/core';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { CliContext } from '../context.js';
 import { registerApiRoutes } from './api-routes.js';
+import { registerEventsRoute } from './events-route.js';
 import { FleetMetrics } from './fleet-metrics.js';
 import { httpErrorFor } from './http-error.js';
 import { allowedHosts, changesState, CSRF_HEADER, guardRequest, sessionCookie, type GuardConfig } from './request-guard.js';
@@ -104,6 +105,7 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
   );
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape(context.store)));
   registerApiRoutes(app, context);
+  registerEventsRoute(app, context);
 
   await app.listen({ host: options.host, port: options.port }).catch(async (error: unknown) => {
     await app.close();

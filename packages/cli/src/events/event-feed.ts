@@ -1,0 +1,211 @@
+import {
+  compareStreamIds,
+  DEFAULTS,
+  decodeJobEvent,
+  formatEventCursor,
+  isFinalState,
+  missesTrimmed,
+  parseStreamId,
+  previousStreamId,
+  RedisUnavailableError,
+  STREAM_START,
+  type EventCursor,
+  type JobEvent,
+  type StreamId,
+} from '@fleet/core';
+import type { EventStreamBounds, JobRecord, RedisClient, StoredEntry } from '@fleet/store';
+import type { CliContext } from '../context.js';
+import { inTimeOrder, isWatched, outputPiece, type EventWatch, type OutputPiece, type ReadItem } from './event-items.js';
+
+/**
+ * What a reader of job events is given. Every item but a heartbeat carries
+ * the cursor after it (formatEventCursor): the SSE `id:` that resumes just
+ * after it.
+ */
+export type FeedItem =
+  | { kind: 'job'; cursor: string; event: JobEvent }
+  /** `entry` is the piece as stored, for a printer that makes lines of it. */
+  | { kind: 'output'; cursor: string; piece: OutputPiece; entry: StoredEntry }
+  /** Events were lost to the reader (trimmed, or an id from another stream): re-read the jobs, then go on from here. */
+  | { kind: 'reset'; cursor: string; reason: string }
+  /** Nothing happened for a while. */
+  | { kind: 'heartbeat' };
+
+export interface EventFeedOptions {
+  /** The jobs named (`?job=`, `fleet events JOB...`), each with its tree, or null for every job. */
+  jobs: readonly JobRecord[] | null;
+  /**
+   * Go on just after this cursor (`Last-Event-ID`, `?since=`). Without one a
+   * feed of every job starts now, and a feed of named jobs at their creation,
+   * with their output from its start.
+   */
+  since: EventCursor | null;
+  /** Ends the feed (the client went away, Ctrl-C): its blocking read is cut at once. */
+  signal: AbortSignal;
+  /** @defaultValue DEFAULTS.eventHeartbeatMs */
+  heartbeatMs?: number;
+}
+
+/** An opened feed: its checks are done and Redis answered; {@link batches} reads it. */
+export interface EventFeed {
+  /** The items, a batch per read of Redis (a writer writes each batch at once). */
+  batches(): AsyncGenerator<FeedItem[]>;
+}
+
+/** Entries taken from each stream a read. */
+const READ_COUNT = 500;
+
+/**
+ * Opens a feed of job events and, for named jobs, their output. Everything
+ * that can refuse it (a bad cursor is the caller's; Redis unreachable here)
+ * happens before the first item, so that a server can still answer with a
+ * status.
+ */
+export async function openEventFeed(context: CliContext, options: EventFeedOptions): Promise<EventFeed> {
+  const { store } = context;
+  const bounds = await store.events.bounds();
+  const rootIds = [...new Set((options.jobs ?? []).map((record) => record.rootId))];
+  const watch: EventWatch = { jobIds: options.jobs === null ? null : new Set(options.jobs.map((record) => record.view.id)) };
+  const start = await startingPoint(context, options, rootIds, bounds);
+  const outputs = new Map(rootIds.map((rootId) => [rootId, options.since?.outputs.get(rootId) ?? STREAM_START] as const));
+  return {
+    batches: () =>
+      readFeed(
+        context,
+        { events: start.events, outputs },
+        watch,
+        start.reset,
+        options.signal,
+        options.heartbeatMs ?? DEFAULTS.eventHeartbeatMs,
+      ),
+  };
+}
+
+/** Where the events stream is read from, and why a reset comes first when it does. */
+async function startingPoint(
+  context: CliContext,
+  options: EventFeedOptions,
+  rootIds: readonly number[],
+  bounds: EventStreamBounds,
+): Promise<{ events: StreamId; reset: string | null }> {
+  const now = { events: bounds.lastGenerated, reset: null };
+  const trimmed = `the events after it were trimmed away (the stream keeps the last ~${DEFAULTS.eventStreamLength.toLocaleString('en')})`;
+  const missesEvents = (after: StreamId) => missesTrimmed(after, bounds.firstKept);
+  if (options.since !== null) {
+    if (compareStreamIds(options.since.events, bounds.lastGenerated) > 0) {
+      return { ...now, reset: 'the id is not from this stream (Redis was emptied, or is another one)' };
+    }
+    if (missesEvents(options.since.events)) return { ...now, reset: `the id is too old: ${trimmed}` };
+    return { events: options.since.events, reset: null };
+  }
+  if (rootIds.length === 0) return now;
+  const created = [...(await context.store.events.createdEventIds(rootIds)).values()];
+  // A job made before events were kept has no history to replay: from now, after a reset.
+  if (created.some((id) => id === null)) return { ...now, reset: 'a job named was made before its events were kept' };
+  const earliest = previousStreamId((created as StreamId[]).reduce((a, b) => (compareStreamIds(a, b) <= 0 ? a : b)));
+  if (missesEvents(earliest)) return { ...now, reset: `a job named is too old: ${trimmed}` };
+  return { events: earliest, reset: null };
+}
+
+async function* readFeed(
+  context: CliContext,
+  start: { events: StreamId; outputs: Map<number, StreamId> },
+  watch: EventWatch,
+  reset: string | null,
+  signal: AbortSignal,
+  heartbeatMs: number,
+): AsyncGenerator<FeedItem[]> {
+  const { store } = context;
+  const cursor = { events: start.events, outputs: start.outputs };
+  const here = () => formatEventCursor(cursor);
+  if (reset !== null) yield [{ kind: 'reset', cursor: here(), reason: reset }];
+  // A blocking read holds its connection: one of the feed's own, cut when the feed ends.
+  const client = await context.connectAnother();
+  // A connection that drops would have its read resent once Redis is back (ioredis keeps it
+  // pending meanwhile, even once disconnected): the feed ends instead, as it does once aborted.
+  let lost = false;
+  const cut = () => client.disconnect();
+  let end: (reason: Error) => void = () => {};
+  const ended = new Promise<never>((_, reject) => (end = reject));
+  ended.catch(() => {});
+  const onClose = () => {
+    lost = true;
+    end(new Error('the connection to Redis closed'));
+    cut();
+  };
+  const onAbort = () => {
+    end(new Error('the reader went away'));
+    cut();
+  };
+  client.once('close', onClose);
+  signal.addEventListener('abort', onAbort, { once: true });
+  /** A read of the feed's connection, given up once the feed ends. */
+  const whileOpen = <T>(read: Promise<T>): Promise<T> => Promise.race([read, ended]);
+  const outputItem = (rootId: number, item: Extract<ReadItem, { source: 'output' }>): FeedItem[] => {
+    // A piece drained before an end may come again in the same read.
+    if (compareStreamIds(item.id, cursor.outputs.get(rootId) ?? STREAM_START) <= 0) return [];
+    cursor.outputs.set(rootId, item.id);
+    const piece = outputPiece(item.entry);
+    return piece !== null && isWatched(watch, piece.jobId, rootId) ? [{ kind: 'output', cursor: here(), piece, entry: item.entry }] : [];
+  };
+  let lastGiven = Date.now();
+  try {
+    while (!signal.aborted) {
+      const read = await whileOpen(store.events.read(client, cursor, heartbeatMs, READ_COUNT));
+      if (read === null) {
+        yield [{ kind: 'heartbeat' }];
+        lastGiven = Date.now();
+        continue;
+      }
+      const streams: ReadItem[][] = [
+        read.events.map(({ id, fields }) => ({ source: 'events', id, event: decodeJobEvent(id, fields) })),
+        ...[...read.outputs].map(([rootId, entries]) =>
+          entries.map((entry) => ({ source: 'output' as const, rootId, id: parseEntryId(entry.entryId), entry })),
+        ),
+      ];
+      const batch: FeedItem[] = [];
+      for (const item of inTimeOrder(streams)) {
+        if (item.source === 'output') {
+          batch.push(...outputItem(item.rootId, item));
+          continue;
+        }
+        const event = item.event;
+        // An agent writes all of a job's output before it ends it: give the rest before the end.
+        if (event !== null && event.state !== null && isFinalState(event.state) && cursor.outputs.has(event.rootId)) {
+          for (const entry of await drain(client, event.rootId)) batch.push(...outputItem(event.rootId, entry));
+        }
+        cursor.events = item.id;
+        // An entry that is not a job event (anyone may XADD) moves the cursor past it and is not given.
+        if (event !== null && isWatched(watch, event.jobId, event.rootId)) batch.push({ kind: 'job', cursor: here(), event });
+      }
+      // Reads that give nothing (other jobs' events, with ?job=) still make a heartbeat when due.
+      if (batch.length === 0 && Date.now() - lastGiven >= heartbeatMs) batch.push({ kind: 'heartbeat' });
+      if (batch.length > 0) {
+        yield batch;
+        lastGiven = Date.now();
+      }
+    }
+  } catch (error) {
+    if (signal.aborted) return;
+    if (lost) throw new RedisUnavailableError('the connection to Redis was lost: the event stream ends', { cause: error });
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    client.off('close', onClose);
+    cut();
+  }
+
+  async function drain(reader: RedisClient, rootId: number): Promise<Extract<ReadItem, { source: 'output' }>[]> {
+    const items: Extract<ReadItem, { source: 'output' }>[] = [];
+    let after = cursor.outputs.get(rootId) ?? STREAM_START;
+    for (;;) {
+      const entries = await whileOpen(store.events.outputAfter(reader, rootId, after, READ_COUNT));
+      for (const entry of entries) items.push({ source: 'output', rootId, id: (after = parseEntryId(entry.entryId)), entry });
+      if (entries.length < READ_COUNT) return items;
+    }
+  }
+}
+
+function parseEntryId(entryId: string): StreamId {
+  return parseStreamId(entryId, 'an output entry id');
+}
