@@ -1,0 +1,18 @@
+/** Where a list of rows of one height is scrolled to, and how tall its box is. */
+export interface ListViewport {
+  scrollTop: number;
+  height: number;
+  rowHeight: number;
+  count: number;
+  /** Rows drawn beyond each edge, so that a quick scroll shows no gap. */
+  overscan: number;
+}
+
+/** The rows to draw, `[start, end)`, and the list's full height: a long list draws only what can be seen. */
+export function visibleRows(viewport: ListViewport): { start: number; end: number; totalHeight: number } {
+  const { scrollTop, height, rowHeight, count, overscan } = viewport;
+  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
+  const start = Math.max(0, Math.min(count, first - overscan));
+  const end = Math.min(count, first + Math.ceil(height / rowHeight) + overscan);
+  return { start, end: Math.max(start, end), totalHeight: count * rowHeight };
+}
