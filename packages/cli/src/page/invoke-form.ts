@@ -5,24 +5,18 @@ import { ErrorLine } from './error-line.js';
 import { html } from './html.js';
 import { EMPTY_FIELDS, invokeBody, type InvokeFields } from './invoke-body.js';
 import { routeHash } from './page-route.js';
+import { useAction } from './use-action.js';
 
 /** Invoke a command on hosts, with the ranges and @groups the CLI takes; the new job opens once made. */
 export function InvokeForm({ api }: { api: ApiClient }) {
   const [fields, setFields] = useState<InvokeFields>(EMPTY_FIELDS);
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
+  const { busy, error, run } = useAction();
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       const job = await api.send<Job>('POST', '/api/jobs', invokeBody(fields));
       if (job !== null) location.hash = routeHash({ view: 'job', id: job.id });
-    } catch (caught) {
-      setError(caught instanceof Error ? caught : new Error(String(caught)));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const field = (key: keyof InvokeFields, label: string, placeholder: string, required = false) =>
     html`<label

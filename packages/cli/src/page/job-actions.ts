@@ -1,10 +1,10 @@
-import { useState } from 'preact/hooks';
 import type { ApiClient } from './api-client.js';
 import type { Job } from './api-shapes.js';
 import { ErrorLine } from './error-line.js';
 import { html } from './html.js';
 import { isEnded } from './job-ended.js';
 import { routeHash } from './page-route.js';
+import { useAction } from './use-action.js';
 
 /**
  * Stop, remove and rerun the failed hosts, each by its route of the API.
@@ -12,19 +12,7 @@ import { routeHash } from './page-route.js';
  * shows the server's message, which is the CLI's.
  */
 export function JobActions({ api, job, children }: { api: ApiClient; job: Job; children: Job[] }) {
-  const [error, setError] = useState<Error | null>(null);
-  const [busy, setBusy] = useState(false);
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught : new Error(String(caught)));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run: act } = useAction();
   const ended = isEnded(job.state);
   const failed = children.filter((child) => child.state === 'Failed').length;
   const stop = () =>
