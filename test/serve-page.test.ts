@@ -37,7 +37,8 @@ interface Tab {
 
 async function openTab(served: Served): Promise<Tab> {
   if (browser === undefined) throw new Error('no browser');
-  const page = await browser.newPage();
+  // A context of its own (cookies, storage), as another browser profile would be; a test may open more tabs in it.
+  const page = await (await browser.newContext()).newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
@@ -51,7 +52,7 @@ async function openTab(served: Served): Promise<Tab> {
 /** Saves the tab's screenshot, closes it, and checks that its console had no error but those `expected`. */
 async function closeTab(tab: Tab, screenshot: string, expected: string[] = []): Promise<void> {
   await tab.page.screenshot({ path: join(SCREENSHOTS, `${screenshot}.png`), fullPage: true });
-  await tab.page.close();
+  await tab.page.context().close();
   expect(tab.errors).toEqual(expected);
 }
 
@@ -254,6 +255,12 @@ describe('fleet serve: the web page', () => {
     await row.locator('td', { hasText: 'the shared queue' }).waitFor();
     await row.locator(`a[href="#/jobs/${job.childIds[0]}"]`).waitFor();
     await row.locator('.heartbeat', { hasText: / ago$/ }).waitFor();
+    // Another tab of the same browser sends the cookie but has no secret (sessionStorage is per tab): it says how to get one.
+    const other = await tab.page.context().newPage();
+    await other.goto(`${served.base}/#/jobs`);
+    await other.locator('[role=alert]', { hasText: 'open the URL fleet serve printed' }).waitFor();
+    expect(await other.locator('header nav').count()).toBe(0);
+    await other.close();
     await closeTab(tab, 'agents');
     await ssh.env.fleet(['stop', String(job.id)]);
     expect(await served.stop()).toBe(0);

@@ -5,7 +5,7 @@ import { html } from './html.js';
 import { useOutput } from './live-data.js';
 import { recordText } from './output-records.js';
 
-/** One host's own output (or a job's, `host` null), tailing live; kept for `receive`. Lines are text, never HTML. */
+/** One host's own output (or that of a job without children, `host` null), tailing live; kept for `receive`. Lines are text, never HTML. */
 export function HostOutput({ api, id, host, ended }: { api: ApiClient; id: number; host: string | null; ended: boolean }) {
   const live = useOutput(api, id, host, ended);
   const box = useRef<HTMLPreElement>(null);
@@ -19,12 +19,7 @@ export function HostOutput({ api, id, host, ended }: { api: ApiClient; id: numbe
     <h2>${host === null ? 'Output' : html`Output of <span class="host">${host}</span>`}</h2>
     <${ErrorLine} error=${live.error} />
     <pre class="output-lines" ref=${box}>
-${records.map(
-        (record, index) =>
-          html`<span key=${index} class=${`line ${record.stream}`}
-            >${host === null && records.length > 0 ? `${record.host}: ` : ''}${recordText(record)}${'\n'}</span
-          >`,
-      )}</pre>
+${records.map((record, index) => html`<span key=${index} class=${`line ${record.stream}`}>${recordText(record)}${'\n'}</span>`)}</pre>
     ${live.value !== undefined && records.length === 0 ? html`<p class="empty">No output (yet).</p>` : ''}
   </section>`;
 }
