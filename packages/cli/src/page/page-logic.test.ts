@@ -88,10 +88,16 @@ describe('the web page: what it computes', () => {
       totalHeight: 28_000,
     });
     expect(visibleRows({ scrollTop: 27_900, height: 280, rowHeight: 28, count: 1000, overscan: 5 })).toMatchObject({ end: 1000 });
+    // Scrolled past the end of a list a filter just shortened: its last rows, not none.
     expect(visibleRows({ scrollTop: 500, height: 280, rowHeight: 28, count: 3, overscan: 5 })).toEqual({
-      start: 3,
+      start: 0,
       end: 3,
       totalHeight: 84,
+    });
+    expect(visibleRows({ scrollTop: 27_000, height: 280, rowHeight: 28, count: 100, overscan: 5 })).toEqual({
+      start: 85,
+      end: 100,
+      totalHeight: 2800,
     });
   });
 

@@ -11,8 +11,10 @@ export interface ListViewport {
 /** The rows to draw, `[start, end)`, and the list's full height: a long list draws only what can be seen. */
 export function visibleRows(viewport: ListViewport): { start: number; end: number; totalHeight: number } {
   const { scrollTop, height, rowHeight, count, overscan } = viewport;
-  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
-  const start = Math.max(0, Math.min(count, first - overscan));
-  const end = Math.min(count, first + Math.ceil(height / rowHeight) + overscan);
-  return { start, end: Math.max(start, end), totalHeight: count * rowHeight };
+  const inView = Math.ceil(height / rowHeight);
+  // A list that just got shorter (filtered) may still be scrolled past its end: show its last rows.
+  const first = Math.min(Math.floor(Math.max(0, scrollTop) / rowHeight), Math.max(0, count - inView));
+  const start = Math.max(0, first - overscan);
+  const end = Math.min(count, first + inView + overscan);
+  return { start, end, totalHeight: count * rowHeight };
 }
