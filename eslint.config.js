@@ -19,7 +19,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ['./packages/*/tsconfig.json', './test/tsconfig.json', './bench/tsconfig.json'],
+        project: ['./packages/*/tsconfig.json', './packages/cli/src/page/tsconfig.json', './test/tsconfig.json', './bench/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

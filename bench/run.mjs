@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
-const benches = ['thread-vs-process.ts', 'fleet-vs-peers.ts', 'transfer.ts', 'events-stream.ts'];
+const benches = ['thread-vs-process.ts', 'fleet-vs-peers.ts', 'transfer.ts', 'events-stream.ts', 'page.ts'];
 const processes = ['bare-ssh2.ts', 'bare-spawn.ts'];
 
 const scripts = ['soak.ts'];

@@ -20,7 +20,9 @@ cd "$(dirname "$0")/.."
 #   watcher's tests run under (packages/core/src/orphan-watch.test.ts).
 # sudo: invoke --sudo's tests run the real one on the loopback hosts (the
 #   sudoers rules below let the test users become fleet-test-dash, never root).
-packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2 dropbear-bin busybox sudo)
+# chromium: the browser test/serve-page.test.ts drives with playwright-core
+#   (Playwright's own browser download is not reachable from CI).
+packages=(redis-server openssh-server openssh-client util-linux procps openssl zsh clustershell ansible-core iproute2 dropbear-bin busybox sudo chromium)
 
 missing=()
 for package in "${packages[@]}"; do

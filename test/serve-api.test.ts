@@ -79,13 +79,17 @@ describe('fleet serve: who may ask', () => {
     expect(rebound.status).toBe(403);
     expect(rebound.body).toContain('is not this server');
 
+    // Opening the URL hands the page its secret in the fragment, which never goes back to a server.
     const opened = await fetch(served.url, { redirect: 'manual' });
     expect(opened.status).toBe(303);
-    expect(opened.headers.get('location')).toBe('/');
+    const location = opened.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/#session=[A-Za-z0-9_-]{43}$/);
+    const pageSecret = location.slice('/#session='.length);
+    expect(pageSecret).not.toBe(served.token);
     // A path of two slashes would be a protocol-relative redirect off the site: it goes to / all the same.
     const offSite = await fetch(`${served.base}//attacker.example/?token=${served.token}`, { redirect: 'manual' });
     expect(offSite.status).toBe(303);
-    expect(offSite.headers.get('location')).toBe('/');
+    expect(offSite.headers.get('location')).toBe(location);
     // Every answer, a refusal or a 404 too, forbids sniffing, framing, scripts and the Referer.
     const unknownRoute = await api(served, '/api/nothing-here');
     expect(unknownRoute.status).toBe(404);
@@ -99,7 +103,12 @@ describe('fleet serve: who may ask', () => {
     expect(setCookie).toMatch(/; SameSite=Strict/);
     const cookie = setCookie.split(';')[0] as string;
     expect(cookie).not.toContain(served.token);
+    expect(cookie).not.toContain(pageSecret);
     expect((await fetch(`${served.base}/api/agents`, { headers: { cookie } })).status).toBe(200);
+    // The page read with the cookie alone does not carry the secret: only the redirect of the URL with the token does.
+    const page = await fetch(`${served.base}/`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain(pageSecret);
 
     // A job to act on: a cross-site page holding the cookie cannot stop or remove it.
     const created = await api(served, '/api/jobs', { method: 'POST', json: { command: [ssh.env.sleep, '30'] } });
@@ -109,6 +118,10 @@ describe('fleet serve: who may ask', () => {
       { cookie, origin: 'http://attacker.example' },
       { cookie, origin: 'null' },
       { cookie }, // no Origin, no X-Fleet-CSRF
+      // Another local user's client, replaying the cookie their page on another port was sent: any Origin, any header but the secret.
+      { cookie, origin: served.base },
+      { cookie, 'x-fleet-csrf': '1' },
+      { cookie, origin: served.base, 'x-fleet-csrf': cookie.split('=')[1] as string },
       { authorization: `Bearer ${served.token}`, origin: 'http://attacker.example' },
     ];
     for (const headers of crossSite) {
@@ -118,12 +131,17 @@ describe('fleet serve: who may ask', () => {
       expect((await fetch(`${served.base}/api/jobs/${job.id}?force`, { method: 'DELETE', headers })).status).toBe(403);
     }
     expect((await jobOf(served, job.id))[0]?.state).not.toBe('Stopped');
-    // The same origin, or the header a script sends, may. Stop answers once the stop is signalled (202).
-    const stopped = await fetch(`${served.base}/api/jobs/${job.id}/stop`, { method: 'POST', headers: { cookie, origin: served.base } });
+    // The page, with the cookie and its secret, may. Stop answers once the stop is signalled (202).
+    const asPage = { cookie, origin: served.base, 'x-fleet-csrf': pageSecret };
+    const stopped = await fetch(`${served.base}/api/jobs/${job.id}/stop`, { method: 'POST', headers: asPage });
     expect(stopped.status).toBe(202);
     expect(((await stopped.json()) as JobJson[])[0]?.id).toBe(job.id);
     await until(async () => (await jobOf(served, job.id))[0]?.state === 'Stopped', { what: 'the job to stop' });
-    const removed = await fetch(`${served.base}/api/jobs/${job.id}`, { method: 'DELETE', headers: { cookie, 'x-fleet-csrf': '1' } });
+    // A script sends the token: no Origin, no secret needed.
+    const removed = await fetch(`${served.base}/api/jobs/${job.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${served.token}` },
+    });
     expect(removed.status).toBe(204);
     expect(await served.stop()).toBe(0);
   });
@@ -230,8 +248,24 @@ describe('fleet serve: the API', () => {
       const taken = await fetch(`${served.base}/api/jobs/${job.id}/output`, { method, headers });
       expect(taken.status, `${method} ${JSON.stringify(headers)}`).toBe(403);
     }
+    // Reading output, kept or grouped, is more than the cookie alone may do: a replayed cookie reads none.
+    for (const path of ['output?keep', 'groups']) {
+      expect((await fetch(`${served.base}/api/jobs/${job.id}/${path}`, { headers: { cookie } })).status, path).toBe(403);
+    }
     // No HEAD route at all, even with the token.
     expect((await api(served, `/api/jobs/${job.id}/output`, { method: 'HEAD' })).status).toBe(404);
+    // receive --group as data: each distinct output once under its hosts (here one each, in the order they were given).
+    expect(await (await api(served, `/api/jobs/${job.id}/groups`)).json()).toEqual({
+      groups: hosts.map((host) => ({ hosts: host, count: 1, text: `hello from ${host}\n`, exitCode: 0 })),
+      failures: [],
+    });
+    const progress = (await (await api(served, '/api/progress')).json()) as { id: number }[];
+    expect(progress.find((one) => one.id === job.id)).toEqual({ id: job.id, total: 3, completed: 3, failed: 0, stopped: 0, running: 0 });
+    // Nothing failed: the rerun is refused with invoke --rerun-failed's message.
+    const rerun = await api(served, `/api/jobs/${job.id}/rerun-failed`, { method: 'POST' });
+    expect(rerun.status).toBe(400);
+    const rerunCli = await ssh.env.fleet(['invoke', '--rerun-failed', String(job.id)]);
+    expect(rerunCli.stderr).toContain(`fleet: ${((await rerun.json()) as { error: string }).error}\n`);
     expect((await jobOf(served, job.id))[0]?.hasMoreData).toBe(true);
     expect(await (await api(served, `/api/jobs/${job.id}/output?keep`)).text()).toBe(keptText);
     // Without ?keep, as receive: taken, and then gone.
@@ -271,8 +305,14 @@ describe('fleet serve: the API', () => {
 
     const unknown = await error(await api(served, '/api/jobs/999999'));
     expect(unknown).toMatchObject({ status: 404, error: 'no job with id 999999' });
-    for (const path of ['/api/jobs/999999/output', '/api/jobs/999999/stop', '/api/jobs/999999']) {
-      const method = path.endsWith('stop') ? 'POST' : path.endsWith('output') ? 'GET' : 'DELETE';
+    for (const path of [
+      '/api/jobs/999999/output',
+      '/api/jobs/999999/groups',
+      '/api/jobs/999999/stop',
+      '/api/jobs/999999/rerun-failed',
+      '/api/jobs/999999',
+    ]) {
+      const method = path.endsWith('output') || path.endsWith('groups') ? 'GET' : path.endsWith('999999') ? 'DELETE' : 'POST';
       expect((await api(served, path, { method, headers: { 'x-fleet-csrf': '1' } })).status, `${method} ${path}`).toBe(404);
     }
     expect((await api(served, '/api/jobs/seven')).status).toBe(400);
@@ -344,6 +384,7 @@ describe('fleet serve: secrets and metrics', () => {
     const served = await startServe(ssh.env);
     const opened = await fetch(served.url, { redirect: 'manual' });
     const session = (opened.headers.get('set-cookie') ?? '').split(';')[0]?.split('=')[1] as string;
+    const pageSecret = (opened.headers.get('location') ?? '').replace('/#session=', '');
     const created = await api(served, `/api/jobs?token=${served.token}`, {
       method: 'POST',
       headers: { 'x-fleet-csrf': '1' },
@@ -358,6 +399,7 @@ describe('fleet serve: secrets and metrics', () => {
     expect(stored).toContain(String(job.id)); // the scan sees the job's keys
     expect(stored).not.toContain(served.token);
     expect(stored).not.toContain(session);
+    expect(stored).not.toContain(pageSecret);
     const agentLog = await readFile(join(ssh.env.env.FLEET_STATE_DIR as string, 'agent.log'), 'utf8').catch(() => '');
     expect(agentLog).not.toContain(served.token);
     expect(served.stderr()).not.toContain(served.token);

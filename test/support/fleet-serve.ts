@@ -11,6 +11,7 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Starts `fleet serve` on a free loopback port (unless told) and waits for the URL it prints. */
 export async function startServe(env: FleetEnv, extraArgs: string[] = [], listen = '127.0.0.1:0'): Promise<Served> {
   const child = env.spawn(['serve', '--listen', listen, ...extraArgs]);
   let stdout = '';
@@ -32,6 +33,7 @@ export async function startServe(env: FleetEnv, extraArgs: string[] = [], listen
   };
 }
 
+/** A request to the API with the token (Bearer) unless the headers carry a cookie or another Authorization, and a JSON body if given. */
 export function api(served: Served, path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('authorization') && !headers.has('cookie')) headers.set('authorization', `Bearer ${served.token}`);

@@ -15,10 +15,11 @@
 // modules compute from import.meta.url (src/package-files.ts, the agent's
 // thread worker) hold in both.
 import { build } from 'esbuild';
-import { readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const pageSrc = fileURLToPath(new URL('../src/page/', import.meta.url));
 const threadWorker = fileURLToPath(new URL('../../agent/dist/threads/thread-worker.js', import.meta.url));
 
 const common = {
@@ -89,3 +90,20 @@ await build({
   entryPoints: [threadWorker],
   outfile: `${dist}thread-worker.js`,
 });
+
+// The web page of `fleet serve` (src/page/, Preact and htm: ~20 kB), for browsers, into dist/page/ with its HTML,
+// style and icon, which the server reads when it starts (src/serve/page-assets.ts). Nothing of the CLI imports
+// it: it is in neither the CLI's chunks nor the agent bundle. esbuild only strips its types: `npm run typecheck`
+// checks them (src/page/tsconfig.json, with the DOM's).
+await mkdir(`${dist}page`, { recursive: true });
+await build({
+  entryPoints: { app: `${pageSrc}main.ts` },
+  outdir: `${dist}page`,
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: ['chrome111', 'firefox111', 'safari16.4'],
+  minify: true,
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'app.css', 'icon.svg']) await copyFile(`${pageSrc}${file}`, `${dist}page/${file}`);

@@ -12,3 +12,6 @@ export const AGENT_BUNDLE = fileURLToPath(new URL('dist/fleet-agent.mjs', PACKAG
 
 /** The agent's thread worker, which `fleet deploy` uploads beside the bundle: the bundle's agent looks for it there. */
 export const THREAD_WORKER = fileURLToPath(new URL('dist/thread-worker.js', PACKAGE_ROOT));
+
+/** The web page of `fleet serve`, which the build bundles (scripts/bundle.mjs): its HTML, script and style. */
+export const PAGE_DIR = fileURLToPath(new URL('dist/page/', PACKAGE_ROOT));

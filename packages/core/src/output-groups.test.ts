@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { escapeRuleLines, formatFailureGroups, formatOutputGroups, groupByOutput } from './output-groups.js';
+import {
+  escapeRuleLines,
+  foldFailures,
+  foldOutputGroups,
+  formatFailureGroups,
+  formatOutputGroups,
+  groupByOutput,
+} from './output-groups.js';
 
 describe('grouped output', () => {
   it('prints each distinct output once, under the folded hosts that wrote it, the commonest first', () => {
@@ -96,5 +103,24 @@ describe('grouped output', () => {
     );
     const plain = ['---', `x${rule}`, '-'.repeat(14), '', `\n\n${rule}x`].join('\n');
     expect(escapeRuleLines(plain)).toBe(['---', `x${rule}`, '-'.repeat(14), '', `\n\n\\${rule}x`].join('\n'));
+  });
+
+  it('gives the groups and failures as data, as the report prints them (the API of fleet serve)', () => {
+    const groups = groupByOutput([
+      { host: 'web1', text: 'up\n', exitCode: 0 },
+      { host: 'web2', text: 'up', exitCode: 0 },
+      { host: 'web3', text: '', exitCode: 1 },
+    ]);
+    expect(foldOutputGroups(groups)).toEqual([{ hosts: 'web[1-2]', count: 2, text: 'up\n', exitCode: 0 }]);
+    const failures = [
+      { host: 'web3', state: 'Failed', reason: 'exit code 1' },
+      { host: 'web4', state: 'Failed', reason: 'exit code 1' },
+      { host: 'db1', state: 'Stopped', reason: 'stopped' },
+    ];
+    expect(foldFailures(failures)).toEqual([
+      { hosts: 'web[3-4]', count: 2, reason: 'Failed: exit code 1' },
+      { hosts: 'db1', count: 1, reason: 'Stopped: stopped' },
+    ]);
+    expect(formatFailureGroups(failures)).toBe('web[3-4] (2) Failed: exit code 1\ndb1 (1) Stopped: stopped\n');
   });
 });

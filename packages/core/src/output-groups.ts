@@ -1,4 +1,4 @@
-import { foldHosts, foldHostsByReason } from './host-ranges.js';
+import { foldHosts, foldHostsByReason, type ReasonGroup } from './host-ranges.js';
 
 /** Everything one host entry wrote on stdout, one line after another, and the code it exited with. */
 export interface HostOutput {
@@ -49,6 +49,21 @@ export function groupByOutput(outputs: readonly HostOutput[]): OutputGroup[] {
   return [...groups.values()].sort((a, b) => codeOrder(a.exitCode) - codeOrder(b.exitCode) || b.hosts.length - a.hosts.length);
 }
 
+/** A group as the report shows it: its hosts folded (`web[1-3,7]`), how many entries ran, their output and exit code. */
+export interface FoldedOutputGroup {
+  hosts: string;
+  count: number;
+  text: string;
+  exitCode: number | null;
+}
+
+/** The groups that have a block in the report (hosts that wrote nothing have none), their hosts folded. */
+export function foldOutputGroups(groups: readonly OutputGroup[]): FoldedOutputGroup[] {
+  return groups
+    .filter((group) => group.text !== '')
+    .map((group) => ({ hosts: foldHosts(group.hosts), count: group.hosts.length, text: group.text, exitCode: group.exitCode }));
+}
+
 /**
  * The grouped report: each distinct output once, under its header. Hosts
  * that wrote nothing have no block. A host's line that would read as one of
@@ -56,8 +71,7 @@ export function groupByOutput(outputs: readonly HostOutput[]): OutputGroup[] {
  * no host can print a block of its own with another host set in its header.
  */
 export function formatOutputGroups(groups: readonly OutputGroup[]): string {
-  return groups
-    .filter((group) => group.text !== '')
+  return foldOutputGroups(groups)
     .map((group) => `${formatGroupHeader(group)}${escapeRuleLines(group.text)}`)
     .join('');
 }
@@ -84,13 +98,18 @@ export function escapeRuleLines(text: string): string {
 }
 
 /** A group's header: the folded set of its hosts and how many entries ran, between rules. */
-function formatGroupHeader(group: Pick<OutputGroup, 'hosts'>): string {
-  return `${RULE}\n${foldHosts(group.hosts)} (${group.hosts.length})\n${RULE}\n`;
+function formatGroupHeader(group: Pick<FoldedOutputGroup, 'hosts' | 'count'>): string {
+  return `${RULE}\n${group.hosts} (${group.count})\n${RULE}\n`;
+}
+
+/** Each distinct `State: reason` of the hosts that failed or were stopped, with those hosts folded; the commonest first. */
+export function foldFailures(failures: readonly HostFailure[]): ReasonGroup[] {
+  return foldHostsByReason(failures.map(({ host, state, reason }) => ({ host, reason: `${state}: ${reason}` })));
 }
 
 /** One line per distinct reason a host failed or was stopped: `web[4-5] (2) Failed: exit code 1`. */
 export function formatFailureGroups(failures: readonly HostFailure[]): string {
-  return foldHostsByReason(failures.map(({ host, state, reason }) => ({ host, reason: `${state}: ${reason}` })))
+  return foldFailures(failures)
     .map(({ hosts, count, reason }) => `${hosts} (${count}) ${reason}\n`)
     .join('');
 }

@@ -13,7 +13,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export const serveCommand = {
   command: 'serve',
-  describe: 'Serve the HTTP API and /metrics; prints a URL with a fresh access token',
+  describe: 'Serve the web console, the HTTP API and /metrics; prints a URL with a fresh access token: open it in a browser',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .option('listen', { type: 'string', default: SERVE_DEFAULTS.listen, describe: 'ADDR:PORT to listen on (port 0: any free port)' })
@@ -24,7 +24,7 @@ export const serveCommand = {
         default: false,
         describe: 'Listen beyond loopback over plain HTTP, where anyone on the way can read the token',
       })
-      .example('$0 serve', 'serve on 127.0.0.1:7070; open the URL it prints')
+      .example('$0 serve', 'serve on 127.0.0.1:7070; open the URL it prints in a browser')
       .example('$0 serve --listen 0.0.0.0:7443 --tls-cert cert.pem --tls-key key.pem', 'serve other machines, over HTTPS'),
   handler: async (argv: ServeArgs) => {
     const options = resolveServeOptions({

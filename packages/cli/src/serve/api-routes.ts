@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { UsageError } from '@fleet/core';
+import { foldFailures, foldOutputGroups, UsageError } from '@fleet/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkState, selectorsFromArgs } from '../command-args.js';
 import { requestFromArgs } from '../commands/invoke.js';
@@ -9,9 +9,11 @@ import { ownJobOptions } from '../fan-out-run.js';
 import { checkHost } from '../job-host-check.js';
 import { listJobs } from '../job-listing.js';
 import { launchJob } from '../launch-job.js';
+import { StdoutGatherer } from '../output/output-grouper.js';
 import { receiveOutput } from '../output/receive-output.js';
 import { RecordPrinter } from '../output/record-printer.js';
 import { removeJobs } from '../remove-jobs.js';
+import { rerunFailedRequest } from '../rerun-failed.js';
 import { stopJobs } from '../stop-jobs.js';
 import { jobRequestArgs } from './job-request-body.js';
 
@@ -66,6 +68,39 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
     return reply.type('application/x-ndjson; charset=utf-8').send(body);
   });
 
+  // `fleet receive ID --keep --group`, as JSON: each distinct stdout once under its hosts folded, then the failures by reason.
+  app.get('/api/jobs/:id/groups', async (request) => {
+    await store.reap();
+    const selected = await store.jobs.select(jobIdFrom(request));
+    // Stderr is not grouped (clush -b prints it as it comes): a host's own output shows it.
+    const gatherer = new StdoutGatherer(() => undefined);
+    const received = await receiveOutput(context, selected, {
+      follow: false,
+      keep: true,
+      recurse: true,
+      sink: { emit: gatherer.emit, finish: () => Promise.resolve() },
+    });
+    const { groups, failures } = gatherer.group(await received.leaves(), (location) => location);
+    return {
+      // Grouped on the bytes; decoded only to be shown, as a terminal decodes them.
+      groups: foldOutputGroups(groups).map((group) => ({ ...group, text: Buffer.from(group.text, 'latin1').toString('utf8') })),
+      failures: foldFailures(failures),
+    };
+  });
+
+  // What the progress line counts, for every top-level job: its leaves completed, failed, stopped, running, of total.
+  app.get('/api/progress', async () => {
+    await store.reap();
+    return (await store.jobs.roots()).map(({ view, progress }) => ({
+      id: view.id,
+      total: progress.total,
+      completed: progress.completed,
+      failed: progress.failed,
+      stopped: progress.stopped,
+      running: progress.running,
+    }));
+  });
+
   // `fleet stop ID`: 202 once the stop is signalled, with the job as it stands (GET it to see it end).
   app.post('/api/jobs/:id/stop', async (request, reply) => {
     await store.reap();
@@ -94,6 +129,19 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
         : await launchJob(context, await startRequest(asked.args, false, settings));
     return reply.status(201).send(job);
   });
+
+  // `fleet invoke --rerun-failed ID --as-job --json`: the hosts whose child failed, as a new job, the command checked against its signatures.
+  app.post('/api/jobs/:id/rerun-failed', async (request, reply) => {
+    const [selector] = jobIdFrom(request);
+    const asked = await rerunFailedRequest(context, String(selector.id), { retentionMs: settings.retentionMs });
+    if (asked.request.run.sudo?.askPassword === true) {
+      throw new UsageError(`job ${selector.id} ran with --ask-sudo-pass: the server has no terminal to ask for the password`, {
+        hint: `fleet invoke --rerun-failed ${selector.id} asks for it`,
+      });
+    }
+    const job = await launchJob(context, asked.request, { input: asked.input });
+    return reply.status(201).send(job);
+  });
 }
 
 /** A signal aborted once the response's connection closes before the answer is sent. */
@@ -106,12 +154,12 @@ function whileConnected(reply: FastifyReply): AbortSignal {
 }
 
 /** `:id` as a selector: an integer; names are for `?name=` of the list. */
-function jobIdFrom(request: FastifyRequest) {
+function jobIdFrom(request: FastifyRequest): [{ kind: 'id'; id: number }] {
   const { id } = request.params as { id: string };
   if (!/^\d{1,15}$/.test(id)) {
     throw new UsageError(`${JSON.stringify(id)} is not a job id`, { hint: 'GET /api/jobs?name=NAME selects jobs by name' });
   }
-  return [{ kind: 'id' as const, id: Number(id) }];
+  return [{ kind: 'id', id: Number(id) }];
 }
 
 export function many(query: Query, key: string): string[] {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { allowedHosts, changesState, guardRequest, sessionCookie, type GuardConfig, type GuardedRequest } from './request-guard.js';
+import { allowedHosts, guardRequest, isSensitive, sessionCookie, type GuardConfig, type GuardedRequest } from './request-guard.js';
 
 const config: GuardConfig = {
   token: 'the-token',
   session: 'the-session',
+  pageSecret: 'the-page-secret',
   cookieName: 'fleet-session-7070',
   scheme: 'http',
   allowedHosts: allowedHosts(['127.0.0.1', 'localhost'], 7070, 'http'),
@@ -18,7 +19,7 @@ const request = (extra: Partial<GuardedRequest>): GuardedRequest => ({
   cookie: undefined,
   csrfHeader: undefined,
   queryToken: undefined,
-  changesState: false,
+  sensitive: false,
   ...extra,
 });
 
@@ -42,18 +43,24 @@ describe('the request guard of fleet serve', () => {
     expect(guardRequest(request({ host: 'LOCALHOST:7070', authorization: 'Bearer the-token' }), config).allowed).toBe(true);
   });
 
-  it('lets a state change through only from its own origin or with a header no cross-site page can send', () => {
+  it('lets a state change through only with the token or the page secret, never with the cookie alone, whatever its Origin', () => {
     const cookie = 'fleet-session-7070=the-session';
-    const post = (extra: Partial<GuardedRequest>) =>
-      guardRequest(request({ method: 'POST', cookie, changesState: true, ...extra }), config);
+    const post = (extra: Partial<GuardedRequest>) => guardRequest(request({ method: 'POST', cookie, sensitive: true, ...extra }), config);
     expect(post({})).toMatchObject({ allowed: false, status: 403 });
     expect(post({ origin: 'http://evil.example' })).toMatchObject({ allowed: false, status: 403 });
     expect(post({ origin: 'https://127.0.0.1:7070' })).toMatchObject({ allowed: false, status: 403 });
     expect(post({ origin: 'null' })).toMatchObject({ allowed: false, status: 403 });
     expect(post({ origin: 'http://127.0.0.1:7070', secFetchSite: 'cross-site' })).toMatchObject({ allowed: false, status: 403 });
-    expect(post({ origin: 'http://127.0.0.1:7070' }).allowed).toBe(true);
-    expect(post({ csrfHeader: '1' }).allowed).toBe(true);
+    // The attacker's own client, replaying a cookie it was sent on another port: any Origin, any header but the secret.
+    expect(post({ origin: 'http://127.0.0.1:7070' })).toMatchObject({ allowed: false, status: 403 });
+    expect(post({ csrfHeader: '1' })).toMatchObject({ allowed: false, status: 403 });
+    expect(post({ csrfHeader: 'the-session' })).toMatchObject({ allowed: false, status: 403 });
+    expect(post({ origin: 'http://127.0.0.1:7070', csrfHeader: 'the-page-secret' }).allowed).toBe(true);
+    expect(post({ csrfHeader: 'the-page-secret' }).allowed).toBe(true);
     expect(post({ cookie: undefined, authorization: 'Bearer the-token' }).allowed).toBe(true);
+    expect(post({ cookie: undefined, queryToken: 'the-token' }).allowed).toBe(true);
+    // The secret is no credential of its own: without the cookie or the token it opens nothing.
+    expect(post({ cookie: undefined, csrfHeader: 'the-page-secret' })).toMatchObject({ allowed: false, status: 401 });
   });
 
   it('sets an HttpOnly, SameSite=Strict cookie, Secure over TLS', () => {
@@ -75,15 +82,23 @@ describe('the request guard of fleet serve', () => {
     }
   });
 
-  it('takes reading output without ?keep, by GET or HEAD, for a state change', () => {
-    expect(changesState('GET', '/api/jobs/7/output', undefined)).toBe(true);
-    expect(changesState('HEAD', '/api/jobs/7/output', 'false')).toBe(true);
-    expect(changesState('GET', '/api/jobs/7/output', '')).toBe(false);
-    expect(changesState('GET', '/api/jobs/7/output', 'true')).toBe(false);
-    expect(changesState('GET', '/api/jobs/7', undefined)).toBe(false);
-    expect(changesState('DELETE', '/api/jobs/7', undefined)).toBe(true);
+  it('takes every change and every read of output, kept or taken, grouped or not, for sensitive', () => {
+    for (const [method, path] of [
+      ['GET', '/api/jobs/7/output'],
+      ['HEAD', '/api/jobs/7/output'],
+      ['GET', '/api/jobs/7/groups'],
+      ['DELETE', '/api/jobs/7'],
+      ['POST', '/api/jobs'],
+      ['post', '/api/jobs/7/stop'],
+    ] as const) {
+      expect(isSensitive(method, path), `${method} ${path}`).toBe(true);
+    }
+    for (const path of ['/api/jobs/7', '/api/jobs', '/api/agents', '/api/progress', '/metrics', '/', '/page/app.js']) {
+      expect(isSensitive('GET', path), path).toBe(false);
+    }
     const cookie = 'fleet-session-7070=the-session';
-    expect(guardRequest(request({ cookie, changesState: true }), config)).toMatchObject({ allowed: false, status: 403 });
-    expect(guardRequest(request({ cookie, changesState: true, csrfHeader: '1' }), config).allowed).toBe(true);
+    expect(guardRequest(request({ cookie, sensitive: true }), config)).toMatchObject({ allowed: false, status: 403 });
+    expect(guardRequest(request({ cookie, sensitive: true, csrfHeader: 'the-page-secret' }), config).allowed).toBe(true);
+    expect(guardRequest(request({ cookie }), config).allowed).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { CSRF_HEADER } from './page-contract.js';
 
 /** What the guard knows of the server: its secrets and the names it answers to. */
 export interface GuardConfig {
@@ -6,6 +7,14 @@ export interface GuardConfig {
   token: string;
   /** The session cookie's value, set when the URL with the token is opened. */
   session: string;
+  /**
+   * The page's secret: handed to the page once, when the URL with the token
+   * is opened (in the redirect's fragment), kept in its `sessionStorage`, and
+   * sent in {@link CSRF_HEADER}. With the cookie it is what lets the page act
+   * or read output; the cookie alone, which a browser sends to every port of
+   * the host, does not.
+   */
+  pageSecret: string;
   cookieName: string;
   /** `http` or `https`: the origins of the allowed hosts are `scheme://host`. */
   scheme: 'http' | 'https';
@@ -24,8 +33,8 @@ export interface GuardedRequest {
   csrfHeader: string | undefined;
   /** `?token=` of the URL. */
   queryToken: string | undefined;
-  /** Whether the request changes something: see {@link changesState}. */
-  changesState: boolean;
+  /** Whether the request changes something or reads output: see {@link isSensitive}. */
+  sensitive: boolean;
 }
 
 export type GuardVerdict =
@@ -36,8 +45,7 @@ export type GuardVerdict =
     }
   | { allowed: false; status: 401 | 403; message: string };
 
-/** The custom header a script sends instead of Origin; a browser cannot send it cross-site without a preflight the server refuses. */
-export const CSRF_HEADER = 'x-fleet-csrf';
+export { CSRF_HEADER } from './page-contract.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -45,14 +53,12 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
 
 /**
- * Whether a request changes something: a POST, PUT, PATCH or DELETE, and
- * also reading output without `?keep` (GET or HEAD), which takes it as
- * receive takes it. `keep` is `?keep`'s value (undefined when absent).
+ * Whether a request changes something (a POST, PUT, PATCH or DELETE) or reads
+ * a host's output (the output, kept or taken, and its groups): what the
+ * session cookie alone may not do.
  */
-export function changesState(method: string, path: string, keep: string | undefined): boolean {
-  if (STATE_CHANGING.has(method.toUpperCase())) return true;
-  const takesOutput = /^\/api\/jobs\/[^/]+\/output\/?$/.test(path);
-  return takesOutput && !(keep === '' || keep === 'true' || keep === '1');
+export function isSensitive(method: string, path: string): boolean {
+  return STATE_CHANGING.has(method.toUpperCase()) || /^\/api\/jobs\/[^/]+\/(output|groups)\/?$/.test(path);
 }
 
 /**
@@ -61,9 +67,10 @@ export function changesState(method: string, path: string, keep: string | undefi
  * attacker's that resolves to loopback) is refused before anything else; then
  * the token (Bearer or `?token=`) or the session cookie; then any request a
  * browser says came from another site or another origin of this site (another
- * port of 127.0.0.1) is refused; a state change (taking output included) must
- * come from the server's own origin, or carry a header (Bearer, or
- * X-Fleet-CSRF) that no other page can send.
+ * port of 127.0.0.1) is refused; a state change or an output read needs the
+ * token itself, or the page's secret in X-Fleet-CSRF: the cookie reaches
+ * every port of the host, so whoever serves a page on another port gets it,
+ * and their own client can forge any `Origin`.
  */
 export function guardRequest(request: GuardedRequest, config: GuardConfig): GuardVerdict {
   const host = request.host?.toLowerCase();
@@ -88,11 +95,12 @@ export function guardRequest(request: GuardedRequest, config: GuardConfig): Guar
   if (request.origin !== undefined && !config.allowedHosts.has(originHost(request.origin, config.scheme) ?? '')) {
     return { allowed: false, status: 403, message: `refused: a request from another origin (${request.origin})` };
   }
-  if (request.changesState && request.origin === undefined && !viaBearer && request.csrfHeader === undefined) {
+  const viaPageSecret = request.csrfHeader !== undefined && sameSecret(request.csrfHeader, config.pageSecret);
+  if (request.sensitive && !viaQueryToken && !viaBearer && !viaPageSecret) {
     return {
       allowed: false,
       status: 403,
-      message: `refused: this ${request.method} changes something and needs an Origin header of this server, Authorization: Bearer TOKEN, or ${CSRF_HEADER}: 1`,
+      message: `refused: this ${request.method} changes something or reads output, which the session cookie alone may not: send Authorization: Bearer TOKEN, or the page's secret in ${CSRF_HEADER}`,
     };
   }
   return { allowed: true, viaQueryToken };

@@ -11,8 +11,10 @@ import { registerApiRoutes } from './api-routes.js';
 import { registerEventsRoute } from './events-route.js';
 import { FleetMetrics } from './fleet-metrics.js';
 import { httpErrorFor } from './http-error.js';
-import { allowedHosts, changesState, CSRF_HEADER, guardRequest, sessionCookie, type GuardConfig } from './request-guard.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { readPageAssets, type PageAssets } from './page-assets.js';
+import { PAGE_SECRET_KEY } from './page-contract.js';
+import { allowedHosts, CSRF_HEADER, guardRequest, isSensitive, sessionCookie, type GuardConfig } from './request-guard.js';
+import { PAGE_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './security-headers.js';
 import { certificateDnsNames, isLoopbackHost, isWildcardHost, servedHostNames, type ResolvedServeOptions } from './serve-options.js';
 
 /** A running `fleet serve`. */
@@ -39,7 +41,12 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
     exposeHeadRoutes: false,
     ...(https === null ? {} : { https }),
   });
-  const secrets = { token: randomBytes(32).toString('base64url'), session: randomBytes(32).toString('base64url') };
+  const secret = () => randomBytes(32).toString('base64url');
+  const secrets = { token: secret(), session: secret(), pageSecret: secret() };
+  // A server built without its page (tsc alone) still serves the API; `/` says what is missing.
+  const page: PageAssets | Error = await readPageAssets().catch((error: unknown) =>
+    error instanceof Error ? error : new Error(String(error)),
+  );
   // Filled in once the port is known (port 0 takes a free one); the guard refuses every request until then.
   let guard: GuardConfig = { ...secrets, scheme, cookieName: 'fleet-session', allowedHosts: new Set() };
   const metrics = new FleetMetrics();
@@ -66,7 +73,7 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
         cookie: header('cookie'),
         csrfHeader: header(CSRF_HEADER),
         queryToken: typeof queryToken === 'string' ? queryToken : undefined,
-        changesState: changesState(request.method, path, typeof query.keep === 'string' ? query.keep : undefined),
+        sensitive: isSensitive(request.method, path),
       },
       guard,
     );
@@ -76,7 +83,10 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
       reply.header('set-cookie', sessionCookie(guard));
       // The page is opened without the token in its URL (history, Referer); an API call just goes on.
       // Always to `/`: the path as given (`//attacker.example/?token=`) would be an off-site redirect.
-      if (request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/metrics')) return reply.redirect('/', 303);
+      // The fragment hands the page its secret, which no request with the cookie alone can read back; it never reaches a server.
+      if (request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/metrics')) {
+        return reply.redirect(`/#${PAGE_SECRET_KEY}=${guard.pageSecret}`, 303);
+      }
     }
     if (path.startsWith('/api/') || path.startsWith('/metrics')) {
       if (!redisReady()) return reply.status(503).send(httpErrorFor(new Error('not connected'), false).body);
@@ -98,11 +108,15 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
     reply.status(404).send({ error: `no such route: ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  app.get('/', (_request, reply) =>
-    reply
-      .type('text/plain; charset=utf-8')
-      .send('fleet serve: the API is under /api (see the README: "fleet serve and the HTTP API"); the web page is not built yet.\n'),
-  );
+  if (page instanceof Error) {
+    app.get('/', (_request, reply) => reply.status(500).type('text/plain; charset=utf-8').send(`fleet serve: ${page.message}\n`));
+  } else {
+    for (const [path, asset] of page) {
+      app.get(path, (_request, reply) =>
+        reply.header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY).type(asset.type).send(asset.body),
+      );
+    }
+  }
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape(context.store)));
   registerApiRoutes(app, context);
   registerEventsRoute(app, context);
