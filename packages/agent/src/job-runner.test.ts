@@ -2,6 +2,7 @@ import type { Outcome, RunSpec, SignatureVerdict } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startRun, type ExecutionRequest, type Executor } from './executor.js';
+import type { JobObserver } from './agent-observer.js';
 import type { JobLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
 import type { RanMemory } from './ran-memory.js';
@@ -79,8 +80,29 @@ function memoryInASet(): RanMemory {
   };
 }
 
-function runnerWith(ledger: JobLedger, executor: Executor | null, verify = trusted, ranMemory = memoryInASet()): JobRunner {
-  return new JobRunner({ ledger, agentId: 'agent-1', stopGraceMs: 5_000, executorFor: () => executor, verify, ranMemory });
+function runnerWith(
+  ledger: JobLedger,
+  executor: Executor | null,
+  verify = trusted,
+  ranMemory = memoryInASet(),
+  observer?: JobObserver,
+): JobRunner {
+  return new JobRunner({ ledger, agentId: 'agent-1', stopGraceMs: 5_000, executorFor: () => executor, verify, ranMemory, observer });
+}
+
+/** An observer that writes down what it hears, one line per call. */
+function listeningObserver(): { observer: JobObserver; heard: string[] } {
+  const heard: string[] = [];
+  return {
+    heard,
+    observer: {
+      childStarted: (waitedMs) => heard.push(`started after ${waitedMs} ms`),
+      childFinished: (state) => heard.push(`finished ${state}`),
+      commandRan: (durationMs) => heard.push(`ran ${durationMs} ms`),
+      outputBytes: (stream, bytes) => heard.push(`${stream} ${bytes}`),
+      transferBytes: (bytes) => heard.push(`transferred ${bytes}`),
+    },
+  };
 }
 
 /** An executor that runs until it is interrupted; `started` resolves once `jobs` runs of it have begun. */
@@ -264,5 +286,53 @@ describe('JobRunner', () => {
       exitCode: 0,
       reason: 'exit code 0, but 7 bytes of output past FLEET_MAX_OUTPUT (10 bytes) was dropped',
     });
+  });
+
+  it('tells its observer of each start (with its wait in the queue), output byte, transfer, run time and end', async () => {
+    vi.useFakeTimers({ now: 10_000 });
+    const { ledger } = fakeLedger({ spec: { maxOutputBytes: 4 } });
+    const { observer, heard } = listeningObserver();
+    const runner = runnerWith(
+      ledger,
+      async ({ signal, onOutput, onTransferred }) => {
+        const done = startRun(signal);
+        await onOutput('stdout', Buffer.from('hello\n')); // past the cap: counted all the same
+        await onOutput('stderr', Buffer.from('!'));
+        onTransferred?.(1_000);
+        vi.advanceTimersByTime(250);
+        return done({ exitCode: 0 });
+      },
+      trusted,
+      memoryInASet(),
+      observer,
+    );
+    await runner.run(1, 9_400);
+    // A queue stamp from a clock running ahead is no negative wait.
+    await runner.run(2, 20_000);
+    expect(heard).toEqual([
+      'started after 600 ms',
+      'stdout 6',
+      'stderr 1',
+      'transferred 1000',
+      'ran 250 ms',
+      'finished Failed',
+      'started after 0 ms',
+      'stdout 6',
+      'stderr 1',
+      'transferred 1000',
+      'ran 250 ms',
+      'finished Failed',
+    ]);
+  });
+
+  it('tells its observer nothing of a job it cannot claim, and of a refused one only its start and end', async () => {
+    const { observer, heard } = listeningObserver();
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    await runnerWith(fakeLedger({ unclaimable: true }).ledger, executor, trusted, memoryInASet(), observer).run(1);
+    expect(heard).toEqual([]);
+    const refuse = () => Promise.resolve<SignatureVerdict>({ ok: false, reason: 'refused: no trusted key signed it' });
+    await runnerWith(fakeLedger().ledger, executor, refuse, memoryInASet(), observer).run(2);
+    expect(heard).toEqual([expect.stringMatching(/^started after \d+ ms$/), 'finished Failed']);
+    expect(executor).not.toHaveBeenCalled();
   });
 });

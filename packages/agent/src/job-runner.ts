@@ -11,8 +11,9 @@ import {
   type SignatureVerdict,
 } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
+import { UNOBSERVED, type JobObserver } from './agent-observer.js';
 import { CappedOutput } from './capped-output.js';
-import type { Executor } from './executor.js';
+import type { Executor, OutputListener } from './executor.js';
 import type { JobLedger } from './job-ledger.js';
 import type { RanMemory } from './ran-memory.js';
 
@@ -33,6 +34,8 @@ export interface JobRunnerOptions {
   log?: (line: string) => void;
   /** `--ask-sudo-pass`: opens the password sealed to this agent for a job, or says why it cannot. @defaultValue none */
   openSudoPassword?: (claimed: ClaimedJob) => Promise<{ password: string } | { refusal: string }>;
+  /** Hears of each leaf's start and end, its command's run time and the bytes it moved (`--metrics`). @defaultValue nobody */
+  observer?: JobObserver;
 }
 
 /**
@@ -45,8 +48,11 @@ export interface JobRunnerOptions {
  */
 export class JobRunner {
   private readonly running = new Map<number, AbortController>();
+  private readonly observer: JobObserver;
 
-  constructor(private readonly options: JobRunnerOptions) {}
+  constructor(private readonly options: JobRunnerOptions) {
+    this.observer = options.observer ?? UNOBSERVED;
+  }
 
   /** The jobs running here now, from their claim to their end. */
   get runningIds(): number[] {
@@ -64,13 +70,19 @@ export class JobRunner {
     for (const id of this.running.keys()) this.interrupt(id, reason);
   }
 
-  /** Runs one queued job, if its claim succeeds; resolves once its outcome is recorded and its successors dispatched. */
-  async run(id: number): Promise<void> {
+  /**
+   * Runs one queued job, if its claim succeeds; resolves once its outcome is
+   * recorded and its successors dispatched. `queuedAt` (ms since the epoch)
+   * is when it was handed to the queue, for its wait. @defaultValue now
+   */
+  async run(id: number, queuedAt: number = Date.now()): Promise<void> {
     const { ledger, agentId } = this.options;
     // Stopped before it started, or already run (or running here): never run twice.
     if (this.running.has(id)) return;
     const claimed = await ledger.claim(id, agentId);
     if (claimed === null) return;
+    // Clocks of other machines may run ahead: a wait is never negative.
+    this.observer.childStarted(Math.max(0, Date.now() - queuedAt));
     // Interruptible from the claim on: a stop or a shutdown that comes while the
     // signature is being checked (on the thread pool) must still reach it.
     const controller = new AbortController();
@@ -94,6 +106,7 @@ export class JobRunner {
     } finally {
       this.running.delete(id);
     }
+    this.observer.childFinished(outcome.state);
     const next = await ledger.finish(id, outcome, agentId);
     if (next.length > 0) await this.dispatchNext(next);
   }
@@ -139,7 +152,11 @@ export class JobRunner {
     }
     const input = manifest === undefined ? null : { size: manifest.size, read: () => ledger.content(claimed.rootId, manifest) };
     const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });
-    const { onOutput, onValue } = output;
+    const { onValue } = output;
+    const onOutput: OutputListener = (stream, chunk) => {
+      this.observer.outputBytes(stream, chunk.length);
+      return output.onOutput(stream, chunk);
+    };
 
     let sudoPassword: string | null = null;
     if (spec.sudo?.askPassword === true) {
@@ -151,7 +168,10 @@ export class JobRunner {
     try {
       const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
       const pulled = ledger.pulled?.(claimed);
-      const onTransferred = (bytes: number) => ledger.transferred(claimed.rootId, bytes);
+      const onTransferred = (bytes: number) => {
+        this.observer.transferBytes(bytes);
+        ledger.transferred(claimed.rootId, bytes);
+      };
       const result = await executor({
         spec,
         input,
@@ -164,6 +184,7 @@ export class JobRunner {
         onTransferred,
         sudoPassword,
       });
+      this.observer.commandRan(result.durationMs);
       await ledger.flushTransferred(claimed.rootId);
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);

@@ -314,6 +314,36 @@ describe('SshPool', () => {
     expect(error).toMatchObject({ kind: 'shutting-down', message: 'the agent is shutting down' });
     expect(clients).toHaveLength(1);
   });
+
+  it('tells its observer each connection opened, reused and failed (once per connection), and counts those open', async () => {
+    const heard: string[] = [];
+    const observer = {
+      connectionOpened: () => heard.push('opened'),
+      connectionFailed: (reason: string) => heard.push(`failed ${reason}`),
+      connectionReused: () => heard.push('reused'),
+    };
+    const refused = socketError('ECONNREFUSED');
+    const { pool, clients } = fakePool(['ready', 'ready', refused], { maxSessions: 2, idleMs: 1_000, observer });
+    const [first, second] = await Promise.all([pool.acquire(target), pool.acquire(target)]);
+    const third = await pool.acquire(target);
+    expect(heard).toEqual(['opened', 'reused', 'opened']);
+    expect(pool.openConnections).toBe(2);
+
+    // Two leases waiting on one connection that fails: one failure.
+    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
+    const failures = await Promise.all([pool.acquire(other), pool.acquire(other)].map((lease) => lease.catch((error: unknown) => error)));
+    expect(failures.every((error) => error instanceof SshConnectError)).toBe(true);
+    expect(heard.slice(3)).toEqual(['failed refused']);
+    expect(pool.openConnections).toBe(2);
+
+    clients[0]?.emit('close'); // lost
+    expect(pool.openConnections).toBe(1);
+    for (const lease of [first, second, third]) lease?.release();
+    await vi.advanceTimersByTimeAsync(1_000); // idle
+    expect(pool.openConnections).toBe(0);
+    pool.close();
+    expect(heard).toHaveLength(4);
+  });
 });
 
 describe('SshPool through a jump host', () => {

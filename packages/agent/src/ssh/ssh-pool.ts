@@ -1,5 +1,6 @@
-import { DEFAULTS, type Keepalive } from '@fleet/core';
+import { DEFAULTS, SshConnectError, type Keepalive } from '@fleet/core';
 import type { Client } from 'ssh2';
+import { UNOBSERVED, type SshPoolObserver } from '../agent-observer.js';
 import { Slots } from '../slots.js';
 import { verifyHostKey } from './host-key-check.js';
 import { connectSsh, createSsh2Client, hostKeyRefused, shuttingDownError, type SshClientFactory } from './ssh-connect.js';
@@ -25,6 +26,8 @@ export interface SshPoolOptions {
   createClient?: SshClientFactory;
   /** Where a ProxyCommand's standard error, connection attempts tried again, and identities ssh2 cannot use are told, a line at a time. @defaultValue nowhere */
   log?: (line: string) => void;
+  /** Hears of connections opened, failed and reused (`fleet agent --metrics`). @defaultValue nobody */
+  observer?: SshPoolObserver;
 }
 
 /** {@link SshPoolOptions} with every default applied. */
@@ -40,6 +43,7 @@ export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSsh
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
     createClient: options.createClient ?? createSsh2Client,
     log: options.log ?? (() => {}),
+    observer: options.observer ?? UNOBSERVED,
   };
 }
 
@@ -50,6 +54,8 @@ class Connection {
   /** Leases held, by use: commands (sshd's sessions) and channels forwarded to hosts behind this one. */
   readonly held: Record<LeaseUse, number> = { session: 0, forward: 0 };
   dead = false;
+  /** Its handshake is done: it counts as open until it is dead. */
+  up = false;
   /** Refused by known_hosts since it was made: given to no new lease, closed once the last one is back. */
   retired = false;
   /** The host key known_hosts accepted at the handshake; null before. */
@@ -124,12 +130,22 @@ export class SshPool {
       throw error;
     }
     const held = connection;
-    if (pooled) await this.recheckHostKey(target, held, use);
+    if (pooled) {
+      await this.recheckHostKey(target, held, use);
+      this.options.observer.connectionReused();
+    }
     return new SshLease(
       client,
       () => held.dead,
       () => this.release(target.key, held, use),
     );
+  }
+
+  /** The connections whose handshake is done and that have not ended, held or idle. */
+  get openConnections(): number {
+    let open = 0;
+    for (const list of this.connections.values()) open += list.filter((connection) => connection.up && !connection.dead).length;
+    return open;
   }
 
   /** Closes every connection (agent shutdown). */
@@ -163,6 +179,7 @@ export class SshPool {
       verdict = `cannot check the host key: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (verdict === null) return;
+    if (!connection.retired) this.options.observer.connectionFailed('host-key');
     connection.retired = true;
     this.release(target.key, connection, use);
     throw hostKeyRefused(target, verdict);
@@ -195,21 +212,36 @@ export class SshPool {
   }
 
   private open(target: SshTarget): Connection {
-    return new Connection((connection) =>
-      this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () =>
-        connectSsh(target, {
-          createClient: this.options.createClient,
-          keepaliveIntervalMs: this.options.keepaliveIntervalMs,
-          log: this.options.log,
-          onAttempt: (client) => (connection.client = client),
-          onHostKey: (key) => (connection.hostKey = key),
-          onLost: () => {
-            connection.dead = true;
-            this.forget(target.key, connection);
-          },
-          openTransport: () => this.openTransport(target),
-        }),
-      ),
+    const { observer } = this.options;
+    return new Connection(async (connection) => {
+      let client: Client;
+      try {
+        client = await this.connect(target, connection);
+      } catch (error) {
+        // A pool closing under a handshake is no failure of the host's.
+        if (!this.closed) observer.connectionFailed(error instanceof SshConnectError ? error.kind : 'other');
+        throw error;
+      }
+      connection.up = true;
+      observer.connectionOpened();
+      return client;
+    });
+  }
+
+  private connect(target: SshTarget, connection: Connection): Promise<Client> {
+    return this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () =>
+      connectSsh(target, {
+        createClient: this.options.createClient,
+        keepaliveIntervalMs: this.options.keepaliveIntervalMs,
+        log: this.options.log,
+        onAttempt: (client) => (connection.client = client),
+        onHostKey: (key) => (connection.hostKey = key),
+        onLost: () => {
+          connection.dead = true;
+          this.forget(target.key, connection);
+        },
+        openTransport: () => this.openTransport(target),
+      }),
     );
   }
 
