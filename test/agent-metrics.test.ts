@@ -143,7 +143,7 @@ describe('fleet agent --metrics', () => {
     expect(await agent.stop()).toBe(0);
   });
 
-  it('refuses a bad address, a port in use and a node agent bundle with exit 2, before it registers', async () => {
+  it('refuses a bad address, a port in use and a node agent bundle with exit 2, and lets go of its port on any exit', async () => {
     const { env } = ssh;
     const bad = await env.fleet(['agent', '--metrics', 'web1:9464']);
     expect(bad.code).toBe(2);
@@ -160,6 +160,11 @@ describe('fleet agent --metrics', () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+
+    // Listening came first: an agent that then cannot reach Redis still exits (3), its port closed.
+    const noRedis = await env.fleet(['agent', '--metrics', '0'], { env: { FLEET_REDIS_URL: 'redis://127.0.0.1:1' } });
+    expect(noRedis.code, noRedis.stderr).toBe(3);
+    expect(noRedis.stderr).toMatch(/: metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\n/);
 
     // The bundle fleet deploy puts on nodes carries no metrics: said, not crashed.
     const onNode = await promisify(execFile)(process.execPath, [NODE_AGENT_BUNDLE, 'agent', '--metrics', '0'], { env: env.env }).then(
