@@ -15,8 +15,12 @@ export interface SshPoolObserver {
 
 /** What a job runner tells whoever watches it. Leaves only: a parent job never runs on an agent. */
 export interface JobObserver {
-  /** A leaf was claimed here, `waitedMs` after it was handed to the queue (by the dispatcher's clock). */
-  childStarted(waitedMs: number): void;
+  /**
+   * A leaf was claimed here, `waitedMs` after it was handed to the queue (by
+   * the dispatcher's clock); null when the queue's stamp is not a time (a
+   * Redis writer can make it anything).
+   */
+  childStarted(waitedMs: number | null): void;
   /** A claimed leaf ended here, however it ended (a refused signature is a Failed one). */
   childFinished(state: JobState): void;
   /** A command ran (and ended) in an executor, taking this long, connection included. */
@@ -30,6 +34,18 @@ export interface JobObserver {
 /** Everything an agent tells its metrics. */
 export interface AgentObserver extends JobObserver, SshPoolObserver {}
 
+/** Every call an {@link AgentObserver} takes (a class's methods are not its own keys, so they are named). */
+const OBSERVER_CALLS = [
+  'connectionOpened',
+  'connectionFailed',
+  'connectionReused',
+  'childStarted',
+  'childFinished',
+  'commandRan',
+  'outputBytes',
+  'transferBytes',
+] as const satisfies readonly (keyof AgentObserver)[];
+
 /** The observer of an agent started without metrics. */
 export const UNOBSERVED: AgentObserver = {
   connectionOpened: () => {},
@@ -41,6 +57,33 @@ export const UNOBSERVED: AgentObserver = {
   outputBytes: () => {},
   transferBytes: () => {},
 };
+
+/**
+ * The observer with every call made safe: one that throws (a metrics library
+ * refusing a value) is logged, once per kind of call, and the agent carries
+ * on. Counting must never leave a claimed job unfinished or a connection
+ * unmade.
+ */
+export function heardSafely<T extends Partial<AgentObserver>>(observer: T, log: (line: string) => void): T {
+  const failed = new Set<string>();
+  const safe: Partial<AgentObserver> = {};
+  for (const name of OBSERVER_CALLS) {
+    const call = observer[name] as ((...args: unknown[]) => void) | undefined;
+    if (call === undefined) continue;
+    (safe as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      try {
+        call.apply(observer, args);
+      } catch (error) {
+        if (failed.has(name)) return;
+        failed.add(name);
+        log(
+          `metrics: ${name} failed (not counted; further failures of it are not logged): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    };
+  }
+  return safe as T;
+}
 
 /** What an agent is doing now, read when metrics are scraped. */
 export interface AgentStats {

@@ -11,7 +11,7 @@ import {
   type SignatureVerdict,
 } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
-import { UNOBSERVED, type JobObserver } from './agent-observer.js';
+import { heardSafely, UNOBSERVED, type JobObserver } from './agent-observer.js';
 import { CappedOutput } from './capped-output.js';
 import type { Executor, OutputListener } from './executor.js';
 import type { JobLedger } from './job-ledger.js';
@@ -51,7 +51,7 @@ export class JobRunner {
   private readonly observer: JobObserver;
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.observer = options.observer ?? UNOBSERVED;
+    this.observer = heardSafely(options.observer ?? UNOBSERVED, options.log ?? (() => {}));
   }
 
   /** The jobs running here now, from their claim to their end. */
@@ -81,14 +81,14 @@ export class JobRunner {
     if (this.running.has(id)) return;
     const claimed = await ledger.claim(id, agentId);
     if (claimed === null) return;
-    // Clocks of other machines may run ahead: a wait is never negative.
-    this.observer.childStarted(Math.max(0, Date.now() - queuedAt));
     // Interruptible from the claim on: a stop or a shutdown that comes while the
     // signature is being checked (on the thread pool) must still reach it.
     const controller = new AbortController();
     this.running.set(id, controller);
     let outcome: Outcome;
     try {
+      // Inside the try: nothing between the claim and the finish may leave the job Running.
+      this.observer.childStarted(queueWait(queuedAt, Date.now()));
       const verdict = await this.options.verify(claimed).catch((error: unknown): SignatureVerdict => ({
         ok: false,
         reason: `refused: the signature could not be checked: ${(error as Error).message}`,
@@ -192,4 +192,14 @@ export class JobRunner {
       if (timer !== null) clearTimeout(timer);
     }
   }
+}
+
+/**
+ * How long a leaf waited in the queue, from BullMQ's stamp to now: never
+ * negative (another machine's clock may run ahead), and null for a stamp that
+ * is no time (BullMQ's job.timestamp is whatever Redis holds).
+ */
+function queueWait(queuedAt: number, now: number): number | null {
+  const waited = now - queuedAt;
+  return Number.isFinite(waited) ? Math.max(0, waited) : null;
 }

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parsePrometheus as samples } from '../../../../test/support/prometheus-text.js';
 import type { AgentStats } from '../agent-observer.js';
 import { AgentMetrics } from './agent-metrics.js';
-
-/** The samples of Prometheus text, as `name{labels}` to value (HELP and TYPE lines left out). */
-function samples(text: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    found.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return found;
-}
 
 describe('AgentMetrics', () => {
   it('counts what the agent tells it, by fixed label values only', async () => {
@@ -25,17 +15,20 @@ describe('AgentMetrics', () => {
     metrics.transferBytes(1_000);
     metrics.childFinished('Completed');
     metrics.childFinished('Failed');
+    metrics.childFinished('Stopped');
+    metrics.childFinished('Failed');
     metrics.connectionOpened();
     metrics.connectionReused();
     metrics.connectionReused();
     metrics.connectionFailed('refused');
     const text = await metrics.render();
     const got = samples(text);
-    expect(Object.fromEntries([...got].filter(([name]) => name.startsWith('fleet_agent_') && !name.includes('_bucket')))).toEqual({
-      fleet_agent_children_started_total: 2,
-      'fleet_agent_children_finished_total{state="Completed"}': 1,
-      'fleet_agent_children_finished_total{state="Failed"}': 1,
-      'fleet_agent_children_finished_total{state="Stopped"}': 0,
+    expect(Object.fromEntries([...got].filter(([name]) => name.startsWith('fleet_') && !name.includes('_bucket')))).toEqual({
+      // fleet serve's names and shapes, counted by this agent.
+      fleet_children_started_total: 2,
+      fleet_children_finished_total: 4,
+      fleet_children_failed_total: 2,
+      fleet_agent_children_stopped_total: 1,
       fleet_agent_children_running: 0,
       fleet_agent_command_duration_seconds_sum: 0.4,
       fleet_agent_command_duration_seconds_count: 1,
@@ -76,7 +69,22 @@ describe('AgentMetrics', () => {
     const one = new AgentMetrics();
     const two = new AgentMetrics();
     one.childStarted(0);
-    expect(samples(await one.render()).get('fleet_agent_children_started_total')).toBe(1);
-    expect(samples(await two.render()).get('fleet_agent_children_started_total')).toBe(0);
+    expect(samples(await one.render()).get('fleet_children_started_total')).toBe(1);
+    expect(samples(await two.render()).get('fleet_children_started_total')).toBe(0);
+  });
+
+  it('leaves out a value that is no count (prom-client would throw), and counts the start all the same', async () => {
+    const metrics = new AgentMetrics();
+    metrics.childStarted(null);
+    metrics.childStarted(Number.NaN);
+    metrics.commandRan(Number.POSITIVE_INFINITY);
+    metrics.outputBytes('stdout', -1);
+    metrics.transferBytes(Number.NaN);
+    const got = samples(await metrics.render());
+    expect(got.get('fleet_children_started_total')).toBe(2);
+    expect(got.get('fleet_agent_queue_wait_seconds_count')).toBe(0);
+    expect(got.get('fleet_agent_command_duration_seconds_count')).toBe(0);
+    expect(got.get('fleet_agent_output_bytes_total{stream="stdout"}')).toBe(0);
+    expect(got.get('fleet_agent_transfer_bytes_total')).toBe(0);
   });
 });

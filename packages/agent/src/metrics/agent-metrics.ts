@@ -1,4 +1,4 @@
-import { FINAL_STATES, type JobState, type SshConnectFailure } from '@fleet/core';
+import type { JobState, SshConnectFailure } from '@fleet/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AgentObserver, AgentStats } from '../agent-observer.js';
 
@@ -10,13 +10,19 @@ const NO_AGENT_YET: AgentStats = { running: 0, sshConnectionsOpen: 0, lastBeatAt
  * which SSH connections, and its process. Counters move as the agent tells
  * them (it is their {@link AgentObserver}); gauges are read from the agent
  * when scraped. No label carries a host name, a command or a job id: the
- * label values are fixed sets (states, streams, failure kinds).
+ * label values are fixed sets (streams, failure kinds).
  */
 export class AgentMetrics implements AgentObserver {
   private readonly registry = new Registry();
   private source: (() => AgentStats) | null = null;
-  private readonly started = this.counter('fleet_agent_children_started_total', 'Leaves (children, start jobs) claimed by this agent');
-  private readonly finished = this.counter('fleet_agent_children_finished_total', 'Leaves this agent ended, by final state', ['state']);
+  // The names and shapes of fleet serve's children counters, so that one query sums agents or reads the server.
+  private readonly started = this.counter(
+    'fleet_children_started_total',
+    'Leaves (children, start jobs) this agent began to run (claimed)',
+  );
+  private readonly finished = this.counter('fleet_children_finished_total', 'Leaves this agent ended (any way)');
+  private readonly failed = this.counter('fleet_children_failed_total', 'Leaves this agent ended Failed (a refused signature too)');
+  private readonly stopped = this.counter('fleet_agent_children_stopped_total', 'Leaves this agent ended Stopped');
   private readonly durations = this.histogram(
     'fleet_agent_command_duration_seconds',
     'Run time of the commands this agent ran, SSH connection included',
@@ -50,7 +56,6 @@ export class AgentMetrics implements AgentObserver {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    for (const state of FINAL_STATES) this.finished.inc({ state }, 0);
     for (const stream of ['stdout', 'stderr']) this.outputBytesTotal.inc({ stream }, 0);
     this.gauge('fleet_agent_children_running', 'Leaves claimed by this agent and not yet ended', (stats) => stats.running);
     this.gauge('fleet_agent_ssh_connections_open', 'SSH connections up in the pool, held or idle', (stats) => stats.sshConnectionsOpen);
@@ -73,25 +78,29 @@ export class AgentMetrics implements AgentObserver {
     return this.registry.contentType;
   }
 
-  childStarted(waitedMs: number): void {
+  // prom-client throws on NaN and on a counter's negative step: a value that is no count is left out.
+
+  childStarted(waitedMs: number | null): void {
     this.started.inc();
-    this.queueWaits.observe(waitedMs / 1000);
+    if (isCount(waitedMs)) this.queueWaits.observe(waitedMs / 1000);
   }
 
   childFinished(state: JobState): void {
-    this.finished.inc({ state });
+    this.finished.inc();
+    if (state === 'Failed') this.failed.inc();
+    if (state === 'Stopped') this.stopped.inc();
   }
 
   commandRan(durationMs: number): void {
-    this.durations.observe(durationMs / 1000);
+    if (isCount(durationMs)) this.durations.observe(durationMs / 1000);
   }
 
   outputBytes(stream: 'stdout' | 'stderr', bytes: number): void {
-    this.outputBytesTotal.inc({ stream }, bytes);
+    if (isCount(bytes)) this.outputBytesTotal.inc({ stream }, bytes);
   }
 
   transferBytes(bytes: number): void {
-    this.transferBytesTotal.inc(bytes);
+    if (isCount(bytes)) this.transferBytesTotal.inc(bytes);
   }
 
   connectionOpened(): void {
@@ -126,4 +135,9 @@ export class AgentMetrics implements AgentObserver {
       },
     });
   }
+}
+
+/** A finite number, not negative: what a counter may add or a histogram observe. */
+function isCount(value: number | null): value is number {
+  return value !== null && Number.isFinite(value) && value >= 0;
 }
