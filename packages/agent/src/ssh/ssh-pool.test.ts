@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { DEFAULTS, OPENSSH_DEFAULT_ALGORITHMS, SshConnectError } from '@fleet/core';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SshPoolObserver } from '../agent-observer.js';
 import { SshPool, type SshPoolOptions } from './ssh-pool.js';
 import type { SshTarget } from './ssh-target.js';
 
@@ -112,6 +113,19 @@ const target: SshTarget = {
 
 function socketError(code: string): Error & { code: string; level: string } {
   return Object.assign(new Error(`connect ${code} 10.0.0.1:2222`), { code, level: 'client-socket' });
+}
+
+/** A pool observer that writes down what it hears, one line per call. */
+function listeningObserver(): { heard: string[]; observer: SshPoolObserver } {
+  const heard: string[] = [];
+  return {
+    heard,
+    observer: {
+      connectionOpened: () => heard.push('opened'),
+      connectionFailed: (reason) => heard.push(`failed ${reason}`),
+      connectionReused: () => heard.push('reused'),
+    },
+  };
 }
 
 /** The error `acquire` rejects with (the test fails if it resolves). */
@@ -316,12 +330,7 @@ describe('SshPool', () => {
   });
 
   it('tells its observer each connection opened, reused and failed (once per connection), and counts those open', async () => {
-    const heard: string[] = [];
-    const observer = {
-      connectionOpened: () => heard.push('opened'),
-      connectionFailed: (reason: string) => heard.push(`failed ${reason}`),
-      connectionReused: () => heard.push('reused'),
-    };
+    const { heard, observer } = listeningObserver();
     const refused = socketError('ECONNREFUSED');
     const { pool, clients } = fakePool(['ready', 'ready', refused], { maxSessions: 2, idleMs: 1_000, observer });
     const [first, second] = await Promise.all([pool.acquire(target), pool.acquire(target)]);
@@ -397,6 +406,27 @@ describe('SshPool through a jump host', () => {
       host: 'bastion',
       message: 'jump host bastion: connection refused',
     });
+    pool.close();
+  });
+
+  it('tells its observer of a jump host that failed once, not once more per host behind it; a refused forward counts; forwards are no reuse', async () => {
+    const { heard, observer } = listeningObserver();
+    // Three hosts behind: their clients are made first, then the one jump host's, which is refused.
+    const { pool } = fakePool(['ready', 'ready', 'ready', socketError('ECONNREFUSED')], { observer });
+    const failures = await Promise.all([1, 2, 3].map((n) => pool.acquire(behind(n)).catch((error: unknown) => error)));
+    expect(failures.map((error) => (error as SshConnectError).message)).toEqual(Array(3).fill('jump host bastion: connection refused'));
+    expect(heard).toEqual(['failed refused']);
+
+    // The jump host up: two hosts behind share its connection (forward leases, not counted as reuse).
+    heard.length = 0;
+    await pool.acquire(behind(4));
+    await pool.acquire(behind(5));
+    expect(heard).toEqual(['opened', 'opened', 'opened']);
+    // A forward the jump host refuses is the host behind's failure.
+    forwardFailure = Object.assign(new Error('(SSH) Channel open failure: administratively prohibited'), { reason: 1 });
+    heard.length = 0;
+    await pool.acquire(behind(6)).catch(() => {});
+    expect(heard).toEqual(['failed forward-prohibited']);
     pool.close();
   });
 

@@ -1,6 +1,6 @@
 import { DEFAULTS, SshConnectError, type Keepalive } from '@fleet/core';
 import type { Client } from 'ssh2';
-import { UNOBSERVED, type SshPoolObserver } from '../agent-observer.js';
+import { heardSafely, UNOBSERVED, type SshPoolObserver } from '../agent-observer.js';
 import { Slots } from '../slots.js';
 import { verifyHostKey } from './host-key-check.js';
 import { connectSsh, createSsh2Client, hostKeyRefused, shuttingDownError, type SshClientFactory } from './ssh-connect.js';
@@ -35,6 +35,7 @@ export type ResolvedSshPoolOptions = Required<SshPoolOptions>;
 
 /** Applies the pool's defaults (from `DEFAULTS`). */
 export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSshPoolOptions {
+  const log = options.log ?? (() => {});
   return {
     maxSessions: options.maxSessions ?? DEFAULTS.sshMaxSessions,
     maxForwards: options.maxForwards ?? DEFAULTS.sshMaxForwards,
@@ -42,8 +43,8 @@ export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSsh
     idleMs: options.idleMs ?? DEFAULTS.sshIdleMs,
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
     createClient: options.createClient ?? createSsh2Client,
-    log: options.log ?? (() => {}),
-    observer: options.observer ?? UNOBSERVED,
+    log,
+    observer: heardSafely(options.observer ?? UNOBSERVED, log),
   };
 }
 
@@ -88,6 +89,12 @@ export class SshPool {
   private readonly options: ResolvedSshPoolOptions;
   /** Proxy commands and forwarded channels in use: closed with the pool, without waiting for their connections to say they ended. */
   private readonly transports = new Set<SshTransport>();
+  /**
+   * Connection failures already told the observer. A jump host's failure
+   * reaches every host behind it, wrapped (its `cause`): counted where it
+   * happened, not again for each host it kept from connecting.
+   */
+  private readonly toldFailures = new WeakSet<object>();
   private closed = false;
 
   constructor(options: SshPoolOptions = {}) {
@@ -132,7 +139,8 @@ export class SshPool {
     const held = connection;
     if (pooled) {
       await this.recheckHostKey(target, held, use);
-      this.options.observer.connectionReused();
+      // Commands only, as the metric says: a channel forwarded to a host behind is that host's connection.
+      if (use === 'session') this.options.observer.connectionReused();
     }
     return new SshLease(
       client,
@@ -179,10 +187,11 @@ export class SshPool {
       verdict = `cannot check the host key: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (verdict === null) return;
-    if (!connection.retired) this.options.observer.connectionFailed('host-key');
+    const refused = hostKeyRefused(target, verdict);
+    if (!connection.retired) this.tellFailure(refused);
     connection.retired = true;
     this.release(target.key, connection, use);
-    throw hostKeyRefused(target, verdict);
+    throw refused;
   }
 
   /** A lease given back: the last one out starts the idle clock (or closes a retired connection). */
@@ -219,13 +228,27 @@ export class SshPool {
         client = await this.connect(target, connection);
       } catch (error) {
         // A pool closing under a handshake is no failure of the host's.
-        if (!this.closed) observer.connectionFailed(error instanceof SshConnectError ? error.kind : 'other');
+        if (!this.closed) this.tellFailure(error);
         throw error;
       }
       connection.up = true;
       observer.connectionOpened();
       return client;
     });
+  }
+
+  /** Tells the observer of a failed connection, unless it, or a failure it wraps, was told already. */
+  private tellFailure(error: unknown): void {
+    let told = false;
+    // Every link is marked (a host further down a chain of jump hosts gets this error, wrapped); a marked one ends the walk.
+    for (let link: unknown = error; typeof link === 'object' && link !== null; link = (link as { cause?: unknown }).cause) {
+      if (this.toldFailures.has(link)) {
+        told = true;
+        break;
+      }
+      this.toldFailures.add(link);
+    }
+    if (!told) this.options.observer.connectionFailed(error instanceof SshConnectError ? error.kind : 'other');
   }
 
   private connect(target: SshTarget, connection: Connection): Promise<Client> {
