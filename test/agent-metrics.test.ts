@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { AgentJson } from './support/agents.js';
+import { startForegroundAgent, type AgentJson } from './support/agents.js';
 import type { FleetEnv } from './support/fleet-env.js';
 import { until } from './support/poll.js';
 import { parsePrometheus } from './support/prometheus-text.js';
@@ -30,18 +30,14 @@ interface MetricsAgent {
 }
 
 async function startMetricsAgent(env: FleetEnv, metrics = '0'): Promise<MetricsAgent> {
-  const child = env.spawn(['agent', '--metrics', metrics]);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const agent = await startForegroundAgent(env, ['--metrics', metrics]);
   // The port is learned from the agent's log line; the listener is up before the line is written.
-  const url = await until(() => /: metrics at (http:\/\/\S+)\n/.exec(stderr)?.[1], { what: `the metrics URL (stderr: ${stderr})` });
-  await until(async () => (await env.json<AgentJson[]>(['agents'])).some((agent) => agent.pid === child.pid), {
-    what: 'the agent to register',
+  const url = await until(() => /: metrics at (http:\/\/\S+)\n/.exec(agent.stderr())?.[1], {
+    what: `the metrics URL (stderr: ${agent.stderr()})`,
   });
   return {
     url,
-    stderr: () => stderr,
+    stderr: agent.stderr,
     scrape: async () => {
       const response = await fetch(url);
       expect(response.status).toBe(200);
@@ -50,8 +46,8 @@ async function startMetricsAgent(env: FleetEnv, metrics = '0'): Promise<MetricsA
       return { samples: parsePrometheus(text), text };
     },
     stop: () => {
-      child.kill('SIGTERM');
-      return exited;
+      agent.child.kill('SIGTERM');
+      return agent.exited;
     },
   };
 }
@@ -66,8 +62,10 @@ describe('fleet agent --metrics', () => {
     const { env, fleet } = ssh;
     const agent = await startMetricsAgent(env);
     expect(agent.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    // On loopback: no warning that anyone can read them.
+    expect(agent.stderr()).not.toContain('readable by anyone');
     const { samples: before } = await agent.scrape();
-    expect(before.get('fleet_agent_children_started_total')).toBe(0);
+    expect(before.get('fleet_children_started_total')).toBe(0);
 
     // Four children: localhost, and two on one host, which share its connection.
     const [first, second] = fleet.entries as [string, string];
@@ -75,9 +73,9 @@ describe('fleet agent --metrics', () => {
     expect(run.code, run.stderr).toBe(0);
     const { samples: after, text } = await agent.scrape();
     const moved = movement(before, after);
-    expect(moved('fleet_agent_children_started_total')).toBe(4);
-    expect(moved('fleet_agent_children_finished_total{state="Completed"}')).toBe(4);
-    expect(moved('fleet_agent_children_finished_total{state="Failed"}')).toBe(0);
+    expect(moved('fleet_children_started_total')).toBe(4);
+    expect(moved('fleet_children_finished_total')).toBe(4);
+    expect(moved('fleet_children_failed_total')).toBe(0);
     expect(after.get('fleet_agent_children_running')).toBe(0);
     expect(moved('fleet_agent_command_duration_seconds_count')).toBe(4);
     expect(moved('fleet_agent_queue_wait_seconds_count')).toBe(4);
@@ -105,8 +103,9 @@ describe('fleet agent --metrics', () => {
     expect(refused.stderr).toContain('connection refused');
     const { samples: last } = await agent.scrape();
     const movedAgain = movement(after, last);
-    expect(movedAgain('fleet_agent_children_started_total')).toBe(1);
-    expect(movedAgain('fleet_agent_children_finished_total{state="Failed"}')).toBe(1);
+    expect(movedAgain('fleet_children_started_total')).toBe(1);
+    expect(movedAgain('fleet_children_finished_total')).toBe(1);
+    expect(movedAgain('fleet_children_failed_total')).toBe(1);
     expect(movedAgain('fleet_agent_ssh_connections_failed_total{reason="refused"}')).toBe(1);
     expect(movedAgain('fleet_agent_ssh_connections_opened_total')).toBe(0);
 
@@ -125,7 +124,9 @@ describe('fleet agent --metrics', () => {
     await untilState(env, job.id, ['Stopped']);
     const { samples: after } = await agent.scrape();
     expect(after.get('fleet_agent_children_running')).toBe(0);
-    expect(movement(before, after)('fleet_agent_children_finished_total{state="Stopped"}')).toBe(1);
+    expect(movement(before, after)('fleet_agent_children_stopped_total')).toBe(1);
+    expect(movement(before, after)('fleet_children_finished_total')).toBe(1);
+    expect(movement(before, after)('fleet_children_failed_total')).toBe(0);
     expect(await agent.stop()).toBe(0);
   });
 

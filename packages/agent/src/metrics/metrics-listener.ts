@@ -14,6 +14,19 @@ export interface MetricsSource {
   readonly contentType: string;
 }
 
+/** What the listener needs besides its address. */
+export interface MetricsListenerOptions {
+  /**
+   * The host names (no port) a scrape's `Host` may name, given the address
+   * bound (`localhost` resolved): any other is refused 403, so that a web
+   * page whose name an attacker points at this machine (DNS rebinding)
+   * cannot read the metrics.
+   */
+  hostNames: (boundAddress: string) => readonly string[];
+  /** Where an error of the listening socket, after it is up, is told. */
+  log: (line: string) => void;
+}
+
 /** A listener that is up. */
 export interface MetricsListener {
   /** `http://ADDR:PORT/metrics`, with the port bound (a free one for port 0). */
@@ -25,18 +38,34 @@ export interface MetricsListener {
 /**
  * Serves `GET /metrics` over plain HTTP with Node's own server: one route
  * needs no framework, and nothing more is loaded at the agent's start.
- * Everything else is 404 (405 for another method on /metrics). No token: it
- * serves counts, never a host name, command or output, and listens on
- * loopback unless an address is given. A port that cannot be listened on is
+ * Everything else is 404 (405 for another method on /metrics), and a `Host`
+ * not of `options.hostNames` 403. No token: it serves counts, never a host
+ * name, command or output, and listens on loopback unless an address is given. A port that cannot be listened on is
  * a {@link UsageError} (exit 2), before the agent opens Redis.
  */
-export async function listenForMetrics(address: MetricsAddress, source: MetricsSource): Promise<MetricsListener> {
-  const server = createServer((request, response) => void answer(request, response, source));
+export async function listenForMetrics(
+  address: MetricsAddress,
+  source: MetricsSource,
+  options: MetricsListenerOptions,
+): Promise<MetricsListener> {
+  let allowed: ReadonlySet<string> = new Set();
+  const server = createServer((request, response) => void answer(request, response, source, allowed));
+  // A scraper needs one connection, and sends its request at once: a slow or crowded client is let go.
+  server.maxConnections = 16;
+  server.headersTimeout = 5_000;
+  server.requestTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenRefusal(address, error)));
-    server.listen(address.port, address.host, () => resolve());
+    const refused = (error: NodeJS.ErrnoException) => reject(listenRefusal(address, error));
+    server.once('error', refused);
+    server.listen(address.port, address.host, () => {
+      server.off('error', refused);
+      resolve();
+    });
   });
+  // Once up, an error (a failed accept: too many open files) is told, never thrown: the agent runs on.
+  server.on('error', (error) => options.log(`metrics listener: ${error.message}`));
   const bound = server.address() as AddressInfo;
+  allowed = new Set(options.hostNames(bound.address).map((name) => name.toLowerCase()));
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return {
     url: `http://${host}:${bound.port}/metrics`,
@@ -48,7 +77,16 @@ export async function listenForMetrics(address: MetricsAddress, source: MetricsS
   };
 }
 
-async function answer(request: IncomingMessage, response: ServerResponse, source: MetricsSource): Promise<void> {
+async function answer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  source: MetricsSource,
+  allowed: ReadonlySet<string>,
+): Promise<void> {
+  const named = hostName(request.headers.host);
+  if (named === null || !allowed.has(named)) {
+    return plain(response, 403, `refused: Host ${JSON.stringify(request.headers.host ?? '')} is not this agent's metrics address\n`);
+  }
   const path = (request.url ?? '').split('?')[0];
   if (path !== '/metrics') return plain(response, 404, 'not found: the metrics are at /metrics\n');
   if (request.method !== 'GET') {
@@ -63,6 +101,18 @@ async function answer(request: IncomingMessage, response: ServerResponse, source
   }
   response.writeHead(200, { 'content-type': source.contentType });
   response.end(text);
+}
+
+/**
+ * The name a `Host` header gives, lower case, without its port (`[::1]:9464`
+ * gives `::1`); null for none. The port is not checked: DNS rebinding changes
+ * what a name resolves to, not the port, and a scrape through `ssh -L` to
+ * another local port names that port.
+ */
+function hostName(header: string | undefined): string | null {
+  if (header === undefined || header === '') return null;
+  const name = header.startsWith('[') ? /^\[([^\]]+)\](?::\d+)?$/.exec(header)?.[1] : /^([^:]+)(?::\d+)?$/.exec(header)?.[1];
+  return name?.toLowerCase() ?? null;
 }
 
 function plain(response: ServerResponse, status: number, text: string): void {

@@ -1,5 +1,5 @@
 import { AgentMetrics } from './agent-metrics.js';
-import { listenForMetrics, type MetricsAddress, type MetricsListener } from './metrics-listener.js';
+import { listenForMetrics, type MetricsAddress, type MetricsListener, type MetricsListenerOptions } from './metrics-listener.js';
 
 /** `fleet agent --metrics`: the agent's metrics, already listened for. */
 export interface ServedAgentMetrics {
@@ -9,7 +9,7 @@ export interface ServedAgentMetrics {
 }
 
 /** Makes an agent's metrics and serves them at the address; a port that cannot be listened on is a UsageError. */
-export async function serveAgentMetrics(address: MetricsAddress): Promise<ServedAgentMetrics> {
+export async function serveAgentMetrics(address: MetricsAddress, options: MetricsListenerOptions): Promise<ServedAgentMetrics> {
   const metrics = new AgentMetrics();
-  return { metrics, listener: await listenForMetrics(address, metrics) };
+  return { metrics, listener: await listenForMetrics(address, metrics, options) };
 }

@@ -1,9 +1,11 @@
 import { DEFAULTS, NODE_SEALING_FILE, parseComputerNames, positiveInteger, settledWithin, UsageError } from '@fleet/core';
 import { join } from 'node:path';
 import { describeTarget, ensurePrivateStateDir, FleetStore, openRedis, redisSettingsWarnings, resolveDeployment } from '@fleet/store';
+import type { MetricsAddress, ServedAgentMetrics } from '@fleet/agent/metrics';
 import type { Argv } from 'yargs';
 import { isEmbeddedTarget, settingsFrom, withContext, type GlobalArgs } from '../context.js';
-import { parseMetricsAddress } from '../metrics-address.js';
+import { metricsExposureWarning, metricsHostNames, parseMetricsAddress } from '../metrics-address.js';
+import { machineNames } from '../serve/machine-names.js';
 import { stopAgents } from '../stop-agents.js';
 
 interface AgentArgs extends GlobalArgs {
@@ -62,9 +64,7 @@ export const agentCommand = {
     const log = (line: string) =>
       process.stderr.write(`${new Date().toISOString()} fleet agent [prefix ${settings.prefix}, ${redisEndpoint}]: ${line}\n`);
     // Listening first, before the trust list and Redis: a port in use is a usage error, and nothing has started.
-    // Loaded here only: no agent without --metrics parses prom-client.
-    const metrics = metricsAddress === null ? null : await (await import('@fleet/agent/metrics')).serveAgentMetrics(metricsAddress);
-    if (metrics !== null) log(`metrics at ${metrics.listener.url}`);
+    const metrics = metricsAddress === null ? null : await serveMetrics(metricsAddress, log);
     try {
       await runAgent();
     } finally {
@@ -163,3 +163,13 @@ export const agentCommand = {
     }
   },
 };
+
+/** `--metrics`: listens (loaded here only: no agent without it parses prom-client), says where, and warns beyond loopback. */
+async function serveMetrics(address: MetricsAddress, log: (line: string) => void): Promise<ServedAgentMetrics> {
+  const { serveAgentMetrics } = await import('@fleet/agent/metrics');
+  const served = await serveAgentMetrics(address, { hostNames: (bound) => metricsHostNames(address.host, bound, machineNames), log });
+  log(`metrics at ${served.listener.url}`);
+  const warning = metricsExposureWarning(address.host, served.listener.url);
+  if (warning !== null) log(warning);
+  return served;
+}
