@@ -40,8 +40,9 @@ export interface MetricsListener {
  * needs no framework, and nothing more is loaded at the agent's start.
  * Everything else is 404 (405 for another method on /metrics), and a `Host`
  * not of `options.hostNames` 403. No token: it serves counts, never a host
- * name, command or output, and listens on loopback unless an address is given. A port that cannot be listened on is
- * a {@link UsageError} (exit 2), before the agent opens Redis.
+ * name, command or output, and listens on loopback unless an address is
+ * given. A port that cannot be listened on is a {@link UsageError} (exit 2),
+ * before the agent opens Redis.
  */
 export async function listenForMetrics(
   address: MetricsAddress,
