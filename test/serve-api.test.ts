@@ -5,6 +5,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { until } from './support/poll.js';
+import { parsePrometheus } from './support/prometheus-text.js';
 import { everything } from './support/redis-dump.js';
 import { makeTestTls, TEST_TLS_DNS_NAME } from './support/test-tls.js';
 import type { JobJson } from './support/use-fleet.js';
@@ -34,18 +35,6 @@ function withHost(served: Served, path: string, host: string): Promise<{ status:
     request.on('error', reject);
     request.end();
   });
-}
-
-/** Prometheus' text format (0.0.4), line by line: every sample as name{labels} value. */
-function parsePrometheus(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* /.test(line)) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})?) (\S+)$/.exec(line);
-    if (!match) throw new Error(`not Prometheus text: ${JSON.stringify(line)}`);
-    samples.set(match[1] as string, Number(match[2]));
-  }
-  return samples;
 }
 
 async function scrape(served: Served): Promise<Map<string, number>> {

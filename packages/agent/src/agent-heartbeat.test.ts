@@ -10,6 +10,7 @@ function heartbeatWith(options: {
   stopRequested?: number[];
   idleTimeoutMs?: number | null;
   beat?: () => Promise<void>;
+  beatenAt?: number | null;
 }) {
   const calls: string[] = [];
   const interrupted: [number, Interruption][] = [];
@@ -38,6 +39,7 @@ function heartbeatWith(options: {
     idleTimeoutMs: options.idleTimeoutMs ?? null,
     onIdle,
     log: (line) => lines.push(line),
+    beatenAt: options.beatenAt ?? null,
   });
   return { heartbeat, calls, interrupted, lines, onIdle, runner };
 }
@@ -107,5 +109,23 @@ describe('AgentHeartbeat', () => {
     expect(onIdle).toHaveBeenCalledTimes(1);
     expect(calls).toEqual(['beat agent-1']);
     heartbeat.stop();
+  });
+
+  it('knows when Redis last took a beat: not when a beat fails or waits', async () => {
+    vi.setSystemTime(50_000);
+    let answer = (): Promise<void> => Promise.resolve();
+    const { heartbeat } = heartbeatWith({ beatenAt: 49_000, beat: () => answer() });
+    expect(heartbeat.lastBeatAt).toBe(49_000);
+    heartbeat.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(heartbeat.lastBeatAt).toBe(51_000);
+    answer = () => Promise.reject(new Error('Connection is closed.'));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(heartbeat.lastBeatAt).toBe(51_000);
+    answer = () => new Promise(() => {}); // Redis frozen: the beat never answers
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(heartbeat.lastBeatAt).toBe(51_000);
+    heartbeat.stop();
+    expect(heartbeatWith({}).heartbeat.lastBeatAt).toBeNull();
   });
 });

@@ -35,6 +35,8 @@ export interface AgentHeartbeatOptions {
   /** Called when the agent has been idle for `idleTimeoutMs` (it then closes itself). */
   onIdle: () => void;
   log: (line: string) => void;
+  /** When Redis took the beat made before this heartbeat started (ms since the epoch). @defaultValue null: none yet */
+  beatenAt?: number | null;
 }
 
 /**
@@ -50,8 +52,16 @@ export class AgentHeartbeat {
   /** A beat is waiting for Redis. */
   private beating = false;
   private idledOut = false;
+  private beatenAt: number | null;
 
-  constructor(private readonly options: AgentHeartbeatOptions) {}
+  constructor(private readonly options: AgentHeartbeatOptions) {
+    this.beatenAt = options.beatenAt ?? null;
+  }
+
+  /** When Redis last took a beat (ms since the epoch); null before the first. Its age says how stale `fleet agents` is. */
+  get lastBeatAt(): number | null {
+    return this.beatenAt;
+  }
 
   /** Notes that a job started or ended: idleness counts from the last such moment. */
   busy(): void {
@@ -84,6 +94,7 @@ export class AgentHeartbeat {
   async tick(): Promise<void> {
     const { target } = this.options;
     await target.beat(this.options.info());
+    this.beatenAt = Date.now();
     await target.reap();
     await this.actOnStopRequests();
   }

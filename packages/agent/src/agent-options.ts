@@ -2,6 +2,7 @@ import { DEFAULTS, UsageError } from '@fleet/core';
 import type { FleetStore, RedisClient } from '@fleet/store';
 import { createSsh2Client, type SshClientFactory } from './ssh/ssh-connect.js';
 import { SshPool } from './ssh/ssh-pool.js';
+import { UNOBSERVED, type AgentObserver } from './agent-observer.js';
 import type { AgentSealing } from './agent-sealing.js';
 import type { RanMemory } from './ran-memory.js';
 import type { TrustStore } from './trust-store.js';
@@ -48,9 +49,11 @@ export interface AgentOptions {
   createClient?: SshClientFactory;
   /**
    * Makes the agent's SSH pool from the client factory; the agent closes it
-   * when it stops. @defaultValue `new SshPool({ createClient, log })`
+   * when it stops. @defaultValue `new SshPool({ createClient, log, observer })`
    */
   createSshPool?: (createClient: SshClientFactory) => SshPool;
+  /** Hears what the agent does, for `fleet agent --metrics`. @defaultValue nobody */
+  observer?: AgentObserver;
 }
 
 /** {@link AgentOptions} with every default applied and every value checked. */
@@ -59,6 +62,7 @@ export type ResolvedAgentOptions = Required<AgentOptions>;
 /** Applies the agent's defaults (from `DEFAULTS`) and refuses values it cannot run with. */
 export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions {
   const log = options.log ?? (() => {});
+  const observer = options.observer ?? UNOBSERVED;
   return {
     store: options.store,
     trust: options.trust,
@@ -76,7 +80,8 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     redisEndpoint: options.redisEndpoint ?? '',
     log,
     createClient: options.createClient ?? createSsh2Client,
-    createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient, log })),
+    createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient, log, observer })),
+    observer,
   };
 }
 

@@ -5,6 +5,7 @@ import { DEFAULTS, FLEET_VERSION, isRedisOutOfMemory, leafRank, nodeQueueName, s
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
 import type { Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
+import type { AgentStats } from './agent-observer.js';
 import { openJobPassword } from './agent-sealing.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
 import { executorRouter, nodeExecutorRouter } from './executor-router.js';
@@ -39,6 +40,8 @@ export interface RunningAgent {
    * end it could not record are failed `agent lost` once Redis answers.
    */
   close(): Promise<void>;
+  /** What it is doing now (for `--metrics`). */
+  stats(): AgentStats;
 }
 
 /**
@@ -81,6 +84,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     openSudoPassword: (claimed) =>
       openJobPassword(store, options.sealing, { deployment: options.deployment, agentId: id, rootId: claimed.rootId }),
     log,
+    observer: options.observer,
   });
   const sealingIdentity = options.sealing?.identity(serves ?? id) ?? null;
   const startedAt = new Date().toISOString();
@@ -103,6 +107,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     heartbeatAt: new Date().toISOString(),
   });
   await store.agents.beat(info());
+  const beatenAt = Date.now();
 
   // A drain asked before the worker exists starts once it does.
   let drainAsked = false;
@@ -127,6 +132,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     idleTimeoutMs: options.idleTimeoutMs,
     onIdle: () => void close(),
     log,
+    beatenAt,
   });
   const threadSlots = new Slots(options.threadLimit);
   const { Worker } = await import('bullmq');
@@ -136,8 +142,9 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       heartbeat.busy();
       try {
         // A thread job takes its slot before it is claimed, so that it waits as NotStarted.
-        if (job.data.thread) await threadSlots.run(() => runner.run(job.data.id));
-        else await runner.run(job.data.id);
+        // BullMQ stamps a job with the dispatcher's clock when it is queued: the start of its wait.
+        if (job.data.thread) await threadSlots.run(() => runner.run(job.data.id, job.timestamp));
+        else await runner.run(job.data.id, job.timestamp);
       } finally {
         heartbeat.busy();
       }
@@ -235,5 +242,10 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   if (drainAsked) startDrain();
 
   log(`agent ${id} started (concurrency ${concurrency}${serves === null ? '' : `, serving ${serves}`}, deployment ${options.deployment})`);
-  return { id, closed, drain, close };
+  const stats = (): AgentStats => ({
+    running: runner.runningIds.length,
+    sshConnectionsOpen: sshPool.openConnections,
+    lastBeatAt: heartbeat.lastBeatAt,
+  });
+  return { id, closed, drain, close, stats };
 }

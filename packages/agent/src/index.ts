@@ -19,3 +19,4 @@ export * from './node-deploy.js';
 export * from './signing-key-file.js';
 export * from './trust-store.js';
 export * from './ran-memory.js';
+export * from './agent-observer.js';

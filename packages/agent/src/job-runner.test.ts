@@ -1,9 +1,12 @@
 import type { Outcome, RunSpec, SignatureVerdict } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parsePrometheus } from '../../../test/support/prometheus-text.js';
 import { startRun, type ExecutionRequest, type Executor } from './executor.js';
+import type { JobObserver } from './agent-observer.js';
 import type { JobLedger } from './job-ledger.js';
-import { JobRunner } from './job-runner.js';
+import { JobRunner, type JobRunnerOptions } from './job-runner.js';
+import { AgentMetrics } from './metrics/agent-metrics.js';
 import type { RanMemory } from './ran-memory.js';
 
 const SPEC: RunSpec = {
@@ -79,8 +82,29 @@ function memoryInASet(): RanMemory {
   };
 }
 
-function runnerWith(ledger: JobLedger, executor: Executor | null, verify = trusted, ranMemory = memoryInASet()): JobRunner {
-  return new JobRunner({ ledger, agentId: 'agent-1', stopGraceMs: 5_000, executorFor: () => executor, verify, ranMemory });
+function runnerWith(
+  ledger: JobLedger,
+  executor: Executor | null,
+  verify = trusted,
+  ranMemory = memoryInASet(),
+  heard: Pick<JobRunnerOptions, 'observer' | 'log'> = {},
+): JobRunner {
+  return new JobRunner({ ledger, agentId: 'agent-1', stopGraceMs: 5_000, executorFor: () => executor, verify, ranMemory, ...heard });
+}
+
+/** An observer that writes down what it hears, one line per call. */
+function listeningObserver(): { observer: JobObserver; heard: string[] } {
+  const heard: string[] = [];
+  return {
+    heard,
+    observer: {
+      childStarted: (waitedMs) => heard.push(`started after ${waitedMs} ms`),
+      childFinished: (state) => heard.push(`finished ${state}`),
+      commandRan: (durationMs) => heard.push(`ran ${durationMs} ms`),
+      outputBytes: (stream, bytes) => heard.push(`${stream} ${bytes}`),
+      transferBytes: (bytes) => heard.push(`transferred ${bytes}`),
+    },
+  };
 }
 
 /** An executor that runs until it is interrupted; `started` resolves once `jobs` runs of it have begun. */
@@ -264,5 +288,93 @@ describe('JobRunner', () => {
       exitCode: 0,
       reason: 'exit code 0, but 7 bytes of output past FLEET_MAX_OUTPUT (10 bytes) was dropped',
     });
+  });
+
+  it('tells its observer of each start (with its wait in the queue), output byte, transfer, run time and end', async () => {
+    vi.useFakeTimers({ now: 10_000 });
+    const { ledger } = fakeLedger({ spec: { maxOutputBytes: 4 } });
+    const { observer, heard } = listeningObserver();
+    const runner = runnerWith(
+      ledger,
+      async ({ signal, onOutput, onTransferred }) => {
+        const done = startRun(signal);
+        await onOutput('stdout', Buffer.from('hello\n')); // past the cap: counted all the same
+        await onOutput('stderr', Buffer.from('!'));
+        onTransferred?.(1_000);
+        vi.advanceTimersByTime(250);
+        return done({ exitCode: 0 });
+      },
+      trusted,
+      memoryInASet(),
+      { observer },
+    );
+    await runner.run(1, 9_400);
+    // A queue stamp from a clock running ahead is no negative wait.
+    await runner.run(2, 20_000);
+    expect(heard).toEqual([
+      'started after 600 ms',
+      'stdout 6',
+      'stderr 1',
+      'transferred 1000',
+      'ran 250 ms',
+      'finished Failed',
+      'started after 0 ms',
+      'stdout 6',
+      'stderr 1',
+      'transferred 1000',
+      'ran 250 ms',
+      'finished Failed',
+    ]);
+  });
+
+  it('finishes a job whose queue stamp is no time (a Redis writer set it), counting its start but no wait', async () => {
+    const { ledger, finished } = fakeLedger();
+    const metrics = new AgentMetrics();
+    const executor: Executor = ({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 }));
+    await runnerWith(ledger, executor, trusted, memoryInASet(), { observer: metrics }).run(1, Number.NaN);
+    expect(finished.get(1)).toMatchObject({ state: 'Completed' });
+    const samples = parsePrometheus(await metrics.render());
+    expect(samples.get('fleet_children_started_total')).toBe(1);
+    expect(samples.get('fleet_children_finished_total')).toBe(1);
+    expect(samples.get('fleet_agent_queue_wait_seconds_count')).toBe(0);
+  });
+
+  it('finishes its jobs when its observer throws, and logs that once per kind of call', async () => {
+    const { ledger, finished } = fakeLedger();
+    const lines: string[] = [];
+    const refuse = () => {
+      throw new Error('Value is not a valid number');
+    };
+    const observer: JobObserver = {
+      childStarted: refuse,
+      childFinished: refuse,
+      commandRan: refuse,
+      outputBytes: refuse,
+      transferBytes: refuse,
+    };
+    const executor: Executor = async ({ signal, onOutput }) => {
+      await onOutput('stdout', Buffer.from('out\n'));
+      return startRun(signal)({ exitCode: 0 });
+    };
+    const runner = runnerWith(ledger, executor, trusted, memoryInASet(), { observer, log: (line) => lines.push(line) });
+    await runner.run(1);
+    await runner.run(2);
+    expect([...finished.values()].map((outcome) => outcome.state)).toEqual(['Completed', 'Completed']);
+    expect(lines).toEqual(
+      ['childStarted', 'outputBytes', 'commandRan', 'childFinished'].map(
+        (call) => `metrics: ${call} failed (not counted; further failures of it are not logged): Value is not a valid number`,
+      ),
+    );
+  });
+
+  it('tells its observer nothing of a job it cannot claim, and of a refused one only its start and end', async () => {
+    const { observer, heard } = listeningObserver();
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    await runnerWith(fakeLedger({ unclaimable: true }).ledger, executor, trusted, memoryInASet(), { observer }).run(1);
+    expect(heard).toEqual([]);
+    const refuse = () => Promise.resolve<SignatureVerdict>({ ok: false, reason: 'refused: no trusted key signed it' });
+    await runnerWith(fakeLedger().ledger, executor, refuse, memoryInASet(), { observer }).run(2);
+    expect(heard).toEqual([expect.stringMatching(/^started after \d+ ms$/), 'finished Failed']);
+    expect(executor).not.toHaveBeenCalled();
   });
 });

@@ -11,8 +11,9 @@ import {
   type SignatureVerdict,
 } from '@fleet/core';
 import type { ClaimedJob } from '@fleet/store';
+import { heardSafely, UNOBSERVED, type JobObserver } from './agent-observer.js';
 import { CappedOutput } from './capped-output.js';
-import type { Executor } from './executor.js';
+import type { Executor, OutputListener } from './executor.js';
 import type { JobLedger } from './job-ledger.js';
 import type { RanMemory } from './ran-memory.js';
 
@@ -33,6 +34,8 @@ export interface JobRunnerOptions {
   log?: (line: string) => void;
   /** `--ask-sudo-pass`: opens the password sealed to this agent for a job, or says why it cannot. @defaultValue none */
   openSudoPassword?: (claimed: ClaimedJob) => Promise<{ password: string } | { refusal: string }>;
+  /** Hears of each leaf's start and end, its command's run time and the bytes it moved (`--metrics`). @defaultValue nobody */
+  observer?: JobObserver;
 }
 
 /**
@@ -45,8 +48,11 @@ export interface JobRunnerOptions {
  */
 export class JobRunner {
   private readonly running = new Map<number, AbortController>();
+  private readonly observer: JobObserver;
 
-  constructor(private readonly options: JobRunnerOptions) {}
+  constructor(private readonly options: JobRunnerOptions) {
+    this.observer = heardSafely(options.observer ?? UNOBSERVED, options.log ?? (() => {}));
+  }
 
   /** The jobs running here now, from their claim to their end. */
   get runningIds(): number[] {
@@ -64,8 +70,12 @@ export class JobRunner {
     for (const id of this.running.keys()) this.interrupt(id, reason);
   }
 
-  /** Runs one queued job, if its claim succeeds; resolves once its outcome is recorded and its successors dispatched. */
-  async run(id: number): Promise<void> {
+  /**
+   * Runs one queued job, if its claim succeeds; resolves once its outcome is
+   * recorded and its successors dispatched. `queuedAt` (ms since the epoch)
+   * is when it was handed to the queue, for its wait. @defaultValue now
+   */
+  async run(id: number, queuedAt: number = Date.now()): Promise<void> {
     const { ledger, agentId } = this.options;
     // Stopped before it started, or already run (or running here): never run twice.
     if (this.running.has(id)) return;
@@ -77,6 +87,8 @@ export class JobRunner {
     this.running.set(id, controller);
     let outcome: Outcome;
     try {
+      // Inside the try: nothing between the claim and the finish may leave the job Running.
+      this.observer.childStarted(queueWait(queuedAt, Date.now()));
       const verdict = await this.options.verify(claimed).catch((error: unknown): SignatureVerdict => ({
         ok: false,
         reason: `refused: the signature could not be checked: ${(error as Error).message}`,
@@ -94,6 +106,7 @@ export class JobRunner {
     } finally {
       this.running.delete(id);
     }
+    this.observer.childFinished(outcome.state);
     const next = await ledger.finish(id, outcome, agentId);
     if (next.length > 0) await this.dispatchNext(next);
   }
@@ -139,7 +152,11 @@ export class JobRunner {
     }
     const input = manifest === undefined ? null : { size: manifest.size, read: () => ledger.content(claimed.rootId, manifest) };
     const output = new CappedOutput(ledger.output(claimed), { capBytes: spec.maxOutputBytes, signal: controller.signal });
-    const { onOutput, onValue } = output;
+    const { onValue } = output;
+    const onOutput: OutputListener = (stream, chunk) => {
+      this.observer.outputBytes(stream, chunk.length);
+      return output.onOutput(stream, chunk);
+    };
 
     let sudoPassword: string | null = null;
     if (spec.sudo?.askPassword === true) {
@@ -151,7 +168,10 @@ export class JobRunner {
     try {
       const content = (manifest: ContentManifest) => ledger.content(claimed.rootId, manifest);
       const pulled = ledger.pulled?.(claimed);
-      const onTransferred = (bytes: number) => ledger.transferred(claimed.rootId, bytes);
+      const onTransferred = (bytes: number) => {
+        this.observer.transferBytes(bytes);
+        ledger.transferred(claimed.rootId, bytes);
+      };
       const result = await executor({
         spec,
         input,
@@ -164,6 +184,7 @@ export class JobRunner {
         onTransferred,
         sudoPassword,
       });
+      this.observer.commandRan(result.durationMs);
       await ledger.flushTransferred(claimed.rootId);
       const dropped = await output.end();
       return judgeOutcome({ ...result, ...dropped }, spec);
@@ -171,4 +192,14 @@ export class JobRunner {
       if (timer !== null) clearTimeout(timer);
     }
   }
+}
+
+/**
+ * How long a leaf waited in the queue, from BullMQ's stamp to now: never
+ * negative (another machine's clock may run ahead), and null for a stamp that
+ * is no time (BullMQ's job.timestamp is whatever Redis holds).
+ */
+function queueWait(queuedAt: number, now: number): number | null {
+  const waited = now - queuedAt;
+  return Number.isFinite(waited) ? Math.max(0, waited) : null;
 }

@@ -78,11 +78,32 @@ const withoutServer = {
   },
 };
 
+// Nor do they serve `fleet agent --metrics` (prom-client): deploy starts none with it. The flag is
+// a usage error there (exit 2), said before the agent opens anything.
+const withoutAgentMetrics = {
+  name: 'without-agent-metrics',
+  setup(build) {
+    build.onResolve({ filter: /^@fleet\/agent\/metrics$/ }, () => ({ path: 'agent-metrics', namespace: 'without-agent-metrics' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-agent-metrics' }, () => ({
+      contents: [
+        "import { UsageError } from '@fleet/core';",
+        'export async function serveAgentMetrics() {',
+        "  throw new UsageError('--metrics is not in the agent bundle fleet deploy puts on nodes', {",
+        "    hint: 'run the agent of a fleet installed with npm for its metrics, or scrape fleet serve /metrics for the whole fleet',",
+        '  });',
+        '}',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: dist,
+    }));
+  },
+};
+
 await build({
   ...common,
   entryPoints: [`${dist}bundle-entry.js`],
   outfile: `${dist}fleet-agent.mjs`,
-  plugins: [withoutServer],
+  plugins: [withoutServer, withoutAgentMetrics],
 });
 
 await build({

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { DEFAULTS, OPENSSH_DEFAULT_ALGORITHMS, SshConnectError } from '@fleet/core';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SshPoolObserver } from '../agent-observer.js';
 import { SshPool, type SshPoolOptions } from './ssh-pool.js';
 import type { SshTarget } from './ssh-target.js';
 
@@ -112,6 +113,19 @@ const target: SshTarget = {
 
 function socketError(code: string): Error & { code: string; level: string } {
   return Object.assign(new Error(`connect ${code} 10.0.0.1:2222`), { code, level: 'client-socket' });
+}
+
+/** A pool observer that writes down what it hears, one line per call. */
+function listeningObserver(): { heard: string[]; observer: SshPoolObserver } {
+  const heard: string[] = [];
+  return {
+    heard,
+    observer: {
+      connectionOpened: () => heard.push('opened'),
+      connectionFailed: (reason) => heard.push(`failed ${reason}`),
+      connectionReused: () => heard.push('reused'),
+    },
+  };
 }
 
 /** The error `acquire` rejects with (the test fails if it resolves). */
@@ -314,6 +328,31 @@ describe('SshPool', () => {
     expect(error).toMatchObject({ kind: 'shutting-down', message: 'the agent is shutting down' });
     expect(clients).toHaveLength(1);
   });
+
+  it('tells its observer each connection opened, reused and failed (once per connection), and counts those open', async () => {
+    const { heard, observer } = listeningObserver();
+    const refused = socketError('ECONNREFUSED');
+    const { pool, clients } = fakePool(['ready', 'ready', refused], { maxSessions: 2, idleMs: 1_000, observer });
+    const [first, second] = await Promise.all([pool.acquire(target), pool.acquire(target)]);
+    const third = await pool.acquire(target);
+    expect(heard).toEqual(['opened', 'reused', 'opened']);
+    expect(pool.openConnections).toBe(2);
+
+    // Two leases waiting on one connection that fails: one failure.
+    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
+    const failures = await Promise.all([pool.acquire(other), pool.acquire(other)].map((lease) => lease.catch((error: unknown) => error)));
+    expect(failures.every((error) => error instanceof SshConnectError)).toBe(true);
+    expect(heard.slice(3)).toEqual(['failed refused']);
+    expect(pool.openConnections).toBe(2);
+
+    clients[0]?.emit('close'); // lost
+    expect(pool.openConnections).toBe(1);
+    for (const lease of [first, second, third]) lease?.release();
+    await vi.advanceTimersByTimeAsync(1_000); // idle
+    expect(pool.openConnections).toBe(0);
+    pool.close();
+    expect(heard).toHaveLength(4);
+  });
 });
 
 describe('SshPool through a jump host', () => {
@@ -367,6 +406,27 @@ describe('SshPool through a jump host', () => {
       host: 'bastion',
       message: 'jump host bastion: connection refused',
     });
+    pool.close();
+  });
+
+  it('tells its observer of a jump host that failed once, not once more per host behind it; a refused forward counts; forwards are no reuse', async () => {
+    const { heard, observer } = listeningObserver();
+    // Three hosts behind: their clients are made first, then the one jump host's, which is refused.
+    const { pool } = fakePool(['ready', 'ready', 'ready', socketError('ECONNREFUSED')], { observer });
+    const failures = await Promise.all([1, 2, 3].map((n) => pool.acquire(behind(n)).catch((error: unknown) => error)));
+    expect(failures.map((error) => (error as SshConnectError).message)).toEqual(Array(3).fill('jump host bastion: connection refused'));
+    expect(heard).toEqual(['failed refused']);
+
+    // The jump host up: two hosts behind share its connection (forward leases, not counted as reuse).
+    heard.length = 0;
+    await pool.acquire(behind(4));
+    await pool.acquire(behind(5));
+    expect(heard).toEqual(['opened', 'opened', 'opened']);
+    // A forward the jump host refuses is the host behind's failure.
+    forwardFailure = Object.assign(new Error('(SSH) Channel open failure: administratively prohibited'), { reason: 1 });
+    heard.length = 0;
+    await pool.acquire(behind(6)).catch(() => {});
+    expect(heard).toEqual(['failed forward-prohibited']);
     pool.close();
   });
 

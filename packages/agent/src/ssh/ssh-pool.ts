@@ -1,5 +1,6 @@
-import { DEFAULTS, type Keepalive } from '@fleet/core';
+import { DEFAULTS, SshConnectError, type Keepalive } from '@fleet/core';
 import type { Client } from 'ssh2';
+import { heardSafely, UNOBSERVED, type SshPoolObserver } from '../agent-observer.js';
 import { Slots } from '../slots.js';
 import { verifyHostKey } from './host-key-check.js';
 import { connectSsh, createSsh2Client, hostKeyRefused, shuttingDownError, type SshClientFactory } from './ssh-connect.js';
@@ -25,6 +26,8 @@ export interface SshPoolOptions {
   createClient?: SshClientFactory;
   /** Where a ProxyCommand's standard error, connection attempts tried again, and identities ssh2 cannot use are told, a line at a time. @defaultValue nowhere */
   log?: (line: string) => void;
+  /** Hears of connections opened, failed and reused (`fleet agent --metrics`). @defaultValue nobody */
+  observer?: SshPoolObserver;
 }
 
 /** {@link SshPoolOptions} with every default applied. */
@@ -32,6 +35,7 @@ export type ResolvedSshPoolOptions = Required<SshPoolOptions>;
 
 /** Applies the pool's defaults (from `DEFAULTS`). */
 export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSshPoolOptions {
+  const log = options.log ?? (() => {});
   return {
     maxSessions: options.maxSessions ?? DEFAULTS.sshMaxSessions,
     maxForwards: options.maxForwards ?? DEFAULTS.sshMaxForwards,
@@ -39,7 +43,8 @@ export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSsh
     idleMs: options.idleMs ?? DEFAULTS.sshIdleMs,
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
     createClient: options.createClient ?? createSsh2Client,
-    log: options.log ?? (() => {}),
+    log,
+    observer: heardSafely(options.observer ?? UNOBSERVED, log),
   };
 }
 
@@ -50,6 +55,8 @@ class Connection {
   /** Leases held, by use: commands (sshd's sessions) and channels forwarded to hosts behind this one. */
   readonly held: Record<LeaseUse, number> = { session: 0, forward: 0 };
   dead = false;
+  /** Its handshake is done: it counts as open until it is dead. */
+  up = false;
   /** Refused by known_hosts since it was made: given to no new lease, closed once the last one is back. */
   retired = false;
   /** The host key known_hosts accepted at the handshake; null before. */
@@ -82,6 +89,12 @@ export class SshPool {
   private readonly options: ResolvedSshPoolOptions;
   /** Proxy commands and forwarded channels in use: closed with the pool, without waiting for their connections to say they ended. */
   private readonly transports = new Set<SshTransport>();
+  /**
+   * Connection failures already told the observer. A jump host's failure
+   * reaches every host behind it, wrapped (its `cause`): counted where it
+   * happened, not again for each host it kept from connecting.
+   */
+  private readonly toldFailures = new WeakSet<object>();
   private closed = false;
 
   constructor(options: SshPoolOptions = {}) {
@@ -124,12 +137,23 @@ export class SshPool {
       throw error;
     }
     const held = connection;
-    if (pooled) await this.recheckHostKey(target, held, use);
+    if (pooled) {
+      await this.recheckHostKey(target, held, use);
+      // Commands only, as the metric says: a channel forwarded to a host behind is that host's connection.
+      if (use === 'session') this.options.observer.connectionReused();
+    }
     return new SshLease(
       client,
       () => held.dead,
       () => this.release(target.key, held, use),
     );
+  }
+
+  /** The connections whose handshake is done and that have not ended, held or idle. */
+  get openConnections(): number {
+    let open = 0;
+    for (const list of this.connections.values()) open += list.filter((connection) => connection.up && !connection.dead).length;
+    return open;
   }
 
   /** Closes every connection (agent shutdown). */
@@ -163,9 +187,11 @@ export class SshPool {
       verdict = `cannot check the host key: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (verdict === null) return;
+    const refused = hostKeyRefused(target, verdict);
+    if (!connection.retired) this.tellFailure(refused);
     connection.retired = true;
     this.release(target.key, connection, use);
-    throw hostKeyRefused(target, verdict);
+    throw refused;
   }
 
   /** A lease given back: the last one out starts the idle clock (or closes a retired connection). */
@@ -195,21 +221,50 @@ export class SshPool {
   }
 
   private open(target: SshTarget): Connection {
-    return new Connection((connection) =>
-      this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () =>
-        connectSsh(target, {
-          createClient: this.options.createClient,
-          keepaliveIntervalMs: this.options.keepaliveIntervalMs,
-          log: this.options.log,
-          onAttempt: (client) => (connection.client = client),
-          onHostKey: (key) => (connection.hostKey = key),
-          onLost: () => {
-            connection.dead = true;
-            this.forget(target.key, connection);
-          },
-          openTransport: () => this.openTransport(target),
-        }),
-      ),
+    const { observer } = this.options;
+    return new Connection(async (connection) => {
+      let client: Client;
+      try {
+        client = await this.connect(target, connection);
+      } catch (error) {
+        // A pool closing under a handshake is no failure of the host's.
+        if (!this.closed) this.tellFailure(error);
+        throw error;
+      }
+      connection.up = true;
+      observer.connectionOpened();
+      return client;
+    });
+  }
+
+  /** Tells the observer of a failed connection, unless it, or a failure it wraps, was told already. */
+  private tellFailure(error: unknown): void {
+    let told = false;
+    // Every link is marked (a host further down a chain of jump hosts gets this error, wrapped); a marked one ends the walk.
+    for (let link: unknown = error; typeof link === 'object' && link !== null; link = (link as { cause?: unknown }).cause) {
+      if (this.toldFailures.has(link)) {
+        told = true;
+        break;
+      }
+      this.toldFailures.add(link);
+    }
+    if (!told) this.options.observer.connectionFailed(error instanceof SshConnectError ? error.kind : 'other');
+  }
+
+  private connect(target: SshTarget, connection: Connection): Promise<Client> {
+    return this.withHandshakeSlot(`${target.options.hostName}:${target.options.port}`, () =>
+      connectSsh(target, {
+        createClient: this.options.createClient,
+        keepaliveIntervalMs: this.options.keepaliveIntervalMs,
+        log: this.options.log,
+        onAttempt: (client) => (connection.client = client),
+        onHostKey: (key) => (connection.hostKey = key),
+        onLost: () => {
+          connection.dead = true;
+          this.forget(target.key, connection);
+        },
+        openTransport: () => this.openTransport(target),
+      }),
     );
   }
 

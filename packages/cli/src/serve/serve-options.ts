@@ -30,16 +30,21 @@ export interface ResolvedServeOptions {
 
 export const SERVE_DEFAULTS = { listen: '127.0.0.1:7070' } as const;
 
-/** `ADDR:PORT` into its parts; anything else is bad input. */
-export function parseListenAddress(text: string): { host: string; port: number } {
+/**
+ * `ADDR:PORT` into its parts; anything else is bad input, refused naming
+ * `flag` with `hint`. @defaultValue `--listen` and its hint
+ */
+export function parseListenAddress(
+  text: string,
+  flag = '--listen',
+  hint = 'an IP address and a port, as in 127.0.0.1:7070, [::1]:7070 or 0.0.0.0:7070 (port 0: any free port)',
+): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
   const v6 = match?.[1] !== undefined;
   if (host === undefined || port > 65535 || (v6 && isIP(host) !== 6) || (!v6 && host !== 'localhost' && isIP(host) !== 4)) {
-    throw new UsageError(`--listen ${JSON.stringify(text)} is not ADDR:PORT`, {
-      hint: 'an IP address and a port, as in 127.0.0.1:7070, [::1]:7070 or 0.0.0.0:7070 (port 0: any free port)',
-    });
+    throw new UsageError(`${flag} ${JSON.stringify(text)} is not ADDR:PORT`, { hint });
   }
   return { host, port };
 }

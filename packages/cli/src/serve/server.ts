@@ -2,7 +2,7 @@
 // prom-client land in a chunk of their own, which no other command parses.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { hostname, networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { FileReadError, UsageError } from '@fleet/core';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
@@ -15,6 +15,7 @@ import { readPageAssets, type PageAssets } from './page-assets.js';
 import { PAGE_SECRET_KEY } from './page-contract.js';
 import { allowedHosts, CSRF_HEADER, guardRequest, isSensitive, sessionCookie, type GuardConfig } from './request-guard.js';
 import { PAGE_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './security-headers.js';
+import { machineNames } from './machine-names.js';
 import { certificateDnsNames, isLoopbackHost, isWildcardHost, servedHostNames, type ResolvedServeOptions } from './serve-options.js';
 
 /** A running `fleet serve`. */
@@ -175,12 +176,6 @@ function answerByDeadline(reply: FastifyReply): void {
   }, REQUEST_DEADLINE_MS);
   timer.unref();
   reply.raw.once('close', () => clearTimeout(timer));
-}
-
-/** The names a server on every interface answers to: this machine's addresses and host name. */
-function machineNames(): string[] {
-  const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address));
-  return [hostname(), 'localhost', ...addresses];
 }
 
 async function readTls(files: { certFile: string; keyFile: string }): Promise<{ cert: Buffer; key: Buffer }> {
