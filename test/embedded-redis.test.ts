@@ -20,7 +20,7 @@ let env: FleetEnv;
 let redisPids: number[] = [];
 
 beforeEach(async () => {
-  env = await createFleetEnv(null, { FLEET_AGENT_IDLE: '2' });
+  env = await createFleetEnv(null, { FLEET_AGENT_IDLE: '8' });
   redisPids = [];
 });
 
@@ -43,6 +43,10 @@ describe('the embedded Redis', () => {
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
     const job = JSON.parse(started.stdout) as JobJson;
+    // The agent this first command started, read at once: its idle time runs from the job's end.
+    const agents = await env.fleet(['agents', '--json'], { wrap: NO_NETWORK });
+    const agentPids = (JSON.parse(agents.stdout) as { pid: number }[]).map((agent) => agent.pid);
+    expect(agentPids).toHaveLength(1);
     expect(existsSync(join(stateDir, 'redis', 'redis.sock'))).toBe(true);
     expect(existsSync(join(stateDir, 'redis', 'appendonlydir'))).toBe(true);
     const pid = await embeddedPid(stateDir);
@@ -58,10 +62,7 @@ describe('the embedded Redis', () => {
     expect(await embeddedPid(stateDir)).toBe(pid);
     expect(redisPids).toEqual([pid]);
 
-    // The agent fleet started outlived its CLI; with FLEET_AGENT_IDLE=2 it leaves on its own.
-    const agents = await env.fleet(['agents', '--json'], { wrap: NO_NETWORK });
-    const agentPids = (JSON.parse(agents.stdout) as { pid: number }[]).map((agent) => agent.pid);
-    expect(agentPids).toHaveLength(1);
+    // The agent fleet started outlived its CLI; with FLEET_AGENT_IDLE=8 it leaves on its own.
     await until(() => agentPids.every((agentPid) => !isAlive(agentPid)), { what: 'the idle agent to exit' });
     expect(JSON.parse((await env.fleet(['agents', '--json'], { wrap: NO_NETWORK })).stdout)).toEqual([]);
   });

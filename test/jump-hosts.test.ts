@@ -47,7 +47,10 @@ describe('hosts behind jump hosts (ProxyJump)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual([`${first}: ${homeOf(0)}`, `${second}: ${homeOf(1)}`].sort());
     const oracle = await Promise.all([net.ssh(first, 'echo $HOME'), net.ssh(second, 'echo $HOME')]);
-    expect(oracle.map((answer) => answer.stdout)).toEqual([`${homeOf(0)}\n`, `${homeOf(1)}\n`]);
+    expect(
+      oracle.map((answer) => answer.stdout),
+      oracle.map((answer) => answer.stderr).join(''),
+    ).toEqual([`${homeOf(0)}\n`, `${homeOf(1)}\n`]);
   });
 
   it('goes through a chain of two jump hosts, each resolved through ssh_config, the first allowed to forward only to the second', async () => {
@@ -55,7 +58,8 @@ describe('hosts behind jump hosts (ProxyJump)', () => {
     const result = await env.fleet(['invoke', '-c', 'deep0,deep1', '--', 'echo $HOME']);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual([`deep0: ${homeOf(0)}`, `deep1: ${homeOf(1)}`]);
-    expect((await net.ssh('deep0', 'echo $HOME')).stdout).toBe(`${homeOf(0)}\n`);
+    const deep = await net.ssh('deep0', 'echo $HOME');
+    expect(deep.stdout, deep.stderr).toBe(`${homeOf(0)}\n`);
 
     // gate forwards to inner alone: straight from gate, the target is refused, by sshd and so by ssh too.
     const refused = await env.fleet(['invoke', '-c', 'gated', '--', 'true']);
@@ -163,7 +167,10 @@ describe('hosts behind jump hosts (ProxyJump)', () => {
 
     const beforeOracle = net.bastionLogins();
     const oracle = await Promise.all(net.targets.map((target) => net.ssh(target, 'echo $HOME')));
-    expect(oracle.map((answer) => answer.stdout)).toEqual(net.targets.map((_, n) => `${homeOf(n)}\n`));
+    expect(
+      oracle.map((answer) => answer.stdout),
+      oracle.map((answer) => answer.stderr).join(''),
+    ).toEqual(net.targets.map((_, n) => `${homeOf(n)}\n`));
     await until(() => net.bastionLogins() - beforeOracle === TARGETS, { what: 'one bastion login per plain ssh' });
   });
 });
@@ -173,7 +180,8 @@ describe('hosts behind a ProxyCommand', () => {
     const { net, env } = ready();
     const result = await env.fleet(['invoke', '-c', 'by-command', '--', 'echo $HOME']);
     expect([result.code, result.stdout]).toEqual([0, `by-command: ${homeOf(0)}\n`]);
-    expect((await net.ssh('by-command', 'echo $HOME')).stdout).toBe(`${homeOf(0)}\n`);
+    const byCommand = await net.ssh('by-command', 'echo $HOME');
+    expect(byCommand.stdout, byCommand.stderr).toBe(`${homeOf(0)}\n`);
 
     const proxies = await processesWith('-W', `${net.targets[0]}:${net.fleet.port}`);
     expect(proxies.length).toBeGreaterThan(0);

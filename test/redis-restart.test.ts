@@ -23,7 +23,7 @@ describe('Redis restarted during a 50-host fan-out', () => {
     // that finds no Redis to begin with gives up at once, by design.
     await until(async () => (await processesWith(`wait\u0000${parent.id}\u0000`)).length > 0, { what: 'the waiting CLI to start' });
     const subscribers = async () => Number((await ssh.redis.client().pubsub('NUMSUB', `${ssh.env.prefix}:finished`))[1] ?? 0);
-    await until(async () => (await subscribers()) > 0, { what: 'the waiting CLI to be connected' });
+    await until(async () => (await subscribers()) > 0, { what: 'the waiting CLI to be connected', timeoutMs: 90_000 });
     await ssh.redis.restart();
 
     const done = await untilState(ssh.env, parent.id, ['Completed', 'Failed'], 120_000);
@@ -41,5 +41,5 @@ describe('Redis restarted during a 50-host fan-out', () => {
     for (const child of children) {
       expect(stdout.filter((record) => record.jobId === child.id).map((record) => record.data)).toEqual(['line 1', 'line 2', 'line 3']);
     }
-  });
+  }, 300_000);
 });

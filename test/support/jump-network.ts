@@ -195,7 +195,8 @@ export async function startJumpFleet(targetCount: number): Promise<JumpFleet> {
         'Host *',
         ...fleetLoginLines(fleet),
         '  BatchMode yes',
-        '  ConnectTimeout 10',
+        // Long enough for plain ssh's ten handshakes at once through two hops on a loaded 2-core machine.
+        '  ConnectTimeout 30',
         '',
       ].join('\n'),
     );
