@@ -29,6 +29,12 @@ export interface AgentInfo {
   /** Told to stop: it takes no new work and exits once its jobs end (missing from older agents). */
   draining?: boolean;
   /**
+   * It also takes the children routed to its own queue (`agentQueueName(id)`):
+   * those of the hosts it is the one to serve while two or more such agents
+   * are live. A shared agent sets it; older agents and node agents do not.
+   */
+  takesRouted?: boolean;
+  /**
    * Its public sealing key and a trusted signing key's vouch for it: the CLI
    * seals `--ask-sudo-pass` to it only when the vouch holds (missing from
    * older agents, and from agents no key vouched for).

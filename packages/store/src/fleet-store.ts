@@ -1,3 +1,4 @@
+import { AGENT_QUEUE_EVENTS, agentQueueName, isAgentQueueName } from '@fleet/core';
 import { AgentRegistry } from './agent-registry.js';
 import { ChunkStore } from './chunk-store.js';
 import { Dispatcher } from './dispatcher.js';
@@ -6,7 +7,7 @@ import { fleetKeys, type FleetKeys } from './keys.js';
 import { OutputStore } from './output-store.js';
 import { PulledStore } from './pulled-store.js';
 import { SealedSecrets } from './sealed-secrets.js';
-import { openBullQueue } from './work-queue.js';
+import { openBullQueue, removeBullQueue } from './work-queue.js';
 import type { RedisClient } from './redis-connection.js';
 import { Transitions } from './transitions.js';
 
@@ -41,7 +42,8 @@ export class FleetStore {
       placements: (ids) => this.jobs.placements(ids),
       agents: () => this.agents.list(),
       transitions: this.transitions,
-      openQueue: (name) => openBullQueue(options.client, this.keys.prefix, name),
+      openQueue: (name) =>
+        openBullQueue(options.client, this.keys.prefix, name, isAgentQueueName(name) ? { eventsMaxLen: AGENT_QUEUE_EVENTS } : {}),
     });
   }
 
@@ -57,9 +59,24 @@ export class FleetStore {
    * parent) waits for ever.
    */
   async reap(): Promise<void> {
-    const { dispatch, failover, redispatch } = await this.transitions.reap();
+    const { dispatch, failover, redispatch, goneAgents } = await this.transitions.reap();
     await this.dispatcher.dispatch([...dispatch, ...redispatch]);
     await this.dispatcher.dispatch(failover, { shared: true });
+    // What a lost agent's own queue still holds was just sent to the shared queue.
+    for (const agentId of goneAgents) await this.removeAgentQueue(agentId);
+  }
+
+  /**
+   * An agent about to stop taking its own queue (draining) hands the
+   * children routed there and not yet started to the shared queue.
+   */
+  async releaseRouted(agentId: string): Promise<void> {
+    await this.dispatcher.dispatch(await this.transitions.release(agentId), { shared: true });
+  }
+
+  /** Removes an agent's own queue (`agentQueueName`) and what it holds: after the agent stopped taking it. */
+  async removeAgentQueue(agentId: string): Promise<void> {
+    await removeBullQueue(this.client, this.keys.prefix, agentQueueName(agentId));
   }
 
   async close(): Promise<void> {
