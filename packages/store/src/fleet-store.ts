@@ -53,17 +53,24 @@ export class FleetStore {
 
   /**
    * Fails jobs of lost agents and dispatches the siblings that frees; children
-   * that waited for a node agent that is gone go over SSH instead; jobs whose
+   * that waited in the own queue of an agent that is gone or draining go to
+   * the shared queue, and the own queues of agents gone are removed; jobs whose
    * dispatch never reached BullMQ are dispatched again, and jobs still not
    * started when their signature expires are failed, so that no job (and no
    * parent) waits for ever.
    */
   async reap(): Promise<void> {
     const { dispatch, failover, redispatch, goneAgents } = await this.transitions.reap();
-    await this.dispatcher.dispatch([...dispatch, ...redispatch]);
-    await this.dispatcher.dispatch(failover, { shared: true });
-    // What a lost agent's own queue still holds was just sent to the shared queue.
-    for (const agentId of goneAgents) await this.removeAgentQueue(agentId);
+    // Each gone agent is returned by this reap only: its queue goes whether or not the dispatches
+    // succeed (those are noted, and the next reap hands them out again). Its unstarted children
+    // were taken back by the same reap; a node agent's id names no queue, and removing it is a no-op.
+    const outcomes = await Promise.allSettled([
+      this.dispatcher.dispatch([...dispatch, ...redispatch]),
+      this.dispatcher.dispatch(failover, { shared: true }),
+      ...goneAgents.map((agentId) => this.removeAgentQueue(agentId)),
+    ]);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   /**

@@ -48,8 +48,9 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  * - stop: nowIso, leaf ids. NotStarted leaves end as Stopped; running ones
  *   get `stopRequested`. Reply: the ids still running.
  * - reap: nowIso, redispatchAfterMs. Reply: `{ids to dispatch, ids to send
- *   to the shared queue instead of to a lost agent's own, ids to dispatch
- *   again, the lost shared agents whose own queues can go}`.
+ *   to the shared queue instead of to the own queue of an agent that is
+ *   gone or draining, ids to dispatch again, the agents gone from the
+ *   agents set (their record expired), whose own queues can go}`.
  * - append: id, rootId, host, outputBatch, then (stream, data, ts) per
  *   record. Every stdout and stderr entry gets `r` = 1: its `d` is raw
  *   bytes as the command wrote them, and a stream's bytes are the `d` of its
@@ -68,8 +69,11 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  *   ends (finish, stop, reap, the error budget) and by remove.
  * - `routed` (hash id → agent id, children queued for a node's own agent
  *   or a shared agent's own queue, not yet started): added by route;
- *   removed by claim, when the leaf ends, by reap when that agent is gone,
- *   by release, and by remove.
+ *   removed by claim, when the leaf ends, by reap when that agent is gone
+ *   or draining, by release, and by remove.
+ * - `agents` (set of agent ids; the agent registry adds them with each
+ *   beat, and an agent's clean exit removes its own): removed by reap once
+ *   an agent's record has expired.
  * - `dispatching` (zset id by ms, leaves about to reach BullMQ): added by
  *   create, by a finish or reap that releases pending children, and by reap
  *   for failovers and redispatches (which re-scores); removed by
@@ -183,18 +187,25 @@ end
 -- A child routed to an agent's own queue that the agent will not take (gone,
 -- or draining) goes to the shared queue instead, if it has not started: the
 -- caller dispatches it there. A node route says so in its via.
--- Returns whether it was routed to a shared agent's own queue (not a node's).
 local function reroute(id, agentId, failover)
   unroute(id)
+  if redis.call('HGET', jobKey(id), 'state') ~= 'NotStarted' then return end
   local via = redis.call('HGET', jobKey(id), 'via') or ''
-  local toNode = string.sub(via, 1, 6) == 'agent '
-  if redis.call('HGET', jobKey(id), 'state') ~= 'NotStarted' then return not toNode end
-  if toNode then
+  if string.sub(via, 1, 6) == 'agent ' then
     redis.call('HSET', jobKey(id), 'via', 'ssh (the node agent ' .. agentId .. ' was lost before it started)')
   end
   noteDispatch(id)
   table.insert(failover, id)
-  return not toNode
+end
+
+-- Whether the agent takes what is routed to it: its record is there and does
+-- not say draining. A record that is not JSON (garbled, forged) counts as
+-- taking them: its key still expires unless an agent beats it.
+local function takesRoutedWork(agentId)
+  local record = redis.call('GET', agentKey(agentId))
+  if not record then return false end
+  local ok, info = pcall(cjson.decode, record)
+  return not (ok and type(info) == 'table' and info.draining == true)
 end
 
 if op == 'release' then
@@ -272,16 +283,27 @@ if op == 'reap' then
       for _, nextId in ipairs(runEnded(id, 'Failed', '', 'agent lost', nowIso) or {}) do table.insert(dispatch, nextId) end
     end
   end
-  -- Children waiting in the queue of an agent that is gone (a node's, or a shared one's own) go to the shared queue.
-  local routed = redis.call('HGETALL', ROUTED)
-  local failover = {}
-  local goneQueues, gone = {}, {}
-  for i = 1, #routed, 2 do
-    local id, agentId = routed[i], routed[i + 1]
-    if redis.call('EXISTS', agentKey(agentId)) == 0 and reroute(id, agentId, failover) and not goneQueues[agentId] then
-      goneQueues[agentId] = true
+  -- Agents whose record expired (killed, or cut off from Redis) leave the set
+  -- here and nowhere else, so that the caller removes each one's own queue once.
+  local gone, goneSet = {}, {}
+  for _, agentId in ipairs(redis.call('SMEMBERS', AGENTS)) do
+    if redis.call('EXISTS', agentKey(agentId)) == 0 then
+      redis.call('SREM', AGENTS, agentId)
+      goneSet[agentId] = true
       table.insert(gone, agentId)
     end
+  end
+  -- Children waiting in the queue of an agent that is gone or draining (a
+  -- node's, or a shared one's own) go to the shared queue. A draining agent
+  -- releases its own at once; this catches those routed to it after, by
+  -- dispatchers that had not yet seen it drain.
+  local routed = redis.call('HGETALL', ROUTED)
+  local failover = {}
+  local takes = {}
+  for i = 1, #routed, 2 do
+    local id, agentId = routed[i], routed[i + 1]
+    if takes[agentId] == nil then takes[agentId] = not goneSet[agentId] and takesRoutedWork(agentId) end
+    if not takes[agentId] then reroute(id, agentId, failover) end
   end
   -- Leaves noted for dispatch that BullMQ never got (their dispatcher died):
   -- dispatch them again. BullMQ ignores an id it holds; the claim runs a job once.

@@ -156,10 +156,14 @@ export class Transitions {
 
   /**
    * Fails running jobs whose agent is gone (`agent lost`), takes back children
-   * queued for a node agent that is gone, finds dispatches that never
-   * reached BullMQ, and fails leaves that never started before their
-   * signature expired (the watchdog). Returns the siblings to dispatch, the children to send
-   * over SSH instead, and the jobs to dispatch again.
+   * routed to the own queue of an agent that is gone or draining (a node's
+   * or a shared one's), finds dispatches that never reached BullMQ, fails
+   * leaves that never started before their signature expired (the
+   * watchdog), and takes the agents whose record expired out of the agents
+   * set. Returns the siblings to dispatch, the children to send to the
+   * shared queue instead, the jobs to dispatch again, and `goneAgents`: the
+   * ids taken out of the set, each returned by one reap only, whose own
+   * queues the caller removes.
    */
   async reap(now = new Date()): Promise<{ dispatch: number[]; failover: number[]; redispatch: number[]; goneAgents: string[] }> {
     const reply = (await this.call('reap', now.toISOString(), DEFAULTS.redispatchAfterMs)) as [string[], string[], string[], string[]];

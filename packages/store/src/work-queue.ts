@@ -60,7 +60,8 @@ export async function openBullQueue(
 /** Removes a BullMQ queue and whatever it still holds (an agent's own queue, once the agent is gone). */
 export async function removeBullQueue(client: RedisClient, prefix: string, name: string): Promise<void> {
   const { Queue } = await preloadQueueLibrary();
-  const queue = new Queue(name, { connection: client, prefix });
+  // skipMetasUpdate: opening it to remove it must not write its meta first.
+  const queue = new Queue(name, { connection: client, prefix, skipMetasUpdate: true });
   queue.on('error', () => {});
   try {
     await queue.obliterate({ force: true });
