@@ -142,6 +142,26 @@ describe('Dispatcher', () => {
     }
   });
 
+  it('closes and forgets the queue of an agent that left once the cached agents are read again', async () => {
+    const agents = ['a', 'b', 'c'].map((id) => ({ id, concurrency: 8, takesRouted: true }));
+    const hosts = Array.from({ length: 30 }, (_, index) => `web${index}`);
+    const { dispatcher, log, advance } = fakeDispatcher(Object.fromEntries(hosts.map((host, index) => [index + 2, ssh(host)])), agents);
+    const ids = hosts.map((_, index) => index + 2);
+    await dispatcher.dispatch(ids);
+    expect(log.filter((entry) => entry.call === 'open').map((entry) => (entry as { queue: string }).queue)).toContain(agentQueueName('c'));
+    expect(log.filter((entry) => entry.call === 'close')).toEqual([]);
+    agents.pop();
+    advance(60_000);
+    await dispatcher.dispatch(ids);
+    expect(log.filter((entry) => entry.call === 'close')).toEqual([{ call: 'close', queue: agentQueueName('c') }]);
+    const lastAdds = log.slice(log.findLastIndex((entry) => entry.call === 'route')).filter((entry) => entry.call === 'addBulk');
+    expect(lastAdds.map((entry) => (entry as { queue: string }).queue).sort()).toEqual([agentQueueName('a'), agentQueueName('b')].sort());
+    // route() before every queue's addBulk (they run together), dispatched() after them all.
+    const calls = log.slice(log.findLastIndex((entry) => entry.call === 'route')).map((entry) => entry.call);
+    expect(calls.at(-1)).toBe('dispatched');
+    expect(calls.filter((call) => call === 'addBulk')).toHaveLength(2);
+  });
+
   it('routes nothing to an agent that is draining, takes no routed work (older), or is alone', async () => {
     for (const agents of [
       [{ id: 'a', concurrency: 8, takesRouted: true }],

@@ -1,4 +1,4 @@
-import { agentQueueName, assignByAffinity, DEFAULTS, nodeQueueName } from '@fleet/core';
+import { agentQueueName, assignByAffinity, DEFAULTS, isAgentQueueName, nodeQueueName } from '@fleet/core';
 import type { AgentInfo } from './agent-registry.js';
 import { SHARED_QUEUE } from './keys.js';
 import type { DispatchRoutes, Transitions } from './transitions.js';
@@ -86,11 +86,9 @@ export class Dispatcher {
       }
     });
     await this.deps.transitions.route(routes);
-    for (const [name, jobs] of byQueue) {
-      // BullMQ ignores an id it already holds, so dispatching twice is harmless;
-      // and a job runs only if it can be claimed from NotStarted.
-      await (await this.queue(name)).addBulk(jobs);
-    }
+    // BullMQ ignores an id it already holds, so dispatching twice is harmless;
+    // and a job runs only if it can be claimed from NotStarted.
+    await Promise.all([...byQueue].map(async ([name, jobs]) => (await this.queue(name)).addBulk(jobs)));
     await this.deps.transitions.dispatched(ids);
   }
 
@@ -102,6 +100,7 @@ export class Dispatcher {
    * The live agents, read at most once a `nodeAgentsCacheMs`: node agents by
    * the entry they serve, and the shared agents that take routed work (not
    * draining), by id so that the choice does not depend on Redis' order.
+   * Each read closes the queues kept for agents no longer among them.
    */
   private async agents(): Promise<{ nodeAgents: Map<string, string>; routedAgents: AgentInfo[] }> {
     if (this.liveAgents === null || this.now() - this.liveAgents.at > DEFAULTS.nodeAgentsCacheMs) {
@@ -113,8 +112,16 @@ export class Dispatcher {
       }
       routedAgents.sort((a, b) => (a.id < b.id ? -1 : 1));
       this.liveAgents = { at: this.now(), nodeAgents, routedAgents };
+      await this.forgetAgentQueues(new Set(routedAgents.map((agent) => agentQueueName(agent.id))));
     }
     return this.liveAgents;
+  }
+
+  /** Closes the agent queues kept open whose agent is not in `live` (gone or draining): nothing goes there any more. */
+  private async forgetAgentQueues(live: ReadonlySet<string>): Promise<void> {
+    const stale = [...this.queues].filter(([name]) => isAgentQueueName(name) && !live.has(name));
+    for (const [name] of stale) this.queues.delete(name);
+    await Promise.all(stale.map(async ([, queue]) => (await queue).close()));
   }
 
   private queue(name: string): Promise<WorkQueue> {
