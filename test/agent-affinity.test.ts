@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentQueueName } from '@fleet/core';
+import { SHARED_QUEUE } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
 import { startForegroundAgent, type AgentJson } from './support/agents.js';
 import { until } from './support/poll.js';
@@ -37,12 +38,27 @@ async function fanOut(command: string): Promise<JobJson> {
   return ssh.env.json<JobJson>(['invoke', '-f', ssh.fleet.computersFile, '--as-job', '--', command]);
 }
 
-/** BullMQ's keys of agents' own queues (`agent-<hash>`; fleet's agent records are `agent:<id>`). */
-async function agentQueueKeys(): Promise<string[]> {
+/** BullMQ's keys of one agent's own queue (`agent-<hash>`; fleet's agent records are `agent:<id>`). */
+async function queueKeysOf(agentId: string): Promise<string[]> {
   const client = ssh.redis.client();
-  const keys = await client.keys(`${ssh.env.prefix}:agent-*`);
+  const keys = await client.keys(`${ssh.env.prefix}:${agentQueueName(agentId)}:*`);
   client.disconnect();
   return keys;
+}
+
+/** The id of the agent a `startForegroundAgent` started. */
+async function idOf(agent: { child: { pid?: number | undefined } }): Promise<string> {
+  const found = (await ssh.env.json<AgentJson[]>(['agents'])).find((listed) => listed.pid === agent.child.pid);
+  if (found === undefined) throw new Error(`agent pid ${agent.child.pid} is not listed`);
+  return found.id;
+}
+
+/** How many BullMQ jobs of the shared queue are active: fetched by an agent's worker, claimed or waiting for a slot. */
+async function sharedActive(): Promise<number> {
+  const client = ssh.redis.client();
+  const count = await client.llen(`${ssh.env.prefix}:${SHARED_QUEUE}:active`);
+  client.disconnect();
+  return count;
 }
 
 async function clearHomes(): Promise<void> {
@@ -84,6 +100,7 @@ describe('several agents', () => {
     await until(async () => (await Promise.all(ssh.fleet.entries.map(runsOn))).reduce((a, b) => a + b) === 2, {
       what: 'one child to start on each agent',
     });
+    expect(await queueKeysOf(doomedId as string)).not.toEqual([]);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
     for (const host of ssh.fleet.hosts) await rm(join(host.home, 'hold'), { force: true });
@@ -94,12 +111,7 @@ describe('several agents', () => {
     expect(children.filter((child) => child.state === 'Completed')).toHaveLength(7);
     for (const entry of ssh.fleet.entries) expect(await runsOn(entry)).toBe(1);
     // The doomed agent's queue went when its children were sent on.
-    await until(
-      async () => (await agentQueueKeys()).filter((key) => key.includes(`:${agentQueueName(doomedId as string)}:`)).length === 0,
-      {
-        what: "the lost agent's queue to be removed",
-      },
-    );
+    await until(async () => (await queueKeysOf(doomedId as string)).length === 0, { what: "the lost agent's queue to be removed" });
   });
 
   it('an agent asked to drain hands what waits in its own queue to the other at once, and removes its queue when it exits', async () => {
@@ -140,6 +152,60 @@ describe('several agents', () => {
     expect(await draining.exited).toBe(0);
     await untilState(ssh.env, parent.id, ['Completed']);
     for (const entry of ssh.fleet.entries) expect(await runsOn(entry)).toBe(1);
-    expect((await agentQueueKeys()).filter((key) => key.includes(`:${agentQueueName(drainingId)}:`))).toEqual([]);
+    expect(await queueKeysOf(drainingId)).toEqual([]);
+  });
+  it('an agent killed after all its routed children completed: its queue, which existed, goes', async () => {
+    const doomed = await startForegroundAgent(ssh.env, ['--concurrency', '2']);
+    await startForegroundAgent(ssh.env, ['--concurrency', '2']);
+    const doomedId = await idOf(doomed);
+    const mapping = await agentsByHost(await untilState(ssh.env, (await fanOut('true')).id, ['Completed']));
+    expect([...mapping.values()]).toContain(doomedId);
+    expect(await queueKeysOf(doomedId)).not.toEqual([]);
+
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    // Nothing waited in it: the reaper finds the agent gone from the agents set, not from a routed child.
+    await until(async () => (await queueKeysOf(doomedId)).length === 0, {
+      what: "the killed agent's queue to be removed",
+      timeoutMs: 60_000,
+    });
+  });
+
+  it('a job waiting for a slot in an agent that begins to drain goes back unclaimed, and runs on an agent that is not leaving', async () => {
+    await clearHomes();
+    const first = await startForegroundAgent(ssh.env, ['--concurrency', '1']);
+    const second = await startForegroundAgent(ssh.env, ['--concurrency', '1']);
+    const leaving = [await idOf(first), await idOf(second)];
+    for (const host of ssh.fleet.hosts) await writeFile(join(host.home, 'hold'), '');
+    const parent = await fanOut(NOTE_AND_HOLD);
+    // Each agent runs one held child from its own queue, its one slot taken.
+    await until(async () => (await Promise.all(ssh.fleet.entries.map(runsOn))).reduce((a, b) => a + b) === 2, {
+      what: 'one held child to run on each agent',
+    });
+    // A job of the shared queue: one agent's shared worker fetches it, and it waits there for the slot.
+    const queued = await ssh.env.json<JobJson>(['start', '--', 'true']);
+    await until(async () => (await sharedActive()) === 1, { what: 'an agent to fetch the shared job into its slot gate' });
+
+    const stop = ssh.env.fleet(['agent', 'stop', '--all'], { timeoutMs: 120_000 });
+    await until(() => [first, second].every((agent) => agent.stderr().includes('draining: taking no new work')), {
+      what: 'both agents to drain',
+    });
+    // Their held children end, which frees the slot the queued job waited for.
+    for (const host of ssh.fleet.hosts) await rm(join(host.home, 'hold'), { force: true });
+    expect((await stop).code).toBe(0);
+    expect(await first.exited).toBe(0);
+    expect(await second.exited).toBe(0);
+    expect((await ssh.env.json<JobJson[]>(['get', String(queued.id)]))[0]?.state).toBe('NotStarted');
+
+    const next = await startForegroundAgent(ssh.env, ['--concurrency', '4']);
+    const nextId = await idOf(next);
+    await untilState(ssh.env, queued.id, ['Completed']);
+    const client = ssh.redis.client();
+    const ranBy = await client.hget(`${ssh.env.prefix}:job:${queued.id}`, 'agentId');
+    client.disconnect();
+    expect(ranBy).toBe(nextId);
+    expect(leaving).not.toContain(ranBy);
+    await untilState(ssh.env, parent.id, ['Completed']);
+    for (const entry of ssh.fleet.entries) expect(await runsOn(entry)).toBe(1);
   });
 });

@@ -51,7 +51,7 @@ describe('release', () => {
     expect((await store.transitions.release('leaving')).sort()).toEqual([2, 3]);
     expect(await client.hgetall(`${prefix}:routed`)).toEqual({ 5: 'staying' });
     // Noted for dispatch, so that a reaper hands them out if the caller's dispatch never lands.
-    expect((await client.zrange(`${prefix}:dispatching`, 0, -1)).sort()).toEqual(['2', '3']);
+    expect((await client.zrange(`${prefix}:dispatching`, '0', '-1')).sort()).toEqual(['2', '3']);
     expect(await store.transitions.release('leaving')).toEqual([]);
   });
 });

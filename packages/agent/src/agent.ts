@@ -12,7 +12,7 @@ import {
   settledWithin,
 } from '@fleet/core';
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
 import { openJobPassword } from './agent-sealing.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
@@ -145,13 +145,21 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   const threadSlots = new Slots(options.threadLimit);
   // The shared queue's worker and the own queue's share the agent's concurrency.
   const runSlots = new Slots(concurrency);
-  const { Worker } = await import('bullmq');
-  const runQueued = async (job: { data: QueuedJobData }) => {
+  const { Worker, WaitingError } = await import('bullmq');
+  let closing: Promise<void> | null = null;
+  // A job that waited for a slot while this agent began to drain or close goes back to its
+  // queue's waiting list unclaimed, for another agent (or, from its own queue, for the release).
+  const claimUnlessLeaving = async (job: Job<QueuedJobData>, token: string | undefined) => {
+    if (draining === null && closing === null) return runner.run(job.data.id);
+    await job.moveToWait(token);
+    throw new WaitingError(`agent ${id} is leaving: job ${job.data.id} goes back to its queue`);
+  };
+  const runQueued = async (job: Job<QueuedJobData>, token?: string) => {
     heartbeat.busy();
     try {
       await runSlots.run(() =>
         // A thread job takes its slot before it is claimed, so that it waits as NotStarted.
-        job.data.thread ? threadSlots.run(() => runner.run(job.data.id)) : runner.run(job.data.id),
+        job.data.thread ? threadSlots.run(() => claimUnlessLeaving(job, token)) : claimUnlessLeaving(job, token),
       );
     } finally {
       heartbeat.busy();
@@ -185,7 +193,6 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   store.client.on('ready', () => workerErrors.ready());
   heartbeat.start();
 
-  let closing: Promise<void> | null = null;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   const close = (): Promise<void> => {
@@ -232,12 +239,16 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       }
       const graceS = Math.round(options.drainGraceMs / 1000);
       log(`draining: taking no new work, finishing the ${count()} it runs within ${graceS}s, then exiting`);
-      // BullMQ fetches nothing once close() has begun, and its close waits for the running jobs.
+      // BullMQ fetches nothing once close() has begun, and its close waits for the running jobs
+      // (and for those waiting for a slot, which go back to their queue unclaimed).
       const workerClosed = closeWorkers();
-      // What was routed here and has not started need not wait for this agent's jobs to end.
-      void giveBackRouted().catch(() => {});
-      // The beat tells CLIs not to count on this agent.
-      void store.agents.beat(info()).catch(() => {});
+      // The beat tells CLIs not to count on this agent, dispatchers not to route to it (within their
+      // cache), and the reaper to send on what is routed here. Then what was routed here and has not
+      // started goes to the shared queue, rather than wait for this agent's jobs to end.
+      void store.agents
+        .beat(info())
+        .then(giveBackRouted)
+        .catch(() => {});
       const redisAway = redisUnreachableFor(store.client, DEFAULTS.agentCloseMs);
       const graceOver = new AbortController();
       try {
