@@ -57,24 +57,27 @@ describe('release', () => {
 });
 
 describe('reap', () => {
-  it('takes agents whose record expired out of the set and returns each once; moves the routed children of those and of draining agents', async () => {
+  it('takes agents whose record expired out of the set and returns each once; moves the routed children of those and of draining shared agents', async () => {
     await liveAgent('live', JSON.stringify({ id: 'live', draining: false, startedAt: '1' }));
-    await liveAgent('draining', JSON.stringify({ id: 'draining', draining: true, startedAt: '2' }));
+    await liveAgent('draining', JSON.stringify({ id: 'draining', draining: true, takesRouted: true, startedAt: '2' }));
     await liveAgent('garbled', '{not json');
+    // A node agent's queue is the node's: the agent that replaces a draining one takes what waits there.
+    await liveAgent('node-draining', JSON.stringify({ id: 'node-draining', draining: true, serves: 'web9', startedAt: '3' }));
     await client.sadd(`${prefix}:agents`, 'gone');
     await routedChildren('live', [2]);
     await routedChildren('draining', [3]);
     await routedChildren('garbled', [4]);
     await routedChildren('gone', [5]);
+    await routedChildren('node-draining', [6]);
 
     const first = await store.transitions.reap();
     expect(first.goneAgents).toEqual(['gone']);
     expect(first.failover.sort()).toEqual([3, 5]);
-    expect((await client.smembers(`${prefix}:agents`)).sort()).toEqual(['draining', 'garbled', 'live']);
-    expect(await client.hgetall(`${prefix}:routed`)).toEqual({ 2: 'live', 4: 'garbled' });
+    expect((await client.smembers(`${prefix}:agents`)).sort()).toEqual(['draining', 'garbled', 'live', 'node-draining']);
+    expect(await client.hgetall(`${prefix}:routed`)).toEqual({ 2: 'live', 4: 'garbled', 6: 'node-draining' });
     // The agent list no longer takes an expired agent out of the set: the reaper is the one place.
     await client.del(`${prefix}:agent:garbled`);
-    expect((await store.agents.list()).map((agent) => agent.id).sort()).toEqual(['draining', 'live']);
+    expect((await store.agents.list()).map((agent) => agent.id).sort()).toEqual(['draining', 'live', 'node-draining']);
     expect(await client.sismember(`${prefix}:agents`, 'garbled')).toBe(1);
 
     const second = await store.transitions.reap();

@@ -198,14 +198,16 @@ local function reroute(id, agentId, failover)
   table.insert(failover, id)
 end
 
--- Whether the agent takes what is routed to it: its record is there and does
--- not say draining. A record that is not JSON (garbled, forged) counts as
--- taking them: its key still expires unless an agent beats it.
+-- Whether the agent takes what is routed to it: its record is there, and it
+-- is not a shared agent draining (a node agent's queue is the node's: the
+-- agent that replaces a draining one takes it). A record that is not JSON
+-- (garbled, forged) counts as taking them: its key still expires unless an
+-- agent beats it.
 local function takesRoutedWork(agentId)
   local record = redis.call('GET', agentKey(agentId))
   if not record then return false end
   local ok, info = pcall(cjson.decode, record)
-  return not (ok and type(info) == 'table' and info.draining == true)
+  return not (ok and type(info) == 'table' and info.draining == true and info.takesRouted == true)
 end
 
 if op == 'release' then
@@ -294,9 +296,9 @@ if op == 'reap' then
     end
   end
   -- Children waiting in the queue of an agent that is gone or draining (a
-  -- node's, or a shared one's own) go to the shared queue. A draining agent
-  -- releases its own at once; this catches those routed to it after, by
-  -- dispatchers that had not yet seen it drain.
+  -- node's, or a shared one's own) go to the shared queue. A draining shared
+  -- agent releases its own after its draining beat; this catches those routed
+  -- to it after, by dispatchers that had not yet seen it drain.
   local routed = redis.call('HGETALL', ROUTED)
   local failover = {}
   local takes = {}
