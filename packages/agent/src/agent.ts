@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { hostname } from 'node:os';
-import { DEFAULTS, FLEET_VERSION, isRedisOutOfMemory, leafRank, nodeQueueName, servedLocationRefusal, settledWithin } from '@fleet/core';
+import {
+  agentQueueName,
+  DEFAULTS,
+  FLEET_VERSION,
+  isRedisOutOfMemory,
+  leafRank,
+  nodeQueueName,
+  servedLocationRefusal,
+  settledWithin,
+} from '@fleet/core';
 import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
-import type { Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
 import type { AgentStats } from './agent-observer.js';
 import { openJobPassword } from './agent-sealing.js';
@@ -45,8 +54,10 @@ export interface RunningAgent {
 }
 
 /**
- * Starts an agent: a BullMQ worker that runs jobs from the shared queue, or,
- * for an agent deployed on a node, from that node's own queue. It says it is
+ * Starts an agent: BullMQ workers that run jobs from the shared queue and
+ * from the agent's own queue (the children of the hosts it is the one to
+ * serve: see `Dispatcher`), both within its concurrency; or, for an agent
+ * deployed on a node, from that node's own queue. It says it is
  * alive every couple of seconds, acts on stop requests, fails the jobs of
  * agents that died (`agent lost`), and exits when idle if asked to.
  */
@@ -54,6 +65,8 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   const options = resolveAgentOptions(agentOptions);
   const { store, serves, concurrency } = options;
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // A shared agent's own queue: dispatchers route to it the hosts whose connections it holds.
+  const routedQueue = serves === null ? agentQueueName(id) : null;
   // Several agents share one log file: each line says whose it is.
   const log = (line: string) => options.log(`${id}: ${line}`);
   reportSshConfigWarnings(log);
@@ -102,6 +115,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     ...(options.redisEndpoint === '' ? {} : { redis: options.redisEndpoint }),
     idleTimeoutMs: options.idleTimeoutMs,
     draining: draining !== null,
+    ...(routedQueue === null ? {} : { takesRouted: true }),
     ...(sealingIdentity === null ? {} : { sealing: sealingIdentity }),
     startedAt,
     heartbeatAt: new Date().toISOString(),
@@ -135,41 +149,57 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     beatenAt,
   });
   const threadSlots = new Slots(options.threadLimit);
-  const { Worker } = await import('bullmq');
-  const worker: Worker<QueuedJobData> = new Worker<QueuedJobData>(
-    serves === null ? SHARED_QUEUE : nodeQueueName(serves),
-    async (job) => {
-      heartbeat.busy();
-      try {
+  // The shared queue's worker and the own queue's share the agent's concurrency.
+  const runSlots = new Slots(concurrency);
+  const { Worker, WaitingError } = await import('bullmq');
+  let closing: Promise<void> | null = null;
+  // A job that waited for a slot while this agent began to drain or close goes back to its
+  // queue's waiting list unclaimed, for another agent (or, from its own queue, for the release).
+  const claimUnlessLeaving = async (job: Job<QueuedJobData>, token: string | undefined) => {
+    // BullMQ stamps a job with the dispatcher's clock when it is queued: the start of its wait.
+    if (draining === null && closing === null) return runner.run(job.data.id, job.timestamp);
+    await job.moveToWait(token);
+    throw new WaitingError(`agent ${id} is leaving: job ${job.data.id} goes back to its queue`);
+  };
+  const runQueued = async (job: Job<QueuedJobData>, token?: string) => {
+    heartbeat.busy();
+    try {
+      await runSlots.run(() =>
         // A thread job takes its slot before it is claimed, so that it waits as NotStarted.
-        // BullMQ stamps a job with the dispatcher's clock when it is queued: the start of its wait.
-        if (job.data.thread) await threadSlots.run(() => runner.run(job.data.id, job.timestamp));
-        else await runner.run(job.data.id, job.timestamp);
-      } finally {
-        heartbeat.busy();
-      }
-    },
-    {
-      connection: store.client,
-      prefix: store.keys.prefix,
-      concurrency,
-      // A job whose agent died is handed out again, which is safe: the claim
-      // refuses one that had started (it fails as `agent lost`), and one whose
-      // agent died before claiming it runs now instead of waiting for ever.
-      maxStalledCount: Number.MAX_SAFE_INTEGER,
-      // How soon such a job is handed out again (BullMQ's default is 30 s).
-      stalledInterval: DEFAULTS.queueStalledIntervalMs,
-      removeOnComplete: { count: 0 },
-      removeOnFail: { count: 0 },
-    },
-  );
+        job.data.thread ? threadSlots.run(() => claimUnlessLeaving(job, token)) : claimUnlessLeaving(job, token),
+      );
+    } finally {
+      heartbeat.busy();
+    }
+  };
+  const workerOptions = {
+    connection: store.client,
+    prefix: store.keys.prefix,
+    concurrency,
+    // A job whose agent died is handed out again, which is safe: the claim
+    // refuses one that had started (it fails as `agent lost`), and one whose
+    // agent died before claiming it runs now instead of waiting for ever.
+    maxStalledCount: Number.MAX_SAFE_INTEGER,
+    // How soon such a job is handed out again (BullMQ's default is 30 s).
+    stalledInterval: DEFAULTS.queueStalledIntervalMs,
+    removeOnComplete: { count: 0 },
+    removeOnFail: { count: 0 },
+  };
+  const workers: Worker<QueuedJobData>[] = [
+    new Worker<QueuedJobData>(serves === null ? SHARED_QUEUE : nodeQueueName(serves), runQueued, workerOptions),
+    ...(routedQueue === null ? [] : [new Worker<QueuedJobData>(routedQueue, runQueued, workerOptions)]),
+  ];
+  const closeWorkers = () => Promise.all(workers.map((worker) => worker.close()));
+  /** Hands the children routed to this agent's own queue, and not started, to the shared queue. */
+  const giveBackRouted = () => (routedQueue === null ? Promise.resolve() : store.releaseRouted(id));
   const workerErrors = new WorkerErrorLog(log, DEFAULTS.agentErrorReminderMs);
   // BullMQ's scripts refused for memory name a script digest; the log says what it means.
-  worker.on('error', (error) => workerErrors.error(isRedisOutOfMemory(error) ? REDIS_FULL_WORDS : error.message));
+  for (const worker of workers) {
+    worker.on('error', (error) => workerErrors.error(isRedisOutOfMemory(error) ? REDIS_FULL_WORDS : error.message));
+  }
   store.client.on('ready', () => workerErrors.ready());
   heartbeat.start();
 
-  let closing: Promise<void> | null = null;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   const close = (): Promise<void> => {
@@ -179,8 +209,11 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       // BullMQ's close and every write wait for Redis for as long as it is away:
       // the orderly part gets its commands' stop grace and agentCloseMs, then the agent goes all the same.
       const orderly = (async () => {
-        await worker.close();
+        await closeWorkers();
+        await giveBackRouted();
         await store.agents.remove(id);
+        // After the agent is gone from the list: a child routed here meanwhile is the reaper's to send on.
+        if (routedQueue !== null) await store.removeAgentQueue(id);
       })();
       const closeMs = options.stopGraceMs + DEFAULTS.agentCloseMs;
       if (!(await settledWithin(orderly, closeMs))) {
@@ -189,7 +222,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
           `Redis did not answer within ${Math.round(closeMs / 1000)}s: exiting without it` +
             (unrecorded === 0 ? '' : `; once it answers, another agent fails the ${unrecorded} job(s) it ran as agent lost`),
         );
-        await settledWithin(worker.disconnect(), DEFAULTS.agentCloseStepMs);
+        await settledWithin(Promise.all(workers.map((worker) => worker.disconnect())), DEFAULTS.agentCloseStepMs);
       }
       sshPool.close();
       await settledWithin(threadPool.close(), DEFAULTS.agentCloseStepMs);
@@ -213,10 +246,16 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       }
       const graceS = Math.round(options.drainGraceMs / 1000);
       log(`draining: taking no new work, finishing the ${count()} it runs within ${graceS}s, then exiting`);
-      // BullMQ fetches nothing once close() has begun, and its close waits for the running jobs.
-      const workerClosed = worker.close();
-      // The beat tells CLIs not to count on this agent.
-      void store.agents.beat(info()).catch(() => {});
+      // BullMQ fetches nothing once close() has begun, and its close waits for the running jobs
+      // (and for those waiting for a slot, which go back to their queue unclaimed).
+      const workerClosed = closeWorkers();
+      // The beat tells CLIs not to count on this agent, dispatchers not to route to it (within their
+      // cache), and the reaper to send on what is routed here. Then what was routed here and has not
+      // started goes to the shared queue, rather than wait for this agent's jobs to end.
+      void store.agents
+        .beat(info())
+        .then(giveBackRouted)
+        .catch(() => {});
       const redisAway = redisUnreachableFor(store.client, DEFAULTS.agentCloseMs);
       const graceOver = new AbortController();
       try {

@@ -271,6 +271,36 @@ describe('JobRunner', () => {
     expect(runner.runningIds).toEqual([]);
   });
 
+  it('claims a job once when it is handed to the runner twice while its claim is on its way', async () => {
+    const { ledger, finished } = fakeLedger();
+    const claim = vi.spyOn(ledger, 'claim');
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)({ exitCode: 0 })));
+    const runner = runnerWith(ledger, executor);
+    await Promise.all([runner.run(1), runner.run(1)]);
+    expect(claim).toHaveBeenCalledOnce();
+    expect(executor).toHaveBeenCalledOnce();
+    expect(finished.get(1)).toEqual({ state: 'Completed', exitCode: 0, reason: null });
+    // Once its claim has been answered, the id may be claimed again (the ledger says no to a run twice).
+    await runner.run(1);
+    expect(claim).toHaveBeenCalledTimes(2);
+  });
+
+  it('claims nothing after a shutdown, and ends a run whose claim was on its way as shut down', async () => {
+    const { ledger, finished } = fakeLedger();
+    const claim = vi.spyOn(ledger, 'claim');
+    // Like the real executors: a run interrupted before it began runs nothing.
+    const executor = vi.fn<Executor>(({ signal }) => Promise.resolve(startRun(signal)(signal.aborted ? {} : { exitCode: 0 })));
+    const runner = runnerWith(ledger, executor);
+    const onItsWay = runner.run(1);
+    runner.interruptAll('shutdown');
+    await onItsWay;
+    expect(finished.get(1)).toEqual({ state: 'Failed', exitCode: null, reason: 'agent shut down' });
+
+    await runner.run(2);
+    expect(claim).toHaveBeenCalledOnce();
+    expect(finished.has(2)).toBe(false);
+  });
+
   it('keeps output up to the cap when nobody reads it, drops the rest, says how much, and fails the job for it', async () => {
     const { ledger, finished, output } = fakeLedger({ spec: { maxOutputBytes: 10 } });
     const runner = runnerWith(ledger, async ({ signal, onOutput }) => {

@@ -49,6 +49,10 @@ export interface JobRunnerOptions {
 export class JobRunner {
   private readonly running = new Map<number, AbortController>();
   private readonly observer: JobObserver;
+  /** Jobs whose claim is on its way: a second run of one returns at once, before a second claim. */
+  private readonly claiming = new Set<number>();
+  /** Set by {@link interruptAll}: the agent shuts down, and claims nothing more. */
+  private shutDown = false;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.observer = heardSafely(options.observer ?? UNOBSERVED, options.log ?? (() => {}));
@@ -65,8 +69,9 @@ export class JobRunner {
     if (controller && !controller.signal.aborted) controller.abort(reason);
   }
 
-  /** Interrupts every job running here (agent shutdown). */
+  /** Interrupts every job running here, and claims no more (agent shutdown). */
   interruptAll(reason: Interruption): void {
+    this.shutDown = true;
     for (const id of this.running.keys()) this.interrupt(id, reason);
   }
 
@@ -77,14 +82,23 @@ export class JobRunner {
    */
   async run(id: number, queuedAt: number = Date.now()): Promise<void> {
     const { ledger, agentId } = this.options;
-    // Stopped before it started, or already run (or running here): never run twice.
-    if (this.running.has(id)) return;
-    const claimed = await ledger.claim(id, agentId);
+    // Stopped before it started, or already run (or being claimed, or running here): never run twice.
+    // After a shutdown nothing new is claimed: the job stays NotStarted for another agent.
+    if (this.shutDown || this.claiming.has(id) || this.running.has(id)) return;
+    this.claiming.add(id);
+    let claimed: ClaimedJob | null;
+    try {
+      claimed = await ledger.claim(id, agentId);
+    } finally {
+      this.claiming.delete(id);
+    }
     if (claimed === null) return;
     // Interruptible from the claim on: a stop or a shutdown that comes while the
     // signature is being checked (on the thread pool) must still reach it.
     const controller = new AbortController();
     this.running.set(id, controller);
+    // A shutdown that came while the claim was on its way ends this run as it ends the others.
+    if (this.shutDown) controller.abort('shutdown');
     let outcome: Outcome;
     try {
       // Inside the try: nothing between the claim and the finish may leave the job Running.

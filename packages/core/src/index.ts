@@ -66,6 +66,7 @@ export * from './ssh-tokens.js';
 export * from './ssh-options.js';
 export * from './jump-route.js';
 export * from './node-queue.js';
+export * from './agent-affinity.js';
 export * from './deploy-plan.js';
 export * from './fan-out-plan.js';
 export * from './glob.js';

@@ -29,6 +29,12 @@ export interface AgentInfo {
   /** Told to stop: it takes no new work and exits once its jobs end (missing from older agents). */
   draining?: boolean;
   /**
+   * It also takes the children routed to its own queue (`agentQueueName(id)`):
+   * those of the hosts it is the one to serve while two or more such agents
+   * are live. A shared agent sets it; older agents and node agents do not.
+   */
+  takesRouted?: boolean;
+  /**
    * Its public sealing key and a trusted signing key's vouch for it: the CLI
    * seals `--ask-sudo-pass` to it only when the vouch holds (missing from
    * older agents, and from agents no key vouched for).
@@ -74,18 +80,16 @@ export class AgentRegistry {
     await this.client.multi().del(this.keys.agent(agentId)).srem(this.keys.agents, agentId).exec();
   }
 
-  /** Every agent whose heartbeat has not expired, oldest first. */
+  /**
+   * Every agent whose heartbeat has not expired, oldest first. An expired
+   * one stays in the set until the reaper takes it out (`Transitions.reap`,
+   * which hands back its queued work and has its own queue removed).
+   */
   async list(): Promise<AgentInfo[]> {
     const ids = await this.client.smembers(this.keys.agents);
     if (ids.length === 0) return [];
     const values = await this.client.mget(...ids.map((id) => this.keys.agent(id)));
-    const agents: AgentInfo[] = [];
-    const gone: string[] = [];
-    values.forEach((value, index) => {
-      if (value === null) gone.push(ids[index] as string);
-      else agents.push(JSON.parse(value) as AgentInfo);
-    });
-    if (gone.length > 0) await this.client.srem(this.keys.agents, ...gone);
+    const agents = values.filter((value) => value !== null).map((value) => JSON.parse(value) as AgentInfo);
     return agents.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 }

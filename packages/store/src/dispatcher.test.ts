@@ -1,4 +1,4 @@
-import { nodeQueueName } from '@fleet/core';
+import { agentQueueName, assignByAffinity, nodeQueueName } from '@fleet/core';
 import { describe, expect, it } from 'vitest';
 import type { AgentInfo } from './agent-registry.js';
 import { Dispatcher, type LeafPlacement } from './dispatcher.js';
@@ -50,6 +50,7 @@ describe('Dispatcher', () => {
         call: 'route',
         routes: {
           toNodes: [],
+          toAgents: [],
           via: [
             { id: 2, via: 'ssh' },
             { id: 3, via: 'local' },
@@ -71,7 +72,7 @@ describe('Dispatcher', () => {
     await dispatcher.dispatch([2, 3]);
     expect(log.find((entry) => entry.call === 'route')).toEqual({
       call: 'route',
-      routes: { toNodes: [{ id: 3, agentId: 'node-agent' }], via: [{ id: 2, via: 'ssh' }] },
+      routes: { toNodes: [{ id: 3, agentId: 'node-agent' }], toAgents: [], via: [{ id: 2, via: 'ssh' }] },
     });
     const queued = log.filter((entry) => entry.call === 'addBulk');
     expect(queued).toEqual([
@@ -95,7 +96,7 @@ describe('Dispatcher', () => {
     const { dispatcher, log } = fakeDispatcher({ 2: ssh('web2') }, [{ id: 'node-agent', serves: 'web2' }]);
     await dispatcher.dispatch([2], { shared: true });
     expect(log.some((entry) => entry.call === 'agents')).toBe(false);
-    expect(log.find((entry) => entry.call === 'route')).toEqual({ call: 'route', routes: { toNodes: [], via: [] } });
+    expect(log.find((entry) => entry.call === 'route')).toEqual({ call: 'route', routes: { toNodes: [], toAgents: [], via: [] } });
     expect(log.find((entry) => entry.call === 'addBulk')).toMatchObject({ queue: SHARED_QUEUE, jobs: [{ id: 2 }] });
   });
 
@@ -110,6 +111,75 @@ describe('Dispatcher', () => {
     expect(log.filter((entry) => entry.call === 'open')).toEqual([{ call: 'open', queue: SHARED_QUEUE }]);
     await dispatcher.close();
     expect(log.at(-1)).toEqual({ call: 'close', queue: SHARED_QUEUE });
+  });
+
+  it("with two or more shared agents, routes each SSH child to its host's agent's own queue; localhost stays shared", async () => {
+    const agents = [
+      { id: 'agent-b', concurrency: 32, takesRouted: true },
+      { id: 'agent-a', concurrency: 32, takesRouted: true },
+    ];
+    const hosts = Array.from({ length: 20 }, (_, index) => `web${index}`);
+    const placements = Object.fromEntries(hosts.map((host, index) => [index + 2, ssh(host)]));
+    const { dispatcher, log } = fakeDispatcher({ ...placements, 40: ssh('localhost') }, agents);
+    const ids = [...hosts.map((_, index) => index + 2), 40];
+    await dispatcher.dispatch(ids);
+    const want = assignByAffinity(hosts, [
+      { id: 'agent-a', weight: 32 },
+      { id: 'agent-b', weight: 32 },
+    ]);
+    const route = log.find((entry) => entry.call === 'route') as { routes: DispatchRoutes };
+    expect(route.routes.toAgents).toEqual(hosts.map((host, index) => ({ id: index + 2, agentId: want.get(host) })));
+    expect(route.routes.via).toEqual([{ id: 40, via: 'local' }]);
+    const queued = log.filter((entry) => entry.call === 'addBulk') as { queue: string; jobs: readonly QueuedJobData[] }[];
+    expect(new Set(queued.map((entry) => entry.queue))).toEqual(
+      new Set([agentQueueName('agent-a'), agentQueueName('agent-b'), SHARED_QUEUE]),
+    );
+    for (const { queue, jobs } of queued) {
+      for (const { id } of jobs) {
+        const host = hosts[id - 2];
+        expect(queue).toBe(host === undefined ? SHARED_QUEUE : agentQueueName(want.get(host) as string));
+      }
+    }
+  });
+
+  it('closes and forgets the queue of an agent that left once the cached agents are read again', async () => {
+    const agents = ['a', 'b', 'c'].map((id) => ({ id, concurrency: 8, takesRouted: true }));
+    const hosts = Array.from({ length: 30 }, (_, index) => `web${index}`);
+    const { dispatcher, log, advance } = fakeDispatcher(Object.fromEntries(hosts.map((host, index) => [index + 2, ssh(host)])), agents);
+    const ids = hosts.map((_, index) => index + 2);
+    await dispatcher.dispatch(ids);
+    expect(log.filter((entry) => entry.call === 'open').map((entry) => (entry as { queue: string }).queue)).toContain(agentQueueName('c'));
+    expect(log.filter((entry) => entry.call === 'close')).toEqual([]);
+    agents.pop();
+    advance(60_000);
+    await dispatcher.dispatch(ids);
+    expect(log.filter((entry) => entry.call === 'close')).toEqual([{ call: 'close', queue: agentQueueName('c') }]);
+    const lastAdds = log.slice(log.findLastIndex((entry) => entry.call === 'route')).filter((entry) => entry.call === 'addBulk');
+    expect(lastAdds.map((entry) => (entry as { queue: string }).queue).sort()).toEqual([agentQueueName('a'), agentQueueName('b')].sort());
+    // route() before every queue's addBulk (they run together), dispatched() after them all.
+    const calls = log.slice(log.findLastIndex((entry) => entry.call === 'route')).map((entry) => entry.call);
+    expect(calls.at(-1)).toBe('dispatched');
+    expect(calls.filter((call) => call === 'addBulk')).toHaveLength(2);
+  });
+
+  it('routes nothing to an agent that is draining, takes no routed work (older), or is alone', async () => {
+    for (const agents of [
+      [{ id: 'a', concurrency: 8, takesRouted: true }],
+      [
+        { id: 'a', concurrency: 8, takesRouted: true },
+        { id: 'b', concurrency: 8, takesRouted: true, draining: true },
+      ],
+      [
+        { id: 'a', concurrency: 8, takesRouted: true },
+        { id: 'old', concurrency: 8 },
+      ],
+    ]) {
+      const { dispatcher, log } = fakeDispatcher({ 2: ssh('web1'), 3: ssh('web2') }, agents);
+      await dispatcher.dispatch([2, 3]);
+      expect(log.filter((entry) => entry.call === 'addBulk')).toEqual([
+        { call: 'addBulk', queue: SHARED_QUEUE, jobs: [{ id: 2 }, { id: 3 }] },
+      ]);
+    }
   });
 
   it('does nothing for no ids', async () => {

@@ -1,3 +1,4 @@
+import { AGENT_QUEUE_EVENTS, agentQueueName, isAgentQueueName } from '@fleet/core';
 import { AgentRegistry } from './agent-registry.js';
 import { ChunkStore } from './chunk-store.js';
 import { Dispatcher } from './dispatcher.js';
@@ -7,7 +8,7 @@ import { fleetKeys, type FleetKeys } from './keys.js';
 import { OutputStore } from './output-store.js';
 import { PulledStore } from './pulled-store.js';
 import { SealedSecrets } from './sealed-secrets.js';
-import { openBullQueue } from './work-queue.js';
+import { openBullQueue, removeBullQueue } from './work-queue.js';
 import type { RedisClient } from './redis-connection.js';
 import { Transitions } from './transitions.js';
 
@@ -44,7 +45,8 @@ export class FleetStore {
       placements: (ids) => this.jobs.placements(ids),
       agents: () => this.agents.list(),
       transitions: this.transitions,
-      openQueue: (name) => openBullQueue(options.client, this.keys.prefix, name),
+      openQueue: (name) =>
+        openBullQueue(options.client, this.keys.prefix, name, isAgentQueueName(name) ? { eventsMaxLen: AGENT_QUEUE_EVENTS } : {}),
     });
   }
 
@@ -54,15 +56,37 @@ export class FleetStore {
 
   /**
    * Fails jobs of lost agents and dispatches the siblings that frees; children
-   * that waited for a node agent that is gone go over SSH instead; jobs whose
+   * that waited in the own queue of an agent that is gone or draining go to
+   * the shared queue, and the own queues of agents gone are removed; jobs whose
    * dispatch never reached BullMQ are dispatched again, and jobs still not
    * started when their signature expires are failed, so that no job (and no
    * parent) waits for ever.
    */
   async reap(): Promise<void> {
-    const { dispatch, failover, redispatch } = await this.transitions.reap();
-    await this.dispatcher.dispatch([...dispatch, ...redispatch]);
-    await this.dispatcher.dispatch(failover, { shared: true });
+    const { dispatch, failover, redispatch, goneAgents } = await this.transitions.reap();
+    // Each gone agent is returned by this reap only: its queue goes whether or not the dispatches
+    // succeed (those are noted, and the next reap hands them out again). Its unstarted children
+    // were taken back by the same reap; a node agent's id names no queue, and removing it is a no-op.
+    const outcomes = await Promise.allSettled([
+      this.dispatcher.dispatch([...dispatch, ...redispatch]),
+      this.dispatcher.dispatch(failover, { shared: true }),
+      ...goneAgents.map((agentId) => this.removeAgentQueue(agentId)),
+    ]);
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /**
+   * An agent about to stop taking its own queue (draining) hands the
+   * children routed there and not yet started to the shared queue.
+   */
+  async releaseRouted(agentId: string): Promise<void> {
+    await this.dispatcher.dispatch(await this.transitions.release(agentId), { shared: true });
+  }
+
+  /** Removes an agent's own queue (`agentQueueName`) and what it holds: after the agent stopped taking it. */
+  async removeAgentQueue(agentId: string): Promise<void> {
+    await removeBullQueue(this.client, this.keys.prefix, agentQueueName(agentId));
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ export const INDEXES_LUA = `
 ---------------------------------------------------------------- Keys
 local RUNNING = prefix .. ':running'
 local ROUTED = prefix .. ':routed'
+local AGENTS = prefix .. ':agents'
 local DISPATCHING = prefix .. ':dispatching'
 local DEADLINES = prefix .. ':deadlines'
 local ROOTS = prefix .. ':roots'

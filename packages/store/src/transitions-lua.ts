@@ -29,8 +29,13 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  * - remove: top-level ids. Deletes each tree (records, output, pending
  *   list, follower, content chunks) and its index entries. Reply: 1.
  * - pruneRoots: ids whose records have expired. Reply: 1.
- * - route: JSON `{toNodes: [[id, agentId]], via: [[id, text]]}`: children
- *   handed to a node agent's own queue, and how the others go. Reply: 1.
+ * - route: JSON `{toNodes: [[id, agentId]], toAgents: [[id, agentId]], via:
+ *   [[id, text]]}`: children handed to a node agent's own queue, to a shared
+ *   agent's own queue (affinity: it holds their host's connection), and how
+ *   the others go. Reply: 1.
+ * - release: agentId. The children routed to that agent's own queue and not
+ *   started are taken back (it is draining). Reply: the ids to dispatch to
+ *   the shared queue.
  * - dispatched: ids BullMQ now holds. Reply: 1.
  * - claim: id, agentId, nowIso. NotStarted → Running for this agent (a
  *   resent claim of the same agent gets the same answer). Reply: `{spec,
@@ -43,7 +48,9 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  * - stop: nowIso, leaf ids. NotStarted leaves end as Stopped; running ones
  *   get `stopRequested`. Reply: the ids still running.
  * - reap: nowIso, redispatchAfterMs. Reply: `{ids to dispatch, ids to send
- *   over SSH instead of to a lost node agent, ids to dispatch again}`.
+ *   to the shared queue instead of to the own queue of an agent that is
+ *   gone or draining, ids to dispatch again, the agents gone from the
+ *   agents set (their record expired), whose own queues can go}`.
  * - append: id, rootId, host, outputBatch, then (stream, data, ts) per
  *   record. Every stdout and stderr entry gets `r` = 1: its `d` is raw
  *   bytes as the command wrote them, and a stream's bytes are the `d` of its
@@ -60,9 +67,13 @@ import { LEAF_END_LUA } from './leaf-end-lua.js';
  *
  * - `running` (hash id → agentId): added by claim; removed when the leaf
  *   ends (finish, stop, reap, the error budget) and by remove.
- * - `routed` (hash id → node agent id, children queued for a node's own
- *   agent and not yet started): added by route; removed by claim, when the
- *   leaf ends, by reap when that agent is gone, and by remove.
+ * - `routed` (hash id → agent id, children queued for a node's own agent
+ *   or a shared agent's own queue, not yet started): added by route;
+ *   removed by claim, when the leaf ends, by reap when that agent is gone
+ *   or draining, by release, and by remove.
+ * - `agents` (set of agent ids; the agent registry adds them with each
+ *   beat, and an agent's clean exit removes its own): removed by reap once
+ *   an agent's record has expired.
  * - `dispatching` (zset id by ms, leaves about to reach BullMQ): added by
  *   create, by a finish or reap that releases pending children, and by reap
  *   for failovers and redispatches (which re-scores); removed by
@@ -179,8 +190,49 @@ if op == 'route' then
     redis.call('HSET', jobKey(entry[1]), 'via', 'agent ' .. entry[2])
     route(entry[1], entry[2])
   end
+  -- Routed to a shared agent's own queue (the agent that holds its host's connection): still ssh.
+  for _, entry in ipairs(routes.toAgents) do
+    redis.call('HSET', jobKey(entry[1]), 'via', 'ssh')
+    route(entry[1], entry[2])
+  end
   for _, entry in ipairs(routes.via) do redis.call('HSET', jobKey(entry[1]), 'via', entry[2]) end
   return 1
+end
+
+-- A child routed to an agent's own queue that the agent will not take (gone,
+-- or draining) goes to the shared queue instead, if it has not started: the
+-- caller dispatches it there. A node route says so in its via.
+local function reroute(id, agentId, failover)
+  unroute(id)
+  if redis.call('HGET', jobKey(id), 'state') ~= 'NotStarted' then return end
+  local via = redis.call('HGET', jobKey(id), 'via') or ''
+  if string.sub(via, 1, 6) == 'agent ' then
+    redis.call('HSET', jobKey(id), 'via', 'ssh (the node agent ' .. agentId .. ' was lost before it started)')
+  end
+  noteDispatch(id)
+  table.insert(failover, id)
+end
+
+-- Whether the agent takes what is routed to it: its record is there, and it
+-- is not a shared agent draining (a node agent's queue is the node's: the
+-- agent that replaces a draining one takes it). A record that is not JSON
+-- (garbled, forged) counts as taking them: its key still expires unless an
+-- agent beats it.
+local function takesRoutedWork(agentId)
+  local record = redis.call('GET', agentKey(agentId))
+  if not record then return false end
+  local ok, info = pcall(cjson.decode, record)
+  return not (ok and type(info) == 'table' and info.draining == true and info.takesRouted == true)
+end
+
+if op == 'release' then
+  local agentId = ARGV[3]
+  local routed = redis.call('HGETALL', ROUTED)
+  local failover = {}
+  for i = 1, #routed, 2 do
+    if routed[i + 1] == agentId then reroute(routed[i], agentId, failover) end
+  end
+  return failover
 end
 
 if op == 'dispatched' then
@@ -249,19 +301,27 @@ if op == 'reap' then
       for _, nextId in ipairs(runEnded(id, 'Failed', '', 'agent lost', nowIso) or {}) do table.insert(dispatch, nextId) end
     end
   end
-  -- Children waiting in the queue of a node agent that is gone go over SSH instead.
+  -- Agents whose record expired (killed, or cut off from Redis) leave the set
+  -- here and nowhere else, so that the caller removes each one's own queue once.
+  local gone, goneSet = {}, {}
+  for _, agentId in ipairs(redis.call('SMEMBERS', AGENTS)) do
+    if redis.call('EXISTS', agentKey(agentId)) == 0 then
+      redis.call('SREM', AGENTS, agentId)
+      goneSet[agentId] = true
+      table.insert(gone, agentId)
+    end
+  end
+  -- Children waiting in the queue of an agent that is gone or draining (a
+  -- node's, or a shared one's own) go to the shared queue. A draining shared
+  -- agent releases its own after its draining beat; this catches those routed
+  -- to it after, by dispatchers that had not yet seen it drain.
   local routed = redis.call('HGETALL', ROUTED)
   local failover = {}
+  local takes = {}
   for i = 1, #routed, 2 do
     local id, agentId = routed[i], routed[i + 1]
-    if redis.call('EXISTS', agentKey(agentId)) == 0 then
-      unroute(id)
-      if redis.call('HGET', jobKey(id), 'state') == 'NotStarted' then
-        redis.call('HSET', jobKey(id), 'via', 'ssh (the node agent ' .. agentId .. ' was lost before it started)')
-        noteDispatch(id)
-        table.insert(failover, id)
-      end
-    end
+    if takes[agentId] == nil then takes[agentId] = not goneSet[agentId] and takesRoutedWork(agentId) end
+    if not takes[agentId] then reroute(id, agentId, failover) end
   end
   -- Leaves noted for dispatch that BullMQ never got (their dispatcher died):
   -- dispatch them again. BullMQ ignores an id it holds; the claim runs a job once.
@@ -285,7 +345,7 @@ if op == 'reap' then
       endUnstarted(id, 'Failed', 'never started: no agent took it before its signature expired (FLEET_SIGNATURE_TTL)', nowIso)
     end
   end
-  return {dispatch, failover, redispatch}
+  return {dispatch, failover, redispatch, gone}
 end
 
 if op == 'append' then

@@ -39,7 +39,10 @@ export interface CreatePlan {
 
 /** Which way dispatched children go: to a node agent's own queue, or how else (`via`). */
 export interface DispatchRoutes {
+  /** Children sent to a node agent's own queue. */
   toNodes: readonly { id: number; agentId: string }[];
+  /** Children sent to a shared agent's own queue (affinity), over SSH as any other. */
+  toAgents: readonly { id: number; agentId: string }[];
   via: readonly { id: number; via: string }[];
 }
 
@@ -98,14 +101,21 @@ export class Transitions {
 
   /** Records which way each dispatched child goes, before it is queued, so that a claim always finds it. */
   async route(routes: DispatchRoutes): Promise<void> {
-    if (routes.toNodes.length === 0 && routes.via.length === 0) return;
+    if (routes.toNodes.length === 0 && routes.toAgents.length === 0 && routes.via.length === 0) return;
+    const pairs = (list: DispatchRoutes['toNodes']) => list.map(({ id, agentId }) => [String(id), agentId]);
     await this.call(
       'route',
       JSON.stringify({
-        toNodes: routes.toNodes.map(({ id, agentId }) => [String(id), agentId]),
+        toNodes: pairs(routes.toNodes),
+        toAgents: pairs(routes.toAgents),
         via: routes.via.map(({ id, via }) => [String(id), via]),
       }),
     );
+  }
+
+  /** Takes back the children routed to this agent's own queue that have not started; their ids, for the shared queue. */
+  async release(agentId: string): Promise<number[]> {
+    return ((await this.call('release', agentId)) as string[]).map(Number);
   }
 
   /** Leaves BullMQ now holds: the reaper need not dispatch them again. */
@@ -146,14 +156,18 @@ export class Transitions {
 
   /**
    * Fails running jobs whose agent is gone (`agent lost`), takes back children
-   * queued for a node agent that is gone, finds dispatches that never
-   * reached BullMQ, and fails leaves that never started before their
-   * signature expired (the watchdog). Returns the siblings to dispatch, the children to send
-   * over SSH instead, and the jobs to dispatch again.
+   * routed to the own queue of an agent that is gone or draining (a node's
+   * or a shared one's), finds dispatches that never reached BullMQ, fails
+   * leaves that never started before their signature expired (the
+   * watchdog), and takes the agents whose record expired out of the agents
+   * set. Returns the siblings to dispatch, the children to send to the
+   * shared queue instead, the jobs to dispatch again, and `goneAgents`: the
+   * ids taken out of the set, each returned by one reap only, whose own
+   * queues the caller removes.
    */
-  async reap(now = new Date()): Promise<{ dispatch: number[]; failover: number[]; redispatch: number[] }> {
-    const reply = (await this.call('reap', now.toISOString(), DEFAULTS.redispatchAfterMs)) as [string[], string[], string[]];
-    return { dispatch: reply[0].map(Number), failover: reply[1].map(Number), redispatch: reply[2].map(Number) };
+  async reap(now = new Date()): Promise<{ dispatch: number[]; failover: number[]; redispatch: number[]; goneAgents: string[] }> {
+    const reply = (await this.call('reap', now.toISOString(), DEFAULTS.redispatchAfterMs)) as [string[], string[], string[], string[]];
+    return { dispatch: reply[0].map(Number), failover: reply[1].map(Number), redispatch: reply[2].map(Number), goneAgents: reply[3] };
   }
 
   /**

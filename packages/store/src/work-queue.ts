@@ -31,13 +31,19 @@ export function preloadQueueLibrary(): Promise<typeof import('bullmq')> {
   return queueLibrary;
 }
 
-/** Opens the BullMQ queue `name` on this connection and prefix. */
-export async function openBullQueue(client: RedisClient, prefix: string, name: string): Promise<WorkQueue> {
+/** Opens the BullMQ queue `name` on this connection and prefix; `eventsMaxLen` bounds its event stream (BullMQ's default 10,000). */
+export async function openBullQueue(
+  client: RedisClient,
+  prefix: string,
+  name: string,
+  { eventsMaxLen }: { eventsMaxLen?: number } = {},
+): Promise<WorkQueue> {
   const { Queue } = await preloadQueueLibrary();
   const queue = new Queue<QueuedJobData>(name, {
     connection: client,
     prefix,
     defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
+    ...(eventsMaxLen === undefined ? {} : { streams: { events: { maxLen: eventsMaxLen } } }),
   });
   // Without a listener BullMQ console.errors each failed reconnection: in a long-running
   // `fleet serve`, a stack on stderr per attempt while Redis is away. The dispatch that
@@ -49,4 +55,17 @@ export async function openBullQueue(client: RedisClient, prefix: string, name: s
     },
     close: () => queue.close(),
   };
+}
+
+/** Removes a BullMQ queue and whatever it still holds (an agent's own queue, once the agent is gone). */
+export async function removeBullQueue(client: RedisClient, prefix: string, name: string): Promise<void> {
+  const { Queue } = await preloadQueueLibrary();
+  // skipMetasUpdate: opening it to remove it must not write its meta first.
+  const queue = new Queue(name, { connection: client, prefix, skipMetasUpdate: true });
+  queue.on('error', () => {});
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+  }
 }
