@@ -17,11 +17,16 @@ export interface AgentRow {
 /**
  * An agent's record as the row shows it. The record is whatever JSON an
  * agent's key in Redis holds, and anyone who can write Redis can forge one: a
- * field of another type shows as its text, and running ids that are not a
+ * field of another type shows as its JSON, and running ids that are not a
  * list of integers are left out, so one bad record cannot break the tab.
  */
 export function agentRow(agent: Agent): AgentRow {
-  const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
+  const text = (value: unknown): string => {
+    if (value === undefined || value === null) return '';
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    return JSON.stringify(value) ?? '';
+  };
   const ids: unknown = agent.runningIds;
   return {
     id: text(agent.id),

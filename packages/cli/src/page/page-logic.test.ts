@@ -153,7 +153,7 @@ describe('the web page: what it computes', () => {
 
   it('shows a forged agent record as text, its running ids only when they are a list of integers', () => {
     const forged = { id: { a: 1 }, host: ['h'], pid: '12', runningIds: 'nope', serves: 7, draining: 'yes' } as unknown as Agent;
-    expect(agentRow(forged)).toMatchObject({ id: '[object Object]', host: 'h', pid: '12', runningIds: [], serves: '7', draining: false });
+    expect(agentRow(forged)).toMatchObject({ id: '{"a":1}', host: '["h"]', pid: '12', runningIds: [], serves: '7', draining: false });
     expect(agentRow({ ...forged, runningIds: [3, '4', 5.5, 6] as unknown as number[] }).runningIds).toEqual([3, 6]);
     expect(agentRow({ ...forged, serves: null }).serves).toBe('the shared queue');
   });
