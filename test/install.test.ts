@@ -44,7 +44,16 @@ describe('installed from its tarball, like a tool', () => {
     expect(filename).toMatch(/^fleet-jobs-\d+\.\d+\.\d+\.tgz$/);
     // The bundles only: no tsc output, which would import the workspace's private packages.
     expect(files.map((file) => file.path).filter((path) => path.startsWith('dist/') && !/^dist\/chunk-\w+\.js$/.test(path))).toEqual(
-      expect.arrayContaining(['dist/fleet-cli.js', 'dist/fleet-agent.mjs', 'dist/thread-worker.js']),
+      // With the web page of fleet serve, which the server reads from dist/page/ beside the bundles.
+      expect.arrayContaining([
+        'dist/fleet-cli.js',
+        'dist/fleet-agent.mjs',
+        'dist/thread-worker.js',
+        'dist/page/index.html',
+        'dist/page/app.js',
+        'dist/page/app.css',
+        'dist/page/icon.svg',
+      ]),
     );
     expect(files.map((file) => file.path)).not.toContain('dist/main.js');
     const tarball = join(packed, filename);

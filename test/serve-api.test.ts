@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 import { checkServerIdentity as checkIdentity, type PeerCertificate } from 'node:tls';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,6 +35,24 @@ function withHost(served: Served, path: string, host: string): Promise<{ status:
     );
     request.on('error', reject);
     request.end();
+  });
+}
+
+/** Sends one request line as written (an absolute-form target, say), with the server's Host; the answer's head and body as text. */
+function rawRequest(served: Served, requestLine: string, headers: Record<string, string>): Promise<string> {
+  const url = new URL(served.base);
+  const head = [
+    requestLine,
+    `host: ${url.host}`,
+    'connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) }, () => socket.write(`${head.join('\r\n')}\r\n\r\n`));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
   });
 }
 
@@ -241,6 +260,23 @@ describe('fleet serve: the API', () => {
     for (const path of ['output?keep', 'groups']) {
       expect((await fetch(`${served.base}/api/jobs/${job.id}/${path}`, { headers: { cookie } })).status, path).toBe(403);
     }
+    // The guard judges the route Fastify matched, not the URL as written: a percent-encoded path, or an
+    // absolute-form request target, reaches the same routes and is refused the same with the cookie alone.
+    const disguised = [`/api/jobs/${job.id}/%6futput?keep`, `/api/jobs/${job.id}/gr%6fups`, `/%61pi/jobs/${job.id}/output`];
+    for (const path of disguised) {
+      expect((await fetch(`${served.base}${path}`, { headers: { cookie } })).status, path).toBe(403);
+    }
+    expect(await rawRequest(served, `GET ${served.base}/api/jobs/${job.id}/output HTTP/1.1`, { cookie })).toMatch(/^HTTP\/1\.1 403 /);
+    expect(await rawRequest(served, `GET ${served.base}/api/jobs/${job.id} HTTP/1.1`, { cookie })).toMatch(/^HTTP\/1\.1 200 /);
+    // The event stream adds output with ?job=, and the page does not use it: the cookie alone never opens it.
+    for (const path of [`/api/events?job=${job.id}`, `/%61pi/events?job=${job.id}`, '/api/events']) {
+      expect((await fetch(`${served.base}${path}`, { headers: { cookie } })).status, path).toBe(403);
+    }
+    // With the page's secret the disguised path is the route it decodes to (and so, with the cookie alone, refused).
+    const pageSecret = (opened.headers.get('location') ?? '').split('=')[1] as string;
+    const grouped = await fetch(`${served.base}/api/jobs/${job.id}/gr%6fups`, { headers: { cookie, 'x-fleet-csrf': pageSecret } });
+    expect(grouped.status).toBe(200);
+    expect(await (await fetch(`${served.base}/%61pi/jobs/${job.id}`, { headers: { cookie } })).json()).toEqual(await jobOf(served, job.id));
     // No HEAD route at all, even with the token.
     expect((await api(served, `/api/jobs/${job.id}/output`, { method: 'HEAD' })).status).toBe(404);
     // receive --group as data: each distinct output once under its hosts (here one each, in the order they were given).

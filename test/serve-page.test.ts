@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,12 @@ beforeAll(async () => {
   // --no-sandbox: chromium's sandbox refuses to start as root, which the tests and CI run as.
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 });
+/** The directories {@link hostGate} made, removed with the file's tests. */
+const gateDirs: string[] = [];
 afterAll(async () => {
   // By its own handle: playwright ends the chromium it started, and only that.
   await browser?.close();
+  await Promise.all(gateDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 /** A tab that opened the URL fleet serve printed, and every console error and uncaught exception it has had. */
@@ -39,14 +42,20 @@ async function openTab(served: Served): Promise<Tab> {
   if (browser === undefined) throw new Error('no browser');
   // A context of its own (cookies, storage), as another browser profile would be; a test may open more tabs in it.
   const page = await (await browser.newContext()).newPage();
+  const errors = consoleErrors(page);
+  await page.goto(served.url);
+  await page.locator('header nav').waitFor();
+  return { page, errors };
+}
+
+/** The console errors and uncaught exceptions a page has from now on, as they come. */
+function consoleErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(served.url);
-  await page.locator('header nav').waitFor();
-  return { page, errors };
+  return errors;
 }
 
 /** Saves the tab's screenshot, closes it, and checks that its console had no error but those `expected`. */
@@ -59,6 +68,7 @@ async function closeTab(tab: Tab, screenshot: string, expected: string[] = []): 
 /** A directory every host's user can read, and a file in it that commands wait for until the test makes it. */
 async function hostGate(): Promise<{ wait: string; open: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-page-gate-'));
+  gateDirs.push(dir);
   await chmod(dir, 0o755);
   const path = join(dir, 'open');
   // Half a second between looks: 20 hosts looking 20 times a second kept a 2-core machine busy forking.
@@ -193,9 +203,15 @@ describe('fleet serve: the web page', () => {
     await showJob(page, sleeper.id);
     const stop = page.locator('button[name=stop]');
     await page.locator('h1 .state', { hasText: 'Running' }).waitFor();
-    // Declined: nothing is stopped.
+    const stopPosts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith(`/api/jobs/${sleeper.id}/stop`)) stopPosts.push(request.url());
+    });
+    // Declined: nothing is stopped. A stop would be sent as the dialog closes, before the job's next read begins.
     page.once('dialog', (dialog) => void dialog.dismiss());
     await stop.click();
+    await page.waitForRequest((request) => request.method() === 'GET' && request.url().endsWith(`/api/jobs/${sleeper.id}`));
+    expect(stopPosts).toEqual([]);
     expect((await jobsOf(served, sleeper.id))[0]?.state).toBe('Running');
     // Accepted: stopped, and every command it ran gone from the hosts.
     const asked = new Promise<string>((resolve) =>
@@ -203,6 +219,7 @@ describe('fleet serve: the web page', () => {
     );
     await stop.click();
     expect(await asked).toContain(`Stop job ${sleeper.id}`);
+    await until(() => stopPosts.length === 1, { what: 'the accepted stop to be sent' });
     await page.locator('h1 .state', { hasText: 'Stopped' }).waitFor();
     await untilNoProcessesWith([ssh.env.marker, '120'], { what: "the stopped job's commands to be gone" });
     // Remove asks too, then goes back to the list.
@@ -257,10 +274,13 @@ describe('fleet serve: the web page', () => {
     await row.locator('.heartbeat', { hasText: / ago$/ }).waitFor();
     // Another tab of the same browser sends the cookie but has no secret (sessionStorage is per tab): it says how to get one.
     const other = await tab.page.context().newPage();
+    const otherErrors = consoleErrors(other);
     await other.goto(`${served.base}/#/jobs`);
     await other.locator('[role=alert]', { hasText: 'open the URL fleet serve printed' }).waitFor();
     expect(await other.locator('header nav').count()).toBe(0);
     await other.close();
+    // What it asked with the cookie alone answered, or was never sent: it logged no error.
+    expect(otherErrors).toEqual([]);
     await closeTab(tab, 'agents');
     await ssh.env.fleet(['stop', String(job.id)]);
     expect(await served.stop()).toBe(0);

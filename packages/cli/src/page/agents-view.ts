@@ -1,3 +1,4 @@
+import { agentRow } from './agent-row.js';
 import type { ApiClient } from './api-client.js';
 import { ErrorLine } from './error-line.js';
 import { html } from './html.js';
@@ -29,15 +30,15 @@ export function AgentsView({ api }: { api: ApiClient }) {
                 </tr>
               </thead>
               <tbody>
-                ${live.value.map(
+                ${live.value.map(agentRow).map(
                   (agent) =>
                     html`<tr key=${agent.id} data-agent-id=${agent.id}>
-                      <td>${agent.id}${agent.draining === true ? html` <span class="draining">draining</span>` : ''}</td>
+                      <td>${agent.id}${agent.draining ? html` <span class="draining">draining</span>` : ''}</td>
                       <td>${agent.host} (pid ${agent.pid})</td>
-                      <td>${agent.serves ?? 'the shared queue'}</td>
+                      <td>${agent.serves}</td>
                       <td>
                         ${agent.running} of ${agent.concurrency}
-                        ${(agent.runningIds ?? []).map((id) => html` <a key=${id} href=${routeHash({ view: 'job', id })}>${id}</a>`)}
+                        ${agent.runningIds.map((id) => html` <a key=${id} href=${routeHash({ view: 'job', id })}>${id}</a>`)}
                       </td>
                       <td class="heartbeat">${ageText(agent.heartbeatAt, now)}</td>
                       <td>${agent.version}</td>

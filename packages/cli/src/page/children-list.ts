@@ -40,7 +40,7 @@ export function ChildrenList({ children, chosen, onChoose }: { children: Job[]; 
           <${StateBadge} state=${child.state} />
           <span class="exit">${child.exitCode === null ? '' : `exit ${child.exitCode}`}</span>
           <span class="duration">${duration === null ? '' : formatDuration(duration)}</span>
-          <span class="reason">${child.reason ?? ''}</span>
+          <span class="reason" title=${child.reason ?? ''}>${child.reason ?? ''}</span>
         </div>`;
       })}
     </div>

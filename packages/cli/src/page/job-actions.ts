@@ -9,7 +9,8 @@ import { useAction } from './use-action.js';
 /**
  * Stop, remove and rerun the failed hosts, each by its route of the API.
  * Stop and remove ask first (the browser's own confirmation); a refusal
- * shows the server's message, which is the CLI's.
+ * shows the server's message, which is the CLI's (a refused remove in an
+ * alert: the page has already gone back to the list).
  */
 export function JobActions({ api, job, children }: { api: ApiClient; job: Job; children: Job[] }) {
   const { busy, error, run: act } = useAction();
@@ -27,8 +28,15 @@ export function JobActions({ api, job, children }: { api: ApiClient; job: Job; c
         ? `Job ${job.id} (${job.name}) is ${job.state}: stop it and remove it, with its output?`
         : `Remove job ${job.id} (${job.name}) and its output?`;
       if (!confirm(question)) return;
-      await api.send('DELETE', `/api/jobs/${job.id}${force ? '?force' : ''}`);
+      // To the list first: the job's view stops reading it, so no read of a job just removed answers 404.
       location.hash = routeHash({ view: 'jobs' });
+      try {
+        await api.send('DELETE', `/api/jobs/${job.id}${force ? '?force' : ''}`);
+      } catch (error) {
+        // This view has gone with the job's page: back to it, and the browser says why the job stays.
+        location.hash = routeHash({ view: 'job', id: job.id });
+        alert(`Job ${job.id} was not removed: ${error instanceof Error ? error.message : String(error)}`);
+      }
     });
   const rerun = () =>
     act(async () => {

@@ -1,6 +1,6 @@
 // Everything the page shows that changes, in one place: read by polling the JSON API for now. An EventSource of
 // GET /api/events would replace this module alone; the views only call these hooks.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from './api-client.js';
 import type { Agent, GroupedOutput, Job, JobProgress, OutputRecord } from './api-shapes.js';
 import { isEnded } from './job-ended.js';
@@ -8,6 +8,12 @@ import { parseRecords } from './output-records.js';
 
 /** How often what is shown is read again. */
 const POLL_MS = 1000;
+/**
+ * How often a running job's grouped output is read again: the server reads
+ * and regroups every host's output for each read, which a 1,000-host job
+ * should not pay each second.
+ */
+const GROUPS_POLL_MS = 3000;
 /**
  * How often what a job that has ended shows is read again: it changes no more
  * unless someone removes or receives it, and a 1,000-host job's output is
@@ -43,12 +49,13 @@ export function useJob(api: ApiClient, id: number): Live<Job[]> {
   );
 }
 
-/** A job's output grouped; `ended`: the job has ended, so it is read less often. */
+/** A job's output grouped, every 3 s while it runs; `ended`: the job has ended, so it is read once more at once, then every 10 s. */
 export function useGroups(api: ApiClient, id: number, ended: boolean): Live<GroupedOutput> {
   return usePolled(
-    `groups ${id} ${ended}`,
+    `groups ${id}`,
     () => api.get<GroupedOutput>(`/api/jobs/${id}/groups`),
-    () => pollInterval(ended),
+    () => (ended ? ENDED_POLL_MS : GROUPS_POLL_MS),
+    ended,
   );
 }
 
@@ -56,9 +63,10 @@ export function useGroups(api: ApiClient, id: number, ended: boolean): Live<Grou
 export function useOutput(api: ApiClient, id: number, host: string | null, ended: boolean): Live<OutputRecord[]> {
   const query = host === null ? '' : `&host=${encodeURIComponent(host)}`;
   return usePolled(
-    `output ${id} ${host} ${ended}`,
+    `output ${id} ${host}`,
     async () => parseRecords(await api.text(`/api/jobs/${id}/output?keep${query}`)),
     () => pollInterval(ended),
+    ended,
   );
 }
 
@@ -72,14 +80,23 @@ function pollInterval(ended: boolean): number {
 
 /**
  * Reads now, then again `intervalOf(the last value)` after each answer (never
- * two at once), until the view goes or `key` changes.
+ * two at once), until the view goes or `key` changes. A new `pace` (the job
+ * has ended) reads again at once and takes the new interval, but keeps what is
+ * shown until the answer: only a new `key` (another job, another host) clears it.
  */
-function usePolled<T>(key: string, read: () => Promise<T>, intervalOf: (last: T | undefined) => number = () => POLL_MS): Live<T> {
+function usePolled<T>(
+  key: string,
+  read: () => Promise<T>,
+  intervalOf: (last: T | undefined) => number = () => POLL_MS,
+  pace: unknown = null,
+): Live<T> {
   const [live, setLive] = useState<Live<T>>({ value: undefined, error: null });
+  const shownKey = useRef(key);
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    setLive({ value: undefined, error: null });
+    if (shownKey.current !== key) setLive({ value: undefined, error: null });
+    shownKey.current = key;
     let last: T | undefined;
     const round = async () => {
       try {
@@ -97,6 +114,6 @@ function usePolled<T>(key: string, read: () => Promise<T>, intervalOf: (last: T 
       clearTimeout(timer);
     };
     // `key` names what `read` reads: a new closure of the same read is the same watch.
-  }, [key]);
+  }, [key, pace]);
   return live;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from './api-shapes.js';
+import { agentRow } from './agent-row.js';
+import type { Agent, Job } from './api-shapes.js';
 import { invokeBody, EMPTY_FIELDS } from './invoke-body.js';
 import { filterChildren, filterJobs } from './job-filters.js';
 import { parseRecords, recordText } from './output-records.js';
@@ -148,5 +149,12 @@ describe('the web page: what it computes', () => {
     });
     // Not a number: sent as typed, for the server to refuse with its message.
     expect(invokeBody({ ...EMPTY_FIELDS, hosts: 'h', command: 'c', throttle: 'many' }).throttle).toBe('many');
+  });
+
+  it('shows a forged agent record as text, its running ids only when they are a list of integers', () => {
+    const forged = { id: { a: 1 }, host: ['h'], pid: '12', runningIds: 'nope', serves: 7, draining: 'yes' } as unknown as Agent;
+    expect(agentRow(forged)).toMatchObject({ id: '{"a":1}', host: '["h"]', pid: '12', runningIds: [], serves: '7', draining: false });
+    expect(agentRow({ ...forged, runningIds: [3, '4', 5.5, 6] as unknown as number[] }).runningIds).toEqual([3, 6]);
+    expect(agentRow({ ...forged, serves: null }).serves).toBe('the shared queue');
   });
 });

@@ -18,6 +18,9 @@ const FILES: readonly [path: string, file: string, type: string][] = [
   ['/page/icon.svg', 'icon.svg', 'image/svg+xml'],
 ];
 
+/** The paths the page's files are served at. */
+export const PAGE_PATHS: ReadonlySet<string> = new Set(FILES.map(([path]) => path));
+
 /** Thrown when the page was not built: the server still serves the API. */
 export class PageNotBuiltError extends Error {
   override readonly name = 'PageNotBuiltError';

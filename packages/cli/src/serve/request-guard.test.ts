@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { allowedHosts, guardRequest, isSensitive, sessionCookie, type GuardConfig, type GuardedRequest } from './request-guard.js';
+import {
+  allowedHosts,
+  guardRequest,
+  isApiRoute,
+  isSensitive,
+  sessionCookie,
+  type GuardConfig,
+  type GuardedRequest,
+} from './request-guard.js';
 
 const config: GuardConfig = {
   token: 'the-token',
@@ -82,23 +90,32 @@ describe('the request guard of fleet serve', () => {
     }
   });
 
-  it('takes every change and every read of output, kept or taken, grouped or not, for sensitive', () => {
-    for (const [method, path] of [
-      ['GET', '/api/jobs/7/output'],
-      ['HEAD', '/api/jobs/7/output'],
-      ['GET', '/api/jobs/7/groups'],
-      ['DELETE', '/api/jobs/7'],
+  it('lets the cookie alone GET only the page and the allow-listed routes, by the route matched', () => {
+    const pagePaths = new Set(['/', '/page/app.js']);
+    for (const [method, route] of [
+      ['GET', '/api/jobs/:id/output'],
+      ['HEAD', '/api/jobs/:id/output'],
+      ['GET', '/api/jobs/:id/groups'],
+      ['GET', '/api/events'],
+      ['GET', undefined], // no route matched
+      ['DELETE', '/api/jobs/:id'],
       ['POST', '/api/jobs'],
-      ['post', '/api/jobs/7/stop'],
+      ['post', '/api/jobs/:id/stop'],
+      ['POST', '/'],
     ] as const) {
-      expect(isSensitive(method, path), `${method} ${path}`).toBe(true);
+      expect(isSensitive(method, route, pagePaths), `${method} ${route}`).toBe(true);
     }
-    for (const path of ['/api/jobs/7', '/api/jobs', '/api/agents', '/api/progress', '/metrics', '/', '/page/app.js']) {
-      expect(isSensitive('GET', path), path).toBe(false);
+    for (const route of ['/api/jobs/:id', '/api/jobs', '/api/agents', '/api/progress', '/metrics', '/', '/page/app.js']) {
+      expect(isSensitive('GET', route, pagePaths), route).toBe(false);
     }
     const cookie = 'fleet-session-7070=the-session';
     expect(guardRequest(request({ cookie, sensitive: true }), config)).toMatchObject({ allowed: false, status: 403 });
     expect(guardRequest(request({ cookie, sensitive: true, csrfHeader: 'the-page-secret' }), config).allowed).toBe(true);
     expect(guardRequest(request({ cookie }), config).allowed).toBe(true);
+  });
+
+  it('takes the API and /metrics, by the route matched, for what needs Redis', () => {
+    for (const route of ['/api/jobs', '/api/jobs/:id/output', '/api/events', '/metrics']) expect(isApiRoute(route), route).toBe(true);
+    for (const route of ['/', '/page/app.js', '/metricsx', undefined]) expect(isApiRoute(route), String(route)).toBe(false);
   });
 });

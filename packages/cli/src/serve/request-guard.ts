@@ -33,7 +33,7 @@ export interface GuardedRequest {
   csrfHeader: string | undefined;
   /** `?token=` of the URL. */
   queryToken: string | undefined;
-  /** Whether the request changes something or reads output: see {@link isSensitive}. */
+  /** Whether the session cookie alone may not open the request's route: see {@link isSensitive}. */
   sensitive: boolean;
 }
 
@@ -47,18 +47,29 @@ export type GuardVerdict =
 
 export { CSRF_HEADER } from './page-contract.js';
 
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 /** `Sec-Fetch-Site` values of a request a browser made from the server's own page, or typed in (`none`). */
 const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
 
+/** The API's routes the session cookie alone may GET: they read jobs, agents and progress, never output. */
+const COOKIE_ROUTES: ReadonlySet<string> = new Set(['/api/jobs', '/api/jobs/:id', '/api/agents', '/api/progress', '/metrics']);
+
 /**
- * Whether a request changes something (a POST, PUT, PATCH or DELETE) or reads
- * a host's output (the output, kept or taken, and its groups): what the
- * session cookie alone may not do.
+ * Whether the session cookie alone may not open a request: an allow-list of
+ * the route Fastify matched (its pattern, as registered: `/api/jobs/:id`), not
+ * of the URL as written, which percent-encoding (`/api/jobs/1/%6futput`) or an
+ * absolute-form target (`GET http://host/api/...`) would disguise. Only a GET
+ * of the page's files (`pagePaths`) or of {@link COOKIE_ROUTES} passes; every
+ * other route (a change, an output read, `/api/events`) and a request no route
+ * matches needs the token or the page's secret.
  */
-export function isSensitive(method: string, path: string): boolean {
-  return STATE_CHANGING.has(method.toUpperCase()) || /^\/api\/jobs\/[^/]+\/(output|groups)\/?$/.test(path);
+export function isSensitive(method: string, route: string | undefined, pagePaths: ReadonlySet<string>): boolean {
+  if (method.toUpperCase() !== 'GET' || route === undefined) return true;
+  return !COOKIE_ROUTES.has(route) && !pagePaths.has(route);
+}
+
+/** Whether a matched route is the API's or the metrics': what needs Redis, and answers by a deadline. */
+export function isApiRoute(route: string | undefined): boolean {
+  return route !== undefined && (route.startsWith('/api/') || route === '/metrics');
 }
 
 /**
@@ -100,7 +111,7 @@ export function guardRequest(request: GuardedRequest, config: GuardConfig): Guar
     return {
       allowed: false,
       status: 403,
-      message: `refused: this ${request.method} changes something or reads output, which the session cookie alone may not: send Authorization: Bearer TOKEN, or the page's secret in ${CSRF_HEADER}`,
+      message: `refused: the session cookie alone opens only the page and GET /api/jobs, /api/jobs/ID, /api/agents, /api/progress and /metrics, not this ${request.method} (it changes something, reads output, or has no route): send Authorization: Bearer TOKEN, or the page's secret in ${CSRF_HEADER}`,
     };
   }
   return { allowed: true, viaQueryToken };

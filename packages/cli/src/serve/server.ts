@@ -11,9 +11,9 @@ import { registerApiRoutes } from './api-routes.js';
 import { registerEventsRoute } from './events-route.js';
 import { FleetMetrics } from './fleet-metrics.js';
 import { httpErrorFor } from './http-error.js';
-import { readPageAssets, type PageAssets } from './page-assets.js';
+import { PAGE_PATHS, readPageAssets, type PageAssets } from './page-assets.js';
 import { PAGE_SECRET_KEY } from './page-contract.js';
-import { allowedHosts, CSRF_HEADER, guardRequest, isSensitive, sessionCookie, type GuardConfig } from './request-guard.js';
+import { allowedHosts, CSRF_HEADER, guardRequest, isApiRoute, isSensitive, sessionCookie, type GuardConfig } from './request-guard.js';
 import { PAGE_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './security-headers.js';
 import { machineNames } from './machine-names.js';
 import { certificateDnsNames, isLoopbackHost, isWildcardHost, servedHostNames, type ResolvedServeOptions } from './serve-options.js';
@@ -63,7 +63,8 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
     };
     const query = request.query as Record<string, unknown>;
     const queryToken = query.token;
-    const path = request.url.split('?')[0] ?? '';
+    // The route Fastify matched, not request.url: the URL as written may be percent-encoded or absolute-form.
+    const route = request.routeOptions.url;
     const verdict = guardRequest(
       {
         method: request.method,
@@ -74,7 +75,7 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
         cookie: header('cookie'),
         csrfHeader: header(CSRF_HEADER),
         queryToken: typeof queryToken === 'string' ? queryToken : undefined,
-        sensitive: isSensitive(request.method, path),
+        sensitive: isSensitive(request.method, route, PAGE_PATHS),
       },
       guard,
     );
@@ -85,11 +86,11 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
       // The page is opened without the token in its URL (history, Referer); an API call just goes on.
       // Always to `/`: the path as given (`//attacker.example/?token=`) would be an off-site redirect.
       // The fragment hands the page its secret, which no request with the cookie alone can read back; it never reaches a server.
-      if (request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/metrics')) {
+      if (request.method === 'GET' && !isApiRoute(route)) {
         return reply.redirect(`/#${PAGE_SECRET_KEY}=${guard.pageSecret}`, 303);
       }
     }
-    if (path.startsWith('/api/') || path.startsWith('/metrics')) {
+    if (isApiRoute(route)) {
       if (!redisReady()) return reply.status(503).send(httpErrorFor(new Error('not connected'), false).body);
       answerByDeadline(reply);
     }
