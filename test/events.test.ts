@@ -6,7 +6,7 @@ import { FLEET_BIN } from './support/fleet-cli.js';
 import { api, startServe, type Served } from './support/fleet-serve.js';
 import { until } from './support/poll.js';
 import { SseReader, type SseMessage } from './support/sse-client.js';
-import { invokeAsJob, useFleet, type JobJson } from './support/use-fleet.js';
+import { invokeAsJob, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 // Issue 19: the live event stream, GET /api/events (SSE) and `fleet events`.
 
@@ -163,6 +163,9 @@ describe('GET /api/events', () => {
       const expectedStderr = Buffer.from([...Buffer.from(' line\n'), 0xff, ...Buffer.from('end')]);
       const wanted = await invokeAsJob(fleet.env, 'localhost,localhost', printBytes);
       const other = await invokeAsJob(fleet.env, 'localhost', `echo other # ${fleet.env.marker}`);
+      // Opened once it has ended, so that its whole output is read from Redis at once: the order
+      // across streams (events, output) is then the one a resumed reader reads too.
+      await untilState(fleet.env, wanted.id, FINAL);
       // Opened after both were made: a job named is followed from its creation.
       const reader = await SseReader.open(served, `/api/events?job=${wanted.id}`);
       const messages = await reader.readUntil(endOf(wanted.id));

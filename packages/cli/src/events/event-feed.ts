@@ -163,16 +163,21 @@ async function* readFeed(
           entries.map((entry) => ({ source: 'output' as const, rootId, id: parseEntryId(entry.entryId), entry })),
         ),
       ];
-      const batch: FeedItem[] = [];
+      let batch: FeedItem[] = [];
       for (const item of inTimeOrder(streams)) {
         if (item.source === 'output') {
           batch.push(...outputItem(item.rootId, item));
           continue;
         }
         const event = item.event;
-        // An agent writes all of a job's output before it ends it: give the rest before the end.
+        // An agent writes all of a job's output before it ends it: give the rest before the end,
+        // a page a batch (a tree's whole output is never held at once).
         if (event !== null && event.state !== null && isFinalState(event.state) && cursor.outputs.has(event.rootId)) {
-          for (const entry of await drain(client, event.rootId)) batch.push(...outputItem(event.rootId, entry));
+          for await (const page of drain(client, event.rootId, item.id.ms)) {
+            batch.push(...page.flatMap((entry) => outputItem(event.rootId, entry)));
+            if (batch.length > 0) yield batch;
+            batch = [];
+          }
         }
         cursor.events = item.id;
         // An entry that is not a job event (anyone may XADD) moves the cursor past it and is not given.
@@ -195,13 +200,13 @@ async function* readFeed(
     cut();
   }
 
-  async function drain(reader: RedisClient, rootId: number): Promise<Extract<ReadItem, { source: 'output' }>[]> {
-    const items: Extract<ReadItem, { source: 'output' }>[] = [];
+  /** A tree's output after the cursor, through Redis's millisecond `throughMs` (its end's), a page at a time. */
+  async function* drain(reader: RedisClient, rootId: number, throughMs: number): AsyncGenerator<Extract<ReadItem, { source: 'output' }>[]> {
     let after = cursor.outputs.get(rootId) ?? STREAM_START;
     for (;;) {
-      const entries = await whileOpen(store.events.outputAfter(reader, rootId, after, READ_COUNT));
-      for (const entry of entries) items.push({ source: 'output', rootId, id: (after = parseEntryId(entry.entryId)), entry });
-      if (entries.length < READ_COUNT) return items;
+      const entries = await whileOpen(store.events.outputAfter(reader, rootId, after, throughMs, READ_COUNT));
+      yield entries.map((entry) => ({ source: 'output' as const, rootId, id: (after = parseEntryId(entry.entryId)), entry }));
+      if (entries.length < READ_COUNT) return;
     }
   }
 }
