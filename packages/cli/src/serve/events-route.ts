@@ -3,6 +3,7 @@ import { FleetError, parseEventCursor, UsageError } from '@fleet/core';
 import type { FastifyInstance } from 'fastify';
 import type { CliContext } from '../context.js';
 import { openEventFeed, type EventFeed, type FeedItem } from '../events/event-feed.js';
+import { writeOrWait } from '../output/write-or-wait.js';
 import { many, one, type Query } from './api-routes.js';
 import { sseComment, sseMessage } from './sse-frame.js';
 
@@ -38,7 +39,7 @@ async function pump(feed: EventFeed, body: PassThrough, signal: AbortSignal): Pr
   try {
     body.write(sseComment('fleet events'));
     for await (const batch of feed.batches()) {
-      if (!body.write(batch.map(frame).join(''))) await drained(body, signal);
+      await writeOrWait(body, batch.map(frame).join(''), 'utf8', signal);
     }
   } catch (error) {
     // Redis went away (or the feed failed otherwise): the stream ends, and the client reconnects with its last id.
@@ -61,19 +62,6 @@ function frame(item: FeedItem): string {
     case 'reset':
       return sseMessage({ id: item.cursor, event: 'reset', data: { event: 'reset', reason: item.reason } });
   }
-}
-
-/** Resolves once the body takes more, or the client has gone. */
-function drained(body: PassThrough, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      body.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    body.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function jobIdOf(text: string): number {
