@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { MAX_CURSOR_OUTPUTS, quoteShellWord } from '@fleet/core';
 import { FLEET_BIN } from './support/fleet-cli.js';
 import { api, startServe, withHost, type Served } from './support/fleet-serve.js';
 import { until } from './support/poll.js';
+import { untilNoProcessesWith } from './support/processes.js';
 import { SseReader, type SseMessage } from './support/sse-client.js';
 import { invokeAsJob, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
@@ -383,6 +386,36 @@ describe('fleet events', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`^\\S+Z job ${completed.id} created, Running\\n`));
     expect(text.stdout).toMatch(new RegExp(`\\S+Z job ${completed.id} Completed\\n$`));
+  });
+
+  it('ends for a job gone without an event (expired), as wait does: the records are read every second', async () => {
+    // Commands that run until the test lets them end (their records gone, stop cannot reach them).
+    const go = join(fleet.env.home, 'go');
+    const job = await invokeAsJob(
+      fleet.env,
+      'localhost,localhost',
+      `until [ -e ${quoteShellWord(go)} ]; do ${fleet.env.sleep} 0.1; done # ${fleet.env.marker}`,
+    );
+    const childId = job.childIds[1] as number;
+    await untilState(fleet.env, childId, ['Running']);
+    const child = fleet.env.spawn(['events', String(childId), '--json']);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until(() => stdout.includes(`"jobId":${childId},"rootId":${job.id},"state":"Running"`), {
+      what: 'fleet events to print the child running',
+    });
+    // The tree's records deleted under it, as expiry deletes them: no event says so.
+    const client = fleet.redis.client();
+    try {
+      await client.del(...[job.id, ...job.childIds].map((id) => `${fleet.env.prefix}:job:${id}`));
+    } finally {
+      client.disconnect();
+    }
+    expect(await exited).toBe(1);
+    expect(stdout).not.toContain('"removed"');
+    await writeFile(go, '');
+    await untilNoProcessesWith(fleet.env.marker, { what: 'the commands to end' });
   });
 
   it('refuses an unknown job as get does', async () => {
