@@ -69,6 +69,26 @@ async function withServer<T>(test: (served: Served) => Promise<T>, extraEnv: Nod
   }
 }
 
+/** `fleet events ARGS` running, with what it printed so far. */
+function spawnEvents(args: string[]) {
+  const child = fleet.env.spawn(['events', ...args]);
+  const printed = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (printed.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (printed.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, printed, exited };
+}
+
+/** A follower of every job (`fleet events --json`) prints a job's end, then Ctrl-C exits it 130. */
+async function expectFollowsThenCtrlC(follower: ReturnType<typeof spawnEvents>): Promise<void> {
+  const job = await invokeAsJob(fleet.env, 'localhost', `true # ${fleet.env.marker}`);
+  await until(() => follower.printed.stdout.includes(`"jobId":${job.id},"rootId":${job.id},"state":"Completed"`), {
+    what: 'the job to end in the output',
+  });
+  follower.child.kill('SIGINT');
+  expect(await follower.exited).toBe(130);
+}
+
 describe('GET /api/events', () => {
   it('gives every transition of a fan-out in order, and a client resuming with Last-Event-ID or ?since= gets exactly the rest', async () => {
     await withServer(async (served) => {
@@ -398,11 +418,8 @@ describe('fleet events', () => {
     );
     const childId = job.childIds[1] as number;
     await untilState(fleet.env, childId, ['Running']);
-    const child = fleet.env.spawn(['events', String(childId), '--json']);
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await until(() => stdout.includes(`"jobId":${childId},"rootId":${job.id},"state":"Running"`), {
+    const follower = spawnEvents([String(childId), '--json']);
+    await until(() => follower.printed.stdout.includes(`"jobId":${childId},"rootId":${job.id},"state":"Running"`), {
       what: 'fleet events to print the child running',
     });
     // The tree's records deleted under it, as expiry deletes them: no event says so.
@@ -412,8 +429,8 @@ describe('fleet events', () => {
     } finally {
       client.disconnect();
     }
-    expect(await exited).toBe(1);
-    expect(stdout).not.toContain('"removed"');
+    expect(await follower.exited).toBe(1);
+    expect(follower.printed.stdout).not.toContain('"removed"');
     await writeFile(go, '');
     await untilNoProcessesWith(fleet.env.marker, { what: 'the commands to end' });
   });
@@ -427,17 +444,9 @@ describe('fleet events', () => {
   });
 
   it('without a job follows every job until Ctrl-C, then exits 130', async () => {
-    const child = fleet.env.spawn(['events', '--json']);
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const follower = spawnEvents(['--json']);
     await until(async () => (await blockedReads()) === 1, { what: 'fleet events to read' });
-    const job = await invokeAsJob(fleet.env, 'localhost', `true # ${fleet.env.marker}`);
-    await until(() => stdout.includes(`"jobId":${job.id},"rootId":${job.id},"state":"Completed"`), {
-      what: 'the job to end in the output',
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    await expectFollowsThenCtrlC(follower);
   });
 });
 
@@ -468,25 +477,15 @@ describe('Redis going away', () => {
   });
 
   it('fleet events waits for it, as wait does, and goes on once it is back', async () => {
-    const child = fleet.env.spawn(['events', '--json']);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const follower = spawnEvents(['--json']);
     await until(async () => (await blockedReads()) === 1, { what: 'fleet events to read' });
     await fleet.redis.kill();
     try {
-      await until(() => stderr.includes('reading again once Redis is back'), { what: 'fleet events to see Redis go' });
+      await until(() => follower.printed.stderr.includes('reading again once Redis is back'), { what: 'fleet events to see Redis go' });
     } finally {
       await fleet.redis.start();
     }
     await until(async () => (await blockedReads()) === 1, { what: 'fleet events to read again' });
-    const job = await invokeAsJob(fleet.env, 'localhost', `true # ${fleet.env.marker}`);
-    await until(() => stdout.includes(`"jobId":${job.id},"rootId":${job.id},"state":"Completed"`), {
-      what: 'the job to end in the output',
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    await expectFollowsThenCtrlC(follower);
   });
 });
