@@ -18,8 +18,8 @@ interface RecordedEnd {
  * every second it reaps (a dead agent's jobs fail, as `fleet wait` makes
  * them) and reads the records of the jobs not yet ended, and takes a job
  * that has ended (or is gone: removed, expired) as ended once the feed has
- * given every event up to that read (its `given`), so its output up to its end is given
- * first. Returns once every job has ended, or the signal ends the watch.
+ * given every event up to that read (`given`), so that its output up to its
+ * end is given first. Returns once every job has ended, or the signal ends the watch.
  */
 export async function watchRecordedEnds(
   context: CliContext,
