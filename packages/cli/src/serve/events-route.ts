@@ -12,8 +12,9 @@ import { sseComment, sseMessage } from './sse-frame.js';
  * feed). `Last-Event-ID` or `?since=` resumes just after that event;
  * `?job=ID` (repeatable) keeps those jobs' trees and adds their output.
  * Everything that can be refused is checked before the first byte (400 bad
- * id, 404 unknown job, 503 Redis away); after it the status is 200 and the
- * stream only ends: when the client goes, or Redis does.
+ * id or jobs in more than 100 trees, 404 unknown job, 503 Redis away);
+ * after it the status is 200 and the stream only ends: when the client
+ * goes, or Redis does.
  */
 export function registerEventsRoute(app: FastifyInstance, context: CliContext): void {
   app.get('/api/events', async (request, reply) => {
