@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { quoteShellWord } from '@fleet/core';
+import { MAX_CURSOR_OUTPUTS, quoteShellWord } from '@fleet/core';
 import { FLEET_BIN } from './support/fleet-cli.js';
-import { api, startServe, type Served } from './support/fleet-serve.js';
+import { api, startServe, withHost, type Served } from './support/fleet-serve.js';
 import { until } from './support/poll.js';
+import { untilNoProcessesWith } from './support/processes.js';
 import { SseReader, type SseMessage } from './support/sse-client.js';
-import { invokeAsJob, useFleet, type JobJson } from './support/use-fleet.js';
+import { invokeAsJob, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 
 // Issue 19: the live event stream, GET /api/events (SSE) and `fleet events`.
 
@@ -57,13 +60,33 @@ async function blockedReads(): Promise<number> {
   }
 }
 
-async function withServer<T>(test: (served: Served) => Promise<T>): Promise<T> {
-  const served = await startServe(fleet.env);
+async function withServer<T>(test: (served: Served) => Promise<T>, extraEnv: NodeJS.ProcessEnv = {}): Promise<T> {
+  const served = await startServe(fleet.env, [], '127.0.0.1:0', extraEnv);
   try {
     return await test(served);
   } finally {
     expect(await served.stop()).toBe(0);
   }
+}
+
+/** `fleet events ARGS` running, with what it printed so far. */
+function spawnEvents(args: string[]) {
+  const child = fleet.env.spawn(['events', ...args]);
+  const printed = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (printed.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (printed.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, printed, exited };
+}
+
+/** A follower of every job (`fleet events --json`) prints a job's end, then Ctrl-C exits it 130. */
+async function expectFollowsThenCtrlC(follower: ReturnType<typeof spawnEvents>): Promise<void> {
+  const job = await invokeAsJob(fleet.env, 'localhost', `true # ${fleet.env.marker}`);
+  await until(() => follower.printed.stdout.includes(`"jobId":${job.id},"rootId":${job.id},"state":"Completed"`), {
+    what: 'the job to end in the output',
+  });
+  follower.child.kill('SIGINT');
+  expect(await follower.exited).toBe(130);
 }
 
 describe('GET /api/events', () => {
@@ -120,6 +143,10 @@ describe('GET /api/events', () => {
       const trimmer = fleet.redis.client();
       await trimmer.xtrim(`${fleet.env.prefix}:events`, 'MAXLEN', 1);
       trimmer.disconnect();
+      // The boundary: the entry just before the one kept loses nothing, so no reset, and exactly the one kept.
+      const boundary = await SseReader.open(served, '/api/events', { 'last-event-id': (seen.at(-2) as SseMessage).id });
+      expect(await boundary.readUntil((messages) => messages.length >= 1)).toEqual([seen.at(-1)]);
+      boundary.close();
       const old = await SseReader.open(served, '/api/events', { 'last-event-id': (seen[1] as SseMessage).id });
       const [reset] = await old.readUntil((messages) => messages.length >= 1);
       expect(reset?.event).toBe('reset');
@@ -163,6 +190,9 @@ describe('GET /api/events', () => {
       const expectedStderr = Buffer.from([...Buffer.from(' line\n'), 0xff, ...Buffer.from('end')]);
       const wanted = await invokeAsJob(fleet.env, 'localhost,localhost', printBytes);
       const other = await invokeAsJob(fleet.env, 'localhost', `echo other # ${fleet.env.marker}`);
+      // Opened once it has ended, so that its whole output is read from Redis at once: the order
+      // across streams (events, output) is then the one a resumed reader reads too.
+      await untilState(fleet.env, wanted.id, FINAL);
       // Opened after both were made: a job named is followed from its creation.
       const reader = await SseReader.open(served, `/api/events?job=${wanted.id}`);
       const messages = await reader.readUntil(endOf(wanted.id));
@@ -222,17 +252,59 @@ describe('GET /api/events', () => {
     });
   });
 
-  it('sends a heartbeat while nothing happens, and the request deadline does not cut the stream', async () => {
+  it('sends a heartbeat while nothing happens (FLEET_EVENT_HEARTBEAT, a test setting, makes it come after 1 s)', async () => {
+    await withServer(
+      async (served) => {
+        const reader = await SseReader.open(served);
+        await reader.readUntilComment('heartbeat');
+        const job = await invokeAsJob(fleet.env, 'localhost', `true # ${fleet.env.marker}`);
+        // The parent made, its child started and ended, the parent ended.
+        expect((await reader.readUntil(endOf(job.id))).length).toBe(4);
+        reader.close();
+      },
+      { FLEET_EVENT_HEARTBEAT: '1s' },
+    );
+  });
+
+  it('asks for the token and checks the Host, as every API route', async () => {
     await withServer(async (served) => {
-      const reader = await SseReader.open(served);
-      // The heartbeat comes after 15 s of quiet, as late as the API's 15 s deadline for an answer.
-      await reader.readUntilComment('heartbeat', 40_000);
-      const job = await invokeAsJob(fleet.env, 'localhost', `true # ${fleet.env.marker}`);
-      // The parent made, its child started and ended, the parent ended.
-      expect((await reader.readUntil(endOf(job.id))).length).toBe(4);
-      reader.close();
+      expect((await fetch(`${served.base}/api/events`)).status).toBe(401);
+      expect((await withHost(served, '/api/events', `attacker.example:${new URL(served.base).port}`)).status).toBe(403);
+      expect(await blockedReads()).toBe(0);
     });
-  }, 90_000);
+  });
+
+  it('refuses ?job= naming more trees than an id can resume (400 before the stream)', async () => {
+    await withServer(async (served) => {
+      const created = await Promise.all(
+        Array.from({ length: MAX_CURSOR_OUTPUTS + 1 }, () => api(served, '/api/jobs', { method: 'POST', json: { command: ['true'] } })),
+      );
+      const ids = await Promise.all(created.map(async (response) => ((await response.json()) as JobJson).id));
+      const tooMany = await api(served, `/api/events?${ids.map((id) => `job=${id}`).join('&')}`);
+      expect(tooMany.status).toBe(400);
+      expect(((await tooMany.json()) as { error: string }).error).toBe(
+        `the jobs named are in ${MAX_CURSOR_OUTPUTS + 1} trees: events follow at most ${MAX_CURSOR_OUTPUTS} at once`,
+      );
+      const enough = await SseReader.open(
+        served,
+        `/api/events?${ids
+          .slice(1)
+          .map((id) => `job=${id}`)
+          .join('&')}`,
+      );
+      expect(enough.response.status).toBe(200);
+      enough.close();
+    });
+  });
+
+  it('exits 0 on SIGTERM with a client still reading, and leaves no blocked read in Redis', async () => {
+    const served = await startServe(fleet.env);
+    const reader = await SseReader.open(served);
+    await until(async () => (await blockedReads()) === 1, { what: 'the stream to read' });
+    expect(await served.stop('SIGTERM')).toBe(0);
+    await until(async () => (await blockedReads()) === 0, { what: 'the blocked read to end' });
+    reader.close();
+  });
 });
 
 describe('a forged event in Redis', () => {
@@ -336,6 +408,33 @@ describe('fleet events', () => {
     expect(text.stdout).toMatch(new RegExp(`\\S+Z job ${completed.id} Completed\\n$`));
   });
 
+  it('ends for a job gone without an event (expired), as wait does: the records are read every second', async () => {
+    // Commands that run until the test lets them end (their records gone, stop cannot reach them).
+    const go = join(fleet.env.home, 'go');
+    const job = await invokeAsJob(
+      fleet.env,
+      'localhost,localhost',
+      `until [ -e ${quoteShellWord(go)} ]; do ${fleet.env.sleep} 0.1; done # ${fleet.env.marker}`,
+    );
+    const childId = job.childIds[1] as number;
+    await untilState(fleet.env, childId, ['Running']);
+    const follower = spawnEvents([String(childId), '--json']);
+    await until(() => follower.printed.stdout.includes(`"jobId":${childId},"rootId":${job.id},"state":"Running"`), {
+      what: 'fleet events to print the child running',
+    });
+    // The tree's records deleted under it, as expiry deletes them: no event says so.
+    const client = fleet.redis.client();
+    try {
+      await client.del(...[job.id, ...job.childIds].map((id) => `${fleet.env.prefix}:job:${id}`));
+    } finally {
+      client.disconnect();
+    }
+    expect(await follower.exited).toBe(1);
+    expect(follower.printed.stdout).not.toContain('"removed"');
+    await writeFile(go, '');
+    await untilNoProcessesWith(fleet.env.marker, { what: 'the commands to end' });
+  });
+
   it('refuses an unknown job as get does', async () => {
     const events = await fleet.env.fleet(['events', '424242']);
     const get = await fleet.env.fleet(['get', '424242']);
@@ -345,17 +444,9 @@ describe('fleet events', () => {
   });
 
   it('without a job follows every job until Ctrl-C, then exits 130', async () => {
-    const child = fleet.env.spawn(['events', '--json']);
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const follower = spawnEvents(['--json']);
     await until(async () => (await blockedReads()) === 1, { what: 'fleet events to read' });
-    const job = await invokeAsJob(fleet.env, 'localhost', `true # ${fleet.env.marker}`);
-    await until(() => stdout.includes(`"jobId":${job.id},"rootId":${job.id},"state":"Completed"`), {
-      what: 'the job to end in the output',
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    await expectFollowsThenCtrlC(follower);
   });
 });
 
@@ -383,5 +474,18 @@ describe('Redis going away', () => {
       );
       again.close();
     });
+  });
+
+  it('fleet events waits for it, as wait does, and goes on once it is back', async () => {
+    const follower = spawnEvents(['--json']);
+    await until(async () => (await blockedReads()) === 1, { what: 'fleet events to read' });
+    await fleet.redis.kill();
+    try {
+      await until(() => follower.printed.stderr.includes('reading again once Redis is back'), { what: 'fleet events to see Redis go' });
+    } finally {
+      await fleet.redis.start();
+    }
+    await until(async () => (await blockedReads()) === 1, { what: 'fleet events to read again' });
+    await expectFollowsThenCtrlC(follower);
   });
 });

@@ -1,4 +1,3 @@
-import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { checkServerIdentity as checkIdentity, type PeerCertificate } from 'node:tls';
@@ -10,7 +9,7 @@ import { parsePrometheus } from './support/prometheus-text.js';
 import { everything } from './support/redis-dump.js';
 import { makeTestTls, TEST_TLS_DNS_NAME } from './support/test-tls.js';
 import type { JobJson } from './support/use-fleet.js';
-import { api, startServe, type Served } from './support/fleet-serve.js';
+import { api, startServe, withHost, type Served } from './support/fleet-serve.js';
 import { useSshFleet } from './support/use-ssh-fleet.js';
 
 const ssh = useSshFleet(3);
@@ -19,23 +18,6 @@ async function jobOf(served: Served, id: number): Promise<JobJson[]> {
   const response = await api(served, `/api/jobs/${id}`);
   expect(response.status).toBe(200);
   return (await response.json()) as JobJson[];
-}
-
-/** A request with any Host header (fetch will not send another than the URL's). */
-function withHost(served: Served, path: string, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, served.base);
-    const request = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, headers: { host, authorization: `Bearer ${served.token}` } },
-      (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      },
-    );
-    request.on('error', reject);
-    request.end();
-  });
 }
 
 /** Sends one request line as written (an absolute-form target, say), with the server's Host; the answer's head and body as text. */

@@ -33,6 +33,13 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({ env: { FLEET_SIGNATURE_TTL: 'later' }, homeDir: '/h' })).toThrow(/FLEET_SIGNATURE_TTL/);
   });
 
+  it('reads the event heartbeat (a test setting), 15 s by default', () => {
+    expect(resolveSettings({ env: {}, homeDir: '/h' }).eventHeartbeatMs).toBe(15_000);
+    expect(resolveSettings({ env: { FLEET_EVENT_HEARTBEAT: '1s' }, homeDir: '/h' }).eventHeartbeatMs).toBe(1000);
+    for (const bad of ['soon', '0'])
+      expect(() => resolveSettings({ env: { FLEET_EVENT_HEARTBEAT: bad }, homeDir: '/h' })).toThrow(/FLEET_EVENT_HEARTBEAT/);
+  });
+
   it('takes the deployment from FLEET_DEPLOYMENT, else none (the id kept in Redis)', () => {
     expect(resolveSettings({ env: {}, homeDir: '/h' }).deployment).toBeNull();
     expect(resolveSettings({ env: { FLEET_DEPLOYMENT: 'prod-eu' }, homeDir: '/h' }).deployment).toBe('prod-eu');

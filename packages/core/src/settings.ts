@@ -40,6 +40,11 @@ export interface FleetSettings {
    * null to use the id kept in Redis and pinned in `stateDir` (deployment-id.ts).
    */
   deployment: string | null;
+  /**
+   * How long a live event stream stays quiet before its heartbeat
+   * (FLEET_EVENT_HEARTBEAT): a setting for tests, so that one need not wait 15 s.
+   */
+  eventHeartbeatMs: number;
 }
 
 export interface SettingsInput {
@@ -77,6 +82,12 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     trustedKeysPath: nonEmpty(env.FLEET_TRUSTED_KEYS) ?? `${configDir}/trusted-keys`,
     signatureTtlMs: optional(env.FLEET_SIGNATURE_TTL, DEFAULTS.signatureTtlMs, (v) => parseDurationMs(v, 'FLEET_SIGNATURE_TTL')),
     deployment: optional(env.FLEET_DEPLOYMENT, null, (v) => checkDeploymentName(v.trim(), 'FLEET_DEPLOYMENT')),
+    eventHeartbeatMs: optional(env.FLEET_EVENT_HEARTBEAT, DEFAULTS.eventHeartbeatMs, (v) => {
+      // XREAD BLOCK 0 would block for ever.
+      const ms = parseDurationMs(v, 'FLEET_EVENT_HEARTBEAT');
+      if (ms < 1) throw new UsageError(`FLEET_EVENT_HEARTBEAT: ${JSON.stringify(v)} is not a duration of at least 1 ms`);
+      return ms;
+    }),
   };
 }
 

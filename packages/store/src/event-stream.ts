@@ -116,9 +116,12 @@ export class EventStream {
     return read;
   }
 
-  /** A top-level job's output entries after `after`, up to `count` (no wait). */
-  async outputAfter(client: RedisClient, rootId: number, after: StreamId, count: number): Promise<StoredEntry[]> {
-    const entries = await client.xrangeBuffer(this.keys.output(rootId), `(${formatStreamId(after)}`, '+', 'COUNT', count);
+  /**
+   * A top-level job's output entries after `after` and made by Redis's
+   * millisecond `throughMs` (that millisecond included), up to `count` (no wait).
+   */
+  async outputAfter(client: RedisClient, rootId: number, after: StreamId, throughMs: number, count: number): Promise<StoredEntry[]> {
+    const entries = await client.xrangeBuffer(this.keys.output(rootId), `(${formatStreamId(after)}`, String(throughMs), 'COUNT', count);
     return entries.map(([id, fields]) => decodeEntry(id.toString(), fields));
   }
 }

@@ -93,11 +93,13 @@ local function popPending(rootId) return redis.call('LPOP', pendingKey(rootId)) 
 local function takePending(rootId, id) redis.call('LREM', pendingKey(rootId), 0, id) end
 local function dropPending(rootId) redis.call('DEL', pendingKey(rootId)) end
 
+-- Returns whether the tree was still listed (its removal not yet reported).
 local function unindexTree(rootId, leafIds, names)
-  redis.call('ZREM', ROOTS, rootId)
+  local listed = redis.call('ZREM', ROOTS, rootId) == 1
   for _, entry in ipairs(names) do redis.call('ZREM', NAMES, nameMember(entry[1], entry[2])) end
   for _, id in ipairs(leafIds) do indexEnded(id) end
   dropPending(rootId)
+  return listed
 end
 
 ---------------------------------------------------------------- Job events

@@ -169,10 +169,10 @@ if op == 'remove' then
         table.insert(keys, jobKey(id))
       end
     end
-    local existed = redis.call('EXISTS', rootKey) == 1
-    unindexTree(rootId, leafIds, names)
+    -- Reported once, by whichever of remove and pruneRoots unlists it (an expired tree too).
+    local listed = unindexTree(rootId, leafIds, names)
     for _, key in ipairs(keys) do redis.call('DEL', key) end
-    if existed then noteRemoved(rootId) end
+    if listed then noteRemoved(rootId) end
   end
   return 1
 end
@@ -393,8 +393,10 @@ return redis.error_reply('fleet: unknown transition ' .. tostring(op))
 /**
  * The operations that end, free or refresh things in place, and so must
  * run while Redis is full (maxmemory reached under noeviction): what ends a
- * job, stops it, reaps a lost agent's jobs, and deletes received output
- * or whole jobs. Each writes at most a few small fields or one `error` entry
+ * job, stops it, reaps a lost agent's jobs, deletes received output or
+ * whole jobs, and unlists expired ones (`pruneRoots`). Each writes at most a
+ * few small fields, one `error` entry and its events-stream entries (one
+ * per job that ends or tree removed, in a stream trimmed to a fixed length)
  * beside what it frees. Output (`append`) and new jobs (`create`) grow
  * memory without bound and are never among them: Redis refuses those when
  * full, which is what keeps it from growing past maxmemory.

@@ -4,6 +4,7 @@ import {
   decodeJobEvent,
   formatEventCursor,
   isFinalState,
+  MAX_CURSOR_OUTPUTS,
   missesTrimmed,
   parseStreamId,
   previousStreamId,
@@ -12,6 +13,7 @@ import {
   type EventCursor,
   type JobEvent,
   type StreamId,
+  UsageError,
 } from '@fleet/core';
 import type { EventStreamBounds, JobRecord, RedisClient, StoredEntry } from '@fleet/store';
 import type { CliContext } from '../context.js';
@@ -42,15 +44,21 @@ export interface EventFeedOptions {
   since: EventCursor | null;
   /** Ends the feed (the client went away, Ctrl-C): its blocking read is cut at once. */
   signal: AbortSignal;
-  /** @defaultValue DEFAULTS.eventHeartbeatMs */
-  heartbeatMs?: number;
 }
 
 /** An opened feed: its checks are done and Redis answered; {@link batches} reads it. */
 export interface EventFeed {
   /** The items, a batch per read of Redis (a writer writes each batch at once). */
   batches(): AsyncGenerator<FeedItem[]>;
+  /**
+   * Where the feed stands in the events stream: every event up to it (and
+   * the output before it) is in a batch already given.
+   */
+  position(): StreamId;
 }
+
+/** Why events were lost: they are kept for so long only. */
+const trimmedAway = `trimmed away (the stream keeps the last ~${DEFAULTS.eventStreamLength.toLocaleString('en')})`;
 
 /** Entries taken from each stream a read. */
 const READ_COUNT = 500;
@@ -63,21 +71,22 @@ const READ_COUNT = 500;
  */
 export async function openEventFeed(context: CliContext, options: EventFeedOptions): Promise<EventFeed> {
   const { store } = context;
-  const bounds = await store.events.bounds();
   const rootIds = [...new Set((options.jobs ?? []).map((record) => record.rootId))];
+  // A cursor names each tree followed: one naming more could not be resumed.
+  if (rootIds.length > MAX_CURSOR_OUTPUTS) {
+    throw new UsageError(`the jobs named are in ${rootIds.length} trees: events follow at most ${MAX_CURSOR_OUTPUTS} at once`, {
+      hint: 'name fewer jobs, or their top-level jobs (a child is followed with its tree)',
+    });
+  }
+  const bounds = await store.events.bounds();
   const watch: EventWatch = { jobIds: options.jobs === null ? null : new Set(options.jobs.map((record) => record.view.id)) };
   const start = await startingPoint(context, options, rootIds, bounds);
   const outputs = new Map(rootIds.map((rootId) => [rootId, options.since?.outputs.get(rootId) ?? STREAM_START] as const));
+  const cursor = { events: start.events, outputs };
+  const progress = { given: start.events };
   return {
-    batches: () =>
-      readFeed(
-        context,
-        { events: start.events, outputs },
-        watch,
-        start.reset,
-        options.signal,
-        options.heartbeatMs ?? DEFAULTS.eventHeartbeatMs,
-      ),
+    position: () => progress.given,
+    batches: () => readFeed(context, cursor, progress, watch, start.reset, options.signal, context.settings.eventHeartbeatMs),
   };
 }
 
@@ -89,7 +98,7 @@ async function startingPoint(
   bounds: EventStreamBounds,
 ): Promise<{ events: StreamId; reset: string | null }> {
   const now = { events: bounds.lastGenerated, reset: null };
-  const trimmed = `the events after it were trimmed away (the stream keeps the last ~${DEFAULTS.eventStreamLength.toLocaleString('en')})`;
+  const trimmed = `the events after it were ${trimmedAway}`;
   const missesEvents = (after: StreamId) => missesTrimmed(after, bounds.firstKept);
   if (options.since !== null) {
     if (compareStreamIds(options.since.events, bounds.lastGenerated) > 0) {
@@ -109,14 +118,16 @@ async function startingPoint(
 
 async function* readFeed(
   context: CliContext,
-  start: { events: StreamId; outputs: Map<number, StreamId> },
+  /** Where the feed stands, moved as it reads. */
+  cursor: { events: StreamId; outputs: Map<number, StreamId> },
+  /** The events stream's id up to which every event is in a batch given (EventFeed.position). */
+  progress: { given: StreamId },
   watch: EventWatch,
   reset: string | null,
   signal: AbortSignal,
   heartbeatMs: number,
 ): AsyncGenerator<FeedItem[]> {
   const { store } = context;
-  const cursor = { events: start.events, outputs: start.outputs };
   const here = () => formatEventCursor(cursor);
   if (reset !== null) yield [{ kind: 'reset', cursor: here(), reason: reset }];
   // A blocking read holds its connection: one of the feed's own, cut when the feed ends.
@@ -157,22 +168,31 @@ async function* readFeed(
         lastGiven = Date.now();
         continue;
       }
+      if (await fellBehind(read.events)) {
+        yield [{ kind: 'reset', cursor: here(), reason: `the reader fell behind: ${trimmedAway}` }];
+      }
       const streams: ReadItem[][] = [
         read.events.map(({ id, fields }) => ({ source: 'events', id, event: decodeJobEvent(id, fields) })),
         ...[...read.outputs].map(([rootId, entries]) =>
           entries.map((entry) => ({ source: 'output' as const, rootId, id: parseEntryId(entry.entryId), entry })),
         ),
       ];
-      const batch: FeedItem[] = [];
+      let batch: FeedItem[] = [];
       for (const item of inTimeOrder(streams)) {
         if (item.source === 'output') {
           batch.push(...outputItem(item.rootId, item));
           continue;
         }
         const event = item.event;
-        // An agent writes all of a job's output before it ends it: give the rest before the end.
+        // An agent writes all of a job's output before it ends it: give the rest before the end,
+        // a page a batch (a tree's whole output is never held at once).
         if (event !== null && event.state !== null && isFinalState(event.state) && cursor.outputs.has(event.rootId)) {
-          for (const entry of await drain(client, event.rootId)) batch.push(...outputItem(event.rootId, entry));
+          for await (const page of drain(client, event.rootId, item.id.ms)) {
+            batch.push(...page.flatMap((entry) => outputItem(event.rootId, entry)));
+            if (batch.length > 0) yield batch;
+            batch = [];
+            progress.given = cursor.events;
+          }
         }
         cursor.events = item.id;
         // An entry that is not a job event (anyone may XADD) moves the cursor past it and is not given.
@@ -184,6 +204,7 @@ async function* readFeed(
         yield batch;
         lastGiven = Date.now();
       }
+      progress.given = cursor.events;
     }
   } catch (error) {
     if (signal.aborted) return;
@@ -195,13 +216,26 @@ async function* readFeed(
     cut();
   }
 
-  async function drain(reader: RedisClient, rootId: number): Promise<Extract<ReadItem, { source: 'output' }>[]> {
-    const items: Extract<ReadItem, { source: 'output' }>[] = [];
+  /**
+   * Whether events after the cursor were trimmed away before this read took
+   * them. Only a full read can follow a loss (the stream keeps ~100,000
+   * newer entries than any it trimmed); then the stream's bounds say whether
+   * the first entry read is past a gap.
+   */
+  async function fellBehind(events: readonly { id: StreamId }[]): Promise<boolean> {
+    const first = events[0];
+    if (events.length < READ_COUNT || first === undefined) return false;
+    const { firstKept } = await whileOpen(store.events.bounds());
+    return firstKept !== null && compareStreamIds(first.id, firstKept) >= 0 && missesTrimmed(cursor.events, firstKept);
+  }
+
+  /** A tree's output after the cursor, through Redis's millisecond `throughMs` (its end's), a page at a time. */
+  async function* drain(reader: RedisClient, rootId: number, throughMs: number): AsyncGenerator<Extract<ReadItem, { source: 'output' }>[]> {
     let after = cursor.outputs.get(rootId) ?? STREAM_START;
     for (;;) {
-      const entries = await whileOpen(store.events.outputAfter(reader, rootId, after, READ_COUNT));
-      for (const entry of entries) items.push({ source: 'output', rootId, id: (after = parseEntryId(entry.entryId)), entry });
-      if (entries.length < READ_COUNT) return items;
+      const entries = await whileOpen(store.events.outputAfter(reader, rootId, after, throughMs, READ_COUNT));
+      yield entries.map((entry) => ({ source: 'output' as const, rootId, id: (after = parseEntryId(entry.entryId)), entry }));
+      if (entries.length < READ_COUNT) return;
     }
   }
 }

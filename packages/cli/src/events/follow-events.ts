@@ -1,12 +1,20 @@
-import { once } from 'node:events';
-import { escapeTerminalField, isFinalState, type JobSelector } from '@fleet/core';
+import {
+  escapeTerminalField,
+  isFinalState,
+  parseEventCursor,
+  RedisUnavailableError,
+  type EventCursor,
+  type JobSelector,
+} from '@fleet/core';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { jsonForTerminal } from '../format/terminal-text.js';
 import { Interrupts } from '../interrupts.js';
 import { RecordPrinter } from '../output/record-printer.js';
+import { writeOrWait } from '../output/write-or-wait.js';
 import { AwaitedJobs } from './awaited-jobs.js';
 import { openEventFeed, type FeedItem } from './event-feed.js';
+import { watchRecordedEnds } from './recorded-ends.js';
 import { jobEventText } from './event-text.js';
 
 /**
@@ -18,23 +26,50 @@ import { jobEventText } from './event-text.js';
 export async function followEvents(context: CliContext, selectors: readonly JobSelector[], json: boolean): Promise<number> {
   const { store } = context;
   const jobs = selectors.length === 0 ? null : await store.jobs.select(selectors);
-  const awaited = jobs === null ? null : new AwaitedJobs(jobs.map((record) => record.view.id));
+  const awaited = jobs === null ? null : new AwaitedJobs(jobs.map((record) => ({ id: record.view.id, rootId: record.rootId })));
   const interrupts = new Interrupts();
   const stop = new AbortController();
   interrupts.onFirst(() => stop.abort());
+  // Ends the feed once the records show every job ended (the feed then gives the batch in hand, and stops).
+  const ended = new AbortController();
+  const signal = AbortSignal.any([stop.signal, ended.signal]);
   const printer = new EventPrinter(json);
+  /** The cursor after the last item printed: where a feed opened again goes on. */
+  let printed: string | null = null;
   try {
-    const feed = await openEventFeed(context, { jobs, since: null, signal: stop.signal });
-    reading: for await (const batch of feed.batches()) {
-      for (const item of batch) {
-        await printer.print(item);
-        if (awaited === null) continue;
-        if (item.kind === 'reset' && jobs !== null) {
-          // Events were lost: the jobs' records say which have ended meanwhile.
-          for (const record of await store.jobs.records(jobs.map((job) => job.view.id))) awaited.endedAs(record.view.id, record.view.state);
+    let feed = await openEventFeed(context, { jobs, since: null, signal });
+    const resumeAt = (): EventCursor | null =>
+      printed !== null
+        ? parseEventCursor(printed, 'the last event id')
+        : // Nothing printed yet: named jobs start over at their creation, every job where the feed stood.
+          jobs === null
+          ? { events: feed.position(), outputs: new Map() }
+          : null;
+    const watch =
+      awaited === null
+        ? Promise.resolve()
+        : watchRecordedEnds(context, awaited, () => feed.position(), signal).finally(() => ended.abort());
+    try {
+      reading: for (;;) {
+        try {
+          for await (const batch of feed.batches()) {
+            for (const item of batch) {
+              await printer.print(item);
+              if (item.kind !== 'heartbeat') printed = item.cursor;
+              if (item.kind === 'job' && awaited?.see(item.event) === true) break reading;
+            }
+          }
+          break;
+        } catch (error) {
+          // Redis went away: `wait` would wait for it, and so does this, going on from where it stood.
+          if (!(error instanceof RedisUnavailableError) || signal.aborted) throw error;
+          await writeLine(process.stderr, `fleet: ${error.message}; reading again once Redis is back`);
+          feed = await openEventFeed(context, { jobs, since: resumeAt(), signal });
         }
-        if ((item.kind === 'job' && awaited.see(item.event)) || awaited.done) break reading;
       }
+    } finally {
+      ended.abort();
+      await watch;
     }
     await printer.finish();
   } finally {
@@ -78,6 +113,6 @@ class EventPrinter {
   }
 }
 
-async function writeLine(stream: NodeJS.WriteStream, line: string): Promise<void> {
-  if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+function writeLine(stream: NodeJS.WriteStream, line: string): Promise<void> {
+  return writeOrWait(stream, `${line}\n`);
 }

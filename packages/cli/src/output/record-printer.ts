@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import {
   endRecord,
@@ -6,7 +5,6 @@ import {
   escapeTerminalField,
   escapeTerminalText,
   formatRecordText,
-  OutputClosedError,
   JobLines,
   lineRecords,
   prefixLines,
@@ -18,6 +16,7 @@ import {
 import { entryRecords, type StoredEntry } from '@fleet/store';
 import { colourHost, coloursOn } from '../format/host-colour.js';
 import { escapesOn, jsonForTerminal } from '../format/terminal-text.js';
+import { writeOrWait } from './write-or-wait.js';
 import { entryChunk, utf8AsLatin1 } from './entry-bytes.js';
 import type { OutputHandler } from './output-page.js';
 
@@ -182,7 +181,7 @@ export class RecordPrinter {
     const encoding = this.options.json ? 'utf8' : 'latin1';
     for (const { target, text } of runs) {
       // JSON on a terminal: DEL and C1 `\u`-escaped too (JSON.stringify does C0 only).
-      await write(this.streams[target], this.options.json ? jsonForTerminal(this.streams[target], text) : text, encoding);
+      await writeOrWait(this.streams[target], this.options.json ? jsonForTerminal(this.streams[target], text) : text, encoding);
     }
   }
 }
@@ -192,22 +191,4 @@ function jsonLines(records: readonly object[]): string {
   let text = '';
   for (const record of records) text += `${JSON.stringify(record)}\n`;
   return text;
-}
-
-async function write(stream: Writable, text: string, encoding: BufferEncoding): Promise<void> {
-  if (text === '' || stream.write(text, encoding)) return;
-  // A stream destroyed while full never drains: fleet serve's response when the client has gone.
-  if (stream.destroyed) throw new OutputClosedError(new Error('the reader went away'));
-  const closed = new AbortController();
-  const drained = once(stream, 'drain', { signal: closed.signal });
-  const ended = once(stream, 'close', { signal: closed.signal }).then(() => {
-    throw new OutputClosedError(new Error('the reader went away'));
-  });
-  try {
-    await Promise.race([drained, ended]);
-  } finally {
-    closed.abort();
-    drained.catch(() => {});
-    ended.catch(() => {});
-  }
 }

@@ -3,6 +3,7 @@ import { FleetError, parseEventCursor, UsageError } from '@fleet/core';
 import type { FastifyInstance } from 'fastify';
 import type { CliContext } from '../context.js';
 import { openEventFeed, type EventFeed, type FeedItem } from '../events/event-feed.js';
+import { writeOrWait } from '../output/write-or-wait.js';
 import { many, one, type Query } from './api-routes.js';
 import { sseComment, sseMessage } from './sse-frame.js';
 
@@ -11,8 +12,9 @@ import { sseComment, sseMessage } from './sse-frame.js';
  * feed). `Last-Event-ID` or `?since=` resumes just after that event;
  * `?job=ID` (repeatable) keeps those jobs' trees and adds their output.
  * Everything that can be refused is checked before the first byte (400 bad
- * id, 404 unknown job, 503 Redis away); after it the status is 200 and the
- * stream only ends: when the client goes, or Redis does.
+ * id or jobs in more than 100 trees, 404 unknown job, 503 Redis away);
+ * after it the status is 200 and the stream only ends: when the client
+ * goes, or Redis does.
  */
 export function registerEventsRoute(app: FastifyInstance, context: CliContext): void {
   app.get('/api/events', async (request, reply) => {
@@ -38,7 +40,7 @@ async function pump(feed: EventFeed, body: PassThrough, signal: AbortSignal): Pr
   try {
     body.write(sseComment('fleet events'));
     for await (const batch of feed.batches()) {
-      if (!body.write(batch.map(frame).join(''))) await drained(body, signal);
+      await writeOrWait(body, batch.map(frame).join(''), 'utf8', signal);
     }
   } catch (error) {
     // Redis went away (or the feed failed otherwise): the stream ends, and the client reconnects with its last id.
@@ -61,19 +63,6 @@ function frame(item: FeedItem): string {
     case 'reset':
       return sseMessage({ id: item.cursor, event: 'reset', data: { event: 'reset', reason: item.reason } });
   }
-}
-
-/** Resolves once the body takes more, or the client has gone. */
-function drained(body: PassThrough, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      body.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    body.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function jobIdOf(text: string): number {
