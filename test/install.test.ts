@@ -69,7 +69,8 @@ describe('installed from its tarball, like a tool', () => {
     const userEnv: NodeJS.ProcessEnv = {
       ...env.env,
       PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`,
-      FLEET_AGENT_IDLE: '2',
+      // Long enough that a loaded machine's next command still finds the agent; short enough to watch it leave.
+      FLEET_AGENT_IDLE: '8',
     };
     delete userEnv.FLEET_PREFIX;
     const fleet = async (line: string) => run('bash', ['-c', line], { env: userEnv, cwd: elsewhere });
