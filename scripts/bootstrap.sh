@@ -57,9 +57,12 @@ done
 # The --sudo tests' rules: each lets one test user run commands as the
 # unprivileged fleet-test-dash only, never as root, so that the tests give
 # this machine no new way to root. fleet-test gets no rule (the "not allowed"
-# case). Checked with visudo before it goes in: a broken drop-in would break
-# every sudo on the machine.
+# case). fleet-test-sudo's attempts are logged to /var/log/fleet-test-sudo.log,
+# one line each, so that a test can count the failed attempts a wrong
+# password makes. Checked with visudo before it goes in: a broken drop-in
+# would break every sudo on the machine.
 sudoers_rules='# Written by fleet'"'"'s scripts/bootstrap.sh for its --sudo tests.
+Defaults:fleet-test-sudo logfile=/var/log/fleet-test-sudo.log, loglinelen=0
 fleet-test-sudo ALL=(fleet-test-dash) ALL
 fleet-test-nopasswd ALL=(fleet-test-dash) NOPASSWD: ALL'
 if [ "$(cat /etc/sudoers.d/fleet-test 2>/dev/null)" != "$sudoers_rules" ]; then
@@ -71,6 +74,12 @@ if [ "$(cat /etc/sudoers.d/fleet-test 2>/dev/null)" != "$sudoers_rules" ]; then
   visudo -cqf "$rules_file"
   $sudo install -m 0440 -o root -g root "$rules_file" /etc/sudoers.d/fleet-test
   rm -f "$rules_file"
+fi
+# sudo creates its log mode 0600; made first, readable, so a test run as another user can read it.
+if [ ! -e /var/log/fleet-test-sudo.log ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo install -m 0644 -o root -g root /dev/null /var/log/fleet-test-sudo.log
 fi
 
 export TURBO_TELEMETRY_DISABLED=1

@@ -15,6 +15,8 @@ import { useSshFleet } from './support/use-ssh-fleet.js';
 import { tmpGate } from './support/tmp-gate.js';
 
 const ssh = useSshFleet(2);
+/** Where sudo logs fleet-test-sudo's attempts, one line each (scripts/bootstrap.sh's sudoers rules). */
+const SUDO_LOG = '/var/log/fleet-test-sudo.log';
 /** The only user the test users may become (scripts/bootstrap.sh's sudoers rules). */
 const TARGET = 'fleet-test-dash';
 /** Set once per run (support/sudo-password.ts): no password of this test lives anywhere but in memory and /etc/shadow. */
@@ -63,6 +65,24 @@ describe('invoke --sudo', () => {
       { state: 'Failed', exitCode: 1, reason: 'sudo: incorrect password' },
     ]);
     expect(run.stdout).not.toContain('sudo-prompt');
+  });
+
+  it('makes a wrong password one failed attempt per host, and hands PAM nothing else', async () => {
+    // sudo logs each failure with its count of attempts (scripts/bootstrap.sh's sudoers rules).
+    // Were the --env lines after the password read as further guesses, sudo would log
+    // `3 incorrect password attempts` (passwd_tries), and a lockout policy would count 3.
+    const before = (await readFile(SUDO_LOG, 'utf8').catch(() => '')).length;
+    const run = await invokeAs(
+      SUDO_TEST_USER,
+      ['--sudo', TARGET, '--ask-sudo-pass', '--env', 'FIRST=1', '--env', 'SECOND=2', '--env', 'THIRD=3'],
+      'id -un',
+      `${PASSWORD}-wrong`,
+    );
+    expect(run.ends.map((end) => end.reason)).toEqual(['sudo: incorrect password', 'sudo: incorrect password']);
+    const logged = (await readFile(SUDO_LOG, 'utf8')).slice(before);
+    const failures = logged.split('\n').filter((line) => / incorrect password attempts? ;/.test(line));
+    expect(failures.length, logged).toBeGreaterThanOrEqual(2);
+    for (const line of failures) expect(line).toContain(`${SUDO_TEST_USER} : 1 incorrect password attempt ;`);
   });
 
   it('never lets a credential sudo cached for an earlier job stand in for the password', async () => {

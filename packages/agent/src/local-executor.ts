@@ -18,7 +18,7 @@ import {
 } from '@fleet/core';
 import { startRun, type Executor } from './executor.js';
 import { forwardWithBackpressure } from './forward-with-backpressure.js';
-import { watchForOrphan } from './local-orphan-watch.js';
+import { startOrphanWatch } from './local-orphan-watch.js';
 import { localLoginShell } from './login-shell.js';
 import { stageInput } from './staged-input.js';
 
@@ -30,7 +30,7 @@ import { stageInput } from './staged-input.js';
  * (`jobEnvironment`). The command is the leader of its own process
  * group, so stopping it (SIGTERM, then SIGKILL after the grace period) reaches
  * every process it started, not just the shell. A watcher ends that group
- * if the agent dies while the command runs (`watchForOrphan`). Its standard
+ * if the agent dies while the command runs (`startOrphanWatch`). Its standard
  * input is closed, or with `--stdin` a private, unlinked file holding the
  * whole input (`stageInput`).
  *
@@ -62,20 +62,30 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
   try {
     if (spec.command.kind === 'script') scriptDir = await mkdtemp(join(tmpdir(), 'fleet-script-'));
     const { file, args, argv0 } = await commandFor(spec, scriptDir, stopGraceMs);
-    const child = spawn(file, args, {
-      argv0,
-      cwd,
-      // None of the agent's FLEET_ settings (its Redis password among them) reach the command; sudo gets them on its input.
-      env: sudo === undefined ? jobEnvironment(process.env, spec.env) : jobEnvironment(process.env, {}),
-      detached: true,
-      stdio: [sudo !== undefined ? 'pipe' : (stdinFile?.fd ?? 'ignore'), 'pipe', 'pipe'],
-    });
+    // Made before anything starts: a bad --env name throws here, with nothing to clean up.
+    const sudoStdin = sudo === undefined ? '' : `${sudoInput(spec, sudo.askPassword ? sudoPassword : null)}\n`;
+    // The watcher first, so that no moment passes with the command running and unwatched.
+    const orphanWatch = startOrphanWatch(stopGraceMs);
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        argv0,
+        cwd,
+        // None of the agent's FLEET_ settings (its Redis password among them) reach the command; sudo gets them on its input.
+        env: sudo === undefined ? jobEnvironment(process.env, spec.env) : jobEnvironment(process.env, {}),
+        detached: true,
+        stdio: [sudo !== undefined ? 'pipe' : (stdinFile?.fd ?? 'ignore'), 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      orphanWatch.close();
+      throw error;
+    }
+    orphanWatch.track(child);
     // Everything is listened for before anything is awaited: a command that ends during an await
     // would have its 'close' missed, and its output, which Node drains when it exits, lost.
     const exit = waitForExit(child);
     child.stdin?.on('error', () => {});
-    child.stdin?.end(sudo === undefined ? '' : `${sudoInput(spec, sudo.askPassword ? sudoPassword : null)}\n`);
-    const commandEnded = watchForOrphan(child, stopGraceMs);
+    child.stdin?.end(sudoStdin);
     let sudoPrompts = 0;
     let wrapperError: string | null = null;
     const preamble =
@@ -83,6 +93,8 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
         ? null
         : new RemotePreambleFilter((marker) => {
             if (marker.kind === 'sudo-prompt') sudoPrompts += 1;
+            else if (marker.kind === 'sudo-checked')
+              sudoPrompts = 0; // the password passed; the prompts so far were its check's
             else if (marker.kind === 'error') wrapperError = marker.message;
           });
     // Both piped (the spawn's stdio above), whatever TypeScript makes of the choice for stdin.
@@ -111,7 +123,7 @@ export const runLocally: Executor = async ({ spec: anySpec, input = null, signal
       };
       return done({ ...result, failure: wrapperError ?? describeSudoFailure(attempt) });
     } finally {
-      commandEnded();
+      orphanWatch.close();
       signal.removeEventListener('abort', stopGroup);
     }
   } finally {

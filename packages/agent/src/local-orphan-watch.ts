@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ORPHAN_WATCH, orphanWatchArgs, wholeSeconds } from '@fleet/core';
+import { ORPHAN_PID_FROM_INPUT, ORPHAN_WATCH, orphanWatchArgs, wholeSeconds } from '@fleet/core';
+
+/** A watcher started before its command. */
+export interface OrphanWatch {
+  /** Hands the watcher the command's pid (none: the spawn failed, and the watcher is closed). */
+  track(command: ChildProcess): void;
+  /** Once the command has ended (or never started): the watcher exits quietly. */
+  close(): void;
+}
 
 /**
  * Ends a local command's process group if this agent dies while it runs
@@ -11,13 +19,16 @@ import { ORPHAN_WATCH, orphanWatchArgs, wholeSeconds } from '@fleet/core';
  * of its own, so a signal to the agent's group (Ctrl-C) leaves it be. No
  * heartbeat: a local pipe cannot be cut off while both ends live.
  *
- * @returns what to call once the command has ended (it closes the pipe).
+ * Started before the command, and told its pid on the pipe by `track` in the
+ * same synchronous step as the command's spawn: a watcher spawned after the
+ * command left a window (the fork of a large process, longer on a loaded
+ * machine) in which the command ran and an agent killed then left it
+ * unwatched.
  */
-export function watchForOrphan(command: ChildProcess, stopGraceMs: number): () => void {
-  if (command.pid === undefined) return () => {};
+export function startOrphanWatch(stopGraceMs: number): OrphanWatch {
   const watcher = spawn(
     '/bin/sh',
-    ['-c', ORPHAN_WATCH, ...orphanWatchArgs(String(command.pid), { silenceSeconds: 0, graceSeconds: wholeSeconds(stopGraceMs) })],
+    ['-c', ORPHAN_WATCH, ...orphanWatchArgs(ORPHAN_PID_FROM_INPUT, { silenceSeconds: 0, graceSeconds: wholeSeconds(stopGraceMs) })],
     {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
@@ -25,9 +36,18 @@ export function watchForOrphan(command: ChildProcess, stopGraceMs: number): () =
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     },
   );
-  // No /bin/sh, or a watcher that died: the command runs all the same, unwatched.
+  // A watcher that cannot start ('error': no /bin/sh) or died: the command runs all the same, unwatched.
+  // (A spawn that throws at once, out of memory, fails the child before its command starts.)
   watcher.on('error', () => {});
   watcher.stdin?.on('error', () => {});
   watcher.unref();
-  return () => watcher.stdin?.end();
+  const close = () => watcher.stdin?.end();
+  return {
+    track(command) {
+      // No pid: the command never started, and the input's end tells the watcher so.
+      if (command.pid === undefined) close();
+      else watcher.stdin?.write(`${command.pid}\n`);
+    },
+    close,
+  };
 }

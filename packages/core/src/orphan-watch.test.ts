@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ORPHAN_HEARTBEAT, ORPHAN_WATCH, orphanWatchArgs } from './orphan-watch.js';
+import { ORPHAN_HEARTBEAT, ORPHAN_PID_FROM_INPUT, ORPHAN_WATCH, orphanWatchArgs } from './orphan-watch.js';
 import { childrenOf, isRunning, until } from './process-table.fixture.js';
 
 // The watcher run alone, beside a `sleep` that stands for the command (a session
@@ -31,7 +31,7 @@ function startCommand(): number {
 }
 
 /** Starts the watcher on `pid` with `shell`, its input a pipe this test holds, and PATH as given. */
-function startWatcher(shell: string[], pid: number, silenceSeconds: number, path: string): ChildProcess {
+function startWatcher(shell: string[], pid: number | typeof ORPHAN_PID_FROM_INPUT, silenceSeconds: number, path: string): ChildProcess {
   const watcher = spawn(
     shell[0]!,
     [...shell.slice(1), '-c', ORPHAN_WATCH, ...orphanWatchArgs(String(pid), { silenceSeconds, graceSeconds: 1 })],
@@ -97,5 +97,24 @@ describe('the orphan watcher with an old-style `timeout [-t SECS] PROG` on PATH 
     // It still ends the command at the end of its input.
     watcher.stdin!.end();
     await until(() => !isRunning(pid), 'the command to end once the input ends');
+  }, 40_000);
+});
+
+describe('the orphan watcher started before its command (the pid on its input, as the agent runs it locally)', () => {
+  it('reads the pid from its first line and ends that command when its input ends', async () => {
+    const watcher = startWatcher(['/bin/sh'], ORPHAN_PID_FROM_INPUT, 0, process.env.PATH ?? '/usr/bin:/bin');
+    const pid = startCommand();
+    watcher.stdin!.write(`${pid}\n`);
+    watcher.stdin!.end();
+    await until(() => !isRunning(pid), 'the command to end once the input ends');
+  }, 40_000);
+
+  it('exits quietly when its input ends before a pid came: no command was started', async () => {
+    const watcher = startWatcher(['/bin/sh'], ORPHAN_PID_FROM_INPUT, 0, process.env.PATH ?? '/usr/bin:/bin');
+    const bystander = startCommand();
+    const exited = new Promise<number | null>((resolve) => watcher.once('exit', resolve));
+    watcher.stdin!.end();
+    expect(await exited).toBe(0);
+    expect(isRunning(bystander)).toBe(true);
   }, 40_000);
 });

@@ -1,6 +1,9 @@
 import { readProcStatLines } from './proc-stat-shell.js';
 import { killSessionLine } from './session-kill.js';
 
+/** The PID argument that makes the watcher read the pid from its input's first line (see ORPHAN_WATCH). */
+export const ORPHAN_PID_FROM_INPUT = '-';
+
 /**
  * What ends a command whose agent is gone. A small POSIX sh script, run as
  * `/bin/sh -c WATCH fleet-watch PID SILENCE GRACE` beside the command, with
@@ -37,9 +40,21 @@ import { killSessionLine } from './session-kill.js';
  * ends when the channel's input does. A zombie counts as ended: sshd reaps
  * the command before it closes the channel, but nothing is lost by being
  * sure. Its argv holds no user data.
+ *
+ * PID `-` (`ORPHAN_PID_FROM_INPUT`) makes the watcher read the command's pid
+ * from the first line of its input instead. The agent starts a local
+ * watcher that way, before the command, and writes the pid in the same
+ * synchronous step that spawned it: an agent killed right after the command
+ * started (before a watcher started after it could be spawned) would
+ * otherwise leave the command unwatched. Input that ends before the pid
+ * means no command was started: the watcher exits.
  */
 export const ORPHAN_WATCH = [
   "trap '' TERM INT HUP",
+  `if [ "$1" = ${ORPHAN_PID_FROM_INPUT} ]; then`,
+  '  read -r fleet_pid || exit 0',
+  '  set -- "$fleet_pid" "$2" "$3"',
+  'fi',
   // Sets fleet_state and fleet_start of the process $1, empty where unknown.
   'fleet_proc() {',
   ...readProcStatLines('$1').map((line) => `  ${line}`),

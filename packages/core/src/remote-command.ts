@@ -2,7 +2,7 @@ import { hasShebang, type HostCommandSpec, type RunSpec } from './command-spec.j
 import { ORPHAN_WATCH, orphanWatchArgs, type OrphanWatchTimes } from './orphan-watch.js';
 import { readProcStatLines } from './proc-stat-shell.js';
 import { encodeSetupHeader, readSetupHeader } from './remote-setup-header.js';
-import { SUDO_PROMPT_MARKER, sudoInput, sudoSteps } from './remote-sudo.js';
+import { SUDO_CHECKED_MARKER, SUDO_PROMPT_MARKER, sudoInput, sudoSteps } from './remote-sudo.js';
 import { killSessionLine } from './session-kill.js';
 import { quoteShellWord } from './shell-quote.js';
 
@@ -180,7 +180,12 @@ export function buildRemoteKill(pid: number, signal: 'TERM' | 'KILL'): string {
 }
 
 /** What a wrapper line says, or null for an ordinary line. */
-export type RemoteMarker = { kind: 'pid'; pid: number } | { kind: 'error'; message: string } | { kind: 'start' } | { kind: 'sudo-prompt' };
+export type RemoteMarker =
+  | { kind: 'pid'; pid: number }
+  | { kind: 'error'; message: string }
+  | { kind: 'start' }
+  | { kind: 'sudo-prompt' }
+  | { kind: 'sudo-checked' };
 
 export function parseRemoteMarker(line: string): RemoteMarker | null {
   if (!line.startsWith(REMOTE_MARKER)) return null;
@@ -192,5 +197,6 @@ export function parseRemoteMarker(line: string): RemoteMarker | null {
   if (body.startsWith('error:')) return { kind: 'error', message: body.slice(6) };
   if (body === 'start') return { kind: 'start' };
   if (body === SUDO_PROMPT_MARKER) return { kind: 'sudo-prompt' };
+  if (body === SUDO_CHECKED_MARKER) return { kind: 'sudo-checked' };
   return null;
 }

@@ -9,16 +9,23 @@ import { quoteShellWord } from './shell-quote.js';
  * header again, see `encodeSetupHeader`), exports them, writes the wrapper's
  * `start` line, and runs the TARGET user's login shell on the line, as
  * `ssh TARGET@host LINE` would run it (sudo sets `SHELL` and `HOME` to the
- * target's). With `--ask-sudo-pass` the password comes first on that input:
- * `sudo -S` reads it (one line, a byte at a time, so the header after it is
- * left for the shell; after a wrong password sudo reads the header's lines
- * as further attempts, and under NOPASSWD it reads nothing and the shell
- * skips the line) and prints its prompt, which is a marker line the
- * agent takes out of the output. Without it, `sudo -n` never asks and fails
- * at once where a password is needed. Both with `-k`, so that a credential
- * sudo cached for an earlier job never stands in for this job's password.
- * The input is a here-document made from the wrapper's unexported variable,
- * so the password is on no command line and in no environment. `exec` keeps the reported pid: sudo's, which relays
+ * target's). With `--ask-sudo-pass` the password is checked first, alone:
+ * `sudo -k -S -v` gets its line and then end of input, so a wrong password
+ * is one failed attempt for PAM (a lockout policy such as pam_faillock
+ * counts one, not `passwd_tries`), and nothing else (the header's `--env`
+ * values) ever reaches PAM as a guess. With `-k`, `-v` caches nothing. Once
+ * it passed, the wrapper says so (`SUDO_CHECKED_MARKER`, which resets the
+ * agent's count of prompts) and runs the command: the password comes first
+ * on that input, `sudo -S` reads it (one line, a byte at a time, so the
+ * header after it is left for the shell; under NOPASSWD it reads nothing
+ * and the shell skips the line). sudo's prompt is a marker line the agent
+ * takes out of the output; two prompts before the check passed mean the
+ * password was wrong. Without `--ask-sudo-pass`, `sudo -n` never asks and
+ * fails at once where a password is needed. Both with `-k`, so that a
+ * credential sudo cached for an earlier job never stands in for this job's
+ * password. The inputs are here-documents made from the wrapper's
+ * unexported variables, so the password is on no command line and in no
+ * environment. `exec` keeps the reported pid: sudo's, which relays
  * `stop`'s SIGTERM to the process it started (and only to it).
  *
  * The login user cannot signal the target user's processes, so that shell
@@ -32,6 +39,9 @@ import { quoteShellWord } from './shell-quote.js';
 
 /** sudo's prompt (`-p`): a wrapper marker line, never shown. */
 export const SUDO_PROMPT_MARKER = 'sudo-prompt';
+
+/** The wrapper's line once the password alone passed `sudo -v`: the prompts before it were the check's. */
+export const SUDO_CHECKED_MARKER = 'sudo-checked';
 
 /** A command line to run through sudo, and how. */
 export interface SudoRun {
@@ -48,10 +58,25 @@ export interface SudoRun {
 export function sudoSteps(run: SudoRun, fail: (message: string) => string): string[] {
   return [
     `command -v sudo >/dev/null 2>&1 || ${fail('sudo is not installed on this host (or not on the PATH of the login shell)')}`,
-    `exec ${sudoCommand(run, fail)} <<fleet_sudo_end`,
-    '$fleet_sudo_input',
-    'fleet_sudo_end',
+    ...sudoRunSteps(run, fail),
   ];
+}
+
+/** With `$fleet_sudo_input` set to {@link sudoInput}: the password's check, then sudo's `exec`. */
+function sudoRunSteps(run: SudoRun, fail: (message: string) => string): string[] {
+  const check = run.sudo.askPassword
+    ? [
+        // The input's first line, the password: a newline inside the pattern, as POSIX sh allows.
+        `fleet_sudo_password=\${fleet_sudo_input%%\n*}`,
+        // -u as the command's: under `targetpw` or `runaspw` the password asked is the target's.
+        `sudo -k -S -p ${quoteShellWord(`${run.marker}${SUDO_PROMPT_MARKER}\n`)}${sudoUser(run.sudo)} -v <<fleet_sudo_end || exit "$?"`,
+        '$fleet_sudo_password',
+        'fleet_sudo_end',
+        'fleet_sudo_password=',
+        `printf '${run.marker}${SUDO_CHECKED_MARKER}\\n' >&2`,
+      ]
+    : [];
+  return [...check, `exec ${sudoCommand(run, fail)} <<fleet_sudo_end`, '$fleet_sudo_input', 'fleet_sudo_end'];
 }
 
 /**
@@ -65,7 +90,9 @@ export function localSudoScript(run: SudoRun): string {
   return [
     `printf '${run.marker}pid:%s\n' "$$" >&2`,
     `command -v sudo >/dev/null 2>&1 || ${fail('sudo is not installed on this machine (or not on the PATH)')}`,
-    `exec ${sudoCommand(run, fail)}`,
+    // The whole input, as the remote wrapper has it from the header (`cat` is given no secret in its argv).
+    'fleet_sudo_input=$(cat)',
+    ...sudoRunSteps(run, fail),
   ].join('\n');
 }
 
@@ -81,11 +108,16 @@ function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fai
     ...supervised(`"$1" -c ${quoteShellWord(line)} "\${1##*/}" </dev/null`, graceSeconds),
   ].join('\n');
   const how = sudo.askPassword ? `-S -p ${quoteShellWord(`${marker}${SUDO_PROMPT_MARKER}\n`)}` : '-n';
-  const user = sudo.user === null ? '' : ` -u ${quoteShellWord(sudo.user)}`;
+  const user = sudoUser(sudo);
   // -k: sudo's cached credential is ignored. Without a tty it is kept per parent process and
   // session, which two jobs on one pooled connection share where the wrapper cannot lead a
   // session of its own (Dropbear without setsid): there a later wrong password, or none, passed.
   return `sudo -k ${how}${user} -- /bin/sh -c ${quoteShellWord(inner)} sh`;
+}
+
+/** ` -u USER` for a target user other than root, else nothing. */
+function sudoUser(sudo: SudoSpec): string {
+  return sudo.user === null ? '' : ` -u ${quoteShellWord(sudo.user)}`;
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
  * Why sudo refused to run a command, from what the wrapper saw before the
  * command's `start` line: how many times sudo prompted (its prompt is a
- * marker line, see `SUDO_PROMPT_MARKER`) and the lines it wrote. sudo's
- * input is the password's line and then the set-up header's lines (which,
- * after a wrong password, it reads as further attempts), so a second prompt
- * means the first password was wrong, whatever the language of sudo's
- * messages.
+ * marker line, see `SUDO_PROMPT_MARKER`) and the lines it wrote. With
+ * `--ask-sudo-pass` the password is first checked alone (`sudo -v`, its
+ * line and then end of input), so a second prompt before the check passed
+ * means the password was wrong, whatever the language of sudo's messages;
+ * once it passed (`SUDO_CHECKED_MARKER`) the agent counts from 0 again.
  */
 export interface SudoAttempt {
   prompts: number;

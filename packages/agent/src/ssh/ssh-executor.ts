@@ -252,6 +252,8 @@ function watchChannel(
         wrapperError = marker.message;
       } else if (marker.kind === 'sudo-prompt') {
         sudoPrompts += 1;
+      } else if (marker.kind === 'sudo-checked') {
+        sudoPrompts = 0; // the password passed; the prompts so far were its check's
       }
     });
 
