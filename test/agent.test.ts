@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { processesWith } from './support/fleet-env.js';
 import { startForegroundAgent, type AgentJson } from './support/agents.js';
 import { until } from './support/poll.js';
-import { untilState, useFleet, type JobJson } from './support/use-fleet.js';
+import { parseAllRecords, untilState, useFleet, type JobJson } from './support/use-fleet.js';
 import { untilNoProcessesWith } from './support/processes.js';
 
 const fleet = useFleet();
@@ -70,5 +70,27 @@ describe('at most once', () => {
 
     // Its command did not outlive it (issue 17 point 1; see test/no-orphan.test.ts).
     await untilNoProcessesWith(fleet.env.marker, { what: 'the orphan watcher to end the command' });
+  });
+});
+
+describe('fleet agent --run-nothing', () => {
+  it('ends every child Completed at once, running no command anywhere (what bench/control-plane.ts measures)', async () => {
+    await foregroundAgent(['--run-nothing']);
+    const witness = join(fleet.env.home, 'ran');
+    // No such hosts: a connection would fail them; nothing is tried.
+    const result = await fleet.env.fleet(['invoke', '-c', 'localhost,no-such-host-1,no-such-host-2', '--json', '--', `touch '${witness}'`]);
+    expect(result.code, result.stderr).toBe(0);
+    const records = parseAllRecords(result.stdout);
+    expect(records.filter((record) => record.stream !== 'end')).toEqual([]);
+    expect(records.map((record) => [record.host, (record.data as { state: string; exitCode: number }).state])).toEqual(
+      expect.arrayContaining([
+        ['localhost', 'Completed'],
+        ['no-such-host-1', 'Completed'],
+        ['no-such-host-2', 'Completed'],
+      ]),
+    );
+    // Whoever invokes is told what kind of agent took the work.
+    expect(result.stderr).toContain('runs nothing (fleet agent --run-nothing)');
+    await expect(readFile(witness)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

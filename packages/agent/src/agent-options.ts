@@ -54,6 +54,8 @@ export interface AgentOptions {
   createSshPool?: (createClient: SshClientFactory) => SshPool;
   /** Hears what the agent does, for `fleet agent --metrics`. @defaultValue nobody */
   observer?: AgentObserver;
+  /** Run nothing: every child ends Completed at once (`runNothing`), to measure the control plane. @defaultValue false */
+  runNothing?: boolean;
 }
 
 /** {@link AgentOptions} with every default applied and every value checked. */
@@ -82,6 +84,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
     createClient: options.createClient ?? createSsh2Client,
     createSshPool: options.createSshPool ?? ((createClient) => new SshPool({ createClient, log, observer })),
     observer,
+    runNothing: options.runNothing ?? false,
   };
 }
 

@@ -17,6 +17,7 @@ import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
 import type { AgentStats } from './agent-observer.js';
 import { openJobPassword } from './agent-sealing.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
+import { runNothing } from './no-op-executor.js';
 import { executorRouter, nodeExecutorRouter } from './executor-router.js';
 import { storeLedger } from './job-ledger.js';
 import { JobRunner } from './job-runner.js';
@@ -77,7 +78,11 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   const runner = new JobRunner({
     ledger: storeLedger(store),
     agentId: id,
-    executorFor: serves === null ? executorRouter(sshPool, threadPool) : nodeExecutorRouter(threadPool),
+    executorFor: options.runNothing
+      ? () => runNothing
+      : serves === null
+        ? executorRouter(sshPool, threadPool)
+        : nodeExecutorRouter(threadPool),
     stopGraceMs: options.stopGraceMs,
     verify: async (claimed) => {
       const verdict = await options.trust.verify(claimed.signature, {
@@ -116,6 +121,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     idleTimeoutMs: options.idleTimeoutMs,
     draining: draining !== null,
     ...(routedQueue === null ? {} : { takesRouted: true }),
+    ...(options.runNothing ? { runsNothing: true } : {}),
     ...(sealingIdentity === null ? {} : { sealing: sealingIdentity }),
     startedAt,
     heartbeatAt: new Date().toISOString(),

@@ -21,13 +21,14 @@ export async function ensureAgent(context: CliContext): Promise<void> {
   const sshConfig = sshConfigFiles(process.env).userFile;
   // Only an agent on the shared queue counts (one deployed on a node runs that node's children only),
   // and of those only one that reads the SSH configuration this CLI does (core's agent-choice.ts).
-  const choose = async () =>
-    chooseAgents(
-      (await store.agents.list()).filter((agent) => agent.serves === null),
-      sshConfig,
-    );
-  const sharedAgentAlive = async () => (await choose()).matching.length > 0;
-  const choice = await choose();
+  const sharedAgents = async () => (await store.agents.list()).filter((agent) => agent.serves === null);
+  const sharedAgentAlive = async () => chooseAgents(await sharedAgents(), sshConfig).matching.length > 0;
+  const agents = await sharedAgents();
+  const choice = chooseAgents(agents, sshConfig);
+  for (const agent of agents.filter((each) => each.runsNothing === true && choice.matching.includes(each.id))) {
+    const warning = `fleet: warning: agent ${agent.id} runs nothing (fleet agent --run-nothing): the children it takes end Completed without being run`;
+    process.stderr.write(`${forTerminal(process.stderr, warning)}\n`);
+  }
   await setAsideOtherConfigurations(context, choice, sshConfig);
   if (choice.matching.length > 0) return;
   const logFile = join(settings.stateDir, 'agent.log');

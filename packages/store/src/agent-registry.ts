@@ -34,6 +34,8 @@ export interface AgentInfo {
    * are live. A shared agent sets it; older agents and node agents do not.
    */
   takesRouted?: boolean;
+  /** Started with `--run-nothing`: the children it takes end Completed without being run (missing otherwise). */
+  runsNothing?: boolean;
   /**
    * Its public sealing key and a trusted signing key's vouch for it: the CLI
    * seals `--ask-sudo-pass` to it only when the vouch holds (missing from

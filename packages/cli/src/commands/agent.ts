@@ -16,6 +16,7 @@ interface AgentArgs extends GlobalArgs {
   serve?: string;
   'idle-timeout'?: number;
   metrics?: string;
+  'run-nothing': boolean;
 }
 
 export const agentCommand = {
@@ -36,6 +37,12 @@ export const agentCommand = {
       .option('metrics', {
         type: 'string',
         describe: 'Serve Prometheus metrics at http://[ADDR:]PORT/metrics (loopback unless ADDR is given; port 0: any free port)',
+      })
+      .option('run-nothing', {
+        type: 'boolean',
+        default: false,
+        describe:
+          "Run no command: every child it takes ends Completed at once (measures fleet's own overhead, as bench/control-plane.ts does)",
       })
       .example('$0 agent --concurrency 16', 'run up to 16 jobs at once until Ctrl-C')
       .example('$0 agent --metrics 9464', 'and serve its metrics at http://127.0.0.1:9464/metrics')
@@ -74,6 +81,7 @@ export const agentCommand = {
     async function runAgent(): Promise<void> {
       // Loaded here, not at the top: only `fleet agent` needs the agent and ssh2.
       const { deployedAgentSealing, ownAgentSealing, RanDirectory, readSigningKey, startAgent, TrustStore } = await import('@fleet/agent');
+      if (argv['run-nothing']) log('--run-nothing: every child this agent takes ends Completed without its command being run');
       // Before Redis: an agent whose trust list cannot be read must not start.
       const trust = await TrustStore.open({ signingKeyPath: settings.signingKeyPath, trustedKeysPath: settings.trustedKeysPath, log });
       if (trust.trustedKeyIds.length === 0) {
@@ -127,6 +135,7 @@ export const agentCommand = {
         redisEndpoint,
         log,
         ...(metrics === null ? {} : { observer: metrics.metrics }),
+        runNothing: argv['run-nothing'],
       });
       metrics?.metrics.watch(agent);
       // The first SIGTERM or SIGINT drains (an upgrade, systemd's stop, Ctrl-C), the second stops the

@@ -13,7 +13,10 @@ const COLUMNS: [string, (agent: AgentInfo, now: number) => string][] = [
   ['Pid', (agent) => String(agent.pid)],
   ['Version', (agent) => agent.version],
   // A node's agent takes its node's queue; every other agent the shared one.
-  ['Queue', (agent) => (agent.serves === null ? 'shared' : `node ${agent.serves}`)],
+  [
+    'Queue',
+    (agent) => `${agent.serves === null ? 'shared' : `node ${agent.serves}`}${agent.runsNothing === true ? ' (runs nothing)' : ''}`,
+  ],
   ['SshConfig', (agent) => (agent.sshConfig === undefined ? '?' : (agent.sshConfig ?? '-'))],
   ['Running', (agent) => (agent.runningIds === undefined ? String(agent.running) : agent.runningIds.join(',') || '-')],
   ['Heartbeat', (agent, now) => `${heartbeatAge(agent, now)} ago`],
