@@ -2,7 +2,10 @@
 // p-map at concurrency 32, `true` run on each, no queue, no Redis, no output
 // handling. Usage (bundled by run.mjs):
 //   node bench/.work/bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm [BASTION]
+//   node bench/.work/bare-ssh2.mjs HOSTS_FILE PORT USER KEY output COMMAND
 //  - cold: connect, run, disconnect; the caller times the whole process.
+//  - output: the same with COMMAND instead of `true`, its output read and
+//    discarded (the bare limit for fleet's output path).
 //  - warm: connect to all first, then time one more round of `true` over the
 //    kept connections, and print that time (ms) on stdout.
 //  - BASTION: every host is reached through one connection to this jump host
@@ -13,10 +16,12 @@ import type { Readable } from 'node:stream';
 import pMap from 'p-map';
 import ssh2 from 'ssh2';
 
-const [hostsFile, port, username, keyFile, mode, bastionHost] = process.argv.slice(2);
-if (!hostsFile || !port || !username || !keyFile || (mode !== 'cold' && mode !== 'warm')) {
-  throw new Error('usage: bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm [BASTION]');
+const [hostsFile, port, username, keyFile, mode, extra] = process.argv.slice(2);
+if (!hostsFile || !port || !username || !keyFile || !['cold', 'warm', 'output'].includes(mode ?? '') || (mode === 'output' && !extra)) {
+  throw new Error('usage: bare-ssh2.mjs HOSTS_FILE PORT USER KEY cold|warm [BASTION], or ... output COMMAND');
 }
+const bastionHost = mode === 'output' ? undefined : extra;
+const command = mode === 'output' ? (extra as string) : 'true';
 const hosts = readFileSync(hostsFile, 'utf8').split('\n').filter(Boolean);
 const privateKey = readFileSync(keyFile);
 const bastion = bastionHost === undefined ? null : await open(bastionHost, undefined);
@@ -37,9 +42,9 @@ async function connect(host: string): Promise<ssh2.Client> {
   return open(host, stream);
 }
 
-function runTrue(client: ssh2.Client): Promise<void> {
+function runCommand(client: ssh2.Client): Promise<void> {
   return new Promise((resolve, reject) => {
-    client.exec('true', (error, channel) => {
+    client.exec(command, (error, channel) => {
       if (error) return reject(error);
       let code: number | null = null;
       channel
@@ -51,21 +56,21 @@ function runTrue(client: ssh2.Client): Promise<void> {
   });
 }
 
-if (mode === 'cold') {
+if (mode !== 'warm') {
   await pMap(
     hosts,
     async (host) => {
       const client = await connect(host);
-      await runTrue(client);
+      await runCommand(client);
       client.end();
     },
     { concurrency: 32 },
   );
 } else {
   const clients = await pMap(hosts, connect, { concurrency: 32 });
-  await pMap(clients, runTrue, { concurrency: 32 }); // the first round, as every warm tool gets
+  await pMap(clients, runCommand, { concurrency: 32 }); // the first round, as every warm tool gets
   const began = performance.now();
-  await pMap(clients, runTrue, { concurrency: 32 });
+  await pMap(clients, runCommand, { concurrency: 32 });
   process.stdout.write(`${(performance.now() - began).toFixed(1)}\n`);
   for (const client of clients) client.end();
 }

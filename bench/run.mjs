@@ -10,8 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
-const benches = ['thread-vs-process.ts', 'fleet-vs-peers.ts', 'transfer.ts', 'events-stream.ts', 'page.ts'];
-const processes = ['bare-ssh2.ts', 'bare-spawn.ts'];
+const benches = [
+  'thread-vs-process.ts',
+  'fleet-vs-peers.ts',
+  'agent-count.ts',
+  'control-plane.ts',
+  'transfer.ts',
+  'events-stream.ts',
+  'page.ts',
+];
+const processes = ['bare-ssh2.ts', 'bare-spawn.ts', 'bare-bullmq.ts'];
 
 const scripts = ['soak.ts'];
 const [script, ...scriptArgs] = process.argv.slice(2);
