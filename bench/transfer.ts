@@ -43,7 +43,8 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 installPeers(log);
 const work = await mkdtemp(join(tmpdir(), 'fleet-transfer-'));
 log(`starting ${HOSTS} sshd hosts`);
-const fleet = await startSshFleet(HOSTS, { sshdOptions: ['MaxStartups=100:30:200'] });
+// ConnectTimeout 30 for every tool alike: 100 hosts written to at once can keep a 2-core machine's sshd from answering in 5 s.
+const fleet = await startSshFleet(HOSTS, { sshdOptions: ['MaxStartups=100:30:200'], connectTimeoutSeconds: 30 });
 const redis = await benchRedis();
 let agent: ChildProcess | null = null;
 process.once('exit', () => {
