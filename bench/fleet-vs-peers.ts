@@ -536,7 +536,12 @@ const chart = fanoutChart(
   })),
 );
 // The event stream's figure (bench/events-stream.ts) lives in the same file: keep it.
-const eventsSection = sectionOf(await readFile(reportFile('RESULTS.md'), 'utf8').catch(() => ''), 'events-stream');
-await writeFile(reportFile('RESULTS.md'), eventsSection === null ? report : withSection(report, 'events-stream', eventsSection));
+// The other benchmarks' sections of RESULTS.md stay as they were.
+const previous = await readFile(reportFile('RESULTS.md'), 'utf8').catch(() => '');
+const kept = ['agent-count', 'control-plane', 'events-stream'].reduce((whole, name) => {
+  const section = sectionOf(previous, name);
+  return section === null ? whole : withSection(whole, name, section);
+}, report);
+await writeFile(reportFile('RESULTS.md'), kept);
 await writeFile(reportFile('fanout.svg'), chart);
 process.stdout.write(report);

@@ -230,6 +230,32 @@ describe('routing', () => {
     }
   });
 
+  it('pulls from a deployed node through its agent, without SSH, as over SSH', async () => {
+    const [onNode, overSsh] = [ssh.fleet.entries[0] as string, ssh.fleet.entries[2] as string];
+    const homes = [ssh.fleet.hosts[0]?.home as string, ssh.fleet.hosts[2]?.home as string];
+    expect((await deploy([onNode])).code).toBe(0);
+    const [agent] = await nodeAgents();
+    const local = await mkdtemp(join(tmpdir(), 'fleet-deploy-pull-'));
+    try {
+      for (const [index, home] of homes.entries()) await writeFile(join(home, 'report.txt'), `report ${index} ${ssh.env.marker}\n`);
+      const parent = await ssh.env.json<JobJson>(['pull', '-c', `${onNode},${overSsh}`, '--as-job', '~/report.txt']);
+      await untilState(ssh.env, parent.id, ['Completed'], 60_000);
+      const list = (await ssh.env.fleet(['get', String(parent.id), '--children', '--format', 'list'])).stdout;
+      const vias = [...list.matchAll(/^Via\s+: (.*)$/gm)].map((match) => match[1]);
+      expect(vias.slice(1)).toEqual([`agent ${agent?.id}`, expect.stringMatching(/^ssh, agent \S+$/)]);
+      const written = await ssh.env.fleet(['receive', String(parent.id), '--dest', local]);
+      expect(written.code, written.stderr).toBe(0);
+      const hostDirs = await readdir(local);
+      expect(hostDirs).toHaveLength(2);
+      const pulled = await Promise.all(hostDirs.map((dir) => readFile(join(local, dir, 'report.txt'), 'utf8')));
+      expect(pulled.sort()).toEqual([`report 0 ${ssh.env.marker}\n`, `report 1 ${ssh.env.marker}\n`]);
+    } finally {
+      await rm(local, { recursive: true, force: true });
+      for (const home of homes) await rm(join(home, 'report.txt'), { force: true });
+      await ssh.env.fleet(['undeploy', '-c', onNode]);
+    }
+  });
+
   it('sends a child over SSH when its node agent dies before taking it', async () => {
     const host = ssh.fleet.entries[0] as string;
     await deploy([host]);
