@@ -23,6 +23,8 @@ export interface TestRedis {
   /** SIGCONTs it after {@link freeze}. */
   thaw(): void;
   stop(): Promise<void>;
+  /** SIGKILLs redis-server at once, without waiting: for a process's 'exit' handler. */
+  killSync(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -97,6 +99,10 @@ export async function startRedis(extraArgs: string[] = []): Promise<TestRedis> {
       child.kill('SIGKILL');
       await exited(child);
       await rm(dir, { recursive: true, force: true });
+    },
+    killSync() {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
     },
   };
 }
