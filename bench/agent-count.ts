@@ -19,6 +19,7 @@ import { startSshFleet } from '../test/support/ssh-fleet.js';
 import { controlMasters } from './control-masters.js';
 import { FLEET, reportFile } from './paths.js';
 import { benchEnv, benchRedis } from './redis.js';
+import { timedRun } from './timed.js';
 import { median, targetTable, timeTable, withSection, type Series, type Target } from './report.js';
 
 const run = promisify(execFile);
@@ -43,16 +44,7 @@ await mkdir(env.HOME as string);
 const hostsFile = join(work, 'hosts');
 await writeFile(hostsFile, `${fleet.entries.join('\n')}\n`);
 
-/** Runs a command; returns its wall time in seconds, and fails the bench if it did. */
-async function timed(command: string, args: string[]): Promise<number> {
-  const began = performance.now();
-  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  if (code !== 0) throw new Error(`${command} ${args.slice(0, 6).join(' ')} ... exited ${code}: ${stderr}`);
-  return (performance.now() - began) / 1000;
-}
+const timed = (command: string, args: string[]) => timedRun(command, args, { env });
 
 async function startAgents(count: number): Promise<void> {
   const started = Array.from({ length: count }, () => spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' }));

@@ -20,6 +20,7 @@ import { controlMasters } from './control-masters.js';
 import { bundled, FLEET, reportFile } from './paths.js';
 import { installPeers } from './peers.js';
 import { benchRedis } from './redis.js';
+import { timedRun } from './timed.js';
 import { fanoutChart, median, sectionOf, targetTable, timeTable, withSection, type Series, type Target } from './report.js';
 
 const run = promisify(execFile);
@@ -115,21 +116,8 @@ async function peakRssMb(pid: number): Promise<number> {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
 
-/** Runs a command; returns its wall time in seconds, and fails the bench if it did. */
-async function timed(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<number> {
-  const began = performance.now();
-  const child = spawn(command, args, {
-    env: options.env ?? env,
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  if (options.input !== undefined) child.stdin?.end(options.input);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const seconds = (performance.now() - began) / 1000;
-  if (code !== 0) throw new Error(`${command} ${args.slice(0, 6).join(' ')} ... exited ${code}: ${stderr}`);
-  return seconds;
-}
+const timed = (command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) =>
+  timedRun(command, args, { ...options, env: options.env ?? env });
 
 /** `/usr/bin/time` around the fleet CLI, for its peak RSS. */
 async function timedFleet(args: string[]): Promise<{ seconds: number; cliRssMb: number }> {

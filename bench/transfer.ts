@@ -30,6 +30,7 @@ import { startSshFleet, TEST_USER } from '../test/support/ssh-fleet.js';
 import { FLEET, reportFile } from './paths.js';
 import { installPeers } from './peers.js';
 import { benchEnv, benchRedis } from './redis.js';
+import { timedRun } from './timed.js';
 import { median, targetTable, timeTable, type Series, type Target } from './report.js';
 
 const run = promisify(execFile);
@@ -96,17 +97,7 @@ async function checkDelivered(tool: string): Promise<void> {
   );
 }
 
-/** Runs a command; returns its wall time in seconds, and fails the bench if it did. */
-async function timed(command: string, args: string[]): Promise<number> {
-  const began = performance.now();
-  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const seconds = (performance.now() - began) / 1000;
-  if (code !== 0) throw new Error(`${command} ${args.slice(0, 6).join(' ')} ... exited ${code}: ${stderr}`);
-  return seconds;
-}
+const timed = (command: string, args: string[]) => timedRun(command, args, { env });
 
 async function startAgent(): Promise<void> {
   agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
