@@ -200,10 +200,18 @@ export const DEFAULTS = {
    */
   sshHandshakeAttempts: 6,
   /**
-   * A connection with no channel open is closed after this long.
+   * A connection with no channel open is closed after this long, once the
+   * pool as a whole holds no channel either (see `sshWarmConnections`).
    * @defaultValue 30 s
    */
   sshIdleMs: 30_000,
+  /**
+   * While a command runs on any connection of the pool (a fan-out under way), idle
+   * connections are kept past `sshIdleMs`, up to this many open in all: the
+   * hosts a long fan-out reached first are still warm for the next command.
+   * @defaultValue 1,000
+   */
+  sshWarmConnections: 1_000,
   /**
    * Keepalives on every connection; `sshKeepaliveCountMax` missed replies end it.
    * @defaultValue 5 s

@@ -187,6 +187,45 @@ describe('SshPool', () => {
     pool.close();
   });
 
+  it('keeps an idle connection past idleMs while a command runs on another (a long fan-out)', async () => {
+    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
+    const { pool, clients } = fakePool([], { idleMs: 1_000 });
+    (await pool.acquire(target)).release();
+    const busy = await pool.acquire(other);
+    await vi.advanceTimersByTimeAsync(5_000);
+    // web1's connection outlived its idle time: web2 was still in use.
+    expect(clients[0]?.ended).toBe(false);
+    expect((await pool.acquire(target)).client).toBe(clients[0]);
+    pool.close();
+    expect(busy.lost).toBe(true);
+  });
+
+  it('keeps no more than warmConnections open past their idle time', async () => {
+    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
+    const third = { ...target, key: 'deploy@web3:2222', options: { ...target.options, host: 'web3', hostName: 'web3' } };
+    const { pool, clients } = fakePool([], { idleMs: 1_000, warmConnections: 2 });
+    (await pool.acquire(target)).release();
+    (await pool.acquire(other)).release();
+    const busy = await pool.acquire(third);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Three open, two allowed: the idle one whose clock ran out first closes; then two are open.
+    expect(clients.map((client) => client.ended)).toEqual([true, false, false]);
+    busy.release();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(clients.map((client) => client.ended)).toEqual([true, true, true]);
+    pool.close();
+  });
+
+  it('counts a connection that failed as no lease: the pool is idle again after it', async () => {
+    const { pool, clients } = fakePool([new Error('connection refused'), 'ready'], { idleMs: 1_000 });
+    await expect(pool.acquire(target)).rejects.toThrow('connection refused');
+    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
+    (await pool.acquire(other)).release();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(clients.at(-1)?.ended).toBe(true);
+    pool.close();
+  });
+
   it('does not hand out a connection that was lost', async () => {
     const { pool, clients } = fakePool();
     const lease = await pool.acquire(target);

@@ -18,8 +18,10 @@ export interface SshPoolOptions {
   maxForwards?: number;
   /** Handshakes in flight per sshd; below MaxStartups' 10. @defaultValue 6 */
   maxHandshakes?: number;
-  /** Close a connection after this long without channels. @defaultValue 30 s */
+  /** Close a connection after this long without channels, once the pool holds none either (up to `warmConnections`). @defaultValue 30 s */
   idleMs?: number;
+  /** Idle connections kept past `idleMs` while the pool is in use, at most this many open in all. @defaultValue 1,000 */
+  warmConnections?: number;
   /** @defaultValue 5 s, and 3 missed replies end the connection */
   keepaliveIntervalMs?: number;
   /** Makes the client of each new connection (and of each retried handshake). @defaultValue a new `ssh2.Client` */
@@ -41,6 +43,7 @@ export function resolveSshPoolOptions(options: SshPoolOptions = {}): ResolvedSsh
     maxForwards: options.maxForwards ?? DEFAULTS.sshMaxForwards,
     maxHandshakes: options.maxHandshakes ?? DEFAULTS.sshMaxHandshakes,
     idleMs: options.idleMs ?? DEFAULTS.sshIdleMs,
+    warmConnections: options.warmConnections ?? DEFAULTS.sshWarmConnections,
     keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULTS.sshKeepaliveIntervalMs,
     createClient: options.createClient ?? createSsh2Client,
     log,
@@ -78,7 +81,10 @@ export type LeaseUse = 'session' | 'forward';
  * SSH connections kept per (user, host, port) and shared by the commands an
  * agent runs there: each command is a new channel, up to `maxSessions` per
  * connection, more connections beyond. Keepalives notice a dead connection; a
- * connection idle for `idleMs` is closed. Handshakes to one sshd are limited
+ * connection idle for `idleMs` is closed, unless a command still runs on the pool and
+ * holds no more than `warmConnections` (then it waits another `idleMs`): a
+ * fan-out longer than `idleMs` would otherwise close the first hosts'
+ * connections before the next command, which then connects afresh. Handshakes to one sshd are limited
  * (and retried, see {@link connectSsh}), so a burst of first connections does
  * not trip its MaxStartups.
  */
@@ -96,6 +102,12 @@ export class SshPool {
    */
   private readonly toldFailures = new WeakSet<object>();
   private closed = false;
+  /**
+   * Session leases out now (commands running), on every connection: the pool
+   * is in use while above 0. Forwards are not counted: a host behind a jump
+   * host holds its forward for as long as its own connection lives.
+   */
+  private sessions = 0;
 
   constructor(options: SshPoolOptions = {}) {
     this.options = resolveSshPoolOptions(options);
@@ -127,12 +139,14 @@ export class SshPool {
       list.push(connection);
     }
     connection.held[use] += 1;
+    if (use === 'session') this.sessions += 1;
     if (connection.idleTimer) clearTimeout(connection.idleTimer);
     connection.idleTimer = null;
     let client: Client;
     try {
       client = await connection.ready;
     } catch (error) {
+      if (use === 'session') this.sessions -= 1; // a lease never given out
       this.forget(target.key, connection);
       throw error;
     }
@@ -197,6 +211,7 @@ export class SshPool {
   /** A lease given back: the last one out starts the idle clock (or closes a retired connection). */
   private release(key: string, connection: Connection, use: LeaseUse): void {
     connection.held[use] -= 1;
+    if (use === 'session') this.sessions -= 1;
     if (connection.held.session > 0 || connection.held.forward > 0 || connection.dead) return;
     if (connection.retired) {
       connection.dead = true;
@@ -204,7 +219,16 @@ export class SshPool {
       this.forget(key, connection);
       return;
     }
+    this.closeWhenIdle(key, connection);
+  }
+
+  /** Arms the idle clock of a connection no lease holds. */
+  private closeWhenIdle(key: string, connection: Connection): void {
     connection.idleTimer = setTimeout(() => {
+      if (this.sessions > 0 && this.openConnections <= this.options.warmConnections) {
+        this.closeWhenIdle(key, connection);
+        return;
+      }
       connection.dead = true;
       connection.client?.end();
       this.forget(key, connection);
