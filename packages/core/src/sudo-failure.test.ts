@@ -23,6 +23,19 @@ describe('describeSudoFailure', () => {
     );
   });
 
+  it('names a user whose rules are all for other hosts, or who is in no rule at all', () => {
+    const lines = ['deploy is not allowed to run sudo on web1.  This incident has been reported to the administrator.'];
+    expect(describeSudoFailure({ ...attempt, askPassword: true, prompts: 1, lines })).toBe(
+      'sudo: deploy is not allowed to run sudo on this host',
+    );
+    expect(describeSudoFailure({ ...attempt, lines: ['deploy is not in the sudoers file.'] })).toBe(
+      'sudo: deploy is not allowed to run sudo on this host',
+    );
+    expect(describeSudoFailure({ ...attempt, lines: ['Sorry, user deploy may not run sudo on web1.'] })).toBe(
+      'sudo: deploy is not allowed to run sudo on this host',
+    );
+  });
+
   it("falls back on sudo's own last word, then on the exit status", () => {
     expect(describeSudoFailure({ ...attempt, lines: ['sudo: unknown user nobody2', 'sudo: error initializing audit plugin'] })).toBe(
       'sudo: error initializing audit plugin',

@@ -24,8 +24,9 @@ export function describeSudoFailure(attempt: SudoAttempt): string {
   // sudo quotes the command line it refused, newlines and all, between the two.
   const notAllowed = /user (\S+) is not allowed to execute [\s\S]* as (\S+) on \S+$/m.exec(text);
   if (notAllowed !== null) return `sudo: ${notAllowed[1]} is not allowed to run commands as ${notAllowed[2]} on this host`;
-  const refusal = /(\S+) is not in the sudoers file|(\S+) may not run sudo/.exec(text);
-  if (refusal !== null) return `sudo: ${refusal[1] ?? refusal[2]} is not allowed to run sudo on this host`;
+  // `may not run sudo` from `sudo -v`/`-l`; `is not allowed to run sudo on HOST` where the rules name other hosts.
+  const refusal = /(\S+) is not in the sudoers file|(\S+) may not run sudo|(\S+) is not allowed to run sudo on/.exec(text);
+  if (refusal !== null) return `sudo: ${refusal[1] ?? refusal[2] ?? refusal[3]} is not allowed to run sudo on this host`;
   const said = attempt.lines.filter((line) => line.startsWith('sudo:')).at(-1);
   return said ?? `sudo failed before the command started (exit status ${attempt.exitCode ?? 'unknown'})`;
 }
