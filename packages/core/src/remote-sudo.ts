@@ -12,8 +12,8 @@ import { quoteShellWord } from './shell-quote.js';
  * target's). With `--ask-sudo-pass` the password is checked first, alone:
  * `sudo -k -S -v` gets its line and then end of input, so a wrong password
  * is one failed attempt for PAM (a lockout policy such as pam_faillock
- * counts one, not `passwd_tries`), and nothing else (the header's `--env`
- * values) ever reaches PAM as a guess. With `-k`, `-v` caches nothing. Once
+ * counts one, not `passwd_tries`), and no header line (an `--env` value)
+ * follows a wrong password as a guess. With `-k`, `-v` caches nothing. Once
  * it passed, the wrapper says so (`SUDO_CHECKED_MARKER`, which resets the
  * agent's count of prompts) and runs the command: the password comes first
  * on that input, `sudo -S` reads it (one line, a byte at a time, so the
