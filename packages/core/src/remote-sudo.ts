@@ -69,7 +69,7 @@ function sudoRunSteps(run: SudoRun, fail: (message: string) => string): string[]
         // The input's first line, the password: a newline inside the pattern, as POSIX sh allows.
         `fleet_sudo_password=\${fleet_sudo_input%%\n*}`,
         // -u as the command's: under `targetpw` or `runaspw` the password asked is the target's.
-        `sudo -k -S -p ${quoteShellWord(`${run.marker}${SUDO_PROMPT_MARKER}\n`)}${sudoUser(run.sudo)} -v <<fleet_sudo_end || exit "$?"`,
+        `sudo -k -S ${promptFlag(run.marker)}${sudoUser(run.sudo)} -v <<fleet_sudo_end || exit "$?"`,
         '$fleet_sudo_password',
         'fleet_sudo_end',
         'fleet_sudo_password=',
@@ -107,12 +107,17 @@ function sudoCommand({ sudo, line, workdir, marker, graceSeconds }: SudoRun, fai
     `printf '${marker}start\\n' >&2`,
     ...supervised(`"$1" -c ${quoteShellWord(line)} "\${1##*/}" </dev/null`, graceSeconds),
   ].join('\n');
-  const how = sudo.askPassword ? `-S -p ${quoteShellWord(`${marker}${SUDO_PROMPT_MARKER}\n`)}` : '-n';
+  const how = sudo.askPassword ? `-S ${promptFlag(marker)}` : '-n';
   const user = sudoUser(sudo);
   // -k: sudo's cached credential is ignored. Without a tty it is kept per parent process and
   // session, which two jobs on one pooled connection share where the wrapper cannot lead a
   // session of its own (Dropbear without setsid): there a later wrong password, or none, passed.
   return `sudo -k ${how}${user} -- /bin/sh -c ${quoteShellWord(inner)} sh`;
+}
+
+/** `-p PROMPT`: sudo's prompt as the wrapper's marker line. */
+function promptFlag(marker: string): string {
+  return `-p ${quoteShellWord(`${marker}${SUDO_PROMPT_MARKER}\n`)}`;
 }
 
 /** ` -u USER` for a target user other than root, else nothing. */

@@ -111,6 +111,13 @@ const target: SshTarget = {
   connectTimeoutMs: 7_000,
 };
 
+/** The same target on another host. */
+const targetOn = (host: string): SshTarget => ({
+  ...target,
+  key: `deploy@${host}:2222`,
+  options: { ...target.options, host, hostName: host },
+});
+
 function socketError(code: string): Error & { code: string; level: string } {
   return Object.assign(new Error(`connect ${code} 10.0.0.1:2222`), { code, level: 'client-socket' });
 }
@@ -188,7 +195,7 @@ describe('SshPool', () => {
   });
 
   it('keeps an idle connection past idleMs while a command runs on another (a long fan-out)', async () => {
-    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
+    const other = targetOn('web2');
     const { pool, clients } = fakePool([], { idleMs: 1_000 });
     (await pool.acquire(target)).release();
     const busy = await pool.acquire(other);
@@ -201,8 +208,7 @@ describe('SshPool', () => {
   });
 
   it('keeps no more than warmConnections open past their idle time', async () => {
-    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
-    const third = { ...target, key: 'deploy@web3:2222', options: { ...target.options, host: 'web3', hostName: 'web3' } };
+    const [other, third] = [targetOn('web2'), targetOn('web3')];
     const { pool, clients } = fakePool([], { idleMs: 1_000, warmConnections: 2 });
     (await pool.acquire(target)).release();
     (await pool.acquire(other)).release();
@@ -219,8 +225,7 @@ describe('SshPool', () => {
   it('counts a connection that failed as no lease: the pool is idle again after it', async () => {
     const { pool, clients } = fakePool([new Error('connection refused'), 'ready'], { idleMs: 1_000 });
     await expect(pool.acquire(target)).rejects.toThrow('connection refused');
-    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
-    (await pool.acquire(other)).release();
+    (await pool.acquire(targetOn('web2'))).release();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(clients.at(-1)?.ended).toBe(true);
     pool.close();
@@ -378,7 +383,7 @@ describe('SshPool', () => {
     expect(pool.openConnections).toBe(2);
 
     // Two leases waiting on one connection that fails: one failure.
-    const other = { ...target, key: 'deploy@web2:2222', options: { ...target.options, host: 'web2', hostName: 'web2' } };
+    const other = targetOn('web2');
     const failures = await Promise.all([pool.acquire(other), pool.acquire(other)].map((lease) => lease.catch((error: unknown) => error)));
     expect(failures.every((error) => error instanceof SshConnectError)).toBe(true);
     expect(heard.slice(3)).toEqual(['failed refused']);

@@ -31,6 +31,10 @@ describe('the agents table', () => {
     );
   });
 
+  it('marks an agent started with --run-nothing in its queue column', () => {
+    expect(formatAgentTable([{ ...shared, runsNothing: true }], now).split('\n')[1]).toContain('  shared (runs nothing)  ');
+  });
+
   it('shows ? where an older agent does not say, and its count of running jobs', () => {
     const { sshConfig: _sshConfig, runningIds: _runningIds, ...older } = shared;
     expect(formatAgentTable([older], now).split('\n')[1]).toBe('box-10-aaaaaa  box   10   0.3.0    shared  ?          2        2s ago');
