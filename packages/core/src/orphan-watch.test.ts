@@ -100,6 +100,30 @@ describe('the orphan watcher with an old-style `timeout [-t SECS] PROG` on PATH 
   }, 40_000);
 });
 
+describe('the orphan watcher with a `timeout` that returns at once without reading', () => {
+  it('takes the empty read for an end only once its own `read` reaches the end: the command lives on', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'fleet-quick-timeout-'));
+    const calls = join(bin, 'calls');
+    writeFileSync(join(bin, 'timeout'), `#!/bin/sh\necho "$*" >> ${calls}\nexit 0\n`);
+    chmodSync(join(bin, 'timeout'), 0o755);
+    const pid = startCommand();
+    const watcher = startWatcher(['/bin/sh'], pid, 1, `${bin}:${process.env.PATH}`);
+    watcher.stdin!.write(ORPHAN_HEARTBEAT);
+    await until(() => {
+      try {
+        return readFileSync(calls, 'utf8').length > 0 && childrenOf(watcher.pid!).length === 0;
+      } catch {
+        return false;
+      }
+    }, 'the watcher to try `timeout` and settle in `read`');
+    // Settled means waiting in `read` with no child: a watcher that took the empty read for
+    // silence would have signalled the command and slept its grace, then exited.
+    expect(isRunning(pid)).toBe(true);
+    watcher.stdin!.end();
+    await until(() => !isRunning(pid), 'the command to end once the input ends');
+  }, 40_000);
+});
+
 describe('the orphan watcher started before its command (the pid on its input, as the agent runs it locally)', () => {
   it('reads the pid from its first line and ends that command when its input ends', async () => {
     const watcher = startWatcher(['/bin/sh'], ORPHAN_PID_FROM_INPUT, 0, process.env.PATH ?? '/usr/bin:/bin');

@@ -21,14 +21,18 @@ export const ORPHAN_PID_FROM_INPUT = '-';
  *   to the command's group and session, then SIGKILL after GRACE seconds.
  *
  * Silence is timed with `timeout -s KILL SILENCE head -c 1`, one byte at a
- * time, and only an empty read (end of input, or the KILL on silence) ends
- * the loop, never a tool's exit status. KILL, not timeout's default TERM:
- * BusyBox 1.30 and later exec the program in timeout's own pid, where it
- * would inherit this script's ignored TERM and never end. The pair is tried
- * once first on a byte of its own (`printf .`): BusyBox before 1.30 takes
- * `timeout -t SECS` and would run `SILENCE` as the program, and some BusyBox
- * builds have no `head -c`. Where the try does not print the byte, the
- * watcher reads to end of input only (a probe's failure never kills).
+ * time. KILL, not timeout's default TERM: BusyBox 1.30 and later exec the
+ * program in timeout's own pid, where it would inherit this script's ignored
+ * TERM and never end. Only the KILL's status, 137 (GNU and BusyBox alike),
+ * counts as silence. A read that ends any other way, with no byte, goes on
+ * with the shell's own `read` to the end of the input: at a real end that
+ * returns at once, and where the tools do not work (BusyBox before 1.30
+ * takes `timeout -t SECS` and runs `SILENCE` as the program; some BusyBox
+ * builds have no `head -c`; status 127 or 1), the watcher still ends the
+ * command when the input ends, and a tool's failure never kills. There is
+ * no separate probe: on a host, each process the watcher starts is paid by
+ * every command, however short (a fork and an exec cost milliseconds on a
+ * small VM), so the first read is the probe.
  *
  * The command's start time (/proc/PID/stat field 22) is noted when the
  * watcher starts and compared before each signal, so that a pid reused by
@@ -70,12 +74,20 @@ export const ORPHAN_WATCH = [
   '}',
   'fleet_proc "$1"',
   'fleet_started=$fleet_start',
-  // `; echo x`: a byte read (a newline included) makes more than `x`; nothing read (end, or KILL on silence) makes `x`.
-  'if [ "$2" -gt 0 ] && [ "$(printf . | timeout -s KILL "$2" head -c 1 2>/dev/null; echo x)" = .x ]; then',
-  '  while [ "$(timeout -s KILL "$2" head -c 1 2>/dev/null; echo x)" != x ]; do :; done',
-  'else',
-  '  while read -r fleet_beat; do :; done',
+  // One byte at a time, each within SILENCE seconds: 137 is the KILL on silence; a byte goes on;
+  // anything else (end of input, or tools that do not work here) goes on to the end of input.
+  'fleet_silent=',
+  'if [ "$2" -gt 0 ]; then',
+  '  while :; do',
+  '    fleet_beat=$(timeout -s KILL "$2" head -c 1 2>/dev/null)',
+  '    case $? in',
+  '    0) [ -n "$fleet_beat" ] || break ;;',
+  '    137) fleet_silent=1; break ;;',
+  '    *) break ;;',
+  '    esac',
+  '  done',
   'fi',
+  '[ -n "$fleet_silent" ] || while read -r fleet_beat; do :; done',
   'fleet_same "$1" || exit 0',
   killSessionLine('"$1"', 'TERM'),
   'sleep "$3"',

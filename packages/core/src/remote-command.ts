@@ -31,13 +31,17 @@ export const REMOTE_STDOUT_MARKER = `${REMOTE_MARKER}stdout\n`;
  * `setsid` forks when the caller already leads one, and would end the
  * channel at once. Who leads is read from /proc (any Linux, BusyBox
  * included); without /proc or without `setsid`, the wrapper runs where it
- * is, and the kill falls back to the pid and its children.
+ * is, and the kill falls back to the pid and its children. Where it already
+ * leads, the steps run in this same shell (`eval`, with no positional
+ * parameters), not in a fresh `/bin/sh`: each exec on the host is paid by
+ * every command, however short.
  */
 const OWN_SESSION = [
   'fleet_steps=$1',
   ...readProcStatLines('$$'),
   'if [ -n "$3" ] && [ "$3" != "$$" ] && command -v setsid >/dev/null 2>&1; then exec setsid /bin/sh -c "$fleet_steps"; fi',
-  'exec /bin/sh -c "$fleet_steps"',
+  'set --',
+  'eval "$fleet_steps"',
 ].join('\n');
 
 /**
