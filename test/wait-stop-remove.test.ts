@@ -104,13 +104,17 @@ describe('fleet remove', () => {
   it('removes a finished job with its children and output', async () => {
     const parent = await fleet.env.json<JobJson>(['invoke', '-c', 'localhost,localhost', '--as-job', '--', 'echo x']);
     await untilState(fleet.env, parent.id, ['Completed']);
+    // The ended list (what a follower reads) holds both children, and expires with the tree.
+    const ended = `${fleet.env.prefix}:ended:${parent.id}`;
+    expect((await fleet.redis.client().lrange(ended, 0, -1)).sort()).toEqual([String(parent.id + 1), String(parent.id + 2)]);
+    expect(await fleet.redis.client().ttl(ended)).toBeGreaterThan(0);
     const child = await fleet.env.fleet(['remove', String(parent.id + 1)]);
     expect(child.code).toBe(2);
     expect(child.stderr).toMatch(/job 2 is a child of job 1.*remove job 1/s);
     expect((await fleet.env.fleet(['remove', String(parent.id)])).code).toBe(0);
     for (const id of [parent.id, parent.id + 1, parent.id + 2]) expect((await fleet.env.fleet(['get', String(id)])).code).toBe(2);
     const keys = await fleet.redis.client().keys(`${fleet.env.prefix}:*`);
-    expect(keys.filter((key) => /:(job|out|pending):/.test(key))).toEqual([]);
+    expect(keys.filter((key) => /:(job|out|pending|done|ended):/.test(key))).toEqual([]);
   });
 
   it('removes every job in a state with --state', async () => {

@@ -22,6 +22,7 @@ local function jobKey(id) return prefix .. ':job:' .. id end
 local function pendingKey(rootId) return prefix .. ':pending:' .. rootId end
 local function outputKey(rootId) return prefix .. ':out:' .. rootId end
 local function doneKey(rootId) return prefix .. ':done:' .. rootId end
+local function endedKey(rootId) return prefix .. ':ended:' .. rootId end
 local function followKey(rootId) return prefix .. ':follow:' .. rootId end
 local function sealedKey(rootId) return prefix .. ':sealed:' .. rootId end
 local function agentKey(agentId) return prefix .. ':agent:' .. agentId end

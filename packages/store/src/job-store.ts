@@ -180,6 +180,16 @@ export class JobStore {
     return (await this.records(candidates)).filter((record) => isFinalState(record.view.state));
   }
 
+  /**
+   * The ids of a top-level job's leaves that ended, in the order they did,
+   * from the `from`th on (see {@link FleetKeys.ended}). Jobs created before
+   * the list existed have none: a reader compares what it learns here with
+   * the counts on the records.
+   */
+  async endedSince(rootId: number, from: number): Promise<number[]> {
+    return (await this.client.lrange(this.keys.ended(rootId), from, -1)).map(Number);
+  }
+
   async record(id: number): Promise<JobRecord | null> {
     return (await this.records([id]))[0] ?? null;
   }

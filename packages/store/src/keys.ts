@@ -17,6 +17,12 @@ export interface FleetKeys {
   /** A stream that gets one entry when a top-level job finishes: wakes those following its output. */
   done(rootId: number | string): string;
   /**
+   * List of the ids of a top-level job's leaves in the order they ended,
+   * pushed by the transition that ends each: a reader following the tree
+   * learns which ended since it last looked by the list's tail alone.
+   */
+  ended(rootId: number | string): string;
+  /**
    * Set, with a short expiry, while a reader follows a top-level job's
    * output and takes all of it (a synchronous invoke, `receive --wait`): an
    * agent at the output cap waits for that reader instead of dropping.
@@ -76,6 +82,7 @@ export function fleetKeys(prefix: string): FleetKeys {
     names: `${prefix}:names`,
     output: (rootId) => `${prefix}:out:${rootId}`,
     done: (rootId) => `${prefix}:done:${rootId}`,
+    ended: (rootId) => `${prefix}:ended:${rootId}`,
     follower: (rootId) => `${prefix}:follow:${rootId}`,
     chunk: (rootId, sha256) => `${prefix}:chunk:${rootId}:${sha256}`,
     chunks: (rootId) => `${prefix}:chunks:${rootId}`,

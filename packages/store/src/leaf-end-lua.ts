@@ -15,6 +15,7 @@ local function expireTree(rootId)
   redis.call('EXPIRE', rootKey, seconds)
   redis.call('EXPIRE', outputKey(rootId), seconds)
   redis.call('EXPIRE', doneKey(rootId), seconds)
+  redis.call('EXPIRE', endedKey(rootId), seconds)
   for _, key in ipairs(chunkKeys(rootId)) do redis.call('EXPIRE', key, seconds) end
   dropPending(rootId)
   local childIds = redis.call('HGET', rootKey, 'childIds')
@@ -34,14 +35,16 @@ local function treeFinished(rootId)
 end
 
 ---------------------------------------------------------------- A leaf ends, in steps
--- Step 1, end the leaf: its state, its indexes, why it failed as an output
--- record. Returns the state it had, or nil when it had already ended.
+-- Step 1, end the leaf: its state, its indexes, its place in the tree's
+-- ended list, why it failed as an output record. Returns the state it had,
+-- or nil when it had already ended.
 local function endLeaf(id, rootId, state, exitCode, reason, nowIso)
   local key = jobKey(id)
   local previous = redis.call('HGET', key, 'state')
   if not previous or isFinal(previous) then return nil end
   redis.call('HSET', key, 'state', state, 'endedAt', nowIso, 'exitCode', exitCode, 'reason', reason)
   indexEnded(id)
+  redis.call('RPUSH', endedKey(rootId), id)
   noteLeafState(id, rootId, state, exitCode, reason, nowIso)
   if state ~= 'Completed' then
     redis.call('XADD', outputKey(rootId), '*',

@@ -158,7 +158,7 @@ if op == 'remove' then
     local rootKey = jobKey(rootId)
     local names = {{redis.call('HGET', rootKey, 'name') or '', rootId}}
     local leafIds = {rootId}
-    local keys = {rootKey, outputKey(rootId), doneKey(rootId), followKey(rootId), sealedKey(rootId)}
+    local keys = {rootKey, outputKey(rootId), doneKey(rootId), endedKey(rootId), followKey(rootId), sealedKey(rootId)}
     for _, key in ipairs(chunkKeys(rootId)) do table.insert(keys, key) end
     local childIds = redis.call('HGET', rootKey, 'childIds')
     if childIds and childIds ~= '' then

@@ -19,6 +19,8 @@ interface Source {
   /** The selection takes all the tree's output (the top-level job itself, with its children). */
   whole: boolean;
   lastEntryId: string | null;
+  /** How many of the tree's ended list (its leaves in the order they ended) have been read. */
+  endedRead: number;
 }
 
 /**
@@ -38,6 +40,8 @@ export class OutputPump {
   private readonly awaitingEnd = new Set<number>();
   /** How many leaves had ended when they were last read; -1 before the first read. */
   private endedSeen = -1;
+  /** How many leaves are awaited in all (their end handed on or not). */
+  private readonly awaitedCount: number;
 
   constructor(
     private readonly context: CliContext,
@@ -52,6 +56,7 @@ export class OutputPump {
         jobIds: new Set(),
         whole: false,
         lastEntryId: null,
+        endedRead: 0,
       };
       const leaves = job.isParent && options.recurse ? job.view.childIds : [job.view.id];
       source.whole ||= job.view.id === job.rootId && (options.recurse || !job.isParent);
@@ -59,11 +64,12 @@ export class OutputPump {
       this.sources.set(job.rootId, source);
       for (const id of leaves) this.awaitingEnd.add(id);
     }
+    this.awaitedCount = this.awaitingEnd.size;
   }
 
   /** Hands on every selected record written so far, and the jobs that had ended before. */
   async drain(): Promise<void> {
-    const ended = await this.readEnded();
+    const ended = await this.context.store.jobs.finished([...this.awaitingEnd]);
     await this.drainEntries();
     await this.handOnEnded(ended);
   }
@@ -139,10 +145,26 @@ export class OutputPump {
     }
   }
 
-  /** The jobs, of those whose end is handed on, that have finished. */
-  private async readEnded(endedCount = this.endedSeen): Promise<JobRecord[]> {
+  /**
+   * The jobs, of those whose end is handed on, that have ended since the
+   * last read: the ids at the tail of each tree's ended list, so that a
+   * round costs what ended in it, not what is still running. Where the
+   * lists account for fewer ends than the records count (a job created
+   * before they existed), every awaited job's state is read instead.
+   */
+  private async readEnded(endedCount: number): Promise<JobRecord[]> {
     this.endedSeen = endedCount;
-    return this.context.store.jobs.finished([...this.awaitingEnd]);
+    const { jobs } = this.context.store;
+    const fresh: number[] = [];
+    for (const source of this.sources.values()) {
+      const ids = await jobs.endedSince(source.rootId, source.endedRead);
+      source.endedRead += ids.length;
+      fresh.push(...ids.filter((id) => this.awaitingEnd.has(id)));
+    }
+    const records = (await jobs.records(fresh)).filter((record) => isFinalState(record.view.state));
+    const handedOn = this.awaitedCount - this.awaitingEnd.size;
+    if (handedOn + records.length >= endedCount) return records;
+    return jobs.finished([...this.awaitingEnd]);
   }
 
   /** Hands on the ended jobs (one page for each source), each once. */
