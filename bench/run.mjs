@@ -18,6 +18,7 @@ const benches = [
   'transfer.ts',
   'events-stream.ts',
   'page.ts',
+  'warm-profile.ts',
 ];
 const processes = ['bare-ssh2.ts', 'bare-spawn.ts', 'bare-bullmq.ts'];
 
