@@ -452,7 +452,7 @@ above 1 means fleet was faster.
 
 - Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.
 - Versions: Node ${process.version}; ${version('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}; ${version('ssh', ['-V'])}; pssh ${version('parallel-ssh', ['--version'])}; ${version('clush', ['--version'])}; ${version('ansible', ['--version'])}.
-- Run: ${new Date().toISOString()}, ${ROUNDS} rounds (Ansible only up to ${ANSIBLE_MAX} hosts: it takes minutes beyond).
+- Run: ${new Date().toISOString()}, ${ROUNDS} rounds, ${HOST_COUNTS.join(', ')} hosts (${ANSIBLE_MAX > 0 ? `Ansible only up to ${ANSIBLE_MAX} hosts: it takes minutes beyond` : 'Ansible not run'}).
 - fleet: \`fleet invoke -f HOSTS --throttle 32 -- true\`, the CLI's whole life, through an agent
   restarted before each cold run (so it holds no connections); warm is the run right after.
 - Bare ssh2 loop: \`bench/bare-ssh2.ts\` (p-map 32, no queue, no Redis, no output handling); cold

@@ -20,7 +20,7 @@ const benches = [
   'page.ts',
   'warm-profile.ts',
 ];
-const processes = ['bare-ssh2.ts', 'bare-spawn.ts', 'bare-bullmq.ts'];
+const processes = ['bare-ssh2.ts', 'bare-spawn.ts', 'bare-bullmq.ts', 'ssh-held-input.ts'];
 
 const scripts = ['soak.ts'];
 const [script, ...scriptArgs] = process.argv.slice(2);

@@ -2,8 +2,9 @@
 // connection that is already open, run
 //   1. `true` with `xargs -P 32 ssh` over a ControlMaster (the peer's floor),
 //   2. fleet's own remote command line for `true` (the wrapper, the orphan
-//      watcher, then the login shell), sent the same way, with its set-up
-//      header on standard input: what fleet asks of each host, without fleet,
+//      watcher, then the login shell), over the same ControlMasters, with its
+//      set-up header on standard input, held open until the command ends
+//      (ssh-held-input.ts): what fleet asks of each host, without fleet,
 //   3. `fleet invoke -- true`, warm.
 // (2) - (1) is the cost of the wrapper on the hosts; (3) - (2) is fleet's own
 // (the CLI's start, Redis, the agent). Each run's CPU time is split into the
@@ -11,7 +12,8 @@
 // ssh clients): on a machine whose cores are all busy, CPU is the wall time.
 // Not part of npm test:
 // `BENCH_ONLY=warm-profile.ts npm run bench`. Settings: BENCH_PROFILE_HOSTS
-// (default 100), BENCH_ROUNDS (default 5), BENCH_OUT_DIR, BENCH_CPU_PROF.
+// (default 100), BENCH_ROUNDS (default 5), BENCH_OUT_DIR, BENCH_CPU_PROF (CPU
+// profiles of the CLI), BENCH_MONITOR (a file for one more run under MONITOR).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -20,7 +22,7 @@ import { buildRemoteCommand, buildRemoteInput, type HostCommandSpec, type RunSpe
 import { until } from '../test/support/poll.js';
 import { startSshFleet } from '../test/support/ssh-fleet.js';
 import { controlMasters } from './control-masters.js';
-import { FLEET, reportFile } from './paths.js';
+import { bundled, FLEET, reportFile } from './paths.js';
 import { benchRedis } from './redis.js';
 import { median } from './report.js';
 import { timedRun } from './timed.js';
@@ -66,12 +68,11 @@ const header = buildRemoteInput(spec);
 const dir = await masters.dir('profile');
 const ssh = ['ssh', '-F', fleet.sshConfig, ...masters.options(dir)];
 const xargs = (remote: string) => ['-a', hostsFile, '-P', '32', '-I{}', ...ssh, '{}', remote];
-// ssh reads standard input whole for each host: a shell loop gives each its own copy of the header.
+// The wrapper reads its header, then its watcher waits on the input until the command has ended:
+// ssh-held-input.ts keeps each ssh's input open, as the agent keeps a channel's.
 const headerFile = join(work, 'header');
 await writeFile(headerFile, header);
-const wrapperArgs = [...ssh, '{}', wrapper].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
-const withHeader = ['-a', hostsFile, '-P', '32', '-I{}', 'sh', '-c', `exec ${wrapperArgs} < '${headerFile}'`];
-
+const heldInput = [bundled('ssh-held-input'), hostsFile, headerFile, wrapper, '-F', fleet.sshConfig, ...masters.options(dir)];
 agent = spawn(process.execPath, [FLEET, 'agent'], { env, stdio: 'ignore' });
 await until(async () => (await timedRun(process.execPath, [FLEET, 'agents', '--json'], { env }).catch(() => null)) !== null, {
   what: 'the agent to answer',
@@ -82,7 +83,7 @@ const profArgs = cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${c
 const fleetArgs = [...profArgs, FLEET, 'invoke', '-f', hostsFile, '--throttle', '32', '--', 'true'];
 log('warming every tool once');
 await timedRun('xargs', xargs('true'), { env });
-await timedRun('xargs', withHeader, { env });
+await timedRun(process.execPath, heldInput, { env });
 await timedRun(process.execPath, fleetArgs, { env });
 
 /** A process's CPU seconds so far (utime + stime). */
@@ -141,7 +142,7 @@ const mastersCpu = async () => {
 const runs = { xargs: [] as Sample[], wrapper: [] as Sample[], fleet: [] as Sample[], node: [] as Sample[] };
 for (let round = 0; round < ROUNDS; round += 1) {
   runs.xargs.push(await measured('xargs', xargs('true')));
-  runs.wrapper.push(await measured('xargs', withHeader));
+  runs.wrapper.push(await measured(process.execPath, heldInput));
   runs.fleet.push(await measured(process.execPath, fleetArgs));
   runs.node.push(await measured(process.execPath, ['-e', '0']));
   log(
@@ -182,7 +183,7 @@ const lines = [
   '',
   "CPU is the whole machine's during the run. The controller's share is what a real fleet's",
   'controller would pay: the agent, Redis and the CLI for fleet; the ssh clients (counted',
-  "with xargs, which waits for them) and the ControlMasters for xargs. The hosts' share (sshd",
+  "by the process that waits for them: xargs, or ssh-held-input) and the ControlMasters. The hosts' share (sshd",
   "and what it starts) is the rest: here every host shares this machine's cores with the",
   'controller, which on a real fleet it does not.',
   '',

@@ -124,6 +124,19 @@ describe('the orphan watcher with a `timeout` that returns at once without readi
   }, 40_000);
 });
 
+describe('the orphan watcher with a `timeout` that exits 124 on its timeout (POSIX.1-2024, FreeBSD)', () => {
+  it('takes 124 for silence and ends the command', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'fleet-124-timeout-'));
+    // `timeout -s KILL SECS head -c 1` that reads nothing and reports a timeout after SECS.
+    writeFileSync(join(bin, 'timeout'), '#!/bin/sh\nsleep "$3"\nexit 124\n');
+    chmodSync(join(bin, 'timeout'), 0o755);
+    const pid = startCommand();
+    const watcher = startWatcher(['/bin/sh'], pid, 1, `${bin}:${process.env.PATH}`);
+    await until(() => !isRunning(pid), 'the command to end once the timeout reports silence');
+    watcher.stdin!.end();
+  }, 40_000);
+});
+
 describe('the orphan watcher started before its command (the pid on its input, as the agent runs it locally)', () => {
   it('reads the pid from its first line and ends that command when its input ends', async () => {
     const watcher = startWatcher(['/bin/sh'], ORPHAN_PID_FROM_INPUT, 0, process.env.PATH ?? '/usr/bin:/bin');

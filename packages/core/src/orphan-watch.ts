@@ -23,8 +23,12 @@ export const ORPHAN_PID_FROM_INPUT = '-';
  * Silence is timed with `timeout -s KILL SILENCE head -c 1`, one byte at a
  * time. KILL, not timeout's default TERM: BusyBox 1.30 and later exec the
  * program in timeout's own pid, where it would inherit this script's ignored
- * TERM and never end. Only the KILL's status, 137 (GNU and BusyBox alike),
- * counts as silence. A read that ends any other way, with no byte, goes on
+ * TERM and never end. The KILL's status, 137 (GNU, BusyBox and uutils
+ * alike), counts as silence, as does 124 (a `timeout` that reports its
+ * timeout so, as POSIX.1-2024 and FreeBSD's do) and 143 (a stop's TERM,
+ * which reaches `timeout` in the command's session: the watcher then
+ * follows it with its own TERM and KILL, as before). A read that ends any
+ * other way, with no byte, goes on
  * with the shell's own `read` to the end of the input: at a real end that
  * returns at once, and where the tools do not work (BusyBox before 1.30
  * takes `timeout -t SECS` and runs `SILENCE` as the program; some BusyBox
@@ -74,15 +78,16 @@ export const ORPHAN_WATCH = [
   '}',
   'fleet_proc "$1"',
   'fleet_started=$fleet_start',
-  // One byte at a time, each within SILENCE seconds: 137 is the KILL on silence; a byte goes on;
-  // anything else (end of input, or tools that do not work here) goes on to the end of input.
+  // One byte at a time, each within SILENCE seconds: a byte goes on; timeout's KILL (137), a
+  // timeout's 124, or a stop's TERM (143) ends the watch; anything else (end of input, or
+  // tools that do not work here) goes on to the end of input.
   'fleet_silent=',
   'if [ "$2" -gt 0 ]; then',
   '  while :; do',
   '    fleet_beat=$(timeout -s KILL "$2" head -c 1 2>/dev/null)',
   '    case $? in',
   '    0) [ -n "$fleet_beat" ] || break ;;',
-  '    137) fleet_silent=1; break ;;',
+  '    124 | 137 | 143) fleet_silent=1; break ;;',
   '    *) break ;;',
   '    esac',
   '  done',
@@ -97,7 +102,11 @@ export const ORPHAN_WATCH = [
   killSessionLine('"$1"', 'KILL'),
 ].join('\n');
 
-/** The byte the agent writes on a running command's input to say it is still there. */
+/**
+ * The byte the agent writes on a running command's input to say it is still
+ * there. Never a newline: the watcher reads each byte through `$(...)`,
+ * which drops a trailing newline, and would take it for no byte at all.
+ */
 export const ORPHAN_HEARTBEAT = '.';
 
 /** How a watcher is set up: seconds, as `timeout` and `sleep` take them everywhere (whole numbers: POSIX `sleep`). */

@@ -181,13 +181,25 @@ export class JobStore {
   }
 
   /**
-   * The ids of a top-level job's leaves that ended, in the order they did,
-   * from the `from`th on (see {@link FleetKeys.ended}). Jobs created before
-   * the list existed have none: a reader compares what it learns here with
-   * the counts on the records.
+   * For each top-level job, the ids of its leaves that ended, in the order
+   * they did, from the `from`th on (see {@link FleetKeys.ended}), and how
+   * long the list is: shorter than `from` when a Redis restart lost its
+   * last writes. One round trip for them all. Jobs created before the list
+   * existed have none: a reader compares what it learns here with the
+   * counts on the records.
    */
-  async endedSince(rootId: number, from: number): Promise<number[]> {
-    return (await this.client.lrange(this.keys.ended(rootId), from, -1)).map(Number);
+  async endedSince(cursors: readonly { rootId: number; from: number }[]): Promise<{ ids: number[]; length: number }[]> {
+    if (cursors.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const { rootId, from } of cursors) pipeline.lrange(this.keys.ended(rootId), from, -1).llen(this.keys.ended(rootId));
+    const replies = (await pipeline.exec()) ?? [];
+    return cursors.map((_, index) => {
+      const [rangeError, ids] = replies[index * 2] ?? [];
+      const [lengthError, length] = replies[index * 2 + 1] ?? [];
+      if (rangeError) throw rangeError;
+      if (lengthError) throw lengthError;
+      return { ids: (ids as string[]).map(Number), length: Number(length) };
+    });
   }
 
   async record(id: number): Promise<JobRecord | null> {

@@ -155,12 +155,16 @@ export class OutputPump {
   private async readEnded(endedCount: number): Promise<JobRecord[]> {
     this.endedSeen = endedCount;
     const { jobs } = this.context.store;
+    const sources = [...this.sources.values()];
+    const lists = await jobs.endedSince(sources.map((source) => ({ rootId: source.rootId, from: source.endedRead })));
     const fresh: number[] = [];
-    for (const source of this.sources.values()) {
-      const ids = await jobs.endedSince(source.rootId, source.endedRead);
-      source.endedRead += ids.length;
+    sources.forEach((source, index) => {
+      const { ids, length } = lists[index] ?? { ids: [], length: source.endedRead };
+      // Shorter than what was read: a Redis restart lost its tail, which is pushed again as the
+      // lost ends are recorded again. Read it whole next time (only awaited ids are kept).
+      source.endedRead = length < source.endedRead ? 0 : source.endedRead + ids.length;
       fresh.push(...ids.filter((id) => this.awaitingEnd.has(id)));
-    }
+    });
     const records = (await jobs.records(fresh)).filter((record) => isFinalState(record.view.state));
     const handedOn = this.awaitedCount - this.awaitingEnd.size;
     if (handedOn + records.length >= endedCount) return records;
