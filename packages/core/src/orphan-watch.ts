@@ -28,15 +28,14 @@ export const ORPHAN_PID_FROM_INPUT = '-';
  * timeout so, as POSIX.1-2024 and FreeBSD's do) and 143 (a stop's TERM,
  * which reaches `timeout` in the command's session: the watcher then
  * follows it with its own TERM and KILL, as before). A read that ends any
- * other way, with no byte, goes on
- * with the shell's own `read` to the end of the input: at a real end that
- * returns at once, and where the tools do not work (BusyBox before 1.30
- * takes `timeout -t SECS` and runs `SILENCE` as the program; some BusyBox
- * builds have no `head -c`; status 127 or 1), the watcher still ends the
- * command when the input ends, and a tool's failure never kills. There is
- * no separate probe: on a host, each process the watcher starts is paid by
- * every command, however short (a fork and an exec cost milliseconds on a
- * small VM), so the first read is the probe.
+ * other way, with no byte, goes on with the shell's own `read` to the end
+ * of the input: at a real end that returns at once, and where the tools do
+ * not work (BusyBox before 1.30 takes `timeout -t SECS` and runs `SILENCE`
+ * as the program; some BusyBox builds have no `head -c`; status 127 or 1),
+ * the watcher still ends the command when the input ends, and a tool's
+ * failure never kills. There is no separate probe: on a host, each process
+ * the watcher starts is paid by every command, however short (a fork and
+ * an exec cost milliseconds on a small VM), so the first read is the probe.
  *
  * The command's start time (/proc/PID/stat field 22) is noted when the
  * watcher starts and compared before each signal, so that a pid reused by
