@@ -44,7 +44,15 @@ const redis = await benchRedis();
 const masters = await controlMasters();
 let agent: ChildProcess | null = null;
 // However the run ends, no sshd, agent or ControlMaster of its own outlives it.
-process.once('exit', () => {
+process.once('exit', (code) => {
+  // A failed run: say which sshd hosts had died, and what they wrote, before they go.
+  if (code !== 0) {
+    for (const host of fleet.hosts.filter((each) => each.process?.exitCode !== null || each.process?.signalCode !== null)) {
+      log(
+        `sshd ${host.address} ended (${host.process?.exitCode ?? host.process?.signalCode}): ${host.log.trim().split('\n').slice(-3).join(' / ')}`,
+      );
+    }
+  }
   agent?.kill('SIGKILL');
   for (const host of fleet.hosts) host.process?.kill('SIGKILL');
   masters.closeAllSync();
@@ -102,11 +110,19 @@ await writeFile(
 );
 const throughBastion: Route = { sshConfig: jumpConfig, bastion: bastionAddress };
 
+/**
+ * What every fleet command runs with: the route's ssh_config, as the agent
+ * has it. A CLI that reads another one takes the agent for someone else's
+ * and starts its own (ensure-agent.ts), which would take half the children.
+ */
+let fleetEnv: NodeJS.ProcessEnv = { ...env, FLEET_SSH_CONFIG: direct.sshConfig };
+
 async function restartAgent(route: Route = direct): Promise<number> {
   await stopAgent();
-  agent = spawn(process.execPath, [FLEET, 'agent'], { env: { ...env, FLEET_SSH_CONFIG: route.sshConfig }, stdio: 'ignore' });
+  fleetEnv = { ...env, FLEET_SSH_CONFIG: route.sshConfig };
+  agent = spawn(process.execPath, [FLEET, 'agent'], { env: fleetEnv, stdio: 'ignore' });
   const pid = agent.pid as number;
-  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env })).stdout.includes(`"pid":${pid}`), {
+  await until(async () => (await run(process.execPath, [FLEET, 'agents', '--json'], { env: fleetEnv })).stdout.includes(`"pid":${pid}`), {
     what: 'the agent to register',
   });
   return pid;
@@ -122,7 +138,7 @@ const timed = (command: string, args: string[], options: { env?: NodeJS.ProcessE
 /** `/usr/bin/time` around the fleet CLI, for its peak RSS. */
 async function timedFleet(args: string[]): Promise<{ seconds: number; cliRssMb: number }> {
   const rssFile = join(work, 'cli-rss');
-  const seconds = await timed('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, FLEET, ...args]);
+  const seconds = await timed('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, FLEET, ...args], { env: fleetEnv });
   return { seconds, cliRssMb: Number((await readFile(rssFile, 'utf8')).trim().split('\n').pop()) / 1024 };
 }
 
@@ -272,7 +288,7 @@ for (const count of HOST_COUNTS) {
 if (JUMP_HOSTS > 0) {
   await restartAgent(throughBastion);
   await fleet.stopHost(maxHosts);
-  const bypassed = await timed(process.execPath, [FLEET, 'invoke', '-f', await hostsFile(2), '--', 'true']).then(
+  const bypassed = await timed(process.execPath, [FLEET, 'invoke', '-f', await hostsFile(2), '--', 'true'], { env: fleetEnv }).then(
     () => true,
     () => false,
   );
@@ -311,7 +327,7 @@ const latency: Series[] = [
   { tool: 'node -e 0', runs: [] },
 ];
 for (let round = 0; round < Math.max(10, ROUNDS * 2); round += 1) {
-  latency[0]?.runs.push(await timed(process.execPath, [FLEET, 'get']));
+  latency[0]?.runs.push(await timed(process.execPath, [FLEET, 'get'], { env: fleetEnv }));
   latency[1]?.runs.push(await timed(process.execPath, ['-e', '0']));
 }
 
@@ -319,14 +335,18 @@ for (let round = 0; round < Math.max(10, ROUNDS * 2); round += 1) {
 const outputAgent = await restartAgent();
 const outputFile = await hostsFile(OUTPUT_HOSTS);
 const bytesPerHost = OUTPUT_MB * 1_000_000;
-const outputSeconds = await timed('sh', [
-  '-c',
-  `"$0" "$1" invoke -f "$2" --throttle 32 -- "head -c ${bytesPerHost} /dev/zero | tr '\\\\0' x | fold -w 99" | wc -c > "$3"`,
-  process.execPath,
-  FLEET,
-  outputFile,
-  join(work, 'output-bytes'),
-]);
+const outputSeconds = await timed(
+  'sh',
+  [
+    '-c',
+    `"$0" "$1" invoke -f "$2" --throttle 32 -- "head -c ${bytesPerHost} /dev/zero | tr '\\\\0' x | fold -w 99" | wc -c > "$3"`,
+    process.execPath,
+    FLEET,
+    outputFile,
+    join(work, 'output-bytes'),
+  ],
+  { env: fleetEnv },
+);
 const receivedBytes = Number((await readFile(join(work, 'output-bytes'), 'utf8')).trim());
 // Lines of 99 bytes and a newline, each printed after `HOST: `.
 const linesPerHost = Math.ceil(bytesPerHost / 99);
