@@ -15,7 +15,7 @@
 // (default 100), BENCH_ROUNDS (default 5), BENCH_OUT_DIR, BENCH_CPU_PROF (CPU
 // profiles of the CLI), BENCH_MONITOR (a file for one more run under MONITOR).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRemoteCommand, buildRemoteInput, type HostCommandSpec, type RunSpec } from '@fleet/core';
@@ -198,4 +198,5 @@ const lines = [
 await writeFile(reportFile('WARM-PROFILE.md'), lines.join('\n'));
 process.stdout.write(lines.join('\n'));
 await masters.close(dir);
+await rm(work, { recursive: true, force: true });
 process.exit(0);

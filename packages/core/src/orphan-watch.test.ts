@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ORPHAN_HEARTBEAT, ORPHAN_PID_FROM_INPUT, ORPHAN_WATCH, orphanWatchArgs } from './orphan-watch.js';
 import { childrenOf, isRunning, until } from './process-table.fixture.js';
 
@@ -10,6 +10,18 @@ import { childrenOf, isRunning, until } from './process-table.fixture.js';
 // leader, as the wrapper makes it), under shells and tools other than the host's usual.
 
 const started: ChildProcess[] = [];
+const madeDirs: string[] = [];
+
+/** A fresh directory of stand-in tools for PATH, removed after the file's tests. */
+function toolDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `fleet-${name}-`));
+  madeDirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 afterEach(() => {
   for (const child of started.splice(0)) {
@@ -50,7 +62,7 @@ const hasBusybox = spawnSync('busybox', ['true']).status === 0;
 describe.skipIf(!hasBusybox)('the orphan watcher under busybox sh with BusyBox applets first on PATH', () => {
   let applets: string;
   beforeAll(() => {
-    applets = mkdtempSync(join(tmpdir(), 'fleet-busybox-'));
+    applets = toolDir('busybox');
     const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
     for (const applet of ['timeout', 'head', 'sleep', 'pkill', 'printf', 'kill']) symlinkSync(busybox, join(applets, applet));
   });
@@ -74,7 +86,7 @@ describe.skipIf(!hasBusybox)('the orphan watcher under busybox sh with BusyBox a
 
 describe('the orphan watcher with an old-style `timeout [-t SECS] PROG` on PATH (BusyBox before 1.30)', () => {
   it('never kills a healthy command: it falls back to the end of its input', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'fleet-old-timeout-'));
+    const bin = toolDir('old-timeout');
     const calls = join(bin, 'calls');
     // Takes its first word as the program, as old BusyBox does with `timeout 20 head`.
     writeFileSync(
@@ -102,7 +114,7 @@ describe('the orphan watcher with an old-style `timeout [-t SECS] PROG` on PATH 
 
 describe('the orphan watcher with a `timeout` that returns at once without reading', () => {
   it('takes the empty read for an end only once its own `read` reaches the end: the command lives on', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'fleet-quick-timeout-'));
+    const bin = toolDir('quick-timeout');
     const calls = join(bin, 'calls');
     writeFileSync(join(bin, 'timeout'), `#!/bin/sh\necho "$*" >> ${calls}\nexit 0\n`);
     chmodSync(join(bin, 'timeout'), 0o755);
@@ -126,7 +138,7 @@ describe('the orphan watcher with a `timeout` that returns at once without readi
 
 describe('the orphan watcher with a `timeout` that exits 124 on its timeout (POSIX.1-2024, FreeBSD)', () => {
   it('takes 124 for silence and ends the command', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'fleet-124-timeout-'));
+    const bin = toolDir('124-timeout');
     // `timeout -s KILL SECS head -c 1` that reads nothing and reports a timeout after SECS.
     writeFileSync(join(bin, 'timeout'), '#!/bin/sh\nsleep "$3"\nexit 124\n');
     chmodSync(join(bin, 'timeout'), 0o755);
