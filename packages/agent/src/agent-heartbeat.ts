@@ -1,8 +1,8 @@
 import { isRedisOutOfMemory } from '@fleet/core';
-import type { AgentInfo, FleetStore } from '@fleet/store';
+import type { AgentInfo, FleetShards, FleetStore } from '@fleet/store';
 import type { JobRunner } from './job-runner.js';
 
-/** What a heartbeat does to the store; {@link storeHeartbeatTarget} is the real one. */
+/** What a heartbeat does to the store; {@link shardsHeartbeatTarget} is the real one. */
 export interface HeartbeatTarget {
   /** Says the agent is alive, for the heartbeat TTL. */
   beat(info: AgentInfo): Promise<void>;
@@ -12,13 +12,29 @@ export interface HeartbeatTarget {
   stopRequested(ids: readonly number[]): Promise<number[]>;
 }
 
-/** The {@link HeartbeatTarget} over a store. */
-export function storeHeartbeatTarget(store: FleetStore): HeartbeatTarget {
+/**
+ * The {@link HeartbeatTarget} over every shard (issue 21): the registry of
+ * shards is read again on each beat, and `onShards` hears the shards found
+ * (the agent takes work from any new one); the agent beats on each (a
+ * shard's reaper reads its own copy of the agent's record), and each
+ * shard's lost agents are reaped there. One shard: the store of a single
+ * Redis, as before.
+ */
+export function shardsHeartbeatTarget(shards: FleetShards, onShards: (stores: readonly FleetStore[]) => void): HeartbeatTarget {
   return {
-    beat: (info) => store.agents.beat(info),
-    reap: () => store.reap(),
+    beat: async (info) => {
+      shards.refresh();
+      const stores = await shards.all();
+      onShards(stores);
+      await Promise.all(stores.map((store) => store.agents.beat(info)));
+    },
+    reap: async () => {
+      await Promise.all((await shards.all()).map((store) => store.reap()));
+    },
     stopRequested: async (ids) => {
-      const records = await store.jobs.records(ids);
+      const byShard = new Map<FleetStore, number[]>();
+      for (const [id, store] of await shards.locateMany(ids)) byShard.set(store, [...(byShard.get(store) ?? []), id]);
+      const records = (await Promise.all([...byShard].map(([store, held]) => store.jobs.records(held)))).flat();
       return records.filter((record) => record.stopRequested).map((record) => record.view.id);
     },
   };

@@ -1,5 +1,5 @@
 import { DEFAULTS, UsageError } from '@fleet/core';
-import type { FleetStore, RedisClient } from '@fleet/store';
+import type { FleetShards, RedisClient } from '@fleet/store';
 import { describe, expect, it } from 'vitest';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
 import { SshPool } from './ssh/ssh-pool.js';
@@ -7,7 +7,7 @@ import type { RanMemory } from './ran-memory.js';
 import type { TrustStore } from './trust-store.js';
 
 const required: AgentOptions = {
-  store: {} as FleetStore,
+  shards: {} as FleetShards,
   trust: {} as TrustStore,
   deployment: 'test',
   ranMemory: {} as RanMemory,

@@ -1,5 +1,5 @@
 import { DEFAULTS, UsageError } from '@fleet/core';
-import type { FleetStore, RedisClient } from '@fleet/store';
+import type { FleetShards, RedisClient } from '@fleet/store';
 import { createSsh2Client, type SshClientFactory } from './ssh/ssh-connect.js';
 import { SshPool } from './ssh/ssh-pool.js';
 import { UNOBSERVED, type AgentObserver } from './agent-observer.js';
@@ -9,7 +9,8 @@ import type { TrustStore } from './trust-store.js';
 
 /** What {@link startAgent} is given. */
 export interface AgentOptions {
-  store: FleetStore;
+  /** Every shard of the store (one on a single Redis): the agent takes work from each. */
+  shards: FleetShards;
   /** The keys whose signed jobs this agent runs; it refuses every other job. */
   trust: TrustStore;
   /** The deployment this agent serves: it refuses jobs signed for another (see core's deployment-id.ts). */
@@ -66,7 +67,7 @@ export function resolveAgentOptions(options: AgentOptions): ResolvedAgentOptions
   const log = options.log ?? (() => {});
   const observer = options.observer ?? UNOBSERVED;
   return {
-    store: options.store,
+    shards: options.shards,
     trust: options.trust,
     deployment: options.deployment,
     ranMemory: options.ranMemory,

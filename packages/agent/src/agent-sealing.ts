@@ -89,7 +89,8 @@ export async function openJobPassword(
   }
   const opened = openSealedSecret(sealed, sealing.key, {
     deployment: scope.deployment,
-    prefix: store.keys.prefix,
+    // Sealed for the deployment's base prefix, whichever shard holds the job (its id is one of a kind).
+    prefix: store.keys.coordinatorPrefix,
     agentId: scope.agentId,
     jobId: scope.rootId,
   });

@@ -11,16 +11,16 @@ import {
   servedLocationRefusal,
   settledWithin,
 } from '@fleet/core';
-import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type QueuedJobData } from '@fleet/store';
+import { parseControlMessage, SHARED_QUEUE, type AgentInfo, type FleetStore, type QueuedJobData } from '@fleet/store';
 import type { Job, Worker } from 'bullmq';
-import { AgentHeartbeat, storeHeartbeatTarget } from './agent-heartbeat.js';
+import { AgentHeartbeat, shardsHeartbeatTarget } from './agent-heartbeat.js';
 import type { AgentStats } from './agent-observer.js';
 import { openJobPassword } from './agent-sealing.js';
 import { resolveAgentOptions, type AgentOptions } from './agent-options.js';
 import { runNothing } from './no-op-executor.js';
 import { executorRouter, nodeExecutorRouter } from './executor-router.js';
 import { storeLedger } from './job-ledger.js';
-import { JobRunner } from './job-runner.js';
+import { JobRunner, type JobLane } from './job-runner.js';
 import { redisAnswersWithin, redisUnreachableFor } from './redis-watch.js';
 import { Slots } from './slots.js';
 import { sshConfigFiles } from './ssh/ssh-config-source.js';
@@ -64,7 +64,9 @@ export interface RunningAgent {
  */
 export async function startAgent(agentOptions: AgentOptions): Promise<RunningAgent> {
   const options = resolveAgentOptions(agentOptions);
-  const { store, serves, concurrency } = options;
+  const { shards, serves, concurrency } = options;
+  // The coordinator (shard 0): the agent's control channel, and the shard of a single Redis.
+  const store = shards.coordinator;
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   // A shared agent's own queue: dispatchers route to it the hosts whose connections it holds.
   const routedQueue = serves === null ? agentQueueName(id) : null;
@@ -75,19 +77,13 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   // Two warm workers cover a burst's first jobs, on a node's own agent as on any other.
   const threadPool = new ThreadPool(Math.min(DEFAULTS.warmThreadWorkers, options.threadLimit));
   threadPool.fill();
-  const runner = new JobRunner({
-    ledger: storeLedger(store),
-    agentId: id,
-    executorFor: options.runNothing
-      ? () => runNothing
-      : serves === null
-        ? executorRouter(sshPool, threadPool)
-        : nodeExecutorRouter(threadPool),
-    stopGraceMs: options.stopGraceMs,
+  /** What runs need of one shard: its ledger, and the signature and sealed passwords of its jobs (see JobLane). */
+  const laneOf = (shard: FleetStore): JobLane => ({
+    ledger: storeLedger(shard),
     verify: async (claimed) => {
       const verdict = await options.trust.verify(claimed.signature, {
         deployment: options.deployment,
-        prefix: store.keys.prefix,
+        prefix: shard.keys.prefix,
         jobId: claimed.id,
         location: claimed.location,
         rank: leafRank(claimed),
@@ -98,9 +94,19 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       const misplaced = verdict.ok && serves !== null ? servedLocationRefusal(claimed.location, serves) : null;
       return misplaced === null ? verdict : { ok: false, reason: misplaced };
     },
-    ranMemory: options.ranMemory,
     openSudoPassword: (claimed) =>
-      openJobPassword(store, options.sealing, { deployment: options.deployment, agentId: id, rootId: claimed.rootId }),
+      openJobPassword(shard, options.sealing, { deployment: options.deployment, agentId: id, rootId: claimed.rootId }),
+  });
+  const runner = new JobRunner({
+    ...laneOf(store),
+    agentId: id,
+    executorFor: options.runNothing
+      ? () => runNothing
+      : serves === null
+        ? executorRouter(sshPool, threadPool)
+        : nodeExecutorRouter(threadPool),
+    stopGraceMs: options.stopGraceMs,
+    ranMemory: options.ranMemory,
     log,
     observer: options.observer,
   });
@@ -126,7 +132,9 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     startedAt,
     heartbeatAt: new Date().toISOString(),
   });
-  await store.agents.beat(info());
+  // On every shard: each shard's reaper reads its own copy of the agent's record.
+  const firstShards = await shards.all();
+  await Promise.all(firstShards.map((shard) => shard.agents.beat(info())));
   const beatenAt = Date.now();
 
   // A drain asked before the worker exists starts once it does.
@@ -145,7 +153,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   });
 
   const heartbeat = new AgentHeartbeat({
-    target: storeHeartbeatTarget(store),
+    target: shardsHeartbeatTarget(shards, (found) => takeWorkFrom(found)),
     runner,
     info,
     intervalMs: options.heartbeatIntervalMs,
@@ -161,18 +169,18 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   let closing: Promise<void> | null = null;
   // A job that waited for a slot while this agent began to drain or close goes back to its
   // queue's waiting list unclaimed, for another agent (or, from its own queue, for the release).
-  const claimUnlessLeaving = async (job: Job<QueuedJobData>, token: string | undefined) => {
+  const claimUnlessLeaving = async (job: Job<QueuedJobData>, token: string | undefined, lane: JobLane) => {
     // BullMQ stamps a job with the dispatcher's clock when it is queued: the start of its wait.
-    if (draining === null && closing === null) return runner.run(job.data.id, job.timestamp);
+    if (draining === null && closing === null) return runner.run(job.data.id, job.timestamp, lane);
     await job.moveToWait(token);
     throw new WaitingError(`agent ${id} is leaving: job ${job.data.id} goes back to its queue`);
   };
-  const runQueued = async (job: Job<QueuedJobData>, token?: string) => {
+  const runQueued = (lane: JobLane) => async (job: Job<QueuedJobData>, token?: string) => {
     heartbeat.busy();
     try {
       await runSlots.run(() =>
         // A thread job takes its slot before it is claimed, so that it waits as NotStarted.
-        job.data.thread ? threadSlots.run(() => claimUnlessLeaving(job, token)) : claimUnlessLeaving(job, token),
+        job.data.thread ? threadSlots.run(() => claimUnlessLeaving(job, token, lane)) : claimUnlessLeaving(job, token, lane),
       );
     } finally {
       heartbeat.busy();
@@ -180,7 +188,6 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
   };
   const workerOptions = {
     connection: store.client,
-    prefix: store.keys.prefix,
     concurrency,
     // A job whose agent died is handed out again, which is safe: the claim
     // refuses one that had started (it fails as `agent lost`), and one whose
@@ -191,18 +198,42 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 0 },
   };
-  const workers: Worker<QueuedJobData>[] = [
-    new Worker<QueuedJobData>(serves === null ? SHARED_QUEUE : nodeQueueName(serves), runQueued, workerOptions),
-    ...(routedQueue === null ? [] : [new Worker<QueuedJobData>(routedQueue, runQueued, workerOptions)]),
-  ];
-  const closeWorkers = () => Promise.all(workers.map((worker) => worker.close()));
-  /** Hands the children routed to this agent's own queue, and not started, to the shared queue. */
-  const giveBackRouted = () => (routedQueue === null ? Promise.resolve() : store.releaseRouted(id));
   const workerErrors = new WorkerErrorLog(log, DEFAULTS.agentErrorReminderMs);
-  // BullMQ's scripts refused for memory name a script digest; the log says what it means.
-  for (const worker of workers) {
-    worker.on('error', (error) => workerErrors.error(isRedisOutOfMemory(error) ? REDIS_FULL_WORDS : error.message));
-  }
+  // The workers of every shard taken so far; each shard's queues are its own (issue 21).
+  const workers: Worker<QueuedJobData>[] = [];
+  const takenShards = new Map<string, FleetStore>();
+  /**
+   * Takes work from shards not taken yet: the shared queue (or, on a node,
+   * the node's queue) and the agent's own queue of each, within the one
+   * concurrency. Called at start and on every beat, which reads the
+   * registry of shards again; never once the agent leaves.
+   */
+  const takeWorkFrom = (found: readonly FleetStore[]) => {
+    if (draining !== null || closing !== null) return;
+    for (const shard of found) {
+      if (takenShards.has(shard.keys.prefix)) continue;
+      takenShards.set(shard.keys.prefix, shard);
+      if (takenShards.size > 1) log(`taking work from shard ${shard.keys.prefix}`);
+      const processor = runQueued(laneOf(shard));
+      const options = { ...workerOptions, prefix: shard.keys.prefix };
+      const added = [
+        new Worker<QueuedJobData>(serves === null ? SHARED_QUEUE : nodeQueueName(serves), processor, options),
+        ...(routedQueue === null ? [] : [new Worker<QueuedJobData>(routedQueue, processor, options)]),
+      ];
+      // BullMQ's scripts refused for memory name a script digest; the log says what it means.
+      for (const worker of added) {
+        worker.on('error', (error) => workerErrors.error(isRedisOutOfMemory(error) ? REDIS_FULL_WORDS : error.message));
+      }
+      workers.push(...added);
+    }
+  };
+  takeWorkFrom(firstShards);
+  const closeWorkers = () => Promise.all(workers.map((worker) => worker.close()));
+  const eachShard = async (step: (shard: FleetStore) => Promise<unknown>): Promise<void> => {
+    await Promise.all([...takenShards.values()].map(step));
+  };
+  /** Hands the children routed to this agent's own queue, and not started, to the shared queue. */
+  const giveBackRouted = () => (routedQueue === null ? Promise.resolve() : eachShard((shard) => shard.releaseRouted(id)));
   store.client.on('ready', () => workerErrors.ready());
   heartbeat.start();
 
@@ -217,9 +248,9 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       const orderly = (async () => {
         await closeWorkers();
         await giveBackRouted();
-        await store.agents.remove(id);
+        await eachShard((shard) => shard.agents.remove(id));
         // After the agent is gone from the list: a child routed here meanwhile is the reaper's to send on.
-        if (routedQueue !== null) await store.removeAgentQueue(id);
+        if (routedQueue !== null) await eachShard((shard) => shard.removeAgentQueue(id));
       })();
       const closeMs = options.stopGraceMs + DEFAULTS.agentCloseMs;
       if (!(await settledWithin(orderly, closeMs))) {
@@ -258,8 +289,7 @@ export async function startAgent(agentOptions: AgentOptions): Promise<RunningAge
       // The beat tells CLIs not to count on this agent, dispatchers not to route to it (within their
       // cache), and the reaper to send on what is routed here. Then what was routed here and has not
       // started goes to the shared queue, rather than wait for this agent's jobs to end.
-      void store.agents
-        .beat(info())
+      void eachShard((shard) => shard.agents.beat(info()))
         .then(giveBackRouted)
         .catch(() => {});
       const redisAway = redisUnreachableFor(store.client, DEFAULTS.agentCloseMs);

@@ -39,6 +39,13 @@ export interface JobRunnerOptions {
 }
 
 /**
+ * What a run needs of the shard its job lives on (issue 21): its ledger,
+ * and how its signature and its sealed password are checked there. A
+ * runner's own options are the lane of a single Redis.
+ */
+export type JobLane = Pick<JobRunnerOptions, 'ledger' | 'verify' | 'openSudoPassword'>;
+
+/**
  * Runs one leaf job end to end: claim it (at most once), check its signature
  * (a refused job fails and runs nothing), record that it runs (a signed job
  * already recorded, put back in the queue by someone, is refused), run it, stream its output into
@@ -79,9 +86,11 @@ export class JobRunner {
    * Runs one queued job, if its claim succeeds; resolves once its outcome is
    * recorded and its successors dispatched. `queuedAt` (ms since the epoch)
    * is when it was handed to the queue, for its wait. @defaultValue now
+   * `lane`: the shard it came from. @defaultValue the runner's own options
    */
-  async run(id: number, queuedAt: number = Date.now()): Promise<void> {
-    const { ledger, agentId } = this.options;
+  async run(id: number, queuedAt: number = Date.now(), lane: JobLane = this.options): Promise<void> {
+    const { agentId } = this.options;
+    const { ledger } = lane;
     // Stopped before it started, or already run (or being claimed, or running here): never run twice.
     // After a shutdown nothing new is claimed: the job stays NotStarted for another agent.
     if (this.shutDown || this.claiming.has(id) || this.running.has(id)) return;
@@ -103,13 +112,13 @@ export class JobRunner {
     try {
       // Inside the try: nothing between the claim and the finish may leave the job Running.
       this.observer.childStarted(queueWait(queuedAt, Date.now()));
-      const verdict = await this.options.verify(claimed).catch((error: unknown): SignatureVerdict => ({
+      const verdict = await lane.verify(claimed).catch((error: unknown): SignatureVerdict => ({
         ok: false,
         reason: `refused: the signature could not be checked: ${(error as Error).message}`,
       }));
       const refusal = verdict.ok ? await this.alreadyRun(claimed, verdict) : verdict.reason;
       if (refusal === null) {
-        outcome = await this.execute(claimed, controller);
+        outcome = await this.execute(claimed, controller, lane);
       } else {
         this.options.log?.(`job ${id} for ${claimed.location}: ${refusal}`);
         outcome = { state: 'Failed', exitCode: null, reason: refusal };
@@ -122,7 +131,7 @@ export class JobRunner {
     }
     this.observer.childFinished(outcome.state);
     const next = await ledger.finish(id, outcome, agentId);
-    if (next.length > 0) await this.dispatchNext(next);
+    if (next.length > 0) await this.dispatchNext(next, ledger);
   }
 
   /**
@@ -130,9 +139,9 @@ export class JobRunner {
    * noted as being dispatched (the finish did that), so a reaper hands them
    * out again once memory is freed.
    */
-  private async dispatchNext(ids: readonly number[]): Promise<void> {
+  private async dispatchNext(ids: readonly number[], ledger: JobLedger): Promise<void> {
     try {
-      await this.options.ledger.dispatch(ids);
+      await ledger.dispatch(ids);
     } catch (error) {
       if (!isRedisOutOfMemory(error)) throw error;
       this.options.log?.(`Redis is out of memory: job(s) ${ids.join(', ')} wait to be handed out until memory is freed`);
@@ -150,8 +159,9 @@ export class JobRunner {
     return remembered.first ? null : alreadyRunReason(remembered.prior);
   }
 
-  private async execute(claimed: ClaimedJob, controller: AbortController): Promise<Outcome> {
-    const { ledger, stopGraceMs } = this.options;
+  private async execute(claimed: ClaimedJob, controller: AbortController, lane: JobLane): Promise<Outcome> {
+    const { stopGraceMs } = this.options;
+    const { ledger } = lane;
     // Fleet's per-child variables join the environment here, after the signature
     // check and never stored: every executor (SSH header, spawn, thread) passes env on.
     const spec = withHostVariables(JSON.parse(claimed.spec) as RunSpec, claimed);
@@ -174,7 +184,7 @@ export class JobRunner {
 
     let sudoPassword: string | null = null;
     if (spec.sudo?.askPassword === true) {
-      const opened = (await this.options.openSudoPassword?.(claimed)) ?? { refusal: 'this agent cannot open a sealed password' };
+      const opened = (await lane.openSudoPassword?.(claimed)) ?? { refusal: 'this agent cannot open a sealed password' };
       if ('refusal' in opened) return { state: 'Failed', exitCode: null, reason: opened.refusal };
       sudoPassword = opened.password;
     }

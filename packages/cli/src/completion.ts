@@ -92,7 +92,10 @@ async function sshConfigHosts(): Promise<string[]> {
 async function jobNames(args: GlobalArgs): Promise<string[]> {
   return withContext(
     args,
-    async ({ store }) => (await store.jobs.roots()).flatMap((job) => [String(job.view.id), job.view.name]),
+    async ({ shards }) =>
+      (await Promise.all((await shards.all()).map((store) => store.jobs.roots())))
+        .flat()
+        .flatMap((job) => [String(job.view.id), job.view.name]),
     undefined,
     { startEmbedded: false },
   );

@@ -12,7 +12,8 @@ import {
 } from '@fleet/core';
 import {
   describeTarget,
-  FleetStore,
+  FleetShards,
+  type FleetStore,
   isEmbeddedRedisSocket,
   openRedis,
   readRedisSelfReports,
@@ -27,7 +28,13 @@ import { forTerminal } from './format/terminal-text.js';
 /** What every command that talks to Redis works with. */
 export interface CliContext {
   settings: FleetSettings;
+  /**
+   * The store commands work on: the coordinator (shard 0, all of a single
+   * Redis), or, in a context made by `onShard`, the shard of the jobs at hand.
+   */
   store: FleetStore;
+  /** Every shard (issue 21); see job-shards.ts for reaching a job on whichever it lives. */
+  shards: FleetShards;
   target: RedisTarget;
   /** Opens another connection (blocking reads, pub/sub); closed with the context. */
   connectAnother(): Promise<RedisClient>;
@@ -56,14 +63,16 @@ export async function withContext<T>(
   const redis = await openRedis(settings, options.role ?? 'cli', options);
   if (options.startEmbedded !== false) await sayWhenRedisChanged(settings, redis.target, redis.client);
   const extra: RedisClient[] = [];
-  const store = new FleetStore({
+  const shards = new FleetShards({
     client: redis.client,
     prefix: settings.prefix,
     heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
+    count: settings.shards,
   });
   const context: CliContext = {
     settings,
-    store,
+    store: shards.coordinator,
+    shards,
     target: redis.target,
     connectAnother: async () => {
       const client = await redis.connectAnother();
@@ -84,7 +93,7 @@ export async function withContext<T>(
     const fullest = fullestRedis(await readRedisSelfReports(redis.client));
     throw new RedisOutOfMemoryError(fullest === null ? null : describeRedisFill(fullest), error);
   } finally {
-    await store.close().catch(() => {});
+    await shards.close().catch(() => {});
     for (const client of extra) client.disconnect();
     await redis.client.quit().catch(() => redis.client.disconnect());
   }

@@ -100,12 +100,13 @@ export async function runFanOut(
       const interrupts = sink === null ? null : new Interrupts();
       try {
         const { request, rootId, input, sudoPassword } = await prepare(context);
-        const job = await launchJob(context, request, { followed: sink !== null, rootId, input, sudoPassword });
+        const launched = await launchJob(context, request, { followed: sink !== null, rootId, input, sudoPassword });
         if (sink === null || interrupts === null) {
-          printJobs([job], { json: argv.json, single: true });
+          printJobs([launched.job], { json: argv.json, single: true });
           return;
         }
-        process.exitCode = await runToEnd(context, job, sink, new ProgressLine(argv.quiet), interrupts, afterEnd);
+        // Followed, stopped and removed on the shard it lives on.
+        process.exitCode = await runToEnd(launched.context, launched.job, sink, new ProgressLine(argv.quiet), interrupts, afterEnd);
       } finally {
         interrupts?.release();
       }

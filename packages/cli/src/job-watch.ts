@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isFinalState, WaitTimeoutError } from '@fleet/core';
 import type { JobRecord } from '@fleet/store';
 import type { CliContext } from './context.js';
+import { idsByShard, readShares } from './job-shards.js';
 
 export interface WaitOptions {
   /** Return once one job has finished instead of all. */
@@ -20,18 +21,19 @@ export interface WaitOptions {
  * agents that died, so a wait never hangs on a lost agent.
  */
 export async function waitForJobs(context: CliContext, ids: readonly number[], options: WaitOptions = {}): Promise<JobRecord[]> {
-  const { store } = context;
+  // Each shard publishes the ends of its own jobs, and reaps its own lost agents.
+  const shares = await idsByShard(context, ids);
   const deadline = options.timeoutMs == null ? Infinity : Date.now() + options.timeoutMs;
   const subscriber = await context.connectAnother();
   let wake: () => void = () => {};
   subscriber.on('message', () => wake());
-  await subscriber.subscribe(store.keys.finishedChannel);
+  await subscriber.subscribe(...new Set([context.store.keys.finishedChannel, ...shares.map(({ store }) => store.keys.finishedChannel)]));
   try {
     for (;;) {
       options.signal?.throwIfAborted();
       const woken = new Promise<void>((resolve) => (wake = resolve));
-      await store.reap();
-      const records = await store.jobs.records(ids);
+      await Promise.all(shares.map(({ store }) => store.reap()));
+      const records = await readShares(shares, ids);
       options.onRound?.(records);
       const finished = records.filter((record) => isFinalState(record.view.state));
       if (options.any ? finished.length > 0 : finished.length === records.length) return options.any ? finished : records;

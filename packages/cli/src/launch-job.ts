@@ -5,6 +5,7 @@ import { jobIdCount } from '@fleet/store';
 import type { CliContext } from './context.js';
 import { controllerDeployment } from './deployment.js';
 import { ensureAgent } from './ensure-agent.js';
+import { onShard } from './job-shards.js';
 import { NodeSealingRecord } from './node-sealing-record.js';
 import { sealPassword, vouchedAgents } from './seal-password.js';
 
@@ -36,22 +37,31 @@ export interface LaunchOptions {
   sudoPassword?: string;
 }
 
+/** A job just made, and a context whose store is the shard it lives on. */
+export interface LaunchedJob {
+  job: JobView;
+  context: CliContext;
+}
+
 /**
  * Creates a job, signed with this user's key so that agents will run it, and
  * hands its first children to the queue, making sure an agent will take them.
+ * The job goes on the shard its id picks (see FleetShards.forNewJob), and is
+ * signed for that shard's prefix.
  */
-export async function launchJob(context: CliContext, request: JobRequest, options: LaunchOptions = {}): Promise<JobView> {
+export async function launchJob(controller: CliContext, request: JobRequest, options: LaunchOptions = {}): Promise<LaunchedJob> {
   // The key first: an agent this CLI starts trusts it only if it exists.
-  const key = await loadOrCreateSigningKey(context.settings.signingKeyPath);
-  await ensureAgent(context);
+  const key = await loadOrCreateSigningKey(controller.settings.signingKeyPath);
+  await ensureAgent(controller);
   // An agent this CLI started shares its state directory, so its pin: the two agree.
-  const deployment = await controllerDeployment(context);
-  const signer = jobSigner(key, Date.now() + context.settings.signatureTtlMs, deployment);
+  const deployment = await controllerDeployment(controller);
+  const signer = jobSigner(key, Date.now() + controller.settings.signatureTtlMs, deployment);
   let stored = request;
-  let rootId = options.rootId;
+  // The ids first (one counter for every shard): they choose the shard.
+  const rootId = options.rootId ?? (await controller.store.jobs.reserveIds(jobIdCount(request)));
+  const context = onShard(controller, await controller.shards.forNewJob(rootId));
   if (options.input) {
     // Stored under the job's ids before the job exists: no agent can take a child before its input is there.
-    rootId ??= await context.store.jobs.reserveIds(jobIdCount(request));
     stored = { ...request, run: { ...request.run, stdin: await context.store.chunks.put(rootId, piecesOf(options.input)) } };
   }
   const password = options.sudoPassword;
@@ -60,7 +70,7 @@ export async function launchJob(context: CliContext, request: JobRequest, option
   const recipients =
     password === undefined
       ? []
-      : await vouchedAgents(context, key, deployment, entries, NodeSealingRecord.inStateDir(context.settings.stateDir));
+      : await vouchedAgents(controller, key, deployment, entries, NodeSealingRecord.inStateDir(controller.settings.stateDir));
   if (password !== undefined && recipients.length === 0) {
     throw new Error(
       "no running agent can receive the sudo password: none that may run this job's children has a sealing key vouched for by your own signing key (keys in FLEET_TRUSTED_KEYS do not count; a node's agent counts only with the key fleet deploy last sent it from this machine: run fleet deploy for it again; agents of an older fleet on this side have none: restart them)",
@@ -85,7 +95,7 @@ export async function launchJob(context: CliContext, request: JobRequest, option
     if (isRedisOutOfMemory(error)) await context.store.transitions.remove([job.id]);
     throw error;
   });
-  return job;
+  return { job, context };
 }
 
 async function* piecesOf(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {

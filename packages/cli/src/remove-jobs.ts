@@ -1,6 +1,7 @@
 import { ChildJobError, isFinalState, JobStateError } from '@fleet/core';
 import type { JobRecord } from '@fleet/store';
 import type { CliContext } from './context.js';
+import { groupByShard } from './job-shards.js';
 import { stopJobs } from './stop-jobs.js';
 
 /**
@@ -21,5 +22,5 @@ export async function removeJobs(
     throw new JobStateError(`not removed: ${list}`, unfinished[0]!.view.id, { hint: 'stop it first, or use --force' });
   }
   if (unfinished.length > 0) await stopJobs(context, unfinished, options.signal === undefined ? {} : { signal: options.signal });
-  await context.store.jobs.remove(records);
+  for (const share of await groupByShard(context, records)) await share.context.store.jobs.remove(share.records);
 }

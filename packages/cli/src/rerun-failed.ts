@@ -11,6 +11,7 @@ import {
 import { loadOrCreateSigningKey } from '@fleet/agent/signing-key-file';
 import type { CliContext } from './context.js';
 import { controllerDeployment } from './deployment.js';
+import { selectByShard } from './job-shards.js';
 
 /**
  * `invoke --rerun-failed JOB`: the same command, run as JOB ran it (script,
@@ -29,11 +30,14 @@ export async function rerunFailedRequest(
   options: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
   /** Which command reruns it: a push is rerun by `fleet push`, which carries its content over; anything else by invoke. */
   rerunBy: 'invoke' | 'push' | 'pull' = 'invoke',
-): Promise<{ request: JobRequest; input: AsyncIterable<Buffer> | null; jobId: number }> {
-  const { store } = context;
-  const selected = await store.jobs.select([parseJobSelector(job)]);
+): Promise<{ request: JobRequest; input: AsyncIterable<Buffer> | null; jobId: number; from: CliContext }> {
+  const shares = await selectByShard(context, [parseJobSelector(job)]);
+  const selected = shares.flatMap((share) => share.records);
   if (selected.length !== 1) throw new UsageError(`${job} names ${selected.length} jobs; give the id of the one to rerun`);
   const [parent] = selected as [(typeof selected)[number]];
+  // The shard JOB lives on: its records, signatures and content are read there.
+  const from = shares[0]?.context ?? context;
+  const { store } = from;
   if (!parent.isParent || parent.view.type !== 'remote') {
     throw new UsageError(`job ${parent.view.id} is not a fan-out over hosts (invoke); --rerun-failed reruns one of those`);
   }
@@ -73,5 +77,5 @@ export async function rerunFailedRequest(
     connectTimeoutSeconds: spec.connectTimeoutMs === null ? undefined : spec.connectTimeoutMs / 1000,
     maxOutputBytes: spec.maxOutputBytes,
   });
-  return { request, input: stdin === undefined ? null : store.chunks.read(parent.rootId, stdin), jobId: parent.view.id };
+  return { request, input: stdin === undefined ? null : store.chunks.read(parent.rootId, stdin), jobId: parent.view.id, from };
 }

@@ -19,7 +19,9 @@ function recordOf(...agents: AgentInfo[]) {
 }
 
 function contextWith(agents: AgentInfo[]): CliContext {
-  return { store: { keys: { prefix: PREFIX }, agents: { list: () => Promise.resolve(agents) } } } as unknown as CliContext;
+  return {
+    store: { keys: { prefix: PREFIX, coordinatorPrefix: PREFIX }, agents: { list: () => Promise.resolve(agents) } },
+  } as unknown as CliContext;
 }
 
 describe('vouchedAgents', () => {

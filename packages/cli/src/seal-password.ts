@@ -24,7 +24,8 @@ export async function vouchedAgents(
   recorded: Pick<NodeSealingRecord, 'publicKey'>,
 ): Promise<AgentInfo[]> {
   const own = { id: key.id, key: key.publicKey, comment: 'this user' };
-  const prefix = context.store.keys.prefix;
+  // The deployment's base prefix: an agent's identity is the same on every shard.
+  const prefix = context.store.keys.coordinatorPrefix;
   const chosen: AgentInfo[] = [];
   for (const agent of agentsForEntries(await context.store.agents.list(), entries)) {
     const scope = { deployment, prefix, agentId: agent.serves ?? agent.id };
@@ -43,7 +44,11 @@ export function agentsForEntries<Agent extends Pick<AgentInfo, 'serves'>>(agents
   return agents.filter((agent) => agent.serves === null || wanted.has(agent.serves));
 }
 
-/** Seals the password to each of these agents for one top-level job, and stores only the sealed copies. */
+/**
+ * Seals the password to each of these agents for one top-level job (for the
+ * deployment's base prefix, as agents open it on any shard), and stores only
+ * the sealed copies, on the job's shard (`context.store`).
+ */
 export async function sealPassword(
   context: CliContext,
   agents: readonly AgentInfo[],
@@ -54,7 +59,7 @@ export async function sealPassword(
   const copies = new Map<string, SealedSecret>();
   for (const agent of agents) {
     if (agent.sealing === undefined) continue;
-    const sealedFor = { deployment: job.deployment, prefix: context.store.keys.prefix, agentId: agent.id, jobId: job.rootId };
+    const sealedFor = { deployment: job.deployment, prefix: context.store.keys.coordinatorPrefix, agentId: agent.id, jobId: job.rootId };
     copies.set(agent.id, sealSecret(secret, agent.sealing.publicKey, sealedFor));
   }
   secret.fill(0);

@@ -1,5 +1,6 @@
 import { publishControl, type JobRecord } from '@fleet/store';
 import type { CliContext } from './context.js';
+import { groupByShard, readJobs } from './job-shards.js';
 import { waitForJobs } from './job-watch.js';
 
 /**
@@ -14,11 +15,16 @@ export async function stopJobs(
   records: readonly JobRecord[],
   options: { wait?: boolean; signal?: AbortSignal } = {},
 ): Promise<JobRecord[]> {
-  const { store } = context;
-  const leaves = await store.jobs.leaves(records);
-  const running = await store.transitions.stop(leaves.map((leaf) => leaf.view.id));
-  if (running.length > 0) await publishControl(store.client, store.keys, { op: 'stop', ids: running });
+  const shares = await groupByShard(context, records);
+  const running = await Promise.all(
+    shares.map(async ({ context: shard, records: held }) => {
+      const leaves = await shard.store.jobs.leaves(held);
+      return shard.store.transitions.stop(leaves.map((leaf) => leaf.view.id));
+    }),
+  );
+  // The agents' control channel is the coordinator's, whichever shard holds the jobs.
+  if (running.flat().length > 0) await publishControl(context.store.client, context.store.keys, { op: 'stop', ids: running.flat() });
   const ids = records.map((record) => record.view.id);
-  if (options.wait === false) return store.jobs.records(ids);
+  if (options.wait === false) return readJobs(context, ids);
   return waitForJobs(context, ids, options.signal === undefined ? {} : { signal: options.signal });
 }

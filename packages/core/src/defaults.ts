@@ -295,6 +295,13 @@ export const DEFAULTS = {
    */
   nodeAgentsCacheMs: 1_000,
   /**
+   * How long a process reuses the registry of shards (`{p}:shards`, issue
+   * 21) before it reads it again: `fleet serve` meets shards registered
+   * after its start within this (an agent reads it on every beat).
+   * @defaultValue 2 s
+   */
+  shardRegistryTtlMs: 2_000,
+  /**
    * How long one CLI holds the right to start the local agent.
    * @defaultValue 20 s
    */

@@ -37,6 +37,7 @@ export * from './agent-choice.js';
 export * from './redis-cluster-seeds.js';
 export * from './safe-completion.js';
 export * from './path-safety.js';
+export * from './shard-layout.js';
 export * from './shell-quote.js';
 export * from './state-rollup.js';
 export * from './version.js';

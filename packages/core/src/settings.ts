@@ -3,6 +3,7 @@ import { checkDeploymentName } from './deployment-id.js';
 import { parseBytes, parseDurationMs } from './duration.js';
 import { UsageError } from './errors.js';
 import { redactedUrl } from './redacted-url.js';
+import { parseShardCount } from './shard-layout.js';
 import { parseRedisClusterSeeds, type RedisClusterSeeds } from './redis-cluster-seeds.js';
 
 /** Settings that come from the environment (SPEC §6), resolved and checked. */
@@ -14,6 +15,11 @@ export interface FleetSettings {
   /** A CA bundle (PEM file) to check a `rediss://` server against (FLEET_REDIS_CA), or null for the system's. */
   redisCa: string | null;
   prefix: string;
+  /**
+   * How many shards new jobs spread over (FLEET_SHARDS, issue 21), or null
+   * for the default: 1 on a single Redis, one per master on a Cluster.
+   */
+  shards: number | null;
   retentionMs: number;
   maxOutputBytes: number;
   /** The most a push may carry, all its files together (FLEET_MAX_PUSH_BYTES): Redis holds it for the job's life. */
@@ -68,6 +74,7 @@ export function resolveSettings({ env, homeDir, redisUrl }: SettingsInput): Flee
     redisCluster: cluster === undefined ? null : parseRedisClusterSeeds(cluster),
     redisCa: nonEmpty(env.FLEET_REDIS_CA) ?? null,
     prefix,
+    shards: optional<number | null>(env.FLEET_SHARDS, null, parseShardCount),
     retentionMs: optional(env.FLEET_RETENTION, DEFAULTS.retentionMs, (v) => parseDurationMs(v, 'FLEET_RETENTION')),
     maxOutputBytes: optional(env.FLEET_MAX_OUTPUT, DEFAULTS.maxOutputBytes, (v) => parseBytes(v, 'FLEET_MAX_OUTPUT')),
     maxPushBytes: optional(env.FLEET_MAX_PUSH_BYTES, DEFAULTS.maxPushBytes, (v) => parseBytes(v, 'FLEET_MAX_PUSH_BYTES')),

@@ -15,10 +15,12 @@ import { Transitions } from './transitions.js';
 export interface FleetStoreOptions {
   client: RedisClient;
   prefix: string;
+  /** The base prefix, when this store is one shard of several (see fleet-shards.ts): it holds the keys they share. @defaultValue prefix */
+  coordinatorPrefix?: string;
   heartbeatTtlMs: number;
 }
 
-/** Everything fleet keeps in Redis, over one connection. */
+/** Everything fleet keeps in Redis under one prefix (one shard), over one connection. */
 export class FleetStore {
   readonly keys: FleetKeys;
   readonly jobs: JobStore;
@@ -32,7 +34,7 @@ export class FleetStore {
   readonly sealed: SealedSecrets;
 
   constructor(readonly options: FleetStoreOptions) {
-    this.keys = fleetKeys(options.prefix);
+    this.keys = fleetKeys(options.prefix, options.coordinatorPrefix);
     this.transitions = new Transitions(options.client, this.keys);
     this.jobs = new JobStore(options.client, this.keys, this.transitions);
     this.output = new OutputStore(options.client, this.keys);

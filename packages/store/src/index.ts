@@ -6,6 +6,7 @@ export * from './deployment-pin.js';
 export * from './dispatcher.js';
 export * from './event-stream.js';
 export * from './embedded-redis.js';
+export * from './fleet-shards.js';
 export * from './fleet-store.js';
 export * from './job-record.js';
 export * from './job-store.js';

@@ -243,14 +243,16 @@ export class JobStore {
    * matches nothing. The result is ordered by id, without repeats.
    */
   async select(selectors: readonly JobSelector[]): Promise<JobRecord[]> {
-    const byId = new Map<number, JobRecord>();
+    return selectedJobs(selectors, await this.match(selectors));
+  }
+
+  /** What each selector matches here, in the order of `selectors` (empty where nothing does): {@link select} across shards. */
+  async match(selectors: readonly JobSelector[]): Promise<JobRecord[][]> {
+    const matches: JobRecord[][] = [];
     for (const selector of selectors) {
-      const ids = selector.kind === 'id' ? [selector.id] : await this.idsNamed(selector.name);
-      const found = await this.records(ids);
-      if (found.length === 0) throw new JobNotFoundError(selector.kind === 'id' ? String(selector.id) : selector.name);
-      for (const record of found) byId.set(record.view.id, record);
+      matches.push(await this.records(selector.kind === 'id' ? [selector.id] : await this.idsNamed(selector.name)));
     }
-    return [...byId.values()].sort((a, b) => a.view.id - b.view.id);
+    return matches;
   }
 
   private async idsNamed(name: string): Promise<number[]> {
@@ -277,4 +279,23 @@ export class JobStore {
     }
     await this.transitions.remove(records.map((record) => record.view.id));
   }
+}
+
+/**
+ * The jobs selectors matched ({@link JobStore.match}, on one shard or
+ * several: `matches[i]` are all the records selector i matched), ordered
+ * by id, without repeats. Throws {@link JobNotFoundError} for a selector
+ * that matched nothing.
+ */
+export function selectedJobs(selectors: readonly JobSelector[], matches: readonly (readonly JobRecord[])[]): JobRecord[] {
+  selectors.forEach((selector, index) => {
+    if ((matches[index] ?? []).length === 0) throw new JobNotFoundError(selector.kind === 'id' ? String(selector.id) : selector.name);
+  });
+  return byIdOnce(matches.flat());
+}
+
+/** Records ordered by id, each once. */
+export function byIdOnce(records: readonly JobRecord[]): JobRecord[] {
+  const byId = new Map(records.map((record) => [record.view.id, record]));
+  return [...byId.values()].sort((a, b) => a.view.id - b.view.id);
 }

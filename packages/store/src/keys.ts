@@ -3,10 +3,22 @@
  * (`{fleet}` by default) so that all of them live in one Redis Cluster slot and
  * Lua scripts may touch any of them. Ids are integers, never user text, so no
  * job name can reach another key.
+ *
+ * With shards (issue 21, see fleet-shards.ts), each shard is a prefix of its
+ * own with every key below, and a few keys are the coordinator's (the base
+ * prefix, shard 0) whichever shard they are read from: `ids`, `shards`,
+ * `deployment`, `agentSpawnLock` and `controlChannel`.
  */
 export interface FleetKeys {
   prefix: string;
+  /** The prefix of the coordinator: shard 0, which holds the keys every shard shares. */
+  coordinatorPrefix: string;
+  /** The one id counter of every shard (the coordinator's). */
   ids: string;
+  /** A key of this prefix that holds nothing: what routes a script call to the prefix's slot on a Cluster. */
+  slot: string;
+  /** Set of the prefixes of every shard new jobs were ever put on besides the coordinator's own (the coordinator's). */
+  shards: string;
   job(id: number | string): string;
   /** Sorted set of the ids of jobs that are not children. */
   roots: string;
@@ -73,10 +85,14 @@ export interface FleetKeys {
   finishedChannel: string;
 }
 
-export function fleetKeys(prefix: string): FleetKeys {
+/** The keys of a prefix; `coordinatorPrefix` (the base prefix, shard 0) holds the shared ones. */
+export function fleetKeys(prefix: string, coordinatorPrefix: string = prefix): FleetKeys {
   return {
     prefix,
-    ids: `${prefix}:ids`,
+    coordinatorPrefix,
+    ids: `${coordinatorPrefix}:ids`,
+    slot: `${prefix}:ids`,
+    shards: `${coordinatorPrefix}:shards`,
     job: (id) => `${prefix}:job:${id}`,
     roots: `${prefix}:roots`,
     names: `${prefix}:names`,
@@ -96,9 +112,9 @@ export function fleetKeys(prefix: string): FleetKeys {
     agent: (agentId) => `${prefix}:agent:${agentId}`,
     agents: `${prefix}:agents`,
     sealed: (rootId) => `${prefix}:sealed:${rootId}`,
-    agentSpawnLock: `${prefix}:agent-spawn`,
-    deployment: `${prefix}:deployment`,
-    controlChannel: `${prefix}:control`,
+    agentSpawnLock: `${coordinatorPrefix}:agent-spawn`,
+    deployment: `${coordinatorPrefix}:deployment`,
+    controlChannel: `${coordinatorPrefix}:control`,
     finishedChannel: `${prefix}:finished`,
   };
 }

@@ -67,7 +67,7 @@ export class Transitions {
   }
 
   private call(op: string, ...args: (string | number | Buffer)[]): Promise<unknown> {
-    const argv = [this.keys.ids, op, this.keys.prefix, ...args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg)))] as const;
+    const argv = [this.keys.slot, op, this.keys.prefix, ...args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg)))] as const;
     return isBounded(op) ? this.boundedCommand(...argv) : this.command(...argv);
   }
 

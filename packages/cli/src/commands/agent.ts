@@ -1,6 +1,6 @@
 import { DEFAULTS, NODE_SEALING_FILE, parseComputerNames, positiveInteger, settledWithin, UsageError } from '@fleet/core';
 import { join } from 'node:path';
-import { describeTarget, ensurePrivateStateDir, FleetStore, openRedis, redisSettingsWarnings, resolveDeployment } from '@fleet/store';
+import { describeTarget, ensurePrivateStateDir, FleetShards, openRedis, redisSettingsWarnings, resolveDeployment } from '@fleet/store';
 import type { MetricsAddress, ServedAgentMetrics } from '@fleet/agent/metrics';
 import type { Argv } from 'yargs';
 import { isEmbeddedTarget, settingsFrom, withContext, type GlobalArgs } from '../context.js';
@@ -95,11 +95,13 @@ export const agentCommand = {
       for (const warning of await redisSettingsWarnings(redis.client, { embedded: isEmbeddedTarget(settings, redis.target) })) {
         log(`warning: ${warning}`);
       }
-      const store = new FleetStore({
+      const shards = new FleetShards({
         client: redis.client,
         prefix: settings.prefix,
         heartbeatTtlMs: DEFAULTS.heartbeatTtlMs,
+        count: settings.shards,
       });
+      const store = shards.coordinator;
       // Refuses to start when Redis holds another deployment id than the one pinned here.
       const deployment = await resolveDeployment({
         client: redis.client,
@@ -108,7 +110,7 @@ export const agentCommand = {
         named: settings.deployment,
         stateDir: settings.stateDir,
       }).catch(async (error: unknown) => {
-        await store.close();
+        await shards.close();
         redis.client.disconnect();
         throw error;
       });
@@ -120,7 +122,7 @@ export const agentCommand = {
           ? ownAgentSealing(await readSigningKey(settings.signingKeyPath), deployment, settings.prefix)
           : await deployedAgentSealing(join(settings.stateDir, NODE_SEALING_FILE), log);
       const agent = await startAgent({
-        store,
+        shards,
         trust,
         deployment,
         ranMemory,
@@ -157,7 +159,7 @@ export const agentCommand = {
       process.on('SIGTERM', onSignal);
       await agent.closed;
       // Bounded, as the agent's close is: with Redis away, a queue's close and QUIT wait for it for ever.
-      await settledWithin(store.close(), DEFAULTS.agentCloseStepMs);
+      await settledWithin(shards.close(), DEFAULTS.agentCloseStepMs);
       await settledWithin(redis.client.quit(), DEFAULTS.agentCloseStepMs);
       redis.client.disconnect();
       // Graceful first, then forceful: with Redis away, BullMQ can leave a timer

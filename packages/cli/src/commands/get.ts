@@ -28,8 +28,8 @@ export const getCommand = {
       .example('$0 get 7 --children --format list', 'job 7 and its children, one field a line'),
   handler: async (argv: GetArgs) => {
     const state = argv.state === undefined ? undefined : checkState(argv.state);
-    const listed = await withContext(argv, ({ store }) =>
-      listJobs(store, { selectors: selectorsFromArgs(argv.job), state, children: argv.children }),
+    const listed = await withContext(argv, (context) =>
+      listJobs(context, { selectors: selectorsFromArgs(argv.job), state, children: argv.children }),
     );
     const via = new Map(
       listed.flatMap((record) => {

@@ -16,6 +16,7 @@ import { settingsFrom, type CliContext, type GlobalArgs } from '../context.js';
 import { GROUPS_FILES_HELP } from '../host-groups-files.js';
 import { outputFlags } from '../output/output-sink.js';
 import { readPushTree, type LocalPushEntry } from '../push-tree.js';
+import { onShard } from '../job-shards.js';
 import { rerunFailedRequest } from '../rerun-failed.js';
 import { ownJobOptions, runFanOut, transferJobFlags, type FanOutJobArgs } from '../fan-out-run.js';
 
@@ -107,10 +108,12 @@ async function planPush(
  * those ids and its signature covers every hash.
  */
 async function storeContent(
-  context: CliContext,
+  controller: CliContext,
   { request, local, maxBytes }: PlannedPush,
 ): Promise<{ request: JobRequest; rootId: number }> {
-  const rootId = await context.store.jobs.reserveIds(jobIdCount(request));
+  const rootId = await controller.store.jobs.reserveIds(jobIdCount(request));
+  // On the shard the job will live on (launchJob picks the same one from the same id).
+  const context = onShard(controller, await controller.shards.forNewJob(rootId));
   const entries: PushEntry[] = [];
   const stored = { bytes: 0, files: 0 };
   try {
@@ -162,12 +165,13 @@ async function carryOver(
   job: string,
   own: Pick<JobRequestOptions, 'name' | 'throttle' | 'maxErrors' | 'batch' | 'retentionMs'>,
 ): Promise<{ request: JobRequest; rootId: number }> {
-  const { request, jobId } = await rerunFailedRequest(context, job, own, 'push');
+  const { request, jobId, from } = await rerunFailedRequest(context, job, own, 'push');
   const rootId = await context.store.jobs.reserveIds(jobIdCount(request));
+  const to = await context.shards.forNewJob(rootId);
   const command = request.run.command;
   if (command.kind !== 'push') throw new UsageError(`job ${jobId} is not a push`);
   for (const entry of command.entries) {
-    if (entry.type === 'file') await context.store.chunks.put(rootId, context.store.chunks.read(jobId, entry.manifest));
+    if (entry.type === 'file') await to.chunks.put(rootId, from.store.chunks.read(jobId, entry.manifest));
   }
   return { request, rootId };
 }

@@ -1,11 +1,12 @@
 import { ChildJobError, isFinalState, UsageError } from '@fleet/core';
-import type { JobRecord } from '@fleet/store';
+import { byIdOnce, type JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type CliContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { Interrupts } from '../interrupts.js';
 import { checkHost } from '../job-host-check.js';
+import { groupByShard, reapAndSelect, type ShardJobs } from '../job-shards.js';
 import { matchesHost } from '../output/output-pump.js';
 import { outputFlags, outputSinkFromArgs } from '../output/output-sink.js';
 import { ProgressLine } from '../output/progress-line.js';
@@ -55,15 +56,14 @@ export const receiveCommand = {
     const dest = argv.dest === undefined ? null : await checkLocalDir(argv.dest);
     const sink = await outputSinkFromArgs(argv, { fresh: false });
     process.exitCode = await withContext(argv, async (context) => {
-      const { store } = context;
-      await store.reap();
-      const selected = await store.jobs.select(selectors);
+      const shares = await reapAndSelect(context, selectors);
+      const selected = byIdOnce(shares.flatMap((share) => share.records));
       if (argv['auto-remove']) {
         const child = selected.find((record) => record.view.parentId !== null);
         if (child) throw new ChildJobError(child.view.id, child.view.parentId as number);
       }
       if (argv.host !== undefined && argv.recurse) await checkHost(context, selected, argv.host);
-      const pulls = dest === null ? [] : await pullsOf(context, selected);
+      const pulls = dest === null ? [] : await pullsOf(shares);
       const { records: final } = await receiveOutput(context, selected, {
         follow: argv.wait,
         keep: argv.keep,
@@ -73,7 +73,7 @@ export const receiveCommand = {
         progress: new ProgressLine(argv.quiet || !argv.wait),
       });
       const written = await writeOutPulls(context, pulls, dest as string, argv.host);
-      if (argv['auto-remove']) await store.jobs.remove(final);
+      if (argv['auto-remove']) for (const share of await groupByShard(context, final)) await share.context.store.jobs.remove(share.records);
       if (!written) return EXIT.failed;
       const failed = final.some((record) => isFinalState(record.view.state) && record.view.state !== 'Completed');
       return failed ? EXIT.failed : EXIT.ok;
@@ -94,12 +94,16 @@ async function writeOutPulls(context: CliContext, pulls: readonly JobRecord[], d
   const interrupted = () => interrupts.reason !== undefined;
   let written = true;
   try {
-    for (const record of pulls) {
-      if (interrupted()) break;
-      const leaves = (await context.store.jobs.leaves([record])).filter((leaf) => isFinalState(leaf.view.state));
-      const views = (host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.view.location, host))).map((leaf) => leaf.view);
-      const writeOut = await verifiedPullWriteOut(context, record, views);
-      if (!(await writePulledJob(context.store, record.rootId, views, dest, { ...writeOut, interrupted }))) written = false;
+    for (const { context: shard, records } of await groupByShard(context, pulls)) {
+      for (const record of records) {
+        if (interrupted()) break;
+        const leaves = (await shard.store.jobs.leaves([record])).filter((leaf) => isFinalState(leaf.view.state));
+        const views = (host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.view.location, host))).map(
+          (leaf) => leaf.view,
+        );
+        const writeOut = await verifiedPullWriteOut(shard, record, views);
+        if (!(await writePulledJob(shard.store, record.rootId, views, dest, { ...writeOut, interrupted }))) written = false;
+      }
     }
   } finally {
     interrupts.release();
@@ -109,17 +113,19 @@ async function writeOutPulls(context: CliContext, pulls: readonly JobRecord[], d
 }
 
 /** `--dest`: the selected jobs that are pulls (their `-p` and cap are read once verified); none is exit 2, before anything is received. */
-async function pullsOf(context: CliContext, selected: readonly JobRecord[]): Promise<JobRecord[]> {
+async function pullsOf(shares: readonly ShardJobs[]): Promise<JobRecord[]> {
   const pulls: JobRecord[] = [];
-  for (const record of selected) {
-    const spec = await context.store.jobs.runSpec(record);
-    let command: { kind?: unknown } | undefined;
-    try {
-      command = (JSON.parse(spec ?? 'null') as { command?: typeof command } | null)?.command;
-    } catch {
-      command = undefined;
+  for (const { context, records } of shares) {
+    for (const record of records) {
+      const spec = await context.store.jobs.runSpec(record);
+      let command: { kind?: unknown } | undefined;
+      try {
+        command = (JSON.parse(spec ?? 'null') as { command?: typeof command } | null)?.command;
+      } catch {
+        command = undefined;
+      }
+      if (command?.kind === 'pull' && record.isParent) pulls.push(record);
     }
-    if (command?.kind === 'pull' && record.isParent) pulls.push(record);
   }
   if (pulls.length === 0) throw new UsageError('--dest writes out the files of a pull; none of these jobs is one');
   return pulls;

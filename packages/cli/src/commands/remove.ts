@@ -1,8 +1,8 @@
 import { UsageError } from '@fleet/core';
-import type { JobRecord } from '@fleet/store';
 import type { Argv } from 'yargs';
 import { checkState, selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
+import { listJobs } from '../job-listing.js';
 import { removeJobs } from '../remove-jobs.js';
 
 interface RemoveArgs extends GlobalArgs {
@@ -29,10 +29,8 @@ export const removeCommand = {
       throw new UsageError('name the jobs to remove', { hint: 'give job ids or names, or --state STATE' });
     }
     await withContext(argv, async (context) => {
-      const { store } = context;
-      await store.reap();
-      let records: JobRecord[] = selectors.length > 0 ? await store.jobs.select(selectors) : await store.jobs.roots();
-      if (state !== undefined) records = records.filter((record) => record.view.state === state);
+      // Reaped, selected (or every top-level job) on every shard, filtered by state.
+      const records = await listJobs(context, { selectors, state, children: false });
       await removeJobs(context, records, { force: argv.force });
     });
   },

@@ -57,7 +57,7 @@ async function handler(argv: StartArgs, thread: boolean): Promise<void> {
   const settings = settingsFrom(argv);
   const request = await startRequest(argv, thread, settings);
   const input = argv.stdin ? await readCommandInput(settings.maxStdinBytes) : null;
-  const job = await withContext(argv, (context) => launchJob(context, request, { input }), settings);
+  const { job } = await withContext(argv, (context) => launchJob(context, request, { input }), settings);
   printJobs([job], { json: argv.json, single: true });
 }
 

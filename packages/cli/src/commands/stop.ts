@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
+import { selectJobs } from '../job-shards.js';
 import { stopJobs } from '../stop-jobs.js';
 
 export const stopCommand = {
@@ -13,6 +14,6 @@ export const stopCommand = {
       .example('$0 stop 7', 'stop job 7 on every host it runs on'),
   handler: async (argv: GlobalArgs & { job?: (string | number)[] }) => {
     const selectors = selectorsFromArgs(argv.job);
-    await withContext(argv, async (context) => stopJobs(context, await context.store.jobs.select(selectors)));
+    await withContext(argv, async (context) => stopJobs(context, await selectJobs(context, selectors)));
   },
 };

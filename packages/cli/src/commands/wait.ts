@@ -3,6 +3,7 @@ import { selectorsFromArgs } from '../command-args.js';
 import { withContext, type GlobalArgs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJobs, type JobFormat } from '../format/job-output.js';
+import { selectJobs } from '../job-shards.js';
 import { waitForJobs } from '../job-watch.js';
 import { ProgressLine } from '../output/progress-line.js';
 
@@ -31,7 +32,7 @@ export const waitCommand = {
   handler: async (argv: WaitArgs) => {
     const selectors = selectorsFromArgs(argv.job);
     const finished = await withContext(argv, async (context) => {
-      const selected = await context.store.jobs.select(selectors);
+      const selected = await selectJobs(context, selectors);
       const ids = selected.map((record) => record.view.id);
       const progress = new ProgressLine(argv.quiet);
       try {

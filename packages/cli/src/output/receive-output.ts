@@ -1,6 +1,7 @@
 import type { JobView } from '@fleet/core';
-import type { JobRecord } from '@fleet/store';
+import { byIdOnce, type JobRecord } from '@fleet/store';
 import type { CliContext } from '../context.js';
+import { groupByShard, type ShardJobs } from '../job-shards.js';
 import type { OutputHandler } from './output-page.js';
 import { matchesHost, OutputPump, type PumpOptions } from './output-pump.js';
 import type { OutputSink } from './output-sink.js';
@@ -44,23 +45,32 @@ export async function receiveOutput(
   const { sink } = options;
   const progress = options.progress ?? new ProgressLine(true);
   const emit: OutputHandler = (page) => progress.around(() => sink.emit(page));
-  const pump = new OutputPump(context, jobs, { keep: options.keep, host: options.host, recurse: options.recurse }, emit);
-  let records = [...jobs];
+  // A job tree lives on one shard: each shard's share is pumped in turn, into the one sink.
+  const shares = await groupByShard(context, jobs);
+  const received: ShardJobs[] = [];
   try {
-    if (options.follow) records = await pump.follow((round) => progress.update(round));
-    else await pump.drain();
+    for (const share of shares) {
+      const pump = new OutputPump(share.context, share.records, { keep: options.keep, host: options.host, recurse: options.recurse }, emit);
+      if (options.follow) received.push({ context: share.context, records: await pump.follow((round) => progress.update(round)) });
+      else {
+        await pump.drain();
+        received.push(share);
+      }
+    }
   } finally {
     progress.end();
   }
+  const records = byIdOnce(received.flatMap((share) => share.records));
   // Only some sinks and callers need the leaves (for a parent, every child's record): read them then, and once.
   let leaves: Promise<JobView[]> | undefined;
-  const readLeaves = () => (leaves ??= leavesOf(context, records, options));
+  const readLeaves = () => (leaves ??= leavesOf(received, options));
   await sink.finish(readLeaves);
   return { records, leaves: readLeaves };
 }
 
-async function leavesOf(context: CliContext, records: readonly JobRecord[], options: PumpOptions): Promise<JobView[]> {
+async function leavesOf(shares: readonly ShardJobs[], options: PumpOptions): Promise<JobView[]> {
   const { host } = options;
-  const leaves = (await context.store.jobs.leaves(records, { recurse: options.recurse })).map((leaf) => leaf.view);
+  const read = await Promise.all(shares.map(({ context, records }) => context.store.jobs.leaves(records, { recurse: options.recurse })));
+  const leaves = read.flat().map((leaf) => leaf.view);
   return host === undefined ? leaves : leaves.filter((leaf) => matchesHost(leaf.location, host));
 }

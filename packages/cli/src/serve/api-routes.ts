@@ -8,6 +8,7 @@ import type { CliContext } from '../context.js';
 import { ownJobOptions } from '../fan-out-run.js';
 import { checkHost } from '../job-host-check.js';
 import { listJobs } from '../job-listing.js';
+import { reapAndSelectAll } from '../job-shards.js';
 import { launchJob } from '../launch-job.js';
 import { StdoutGatherer } from '../output/output-grouper.js';
 import { receiveOutput } from '../output/receive-output.js';
@@ -30,7 +31,7 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
   app.get('/api/jobs', async (request) => {
     const query = request.query as Query;
     const state = one(query, 'state');
-    const records = await listJobs(store, {
+    const records = await listJobs(context, {
       selectors: selectorsFromArgs(many(query, 'name')),
       state: state === undefined ? undefined : checkState(state),
       children: flag(query, 'children'),
@@ -40,7 +41,7 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
 
   // `fleet get ID --children --json`: the job, then its children.
   app.get('/api/jobs/:id', async (request) => {
-    const records = await listJobs(store, { selectors: jobIdFrom(request), children: true });
+    const records = await listJobs(context, { selectors: jobIdFrom(request), children: true });
     return records.map((record) => record.view);
   });
 
@@ -49,8 +50,7 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
     const query = request.query as Query;
     const host = one(query, 'host');
     const recurse = one(query, 'recurse') === undefined ? true : flag(query, 'recurse');
-    await store.reap();
-    const selected = await store.jobs.select(jobIdFrom(request));
+    const selected = await reapAndSelectAll(context, jobIdFrom(request));
     if (host !== undefined && recurse) await checkHost(context, selected, host);
     // Checked before the first byte: from here on the status is 200 and an error can only cut the stream.
     const body = new PassThrough();
@@ -70,8 +70,7 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
 
   // `fleet receive ID --keep --group`, as JSON: each distinct stdout once under its hosts folded, then the failures by reason.
   app.get('/api/jobs/:id/groups', async (request) => {
-    await store.reap();
-    const selected = await store.jobs.select(jobIdFrom(request));
+    const selected = await reapAndSelectAll(context, jobIdFrom(request));
     // Stderr is not grouped (clush -b prints it as it comes): a host's own output shows it.
     const gatherer = new StdoutGatherer(() => undefined);
     const received = await receiveOutput(context, selected, {
@@ -90,8 +89,7 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
 
   // What the progress line counts, for every top-level job: its leaves completed, failed, stopped, running, of total.
   app.get('/api/progress', async () => {
-    await store.reap();
-    return (await store.jobs.roots()).map(({ view, progress }) => ({
+    return (await listJobs(context, { selectors: [], children: false })).map(({ view, progress }) => ({
       id: view.id,
       total: progress.total,
       completed: progress.completed,
@@ -103,15 +101,13 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
 
   // `fleet stop ID`: 202 once the stop is signalled, with the job as it stands (GET it to see it end).
   app.post('/api/jobs/:id/stop', async (request, reply) => {
-    await store.reap();
-    const signalled = await stopJobs(context, await store.jobs.select(jobIdFrom(request)), { wait: false });
+    const signalled = await stopJobs(context, await reapAndSelectAll(context, jobIdFrom(request)), { wait: false });
     return reply.status(202).send(signalled.map((record) => record.view));
   });
 
   // `fleet remove ID [--force]`.
   app.delete('/api/jobs/:id', async (request, reply) => {
-    await store.reap();
-    const records = await store.jobs.select(jobIdFrom(request));
+    const records = await reapAndSelectAll(context, jobIdFrom(request));
     // A forced removal waits for the stop, but not for a client that has gone.
     await removeJobs(context, records, { force: flag(request.query as Query, 'force'), signal: whileConnected(reply) });
     return reply.status(204).send();
@@ -123,7 +119,7 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
   // `fleet invoke HOSTS --as-job --json -- CMD` with hosts, `fleet start --json -- CMD` without.
   app.post('/api/jobs', async (request, reply) => {
     const asked = jobRequestArgs(request.body);
-    const job =
+    const { job } =
       asked.kind === 'invoke'
         ? await launchJob(context, await requestFromArgs(asked.args, ownJobOptions(asked.args, settings), settings.maxOutputBytes))
         : await launchJob(context, await startRequest(asked.args, false, settings));
@@ -139,7 +135,7 @@ export function registerApiRoutes(app: FastifyInstance, context: CliContext): vo
         hint: `fleet invoke --rerun-failed ${selector.id} asks for it`,
       });
     }
-    const job = await launchJob(context, asked.request, { input: asked.input });
+    const { job } = await launchJob(context, asked.request, { input: asked.input });
     return reply.status(201).send(job);
   });
 }

@@ -1,5 +1,5 @@
 import { isFinalState, JOB_STATES } from '@fleet/core';
-import { SHARED_QUEUE, type FleetStore, type JobRecord } from '@fleet/store';
+import { SHARED_QUEUE, type FleetShards, type FleetStore, type JobRecord } from '@fleet/store';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ProgressTally, type TalliedJob } from './progress-tally.js';
 
@@ -29,26 +29,13 @@ export class FleetMetrics {
   private readonly agents = this.gauge('fleet_agents', 'Live agents (a heartbeat within its time to live)');
   private readonly queued = this.gauge('fleet_queue_waiting', 'Leaves waiting in the shared BullMQ queue for an agent');
 
-  /** Reads Redis and renders every metric in Prometheus' text format. */
-  async scrape(store: FleetStore): Promise<string> {
-    await store.reap();
-    const roots = await store.jobs.roots();
-    const leafIds = roots.flatMap((root) => (root.isParent ? root.view.childIds : [root.view.id]));
-    const queue = `${store.keys.prefix}:${SHARED_QUEUE}`;
-    const pipeline = store.client.pipeline().llen(`${queue}:wait`).zcard(`${queue}:prioritized`);
-    for (const id of leafIds) pipeline.hmget(store.keys.job(id), 'unreadBytes', 'beganAt');
-    const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    });
-    const waiting = Number(replies[0] ?? 0);
-    const prioritized = Number(replies[1] ?? 0);
-    const leaves = new Map<number, { unread: number; began: boolean }>();
-    leafIds.forEach((id, index) => {
-      const [unread, beganAt] = (replies[index + 2] ?? []) as (string | null)[];
-      leaves.set(id, { unread: Number(unread ?? 0), began: (beganAt ?? '') !== '' });
-    });
-    const agents = await store.agents.list();
+  /** Reads Redis (every shard) and renders every metric in Prometheus' text format. */
+  async scrape(shards: FleetShards): Promise<string> {
+    const read = await Promise.all((await shards.all()).map(readShard));
+    const roots = read.flatMap((shard) => shard.roots);
+    const waiting = read.reduce((total, shard) => total + shard.waiting, 0);
+    const leaves = new Map(read.flatMap((shard) => [...shard.leaves]));
+    const agents = await shards.coordinator.agents.list();
 
     for (const state of JOB_STATES) this.jobs.set({ state }, roots.filter((root) => root.view.state === state).length);
     const sum = { completed: 0, failed: 0, stopped: 0, running: 0, waiting: 0 };
@@ -67,7 +54,7 @@ export class FleetMetrics {
     for (const seconds of durations) this.durations.observe(seconds);
     this.unreadBytes.set([...leaves.values()].reduce((total, leaf) => total + leaf.unread, 0));
     this.agents.set(agents.length);
-    this.queued.set(waiting + prioritized);
+    this.queued.set(waiting);
     return this.registry.metrics();
   }
 
@@ -91,4 +78,30 @@ function tallied(root: JobRecord, leaves: ReadonlyMap<number, { began: boolean }
   const ended = isFinalState(root.view.state);
   const durationSeconds = ended && beganAt !== null && endedAt !== null ? (Date.parse(endedAt) - Date.parse(beganAt)) / 1000 : null;
   return { id: root.view.id, progress: root.progress, began, ended, durationSeconds };
+}
+
+/** What a scrape reads of each leaf. */
+interface ScrapedLeaf {
+  unread: number;
+  began: boolean;
+}
+
+/** One shard's share of a scrape: after reaping, its top-level jobs, its shared queue's waiting leaves, its leaves' unread bytes and start. */
+async function readShard(store: FleetStore): Promise<{ roots: JobRecord[]; waiting: number; leaves: Map<number, ScrapedLeaf> }> {
+  await store.reap();
+  const roots = await store.jobs.roots();
+  const leafIds = roots.flatMap((root) => (root.isParent ? root.view.childIds : [root.view.id]));
+  const queue = `${store.keys.prefix}:${SHARED_QUEUE}`;
+  const pipeline = store.client.pipeline().llen(`${queue}:wait`).zcard(`${queue}:prioritized`);
+  for (const id of leafIds) pipeline.hmget(store.keys.job(id), 'unreadBytes', 'beganAt');
+  const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+  const leaves = new Map<number, ScrapedLeaf>();
+  leafIds.forEach((id, index) => {
+    const [unread, beganAt] = (replies[index + 2] ?? []) as (string | null)[];
+    leaves.set(id, { unread: Number(unread ?? 0), began: (beganAt ?? '') !== '' });
+  });
+  return { roots, waiting: Number(replies[0] ?? 0) + Number(replies[1] ?? 0), leaves };
 }

@@ -119,7 +119,7 @@ export async function startServer(context: CliContext, options: ResolvedServeOpt
       );
     }
   }
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape(context.store)));
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.scrape(context.shards)));
   registerApiRoutes(app, context);
   registerEventsRoute(app, context);
 
