@@ -39,6 +39,48 @@ export function parseEventCursor(text: string, what: string): EventCursor {
   return { events: parseStreamId(events, what), outputs };
 }
 
+/** The name of the coordinator's shard (the base prefix) in a {@link ShardedEventCursor}. */
+export const COORDINATOR_SHARD = '0';
+
+/**
+ * Where a reader of several shards' events stands (issue 21): each shard's
+ * own cursor, by the shard's name (see shardName; `0` is the coordinator).
+ */
+export type ShardedEventCursor = ReadonlyMap<string, EventCursor>;
+
+/**
+ * The coordinator's cursor alone is written as before ({@link
+ * formatEventCursor}): a single Redis's ids do not change. Several shards:
+ * `NAME=CURSOR|NAME=CURSOR...`, by name.
+ */
+export function formatShardedCursor(cursors: ShardedEventCursor): string {
+  return joinShardCursors(new Map([...cursors].map(([name, cursor]) => [name, formatEventCursor(cursor)])));
+}
+
+/** {@link formatShardedCursor} of cursors each written already (formatEventCursor), by shard name. */
+export function joinShardCursors(texts: ReadonlyMap<string, string>): string {
+  const only = texts.get(COORDINATOR_SHARD);
+  if (texts.size === 1 && only !== undefined) return only;
+  return [...texts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, text]) => `${name}=${text}`)
+    .join('|');
+}
+
+/** Parses what {@link formatShardedCursor} made (a cursor of one Redis is the coordinator's); anything else is a UsageError. */
+export function parseShardedCursor(text: string, what: string): ShardedEventCursor {
+  if (!text.includes('=')) return new Map([[COORDINATOR_SHARD, parseEventCursor(text, what)]]);
+  const cursors = new Map<string, EventCursor>();
+  for (const part of text.split('|')) {
+    const match = /^(\d{1,3}(?:\.\d{1,6})?)=(.*)$/.exec(part);
+    if (!match || cursors.has(match[1] as string)) throw new UsageError(`${what} ${JSON.stringify(text.slice(0, 80))} is not an event id`);
+    cursors.set(match[1] as string, parseEventCursor(match[2] as string, what));
+  }
+  const outputs = [...cursors.values()].reduce((total, cursor) => total + cursor.outputs.size, 0);
+  if (outputs > MAX_CURSOR_OUTPUTS) throw new UsageError(`${what} names more than ${MAX_CURSOR_OUTPUTS} jobs`);
+  return cursors;
+}
+
 /**
  * Whether reading a stream after `after` misses entries, once the stream has
  * been trimmed to begin at `firstKept` (null: never trimmed). Exact for an id

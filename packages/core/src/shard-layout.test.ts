@@ -6,6 +6,7 @@ import {
   MAX_SHARDS,
   parseShardCount,
   shardIndexForJob,
+  shardName,
   shardPrefixes,
   slotOfPrefix,
 } from './shard-layout.js';
@@ -91,5 +92,14 @@ describe('isShardPrefixOf', () => {
       expect(isShardPrefixOf(other, 'ops-{prod}-jobs')).toBe(false);
     }
     expect(isShardPrefixOf('{fleet:1}', 'fleet')).toBe(false);
+  });
+});
+
+describe('shardName', () => {
+  it('names the coordinator 0 and every other shard by its tag’s suffix', () => {
+    const prefixes = shardPrefixes('ops-{prod}-jobs', 4);
+    expect(shardName('ops-{prod}-jobs', 'ops-{prod}-jobs')).toBe('0');
+    for (const prefix of prefixes.slice(1)) expect(shardName(prefix, 'ops-{prod}-jobs')).toBe(/\{prod:([^}]*)\}/.exec(prefix)?.[1]);
+    expect(shardName('{other}', 'ops-{prod}-jobs')).toBeNull();
   });
 });

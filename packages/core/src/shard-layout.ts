@@ -84,6 +84,18 @@ export function isShardPrefixOf(prefix: string, base: string): boolean {
   return shard !== null && Number(shard[1]) < MAX_SHARDS;
 }
 
+/**
+ * A shard's short name, as event cursors carry it: `0` for the base prefix
+ * (the coordinator), else what follows the base's tag and `:` in the
+ * shard's tag (`2`, `5.1`). Null for a prefix that is not a shard of `base`.
+ */
+export function shardName(prefix: string, base: string): string | null {
+  if (prefix === base) return '0';
+  if (!isShardPrefixOf(prefix, base)) return null;
+  const tag = hashTagOf(base) as string;
+  return (hashTagOf(prefix) as string).slice(tag.length + 1);
+}
+
 /** FLEET_SHARDS: a whole number from 1 to {@link MAX_SHARDS}. */
 export function parseShardCount(text: string): number {
   const count = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;

@@ -1,4 +1,5 @@
 import { DEFAULTS, isShardPrefixOf, shardIndexForJob, shardPrefixes } from '@fleet/core';
+import { Cluster } from 'ioredis';
 import { FleetStore } from './fleet-store.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -117,9 +118,9 @@ export class FleetShards {
   }
 }
 
-/** 1: shards are asked for with FLEET_SHARDS. */
-export function defaultShardCount(_client: RedisClient): number {
-  return 1;
+/** 1 on a single Redis; on a Cluster, one shard per master, so that the default spreads over them. */
+export function defaultShardCount(client: RedisClient): number {
+  return client instanceof Cluster ? Math.max(1, client.nodes('master').length) : 1;
 }
 
 /** Which of `ids` have a record on this shard. */

@@ -4,7 +4,11 @@ import {
   decodeJobEvent,
   formatEventCursor,
   isFinalState,
+  joinShardCursors,
   MAX_CURSOR_OUTPUTS,
+  COORDINATOR_SHARD,
+  shardName,
+  type ShardedEventCursor,
   missesTrimmed,
   parseStreamId,
   previousStreamId,
@@ -15,8 +19,9 @@ import {
   type StreamId,
   UsageError,
 } from '@fleet/core';
-import type { EventStreamBounds, JobRecord, RedisClient, StoredEntry } from '@fleet/store';
+import type { EventStreamBounds, FleetStore, JobRecord, RedisClient, StoredEntry } from '@fleet/store';
 import type { CliContext } from '../context.js';
+import { groupByShard, onShard } from '../job-shards.js';
 import { inTimeOrder, isWatched, outputPiece, type EventWatch, type OutputPiece, type ReadItem } from './event-items.js';
 
 /**
@@ -37,11 +42,11 @@ export interface EventFeedOptions {
   /** The jobs named (`?job=`, `fleet events JOB...`), each with its tree, or null for every job. */
   jobs: readonly JobRecord[] | null;
   /**
-   * Go on just after this cursor (`Last-Event-ID`, `?since=`). Without one a
-   * feed of every job starts now, and a feed of named jobs at their creation,
-   * with their output from its start.
+   * Go on just after this cursor (`Last-Event-ID`, `?since=`; each shard's
+   * own). Without one a feed of every job starts now, and a feed of named
+   * jobs at their creation, with their output from its start.
    */
-  since: EventCursor | null;
+  since: ShardedEventCursor | null;
   /** Ends the feed (the client went away, Ctrl-C): its blocking read is cut at once. */
   signal: AbortSignal;
 }
@@ -51,9 +56,16 @@ export interface EventFeed {
   /** The items, a batch per read of Redis (a writer writes each batch at once). */
   batches(): AsyncGenerator<FeedItem[]>;
   /**
-   * Where the feed stands in the events stream: every event up to it (and
-   * the output before it) is in a batch already given.
+   * Where the feed stands in the events stream of each shard it reads (by
+   * shard name, see shardName): every event up to it (and the output before
+   * it) is in a batch already given.
    */
+  position(): ReadonlyMap<string, StreamId>;
+}
+
+/** A feed of one shard's events stream (and of its named jobs' output). */
+interface ShardFeed {
+  batches(): AsyncGenerator<FeedItem[]>;
   position(): StreamId;
 }
 
@@ -70,7 +82,6 @@ const READ_COUNT = 500;
  * status.
  */
 export async function openEventFeed(context: CliContext, options: EventFeedOptions): Promise<EventFeed> {
-  const { store } = context;
   const rootIds = [...new Set((options.jobs ?? []).map((record) => record.rootId))];
   // A cursor names each tree followed: one naming more could not be resumed.
   if (rootIds.length > MAX_CURSOR_OUTPUTS) {
@@ -78,22 +89,112 @@ export async function openEventFeed(context: CliContext, options: EventFeedOptio
       hint: 'name fewer jobs, or their top-level jobs (a child is followed with its tree)',
     });
   }
+  const named = await shardsByName(context);
+  const onlySince = options.since === null || (options.since.size === 1 && options.since.has(COORDINATOR_SHARD));
+  if (named.size === 1 && onlySince) {
+    // One shard (a single Redis): its stream, its cursors, as they have always been.
+    const feed = await openShardFeed(context, { ...options, since: options.since?.get(COORDINATOR_SHARD) ?? null }, null, (here) => here);
+    return { batches: () => feed.batches(), position: () => new Map([[COORDINATOR_SHARD, feed.position()]]) };
+  }
+  // Several: a feed of each shard that holds a job named (every shard without), merged as they come.
+  const shares =
+    options.jobs === null
+      ? [...named].map(([name, store]) => ({ name, store, jobs: null }))
+      : (await groupByShard(context, options.jobs)).map(({ context: shard, records }) => ({
+          name: nameOf(named, shard.store),
+          store: shard.store,
+          jobs: records,
+        }));
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  const latest = new Map<string, string>();
+  const feeds = await Promise.all(
+    shares.map(async ({ name, store, jobs }) => {
+      const since = options.since === null ? null : (options.since.get(name) ?? undefined);
+      // A cursor from before this shard was read has no place in it: from now, after a reset.
+      const missing = since === undefined ? `the id has no position in shard ${name} (added since it was given)` : null;
+      const label = (here: string) => {
+        latest.set(name, here);
+        return joinShardCursors(latest);
+      };
+      const feed = await openShardFeed(onShard(context, store), { jobs, since: since ?? null, signal }, missing, label);
+      return { name, feed };
+    }),
+  );
+  return {
+    batches: () => mergedBatches(feeds, stop),
+    position: () => new Map(feeds.map(({ name, feed }) => [name, feed.position()])),
+  };
+}
+
+/** Every shard, by name. */
+export async function shardsByName(context: CliContext): Promise<Map<string, FleetStore>> {
+  const base = context.shards.coordinator.keys.prefix;
+  const named = new Map<string, FleetStore>();
+  for (const store of await context.shards.all()) named.set(shardName(store.keys.prefix, base) ?? store.keys.prefix, store);
+  return named;
+}
+
+function nameOf(named: ReadonlyMap<string, FleetStore>, store: FleetStore): string {
+  for (const [name, each] of named) if (each === store) return name;
+  return store.keys.prefix;
+}
+
+/**
+ * The shards' batches as each comes, one shard's after another's; once the
+ * reader stops (or one shard's feed fails), every shard's feed is ended.
+ */
+async function* mergedBatches(feeds: readonly { name: string; feed: ShardFeed }[], stop: AbortController): AsyncGenerator<FeedItem[]> {
+  const iterators = feeds.map(({ feed }) => feed.batches());
+  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<FeedItem[]> }>>();
+  const next = (index: number) => {
+    const iterator = iterators[index] as AsyncGenerator<FeedItem[]>;
+    pending.set(
+      index,
+      iterator.next().then((result) => ({ index, result })),
+    );
+  };
+  iterators.forEach((_, index) => next(index));
+  try {
+    while (pending.size > 0) {
+      const { index, result } = await Promise.race(pending.values());
+      pending.delete(index);
+      if (result.done === true) continue;
+      yield result.value;
+      next(index);
+    }
+  } finally {
+    stop.abort();
+    await Promise.allSettled(pending.values());
+    await Promise.allSettled(iterators.map((iterator) => iterator.return(undefined)));
+  }
+}
+
+/** Opens one shard's feed: `reset`, when not null, comes first and the feed starts now. */
+async function openShardFeed(
+  context: CliContext,
+  options: Omit<EventFeedOptions, 'since'> & { since: EventCursor | null },
+  reset: string | null,
+  label: (here: string) => string,
+): Promise<ShardFeed> {
+  const { store } = context;
+  const rootIds = [...new Set((options.jobs ?? []).map((record) => record.rootId))];
   const bounds = await store.events.bounds();
   const watch: EventWatch = { jobIds: options.jobs === null ? null : new Set(options.jobs.map((record) => record.view.id)) };
-  const start = await startingPoint(context, options, rootIds, bounds);
+  const start = reset === null ? await startingPoint(context, options, rootIds, bounds) : { events: bounds.lastGenerated, reset };
   const outputs = new Map(rootIds.map((rootId) => [rootId, options.since?.outputs.get(rootId) ?? STREAM_START] as const));
   const cursor = { events: start.events, outputs };
   const progress = { given: start.events };
   return {
     position: () => progress.given,
-    batches: () => readFeed(context, cursor, progress, watch, start.reset, options.signal, context.settings.eventHeartbeatMs),
+    batches: () => readFeed(context, cursor, progress, watch, start.reset, options.signal, context.settings.eventHeartbeatMs, label),
   };
 }
 
 /** Where the events stream is read from, and why a reset comes first when it does. */
 async function startingPoint(
   context: CliContext,
-  options: EventFeedOptions,
+  options: Omit<EventFeedOptions, 'since'> & { since: EventCursor | null },
   rootIds: readonly number[],
   bounds: EventStreamBounds,
 ): Promise<{ events: StreamId; reset: string | null }> {
@@ -126,9 +227,11 @@ async function* readFeed(
   reset: string | null,
   signal: AbortSignal,
   heartbeatMs: number,
+  /** The cursor as items carry it: this shard's, or with every other shard's beside it. */
+  label: (here: string) => string,
 ): AsyncGenerator<FeedItem[]> {
   const { store } = context;
-  const here = () => formatEventCursor(cursor);
+  const here = () => label(formatEventCursor(cursor));
   if (reset !== null) yield [{ kind: 'reset', cursor: here(), reason: reset }];
   // A blocking read holds its connection: one of the feed's own, cut when the feed ends.
   const client = await context.connectAnother();

@@ -1,15 +1,16 @@
 import {
   escapeTerminalField,
   isFinalState,
-  parseEventCursor,
+  parseShardedCursor,
   RedisUnavailableError,
-  type EventCursor,
+  type ShardedEventCursor,
   type JobSelector,
 } from '@fleet/core';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { jsonForTerminal } from '../format/terminal-text.js';
 import { Interrupts } from '../interrupts.js';
+import { selectJobs } from '../job-shards.js';
 import { RecordPrinter } from '../output/record-printer.js';
 import { writeOrWait } from '../output/write-or-wait.js';
 import { AwaitedJobs } from './awaited-jobs.js';
@@ -24,8 +25,7 @@ import { jobEventText } from './event-text.js';
  * else 1 (as `wait`). Without, it follows until interrupted (SIGINT: 130).
  */
 export async function followEvents(context: CliContext, selectors: readonly JobSelector[], json: boolean): Promise<number> {
-  const { store } = context;
-  const jobs = selectors.length === 0 ? null : await store.jobs.select(selectors);
+  const jobs = selectors.length === 0 ? null : await selectJobs(context, selectors);
   const awaited = jobs === null ? null : new AwaitedJobs(jobs.map((record) => ({ id: record.view.id, rootId: record.rootId })));
   const interrupts = new Interrupts();
   const stop = new AbortController();
@@ -38,12 +38,12 @@ export async function followEvents(context: CliContext, selectors: readonly JobS
   let printed: string | null = null;
   try {
     let feed = await openEventFeed(context, { jobs, since: null, signal });
-    const resumeAt = (): EventCursor | null =>
+    const resumeAt = (): ShardedEventCursor | null =>
       printed !== null
-        ? parseEventCursor(printed, 'the last event id')
+        ? parseShardedCursor(printed, 'the last event id')
         : // Nothing printed yet: named jobs start over at their creation, every job where the feed stood.
           jobs === null
-          ? { events: feed.position(), outputs: new Map() }
+          ? new Map([...feed.position()].map(([name, events]) => [name, { events, outputs: new Map() }]))
           : null;
     const watch =
       awaited === null

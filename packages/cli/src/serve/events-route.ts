@@ -1,8 +1,9 @@
 import { PassThrough } from 'node:stream';
-import { FleetError, parseEventCursor, UsageError } from '@fleet/core';
+import { FleetError, parseShardedCursor, UsageError } from '@fleet/core';
 import type { FastifyInstance } from 'fastify';
 import type { CliContext } from '../context.js';
 import { openEventFeed, type EventFeed, type FeedItem } from '../events/event-feed.js';
+import { selectJobs } from '../job-shards.js';
 import { writeOrWait } from '../output/write-or-wait.js';
 import { many, one, type Query } from './api-routes.js';
 import { sseComment, sseMessage } from './sse-frame.js';
@@ -22,9 +23,15 @@ export function registerEventsRoute(app: FastifyInstance, context: CliContext): 
     const header = request.headers['last-event-id'];
     const lastEventId = Array.isArray(header) ? header[0] : header;
     const since = lastEventId || one(query, 'since');
-    const cursor = since ? parseEventCursor(since, lastEventId ? 'Last-Event-ID' : '?since=') : null;
+    const cursor = since ? parseShardedCursor(since, lastEventId ? 'Last-Event-ID' : '?since=') : null;
     const jobIds = many(query, 'job').map(jobIdOf);
-    const jobs = jobIds.length === 0 ? null : await context.store.jobs.select(jobIds.map((id) => ({ kind: 'id' as const, id })));
+    const jobs =
+      jobIds.length === 0
+        ? null
+        : await selectJobs(
+            context,
+            jobIds.map((id) => ({ kind: 'id' as const, id })),
+          );
     const gone = new AbortController();
     reply.raw.once('close', () => gone.abort());
     const feed = await openEventFeed(context, { jobs, since: cursor, signal: gone.signal });
